@@ -1,0 +1,38 @@
+/*
+ * digest: every whole-file digest of a profile, fed in one pass.
+ *
+ * dg_new() starts MD5, SHA-1, SHA-256, SHA-384, SHA-512 (OpenSSL EVP) and
+ * an ssdeep state (libfuzzy's streaming API); dg_update() feeds each chunk
+ * to all of them; dg_final() writes the results and may be called once.
+ * Errors: -ENOMEM when a context cannot be made, -EIO when a library call
+ * fails. The caller owns the context and frees it with dg_free().
+ */
+#ifndef PROFILEFS_DIGEST_H
+#define PROFILEFS_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DG_SSDEEP_MAX 160 /* >= FUZZY_MAX_RESULT, checked in digest.c */
+
+struct dg_result {
+	uint8_t md5[16];
+	uint8_t sha1[20];
+	uint8_t sha256[32];
+	uint8_t sha384[48];
+	uint8_t sha512[64];
+	char ssdeep[DG_SSDEEP_MAX];
+};
+
+struct dg_ctx;
+
+/* size_hint: the expected total length, or UINT64_MAX when unknown */
+int dg_new(struct dg_ctx **out, uint64_t size_hint);
+int dg_update(struct dg_ctx *c, const void *p, size_t n);
+int dg_final(struct dg_ctx *c, struct dg_result *out);
+void dg_free(struct dg_ctx *c);
+
+/* Writes 2*n hex digits and a NUL to out. */
+void dg_hex(const uint8_t *p, size_t n, char *out, int upper);
+
+#endif

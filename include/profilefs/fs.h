@@ -1,0 +1,78 @@
+/*
+ * fs: the read-only overlay and the profiles beside its binaries.
+ *
+ * Two halves. The provider (no FUSE in it) answers "what is the profile
+ * of the file at this path below the source root": from the cache when it
+ * can, else computed once however many callers ask at the same time, then
+ * stored. The FUSE operations (fs_main) map a mounted path to a source
+ * file or to a provider call, and refuse every write with -EROFS.
+ *
+ * Errors: 0 or -errno, passed to FUSE unchanged.
+ */
+#ifndef PROFILEFS_FS_H
+#define PROFILEFS_FS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+struct cache;
+
+struct fs_stats {
+	uint64_t computed;   /* profiles computed (files read and hashed) */
+	uint64_t cache_hits; /* profiles served from the cache */
+	uint64_t bytes_read; /* bytes of source files hashed */
+	uint64_t errors;     /* profiles that could not be made */
+};
+
+struct fs_provider;
+
+/* rootfd stays the caller's; cache may be NULL (no caching) */
+int fs_provider_new(int rootfd, const char *drive, struct cache *cache,
+		    struct fs_provider **out);
+void fs_provider_free(struct fs_provider *pv);
+void fs_provider_set_cache(struct fs_provider *pv, struct cache *cache);
+
+/*
+ * The rendered profile of relpath. With compute = 0 only a cached profile
+ * is returned (-ENOENT otherwise): stat and ls never compute. *md is
+ * malloc'ed. -EIO when the file cannot be read, -EISDIR for a directory.
+ */
+int fs_profile(struct fs_provider *pv, const char *relpath, int compute,
+	       char **md, size_t *len);
+void fs_provider_stats(struct fs_provider *pv, struct fs_stats *out);
+
+/* ---- names ----------------------------------------------------------- */
+
+/* Default binary extensions, comma-separated. */
+#define FS_DEFAULT_EXTS "dll,exe,sys,ocx,cpl,drv,efi,scr,mui,acm,ax,tlb,com"
+
+struct fs_names;
+
+/* exts: comma-separated list without dots; sniff_mz: any file that
+ * starts with "MZ" is a binary too */
+int fs_names_new(const char *exts, int sniff_mz, struct fs_names **out);
+void fs_names_free(struct fs_names *n);
+/* Is the entry `name` (with lstat st, below dirfd) a binary? */
+int fs_is_binary(const struct fs_names *n, int dirfd, const char *name,
+		 const struct stat *st);
+
+/* ---- the mount -------------------------------------------------------- */
+
+struct fs_config {
+	const char *source;	/* absolute, resolved */
+	const char *mountpoint; /* absolute, resolved */
+	const char *drive;
+	const char *cache_path; /* NULL: no cache */
+	struct fs_names *names;
+	int foreground;
+};
+
+/* `profilefs [options] SOURCE MOUNTPOINT`: the exit status */
+int fs_cli_mount(int argc, char **argv);
+
+/* Mounts, detaches unless foreground, opens the cache, serves until
+ * unmounted or signalled. argc/argv: the FUSE options left over. */
+int fs_main(const struct fs_config *cfg, int argc, char **argv);
+
+#endif

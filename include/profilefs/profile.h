@@ -1,0 +1,89 @@
+/*
+ * profile: the facts about one binary, how they are computed from the
+ * file, how they are stored as parts, and how they are written as
+ * Markdown (docs/profile-format.md describes
+ * the output).
+ *
+ * Ownership: a struct prof is made by prof_compute(), prof_special() or
+ * prof_new() + prof_decode_part(), and freed with prof_free(). Every string
+ * in it is an owned copy; nothing points into a file buffer.
+ *
+ * Errors: 0 or -errno. prof_compute() returns -EAGAIN when the file changed
+ * while it was read (its digests would describe bytes that never existed
+ * together), -EIO on a read error, -ENOMEM.
+ */
+#ifndef PROFILEFS_PROFILE_H
+#define PROFILEFS_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "profilefs/caps.h"
+#include "profilefs/digest.h"
+#include "profilefs/util.h"
+
+struct prof {
+	uint64_t size; /* bytes hashed */
+	int hashed;    /* dg is valid */
+	struct dg_result dg;
+	int is_pe;
+	char *pe_note; /* why the file is not a PE image, or NULL */
+	/* notes about this instance of the file (not cached with content) */
+	char *notes[CAP_NOTES];
+	size_t nnotes;
+};
+
+struct prof *prof_new(void);
+void prof_free(struct prof *p);
+/* Adds a note (a full sentence); silently dropped past CAP_NOTES. */
+int prof_note(struct prof *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Opens a file below rootfd for reading without following any symlink and
+ * without leaving rootfd, and without blocking on FIFOs or touching atime.
+ * *st is the fstat of the opened file. A file that is not regular is closed
+ * again and -EINVAL returned with *st filled in.
+ */
+int prof_open(int rootfd, const char *relpath, int *fd, struct stat *st);
+
+/* One read of the file: every digest, then the parsers over the bytes. */
+int prof_compute(int fd, const struct stat *st, struct prof **out);
+
+/* The profile of something that is not a regular file (FIFO, device...). */
+int prof_special(mode_t mode, struct prof **out);
+
+/* ---- parts: how a profile is stored --------------------------------- */
+
+/*
+ * A profile is stored as its digests plus named parts, each with a version.
+ * When the code's version of a part is newer than the stored one, only that
+ * part needs computing again.
+ */
+struct prof_part_desc {
+	const char *name;
+	int version;
+};
+
+#define PROF_MAX_PARTS 8 /* prof_nparts <= this, checked in parts.c */
+
+extern const struct prof_part_desc prof_parts[];
+extern const size_t prof_nparts;
+
+int prof_encode_part(const struct prof *p, const char *name,
+		     struct dynbuf *out);
+/* -EINVAL for a blob this version cannot read (treated as missing) */
+int prof_decode_part(struct prof *p, const char *name, const void *data,
+		     size_t len);
+
+/* ---- rendering ------------------------------------------------------ */
+
+/*
+ * Renders the Markdown profile of the file at relpath (below the source
+ * root) with the given drive prefix. *out is malloc'ed, NUL-terminated.
+ */
+int prof_render(const struct prof *p, const char *relpath, const char *drive,
+		char **out, size_t *len);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * util: the pieces every module may use.
+ *
+ * - dynbuf: one growable buffer with a hard cap. Appends either succeed
+ *   whole or fail with -ENOMEM (allocation) or -E2BIG (cap reached); after a
+ *   failure the buffer keeps what it had and remembers the first error, so
+ *   a renderer can append freely and check once at the end.
+ * - rd: a bounds-checked little-endian reader over a caller-owned buffer.
+ *   Every check is `off <= len && n <= len - off` before a pointer is
+ *   formed; reads past the end fail with -ERANGE and leave the output
+ *   untouched.
+ * - md_*: the one Markdown escaper. Control characters and invalid UTF-8
+ *   become `\xNN`, `|` becomes `\|` in table cells, code spans get a fence
+ *   longer than any backtick run inside them.
+ * - winpath: the Windows form of a path below the source root.
+ * - log: lowercase messages without a full stop, to stderr or syslog.
+ */
+#ifndef PROFILEFS_UTIL_H
+#define PROFILEFS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- dynbuf --------------------------------------------------------- */
+
+struct dynbuf {
+	char *data; /* NUL-terminated when len > 0 or after db_take() */
+	size_t len;
+	size_t alloc;
+	size_t cap; /* hard maximum of len */
+	int err;    /* first error, 0 if none */
+};
+
+void db_init(struct dynbuf *b, size_t cap);
+void db_free(struct dynbuf *b);
+void db_reset(struct dynbuf *b);
+int db_add(struct dynbuf *b, const void *p, size_t n);
+int db_adds(struct dynbuf *b, const char *s);
+int db_addc(struct dynbuf *b, char c);
+int db_printf(struct dynbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Hands the bytes to the caller (NUL-terminated, never NULL on success). */
+int db_take(struct dynbuf *b, char **out, size_t *out_len);
+
+/* ---- rd: bounds-checked reader --------------------------------------- */
+
+struct rd {
+	const uint8_t *p;
+	size_t len;
+};
+
+static inline int rd_has(const struct rd *r, size_t off, size_t n)
+{
+	return off <= r->len && n <= r->len - off;
+}
+
+int rd_u8(const struct rd *r, size_t off, uint8_t *out);
+int rd_u16(const struct rd *r, size_t off, uint16_t *out);
+int rd_u32(const struct rd *r, size_t off, uint32_t *out);
+int rd_u64(const struct rd *r, size_t off, uint64_t *out);
+
+/* ---- Markdown ------------------------------------------------------- */
+
+enum md_ctx {
+	MD_TEXT, /* running text and bullets */
+	MD_CELL, /* a table cell: also escapes `|` */
+};
+
+/* Escapes control characters and invalid UTF-8 as \xNN (and | in cells). */
+void md_text(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
+/* A code span whose fence is longer than any backtick run in s. */
+void md_code(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
+
+/* ---- Windows path --------------------------------------------------- */
+
+/*
+ * Appends DRIVE followed by the path relative to the source root with
+ * backslashes: ("C:", "Windows/System32/x.dll") -> "C:\Windows\System32\x.dll".
+ * Raw bytes: the caller escapes the result with md_code/md_text.
+ */
+void winpath(struct dynbuf *b, const char *drive, const char *relpath);
+
+/* ---- file-name helpers ------------------------------------------------ */
+
+/*
+ * openat() of a path below dirfd that follows no symlink at any component
+ * and cannot leave dirfd (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+ * O_NOFOLLOW on the last component where openat2 is missing). -1/errno.
+ */
+int util_open_beneath(int dirfd, const char *relpath, int flags);
+
+/* Is the resolved absolute path `inner` equal to or below `outer`? */
+int path_within(const char *inner, const char *outer);
+
+/* Is drive a letter and a colon ("C:")? */
+int drive_ok(const char *drive);
+
+/* Final component of a '/'-separated path (pointer into path). */
+const char *path_base(const char *path);
+
+/* ---- log ------------------------------------------------------------ */
+
+enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
+
+/* to_syslog: after the daemon detaches, messages go to syslog */
+void log_setup(int to_syslog, enum log_level max);
+void log_msg(enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define log_err(...)   log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,8 @@
+/* Private to the command line. */
+#ifndef PROFILEFS_CLI_I_H
+#define PROFILEFS_CLI_I_H
+
+/* `profilefs profile ...`: argv[0] is "profile"; the exit status */
+int cli_profile(int argc, char **argv);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * profilefs: hands off to one of its two forms.
+ *   profilefs [options] SOURCE MOUNTPOINT   mount (fs_cli_mount)
+ *   profilefs profile [options] FILE...     print profiles (cli_profile)
+ */
+#include <string.h>
+
+#include "profilefs/fs.h"
+#include "profilefs/util.h"
+#include "cli_i.h"
+
+int main(int argc, char **argv)
+{
+	log_setup(0, LOG_LVL_INFO);
+	if (argc > 1 && strcmp(argv[1], "profile") == 0)
+		return cli_profile(argc - 1, argv + 1);
+	return fs_cli_mount(argc, argv);
+}

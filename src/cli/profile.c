@@ -1,0 +1,160 @@
+/* `profilefs profile FILE...`: the profiles a mount would show, on stdout. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profilefs/cache.h"
+#include "profilefs/fs.h"
+#include "profilefs/util.h"
+#include "cli_i.h"
+
+static const char profile_usage[] =
+	"usage: profilefs profile [options] FILE...\n"
+	"\n"
+	"Prints the Markdown profile of each FILE to standard output, one "
+	"after\n"
+	"the other (each starts with its own --- front matter), exactly as a\n"
+	"mount shows it. Exit status 1 if any FILE could not be profiled.\n"
+	"\n"
+	"    --root=DIR    File Path is the path below DIR, as if DIR were "
+	"mounted\n"
+	"                  (default: /)\n"
+	"    --drive=X:    drive prefix of File Path (default: C:)\n"
+	"    --cache=PATH  the cache database (default: " CACHE_DEFAULT_DOC
+	")\n"
+	"    --no-cache    neither read nor write a cache\n"
+	"    -h, --help    this text\n";
+
+struct profile_opts {
+	const char *root;
+	const char *drive;
+	const char *cache;
+	int no_cache;
+};
+
+static int parse(int argc, char **argv, struct profile_opts *o)
+{
+	static const struct option longs[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "drive", required_argument, NULL, 'd' },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "no-cache", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->root = optarg;
+			break;
+		case 'd':
+			o->drive = optarg;
+			break;
+		case 'c':
+			o->cache = optarg;
+			break;
+		case 'n':
+			o->no_cache = 1;
+			break;
+		case 'h':
+			printf("%s", profile_usage);
+			exit(0);
+		default:
+			fprintf(stderr, "%s", profile_usage);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "profilefs profile: no FILE given\n%s",
+			profile_usage);
+		return 2;
+	}
+	if (!drive_ok(o->drive)) {
+		fprintf(stderr, "profilefs profile: --drive wants a letter and "
+				"a colon, like C:\n");
+		return 2;
+	}
+	return 0;
+}
+
+static int one(struct fs_provider *pv, const char *root, const char *file)
+{
+	char *abs = realpath(file, NULL), *md = NULL;
+	const char *rel;
+	size_t len;
+	int rc;
+
+	if (!abs) {
+		fprintf(stderr, "profilefs: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
+	if (!path_within(abs, root) || strcmp(abs, root) == 0) {
+		fprintf(stderr, "profilefs: %s is not below --root %s\n", file,
+			root);
+		free(abs);
+		return 1;
+	}
+	rel = abs + strlen(root);
+	while (*rel == '/')
+		rel++;
+	rc = fs_profile(pv, rel, 1, &md, &len);
+	if (rc) {
+		fprintf(stderr, "profilefs: %s: %s\n", file, strerror(-rc));
+	} else if (fwrite(md, 1, len, stdout) != len) {
+		fprintf(stderr, "profilefs: cannot write: %s\n",
+			strerror(errno));
+		rc = -EIO;
+	}
+	free(md);
+	free(abs);
+	return rc ? 1 : 0;
+}
+
+int cli_profile(int argc, char **argv)
+{
+	struct profile_opts o = { "/", "C:", NULL, 0 };
+	struct fs_provider *pv = NULL;
+	struct cache *cache = NULL;
+	char *root = NULL, *def = NULL;
+	int rc, rootfd, i, status = 0;
+
+	rc = parse(argc, argv, &o);
+	if (rc)
+		return rc;
+	root = realpath(o.root, NULL);
+	rootfd = root ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (rootfd < 0) {
+		fprintf(stderr, "profilefs: --root %s: %s\n", o.root,
+			strerror(errno));
+		free(root);
+		return 1;
+	}
+	if (!o.no_cache) {
+		const char *path =
+			o.cache ? o.cache : (def = cache_default_path());
+
+		if (!path || cache_open(path, &cache))
+			log_warn("no cache: every profile is computed anew");
+	}
+	if (fs_provider_new(rootfd, o.drive, cache, &pv)) {
+		status = 1;
+		goto out;
+	}
+	for (i = optind; i < argc; i++)
+		status |= one(pv, root, argv[i]);
+	if (fflush(stdout) != 0)
+		status = 1;
+out:
+	fs_provider_free(pv);
+	cache_close(cache);
+	close(rootfd);
+	free(def);
+	free(root);
+	return status;
+}

@@ -1,0 +1,185 @@
+/*
+ * The mount's command line: FUSE's option syntax (-o a,b, -f, -d) plus
+ * ours, each also usable as -o name=value (for fstab).
+ */
+#define FUSE_USE_VERSION 312
+#include <errno.h>
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "profilefs/cache.h"
+#include "profilefs/fs.h"
+#include "profilefs/util.h"
+#include "fs_i.h"
+
+static const char mount_usage[] =
+	"usage: profilefs [options] SOURCE MOUNTPOINT\n"
+	"       profilefs profile [options] FILE...\n"
+	"\n"
+	"Mounts SOURCE read-only at MOUNTPOINT and shows beside every binary "
+	"B\n"
+	"a Markdown profile B.md (hashes, ...), computed on first read and\n"
+	"cached. Unmount with: fusermount3 -u MOUNTPOINT\n"
+	"\n"
+	"profilefs options (also as -o name=value):\n"
+	"    --cache=PATH       the cache database (default: " CACHE_DEFAULT_DOC
+	")\n"
+	"    --no-cache         keep nothing: compute every profile anew\n"
+	"    --drive=X:         drive prefix of File Path (default: C:)\n"
+	"    --ext=LIST         binary extensions, comma-separated\n"
+	"                       (default: " FS_DEFAULT_EXTS ")\n"
+	"    --sniff-mz         also treat any file starting with \"MZ\" as a "
+	"binary\n"
+	"    -f                 stay in the foreground\n"
+	"    -d                 debug: foreground, print every FUSE request\n"
+	"    -o OPT[,OPT...]    mount options (allow_other adds "
+	"default_permissions;\n"
+	"                       ro,nosuid,nodev are always set)\n"
+	"    -h, --help         this text\n"
+	"    -V, --version      the version\n"
+	"\n"
+	"profilefs profile --help shows the options of the profile command.\n"
+	"The mount's counters: getfattr -n user.profilefs.stats MOUNTPOINT\n";
+
+struct mount_opts {
+	char *cache;
+	int no_cache;
+	char *drive;
+	char *ext;
+	int sniff_mz;
+	int help;
+	int version;
+	char *source;
+};
+
+#define MOPT(t, f, v)                                                          \
+	{                                                                      \
+		t, offsetof(struct mount_opts, f), v                           \
+	}
+
+static const struct fuse_opt mount_spec[] = { MOPT("--cache=%s", cache, 0),
+					      MOPT("cache=%s", cache, 0),
+					      MOPT("--no-cache", no_cache, 1),
+					      MOPT("no_cache", no_cache, 1),
+					      MOPT("--drive=%s", drive, 0),
+					      MOPT("drive=%s", drive, 0),
+					      MOPT("--ext=%s", ext, 0),
+					      MOPT("ext=%s", ext, 0),
+					      MOPT("--sniff-mz", sniff_mz, 1),
+					      MOPT("sniff_mz", sniff_mz, 1),
+					      MOPT("-h", help, 1),
+					      MOPT("--help", help, 1),
+					      MOPT("-V", version, 1),
+					      MOPT("--version", version, 1),
+					      FUSE_OPT_END };
+
+/* keeps the first non-option (SOURCE) for us, the rest for libfuse */
+static int mount_proc(void *data, const char *arg, int key,
+		      struct fuse_args *outargs)
+{
+	struct mount_opts *o = data;
+
+	(void)outargs;
+	if (key == FUSE_OPT_KEY_NONOPT && !o->source) {
+		o->source = strdup(arg);
+		return o->source ? 0 : -1;
+	}
+	return 1;
+}
+
+/*
+ * fuse_opt matches "--name=%s" but not "--name VALUE"; join the two words
+ * so both spellings work. Returns a new argv (the strings are argv's or
+ * new), or NULL.
+ */
+static char **join_values(int *argc, char **argv)
+{
+	static const char *const valued[] = { "--cache", "--drive", "--ext" };
+	char **out = calloc((size_t)*argc + 1, sizeof(*out));
+	int i, j, n = 0;
+
+	if (!out)
+		return NULL;
+	for (i = 0; i < *argc; i++) {
+		out[n] = argv[i];
+		for (j = 0; j < 3 && i + 1 < *argc; j++) {
+			if (strcmp(argv[i], valued[j]) != 0)
+				continue;
+			if (asprintf(&out[n], "%s=%s", argv[i], argv[i + 1]) <
+			    0)
+				out[n] = argv[i];
+			else
+				i++;
+			break;
+		}
+		n++;
+	}
+	*argc = n;
+	return out;
+}
+
+int fs_cli_mount(int argc, char **argv)
+{
+	char **joined = join_values(&argc, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(argc, joined);
+	struct fuse_cmdline_opts fo;
+	struct mount_opts o;
+	struct fs_config cfg;
+	int rc = 1;
+
+	if (!joined)
+		return 1;
+	memset(&o, 0, sizeof(o));
+	memset(&fo, 0, sizeof(fo));
+	memset(&cfg, 0, sizeof(cfg));
+	if (fuse_opt_parse(&args, &o, mount_spec, mount_proc) ||
+	    fuse_parse_cmdline(&args, &fo)) {
+		fprintf(stderr, "%s", mount_usage);
+		goto out;
+	}
+	if (o.help || fo.show_help) {
+		printf("%s", mount_usage);
+		rc = 0;
+		goto out;
+	}
+	if (o.version || fo.show_version) {
+		printf("profilefs %s (libfuse %s)\n", PROFILEFS_VERSION,
+		       fuse_pkgversion());
+		rc = 0;
+		goto out;
+	}
+	if (!o.source || !fo.mountpoint) {
+		fprintf(stderr,
+			"profilefs: SOURCE and MOUNTPOINT are needed\n"
+			"%s",
+			mount_usage);
+		rc = 2;
+		goto out;
+	}
+	rc = fs_config_parse(&cfg, o.source, fo.mountpoint, o.cache, o.no_cache,
+			     o.drive, o.ext, o.sniff_mz);
+	if (rc)
+		goto out;
+	cfg.foreground = fo.foreground;
+	/* what is left in args (argv[0], -o options, -d, -s) goes to FUSE */
+	if (fo.debug)
+		fuse_opt_add_arg(&args, "-d");
+	if (fo.singlethread)
+		log_warn("-s is ignored: profilefs always serves in threads");
+	rc = fs_main(&cfg, args.argc, args.argv) ? 1 : 0;
+out:
+	fs_config_free(&cfg);
+	fuse_opt_free_args(&args);
+	free(fo.mountpoint);
+	free(o.cache);
+	free(o.drive);
+	free(o.ext);
+	free(o.source);
+	/* the joined strings live as long as the process: leave them */
+	free(joined);
+	return rc;
+}

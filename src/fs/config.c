@@ -1,0 +1,122 @@
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "profilefs/cache.h"
+#include "profilefs/util.h"
+#include "fs_i.h"
+
+static char *resolve_dir(const char *what, const char *path)
+{
+	struct stat st;
+	char *real = realpath(path, NULL);
+
+	if (!real) {
+		fprintf(stderr, "profilefs: %s %s: %s\n", what, path,
+			strerror(errno));
+		return NULL;
+	}
+	if (stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "profilefs: %s %s is not a directory\n", what,
+			path);
+		free(real);
+		return NULL;
+	}
+	return real;
+}
+
+/* The cache file's absolute path with its folder resolved (the file itself
+ * may not exist yet). */
+static char *resolve_cache(const char *path)
+{
+	char *dup = strdup(path), *real, *out = NULL;
+	const char *dir;
+	const char *base;
+
+	if (!dup)
+		return NULL;
+	base = path_base(path);
+	dir = dup;
+	if (base == path)
+		dir = ".";
+	else
+		dup[base - path - 1] = '\0';
+	real = realpath(*dir ? dir : "/", NULL);
+	/* a folder that does not exist yet is made by the cache; check
+	 * what we can: the path as written, made absolute */
+	if (!real && errno == ENOENT && path[0] == '/')
+		real = strdup(*dir ? dir : "/");
+	if (real &&
+	    asprintf(&out, "%s/%s", strcmp(real, "/") ? real : "", base) < 0)
+		out = NULL;
+	free(real);
+	free(dup);
+	return out;
+}
+
+int fs_config_parse(struct fs_config *cfg, const char *source,
+		    const char *mountpoint, const char *cache, int no_cache,
+		    const char *drive, const char *exts, int sniff_mz)
+{
+	char *def = NULL;
+	int rc;
+
+	cfg->drive = drive ? drive : "C:";
+	if (!drive_ok(cfg->drive)) {
+		fprintf(stderr, "profilefs: --drive wants a letter and a "
+				"colon, like C:\n");
+		return 2;
+	}
+	rc = fs_names_new(exts ? exts : FS_DEFAULT_EXTS, sniff_mz, &cfg->names);
+	if (rc) {
+		fprintf(stderr, "profilefs: --ext wants extensions without "
+				"dots or slashes, comma-separated\n");
+		return 2;
+	}
+	cfg->source = resolve_dir("source", source);
+	cfg->mountpoint = resolve_dir("mountpoint", mountpoint);
+	if (!cfg->source || !cfg->mountpoint)
+		return 1;
+	if (path_within(cfg->mountpoint, cfg->source) ||
+	    path_within(cfg->source, cfg->mountpoint)) {
+		fprintf(stderr,
+			"profilefs: the mountpoint %s and the source "
+			"%s may not lie one inside the other\n",
+			cfg->mountpoint, cfg->source);
+		return 2;
+	}
+	if (no_cache)
+		return 0;
+	if (!cache)
+		cache = def = cache_default_path();
+	if (!cache) {
+		fprintf(stderr, "profilefs: no cache path: set --cache, "
+				"XDG_CACHE_HOME or HOME\n");
+		return 2;
+	}
+	cfg->cache_path = resolve_cache(cache);
+	free(def);
+	if (!cfg->cache_path)
+		return 1;
+	if (path_within(cfg->cache_path, cfg->mountpoint)) {
+		fprintf(stderr,
+			"profilefs: the cache %s may not lie inside "
+			"the mountpoint %s\n",
+			cfg->cache_path, cfg->mountpoint);
+		return 2;
+	}
+	return 0;
+}
+
+void fs_config_free(struct fs_config *cfg)
+{
+	free((char *)cfg->source);
+	free((char *)cfg->mountpoint);
+	free((char *)cfg->cache_path);
+	fs_names_free(cfg->names);
+	cfg->source = cfg->mountpoint = cfg->cache_path = NULL;
+	cfg->names = NULL;
+}

@@ -1,0 +1,573 @@
+/*
+ * The FUSE operations. Each one maps the mounted path to what it names
+ * and hands off: a source entry is passed through (never followed out of
+ * the root, never written), a profile goes to the provider. Nothing here
+ * computes a profile except reading one.
+ *
+ *   mounted path          what it is
+ *   /a/b/x.dll            the source file a/b/x.dll, byte for byte
+ *   /a/b/x.dll.md         the profile of a/b/x.dll (when x.dll is a binary
+ *                         and no real a/b/x.dll.md exists: real files win)
+ *
+ * A profile's size is exact once it is cached. Before that, stat says 0
+ * and the file is opened with direct I/O, so readers read to the end
+ * whatever the size said (cat, grep, cp, wc -c and tail -c treat a 0 size
+ * as "read to find out"); the first read computes it.
+ */
+#define FUSE_USE_VERSION 312
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "profilefs/cache.h"
+#include "profilefs/fs.h"
+#include "profilefs/util.h"
+#include "fs_i.h"
+
+#define FS_SUFFIX      ".md"
+#define FS_SUFFIX_LEN  3
+#define FS_STATS_XATTR "user.profilefs.stats"
+
+/* an open file: a source descriptor, or a profile read from memory */
+struct fh {
+	int fd;	   /* -1 for a profile */
+	char *bin; /* the binary's relative path, for a profile */
+	pthread_mutex_t lock;
+	int loaded;
+	int rc;
+	char *md;
+	size_t len;
+};
+
+static struct fs *fs_get(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+static const char *rel_of(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return *path ? path : ".";
+}
+
+/*
+ * What a mounted path names. Returns 0 with *bin NULL for a source entry
+ * (lstat in *st), 0 with *bin set (malloc'ed) for a profile (*st is the
+ * binary's lstat), or -errno.
+ */
+static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin)
+{
+	const char *rel = rel_of(path);
+	size_t n = strlen(rel);
+	char *b;
+	int err;
+
+	*bin = NULL;
+	if (fstatat(fs->rootfd, rel, st, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	err = -errno;
+	if (err != -ENOENT || n <= FS_SUFFIX_LEN ||
+	    strcmp(rel + n - FS_SUFFIX_LEN, FS_SUFFIX) != 0)
+		return err;
+	b = strndup(rel, n - FS_SUFFIX_LEN);
+	if (!b)
+		return -ENOMEM;
+	if (fstatat(fs->rootfd, b, st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !fs_is_binary(fs->cfg->names, fs->rootfd, b, st)) {
+		free(b);
+		return -ENOENT;
+	}
+	*bin = b;
+	return 0;
+}
+
+/* The attributes of a profile: the binary's times and owner, read-only. */
+static void profile_attr(struct stat *st, size_t size)
+{
+	st->st_mode = S_IFREG | 0444;
+	st->st_nlink = 1;
+	st->st_size = (off_t)size;
+	st->st_blocks = (blkcnt_t)((size + 511) / 512);
+	st->st_rdev = 0;
+}
+
+static int op_getattr(const char *path, struct stat *st,
+		      struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_get();
+	struct fh *h = fi ? (struct fh *)(uintptr_t)fi->fh : NULL;
+	size_t len = 0;
+	char *bin, *md;
+	int rc;
+
+	if (h && h->fd >= 0)
+		return fstat(h->fd, st) < 0 ? -errno : 0;
+	rc = resolve(fs, path, st, &bin);
+	if (rc || !bin)
+		return rc;
+	/* cached profiles have an exact size; this never computes one */
+	if (fs_profile(fs->pv, bin, 0, &md, &len) == 0)
+		free(md);
+	else
+		len = 0;
+	profile_attr(st, len);
+	free(bin);
+	return 0;
+}
+
+static int op_readlink(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (size == 0)
+		return -EINVAL;
+	n = readlinkat(fs_get()->rootfd, rel_of(path), buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int fill_entry(struct fs *fs, int dfd, const char *name,
+		      unsigned char type, void *buf, fuse_fill_dir_t fill)
+{
+	struct stat st, real;
+	char md[NAME_MAX + 1];
+
+	memset(&st, 0, sizeof(st));
+	st.st_mode = DTTOIF(type);
+	if (type == DT_UNKNOWN &&
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0; /* gone since readdir: leave it out */
+	if (fill(buf, name, &st, 0, 0))
+		return 1;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	/* a profile name must fit NAME_MAX; a real x.md hides the profile */
+	if (strlen(name) + FS_SUFFIX_LEN > NAME_MAX)
+		return 0;
+	snprintf(md, sizeof(md), "%s%s", name, FS_SUFFIX);
+	if (fstatat(dfd, md, &real, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	if (!fs_is_binary(fs->cfg->names, dfd, name, &st))
+		return 0;
+	profile_attr(&st, 0);
+	return fill(buf, md, &st, 0, 0);
+}
+
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
+		      off_t off, struct fuse_file_info *fi,
+		      enum fuse_readdir_flags flags)
+{
+	struct fs *fs = fs_get();
+	struct dirent *de;
+	DIR *dir;
+	int dfd, rc = 0;
+
+	(void)off;
+	(void)fi;
+	(void)flags;
+	dfd = util_open_beneath(fs->rootfd, rel_of(path),
+				O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		rc = -errno;
+		close(dfd);
+		return rc;
+	}
+	errno = 0;
+	while ((de = readdir(dir)) != NULL) {
+		if (fill_entry(fs, dirfd(dir), de->d_name, de->d_type, buf,
+			       fill))
+			break;
+		errno = 0;
+	}
+	if (errno)
+		rc = -errno;
+	closedir(dir);
+	return rc;
+}
+
+static struct fh *fh_new(int fd, char *bin)
+{
+	struct fh *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->fd = fd;
+	h->bin = bin;
+	pthread_mutex_init(&h->lock, NULL);
+	return h;
+}
+
+static void fh_free(struct fh *h)
+{
+	if (!h)
+		return;
+	if (h->fd >= 0)
+		close(h->fd);
+	pthread_mutex_destroy(&h->lock);
+	free(h->bin);
+	free(h->md);
+	free(h);
+}
+
+static int open_source(struct fs *fs, const char *rel, int *fd)
+{
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+
+	*fd = util_open_beneath(fs->rootfd, rel, flags | O_NOATIME);
+	if (*fd < 0 && errno == EPERM)
+		*fd = util_open_beneath(fs->rootfd, rel, flags);
+	return *fd < 0 ? -errno : 0;
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	struct fs *fs = fs_get();
+	struct stat st;
+	struct fh *h;
+	char *bin;
+	int fd = -1, rc;
+
+	if ((fi->flags & O_ACCMODE) != O_RDONLY ||
+	    (fi->flags & (O_TRUNC | O_APPEND | O_CREAT)))
+		return -EROFS;
+	rc = resolve(fs, path, &st, &bin);
+	if (rc)
+		return rc;
+	if (!bin) {
+		rc = open_source(fs, rel_of(path), &fd);
+		if (rc)
+			return rc;
+	}
+	h = fh_new(fd, bin);
+	if (!h) {
+		if (fd >= 0)
+			close(fd);
+		free(bin);
+		return -ENOMEM;
+	}
+	if (bin) {
+		/* size unknown until computed: read to the end regardless */
+		fi->direct_io = 1;
+		fi->keep_cache = 0;
+	}
+	fi->fh = (uint64_t)(uintptr_t)h;
+	return 0;
+}
+
+static int profile_load(struct fs *fs, struct fh *h)
+{
+	pthread_mutex_lock(&h->lock);
+	if (!h->loaded) {
+		h->rc = fs_profile(fs->pv, h->bin, 1, &h->md, &h->len);
+		if (h->rc) {
+			log_warn("no profile for %s: %s", h->bin,
+				 strerror(-h->rc));
+			/* the format's word for "cannot be read" */
+			if (h->rc != -ENOMEM)
+				h->rc = -EIO;
+		}
+		h->loaded = 1;
+	}
+	pthread_mutex_unlock(&h->lock);
+	return h->rc;
+}
+
+static int op_read(const char *path, char *buf, size_t size, off_t off,
+		   struct fuse_file_info *fi)
+{
+	struct fh *h = (struct fh *)(uintptr_t)fi->fh;
+	ssize_t n;
+	int rc;
+
+	(void)path;
+	if (off < 0)
+		return -EINVAL;
+	if (h->fd >= 0) {
+		n = pread(h->fd, buf, size, off);
+		return n < 0 ? -errno : (int)n;
+	}
+	rc = profile_load(fs_get(), h);
+	if (rc)
+		return rc;
+	if ((uint64_t)off >= h->len)
+		return 0;
+	if (size > h->len - (size_t)off)
+		size = h->len - (size_t)off;
+	memcpy(buf, h->md + off, size);
+	return (int)size;
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	(void)path;
+	fh_free((struct fh *)(uintptr_t)fi->fh);
+	return 0;
+}
+
+static int op_statfs(const char *path, struct statvfs *sv)
+{
+	(void)path;
+	return fstatvfs(fs_get()->rootfd, sv) < 0 ? -errno : 0;
+}
+
+static int stats_text(struct fs *fs, char *buf, size_t size)
+{
+	struct fs_stats s;
+	char text[256];
+	int n;
+
+	fs_provider_stats(fs->pv, &s);
+	n = snprintf(text, sizeof(text),
+		     "computed=%llu\ncache_hits=%llu\nbytes_read=%llu\n"
+		     "errors=%llu\n",
+		     (unsigned long long)s.computed,
+		     (unsigned long long)s.cache_hits,
+		     (unsigned long long)s.bytes_read,
+		     (unsigned long long)s.errors);
+	if (size == 0)
+		return n;
+	if ((size_t)n > size)
+		return -ERANGE;
+	memcpy(buf, text, (size_t)n);
+	return n;
+}
+
+/* The source's path as the *xattr calls want it (no fd form for links). */
+static int source_path(struct fs *fs, const char *path, char *out, size_t size)
+{
+	int n = snprintf(out, size, "%s/%s", fs->cfg->source, rel_of(path));
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static int op_getxattr(const char *path, const char *name, char *value,
+		       size_t size)
+{
+	struct fs *fs = fs_get();
+	char full[PATH_MAX];
+	struct stat st;
+	char *bin;
+	ssize_t n;
+	int rc;
+
+	if (strcmp(path, "/") == 0 && strcmp(name, FS_STATS_XATTR) == 0)
+		return stats_text(fs, value, size);
+	rc = resolve(fs, path, &st, &bin);
+	if (rc)
+		return rc;
+	if (bin) {
+		free(bin);
+		return -ENODATA;
+	}
+	rc = source_path(fs, path, full, sizeof(full));
+	if (rc)
+		return rc;
+	n = lgetxattr(full, name, value, size);
+	return n < 0 ? -errno : (int)n;
+}
+
+static int op_listxattr(const char *path, char *list, size_t size)
+{
+	struct fs *fs = fs_get();
+	char full[PATH_MAX];
+	struct stat st;
+	size_t extra = 0;
+	char *bin;
+	ssize_t n;
+	int rc;
+
+	rc = resolve(fs, path, &st, &bin);
+	if (rc)
+		return rc;
+	if (bin) {
+		free(bin);
+		return 0;
+	}
+	rc = source_path(fs, path, full, sizeof(full));
+	if (rc)
+		return rc;
+	if (strcmp(path, "/") == 0)
+		extra = sizeof(FS_STATS_XATTR);
+	n = llistxattr(full, list, size);
+	if (n < 0)
+		return -errno;
+	if (size == 0)
+		return (int)(n + (ssize_t)extra);
+	if ((size_t)n + extra > size)
+		return -ERANGE;
+	memcpy(list + n, FS_STATS_XATTR, extra);
+	return (int)(n + (ssize_t)extra);
+}
+
+/* ---- every write fails: the mount is read-only ---------------------- */
+
+static int ro_path(const char *path)
+{
+	(void)path;
+	return -EROFS;
+}
+
+static int ro_mknod(const char *path, mode_t mode, dev_t dev)
+{
+	(void)mode;
+	(void)dev;
+	return ro_path(path);
+}
+
+static int ro_mkdir(const char *path, mode_t mode)
+{
+	(void)mode;
+	return ro_path(path);
+}
+
+static int ro_link(const char *from, const char *to)
+{
+	(void)to;
+	return ro_path(from);
+}
+
+static int ro_rename(const char *from, const char *to, unsigned int flags)
+{
+	(void)to;
+	(void)flags;
+	return ro_path(from);
+}
+
+static int ro_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	(void)mode;
+	(void)fi;
+	return ro_path(path);
+}
+
+static int ro_chown(const char *path, uid_t uid, gid_t gid,
+		    struct fuse_file_info *fi)
+{
+	(void)uid;
+	(void)gid;
+	(void)fi;
+	return ro_path(path);
+}
+
+static int ro_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	(void)size;
+	(void)fi;
+	return ro_path(path);
+}
+
+static int ro_write(const char *path, const char *buf, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	(void)buf;
+	(void)size;
+	(void)off;
+	(void)fi;
+	return ro_path(path);
+}
+
+static int ro_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	(void)mode;
+	(void)fi;
+	return ro_path(path);
+}
+
+static int ro_utimens(const char *path, const struct timespec tv[2],
+		      struct fuse_file_info *fi)
+{
+	(void)tv;
+	(void)fi;
+	return ro_path(path);
+}
+
+static int ro_setxattr(const char *path, const char *name, const char *value,
+		       size_t size, int flags)
+{
+	(void)name;
+	(void)value;
+	(void)size;
+	(void)flags;
+	return ro_path(path);
+}
+
+static int ro_removexattr(const char *path, const char *name)
+{
+	(void)name;
+	return ro_path(path);
+}
+
+static int ro_fallocate(const char *path, int mode, off_t off, off_t len,
+			struct fuse_file_info *fi)
+{
+	(void)mode;
+	(void)off;
+	(void)len;
+	(void)fi;
+	return ro_path(path);
+}
+
+/* ---- the table of contents ------------------------------------------- */
+
+static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	(void)conn;
+	/* our own inode numbers: profiles have none on disk */
+	cfg->use_ino = 0;
+	/* a profile's size changes when it is first computed */
+	cfg->attr_timeout = 0;
+	cfg->entry_timeout = 1;
+	cfg->negative_timeout = 0;
+	/* keep source pages while the file's mtime and size stay */
+	cfg->auto_cache = 1;
+	return fs_get();
+}
+
+static const struct fuse_operations fs_ops = {
+	.init = op_init,
+	.getattr = op_getattr,
+	.readlink = op_readlink,
+	.readdir = op_readdir,
+	.open = op_open,
+	.read = op_read,
+	.release = op_release,
+	.statfs = op_statfs,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+	.mknod = ro_mknod,
+	.mkdir = ro_mkdir,
+	.unlink = ro_path,
+	.rmdir = ro_path,
+	.symlink = ro_link,
+	.rename = ro_rename,
+	.link = ro_link,
+	.chmod = ro_chmod,
+	.chown = ro_chown,
+	.truncate = ro_truncate,
+	.write = ro_write,
+	.create = ro_create,
+	.utimens = ro_utimens,
+	.setxattr = ro_setxattr,
+	.removexattr = ro_removexattr,
+	.fallocate = ro_fallocate,
+};
+
+const struct fuse_operations *fs_operations(void)
+{
+	return &fs_ops;
+}

@@ -1,0 +1,343 @@
+/*
+ * The provider: cache first, else compute once, store, render.
+ *
+ * Single flight: a file being computed has an entry in `flights`, keyed by
+ * its identity. A second caller for the same identity waits on the
+ * entry's condition instead of reading the file again, and takes the same
+ * result. The result is stored in the cache before the entry is removed,
+ * so a caller that comes later finds it there. No lock is held while a
+ * file is read: other files and other callers go on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profilefs/cache.h"
+#include "profilefs/fs.h"
+#include "profilefs/profile.h"
+
+struct flight {
+	struct cache_ident id;
+	struct flight *next;
+	unsigned refs;
+	int done;
+	int rc;
+	struct prof *prof; /* read-only once done */
+	pthread_cond_t cond;
+};
+
+struct fs_provider {
+	int rootfd;
+	char *drive;
+	struct cache *cache;
+	pthread_mutex_t lock; /* flights and stats */
+	struct flight *flights;
+	struct fs_stats stats;
+};
+
+int fs_provider_new(int rootfd, const char *drive, struct cache *cache,
+		    struct fs_provider **out)
+{
+	struct fs_provider *pv = calloc(1, sizeof(*pv));
+
+	if (!pv)
+		return -ENOMEM;
+	pv->drive = strdup(drive);
+	if (!pv->drive) {
+		free(pv);
+		return -ENOMEM;
+	}
+	pv->rootfd = rootfd;
+	pv->cache = cache;
+	pthread_mutex_init(&pv->lock, NULL);
+	*out = pv;
+	return 0;
+}
+
+void fs_provider_free(struct fs_provider *pv)
+{
+	if (!pv)
+		return;
+	pthread_mutex_destroy(&pv->lock);
+	free(pv->drive);
+	free(pv);
+}
+
+void fs_provider_set_cache(struct fs_provider *pv, struct cache *cache)
+{
+	pv->cache = cache;
+}
+
+void fs_provider_stats(struct fs_provider *pv, struct fs_stats *out)
+{
+	pthread_mutex_lock(&pv->lock);
+	*out = pv->stats;
+	pthread_mutex_unlock(&pv->lock);
+}
+
+static void count(struct fs_provider *pv, uint64_t *field, uint64_t n)
+{
+	pthread_mutex_lock(&pv->lock);
+	*field += n;
+	pthread_mutex_unlock(&pv->lock);
+}
+
+static struct cache_ident ident_of(const struct stat *st)
+{
+	struct cache_ident id = { (uint64_t)st->st_dev, (uint64_t)st->st_ino,
+				  (uint64_t)st->st_size,
+				  (int64_t)st->st_mtim.tv_sec * 1000000000 +
+					  st->st_mtim.tv_nsec };
+
+	return id;
+}
+
+/* ---- the cache side ---------------------------------------------------- */
+
+/* A cached profile, or -ENOENT when any part is missing or outdated. */
+static int load_cached(struct fs_provider *pv, const struct cache_ident *id,
+		       struct prof **out)
+{
+	struct cache_content ct;
+	struct prof *p;
+	size_t i;
+	int rc;
+
+	if (!pv->cache)
+		return -ENOENT;
+	rc = cache_find(pv->cache, id, &ct);
+	if (rc)
+		return rc;
+	p = prof_new();
+	if (!p)
+		return -ENOMEM;
+	p->size = ct.size;
+	p->dg = ct.dg;
+	p->hashed = 1;
+	for (i = 0; i < prof_nparts && !rc; i++) {
+		void *data;
+		size_t len;
+
+		rc = cache_get_part(pv->cache, ct.dg.sha256, prof_parts[i].name,
+				    prof_parts[i].version, &data, &len);
+		if (rc)
+			break;
+		rc = prof_decode_part(p, prof_parts[i].name, data, len);
+		free(data);
+		if (rc == -EINVAL)
+			rc = -ENOENT;
+	}
+	if (rc) {
+		prof_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+static void store(struct fs_provider *pv, const struct cache_ident *id,
+		  const struct prof *p)
+{
+	struct cache_part parts[PROF_MAX_PARTS];
+	struct dynbuf blobs[PROF_MAX_PARTS];
+	struct cache_content ct;
+	size_t i, n = prof_nparts;
+	int rc = 0;
+
+	if (!pv->cache || !p->hashed)
+		return;
+	for (i = 0; i < n; i++) {
+		db_init(&blobs[i], CAP_PROFILE);
+		if (!rc)
+			rc = prof_encode_part(p, prof_parts[i].name, &blobs[i]);
+		parts[i].name = prof_parts[i].name;
+		parts[i].version = prof_parts[i].version;
+		parts[i].data = blobs[i].data;
+		parts[i].len = blobs[i].len;
+	}
+	ct.size = p->size;
+	ct.dg = p->dg;
+	if (!rc)
+		rc = cache_store(pv->cache, id, &ct, parts, n);
+	if (rc)
+		log_warn("cache: profile not stored: %s", strerror(-rc));
+	for (i = 0; i < n; i++)
+		db_free(&blobs[i]);
+}
+
+/* ---- computing ------------------------------------------------------- */
+
+/* Reads the file; a file that keeps changing under us is an error. */
+static int compute(struct fs_provider *pv, const char *relpath,
+		   struct prof **out, struct cache_ident *id)
+{
+	struct stat st;
+	int fd, rc, tries;
+
+	for (tries = 0; tries <= CAP_REREAD; tries++) {
+		rc = prof_open(pv->rootfd, relpath, &fd, &st);
+		if (rc == -EINVAL)
+			return prof_special(st.st_mode, out);
+		if (rc)
+			return rc;
+		rc = prof_compute(fd, &st, out);
+		close(fd);
+		if (rc != -EAGAIN)
+			break;
+		log_info("%s changed while it was read; reading it again",
+			 relpath);
+	}
+	if (rc == -EAGAIN)
+		log_warn("%s keeps changing; no profile made", relpath);
+	if (!rc) {
+		*id = ident_of(&st);
+		count(pv, &pv->stats.computed, 1);
+		count(pv, &pv->stats.bytes_read, (*out)->size);
+	}
+	return rc;
+}
+
+static struct flight *flight_find(struct fs_provider *pv,
+				  const struct cache_ident *id)
+{
+	struct flight *f;
+
+	for (f = pv->flights; f; f = f->next)
+		if (memcmp(&f->id, id, sizeof(*id)) == 0)
+			return f;
+	return NULL;
+}
+
+static void flight_put(struct fs_provider *pv, struct flight *f)
+{
+	struct flight **pp;
+
+	if (--f->refs)
+		return;
+	for (pp = &pv->flights; *pp; pp = &(*pp)->next) {
+		if (*pp == f) {
+			*pp = f->next;
+			break;
+		}
+	}
+	pthread_cond_destroy(&f->cond);
+	prof_free(f->prof);
+	free(f);
+}
+
+/*
+ * The profile of a regular file with identity id: joins a computation in
+ * flight or starts one. *out is shared: read-only, released by
+ * release_shared().
+ */
+static int get_shared(struct fs_provider *pv, const char *relpath,
+		      const struct cache_ident *id, struct flight **out)
+{
+	struct cache_ident got;
+	struct flight *f;
+	struct prof *p = NULL;
+	int rc;
+
+	*out = NULL;
+	pthread_mutex_lock(&pv->lock);
+	f = flight_find(pv, id);
+	if (f) {
+		f->refs++;
+		while (!f->done)
+			pthread_cond_wait(&f->cond, &pv->lock);
+		pthread_mutex_unlock(&pv->lock);
+		*out = f;
+		return f->rc;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		pthread_mutex_unlock(&pv->lock);
+		return -ENOMEM;
+	}
+	f->id = *id;
+	f->refs = 1;
+	pthread_cond_init(&f->cond, NULL);
+	f->next = pv->flights;
+	pv->flights = f;
+	pthread_mutex_unlock(&pv->lock);
+
+	/* a caller may have stored it between our miss and our entry */
+	rc = load_cached(pv, id, &p);
+	if (rc == 0) {
+		count(pv, &pv->stats.cache_hits, 1);
+	} else {
+		rc = compute(pv, relpath, &p, &got);
+		if (rc == 0 && p->hashed)
+			store(pv, &got, p);
+	}
+
+	pthread_mutex_lock(&pv->lock);
+	f->rc = rc;
+	f->prof = p;
+	f->done = 1;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&pv->lock);
+	*out = f;
+	return rc;
+}
+
+static void release_shared(struct fs_provider *pv, struct flight *f)
+{
+	pthread_mutex_lock(&pv->lock);
+	flight_put(pv, f);
+	pthread_mutex_unlock(&pv->lock);
+}
+
+static int render(struct fs_provider *pv, const struct prof *p,
+		  const char *relpath, char **md, size_t *len)
+{
+	return prof_render(p, relpath, pv->drive, md, len);
+}
+
+int fs_profile(struct fs_provider *pv, const char *relpath, int compute_ok,
+	       char **md, size_t *len)
+{
+	struct cache_ident id;
+	struct flight *f;
+	struct prof *p = NULL;
+	struct stat st;
+	int rc;
+
+	if (fstatat(pv->rootfd, relpath, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (S_ISLNK(st.st_mode))
+		return -ENOENT;
+	if (!S_ISREG(st.st_mode)) {
+		/* nothing to read or cache: the note is the whole profile */
+		rc = prof_special(st.st_mode, &p);
+		if (!rc)
+			rc = render(pv, p, relpath, md, len);
+		prof_free(p);
+		return rc;
+	}
+	id = ident_of(&st);
+	rc = load_cached(pv, &id, &p);
+	if (rc == 0) {
+		if (compute_ok)
+			count(pv, &pv->stats.cache_hits, 1);
+		rc = render(pv, p, relpath, md, len);
+		prof_free(p);
+		return rc;
+	}
+	/* a cache that fails (logged there) is a miss, never an error */
+	if (!compute_ok || rc == -ENOMEM)
+		return rc == -ENOMEM ? rc : -ENOENT;
+	rc = get_shared(pv, relpath, &id, &f);
+	if (rc == 0)
+		rc = render(pv, f->prof, relpath, md, len);
+	else
+		count(pv, &pv->stats.errors, 1);
+	if (f)
+		release_shared(pv, f);
+	return rc;
+}
