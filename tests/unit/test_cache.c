@@ -1,0 +1,123 @@
+/* cache: store and find by identity and by content, parts and their
+ * versions, persistence across reopen, refusal of foreign databases. */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "profilefs/cache.h"
+#include "t.h"
+
+static char dir[] = "/tmp/pfs-cache-XXXXXX";
+
+static void fill(struct cache_content *ct, uint8_t seed)
+{
+	memset(ct, 0, sizeof(*ct));
+	ct->size = 1000u + seed;
+	memset(ct->dg.md5, seed, sizeof(ct->dg.md5));
+	memset(ct->dg.sha1, seed + 1, sizeof(ct->dg.sha1));
+	memset(ct->dg.sha256, seed + 2, sizeof(ct->dg.sha256));
+	memset(ct->dg.sha384, seed + 3, sizeof(ct->dg.sha384));
+	memset(ct->dg.sha512, seed + 4, sizeof(ct->dg.sha512));
+	snprintf(ct->dg.ssdeep, sizeof(ct->dg.ssdeep), "3:abc%u:def", seed);
+}
+
+static int same(const struct cache_content *a, const struct cache_content *b)
+{
+	return a->size == b->size && !memcmp(a->dg.md5, b->dg.md5, 16) &&
+	       !memcmp(a->dg.sha1, b->dg.sha1, 20) &&
+	       !memcmp(a->dg.sha256, b->dg.sha256, 32) &&
+	       !memcmp(a->dg.sha384, b->dg.sha384, 48) &&
+	       !memcmp(a->dg.sha512, b->dg.sha512, 64) &&
+	       !strcmp(a->dg.ssdeep, b->dg.ssdeep);
+}
+
+/* Runs SQL with the sqlite3 tool (an independent reader of the file);
+ * its output, up to n - 1 bytes, in out. The tool's exit status. */
+static int sql(const char *db, const char *stmt, char *out, size_t n)
+{
+	char cmd[1024];
+	size_t got;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "sqlite3 '%s' '%s'", db, stmt);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	got = fread(out, 1, n - 1, p);
+	out[got] = '\0';
+	return pclose(p);
+}
+
+int main(void)
+{
+	struct cache_ident id = { 1, 2, 1001, 1234567890123456789 };
+	struct cache_ident id2 = { 1, 3, 1001, 5 };
+	struct cache_part part = { "pe", 1, "\x01\x02\x00\x03", 4 };
+	struct cache_content ct, got;
+	struct cache *c = NULL;
+	char path[128], out[256];
+	void *data = NULL;
+	size_t len = 0;
+	FILE *p;
+
+	if (!mkdtemp(dir))
+		return 1;
+	/* the folder is made as needed */
+	snprintf(path, sizeof(path), "%s/sub/dir/cache.db", dir);
+	CHECK(cache_open(path, &c) == 0);
+	fill(&ct, 7);
+	CHECK(cache_find(c, &id, &got) == -ENOENT);
+	CHECK(cache_store(c, &id, &ct, &part, 1) == 0);
+	CHECK(cache_find(c, &id, &got) == 0 && same(&got, &ct));
+	/* another identity with the same bytes is not known by identity,
+	 * but its content is */
+	CHECK(cache_find(c, &id2, &got) == -ENOENT);
+	CHECK(cache_find_content(c, ct.dg.sha256, &got) == 0 &&
+	      same(&got, &ct));
+	CHECK(cache_get_part(c, ct.dg.sha256, "pe", 1, &data, &len) == 0);
+	CHECK(len == 4 && data && memcmp(data, "\x01\x02\x00\x03", 4) == 0);
+	free(data);
+	/* a part of another version is missing */
+	CHECK(cache_get_part(c, ct.dg.sha256, "pe", 2, &data, &len) == -ENOENT);
+	CHECK(cache_get_part(c, ct.dg.sha256, "sig", 1, &data, &len) ==
+	      -ENOENT);
+	cache_close(c);
+	c = NULL;
+
+	/* it outlives the process's handle, in WAL mode */
+	CHECK(cache_open(path, &c) == 0);
+	CHECK(cache_find(c, &id, &got) == 0 && same(&got, &ct));
+	cache_close(c);
+	c = NULL;
+	CHECK(sql(path,
+		  "PRAGMA journal_mode; PRAGMA user_version; "
+		  "PRAGMA integrity_check",
+		  out, sizeof(out)) == 0);
+	CHECK_STR(out, "wal\n1\nok\n");
+
+	/* a database that is not ours is refused, not changed */
+	snprintf(path, sizeof(path), "%s/foreign.db", dir);
+	CHECK(sql(path, "CREATE TABLE t (x); INSERT INTO t VALUES (1)", out,
+		  sizeof(out)) == 0);
+	CHECK(cache_open(path, &c) == -EPROTO && c == NULL);
+	CHECK(sql(path, "SELECT x FROM t", out, sizeof(out)) == 0);
+	CHECK_STR(out, "1\n");
+	/* one from a newer profilefs too */
+	snprintf(path, sizeof(path), "%s/newer.db", dir);
+	CHECK(sql(path,
+		  "PRAGMA application_id = 1349666419; "
+		  "PRAGMA user_version = 99",
+		  out, sizeof(out)) == 0);
+	CHECK(cache_open(path, &c) == -EPROTO);
+	/* a file that is not a database at all */
+	snprintf(path, sizeof(path), "%s/text.db", dir);
+	p = fopen(path, "w");
+	CHECK(p && fputs("not a database, just text\n", p) >= 0);
+	if (p)
+		fclose(p);
+	CHECK(cache_open(path, &c) < 0);
+
+	snprintf(out, sizeof(out), "rm -rf '%s'", dir);
+	CHECK(system(out) == 0);
+	return t_done();
+}

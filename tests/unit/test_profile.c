@@ -1,0 +1,176 @@
+/*
+ * profile: the parts survive a round trip and refuse damaged blobs; the
+ * renderer writes the format's sections in order, escapes what it takes
+ * from names, and says what is wrong with a file that is not a PE image.
+ * The digest values themselves are checked against sha*sum in
+ * test_digest and through the mount.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "profilefs/pe.h"
+#include "profilefs/profile.h"
+#include "t.h"
+
+static struct prof *sample(int is_pe)
+{
+	struct prof *p = prof_new();
+
+	p->hashed = 1;
+	p->size = 3;
+	memset(p->dg.sha256, 0xab, sizeof(p->dg.sha256));
+	strcpy(p->dg.ssdeep, "3:a|b:c");
+	p->is_pe = is_pe;
+	if (!is_pe)
+		p->pe_note = strdup("Not a PE image: test.");
+	return p;
+}
+
+static void test_parts(void)
+{
+	struct prof *p = sample(0), *q = prof_new();
+	struct dynbuf b;
+	size_t cut;
+
+	db_init(&b, 1 << 20);
+	CHECK(prof_encode_part(p, "pe", &b) == 0);
+	CHECK(prof_decode_part(q, "pe", b.data, b.len) == 0);
+	CHECK(q->is_pe == 0);
+	CHECK_STR(q->pe_note, "Not a PE image: test.");
+	/* every truncation, and trailing bytes, are refused */
+	for (cut = 0; cut < b.len; cut++)
+		CHECK(prof_decode_part(q, "pe", b.data, cut) == -EINVAL);
+	db_addc(&b, 0);
+	CHECK(prof_decode_part(q, "pe", b.data, b.len) == -EINVAL);
+	CHECK(prof_encode_part(p, "nope", &b) == -ENOENT);
+	db_free(&b);
+	/* NULL note round-trips as NULL */
+	prof_free(p);
+	p = sample(1);
+	db_init(&b, 1 << 20);
+	CHECK(prof_encode_part(p, "pe", &b) == 0);
+	CHECK(prof_decode_part(q, "pe", b.data, b.len) == 0);
+	CHECK(q->is_pe == 1 && q->pe_note == NULL);
+	db_free(&b);
+	prof_free(p);
+	prof_free(q);
+}
+
+static const char *after(const char *hay, const char *needle)
+{
+	const char *s = hay ? strstr(hay, needle) : NULL;
+
+	return s ? s + strlen(needle) : NULL;
+}
+
+static void test_render(void)
+{
+	struct prof *p = sample(0);
+	char *md = NULL, *md2 = NULL;
+	const char *s;
+	size_t len, len2;
+
+	CHECK(prof_note(p, "Line\nbreak.") == 0);
+	CHECK(prof_render(p, "Win dows/a\nb|c.dll", "D:", &md, &len) == 0);
+	CHECK(md && strlen(md) == len);
+	/* sections in the format's order */
+	s = after(md, "---\ntitle: a\\x0Ab|c.dll | \n"
+		      "excerpt: What is a\\x0Ab|c.dll?\n---\n\n");
+	CHECK(s == md + (s ? s - md : 0) && s != NULL);
+	s = after(
+		s,
+		"# a\\x0Ab|c.dll\n\n* File Path: `D:\\Win dows\\a\\x0Ab|c.dll`"
+		"\n* Description: \n");
+	CHECK(s != NULL);
+	s = after(s,
+		  "* Note: Not a PE image: test.\n* Note: Line\\x0Abreak.\n");
+	CHECK(s != NULL);
+	s = after(s, "\n## Hashes\n\nType | Hash\n-- | --\nMD5 | `");
+	CHECK(s != NULL);
+	s = after(s, "SSDEEP | `3:a\\|b:c`\n");
+	CHECK(s != NULL);
+	s = after(s,
+		  "\n## File Scan\n\n* VirusTotal Link: https://www.virustotal"
+		  ".com/gui/file/");
+	CHECK(s != NULL && strspn(s, "ab") == 64);
+	s = after(s, "/detection/\n");
+	CHECK(s != NULL && *s == '\0');
+	/* not a PE: no IMP, PESHA1, PE256 */
+	CHECK(md && !strstr(md, "IMP |") && !strstr(md, "PE256"));
+	/* byte-identical from run to run */
+	CHECK(prof_render(p, "Win dows/a\nb|c.dll", "D:", &md2, &len2) == 0);
+	CHECK(md2 && len == len2 && memcmp(md, md2, len) == 0);
+	free(md);
+	free(md2);
+	prof_free(p);
+}
+
+static void test_special(void)
+{
+	struct prof *p = NULL;
+	char *md = NULL;
+	size_t len;
+
+	CHECK(prof_special(S_IFIFO | 0644, &p) == 0);
+	CHECK(p && !p->hashed && p->nnotes == 1);
+	CHECK(prof_render(p, "f.dll", "C:", &md, &len) == 0);
+	CHECK(md && strstr(md, "* Note: This is a FIFO, not a regular file"));
+	CHECK(md && !strstr(md, "## Hashes") && !strstr(md, "## File Scan"));
+	free(md);
+	prof_free(p);
+}
+
+static void test_identify(void)
+{
+	uint8_t pe[0x48] = { 'M', 'Z' };
+	const char *why;
+
+	CHECK(pe_identify(pe, 0, &why) == 0 && strstr(why, "empty"));
+	CHECK(pe_identify((const uint8_t *)"ELF", 3, &why) == 0 &&
+	      strstr(why, "\"MZ\""));
+	CHECK(pe_identify(pe, 0x3c, &why) == 0 && strstr(why, "truncated"));
+	pe[0x3c] = 0x40;
+	CHECK(pe_identify(pe, 0x40, &why) == 0 && strstr(why, "past the end"));
+	CHECK(pe_identify(pe, sizeof(pe), &why) == 0 &&
+	      strstr(why, "no \"PE\" signature"));
+	memcpy(pe + 0x40, "PE\0\0", 4);
+	CHECK(pe_identify(pe, sizeof(pe), &why) == 1 && why == NULL);
+	/* e_lfanew near SIZE_MAX must not wrap */
+	pe[0x3c] = 0xff, pe[0x3d] = 0xff, pe[0x3e] = 0xff, pe[0x3f] = 0xff;
+	CHECK(pe_identify(pe, sizeof(pe), &why) == 0);
+}
+
+static void test_compute_changes(void)
+{
+	char path[] = "/tmp/pfs-prof-XXXXXX";
+	struct prof *p = NULL;
+	struct stat st;
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0 && write(fd, "MZ0123456789", 12) == 12);
+	CHECK(fstat(fd, &st) == 0);
+	/* the file shrinks after it was stat'ed: never a mix of old and new */
+	CHECK(ftruncate(fd, 4) == 0);
+	CHECK(prof_compute(fd, &st, &p) == -EAGAIN && p == NULL);
+	/* and grows */
+	CHECK(fstat(fd, &st) == 0);
+	CHECK(write(fd, "more", 4) == 4);
+	CHECK(prof_compute(fd, &st, &p) == -EAGAIN && p == NULL);
+	CHECK(fstat(fd, &st) == 0);
+	CHECK(prof_compute(fd, &st, &p) == 0 && p && p->size == 16);
+	prof_free(p);
+	close(fd);
+	unlink(path);
+}
+
+int main(void)
+{
+	test_parts();
+	test_render();
+	test_special();
+	test_identify();
+	test_compute_changes();
+	return t_done();
+}

@@ -1,0 +1,156 @@
+/* util: the capped buffer, the bounds-checked reader, the Markdown escaper
+ * (the rules written at the top of src/util/markdown.c), Windows paths. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "profilefs/util.h"
+#include "t.h"
+
+static char *text(const char *s, size_t n, enum md_ctx ctx)
+{
+	struct dynbuf b;
+	char *out;
+	size_t len;
+
+	db_init(&b, 1 << 20);
+	md_text(&b, s, n, ctx);
+	return db_take(&b, &out, &len) ? NULL : out;
+}
+
+static char *code(const char *s, enum md_ctx ctx)
+{
+	struct dynbuf b;
+	char *out;
+	size_t len;
+
+	db_init(&b, 1 << 20);
+	md_code(&b, s, strlen(s), ctx);
+	return db_take(&b, &out, &len) ? NULL : out;
+}
+
+static char *wp(const char *drive, const char *rel)
+{
+	struct dynbuf b;
+	char *out;
+	size_t len;
+
+	db_init(&b, 1 << 20);
+	winpath(&b, drive, rel);
+	return db_take(&b, &out, &len) ? NULL : out;
+}
+
+#define CHECK_OWNED(expr, want)                                                \
+	do {                                                                   \
+		char *got_ = (expr);                                           \
+		CHECK_STR(got_, want);                                         \
+		free(got_);                                                    \
+	} while (0)
+
+static void test_dynbuf(void)
+{
+	struct dynbuf b;
+	char *out;
+	size_t len;
+
+	db_init(&b, 8);
+	CHECK(db_adds(&b, "abcd") == 0);
+	CHECK(db_printf(&b, "%d", 1234) == 0);
+	CHECK(b.len == 8 && strcmp(b.data, "abcd1234") == 0);
+	/* past the cap: refused whole, remembered, contents kept */
+	CHECK(db_addc(&b, 'x') == -E2BIG);
+	CHECK(b.len == 8 && b.err == -E2BIG);
+	CHECK(db_adds(&b, "") == -E2BIG);
+	CHECK(db_take(&b, &out, &len) == -E2BIG);
+	db_free(&b);
+
+	db_init(&b, 1 << 20);
+	CHECK(db_take(&b, &out, &len) == 0 && len == 0 && out[0] == '\0');
+	free(out);
+	db_init(&b, 1 << 20);
+	/* a formatted string larger than the stack buffer */
+	CHECK(db_printf(&b, "%0600d", 7) == 0 && b.len == 600);
+	CHECK(b.data[599] == '7' && b.data[0] == '0');
+	db_free(&b);
+	db_free(&b); /* twice is harmless */
+}
+
+static void test_reader(void)
+{
+	static const uint8_t buf[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	struct rd r = { buf, sizeof(buf) };
+	uint64_t v64 = 0;
+	uint32_t v32 = 0xdeadbeef;
+	uint16_t v16 = 0;
+	uint8_t v8 = 0;
+
+	CHECK(rd_u16(&r, 0, &v16) == 0 && v16 == 0x0201);
+	CHECK(rd_u32(&r, 5, &v32) == 0 && v32 == 0x09080706);
+	CHECK(rd_u64(&r, 1, &v64) == 0 && v64 == 0x0908070605040302ull);
+	CHECK(rd_u8(&r, 8, &v8) == 0 && v8 == 9);
+	/* every read that would pass the end fails and leaves out alone */
+	v32 = 0xdeadbeef;
+	CHECK(rd_u32(&r, 6, &v32) == -ERANGE && v32 == 0xdeadbeef);
+	CHECK(rd_u8(&r, 9, &v8) == -ERANGE);
+	CHECK(rd_u16(&r, SIZE_MAX, &v16) == -ERANGE);
+	CHECK(rd_u64(&r, SIZE_MAX - 3, &v64) == -ERANGE);
+	CHECK(!rd_has(&r, 10, 0) && rd_has(&r, 9, 0));
+	CHECK(!rd_has(&r, 1, SIZE_MAX));
+}
+
+static void test_markdown(void)
+{
+	/* control characters and DEL */
+	CHECK_OWNED(text("a\nb\tc\x7f", 6, MD_TEXT), "a\\x0Ab\\x09c\\x7F");
+	CHECK_OWNED(text("nul\0x", 5, MD_TEXT), "nul\\x00x");
+	/* valid UTF-8 kept: (c), e-acute, CJK, an emoji */
+	CHECK_OWNED(text("\xc2\xa9 \xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80", 14,
+			 MD_TEXT),
+		    "\xc2\xa9 \xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80");
+	/* invalid: lone continuation, overlong, surrogate, truncated,
+	 * beyond U+10FFFF, 0xFF */
+	CHECK_OWNED(text("\x80", 1, MD_TEXT), "\\x80");
+	CHECK_OWNED(text("\xc0\xaf", 2, MD_TEXT), "\\xC0\\xAF");
+	CHECK_OWNED(text("\xed\xa0\x80", 3, MD_TEXT), "\\xED\\xA0\\x80");
+	CHECK_OWNED(text("x\xe2\x82", 3, MD_TEXT), "x\\xE2\\x82");
+	CHECK_OWNED(text("\xf4\x90\x80\x80", 4, MD_TEXT),
+		    "\\xF4\\x90\\x80\\x80");
+	CHECK_OWNED(text("\xff", 1, MD_TEXT), "\\xFF");
+	/* pipes only matter in cells */
+	CHECK_OWNED(text("a|b", 3, MD_TEXT), "a|b");
+	CHECK_OWNED(text("a|b", 3, MD_CELL), "a\\|b");
+	/* code spans: the fence outgrows any backtick run inside */
+	CHECK_OWNED(code("plain", MD_TEXT), "`plain`");
+	CHECK_OWNED(code("a`b", MD_TEXT), "``a`b``");
+	CHECK_OWNED(code("a``b`c", MD_TEXT), "```a``b`c```");
+	CHECK_OWNED(code("`x`", MD_TEXT), "`` `x` ``");
+	CHECK_OWNED(code("", MD_TEXT), "``");
+	CHECK_OWNED(code("x|y\n", MD_CELL), "`x\\|y\\x0A`");
+}
+
+static void test_paths(void)
+{
+	CHECK_OWNED(wp("C:", "Windows/System32/kernel32.dll"),
+		    "C:\\Windows\\System32\\kernel32.dll");
+	CHECK_OWNED(wp("D:", "/x.dll"), "D:\\x.dll");
+	CHECK_OWNED(wp("C:", "a//b/"), "C:\\a\\b");
+	CHECK_OWNED(wp("C:", "."), "C:\\");
+	CHECK_STR(path_base("a/b/c.dll"), "c.dll");
+	CHECK_STR(path_base("c.dll"), "c.dll");
+	CHECK(path_within("/a/b", "/a"));
+	CHECK(path_within("/a", "/a"));
+	CHECK(path_within("/a/b", "/a/"));
+	CHECK(!path_within("/ab", "/a"));
+	CHECK(path_within("/x", "/"));
+	CHECK(drive_ok("C:") && drive_ok("z:"));
+	CHECK(!drive_ok("C") && !drive_ok("CC:") && !drive_ok("1:") &&
+	      !drive_ok(""));
+}
+
+int main(void)
+{
+	test_dynbuf();
+	test_reader();
+	test_markdown();
+	test_paths();
+	return t_done();
+}
