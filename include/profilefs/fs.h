@@ -23,6 +23,7 @@ struct fs_stats {
 	uint64_t cache_hits; /* profiles served from the cache */
 	uint64_t bytes_read; /* bytes of source files hashed */
 	uint64_t errors;     /* profiles that could not be made */
+	uint64_t computing;  /* profiles being computed right now */
 };
 
 struct fs_provider;

@@ -334,11 +334,12 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 	fs_provider_stats(fs->pv, &s);
 	n = snprintf(text, sizeof(text),
 		     "computed=%llu\ncache_hits=%llu\nbytes_read=%llu\n"
-		     "errors=%llu\n",
+		     "errors=%llu\ncomputing=%llu\n",
 		     (unsigned long long)s.computed,
 		     (unsigned long long)s.cache_hits,
 		     (unsigned long long)s.bytes_read,
-		     (unsigned long long)s.errors);
+		     (unsigned long long)s.errors,
+		     (unsigned long long)s.computing);
 	if (size == 0)
 		return n;
 	if ((size_t)n > size)

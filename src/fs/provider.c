@@ -262,6 +262,7 @@ static int get_shared(struct fs_provider *pv, const char *relpath,
 	pthread_cond_init(&f->cond, NULL);
 	f->next = pv->flights;
 	pv->flights = f;
+	pv->stats.computing++;
 	pthread_mutex_unlock(&pv->lock);
 
 	/* a caller may have stored it between our miss and our entry */
@@ -278,6 +279,7 @@ static int get_shared(struct fs_provider *pv, const char *relpath,
 	f->rc = rc;
 	f->prof = p;
 	f->done = 1;
+	pv->stats.computing--;
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&pv->lock);
 	*out = f;

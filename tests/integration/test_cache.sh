@@ -1,0 +1,76 @@
+#!/bin/bash
+# The cache: a remount serves without computing, a changed file gets a new
+# profile, a hard link or a copy finds its content, and 32 readers of one
+# uncached profile cause one computation.
+. "$(dirname "$0")/lib.sh"
+make_tree
+mount_fs || finish
+find "$MNT" -name '*.md' -exec cat {} + >"$T/first"
+n=$(stat_of computed)
+check "profiles computed on the first pass" [ "$n" -ge 15 ]
+umount_fs
+check "the cache is a sound SQLite file" \
+	bash -c '[ "$(sqlite3 "$0" "PRAGMA integrity_check")" = ok ]' "$CACHE"
+
+# remount: everything from the cache, byte for byte the same
+mount_fs || finish
+find "$MNT" -name '*.md' -exec cat {} + >"$T/second"
+check_eq "remount computed nothing" "$(stat_of computed)" 0
+check_eq "remount served from the cache" "$(stat_of cache_hits)" "$n"
+check "same bytes after remount" cmp -s "$T/first" "$T/second"
+
+# a changed source file (the source tree is writable) gets a new profile
+f=Windows/System32/RANDOM.DLL
+old=$(grep '^SHA256 ' "$MNT/$f.md")
+printf 'appended' >>"$SRC/$f"
+new=$(grep '^SHA256 ' "$MNT/$f.md")
+want=$(sha256sum "$SRC/$f" | cut -d' ' -f1 | tr a-f A-F)
+check "changed file: a new SHA256" [ "$old" != "$new" ]
+check_eq "changed file: the right SHA256" "$new" "SHA256 | \`$want\`"
+check_eq "changed file: computed once" "$(stat_of computed)" 1
+# same size, same second, other bytes: mtime in ns tells them apart
+g="Program Files/App/b.ocx"
+cat "$MNT/$g.md" >/dev/null
+head -c 100 /dev/urandom >"$SRC/$g"
+want=$(sha256sum "$SRC/$g" | cut -d' ' -f1 | tr a-f A-F)
+check_eq "rewritten file: the right SHA256" \
+	"$(grep '^SHA256 ' "$MNT/$g.md")" "SHA256 | \`$want\`"
+
+# a hard link is the same file: no computation
+ln "$SRC/deep/a/b/c/file.scr" "$SRC/deep/hardlink.dll"
+before=$(stat_of computed)
+check "hard link profile" grep -q '^## Hashes' "$MNT/deep/hardlink.dll.md"
+check_eq "a hard link computed nothing" "$(stat_of computed)" "$before"
+check "hard link: same hashes" cmp -s \
+	<(grep ' | `' "$MNT/deep/hardlink.dll.md") \
+	<(grep ' | `' "$MNT/deep/a/b/c/file.scr.md")
+check "hard link: its own name and path" \
+	grep -qxF '* File Path: `C:\deep\hardlink.dll`' "$MNT/deep/hardlink.dll.md"
+umount_fs
+
+# 32 parallel readers of one uncached profile: one computation
+head -c $((24 << 20)) /dev/urandom >"$SRC/big.dll"
+mount_fs || finish
+for i in $(seq 1 32); do
+	cat "$MNT/big.dll.md" >"$T/par.$i" &
+done
+wait $(jobs -p | grep -v "^$PID\$")
+check_eq "32 parallel cats computed once" "$(stat_of computed)" 1
+"$PROFILEFS" profile --no-cache --root="$SRC" "$SRC/big.dll" >"$T/want"
+same=0
+for i in $(seq 1 32); do cmp -s "$T/par.$i" "$T/want" && same=$((same + 1)); done
+check_eq "32 parallel cats all read the profile" "$same" 32
+umount_fs
+
+# --no-cache: nothing written, everything computed
+rm -rf "$(dirname "$CACHE")"
+"$PROFILEFS" -f --no-cache "$SRC" "$MNT" 2>>"$T/daemon.log" &
+PID=$!
+for i in $(seq 1 100); do mountpoint -q "$MNT" && break; sleep 0.05; done
+cat "$MNT/notes.txt" "$MNT/deep/data.bin" >/dev/null
+cat "$MNT/real.dll.md" "$MNT/Program Files/App/app.Exe.md" >/dev/null
+cat "$MNT/Program Files/App/app.Exe.md" >/dev/null
+check_eq "--no-cache computes every read" "$(stat_of computed)" 2
+umount_fs
+check "--no-cache wrote no cache" [ ! -e "$CACHE" ]
+finish
