@@ -93,6 +93,10 @@ have_examples() {
 }
 
 finish() {
+	if [ "$fail" -gt 0 ] && [ -s "$T/daemon.log" ]; then
+		echo "--- daemon log" >&2
+		cat "$T/daemon.log" >&2
+	fi
 	echo "$pass passed, $fail failed"
 	[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
 	exit $?
