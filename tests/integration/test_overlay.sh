@@ -84,6 +84,12 @@ check "--sniff-mz: noext starts with MZ" [ -f "$MNT/deep/noext.md" ]
 check "--sniff-mz: tiny.sys is just MZ" [ -f "$MNT/Windows/System32/tiny.sys.md" ]
 umount_fs
 
+# allow_other brings default_permissions: the kernel checks modes
+mount_fs -o allow_other || finish
+check "allow_other adds default_permissions" \
+	grep -qE " $MNT fuse.profilefs ro,nosuid,nodev,.*default_permissions" /proc/mounts
+umount_fs
+
 # a clear error for a bad option value, the mount left alone
 check "--drive=7 is refused" \
 	bash -c '! "$0" --drive=7 "$1" "$2" 2>/dev/null' "$PROFILEFS" "$SRC" "$MNT"
