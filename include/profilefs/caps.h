@@ -19,4 +19,27 @@
 /* times a file that changes while it is read is read again */
 #define CAP_REREAD 2
 
+/* ---- PE parsing (pefile's bounds where the differential tests need the
+ * same answers; a hit is recorded as an anomaly) ---- */
+/* sections read from the section table */
+#define CAP_PE_SECTIONS 0x800
+/* imported functions, over all DLLs and both import tables */
+#define CAP_PE_IMPORTS 0x2000
+/* import descriptors (DLLs) */
+#define CAP_PE_IMPORT_DLLS 0x1000
+/* exports, named and by ordinal */
+#define CAP_PE_EXPORTS 0x2000
+/* length of a DLL, function or forwarder name */
+#define CAP_PE_NAME 0x200
+/* resource directory entries visited, and nesting depth */
+#define CAP_PE_RES_ENTRIES 0x8000
+#define CAP_PE_RES_DEPTH   32
+/* version resources looked at, and blocks inside one */
+#define CAP_PE_VERSIONS	 64
+#define CAP_PE_VS_BLOCKS 4096
+/* anomalies kept per file */
+#define CAP_PE_ANOMALIES 64
+/* bytes of the DOS stub searched for a Rich header */
+#define CAP_PE_RICH_SCAN 0x1000
+
 #endif

@@ -1,11 +1,16 @@
 /*
  * pe: what the bytes of a file say about it as a PE image.
  *
- * pe_identify() decides whether a buffer holds a PE image at all: an "MZ"
- * DOS header whose e_lfanew points at a "PE\0\0" signature inside the
- * buffer. It reads only through the bounds-checked reader and never
- * fails: it returns 1 for a PE image, 0 otherwise, with *why set to a
- * static sentence saying what is missing.
+ * pe_parse() reads a whole file image (a buffer and its length, owned by
+ * the caller) through the bounds-checked reader and fills a struct pe_info
+ * that owns copies of everything it keeps: nothing points into the buffer
+ * afterwards. Malformed is not an error: what cannot be read is recorded
+ * as an anomaly (a sentence) and parsing goes on with the rest. Every
+ * count the file controls is capped (caps.h) before anything is sized by
+ * it, and every loop over file-controlled links has a budget.
+ *
+ * Errors: -EINVAL when the buffer is not a PE image at all (pe_identify
+ * says why), -ENOMEM.
  */
 #ifndef PROFILEFS_PE_H
 #define PROFILEFS_PE_H
@@ -13,6 +18,140 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "profilefs/util.h"
+
+/*
+ * Decides whether a buffer holds a PE image at all: an "MZ" DOS header
+ * whose e_lfanew points at a "PE\0\0" signature inside the buffer. Returns
+ * 1 for a PE image, 0 otherwise with *why a static sentence.
+ */
 int pe_identify(const uint8_t *buf, size_t len, const char **why);
+
+#define PE_NDIRS 16
+enum {
+	PE_DIR_EXPORT = 0,
+	PE_DIR_IMPORT = 1,
+	PE_DIR_RESOURCE = 2,
+	PE_DIR_SECURITY = 4,
+	PE_DIR_CLR = 14,
+	PE_DIR_DELAY_IMPORT = 13,
+};
+
+struct pe_section {
+	char name[9]; /* the raw 8 bytes, NUL-terminated (may hold any byte) */
+	uint32_t vsize, va, rawsize, rawptr, characteristics;
+	double entropy; /* of the raw bytes present in the file, 0..8 */
+	/* for RVA translation (pefile's adjusted bounds) */
+	uint32_t va_adj, raw_adj;
+	uint64_t rva_end; /* exclusive */
+};
+
+struct pe_import_func {
+	char *name; /* NULL when imported by ordinal */
+	uint16_t ordinal;
+	uint16_t hint;
+};
+
+struct pe_import_dll {
+	char *dll;
+	int delay; /* from the delay-load import table */
+	struct pe_import_func *funcs;
+	size_t nfuncs;
+};
+
+struct pe_export {
+	uint64_t ordinal; /* Base + index: may pass 32 bits in a bad file */
+	char *name;	  /* NULL for an export by ordinal only */
+	char *forwarder;  /* NULL unless forwarded */
+	uint32_t rva;
+};
+
+/* The version resource's strings, in the order of the File Metadata list. */
+enum pe_vs_key {
+	PE_VS_FILE_DESCRIPTION,
+	PE_VS_ORIGINAL_FILENAME,
+	PE_VS_PRODUCT_NAME,
+	PE_VS_COMPANY_NAME,
+	PE_VS_FILE_VERSION,
+	PE_VS_PRODUCT_VERSION,
+	PE_VS_LEGAL_COPYRIGHT,
+	PE_VS_INTERNAL_NAME,
+	PE_VS_N
+};
+extern const char *const pe_vs_keys[PE_VS_N]; /* "FileDescription", ... */
+
+struct pe_version {
+	int found;     /* a string table was read */
+	uint16_t lang; /* of the string table used */
+	uint16_t codepage;
+	uint16_t resource_lang; /* of the VS_VERSIONINFO resource used */
+	char *strings[PE_VS_N]; /* UTF-8, NULL when absent */
+};
+
+struct pe_info {
+	int pe32plus;
+	uint16_t machine;
+	uint16_t nsections_declared;
+	uint32_t timestamp;
+	uint16_t characteristics;
+	uint16_t subsystem;
+	uint16_t dll_characteristics;
+	uint64_t image_base;
+	uint32_t entry_point;
+	uint32_t section_alignment, file_alignment;
+	uint32_t size_of_image, size_of_headers;
+	uint32_t checksum;	    /* as the header says */
+	uint32_t checksum_computed; /* valid when checksum_known */
+	int checksum_known;
+	uint32_t ndirs; /* NumberOfRvaAndSizes, clamped to PE_NDIRS */
+	struct {
+		uint32_t rva, size;
+	} dirs[PE_NDIRS];
+	int is_dotnet;
+
+	struct pe_section *sections;
+	size_t nsections;
+	struct pe_import_dll *imports; /* normal ones first, then delay-load */
+	size_t nimports;
+	struct pe_export *exports; /* sorted by ordinal */
+	size_t nexports;
+	char *export_name; /* the export directory's DLL name */
+	struct pe_version version;
+
+	/* the Rich header, decoded ("clear data", as pefile hashes it) */
+	uint8_t *rich;
+	size_t rich_len;
+
+	char **anomalies;
+	size_t nanomalies;
+};
+
+int pe_parse(const uint8_t *buf, size_t len, struct pe_info **out);
+void pe_free(struct pe_info *pe);
+
+/*
+ * The file offset of an RVA and how many bytes can be read there (up to
+ * the end of the section's raw data, or of the file for an RVA no section
+ * holds, which is read as a file offset the way pefile and the loader's
+ * headers do). -ERANGE when nothing can be read there.
+ */
+int pe_rva_to_off(const struct pe_info *pe, uint64_t file_len, uint64_t rva,
+		  size_t *off, size_t *avail);
+
+/*
+ * The string the imphash is the MD5 of: "dll.func,dll.func,..." over the
+ * normal (not delay-load) imports, exactly as python3-pefile's
+ * get_imphash() builds it. Empty when nothing is imported.
+ */
+int pe_imphash_input(const struct pe_info *pe, struct dynbuf *out);
+
+/* The name of an ordinal import from ws2_32/wsock32/oleaut32, or NULL. */
+const char *pe_ordinal_name(const char *dll, uint16_t ordinal);
+
+/* Windows' name of a language id: "English (United States)", or NULL. */
+const char *pe_lang_name(uint16_t lcid);
+
+/* "64-bit", "32-bit", "64-bit ARM", "32-bit ARM", or NULL (unknown). */
+const char *pe_machine_name(uint16_t machine);
 
 #endif

@@ -1,0 +1,478 @@
+/*
+ * The PE headers, the section table, RVA translation, and the driver that
+ * calls the other parts.
+ *
+ *   0x00  DOS header "MZ" ... e_lfanew at 0x3c ---------------+
+ *   ....  DOS stub, Rich header ("DanS" ... "Rich" key)       |
+ *   e_lfanew: "PE\0\0"                                   <----+
+ *         +4  file header (20 bytes): Machine, NumberOfSections, ...
+ *         +24 optional header (SizeOfOptionalHeader bytes): magic 0x10b
+ *             (PE32) or 0x20b (PE32+), ..., data directories
+ *         +24+SizeOfOptionalHeader: section table, 40 bytes a section
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pe_i.h"
+
+void pe_anomaly(struct pe_ctx *c, const char *fmt, ...)
+{
+	struct pe_info *pe = c->pe;
+	char **slot;
+	va_list ap;
+	char *s;
+	int n;
+
+	if (pe->nanomalies >= CAP_PE_ANOMALIES)
+		return;
+	if (pe->nanomalies == CAP_PE_ANOMALIES - 1) {
+		n = asprintf(&s, "More anomalies were found and not listed.");
+	} else {
+		va_start(ap, fmt);
+		n = vasprintf(&s, fmt, ap);
+		va_end(ap);
+	}
+	if (n < 0) {
+		c->oom = 1;
+		return;
+	}
+	slot = pe_grow(c, (void **)&pe->anomalies, &pe->nanomalies,
+		       sizeof(*slot));
+	if (!slot) {
+		free(s);
+		return;
+	}
+	*slot = s;
+}
+
+void *pe_grow(struct pe_ctx *c, void **arr, size_t *n, size_t sz)
+{
+	size_t want = *n + 1;
+	char *p;
+
+	/* capacity: 4, then doubled whenever a power of two is full */
+	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
+		p = realloc(*arr, (*n ? 2 * *n : 4) * sz);
+		if (!p) {
+			c->oom = 1;
+			return NULL;
+		}
+		*arr = p;
+	}
+	p = (char *)*arr + *n * sz;
+	memset(p, 0, sz);
+	*n = want;
+	return p;
+}
+
+char *pe_strndup(struct pe_ctx *c, const void *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	if (!s) {
+		c->oom = 1;
+		return NULL;
+	}
+	memcpy(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+/* ---- RVA translation -------------------------------------------------- */
+
+int pe_rva_to_off(const struct pe_info *pe, uint64_t file_len, uint64_t rva,
+		  size_t *off, size_t *avail)
+{
+	size_t i;
+
+	for (i = 0; i < pe->nsections; i++) {
+		const struct pe_section *s = &pe->sections[i];
+		uint64_t o, end;
+
+		if (rva < s->va_adj || rva >= s->rva_end)
+			continue;
+		o = rva - s->va_adj + s->raw_adj;
+		/* what the file holds of this section: no further */
+		end = (uint64_t)s->rawptr + s->rawsize;
+		if (end > file_len)
+			end = file_len;
+		if (o >= end)
+			return -ERANGE;
+		*off = (size_t)o;
+		*avail = (size_t)(end - o);
+		return 0;
+	}
+	/* in no section: the headers, or data the loader maps 1:1 */
+	if (rva >= file_len)
+		return -ERANGE;
+	*off = (size_t)rva;
+	*avail = (size_t)(file_len - rva);
+	return 0;
+}
+
+static int rva_span(struct pe_ctx *c, uint64_t rva, size_t n, size_t *off)
+{
+	size_t avail;
+
+	if (pe_rva_to_off(c->pe, c->r.len, rva, off, &avail) || avail < n)
+		return -ERANGE;
+	return 0;
+}
+
+int pe_rva_u16(struct pe_ctx *c, uint64_t rva, uint16_t *v)
+{
+	size_t off;
+
+	return rva_span(c, rva, 2, &off) ? -ERANGE : rd_u16(&c->r, off, v);
+}
+
+int pe_rva_u32(struct pe_ctx *c, uint64_t rva, uint32_t *v)
+{
+	size_t off;
+
+	return rva_span(c, rva, 4, &off) ? -ERANGE : rd_u32(&c->r, off, v);
+}
+
+int pe_rva_u64(struct pe_ctx *c, uint64_t rva, uint64_t *v)
+{
+	size_t off;
+
+	return rva_span(c, rva, 8, &off) ? -ERANGE : rd_u64(&c->r, off, v);
+}
+
+char *pe_rva_string(struct pe_ctx *c, uint64_t rva, size_t max, int *terminated)
+{
+	size_t off, avail, n;
+	const uint8_t *nul;
+
+	*terminated = 0;
+	if (pe_rva_to_off(c->pe, c->r.len, rva, &off, &avail))
+		return NULL;
+	n = avail < max ? avail : max;
+	nul = memchr(c->r.p + off, 0, n);
+	if (nul) {
+		n = (size_t)(nul - (c->r.p + off));
+		*terminated = 1;
+	}
+	return pe_strndup(c, c->r.p + off, n);
+}
+
+/* ---- headers -------------------------------------------------------- */
+
+static double entropy(const uint8_t *p, size_t n)
+{
+	size_t count[256] = { 0 }, i;
+	double h = 0;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		count[p[i]]++;
+	for (i = 0; i < 256; i++) {
+		if (count[i]) {
+			double f = (double)count[i] / (double)n;
+
+			h -= f * log2(f);
+		}
+	}
+	return h;
+}
+
+/* pefile's bounds of a section in RVA space (its contains_rva()) */
+static void section_bounds(struct pe_info *pe, size_t i, size_t file_len)
+{
+	struct pe_section *s = &pe->sections[i];
+	uint32_t salign = pe->section_alignment, falign = pe->file_alignment;
+	uint64_t size;
+
+	if (salign < 0x1000)
+		salign = falign;
+	s->va_adj = salign && s->va % salign ? s->va - s->va % salign : s->va;
+	s->raw_adj = falign < 0x200 ? s->rawptr : s->rawptr & ~0x1ffu;
+	/* a raw size that runs past the file is not trusted */
+	if (s->raw_adj > file_len || file_len - s->raw_adj < s->rawsize)
+		size = s->vsize;
+	else
+		size = s->rawsize > s->vsize ? s->rawsize : s->vsize;
+	if (i + 1 < pe->nsections) {
+		uint32_t next = pe->sections[i + 1].va;
+
+		if (next > s->va && s->va_adj + size > next)
+			size = next - s->va_adj;
+	}
+	s->rva_end = s->va_adj + size;
+}
+
+static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
+{
+	struct pe_info *pe = c->pe;
+	size_t i, want = n;
+
+	if (want > CAP_PE_SECTIONS) {
+		pe_anomaly(c,
+			   "The file declares %u sections; only the first %u "
+			   "are read.",
+			   n, CAP_PE_SECTIONS);
+		want = CAP_PE_SECTIONS;
+	}
+	pe->sections = calloc(want ? want : 1, sizeof(*pe->sections));
+	if (!pe->sections) {
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i < want; i++) {
+		struct pe_section *s = &pe->sections[i];
+		size_t off = (size_t)table + 40 * i;
+
+		if (!rd_has(&c->r, off, 40)) {
+			pe_anomaly(c,
+				   "The section table is truncated: %zu of "
+				   "%zu sections are in the file.",
+				   i, want);
+			break;
+		}
+		memcpy(s->name, c->r.p + off, 8);
+		rd_u32(&c->r, off + 8, &s->vsize);
+		rd_u32(&c->r, off + 12, &s->va);
+		rd_u32(&c->r, off + 16, &s->rawsize);
+		rd_u32(&c->r, off + 20, &s->rawptr);
+		rd_u32(&c->r, off + 36, &s->characteristics);
+		pe->nsections++;
+	}
+	for (i = 0; i < pe->nsections; i++) {
+		struct pe_section *s = &pe->sections[i];
+		uint64_t end = (uint64_t)s->rawptr + s->rawsize;
+
+		section_bounds(pe, i, c->r.len);
+		if (s->rawsize && end > c->r.len)
+			pe_anomaly(c,
+				   "Section %zu's raw data (0x%X bytes at "
+				   "0x%X) runs past the end of the file.",
+				   i + 1, s->rawsize, s->rawptr);
+		if (s->rawptr < c->r.len)
+			s->entropy = entropy(
+				c->r.p + s->rawptr,
+				(size_t)((end < c->r.len ? end : c->r.len) -
+					 s->rawptr));
+	}
+}
+
+/* The optional header's fields, PE32 and PE32+ alike. */
+static void parse_optional(struct pe_ctx *c, uint16_t opt_size)
+{
+	struct pe_info *pe = c->pe;
+	struct rd opt = { c->r.p + c->opt_off, opt_size };
+	uint16_t magic = 0;
+	uint32_t v32 = 0, nrva = 0, dirs;
+	size_t i;
+
+	/* an optional header cut short by the file is read as far as it
+	 * goes; fields past its end stay 0 */
+	if (!rd_has(&c->r, c->opt_off, opt_size)) {
+		opt.len = c->r.len > c->opt_off ? c->r.len - c->opt_off : 0;
+		pe_anomaly(c, "The optional header is truncated by the end of "
+			      "the file.");
+	}
+	rd_u16(&opt, 0, &magic);
+	if (magic == 0x20b) {
+		pe->pe32plus = 1;
+	} else if (magic != 0x10b) {
+		pe_anomaly(c,
+			   "The optional header's magic is 0x%04X, neither "
+			   "PE32 (0x010B) nor PE32+ (0x020B); read as PE32.",
+			   magic);
+	}
+	rd_u32(&opt, 16, &pe->entry_point);
+	if (pe->pe32plus) {
+		rd_u64(&opt, 24, &pe->image_base);
+	} else if (rd_u32(&opt, 28, &v32) == 0) {
+		pe->image_base = v32;
+	}
+	rd_u32(&opt, 32, &pe->section_alignment);
+	rd_u32(&opt, 36, &pe->file_alignment);
+	rd_u32(&opt, 56, &pe->size_of_image);
+	rd_u32(&opt, 60, &pe->size_of_headers);
+	rd_u32(&opt, 64, &pe->checksum);
+	rd_u16(&opt, 68, &pe->subsystem);
+	rd_u16(&opt, 70, &pe->dll_characteristics);
+	dirs = pe->pe32plus ? 112 : 96;
+	rd_u32(&opt, dirs - 4, &nrva);
+	if (nrva > PE_NDIRS) {
+		pe_anomaly(c,
+			   "NumberOfRvaAndSizes is %u, more than %u; %u "
+			   "are read.",
+			   nrva, PE_NDIRS, PE_NDIRS);
+		nrva = PE_NDIRS;
+	}
+	for (i = 0; i < nrva; i++) {
+		if (rd_u32(&opt, dirs + 8 * i, &pe->dirs[i].rva) ||
+		    rd_u32(&opt, dirs + 8 * i + 4, &pe->dirs[i].size)) {
+			pe_anomaly(c,
+				   "The data directories end after %zu of "
+				   "%u entries (SizeOfOptionalHeader is "
+				   "%u).",
+				   i, nrva, opt_size);
+			pe->dirs[i].rva = pe->dirs[i].size = 0;
+			break;
+		}
+	}
+	pe->ndirs = (uint32_t)i;
+}
+
+/* pefile's generate_checksum(): dword sums with carry, folded to 16 bits,
+ * plus the file length; the CheckSum field itself is skipped */
+static void checksum(struct pe_ctx *c)
+{
+	const uint8_t *p = c->r.p;
+	size_t len = c->r.len, skip = (c->opt_off + 64) / 4, i, words;
+	uint64_t sum = 0;
+
+	words = (len + 3) / 4;
+	for (i = 0; i < words; i++) {
+		uint32_t dw = 0;
+		size_t k;
+
+		if (i == skip)
+			continue;
+		for (k = 0; k < 4 && 4 * i + k < len; k++)
+			dw |= (uint32_t)p[4 * i + k] << (8 * k);
+		sum += dw;
+		if (sum >= (1ull << 32))
+			sum = (sum & 0xffffffffu) + (sum >> 32);
+	}
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = sum + (sum >> 16);
+	sum &= 0xffff;
+	c->pe->checksum_computed = (uint32_t)(sum + len);
+	c->pe->checksum_known = 1;
+}
+
+/* The Rich header between the DOS stub and the PE header, decoded with
+ * its key, as pefile's parse_rich_header() finds and checks it. */
+static void parse_rich(struct pe_ctx *c, uint32_t lfanew)
+{
+	static const uint8_t rich[4] = { 'R', 'i', 'c', 'h' };
+	size_t end = lfanew + 24u, i, n, at = 0;
+	const uint8_t *p = c->r.p;
+	uint32_t key, check, dw0, dw2, dw3;
+	struct rd r;
+	int found = 0;
+
+	if (end > c->r.len)
+		end = c->r.len;
+	for (i = 0x80; i + 4 <= end; i++) {
+		if (memcmp(p + i, rich, 4) == 0) {
+			at = i;
+			found = 1;
+			break;
+		}
+	}
+	if (!found || at + 8 > c->r.len)
+		return;
+	n = (at + 8 - 0x80) / 4 * 4;
+	r.p = p + 0x80;
+	r.len = n;
+	/* the first "Rich" on a dword boundary holds the key after it */
+	for (i = 0; i + 8 <= n; i += 4)
+		if (memcmp(r.p + i, rich, 4) == 0)
+			break;
+	if (i + 8 > n)
+		return;
+	rd_u32(&r, i + 4, &key);
+	if (rd_u32(&r, 0, &dw0) || rd_u32(&r, 4, &check) ||
+	    rd_u32(&r, 8, &dw2) || rd_u32(&r, 12, &dw3))
+		return;
+	if ((dw0 ^ check) != 0x536e6144 || dw2 != check || dw3 != check)
+		return;
+	c->pe->rich = malloc(at - 0x80 ? at - 0x80 : 1);
+	if (!c->pe->rich) {
+		c->oom = 1;
+		return;
+	}
+	for (i = 0; i < at - 0x80; i++)
+		c->pe->rich[i] = r.p[i] ^ (uint8_t)(key >> (8 * (i % 4)));
+	c->pe->rich_len = at - 0x80;
+}
+
+void pe_free(struct pe_info *pe)
+{
+	size_t i, k;
+
+	if (!pe)
+		return;
+	for (i = 0; i < pe->nimports; i++) {
+		for (k = 0; k < pe->imports[i].nfuncs; k++)
+			free(pe->imports[i].funcs[k].name);
+		free(pe->imports[i].funcs);
+		free(pe->imports[i].dll);
+	}
+	free(pe->imports);
+	for (i = 0; i < pe->nexports; i++) {
+		free(pe->exports[i].name);
+		free(pe->exports[i].forwarder);
+	}
+	free(pe->exports);
+	free(pe->export_name);
+	for (i = 0; i < PE_VS_N; i++)
+		free(pe->version.strings[i]);
+	for (i = 0; i < pe->nanomalies; i++)
+		free(pe->anomalies[i]);
+	free(pe->anomalies);
+	free(pe->sections);
+	free(pe->rich);
+	free(pe);
+}
+
+int pe_parse(const uint8_t *buf, size_t len, struct pe_info **out)
+{
+	struct pe_ctx c = { { buf, len }, NULL, 0, 0 };
+	uint16_t nsec = 0, opt_size = 0;
+	uint32_t lfanew;
+	const char *why;
+
+	if (!pe_identify(buf, len, &why))
+		return -EINVAL;
+	c.pe = calloc(1, sizeof(*c.pe));
+	if (!c.pe)
+		return -ENOMEM;
+	rd_u32(&c.r, 0x3c, &lfanew);
+	if (!rd_has(&c.r, (size_t)lfanew + 4, 20)) {
+		pe_anomaly(&c, "The file header is truncated.");
+	} else {
+		rd_u16(&c.r, lfanew + 4, &c.pe->machine);
+		rd_u16(&c.r, lfanew + 6, &nsec);
+		rd_u32(&c.r, lfanew + 8, &c.pe->timestamp);
+		rd_u16(&c.r, lfanew + 20, &opt_size);
+		rd_u16(&c.r, lfanew + 22, &c.pe->characteristics);
+	}
+	c.pe->nsections_declared = nsec;
+	c.opt_off = lfanew + 24;
+	if (opt_size)
+		parse_optional(&c, opt_size);
+	else
+		pe_anomaly(&c, "There is no optional header.");
+	if (!c.oom)
+		parse_sections(&c, lfanew + 24 + opt_size, nsec);
+	if (!c.oom)
+		checksum(&c);
+	if (!c.oom)
+		parse_rich(&c, lfanew);
+	c.pe->is_dotnet =
+		c.pe->ndirs > PE_DIR_CLR && c.pe->dirs[PE_DIR_CLR].rva != 0;
+	if (!c.oom)
+		pe_parse_imports(&c);
+	if (!c.oom)
+		pe_parse_exports(&c);
+	if (!c.oom)
+		pe_parse_version(&c);
+	if (c.oom) {
+		pe_free(c.pe);
+		return -ENOMEM;
+	}
+	*out = c.pe;
+	return 0;
+}

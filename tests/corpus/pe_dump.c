@@ -1,0 +1,124 @@
+/*
+ * pe_dump FILE...: what our PE parser reads, one JSON object a line, for
+ * the differential suite (compare.py) to hold against python3-pefile.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "profilefs/digest.h"
+#include "profilefs/pe.h"
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+static void dump(const char *path, const uint8_t *buf, size_t len)
+{
+	struct pe_info *pe = NULL;
+	struct dynbuf b;
+	struct dg_result r;
+	struct dg_ctx *dg;
+	char hex[33];
+	size_t i;
+
+	printf("{\"file\": ");
+	json_str(path);
+	if (pe_parse(buf, len, &pe)) {
+		printf(", \"pe\": false}\n");
+		return;
+	}
+	printf(", \"pe\": true, \"machine\": %u, \"pe32plus\": %d", pe->machine,
+	       pe->pe32plus);
+	db_init(&b, 1 << 24);
+	pe_imphash_input(pe, &b);
+	hex[0] = '\0';
+	if (b.len && dg_new(&dg, b.len) == 0) {
+		dg_update(dg, b.data, b.len);
+		dg_final(dg, &r);
+		dg_free(dg);
+		dg_hex(r.md5, 16, hex, 0);
+	}
+	db_free(&b);
+	printf(", \"imphash\": \"%s\", \"checksum\": %u", hex,
+	       pe->checksum_computed);
+	printf(", \"exports\": [");
+	for (i = 0; i < pe->nexports; i++) {
+		printf("%s[%llu, ", i ? ", " : "",
+		       (unsigned long long)pe->exports[i].ordinal);
+		if (pe->exports[i].name)
+			json_str(pe->exports[i].name);
+		else
+			printf("null");
+		printf(", ");
+		if (pe->exports[i].forwarder)
+			json_str(pe->exports[i].forwarder);
+		else
+			printf("null");
+		printf("]");
+	}
+	printf("], \"version\": ");
+	if (pe->version.found) {
+		printf("{\"lang\": %u, \"codepage\": %u, \"strings\": {",
+		       pe->version.lang, pe->version.codepage);
+		for (i = 0; i < PE_VS_N; i++) {
+			printf("%s\"%s\": ", i ? ", " : "", pe_vs_keys[i]);
+			if (pe->version.strings[i])
+				json_str(pe->version.strings[i]);
+			else
+				printf("null");
+		}
+		printf("}}");
+	} else {
+		printf("null");
+	}
+	printf(", \"anomalies\": [");
+	for (i = 0; i < pe->nanomalies; i++) {
+		printf("%s", i ? ", " : "");
+		json_str(pe->anomalies[i]);
+	}
+	printf("]}\n");
+	pe_free(pe);
+}
+
+int main(int argc, char **argv)
+{
+	int i, status = 0;
+
+	for (i = 1; i < argc; i++) {
+		struct stat st;
+		uint8_t *buf;
+		int fd = open(argv[i], O_RDONLY);
+
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			perror(argv[i]);
+			status = 1;
+			continue;
+		}
+		buf = malloc((size_t)st.st_size + 1);
+		if (!buf || read(fd, buf, (size_t)st.st_size) != st.st_size) {
+			perror(argv[i]);
+			status = 1;
+		} else {
+			dump(argv[i], buf, (size_t)st.st_size);
+		}
+		free(buf);
+		close(fd);
+	}
+	return status;
+}
