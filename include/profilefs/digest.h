@@ -32,6 +32,9 @@ int dg_update(struct dg_ctx *c, const void *p, size_t n);
 int dg_final(struct dg_ctx *c, struct dg_result *out);
 void dg_free(struct dg_ctx *c);
 
+/* MD5 of one buffer (for the imphash and the Rich header hash). */
+int dg_md5(const void *p, size_t n, uint8_t out[16]);
+
 /* Writes 2*n hex digits and a NUL to out. */
 void dg_hex(const uint8_t *p, size_t n, char *out, int upper);
 

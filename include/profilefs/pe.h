@@ -126,7 +126,13 @@ struct pe_info {
 	size_t nanomalies;
 };
 
-int pe_parse(const uint8_t *buf, size_t len, struct pe_info **out);
+/*
+ * buf holds the first len bytes of a file of file_len bytes (len <
+ * file_len when the file is too large to read whole: what lies beyond is
+ * reported as not read, and the checksum as unknown).
+ */
+int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
+	     struct pe_info **out);
 void pe_free(struct pe_info *pe);
 
 /*

@@ -21,6 +21,7 @@
 
 #include "profilefs/caps.h"
 #include "profilefs/digest.h"
+#include "profilefs/pe.h"
 #include "profilefs/util.h"
 
 struct prof {
@@ -28,7 +29,10 @@ struct prof {
 	int hashed;    /* dg is valid */
 	struct dg_result dg;
 	int is_pe;
-	char *pe_note; /* why the file is not a PE image, or NULL */
+	char *pe_note;	    /* why the file is not a PE image, or NULL */
+	struct pe_info *pe; /* what the PE parser read, when is_pe */
+	char imphash[33];   /* lowercase hex, "" when nothing is imported */
+	char rich_hash[33]; /* MD5 of the decoded Rich header, or "" */
 	/* notes about this instance of the file (not cached with content) */
 	char *notes[CAP_NOTES];
 	size_t nnotes;
@@ -80,10 +84,24 @@ int prof_decode_part(struct prof *p, const char *name, const void *data,
 /* ---- rendering ------------------------------------------------------ */
 
 /*
- * Renders the Markdown profile of the file at relpath (below the source
- * root) with the given drive prefix. *out is malloc'ed, NUL-terminated.
+ * What a profile is rendered for: the file at relpath (below the source
+ * root), the drive prefix, and optionally the profile of the file's
+ * en-US/NAME.mui, whose version strings win when it has them (as on
+ * Windows).
  */
-int prof_render(const struct prof *p, const char *relpath, const char *drive,
-		char **out, size_t *len);
+struct prof_view {
+	const char *relpath;
+	const char *drive;
+	const struct prof *mui;
+	const char *mui_relpath;
+};
+
+/* The Markdown profile. *out is malloc'ed, NUL-terminated. */
+int prof_render(const struct prof *p, const struct prof_view *v, char **out,
+		size_t *len);
+
+/* The path of the en-US/NAME.mui beside relpath (malloc'ed), or NULL when
+ * relpath is itself a .mui file (or on OOM). */
+char *prof_mui_path(const char *relpath);
 
 #endif

@@ -101,6 +101,11 @@ int dg_final(struct dg_ctx *c, struct dg_result *out)
 	return 0;
 }
 
+int dg_md5(const void *p, size_t n, uint8_t out[16])
+{
+	return EVP_Digest(p, n, out, NULL, EVP_md5(), NULL) == 1 ? 0 : -EIO;
+}
+
 void dg_hex(const uint8_t *p, size_t n, char *out, int upper)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";

@@ -293,21 +293,34 @@ static void release_shared(struct fs_provider *pv, struct flight *f)
 	pthread_mutex_unlock(&pv->lock);
 }
 
-static int render(struct fs_provider *pv, const struct prof *p,
-		  const char *relpath, char **md, size_t *len)
+/* a profile held for rendering: owned, or shared through a flight */
+struct held {
+	struct prof *own;
+	struct flight *f;
+	const struct prof *p;
+};
+
+static void release(struct fs_provider *pv, struct held *h)
 {
-	return prof_render(p, relpath, pv->drive, md, len);
+	prof_free(h->own);
+	if (h->f)
+		release_shared(pv, h->f);
+	memset(h, 0, sizeof(*h));
 }
 
-int fs_profile(struct fs_provider *pv, const char *relpath, int compute_ok,
-	       char **md, size_t *len)
+/*
+ * The profile of relpath: from the cache, else (compute_ok) computed once
+ * for all who ask. -ENOENT when not cached and compute_ok is 0, -EISDIR
+ * for a folder, -ENOENT for a symlink.
+ */
+static int obtain(struct fs_provider *pv, const char *relpath, int compute_ok,
+		  struct held *h)
 {
 	struct cache_ident id;
-	struct flight *f;
-	struct prof *p = NULL;
 	struct stat st;
 	int rc;
 
+	memset(h, 0, sizeof(*h));
 	if (fstatat(pv->rootfd, relpath, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode))
@@ -316,30 +329,63 @@ int fs_profile(struct fs_provider *pv, const char *relpath, int compute_ok,
 		return -ENOENT;
 	if (!S_ISREG(st.st_mode)) {
 		/* nothing to read or cache: the note is the whole profile */
-		rc = prof_special(st.st_mode, &p);
-		if (!rc)
-			rc = render(pv, p, relpath, md, len);
-		prof_free(p);
+		rc = prof_special(st.st_mode, &h->own);
+		h->p = h->own;
 		return rc;
 	}
 	id = ident_of(&st);
-	rc = load_cached(pv, &id, &p);
+	rc = load_cached(pv, &id, &h->own);
 	if (rc == 0) {
 		if (compute_ok)
 			count(pv, &pv->stats.cache_hits, 1);
-		rc = render(pv, p, relpath, md, len);
-		prof_free(p);
-		return rc;
+		h->p = h->own;
+		return 0;
 	}
 	/* a cache that fails (logged there) is a miss, never an error */
 	if (!compute_ok || rc == -ENOMEM)
 		return rc == -ENOMEM ? rc : -ENOENT;
-	rc = get_shared(pv, relpath, &id, &f);
+	rc = get_shared(pv, relpath, &id, &h->f);
 	if (rc == 0)
-		rc = render(pv, f->prof, relpath, md, len);
+		h->p = h->f->prof;
 	else
 		count(pv, &pv->stats.errors, 1);
-	if (f)
-		release_shared(pv, f);
+	return rc;
+}
+
+int fs_profile(struct fs_provider *pv, const char *relpath, int compute_ok,
+	       char **md, size_t *len)
+{
+	struct prof_view view = { relpath, pv->drive, NULL, NULL };
+	struct held h, mui = { 0 };
+	char *mui_path = NULL;
+	int rc;
+
+	rc = obtain(pv, relpath, compute_ok, &h);
+	if (rc) {
+		release(pv, &h);
+		return rc;
+	}
+	/* en-US/NAME.mui beside a PE image lends it its version strings */
+	if (h.p->is_pe)
+		mui_path = prof_mui_path(relpath);
+	if (mui_path) {
+		rc = obtain(pv, mui_path, compute_ok, &mui);
+		if (rc == 0) {
+			view.mui = mui.p;
+			view.mui_relpath = mui_path;
+		} else if (rc == -ENOENT && !compute_ok &&
+			   faccessat(pv->rootfd, mui_path, F_OK,
+				     AT_SYMLINK_NOFOLLOW) == 0) {
+			/* its .mui is not cached yet: so neither is this
+			 * profile's final size */
+			rc = -ENOENT;
+			goto out;
+		}
+	}
+	rc = prof_render(h.p, &view, md, len);
+out:
+	release(pv, &mui);
+	release(pv, &h);
+	free(mui_path);
 	return rc;
 }

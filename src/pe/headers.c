@@ -427,7 +427,8 @@ void pe_free(struct pe_info *pe)
 	free(pe);
 }
 
-int pe_parse(const uint8_t *buf, size_t len, struct pe_info **out)
+int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
+	     struct pe_info **out)
 {
 	struct pe_ctx c = { { buf, len }, NULL, 0, 0 };
 	uint16_t nsec = 0, opt_size = 0;
@@ -457,7 +458,12 @@ int pe_parse(const uint8_t *buf, size_t len, struct pe_info **out)
 		pe_anomaly(&c, "There is no optional header.");
 	if (!c.oom)
 		parse_sections(&c, lfanew + 24 + opt_size, nsec);
-	if (!c.oom)
+	if (len < file_len)
+		pe_anomaly(&c,
+			   "Only the first %zu of %llu bytes were parsed; "
+			   "tables beyond them are not listed.",
+			   len, (unsigned long long)file_len);
+	else if (!c.oom)
 		checksum(&c);
 	if (!c.oom)
 		parse_rich(&c, lfanew);

@@ -1,41 +1,47 @@
 /*
  * The parts a profile is stored as. Each part is a small record encoded
- * little-endian: u8/u32 fields and strings as a u32 length (0xFFFFFFFF for
- * "none") followed by the bytes. Decoding goes through the bounds-checked
- * reader; a blob that does not decode is treated as missing, so the part
- * is computed again rather than trusted.
+ * little-endian: fixed-size integers, strings as a u32 length (0xFFFFFFFF
+ * for "none") followed by the bytes, arrays as a u32 count followed by the
+ * elements. Decoding goes through the bounds-checked reader and checks
+ * every count against the parser's caps and against the bytes left, so a
+ * damaged blob is refused (and the part computed again), never trusted.
+ *
+ * Part "pe", version 2:
+ *   u8 is_pe, str pe_note, str imphash, str rich_hash, u8 has_pe_info,
+ *   then when has_pe_info: the header fields of struct pe_info, sections,
+ *   imports (dll, delay, functions), exports, export name, version,
+ *   anomalies.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "profilefs/caps.h"
 #include "profilefs/profile.h"
 
 const struct prof_part_desc prof_parts[] = {
-	{ "pe", 1 },
+	{ "pe", 2 },
 };
 const size_t prof_nparts = sizeof(prof_parts) / sizeof(prof_parts[0]);
 _Static_assert(sizeof(prof_parts) / sizeof(prof_parts[0]) <= PROF_MAX_PARTS,
 	       "raise PROF_MAX_PARTS");
 
-struct dec {
-	struct rd r;
-	size_t off;
-	int err;
-};
+/* ---- writing ---------------------------------------------------------- */
 
-static void put_u8(struct dynbuf *b, uint8_t v)
+static void put_le(struct dynbuf *b, uint64_t v, int n)
 {
-	db_add(b, &v, 1);
+	uint8_t le[8];
+	int i;
+
+	for (i = 0; i < n; i++)
+		le[i] = (uint8_t)(v >> (8 * i));
+	db_add(b, le, (size_t)n);
 }
 
-static void put_u32(struct dynbuf *b, uint32_t v)
-{
-	uint8_t le[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
-			  (uint8_t)(v >> 24) };
-
-	db_add(b, le, 4);
-}
+#define put_u8(b, v)  put_le(b, v, 1)
+#define put_u16(b, v) put_le(b, v, 2)
+#define put_u32(b, v) put_le(b, v, 4)
+#define put_u64(b, v) put_le(b, v, 8)
 
 static void put_str(struct dynbuf *b, const char *s)
 {
@@ -45,31 +51,123 @@ static void put_str(struct dynbuf *b, const char *s)
 		put_u32(b, UINT32_MAX);
 		return;
 	}
-	put_u32(b, (uint32_t)n);
+	put_u32(b, n);
 	db_add(b, s, n);
 }
 
-static uint8_t get_u8(struct dec *d)
+static void put_sections(struct dynbuf *b, const struct pe_info *pe)
 {
-	uint8_t v = 0;
+	size_t i;
 
-	if (!d->err && rd_u8(&d->r, d->off, &v) == 0)
-		d->off += 1;
-	else
+	put_u32(b, pe->nsections);
+	for (i = 0; i < pe->nsections; i++) {
+		const struct pe_section *s = &pe->sections[i];
+		uint64_t bits;
+
+		db_add(b, s->name, 8);
+		put_u32(b, s->vsize);
+		put_u32(b, s->va);
+		put_u32(b, s->rawsize);
+		put_u32(b, s->rawptr);
+		put_u32(b, s->characteristics);
+		memcpy(&bits, &s->entropy, sizeof(bits));
+		put_u64(b, bits);
+	}
+}
+
+static void put_imports(struct dynbuf *b, const struct pe_info *pe)
+{
+	size_t i, k;
+
+	put_u32(b, pe->nimports);
+	for (i = 0; i < pe->nimports; i++) {
+		const struct pe_import_dll *d = &pe->imports[i];
+
+		put_str(b, d->dll);
+		put_u8(b, d->delay);
+		put_u32(b, d->nfuncs);
+		for (k = 0; k < d->nfuncs; k++) {
+			put_str(b, d->funcs[k].name);
+			put_u16(b, d->funcs[k].ordinal);
+			put_u16(b, d->funcs[k].hint);
+		}
+	}
+}
+
+static void put_pe_info(struct dynbuf *b, const struct pe_info *pe)
+{
+	size_t i;
+
+	put_u8(b, pe->pe32plus);
+	put_u16(b, pe->machine);
+	put_u16(b, pe->nsections_declared);
+	put_u32(b, pe->timestamp);
+	put_u16(b, pe->characteristics);
+	put_u16(b, pe->subsystem);
+	put_u16(b, pe->dll_characteristics);
+	put_u64(b, pe->image_base);
+	put_u32(b, pe->entry_point);
+	put_u32(b, pe->section_alignment);
+	put_u32(b, pe->file_alignment);
+	put_u32(b, pe->size_of_image);
+	put_u32(b, pe->size_of_headers);
+	put_u32(b, pe->checksum);
+	put_u32(b, pe->checksum_computed);
+	put_u8(b, pe->checksum_known);
+	put_u32(b, pe->ndirs);
+	for (i = 0; i < PE_NDIRS; i++) {
+		put_u32(b, pe->dirs[i].rva);
+		put_u32(b, pe->dirs[i].size);
+	}
+	put_u8(b, pe->is_dotnet);
+	put_sections(b, pe);
+	put_imports(b, pe);
+	put_u32(b, pe->nexports);
+	for (i = 0; i < pe->nexports; i++) {
+		put_u64(b, pe->exports[i].ordinal);
+		put_str(b, pe->exports[i].name);
+		put_str(b, pe->exports[i].forwarder);
+		put_u32(b, pe->exports[i].rva);
+	}
+	put_str(b, pe->export_name);
+	put_u8(b, pe->version.found);
+	put_u16(b, pe->version.lang);
+	put_u16(b, pe->version.codepage);
+	put_u16(b, pe->version.resource_lang);
+	for (i = 0; i < PE_VS_N; i++)
+		put_str(b, pe->version.strings[i]);
+	put_u32(b, pe->nanomalies);
+	for (i = 0; i < pe->nanomalies; i++)
+		put_str(b, pe->anomalies[i]);
+}
+
+/* ---- reading ---------------------------------------------------------- */
+
+struct dec {
+	struct rd r;
+	size_t off;
+	int err;
+};
+
+static uint64_t get_le(struct dec *d, int n)
+{
+	uint64_t v = 0;
+	int i;
+
+	if (d->err || !rd_has(&d->r, d->off, (size_t)n)) {
 		d->err = -EINVAL;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		v |= (uint64_t)d->r.p[d->off + (size_t)i] << (8 * i);
+	d->off += (size_t)n;
 	return v;
 }
 
-static uint32_t get_u32(struct dec *d)
-{
-	uint32_t v = 0;
-
-	if (!d->err && rd_u32(&d->r, d->off, &v) == 0)
-		d->off += 4;
-	else
-		d->err = -EINVAL;
-	return v;
-}
+#define get_u8(d)  ((uint8_t)get_le(d, 1))
+#define get_u16(d) ((uint16_t)get_le(d, 2))
+#define get_u32(d) ((uint32_t)get_le(d, 4))
+#define get_u64(d) get_le(d, 8)
 
 /* an owned copy, or NULL for "none" (and on error, with d->err set) */
 static char *get_str(struct dec *d)
@@ -94,35 +192,194 @@ static char *get_str(struct dec *d)
 	return s;
 }
 
+/* A count of elements of at least min_size bytes each, and its array. */
+static void *get_array(struct dec *d, size_t *n, size_t cap, size_t min_size,
+		       size_t elem)
+{
+	uint32_t count = get_u32(d);
+	void *arr;
+
+	*n = 0;
+	if (d->err)
+		return NULL;
+	if (count > cap || (size_t)count * min_size > d->r.len - d->off) {
+		d->err = -EINVAL;
+		return NULL;
+	}
+	arr = calloc(count ? count : 1, elem);
+	if (!arr) {
+		d->err = -ENOMEM;
+		return NULL;
+	}
+	*n = count;
+	return arr;
+}
+
+static void get_sections(struct dec *d, struct pe_info *pe)
+{
+	size_t i;
+
+	pe->sections = get_array(d, &pe->nsections, CAP_PE_SECTIONS, 36,
+				 sizeof(*pe->sections));
+	for (i = 0; i < pe->nsections && !d->err; i++) {
+		struct pe_section *s = &pe->sections[i];
+		uint64_t bits;
+
+		if (!rd_has(&d->r, d->off, 8)) {
+			d->err = -EINVAL;
+			break;
+		}
+		memcpy(s->name, d->r.p + d->off, 8);
+		d->off += 8;
+		s->vsize = get_u32(d);
+		s->va = get_u32(d);
+		s->rawsize = get_u32(d);
+		s->rawptr = get_u32(d);
+		s->characteristics = get_u32(d);
+		bits = get_u64(d);
+		memcpy(&s->entropy, &bits, sizeof(bits));
+	}
+}
+
+static void get_imports(struct dec *d, struct pe_info *pe)
+{
+	size_t i, k;
+
+	pe->imports = get_array(d, &pe->nimports, CAP_PE_IMPORT_DLLS, 9,
+				sizeof(*pe->imports));
+	for (i = 0; i < pe->nimports && !d->err; i++) {
+		struct pe_import_dll *dl = &pe->imports[i];
+
+		dl->dll = get_str(d);
+		dl->delay = get_u8(d);
+		if (!dl->dll && !d->err)
+			d->err = -EINVAL;
+		dl->funcs = get_array(d, &dl->nfuncs, CAP_PE_IMPORTS, 8,
+				      sizeof(*dl->funcs));
+		for (k = 0; k < dl->nfuncs && !d->err; k++) {
+			dl->funcs[k].name = get_str(d);
+			dl->funcs[k].ordinal = get_u16(d);
+			dl->funcs[k].hint = get_u16(d);
+		}
+	}
+}
+
+static void get_pe_info(struct dec *d, struct pe_info *pe)
+{
+	size_t i;
+
+	pe->pe32plus = get_u8(d);
+	pe->machine = get_u16(d);
+	pe->nsections_declared = get_u16(d);
+	pe->timestamp = get_u32(d);
+	pe->characteristics = get_u16(d);
+	pe->subsystem = get_u16(d);
+	pe->dll_characteristics = get_u16(d);
+	pe->image_base = get_u64(d);
+	pe->entry_point = get_u32(d);
+	pe->section_alignment = get_u32(d);
+	pe->file_alignment = get_u32(d);
+	pe->size_of_image = get_u32(d);
+	pe->size_of_headers = get_u32(d);
+	pe->checksum = get_u32(d);
+	pe->checksum_computed = get_u32(d);
+	pe->checksum_known = get_u8(d);
+	pe->ndirs = get_u32(d);
+	if (pe->ndirs > PE_NDIRS)
+		d->err = -EINVAL;
+	for (i = 0; i < PE_NDIRS; i++) {
+		pe->dirs[i].rva = get_u32(d);
+		pe->dirs[i].size = get_u32(d);
+	}
+	pe->is_dotnet = get_u8(d);
+	get_sections(d, pe);
+	get_imports(d, pe);
+	pe->exports = get_array(d, &pe->nexports, CAP_PE_EXPORTS, 20,
+				sizeof(*pe->exports));
+	for (i = 0; i < pe->nexports && !d->err; i++) {
+		pe->exports[i].ordinal = get_u64(d);
+		pe->exports[i].name = get_str(d);
+		pe->exports[i].forwarder = get_str(d);
+		pe->exports[i].rva = get_u32(d);
+	}
+	pe->export_name = get_str(d);
+	pe->version.found = get_u8(d);
+	pe->version.lang = get_u16(d);
+	pe->version.codepage = get_u16(d);
+	pe->version.resource_lang = get_u16(d);
+	for (i = 0; i < PE_VS_N; i++)
+		pe->version.strings[i] = get_str(d);
+	pe->anomalies = get_array(d, &pe->nanomalies, CAP_PE_ANOMALIES, 4,
+				  sizeof(*pe->anomalies));
+	for (i = 0; i < pe->nanomalies && !d->err; i++) {
+		pe->anomalies[i] = get_str(d);
+		if (!pe->anomalies[i] && !d->err)
+			d->err = -EINVAL;
+	}
+}
+
+/* a fixed-size hex string, or "" */
+static void get_hex(struct dec *d, char *out, size_t size)
+{
+	char *s = get_str(d);
+
+	out[0] = '\0';
+	if (s && strlen(s) < size)
+		memcpy(out, s, strlen(s) + 1);
+	else if (s)
+		d->err = -EINVAL;
+	free(s);
+}
+
 int prof_encode_part(const struct prof *p, const char *name, struct dynbuf *out)
 {
-	if (strcmp(name, "pe") == 0) {
-		put_u8(out, (uint8_t)(p->is_pe != 0));
-		put_str(out, p->pe_note);
-		return out->err;
-	}
-	return -ENOENT;
+	if (strcmp(name, "pe") != 0)
+		return -ENOENT;
+	put_u8(out, p->is_pe != 0);
+	put_str(out, p->pe_note);
+	put_str(out, p->imphash);
+	put_str(out, p->rich_hash);
+	put_u8(out, p->pe != NULL);
+	if (p->pe)
+		put_pe_info(out, p->pe);
+	return out->err;
 }
 
 int prof_decode_part(struct prof *p, const char *name, const void *data,
 		     size_t len)
 {
 	struct dec d = { { data, len }, 0, 0 };
+	struct pe_info *pe = NULL;
+	char imphash[33], rich[33];
+	uint8_t is_pe;
+	char *note;
 
-	if (strcmp(name, "pe") == 0) {
-		uint8_t is_pe = get_u8(&d);
-		char *note = get_str(&d);
-
-		if (!d.err && d.off != len)
-			d.err = -EINVAL;
-		if (d.err) {
-			free(note);
-			return d.err;
-		}
-		p->is_pe = is_pe;
-		free(p->pe_note);
-		p->pe_note = note;
-		return 0;
+	if (strcmp(name, "pe") != 0)
+		return -ENOENT;
+	is_pe = get_u8(&d);
+	note = get_str(&d);
+	get_hex(&d, imphash, sizeof(imphash));
+	get_hex(&d, rich, sizeof(rich));
+	if (get_u8(&d) && !d.err) {
+		pe = calloc(1, sizeof(*pe));
+		if (!pe)
+			d.err = -ENOMEM;
+		else
+			get_pe_info(&d, pe);
 	}
-	return -ENOENT;
+	if (!d.err && d.off != len)
+		d.err = -EINVAL;
+	if (d.err) {
+		free(note);
+		pe_free(pe);
+		return d.err;
+	}
+	p->is_pe = is_pe;
+	free(p->pe_note);
+	p->pe_note = note;
+	pe_free(p->pe);
+	p->pe = pe;
+	memcpy(p->imphash, imphash, sizeof(imphash));
+	memcpy(p->rich_hash, rich, sizeof(rich));
+	return 0;
 }

@@ -2,6 +2,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "profilefs/profile.h"
 
@@ -17,6 +19,7 @@ void prof_free(struct prof *p)
 	if (!p)
 		return;
 	free(p->pe_note);
+	pe_free(p->pe);
 	for (i = 0; i < p->nnotes; i++)
 		free(p->notes[i]);
 	free(p);
@@ -65,4 +68,20 @@ int prof_special(mode_t mode, struct prof **out)
 	}
 	*out = p;
 	return 0;
+}
+
+char *prof_mui_path(const char *relpath)
+{
+	const char *base = path_base(relpath);
+	size_t n = strlen(base), dir = (size_t)(base - relpath);
+	char *out;
+
+	if (n >= 4 && strcasecmp(base + n - 4, ".mui") == 0)
+		return NULL;
+	out = malloc(dir + strlen("en-US/") + n + strlen(".mui") + 1);
+	if (!out)
+		return NULL;
+	memcpy(out, relpath, dir);
+	sprintf(out + dir, "en-US/%s.mui", base);
+	return out;
 }

@@ -1,24 +1,30 @@
 /*
  * The Markdown profile. Each section of the format has one function here,
  * called in the format's order; a section with nothing to say writes
- * nothing. All values pass through md_text()/md_code().
+ * nothing. Every value taken from a file passes through md_text() or
+ * md_code(). docs/profile-format.md describes the result.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "profilefs/profile.h"
 
 struct view {
 	const struct prof *p;
-	const char *name; /* final path component */
-	const char *relpath;
-	const char *drive;
-	const char *description; /* FileDescription, "" when none */
+	const struct pe_info *pe;     /* NULL when not a PE image */
+	const struct pe_version *ver; /* the strings used, or NULL */
+	const char *ver_from;	      /* relpath of the .mui they came from */
+	const char *name;	      /* final path component */
+	const struct prof_view *pv;
 };
 
 static void text(struct dynbuf *b, const char *s)
 {
-	md_text(b, s, strlen(s), MD_TEXT);
+	if (s)
+		md_text(b, s, strlen(s), MD_TEXT);
 }
 
 static void code(struct dynbuf *b, const char *s, enum md_ctx ctx)
@@ -26,12 +32,25 @@ static void code(struct dynbuf *b, const char *s, enum md_ctx ctx)
 	md_code(b, s, strlen(s), ctx);
 }
 
+static const char *vs(const struct view *v, enum pe_vs_key k)
+{
+	return v->ver ? v->ver->strings[k] : NULL;
+}
+
+/* "* Label: value\n", value escaped (empty when NULL) */
+static void bullet(struct dynbuf *b, const char *label, const char *value)
+{
+	db_printf(b, "* %s: ", label);
+	text(b, value);
+	db_addc(b, '\n');
+}
+
 static void sec_front(struct dynbuf *b, const struct view *v)
 {
 	db_adds(b, "---\ntitle: ");
 	text(b, v->name);
 	db_adds(b, " | ");
-	text(b, v->description);
+	text(b, vs(v, PE_VS_FILE_DESCRIPTION));
 	db_adds(b, "\nexcerpt: What is ");
 	text(b, v->name);
 	db_adds(b, "?\n---\n\n");
@@ -46,26 +65,19 @@ static void sec_title(struct dynbuf *b, const struct view *v)
 	text(b, v->name);
 	db_adds(b, "\n\n* File Path: ");
 	db_init(&path, CAP_PROFILE);
-	winpath(&path, v->drive, v->relpath);
+	winpath(&path, v->pv->drive, v->pv->relpath);
 	if (path.err)
 		b->err = path.err;
 	else
 		md_code(b, path.data, path.len, MD_TEXT);
 	db_free(&path);
-	db_adds(b, "\n* Description: ");
-	text(b, v->description);
 	db_addc(b, '\n');
+	bullet(b, "Description", vs(v, PE_VS_FILE_DESCRIPTION));
 	/* what is wrong with the file, first thing a reader sees */
-	if (v->p->pe_note) {
-		db_adds(b, "* Note: ");
-		text(b, v->p->pe_note);
-		db_addc(b, '\n');
-	}
-	for (i = 0; i < v->p->nnotes; i++) {
-		db_adds(b, "* Note: ");
-		text(b, v->p->notes[i]);
-		db_addc(b, '\n');
-	}
+	if (v->p->pe_note)
+		bullet(b, "Note", v->p->pe_note);
+	for (i = 0; i < v->p->nnotes; i++)
+		bullet(b, "Note", v->p->notes[i]);
 }
 
 static void hash_row(struct dynbuf *b, const char *type, const uint8_t *d,
@@ -75,6 +87,19 @@ static void hash_row(struct dynbuf *b, const char *type, const uint8_t *d,
 
 	dg_hex(d, n, hex, 1);
 	db_printf(b, "%s | `%s`\n", type, hex);
+}
+
+/* an uppercase copy of a lowercase hex string */
+static void upper_row(struct dynbuf *b, const char *type, const char *hex)
+{
+	char up[65];
+	size_t i;
+
+	for (i = 0; hex[i] && i < sizeof(up) - 1; i++)
+		up[i] = (char)(hex[i] >= 'a' && hex[i] <= 'f' ? hex[i] - 32
+							      : hex[i]);
+	up[i] = '\0';
+	db_printf(b, "%s | `%s`\n", type, up);
 }
 
 static void sec_hashes(struct dynbuf *b, const struct view *v)
@@ -92,6 +117,68 @@ static void sec_hashes(struct dynbuf *b, const struct view *v)
 	db_adds(b, "SSDEEP | ");
 	code(b, dg->ssdeep, MD_CELL);
 	db_addc(b, '\n');
+	if (v->pe && v->p->imphash[0])
+		upper_row(b, "IMP", v->p->imphash);
+}
+
+static void sec_exports(struct dynbuf *b, const struct view *v)
+{
+	size_t i;
+
+	if (!v->pe || !v->pe->nexports)
+		return;
+	db_adds(b, "\n## DLL Exports:\n\nFunction Name | Ordinal | Type\n"
+		   "-- | -- | --\n");
+	for (i = 0; i < v->pe->nexports; i++) {
+		const struct pe_export *e = &v->pe->exports[i];
+		char ord[32];
+
+		if (e->name) {
+			code(b, e->name, MD_CELL);
+		} else {
+			snprintf(ord, sizeof(ord), "Ordinal%llu",
+				 (unsigned long long)e->ordinal);
+			code(b, ord, MD_CELL);
+		}
+		db_printf(b, " | %llu | ", (unsigned long long)e->ordinal);
+		if (e->forwarder) {
+			db_adds(b, "Forwarded to ");
+			md_text(b, e->forwarder, strlen(e->forwarder), MD_CELL);
+		} else {
+			db_adds(b, "Exported Function");
+		}
+		db_addc(b, '\n');
+	}
+}
+
+static void unknown_hex(struct dynbuf *b, const char *label, unsigned v)
+{
+	db_printf(b, "* %s: Unknown (0x%04X)\n", label, v);
+}
+
+static void sec_metadata(struct dynbuf *b, const struct view *v)
+{
+	const char *name;
+
+	if (!v->pe)
+		return;
+	db_adds(b, "\n## File Metadata\n\n");
+	bullet(b, "Original Filename", vs(v, PE_VS_ORIGINAL_FILENAME));
+	bullet(b, "Product Name", vs(v, PE_VS_PRODUCT_NAME));
+	bullet(b, "Company Name", vs(v, PE_VS_COMPANY_NAME));
+	bullet(b, "File Version", vs(v, PE_VS_FILE_VERSION));
+	bullet(b, "Product Version", vs(v, PE_VS_PRODUCT_VERSION));
+	name = v->ver ? pe_lang_name(v->ver->lang) : "";
+	if (name)
+		bullet(b, "Language", name);
+	else
+		unknown_hex(b, "Language", v->ver->lang);
+	bullet(b, "Legal Copyright", vs(v, PE_VS_LEGAL_COPYRIGHT));
+	name = pe_machine_name(v->pe->machine);
+	if (name)
+		bullet(b, "Machine Type", name);
+	else
+		unknown_hex(b, "Machine Type", v->pe->machine);
 }
 
 static void sec_scan(struct dynbuf *b, const struct view *v)
@@ -108,18 +195,247 @@ static void sec_scan(struct dynbuf *b, const struct view *v)
 		  hex);
 }
 
-int prof_render(const struct prof *p, const char *relpath, const char *drive,
-		char **out, size_t *len)
+/* ---- sections of ours --------------------------------------------- */
+
+struct flag_name {
+	uint32_t bit;
+	const char *name;
+};
+
+/* "0xVALUE (Name, Name)" */
+static void flags(struct dynbuf *b, uint32_t value, int width,
+		  const struct flag_name *names, size_t n)
 {
-	struct view v = { p, path_base(relpath), relpath, drive, "" };
+	const char *sep = " (";
+	size_t i;
+
+	db_printf(b, "0x%0*X", width, value);
+	for (i = 0; i < n; i++) {
+		if (value & names[i].bit) {
+			db_printf(b, "%s%s", sep, names[i].name);
+			sep = ", ";
+		}
+	}
+	if (sep[0] == ',')
+		db_addc(b, ')');
+}
+
+static const char *subsystem_name(uint16_t s)
+{
+	static const char *const names[] = {
+		[1] = "Native",
+		[2] = "Windows GUI",
+		[3] = "Windows Console",
+		[5] = "OS/2 Console",
+		[7] = "POSIX Console",
+		[8] = "Native Windows 9x Driver",
+		[9] = "Windows CE GUI",
+		[10] = "EFI Application",
+		[11] = "EFI Boot Service Driver",
+		[12] = "EFI Runtime Driver",
+		[13] = "EFI ROM",
+		[14] = "Xbox",
+		[16] = "Windows Boot Application",
+	};
+
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : NULL;
+}
+
+static void yes_no(struct dynbuf *b, const char *label, int yes)
+{
+	db_printf(b, "* %s: %s\n", label, yes ? "yes" : "no");
+}
+
+static void header_time(struct dynbuf *b, uint32_t ts)
+{
+	time_t t = (time_t)ts;
+	struct tm tm;
+	char when[32];
+
+	if (ts == 0) {
+		db_adds(b, "* Link Timestamp: 0 (not set)\n");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	db_printf(b, "* Link Timestamp: %s (0x%08X)\n", when, ts);
+}
+
+static void header_checksum(struct dynbuf *b, const struct pe_info *pe)
+{
+	db_printf(b, "* Header Checksum: 0x%08X", pe->checksum);
+	if (!pe->checksum_known)
+		db_adds(b, " (not checked: the file was not read whole)\n");
+	else if (pe->checksum == 0)
+		db_adds(b, " (not set)\n");
+	else if (pe->checksum == pe->checksum_computed)
+		db_adds(b, " (correct)\n");
+	else
+		db_printf(b, " (wrong: the file sums to 0x%08X)\n",
+			  pe->checksum_computed);
+}
+
+static void sec_header(struct dynbuf *b, const struct view *v)
+{
+	static const struct flag_name file_flags[] = {
+		{ 0x0001, "Relocations Stripped" },
+		{ 0x0002, "Executable" },
+		{ 0x0020, "Large Address Aware" },
+		{ 0x0100, "32-bit Machine" },
+		{ 0x0200, "Debug Stripped" },
+		{ 0x1000, "System" },
+		{ 0x2000, "DLL" },
+	};
+	const struct pe_info *pe = v->pe;
+	const char *sub;
+
+	if (!pe)
+		return;
+	db_printf(b, "\n## PE Header\n\n* Format: %s\n",
+		  pe->pe32plus ? "PE32+" : "PE32");
+	header_time(b, pe->timestamp);
+	sub = subsystem_name(pe->subsystem);
+	if (sub)
+		db_printf(b, "* Subsystem: %s (%u)\n", sub, pe->subsystem);
+	else
+		unknown_hex(b, "Subsystem", pe->subsystem);
+	db_printf(b, "* Image Base: 0x%0*llX\n", pe->pe32plus ? 16 : 8,
+		  (unsigned long long)pe->image_base);
+	db_printf(b, "* Entry Point: 0x%08X\n", pe->entry_point);
+	db_adds(b, "* Characteristics: ");
+	flags(b, pe->characteristics, 4, file_flags,
+	      sizeof(file_flags) / sizeof(file_flags[0]));
+	db_addc(b, '\n');
+	yes_no(b, "ASLR", pe->dll_characteristics & 0x0040);
+	yes_no(b, "High Entropy VA", pe->dll_characteristics & 0x0020);
+	yes_no(b, "DEP", pe->dll_characteristics & 0x0100);
+	yes_no(b, "CFG", pe->dll_characteristics & 0x4000);
+	header_checksum(b, pe);
+	yes_no(b, ".NET", pe->is_dotnet);
+	if (v->p->rich_hash[0]) {
+		db_adds(b, "* Rich Header Hash: ");
+		code(b, v->p->rich_hash, MD_TEXT);
+		db_addc(b, '\n');
+	}
+	if (pe->export_name)
+		bullet(b, "Export Name", pe->export_name);
+	if (v->ver_from) {
+		struct dynbuf path;
+
+		db_adds(b, "* Version Resource From: ");
+		db_init(&path, CAP_PROFILE);
+		winpath(&path, v->pv->drive, v->ver_from);
+		md_code(b, path.data ? path.data : "", path.len, MD_TEXT);
+		db_free(&path);
+		db_addc(b, '\n');
+	}
+}
+
+static void sec_sections(struct dynbuf *b, const struct view *v)
+{
+	static const struct flag_name scn[] = {
+		{ 0x00000020, "Code" },
+		{ 0x00000040, "Initialized Data" },
+		{ 0x00000080, "Uninitialized Data" },
+		{ 0x02000000, "Discardable" },
+		{ 0x10000000, "Shared" },
+		{ 0x20000000, "Execute" },
+		{ 0x40000000, "Read" },
+		{ 0x80000000, "Write" },
+	};
+	size_t i;
+
+	if (!v->pe || !v->pe->nsections)
+		return;
+	db_adds(b, "\n## Sections\n\nName | Virtual Address | Virtual Size | "
+		   "Raw Size | Entropy | Characteristics\n"
+		   "-- | -- | -- | -- | -- | --\n");
+	for (i = 0; i < v->pe->nsections; i++) {
+		const struct pe_section *s = &v->pe->sections[i];
+
+		md_code(b, s->name, strnlen(s->name, 8), MD_CELL);
+		db_printf(b, " | 0x%08X | 0x%08X | 0x%08X | %.2f | ", s->va,
+			  s->vsize, s->rawsize, s->entropy);
+		flags(b, s->characteristics, 8, scn,
+		      sizeof(scn) / sizeof(scn[0]));
+		db_addc(b, '\n');
+	}
+}
+
+static void sec_imports(struct dynbuf *b, const struct view *v)
+{
+	size_t i, k;
+
+	if (!v->pe || !v->pe->nimports)
+		return;
+	db_adds(b, "\n## Imports\n\nDLL | Function | Type\n-- | -- | --\n");
+	for (i = 0; i < v->pe->nimports; i++) {
+		const struct pe_import_dll *d = &v->pe->imports[i];
+		const char *kind = d->delay ? "Delay-Load Import" : "Import";
+
+		for (k = 0; k < d->nfuncs; k++) {
+			const struct pe_import_func *f = &d->funcs[k];
+			const char *name = f->name;
+			char ord[24];
+
+			code(b, d->dll, MD_CELL);
+			db_adds(b, " | ");
+			if (!name)
+				name = pe_ordinal_name(d->dll, f->ordinal);
+			if (!name) {
+				snprintf(ord, sizeof(ord), "Ordinal%u",
+					 f->ordinal);
+				name = ord;
+			}
+			code(b, name, MD_CELL);
+			if (f->name)
+				db_printf(b, " | %s\n", kind);
+			else
+				db_printf(b, " | %s by Ordinal %u\n", kind,
+					  f->ordinal);
+		}
+	}
+}
+
+static void sec_anomalies(struct dynbuf *b, const struct view *v)
+{
+	size_t i;
+
+	if (!v->pe || !v->pe->nanomalies)
+		return;
+	db_adds(b, "\n## Anomalies\n\n");
+	for (i = 0; i < v->pe->nanomalies; i++) {
+		db_adds(b, "* ");
+		text(b, v->pe->anomalies[i]);
+		db_addc(b, '\n');
+	}
+}
+
+int prof_render(const struct prof *p, const struct prof_view *pv, char **out,
+		size_t *len)
+{
+	struct view v = { p, p->pe, NULL, NULL, path_base(pv->relpath), pv };
 	struct dynbuf b;
 	int rc;
 
+	if (p->pe && p->pe->version.found)
+		v.ver = &p->pe->version;
+	/* Windows takes the strings from en-US/NAME.mui when there is one */
+	if (pv->mui && pv->mui->pe && pv->mui->pe->version.found) {
+		v.ver = &pv->mui->pe->version;
+		v.ver_from = pv->mui_relpath;
+	}
 	db_init(&b, CAP_PROFILE);
 	sec_front(&b, &v);
 	sec_title(&b, &v);
 	sec_hashes(&b, &v);
+	sec_exports(&b, &v);
+	sec_metadata(&b, &v);
 	sec_scan(&b, &v);
+	sec_header(&b, &v);
+	sec_sections(&b, &v);
+	sec_imports(&b, &v);
+	sec_anomalies(&b, &v);
 	rc = db_take(&b, out, len);
 	if (rc)
 		db_free(&b);

@@ -90,17 +90,44 @@ static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *keep,
 	return 0;
 }
 
-static int parse_bytes(struct prof *p, const uint8_t *buf, size_t len)
+/* MD5 of a buffer as lowercase hex into out[33], "" for nothing */
+static int md5_hex(const void *p, size_t n, char *out)
 {
+	uint8_t md[16];
+	int rc;
+
+	out[0] = '\0';
+	if (n == 0)
+		return 0;
+	rc = dg_md5(p, n, md);
+	if (!rc)
+		dg_hex(md, sizeof(md), out, 0);
+	return rc;
+}
+
+static int parse_bytes(struct prof *p, const uint8_t *buf, size_t len,
+		       uint64_t file_len)
+{
+	struct dynbuf imp;
 	const char *why;
+	int rc;
 
 	p->is_pe = pe_identify(buf, len, &why);
 	if (!p->is_pe) {
 		p->pe_note = strdup(why);
-		if (!p->pe_note)
-			return -ENOMEM;
+		return p->pe_note ? 0 : -ENOMEM;
 	}
-	return 0;
+	rc = pe_parse(buf, len, file_len, &p->pe);
+	if (rc)
+		return rc;
+	db_init(&imp, CAP_PROFILE);
+	rc = pe_imphash_input(p->pe, &imp);
+	if (!rc)
+		rc = md5_hex(imp.data, imp.len, p->imphash);
+	db_free(&imp);
+	if (!rc && p->pe->rich)
+		rc = md5_hex(p->pe->rich, p->pe->rich_len, p->rich_hash);
+	return rc;
 }
 
 int prof_compute(int fd, const struct stat *st, struct prof **out)
@@ -134,7 +161,8 @@ int prof_compute(int fd, const struct stat *st, struct prof **out)
 		goto out;
 	p->hashed = 1;
 	p->size = size;
-	rc = parse_bytes(p, keep, keep_max < size ? keep_max : (size_t)size);
+	rc = parse_bytes(p, keep, keep_max < size ? keep_max : (size_t)size,
+			 size);
 	if (rc)
 		goto out;
 	*out = p;

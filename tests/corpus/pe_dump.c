@@ -39,7 +39,7 @@ static void dump(const char *path, const uint8_t *buf, size_t len)
 
 	printf("{\"file\": ");
 	json_str(path);
-	if (pe_parse(buf, len, &pe)) {
+	if (pe_parse(buf, len, len, &pe)) {
 		printf(", \"pe\": false}\n");
 		return;
 	}

@@ -87,6 +87,18 @@ cli_profile() {
 	"$PROFILEFS" profile --no-cache --root="$SRC" "$SRC/$1"
 }
 
+# FileDescription of a PE file as python3-pefile reads it ("" if none)
+pefile_description() {
+	/usr/bin/python3 -c 'import sys, pefile
+pe = pefile.PE(sys.argv[1])
+for fi in getattr(pe, "FileInfo", []) or []:
+    for i in fi:
+        for st in getattr(i, "StringTable", []) or []:
+            if b"FileDescription" in st.entries:
+                print(st.entries[b"FileDescription"].decode()); sys.exit()
+print("")' "$1" 2>/dev/null
+}
+
 # copies the example binaries into $SRC/$1 (or says why it cannot)
 have_examples() {
 	[ -n "$EXAMPLES" ] && [ -f "$EXAMPLES/hello.dll" ]

@@ -80,8 +80,10 @@ for f in "${files[@]}"; do
 	winpath='C:\'$(echo "$f" | tr / '\\')
 	check_eq "File Path of $f" \
 		"$(sed -n 's/^\* File Path: `\(.*\)`$/\1/p' "$md")" "$winpath"
+	desc=
+	head -c 2 "$SRC/$f" | grep -q MZ && desc=$(pefile_description "$SRC/$f")
 	check_eq "title of $f" "$(sed -n 2p "$md")" \
-		"title: $(basename "$f") | "
+		"title: $(basename "$f") | $desc"
 done
 # a file that is not a PE says so; a PE does not
 check "random bytes: not a PE" grep -q '^\* Note: Not a PE image' \

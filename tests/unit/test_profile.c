@@ -67,13 +67,14 @@ static const char *after(const char *hay, const char *needle)
 
 static void test_render(void)
 {
+	struct prof_view view = { "Win dows/a\nb|c.dll", "D:", NULL, NULL };
 	struct prof *p = sample(0);
 	char *md = NULL, *md2 = NULL;
 	const char *s;
 	size_t len, len2;
 
 	CHECK(prof_note(p, "Line\nbreak.") == 0);
-	CHECK(prof_render(p, "Win dows/a\nb|c.dll", "D:", &md, &len) == 0);
+	CHECK(prof_render(p, &view, &md, &len) == 0);
 	CHECK(md && strlen(md) == len);
 	/* sections in the format's order */
 	s = after(md, "---\ntitle: a\\x0Ab|c.dll | \n"
@@ -100,7 +101,7 @@ static void test_render(void)
 	/* not a PE: no IMP, PESHA1, PE256 */
 	CHECK(md && !strstr(md, "IMP |") && !strstr(md, "PE256"));
 	/* byte-identical from run to run */
-	CHECK(prof_render(p, "Win dows/a\nb|c.dll", "D:", &md2, &len2) == 0);
+	CHECK(prof_render(p, &view, &md2, &len2) == 0);
 	CHECK(md2 && len == len2 && memcmp(md, md2, len) == 0);
 	free(md);
 	free(md2);
@@ -115,7 +116,9 @@ static void test_special(void)
 
 	CHECK(prof_special(S_IFIFO | 0644, &p) == 0);
 	CHECK(p && !p->hashed && p->nnotes == 1);
-	CHECK(prof_render(p, "f.dll", "C:", &md, &len) == 0);
+	struct prof_view view = { "f.dll", "C:", NULL, NULL };
+
+	CHECK(prof_render(p, &view, &md, &len) == 0);
 	CHECK(md && strstr(md, "* Note: This is a FIFO, not a regular file"));
 	CHECK(md && !strstr(md, "## Hashes") && !strstr(md, "## File Scan"));
 	free(md);
