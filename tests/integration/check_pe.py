@@ -1,0 +1,93 @@
+#!/usr/bin/python3
+"""check_pe.py PROFILE BINARY [MUI]: holds the PE parts of a Markdown
+profile to python3-pefile: the IMP row, the DLL Exports table, the File
+Metadata bullets (from MUI when given, as the format page says), Machine
+Type, and the title's description. Prints each disagreement; ends with
+"N passed, N failed"; exit 1 on any failure."""
+import os, re, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
+from oracle import oracle  # noqa: E402
+
+# Windows' names of the languages the fixtures use, and the format page's
+# machine labels
+LANGS = {0x0000: "Language Neutral", 0x0407: "German (Germany)",
+         0x0409: "English (United States)", 0x040C: "French (France)",
+         0x0411: "Japanese (Japan)"}
+MACHINES = {0x14C: "32-bit", 0x8664: "64-bit", 0xAA64: "64-bit ARM",
+            0x1C0: "32-bit ARM", 0x1C4: "32-bit ARM"}
+BULLETS = [("Original Filename", "OriginalFilename"), ("Product Name", "ProductName"),
+           ("Company Name", "CompanyName"), ("File Version", "FileVersion"),
+           ("Product Version", "ProductVersion"), ("Legal Copyright", "LegalCopyright")]
+
+passed = failed = 0
+
+
+def check(what, got, want):
+    global passed, failed
+    if got == want:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: %s\n  got:  %r\n  want: %r" % (what, got, want))
+
+
+def section(md, title):
+    m = re.search(r"^## %s\n\n(.*?)(?=^## |\Z)" % re.escape(title), md, re.M | re.S)
+    return m.group(1) if m else None
+
+
+def md_cell(s):
+    """A table cell as written: `code` unwrapped, \\| unescaped."""
+    s = s.strip()
+    m = re.fullmatch(r"(`+) ?(.*?) ?\1", s)
+    if m:
+        s = m.group(2)
+    return s.replace("\\|", "|")
+
+
+def main():
+    md_path, binary = sys.argv[1], sys.argv[2]
+    mui = sys.argv[3] if len(sys.argv) > 3 else None
+    md = open(md_path, encoding="utf-8").read()
+    o = oracle(binary)
+    name = os.path.basename(binary)
+
+    imp = re.search(r"^IMP \| `([0-9A-F]+)`$", md, re.M)
+    check(name + " IMP row", imp.group(1) if imp else "", o["imphash"].upper())
+
+    rows = []
+    body = section(md, "DLL Exports:")
+    for line in (body or "").splitlines()[2:]:
+        if not line.strip():
+            continue
+        cells = re.split(r"(?<!\\)\|", line)
+        rows.append([md_cell(c) for c in cells])
+    want = []
+    for ordinal, ename, fwd in o["exports"]:
+        want.append([ename if ename is not None else "Ordinal%d" % ordinal,
+                     str(ordinal),
+                     "Forwarded to " + fwd if fwd else "Exported Function"])
+    check(name + " exports", rows, want)
+    check(name + " exports section present", body is not None, bool(want))
+
+    ver = oracle(mui)["version"] if mui else None
+    ver = ver or o["version"]
+    meta = section(md, "File Metadata") or ""
+    bullets = dict(re.findall(r"^\* ([^:]+): (.*)$", meta, re.M))
+    for label, key in BULLETS:
+        check("%s %s" % (name, label), bullets.get(label),
+              (ver and ver["strings"].get(key)) or "")
+    check(name + " Language", bullets.get("Language"),
+          LANGS[ver["lang"]] if ver else "")
+    check(name + " Machine Type", bullets.get("Machine Type"),
+          MACHINES.get(o["machine"], "Unknown (0x%04X)" % o["machine"]))
+    desc = (ver and ver["strings"].get("FileDescription")) or ""
+    check(name + " title", md.splitlines()[1], "title: %s | %s" % (name, desc))
+    check(name + " Description", re.search(r"^\* Description: (.*)$", md, re.M).group(1), desc)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
