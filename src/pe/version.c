@@ -53,9 +53,17 @@ struct vres_list {
 
 /* ---- the resource tree ------------------------------------------------ */
 
+/*
+ * Walks type > name > language. up[] holds the offsets of the directories
+ * above this one: a subdirectory offset among them is a loop, recorded and
+ * not followed.
+ */
 static void walk(struct pe_ctx *c, uint64_t base, uint32_t dir, int level,
-		 uint32_t lang, struct vres_list *out)
+		 const uint32_t *up, struct vres_list *out)
 {
+	uint32_t path[3];
+	int k;
+
 	uint16_t nnamed, nids;
 	uint32_t i, n;
 
@@ -90,15 +98,39 @@ static void walk(struct pe_ctx *c, uint64_t base, uint32_t dir, int level,
 		if (level == 0 && ((id & 0x80000000u) || id != RT_VERSION))
 			continue;
 		if (level < 2) {
-			/* a directory that points at itself or an ancestor
-			 * only ever reaches level 2 here: the depth is fixed */
-			if (off & 0x80000000u)
-				walk(c, base, off & 0x7fffffffu, level + 1,
-				     lang, out);
+			uint32_t sub = off & 0x7fffffffu;
+
+			if (!(off & 0x80000000u)) {
+				pe_anomaly(c,
+					   "A resource entry at RVA 0x%llX "
+					   "is data where a directory "
+					   "belongs.",
+					   (unsigned long long)e);
+				continue;
+			}
+			for (k = 0; k < level; k++)
+				path[k] = up[k];
+			path[level] = dir;
+			for (k = 0; k <= level && path[k] != sub; k++)
+				;
+			if (k <= level) {
+				pe_anomaly(c,
+					   "A resource directory at RVA "
+					   "0x%llX points back at itself or "
+					   "a directory above it.",
+					   (unsigned long long)(base + sub));
+				continue;
+			}
+			walk(c, base, sub, level + 1, path, out);
 			continue;
 		}
-		if (off & 0x80000000u)
-			continue; /* a language entry must be data */
+		if (off & 0x80000000u) {
+			pe_anomaly(c,
+				   "The resource tree goes deeper than type, "
+				   "name and language at RVA 0x%llX.",
+				   (unsigned long long)e);
+			continue;
+		}
 		if (pe_rva_u32(c, base + off, &rva) ||
 		    pe_rva_u32(c, base + off + 4, &size))
 			continue;
@@ -107,7 +139,6 @@ static void walk(struct pe_ctx *c, uint64_t base, uint32_t dir, int level,
 		out->v[out->n].lang = (uint16_t)(id & 0xffff);
 		out->n++;
 	}
-	(void)lang;
 }
 
 /* ---- UTF-16 strings -------------------------------------------------- */
@@ -116,6 +147,7 @@ struct vs {
 	struct pe_ctx *c;
 	struct rd raw; /* the resource's bytes (as far as the file goes) */
 	uint64_t base; /* its RVA: blocks are aligned on RVAs */
+	unsigned lied; /* block lengths found not to fit */
 };
 
 /* pefile's dword_align(): offset rounded up so that base + offset is a
@@ -199,6 +231,18 @@ static char *utf16_at(struct vs *v, uint64_t rva, size_t max, size_t *nchars)
 	return out;
 }
 
+/* Records a block whose wLength does not fit where it stands (once per
+ * resource: one lie is enough to say the lengths cannot be trusted). */
+static void lies(struct vs *v, const char *what, uint64_t off, uint16_t len)
+{
+	if (v->lied++)
+		return;
+	pe_anomaly(v->c,
+		   "%s block at RVA 0x%llX says it is %u bytes long, "
+		   "which does not fit inside what holds it.",
+		   what, (unsigned long long)(v->base + off), len);
+}
+
 /* wLength, wValueLength, wType of the block at offset off of the resource */
 static int block(const struct vs *v, uint64_t off, uint16_t *len,
 		 uint16_t *vlen, uint16_t *type)
@@ -266,6 +310,8 @@ static void string_table(struct vs *v, uint64_t st, uint16_t st_len,
 		if (++vi->blocks > CAP_PE_VS_BLOCKS ||
 		    block(v, e, &len, &vlen, &type))
 			break;
+		if (e + len > st + st_len || len < 6)
+			lies(v, "A version string", e, len);
 		key = utf16_at(v, v->base + e + 6, 0x10000, &kn);
 		if (!key)
 			break;
@@ -297,6 +343,8 @@ static void string_file_info(struct vs *v, uint64_t sfi, size_t keylen,
 		if (++vi->blocks > CAP_PE_VS_BLOCKS ||
 		    block(v, st, &len, &vlen, &type))
 			break;
+		if (st + len > sfi + sfi_len || len < 6)
+			lies(v, "A version string table", st, len);
 		string_table(v, st, len, vi);
 		next = align4(len + st, v->base);
 		if (next == st)
@@ -331,7 +379,7 @@ static void var_file_info(struct vs *v, uint64_t vfi, size_t keylen,
 
 static void vs_parse(struct pe_ctx *c, const struct vres *r, struct vs_info *vi)
 {
-	struct vs v = { c, { NULL, 0 }, r->rva };
+	struct vs v = { c, { NULL, 0 }, r->rva, 0 };
 	uint16_t len, vlen, type, slen, svlen, stype;
 	size_t off, avail, n;
 	uint64_t fixed, sfi;
@@ -346,8 +394,18 @@ static void vs_parse(struct pe_ctx *c, const struct vres *r, struct vs_info *vi)
 	}
 	v.raw.p = c->r.p + off;
 	v.raw.len = c->r.len - off < r->size ? c->r.len - off : r->size;
-	if (block(&v, 0, &len, &vlen, &type))
+	if (block(&v, 0, &len, &vlen, &type)) {
+		pe_anomaly(c, "The version resource at RVA 0x%X is truncated.",
+			   r->rva);
 		return;
+	}
+	if (len > r->size || len < 6)
+		lies(&v, "The VS_VERSIONINFO", 0, len);
+	if (vlen != 52 && vlen != 0)
+		pe_anomaly(c,
+			   "The version resource's fixed part is %u bytes "
+			   "long, not 52.",
+			   vlen);
 	key = utf16_at(&v, v.base + 6, 0x10000, &n);
 	if (!key || strcmp(key, "VS_VERSION_INFO") != 0) {
 		pe_anomaly(c,
@@ -366,6 +424,8 @@ static void vs_parse(struct pe_ctx *c, const struct vres *r, struct vs_info *vi)
 		if (++vi->blocks > CAP_PE_VS_BLOCKS ||
 		    block(&v, sfi, &slen, &svlen, &stype))
 			break;
+		if (sfi + slen > len || slen < 6)
+			lies(&v, "A StringFileInfo or VarFileInfo", sfi, slen);
 		key = utf16_at(&v, v.base + sfi + 6, 0x10000, &n);
 		if (!key)
 			break;
@@ -461,7 +521,7 @@ void pe_parse_version(struct pe_ctx *c)
 		c->oom = 1;
 		return;
 	}
-	walk(c, c->pe->dirs[PE_DIR_RESOURCE].rva, 0, 0, 0, l);
+	walk(c, c->pe->dirs[PE_DIR_RESOURCE].rva, 0, 0, NULL, l);
 	r = choose_resource(l);
 	memset(&vi, 0, sizeof(vi));
 	if (r && !c->oom)
