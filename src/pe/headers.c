@@ -210,7 +210,8 @@ static void section_bounds(struct pe_info *pe, size_t i, size_t file_len)
 static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 {
 	struct pe_info *pe = c->pe;
-	size_t i, want = n;
+	size_t i, want = n, skipped = 0;
+	uint64_t budget;
 
 	if (want > CAP_PE_SECTIONS) {
 		pe_anomaly(c,
@@ -243,9 +244,13 @@ static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 		rd_u32(&c->r, off + 36, &s->characteristics);
 		pe->nsections++;
 	}
+	/* sections may overlap, and thousands may cover the whole file:
+	 * entropy is counted over at most as many bytes as the file has
+	 * (and a little), so the work stays linear in the file's size */
+	budget = c->r.len + (1u << 20);
 	for (i = 0; i < pe->nsections; i++) {
 		struct pe_section *s = &pe->sections[i];
-		uint64_t end = (uint64_t)s->rawptr + s->rawsize;
+		uint64_t end = (uint64_t)s->rawptr + s->rawsize, len;
 
 		section_bounds(pe, i, c->r.len);
 		if (s->rawsize && end > c->r.len)
@@ -253,11 +258,21 @@ static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 				   "Section %zu's raw data (0x%X bytes at "
 				   "0x%X) runs past the end of the file.",
 				   i + 1, s->rawsize, s->rawptr);
-		if (s->rawptr < c->r.len)
-			s->entropy = entropy(
-				c->r.p + s->rawptr,
-				(size_t)((end < c->r.len ? end : c->r.len) -
-					 s->rawptr));
+		if (s->rawptr >= c->r.len)
+			continue;
+		len = (end < c->r.len ? end : c->r.len) - s->rawptr;
+		if (len > budget) {
+			if (!skipped++)
+				pe_anomaly(c, "The sections' raw data overlap "
+					      "past the file's size; entropy is "
+					      "not computed from section %zu "
+					      "on.",
+					   i + 1);
+			s->entropy = -1;
+			continue;
+		}
+		budget -= len;
+		s->entropy = entropy(c->r.p + s->rawptr, (size_t)len);
 	}
 }
 

@@ -354,8 +354,12 @@ static void sec_sections(struct dynbuf *b, const struct view *v)
 		const struct pe_section *s = &v->pe->sections[i];
 
 		md_code(b, s->name, strnlen(s->name, 8), MD_CELL);
-		db_printf(b, " | 0x%08X | 0x%08X | 0x%08X | %.2f | ", s->va,
-			  s->vsize, s->rawsize, s->entropy);
+		db_printf(b, " | 0x%08X | 0x%08X | 0x%08X | ", s->va, s->vsize,
+			  s->rawsize);
+		if (s->entropy < 0)
+			db_adds(b, "n/a | ");
+		else
+			db_printf(b, "%.2f | ", s->entropy);
 		flags(b, s->characteristics, 8, scn,
 		      sizeof(scn) / sizeof(scn[0]));
 		db_addc(b, '\n');
