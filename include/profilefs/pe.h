@@ -40,7 +40,8 @@ enum {
 struct pe_section {
 	char name[9]; /* the raw 8 bytes, NUL-terminated (may hold any byte) */
 	uint32_t vsize, va, rawsize, rawptr, characteristics;
-	double entropy; /* of the raw bytes in the file, 0..8; -1: not computed */
+	double entropy; /* of the raw bytes in the file, 0..8; -1: not computed
+			 */
 	/* for RVA translation (pefile's adjusted bounds) */
 	uint32_t va_adj, raw_adj;
 	uint64_t rva_end; /* exclusive */

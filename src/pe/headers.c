@@ -165,16 +165,29 @@ char *pe_rva_string(struct pe_ctx *c, uint64_t rva, size_t max, int *terminated)
 
 static double entropy(const uint8_t *p, size_t n)
 {
-	size_t count[256] = { 0 }, i;
+	/* four histograms: consecutive equal bytes do not wait on each
+	 * other's increments */
+	uint32_t count[4][256];
 	double h = 0;
+	size_t i, k;
 
 	if (n == 0)
 		return 0;
-	for (i = 0; i < n; i++)
-		count[p[i]]++;
-	for (i = 0; i < 256; i++) {
-		if (count[i]) {
-			double f = (double)count[i] / (double)n;
+	memset(count, 0, sizeof(count));
+	for (i = 0; i + 4 <= n; i += 4) {
+		count[0][p[i]]++;
+		count[1][p[i + 1]]++;
+		count[2][p[i + 2]]++;
+		count[3][p[i + 3]]++;
+	}
+	for (; i < n; i++)
+		count[0][p[i]]++;
+	for (k = 0; k < 256; k++) {
+		uint64_t c = (uint64_t)count[0][k] + count[1][k] + count[2][k] +
+			     count[3][k];
+
+		if (c) {
+			double f = (double)c / (double)n;
 
 			h -= f * log2(f);
 		}
@@ -263,10 +276,11 @@ static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 		len = (end < c->r.len ? end : c->r.len) - s->rawptr;
 		if (len > budget) {
 			if (!skipped++)
-				pe_anomaly(c, "The sections' raw data overlap "
-					      "past the file's size; entropy is "
-					      "not computed from section %zu "
-					      "on.",
+				pe_anomaly(c,
+					   "The sections' raw data overlap "
+					   "past the file's size; entropy is "
+					   "not computed from section %zu "
+					   "on.",
 					   i + 1);
 			s->entropy = -1;
 			continue;
@@ -338,27 +352,36 @@ static void parse_optional(struct pe_ctx *c, uint16_t opt_size)
 	pe->ndirs = (uint32_t)i;
 }
 
-/* pefile's generate_checksum(): dword sums with carry, folded to 16 bits,
- * plus the file length; the CheckSum field itself is skipped */
+/*
+ * pefile's generate_checksum(): the file as little-endian dwords (the last
+ * one zero-padded), less the CheckSum field, summed with end-around carry,
+ * folded to 16 bits, plus the file's length. The carry is folded once at
+ * the end: a 64-bit sum of at most 2^30 dwords cannot overflow, and the
+ * folded result is the same ones' complement sum.
+ */
 static void checksum(struct pe_ctx *c)
 {
 	const uint8_t *p = c->r.p;
 	size_t len = c->r.len, skip = (c->opt_off + 64) / 4, i, words;
 	uint64_t sum = 0;
+	uint32_t last = 0;
 
-	words = (len + 3) / 4;
-	for (i = 0; i < words; i++) {
-		uint32_t dw = 0;
-		size_t k;
-
-		if (i == skip)
-			continue;
-		for (k = 0; k < 4 && 4 * i + k < len; k++)
-			dw |= (uint32_t)p[4 * i + k] << (8 * k);
-		sum += dw;
-		if (sum >= (1ull << 32))
-			sum = (sum & 0xffffffffu) + (sum >> 32);
-	}
+	words = len / 4;
+	for (i = 0; i < words; i++)
+		sum += (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
+		       (uint32_t)p[4 * i + 2] << 16 |
+		       (uint32_t)p[4 * i + 3] << 24;
+	for (i = 4 * words; i < len; i++)
+		last |= (uint32_t)p[i] << (8 * (i % 4));
+	sum += last;
+	if (skip < words)
+		sum -= (uint32_t)p[4 * skip] | (uint32_t)p[4 * skip + 1] << 8 |
+		       (uint32_t)p[4 * skip + 2] << 16 |
+		       (uint32_t)p[4 * skip + 3] << 24;
+	else if (skip == words)
+		sum -= last;
+	while (sum >> 32)
+		sum = (sum & 0xffffffffu) + (sum >> 32);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = sum + (sum >> 16);
 	sum &= 0xffff;

@@ -68,7 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		q->dg = p->dg;
 		render_free(q, &md2, &len2);
 		if (!md2 || len1 != len2 || memcmp(md1, md2, len1) != 0) {
-			fprintf(stderr, "a stored profile renders differently\n");
+			fprintf(stderr,
+				"a stored profile renders differently\n");
 			abort();
 		}
 	}

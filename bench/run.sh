@@ -1,0 +1,59 @@
+#!/bin/bash
+# The benchmark: profilefs against peers measured in the same run, on the
+# real PE files of Debian's libwine (x86_64-windows). Prints each figure
+# and its ratio to the peer. Not part of the test suites (timings on a
+# shared machine); run it by hand or with `meson test --benchmark`.
+#
+#   bench/run.sh [BUILD_DIR]      default: build
+set -u
+cd "$(dirname "$0")/.."
+b=${1:-build}
+wine=$(dpkg -L libwine 2>/dev/null | grep '/x86_64-windows$' | head -n 1)
+[ -n "$wine" ] || { echo "libwine is not installed (scripts/deps.sh)"; exit 1; }
+command -v bindfs >/dev/null || { echo "bindfs is not installed"; exit 1; }
+files=("$wine"/*)
+t=$(mktemp -d /tmp/pfs-bench-XXXXXX)
+mkdir -p "$t/mnt" "$t/bind"
+cleanup() {
+	for m in "$t/mnt" "$t/bind"; do
+		mountpoint -q "$m" && fusermount3 -u "$m"
+	done
+	rm -rf "$t"
+}
+trap cleanup EXIT
+ms() { local s=$(date +%s%N); "$@" >/dev/null 2>&1; echo $((($(date +%s%N) - s) / 1000000)); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+echo "corpus: ${#files[@]} files, $(du -sh "$wine" | cut -f1) in $wine"
+cat "${files[@]}" >/dev/null # warm the page cache for every reader
+
+# 1. parsing only, no hashing: target under 1 s in total
+ours=$("$b/bench/bench_parse" "${files[@]}")
+peer=$(/usr/bin/python3 bench/pefile_parse.py "${files[@]}")
+o=$(echo "$ours" | sed 's/.* \([0-9.]*\) ms$/\1/')
+p=$(echo "$peer" | sed 's/.* \([0-9.]*\) ms$/\1/')
+echo "$ours"
+echo "$peer"
+echo "parse ratio (profilefs / pefile): $(ratio "$o" "$p")  target: profilefs parse < 1000 ms"
+
+# 2. cold profiles (one read: 6 digests + parse + render) against the six
+#    standalone tools, each reading every file
+o=$(ms "$b/profilefs" profile --no-cache "${files[@]}")
+p=$(ms bash -c 'md5sum "$@"; sha1sum "$@"; sha256sum "$@"; sha384sum "$@"; sha512sum "$@"; ssdeep -s "$@"' _ "${files[@]}")
+echo "profiles: profilefs profile ${o} ms, md5sum+sha1sum+sha256sum+sha384sum+sha512sum+ssdeep ${p} ms, ratio $(ratio "$o" "$p")"
+
+# 3. through a mount: cold and warm profiles, source reads against bindfs
+"$b/profilefs" -f --cache="$t/cache.db" "$wine" "$t/mnt" 2>"$t/log" &
+pid=$!
+bindfs -r "$wine" "$t/bind"
+for i in $(seq 1 100); do mountpoint -q "$t/mnt" && break; sleep 0.05; done
+cold=$(ms bash -c 'cat "$0"/*.md' "$t/mnt")
+warm=$(ms bash -c 'cat "$0"/*.md' "$t/mnt")
+ls_ms=$(ms ls -l "$t/mnt")
+rss=$(grep VmHWM /proc/$pid/status | awk '{print $2}')
+echo "mount: cold profiles ${cold} ms, cached ${warm} ms (ratio $(ratio "$cold" "$warm")), ls -l ${ls_ms} ms, daemon peak RSS ${rss} kB"
+ours=$(ms bash -c 'for f in "$0"/*; do case $f in *.md) ;; *) cat "$f";; esac; done' "$t/mnt")
+peer=$(ms bash -c 'cat "$0"/*' "$t/bind")
+direct=$(ms bash -c 'cat "$0"/*' "$wine")
+echo "reads: profilefs ${ours} ms, bindfs ${peer} ms, direct ${direct} ms, ratio to bindfs $(ratio "$ours" "$peer")"
+fusermount3 -u "$t/mnt"
+wait $pid
