@@ -1,7 +1,9 @@
 #!/bin/bash
 # The whole test suite, as CI runs it: install what is missing, build with
-# warnings as errors, run every default suite, run the unit and
-# integration suites again under ASan and UBSan, check the formatting.
+# warnings as errors, run every suite (unit, integration, fuzz replay,
+# corpus), run the unit, integration and fuzz replay suites again under
+# ASan and UBSan, run each libFuzzer target for a bounded time
+# ($FUZZ_SECONDS, default 45), check the formatting.
 # Ends with one line: "total: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
@@ -34,10 +36,14 @@ echo "== build and test under ASan and UBSan"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 if build build-ci-asan -Db_sanitize=address,undefined -Db_lundef=false; then
-	run build-ci-asan --suite unit --suite integration
+	run build-ci-asan --suite unit --suite integration --suite fuzz
 else
 	status=1
 fi
+
+echo "== libFuzzer, ${FUZZ_SECONDS:-45} s a target"
+rm -rf build-fuzz
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-45}" || status=1
 
 echo "== formatting"
 if files=$(git ls-files '*.c' '*.h') && [ -n "$files" ] &&

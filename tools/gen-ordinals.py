@@ -7,9 +7,10 @@ import by ordinal from these three DLLs through its own ordinal tables
 (pefile.ordlookup, MIT licence, (c) Ero Carrera); any other ordinal becomes
 "ord<N>". To give the same imphash we need the same facts, so this script
 takes them from the installed python3-pefile. Run it again when pefile's
-tables change; tests/unit/test_pe checks that the table still matches.
+tables change; tests/unit/test_pe.c checks that the table still matches.
 
-    /usr/bin/python3 tools/gen-ordinals.py > src/pe/ordinals.c
+    /usr/bin/python3 tools/gen-ordinals.py |
+        clang-format --assume-filename=src/pe/ordinals.c > src/pe/ordinals.c
 """
 from pefile import ordlookup
 
