@@ -28,15 +28,7 @@
 #define FORWARDER_MAX	   0x1000
 
 /* the characters pefile accepts in an export name */
-static int valid_export_name(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') ||
-		      strchr("!\"#$%&'()*+,-./:<>?[\\]^_`{|}~@", *s)))
-			return 0;
-	return 1;
-}
+#define EXPORT_NAME_EXTRA "!\"#$%&'()*+,-./:<>?[\\]^_`{|}~@"
 
 struct exp_dir {
 	uint64_t rva, size;
@@ -120,7 +112,7 @@ static int named(struct pe_ctx *c, const struct exp_dir *d, uint8_t *taken)
 			continue;
 		}
 		name = pe_rva_string(c, name_rva, CAP_PE_NAME, &term);
-		if (!name || !valid_export_name(name)) {
+		if (!name || !pe_name_ok(name, EXPORT_NAME_EXTRA)) {
 			pe_anomaly(c,
 				   "Export name %llu (at RVA 0x%X) is not "
 				   "a valid name; the names after it are "

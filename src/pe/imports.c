@@ -29,24 +29,8 @@
 #define IMPORT_MAX_ERRORS 5
 
 /* the characters pefile accepts in DLL and function names */
-static int valid_dll_name(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') ||
-		      strchr("!#$%&'()-@^_`{}~+,.;=[]\\/", *s)))
-			return 0;
-	return 1;
-}
-
-static int valid_func_name(const char *s)
-{
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("._?@$()<>", *s)))
-			return 0;
-	return 1;
-}
+#define DLL_NAME_EXTRA	"!#$%&'()-@^_`{}~+,.;=[]\\/"
+#define FUNC_NAME_EXTRA "._?@$()<>"
 
 struct thunks {
 	uint64_t *v;
@@ -206,7 +190,7 @@ static int read_funcs(struct pe_ctx *c, const struct thunks *t,
 						     &term);
 			if (!name)
 				return -EINVAL; /* pefile drops the DLL */
-			if (!*name || !valid_func_name(name)) {
+			if (!*name || !pe_name_ok(name, FUNC_NAME_EXTRA)) {
 				free(name);
 				continue;
 			}
@@ -231,7 +215,7 @@ static void add_dll(struct pe_ctx *c, uint32_t name_rva, int delay,
 	int term;
 
 	name = pe_rva_string(c, name_rva, CAP_PE_NAME, &term);
-	if (name && !valid_dll_name(name)) {
+	if (name && !pe_name_ok(name, DLL_NAME_EXTRA)) {
 		free(name);
 		name = strdup("*invalid*");
 		if (!name)

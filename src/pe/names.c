@@ -1,5 +1,6 @@
 /* Names for numbers: machine types, and Windows' names of languages. */
 #include <stddef.h>
+#include <string.h>
 
 #include "pe_i.h"
 
@@ -24,10 +25,7 @@ const char *pe_machine_name(uint16_t machine)
  * Language ids (LCIDs) as Windows names them in a file's Properties
  * (VerLanguageName), for the languages Windows ships in. Sorted by id.
  */
-static const struct {
-	uint16_t id;
-	const char *name;
-} langs[] = {
+static const struct pe_id_name langs[] = {
 	{ 0x0000, "Language Neutral" },
 	{ 0x0001, "Arabic" },
 	{ 0x0004, "Chinese (Simplified)" },
@@ -133,17 +131,31 @@ static const struct {
 
 const char *pe_lang_name(uint16_t lcid)
 {
-	size_t lo = 0, hi = sizeof(langs) / sizeof(langs[0]);
+	return pe_id_lookup(langs, sizeof(langs) / sizeof(langs[0]), lcid);
+}
+
+const char *pe_id_lookup(const struct pe_id_name *t, size_t n, uint16_t id)
+{
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (langs[mid].id == lcid)
-			return langs[mid].name;
-		if (langs[mid].id < lcid)
+		if (t[mid].id == id)
+			return t[mid].name;
+		if (t[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return NULL;
+}
+
+int pe_name_ok(const char *s, const char *extra)
+{
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || strchr(extra, *s)))
+			return 0;
+	return 1;
 }

@@ -9,12 +9,7 @@
 
 #include "pe_i.h"
 
-struct ord_name {
-	uint16_t ord;
-	const char *name;
-};
-
-static const struct ord_name ws2_32[] = {
+static const struct pe_id_name ws2_32[] = {
 	{ 1, "accept" },
 	{ 2, "bind" },
 	{ 3, "closesocket" },
@@ -134,7 +129,7 @@ static const struct ord_name ws2_32[] = {
 	{ 500, "WEP" },
 };
 
-static const struct ord_name oleaut32[] = {
+static const struct pe_id_name oleaut32[] = {
 	{ 2, "SysAllocString" },
 	{ 3, "SysReAllocString" },
 	{ 4, "SysAllocStringLen" },
@@ -535,24 +530,7 @@ static const struct ord_name oleaut32[] = {
 	{ 443, "UnRegisterTypeLibForUser" },
 };
 
-static const char *find(const struct ord_name *t, size_t n, uint16_t ord)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t[mid].ord == ord)
-			return t[mid].name;
-		if (t[mid].ord < ord)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-#define FIND(t, ord) find(t, sizeof(t) / sizeof(t[0]), ord)
+#define FIND(t, ord) pe_id_lookup(t, sizeof(t) / sizeof(t[0]), ord)
 
 const char *pe_ordinal_name(const char *dll, uint16_t ordinal)
 {

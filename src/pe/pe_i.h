@@ -37,6 +37,17 @@ char *pe_strndup(struct pe_ctx *c, const void *p, size_t n);
 /* Grows an array of *n elements of size sz by one; NULL on OOM. */
 void *pe_grow(struct pe_ctx *c, void **arr, size_t *n, size_t sz);
 
+/* Is every character of s a letter, a digit or one of extra? (pefile's
+ * tests of DLL, import and export names, each with its own extra set) */
+int pe_name_ok(const char *s, const char *extra);
+
+/* An id's name in a table sorted by id, or NULL. */
+struct pe_id_name {
+	uint16_t id;
+	const char *name;
+};
+const char *pe_id_lookup(const struct pe_id_name *t, size_t n, uint16_t id);
+
 /* The parts of pe_parse(); each records anomalies, none fails but on OOM. */
 void pe_parse_imports(struct pe_ctx *c);
 void pe_parse_exports(struct pe_ctx *c);
