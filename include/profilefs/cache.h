@@ -20,7 +20,7 @@
 
 #include "profilefs/digest.h"
 
-#define CACHE_SCHEMA_VERSION 1
+#define CACHE_SCHEMA_VERSION 2
 
 struct cache;
 
@@ -59,6 +59,53 @@ int cache_get_part(struct cache *c, const uint8_t sha256[32], const char *name,
 int cache_store(struct cache *c, const struct cache_ident *id,
 		const struct cache_content *ct, const struct cache_part *parts,
 		size_t nparts);
+
+/* ---- the rules index (Possible Misuse) ------------------------------ */
+
+struct cache_repo {
+	int64_t id;
+	char *name, *path, *url, *branch, *license, *license_file;
+	int64_t indexed_at; /* seconds since the epoch */
+	uint64_t files, lines;
+};
+
+void cache_repo_clear(struct cache_repo *r);
+int cache_repo_get(struct cache *c, const char *name, struct cache_repo *out);
+/* all repositories, by name; *out is an array of *n, cache_repos_free() */
+int cache_repo_list(struct cache *c, struct cache_repo **out, size_t *n);
+void cache_repos_free(struct cache_repo *r, size_t n);
+/* inserts (r->id 0) or updates the repository's row; sets r->id */
+int cache_repo_put(struct cache *c, struct cache_repo *r);
+int cache_repo_remove(struct cache *c, const char *name);
+
+/* Indexing runs in batches of writes: begin, file/line calls, commit. */
+int cache_rules_begin(struct cache *c);
+int cache_rules_commit(struct cache *c);
+void cache_rules_rollback(struct cache *c);
+/* a file's recorded size and mtime: 0, or -ENOENT when not indexed */
+int cache_rule_file_get(struct cache *c, int64_t repo, const char *path,
+			uint64_t *size, int64_t *mtime_ns);
+/* marks a file as seen in this pass (pass), unchanged */
+int cache_rule_file_seen(struct cache *c, int64_t repo, const char *path,
+			 int64_t pass);
+/* (re)records a file, dropping its old lines; *id for its lines */
+int cache_rule_file_put(struct cache *c, int64_t repo, const char *path,
+			uint64_t size, int64_t mtime_ns, int64_t pass,
+			int64_t *id);
+int cache_rule_line_add(struct cache *c, int64_t file, uint32_t line,
+			const char *text, size_t len);
+/* drops the files of repo not seen in pass; counts what is left */
+int cache_rule_files_prune(struct cache *c, int64_t repo, int64_t pass,
+			   uint64_t *files, uint64_t *lines);
+/* a counter that changes whenever any rule index changes */
+int cache_rules_generation(struct cache *c, int64_t *gen);
+
+/* The lines the FTS5 query `match` finds, by repository name, path and
+ * line; cb returns nonzero to stop. */
+typedef int (*cache_rule_cb)(void *ctx, const char *repo, const char *path,
+			     uint32_t line, const char *text, size_t len);
+int cache_rules_search(struct cache *c, const char *match, cache_rule_cb cb,
+		       void *ctx);
 
 /* The default path: $XDG_CACHE_HOME/profilefs/cache.db, ~/.cache/...,
  * or /var/cache/profilefs/cache.db for root. malloc'ed. */

@@ -19,6 +19,11 @@
 /* times a file that changes while it is read is read again */
 #define CAP_REREAD 2
 
+/* Possible Misuse rows in one profile (a line says how many more) */
+#define CAP_MISUSE_ROWS 200
+/* binaries whose Possible Misuse rows a mount keeps in memory */
+#define CAP_MISUSE_MEMO 8192
+
 /* ---- PE parsing (pefile's bounds where the differential tests need the
  * same answers; a hit is recorded as an anomaly) ---- */
 /* sections read from the section table */

@@ -83,6 +83,25 @@ int prof_decode_part(struct prof *p, const char *name, const void *data,
 
 /* ---- rendering ------------------------------------------------------ */
 
+/* The Possible Misuse rows of a binary (made by the rules module). */
+struct prof_misuse_row {
+	char *source;	   /* the repository's name */
+	char *source_url;  /* its web URL, or NULL */
+	char *file;	   /* the file's name */
+	char *file_link;   /* its URL, or its path in the repository */
+	char *text;	   /* the line */
+	char *license;	   /* or NULL */
+	char *license_url; /* or NULL */
+};
+
+struct prof_misuse {
+	struct prof_misuse_row *rows;
+	size_t n;
+	size_t more; /* matching lines beyond the cap */
+};
+
+void prof_misuse_free(struct prof_misuse *m);
+
 /*
  * What a profile is rendered for: the file at relpath (below the source
  * root), the drive prefix, and optionally the profile of the file's
@@ -94,6 +113,7 @@ struct prof_view {
 	const char *drive;
 	const struct prof *mui;
 	const char *mui_relpath;
+	const struct prof_misuse *misuse; /* NULL or empty: no section */
 };
 
 /* The Markdown profile. *out is malloc'ed, NUL-terminated. */

@@ -72,6 +72,12 @@ void md_text(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
 /* A code span whose fence is longer than any backtick run in s. */
 void md_code(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
 
+/* A link [text](url): text escaped as in md_text() plus [ and ] (and | in
+ * cells), url with spaces, quotes, brackets, | and bytes outside ASCII
+ * percent-encoded. */
+void md_link(struct dynbuf *b, const char *text, const char *url,
+	     enum md_ctx ctx);
+
 /* ---- Windows path --------------------------------------------------- */
 
 /*

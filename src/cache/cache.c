@@ -21,8 +21,28 @@ enum {
 	ST_PUT_CONTENT,
 	ST_PUT_PART,
 	ST_PUT_FILE,
+	ST_REPO_GET,
+	ST_REPO_LIST,
+	ST_REPO_INSERT,
+	ST_REPO_UPDATE,
+	ST_RFILE_GET,
+	ST_RFILE_SEEN,
+	ST_RFILE_INSERT,
+	ST_RFILE_UPDATE,
+	ST_RTEXT_DROP,
+	ST_RLINES_DROP,
+	ST_RLINE_ADD,
+	ST_RTEXT_ADD,
+	ST_RFILE_NLINES,
+	ST_GEN_GET,
+	ST_GEN_BUMP,
+	ST_SEARCH,
 	ST_N
 };
+
+#define REPO_COLS                                                              \
+	"id, name, path, url, branch, license, license_file, indexed_at, "     \
+	"files, lines"
 
 static const char *const cache_sql[ST_N] = {
 	[ST_FIND] = "SELECT c.size, c.md5, c.sha1, c.sha256, c.sha384, "
@@ -40,6 +60,41 @@ static const char *const cache_sql[ST_N] = {
 			"data) VALUES (?, ?, ?, ?)",
 	[ST_PUT_FILE] = "INSERT OR REPLACE INTO files (dev, ino, size, "
 			"mtime_ns, sha256) VALUES (?, ?, ?, ?, ?)",
+	[ST_REPO_GET] = "SELECT " REPO_COLS " FROM rule_repos WHERE name = ?",
+	[ST_REPO_LIST] = "SELECT " REPO_COLS " FROM rule_repos ORDER BY name",
+	[ST_REPO_INSERT] = "INSERT INTO rule_repos (name, path, url, branch, "
+			   "license, license_file, indexed_at, files, lines) "
+			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[ST_REPO_UPDATE] = "UPDATE rule_repos SET name = ?, path = ?, url = ?, "
+			   "branch = ?, license = ?, license_file = ?, "
+			   "indexed_at = ?, files = ?, lines = ? WHERE id = ?",
+	[ST_RFILE_GET] = "SELECT size, mtime_ns FROM rule_files WHERE repo = ? "
+			 "AND path = ?",
+	[ST_RFILE_SEEN] = "UPDATE rule_files SET pass = ? WHERE repo = ? AND "
+			  "path = ?",
+	[ST_RFILE_INSERT] =
+		"INSERT INTO rule_files (repo, path, size, "
+		"mtime_ns, pass) VALUES (?, ?, ?, ?, ?) "
+		"ON CONFLICT (repo, path) DO UPDATE SET "
+		"size = excluded.size, mtime_ns = excluded.mtime_ns, "
+		"pass = excluded.pass RETURNING id",
+	[ST_RFILE_UPDATE] = "UPDATE rule_files SET nlines = (SELECT count(*) "
+			    "FROM rule_lines WHERE file = ?1) WHERE id = ?1",
+	[ST_RTEXT_DROP] = "DELETE FROM rule_text WHERE rowid IN (SELECT id "
+			  "FROM rule_lines WHERE file = ?)",
+	[ST_RLINES_DROP] = "DELETE FROM rule_lines WHERE file = ?",
+	[ST_RLINE_ADD] = "INSERT INTO rule_lines (file, line) VALUES (?, ?)",
+	[ST_RTEXT_ADD] = "INSERT INTO rule_text (rowid, text) VALUES (?, ?)",
+	[ST_RFILE_NLINES] = "SELECT count(*), coalesce(sum(nlines), 0) FROM "
+			    "rule_files WHERE repo = ?",
+	[ST_GEN_GET] = "SELECT value FROM meta WHERE key = 'rules_generation'",
+	[ST_GEN_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = "
+			"'rules_generation'",
+	[ST_SEARCH] = "SELECT r.name, f.path, l.line, t.text FROM rule_text t "
+		      "JOIN rule_lines l ON l.id = t.rowid "
+		      "JOIN rule_files f ON f.id = l.file "
+		      "JOIN rule_repos r ON r.id = f.repo "
+		      "WHERE rule_text MATCH ? ORDER BY r.name, f.path, l.line",
 };
 
 /*
@@ -62,6 +117,28 @@ static const char *const cache_upgrade[CACHE_SCHEMA_VERSION] = {
 	"CREATE TABLE parts ("
 	" sha256 TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,"
 	" data BLOB NOT NULL, PRIMARY KEY (sha256, name)) WITHOUT ROWID;",
+	/* 1 -> 2: the rules index; each line's text in an FTS5 table whose
+	 * tokens keep '.', '_', '-' and '$' (so "comsvcs.dll" is one token
+	 * and "x-comsvcs.dmp" another) */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"INSERT INTO meta VALUES ('rules_generation', 0);"
+	"CREATE TABLE rule_repos ("
+	" id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, path TEXT NOT "
+	"NULL,"
+	" url TEXT, branch TEXT, license TEXT, license_file TEXT,"
+	" indexed_at INTEGER NOT NULL DEFAULT 0,"
+	" files INTEGER NOT NULL DEFAULT 0, lines INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE rule_files ("
+	" id INTEGER PRIMARY KEY, repo INTEGER NOT NULL, path TEXT NOT NULL,"
+	" size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
+	" pass INTEGER NOT NULL, nlines INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (repo, path));"
+	"CREATE TABLE rule_lines (id INTEGER PRIMARY KEY,"
+	" file INTEGER NOT NULL, line INTEGER NOT NULL);"
+	"CREATE INDEX rule_lines_file ON rule_lines (file);"
+	"CREATE VIRTUAL TABLE rule_text USING fts5 (text, tokenize ="
+	" \"unicode61 remove_diacritics 0 tokenchars '._-$'\");",
 };
 
 struct cache {
@@ -426,6 +503,449 @@ int cache_store(struct cache *c, const struct cache_ident *id,
 		if (rc)
 			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+/* ---- the rules index ------------------------------------------------ */
+
+static void done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static char *col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static void bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+void cache_repo_clear(struct cache_repo *r)
+{
+	free(r->name);
+	free(r->path);
+	free(r->url);
+	free(r->branch);
+	free(r->license);
+	free(r->license_file);
+	memset(r, 0, sizeof(*r));
+}
+
+void cache_repos_free(struct cache_repo *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cache_repo_clear(&r[i]);
+	free(r);
+}
+
+static int row_repo(sqlite3_stmt *st, struct cache_repo *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->name = col_dup(st, 1);
+	r->path = col_dup(st, 2);
+	r->url = col_dup(st, 3);
+	r->branch = col_dup(st, 4);
+	r->license = col_dup(st, 5);
+	r->license_file = col_dup(st, 6);
+	r->indexed_at = sqlite3_column_int64(st, 7);
+	r->files = (uint64_t)sqlite3_column_int64(st, 8);
+	r->lines = (uint64_t)sqlite3_column_int64(st, 9);
+	if (!r->name || !r->path) {
+		cache_repo_clear(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int cache_repo_get(struct cache *c, const char *name, struct cache_repo *out)
+{
+	sqlite3_stmt *st = c->st[ST_REPO_GET];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	bind_str(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		rc = row_repo(st, out);
+	else
+		rc = rc == SQLITE_DONE ? -ENOENT : cache_fail(c, "repository");
+	done(st);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_repo_list(struct cache *c, struct cache_repo **out, size_t *n)
+{
+	sqlite3_stmt *st = c->st[ST_REPO_LIST];
+	struct cache_repo *arr = NULL, *p;
+	size_t count = 0;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		p = realloc(arr, (count + 1) * sizeof(*arr));
+		if (!p) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		arr = p;
+		if (row_repo(st, &arr[count])) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		count++;
+	}
+	rc = rc == SQLITE_DONE
+		     ? 0
+		     : (rc == SQLITE_NOMEM ? -ENOMEM
+					   : cache_fail(c, "repositories"));
+	done(st);
+	pthread_mutex_unlock(&c->lock);
+	if (rc) {
+		cache_repos_free(arr, count);
+		return rc;
+	}
+	*out = arr;
+	*n = count;
+	return 0;
+}
+
+int cache_repo_put(struct cache *c, struct cache_repo *r)
+{
+	sqlite3_stmt *st = c->st[r->id ? ST_REPO_UPDATE : ST_REPO_INSERT];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	bind_str(st, 1, r->name);
+	bind_str(st, 2, r->path);
+	bind_str(st, 3, r->url);
+	bind_str(st, 4, r->branch);
+	bind_str(st, 5, r->license);
+	bind_str(st, 6, r->license_file);
+	sqlite3_bind_int64(st, 7, r->indexed_at);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)r->files);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)r->lines);
+	if (r->id)
+		sqlite3_bind_int64(st, 10, r->id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cache_fail(c, "repository");
+	if (!rc && !r->id)
+		r->id = sqlite3_last_insert_rowid(c->db);
+	done(st);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+static int step_file(struct cache *c, int id, int64_t file)
+{
+	sqlite3_stmt *st = c->st[id];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, file);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cache_fail(c, "rule file");
+	done(st);
+	return rc;
+}
+
+/* drops a file's lines from the index (the caller holds the lock) */
+static int drop_lines(struct cache *c, int64_t file)
+{
+	int rc = step_file(c, ST_RTEXT_DROP, file);
+
+	return rc ? rc : step_file(c, ST_RLINES_DROP, file);
+}
+
+/* runs one statement with one text parameter; the rows it changed */
+static int exec_name(struct cache *c, const char *sql, const char *name,
+		     int *changes)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return cache_fail(c, sql);
+	bind_str(st, 1, name);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cache_fail(c, sql);
+	sqlite3_finalize(st);
+	if (changes)
+		*changes = sqlite3_changes(c->db);
+	return rc;
+}
+
+int cache_repo_remove(struct cache *c, const char *name)
+{
+	sqlite3_stmt *st;
+	int rc, gone = 0;
+
+	pthread_mutex_lock(&c->lock);
+	rc = exec(c, "BEGIN IMMEDIATE");
+	if (rc)
+		goto out;
+	if (sqlite3_prepare_v2(
+		    c->db,
+		    "SELECT f.id FROM rule_files f JOIN rule_repos r "
+		    "ON r.id = f.repo WHERE r.name = ?",
+		    -1, &st, NULL) != SQLITE_OK) {
+		rc = cache_fail(c, "remove");
+		goto out_rollback;
+	}
+	bind_str(st, 1, name);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW)
+		rc = drop_lines(c, sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+	if (!rc)
+		rc = exec_name(
+			c,
+			"DELETE FROM rule_files WHERE repo IN (SELECT id "
+			"FROM rule_repos WHERE name = ?)",
+			name, NULL);
+	if (!rc)
+		rc = exec_name(c, "DELETE FROM rule_repos WHERE name = ?", name,
+			       &gone);
+	if (!rc && !gone)
+		rc = -ENOENT;
+	if (!rc) {
+		st = c->st[ST_GEN_BUMP];
+		rc = sqlite3_step(st) == SQLITE_DONE
+			     ? 0
+			     : cache_fail(c, "generation");
+		done(st);
+	}
+	if (!rc) {
+		rc = exec(c, "COMMIT");
+		goto out;
+	}
+out_rollback:
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_rules_begin(struct cache *c)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = exec(c, "BEGIN IMMEDIATE");
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_rules_commit(struct cache *c)
+{
+	sqlite3_stmt *st = c->st[ST_GEN_BUMP];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cache_fail(c, "generation");
+	done(st);
+	if (!rc)
+		rc = exec(c, "COMMIT");
+	if (rc)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+void cache_rules_rollback(struct cache *c)
+{
+	pthread_mutex_lock(&c->lock);
+	sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&c->lock);
+}
+
+int cache_rule_file_get(struct cache *c, int64_t repo, const char *path,
+			uint64_t *size, int64_t *mtime_ns)
+{
+	sqlite3_stmt *st = c->st[ST_RFILE_GET];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	sqlite3_bind_int64(st, 1, repo);
+	bind_str(st, 2, path);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*size = (uint64_t)sqlite3_column_int64(st, 0);
+		*mtime_ns = sqlite3_column_int64(st, 1);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? -ENOENT : cache_fail(c, "rule file");
+	}
+	done(st);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_rule_file_seen(struct cache *c, int64_t repo, const char *path,
+			 int64_t pass)
+{
+	sqlite3_stmt *st = c->st[ST_RFILE_SEEN];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	sqlite3_bind_int64(st, 1, pass);
+	sqlite3_bind_int64(st, 2, repo);
+	bind_str(st, 3, path);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cache_fail(c, "rule file");
+	done(st);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_rule_file_put(struct cache *c, int64_t repo, const char *path,
+			uint64_t size, int64_t mtime_ns, int64_t pass,
+			int64_t *id)
+{
+	sqlite3_stmt *st = c->st[ST_RFILE_INSERT];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	sqlite3_bind_int64(st, 1, repo);
+	bind_str(st, 2, path);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
+	sqlite3_bind_int64(st, 4, mtime_ns);
+	sqlite3_bind_int64(st, 5, pass);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = cache_fail(c, "rule file");
+	}
+	done(st);
+	if (!rc)
+		rc = drop_lines(c, *id);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_rule_line_add(struct cache *c, int64_t file, uint32_t line,
+			const char *text, size_t len)
+{
+	sqlite3_stmt *st = c->st[ST_RLINE_ADD];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	sqlite3_bind_int64(st, 1, file);
+	sqlite3_bind_int64(st, 2, line);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cache_fail(c, "rule line");
+	done(st);
+	if (!rc) {
+		st = c->st[ST_RTEXT_ADD];
+		sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(c->db));
+		sqlite3_bind_text(st, 2, text, (int)len, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE
+			     ? 0
+			     : cache_fail(c, "rule line");
+		done(st);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_rule_files_prune(struct cache *c, int64_t repo, int64_t pass,
+			   uint64_t *files, uint64_t *lines)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (sqlite3_prepare_v2(c->db,
+			       "SELECT id FROM rule_files WHERE repo = ? AND "
+			       "pass != ?",
+			       -1, &st, NULL) != SQLITE_OK) {
+		rc = cache_fail(c, "prune");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, repo);
+	sqlite3_bind_int64(st, 2, pass);
+	while (!rc && sqlite3_step(st) == SQLITE_ROW)
+		rc = drop_lines(c, sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+	if (!rc && sqlite3_prepare_v2(c->db,
+				      "DELETE FROM rule_files WHERE repo = ? "
+				      "AND pass != ?",
+				      -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, repo);
+		sqlite3_bind_int64(st, 2, pass);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0
+						     : cache_fail(c, "prune");
+		sqlite3_finalize(st);
+	}
+	if (!rc && sqlite3_prepare_v2(c->db,
+				      "UPDATE rule_files SET nlines = (SELECT "
+				      "count(*) FROM rule_lines WHERE file = "
+				      "rule_files.id) WHERE repo = ?",
+				      -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, repo);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0
+						     : cache_fail(c, "prune");
+		sqlite3_finalize(st);
+	}
+	st = c->st[ST_RFILE_NLINES];
+	sqlite3_bind_int64(st, 1, repo);
+	if (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		*files = (uint64_t)sqlite3_column_int64(st, 0);
+		*lines = (uint64_t)sqlite3_column_int64(st, 1);
+	}
+	done(st);
+out:
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_rules_generation(struct cache *c, int64_t *gen)
+{
+	sqlite3_stmt *st = c->st[ST_GEN_GET];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*gen = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = cache_fail(c, "generation");
+	}
+	done(st);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_rules_search(struct cache *c, const char *match, cache_rule_cb cb,
+		       void *ctx)
+{
+	sqlite3_stmt *st = c->st[ST_SEARCH];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	bind_str(st, 1, match);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = (const char *)sqlite3_column_text(st, 3);
+		int n = sqlite3_column_bytes(st, 3);
+
+		if (cb(ctx, (const char *)sqlite3_column_text(st, 0),
+		       (const char *)sqlite3_column_text(st, 1),
+		       (uint32_t)sqlite3_column_int64(st, 2), text ? text : "",
+		       n > 0 ? (size_t)n : 0))
+			break;
+	}
+	rc = (rc == SQLITE_ROW || rc == SQLITE_DONE) ? 0
+						     : cache_fail(c, "search");
+	done(st);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }

@@ -5,4 +5,7 @@
 /* `profilefs profile ...`: argv[0] is "profile"; the exit status */
 int cli_profile(int argc, char **argv);
 
+/* `profilefs rules ...`: argv[0] is "rules"; the exit status */
+int cli_rules(int argc, char **argv);
+
 #endif

@@ -2,6 +2,7 @@
  * profilefs: hands off to one of its two forms.
  *   profilefs [options] SOURCE MOUNTPOINT   mount (fs_cli_mount)
  *   profilefs profile [options] FILE...     print profiles (cli_profile)
+ *   profilefs rules VERB ...                rule repositories (cli_rules)
  */
 #include <string.h>
 
@@ -14,5 +15,7 @@ int main(int argc, char **argv)
 	log_setup(0, LOG_LVL_INFO);
 	if (argc > 1 && strcmp(argv[1], "profile") == 0)
 		return cli_profile(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "rules") == 0)
+		return cli_rules(argc - 1, argv + 1);
 	return fs_cli_mount(argc, argv);
 }

@@ -19,6 +19,7 @@
 static const char mount_usage[] =
 	"usage: profilefs [options] SOURCE MOUNTPOINT\n"
 	"       profilefs profile [options] FILE...\n"
+	"       profilefs rules add|list|update|remove ...\n"
 	"\n"
 	"Mounts SOURCE read-only at MOUNTPOINT and shows beside every binary "
 	"B\n"
@@ -42,7 +43,8 @@ static const char mount_usage[] =
 	"    -h, --help         this text\n"
 	"    -V, --version      the version\n"
 	"\n"
-	"profilefs profile --help shows the options of the profile command.\n"
+	"profilefs profile --help and profilefs rules --help show those "
+	"commands.\n"
 	"The mount's counters: getfattr -n user.profilefs.stats MOUNTPOINT\n";
 
 struct mount_opts {

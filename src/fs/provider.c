@@ -18,6 +18,7 @@
 #include "profilefs/cache.h"
 #include "profilefs/fs.h"
 #include "profilefs/profile.h"
+#include "profilefs/rules.h"
 
 struct flight {
 	struct cache_ident id;
@@ -29,6 +30,12 @@ struct flight {
 	pthread_cond_t cond;
 };
 
+/* the Possible Misuse rows of one file name, for one rules generation */
+struct memo {
+	char *name; /* lowercase */
+	struct prof_misuse *m;
+};
+
 struct fs_provider {
 	int rootfd;
 	char *drive;
@@ -36,6 +43,12 @@ struct fs_provider {
 	pthread_mutex_t lock; /* flights and stats */
 	struct flight *flights;
 	struct fs_stats stats;
+	/* rules lookups are kept per name until the rules change; renders
+	 * hold the read lock while they use a memo's rows */
+	pthread_rwlock_t memo_lock;
+	struct memo *memo;
+	size_t nmemo;
+	int64_t memo_gen;
 };
 
 int fs_provider_new(int rootfd, const char *drive, struct cache *cache,
@@ -52,15 +65,32 @@ int fs_provider_new(int rootfd, const char *drive, struct cache *cache,
 	}
 	pv->rootfd = rootfd;
 	pv->cache = cache;
+	pv->memo_gen = -1;
 	pthread_mutex_init(&pv->lock, NULL);
+	pthread_rwlock_init(&pv->memo_lock, NULL);
 	*out = pv;
 	return 0;
+}
+
+static void memo_clear(struct fs_provider *pv)
+{
+	size_t i;
+
+	for (i = 0; i < pv->nmemo; i++) {
+		free(pv->memo[i].name);
+		prof_misuse_free(pv->memo[i].m);
+	}
+	free(pv->memo);
+	pv->memo = NULL;
+	pv->nmemo = 0;
 }
 
 void fs_provider_free(struct fs_provider *pv)
 {
 	if (!pv)
 		return;
+	memo_clear(pv);
+	pthread_rwlock_destroy(&pv->memo_lock);
 	pthread_mutex_destroy(&pv->lock);
 	free(pv->drive);
 	free(pv);
@@ -68,7 +98,11 @@ void fs_provider_free(struct fs_provider *pv)
 
 void fs_provider_set_cache(struct fs_provider *pv, struct cache *cache)
 {
+	pthread_rwlock_wrlock(&pv->memo_lock);
+	memo_clear(pv);
+	pv->memo_gen = -1;
 	pv->cache = cache;
+	pthread_rwlock_unlock(&pv->memo_lock);
 }
 
 void fs_provider_stats(struct fs_provider *pv, struct fs_stats *out)
@@ -352,10 +386,88 @@ static int obtain(struct fs_provider *pv, const char *relpath, int compute_ok,
 	return rc;
 }
 
+static const struct prof_misuse *memo_find(struct fs_provider *pv,
+					   const char *low)
+{
+	size_t i;
+
+	for (i = 0; i < pv->nmemo; i++)
+		if (strcmp(pv->memo[i].name, low) == 0)
+			return pv->memo[i].m;
+	return NULL;
+}
+
+static char *lower_name(const char *relpath)
+{
+	char *s = strdup(path_base(relpath)), *p;
+
+	for (p = s; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p + 32);
+	return s;
+}
+
+/*
+ * The Possible Misuse rows of relpath's name, with the memo's read lock
+ * held (the caller unlocks after rendering). NULL when there is no cache
+ * or the lookup fails (logged): the profile goes without the section.
+ */
+static const struct prof_misuse *misuse_of(struct fs_provider *pv,
+					   const char *relpath)
+{
+	const struct prof_misuse *found;
+	struct prof_misuse *m = NULL;
+	struct memo *grown;
+	int64_t gen;
+	char *low;
+
+	pthread_rwlock_rdlock(&pv->memo_lock);
+	if (!pv->cache || cache_rules_generation(pv->cache, &gen))
+		return NULL;
+	low = lower_name(relpath);
+	if (!low)
+		return NULL;
+	found = gen == pv->memo_gen ? memo_find(pv, low) : NULL;
+	if (found) {
+		free(low);
+		return found;
+	}
+	pthread_rwlock_unlock(&pv->memo_lock);
+	if (rules_lookup(pv->cache, path_base(relpath), CAP_MISUSE_ROWS, &m))
+		log_warn("rules: lookup of %s failed", path_base(relpath));
+	pthread_rwlock_wrlock(&pv->memo_lock);
+	if (gen != pv->memo_gen || pv->nmemo >= CAP_MISUSE_MEMO) {
+		memo_clear(pv);
+		pv->memo_gen = gen;
+	}
+	if (m && !memo_find(pv, low)) {
+		char *key = strdup(low);
+
+		grown = key ? realloc(pv->memo,
+				      (pv->nmemo + 1) * sizeof(*grown))
+			    : NULL;
+		if (grown) {
+			pv->memo = grown;
+			grown[pv->nmemo].name = key;
+			grown[pv->nmemo++].m = m;
+			m = NULL;
+		} else {
+			free(key);
+		}
+	}
+	pthread_rwlock_unlock(&pv->memo_lock);
+	prof_misuse_free(m);
+	/* another thread may have changed the memo meanwhile: look again */
+	pthread_rwlock_rdlock(&pv->memo_lock);
+	found = memo_find(pv, low);
+	free(low);
+	return found;
+}
+
 int fs_profile(struct fs_provider *pv, const char *relpath, int compute_ok,
 	       char **md, size_t *len)
 {
-	struct prof_view view = { relpath, pv->drive, NULL, NULL };
+	struct prof_view view = { relpath, pv->drive, NULL, NULL, NULL };
 	struct held h, mui = { 0 };
 	char *mui_path = NULL;
 	int rc;
@@ -382,7 +494,9 @@ int fs_profile(struct fs_provider *pv, const char *relpath, int compute_ok,
 			goto out;
 		}
 	}
+	view.misuse = misuse_of(pv, relpath);
 	rc = prof_render(h.p, &view, md, len);
+	pthread_rwlock_unlock(&pv->memo_lock);
 out:
 	release(pv, &mui);
 	release(pv, &h);

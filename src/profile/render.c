@@ -27,6 +27,11 @@ static void text(struct dynbuf *b, const char *s)
 		md_text(b, s, strlen(s), MD_TEXT);
 }
 
+static void text_cell(struct dynbuf *b, const char *s)
+{
+	md_text(b, s, strlen(s), MD_CELL);
+}
+
 static void code(struct dynbuf *b, const char *s, enum md_ctx ctx)
 {
 	md_code(b, s, strlen(s), ctx);
@@ -193,6 +198,45 @@ static void sec_scan(struct dynbuf *b, const struct view *v)
 		  "* VirusTotal Link: "
 		  "https://www.virustotal.com/gui/file/%s/detection/\n",
 		  hex);
+}
+
+static void sec_misuse(struct dynbuf *b, const struct view *v)
+{
+	const struct prof_misuse *m = v->pv->misuse;
+	size_t i;
+
+	if (!m || m->n == 0)
+		return;
+	db_adds(b, "\n## Possible Misuse\n\n*The following table lists lines "
+		   "of the indexed rule repositories that mention ");
+	code(b, v->name, MD_TEXT);
+	db_adds(b, ". A mention is not a verdict: ");
+	code(b, v->name, MD_TEXT);
+	db_adds(b, " is not malicious in itself, but its legitimate functions "
+		   "can be abused, and the rules that detect or show such "
+		   "abuse name it.*\n\nSource | Source File | Example | "
+		   "License\n-- | -- | -- | --\n");
+	for (i = 0; i < m->n; i++) {
+		const struct prof_misuse_row *r = &m->rows[i];
+
+		if (r->source_url)
+			md_link(b, r->source, r->source_url, MD_CELL);
+		else
+			text_cell(b, r->source);
+		db_adds(b, " | ");
+		md_link(b, r->file, r->file_link, MD_CELL);
+		db_adds(b, " | ");
+		code(b, r->text, MD_CELL);
+		db_adds(b, " | ");
+		if (r->license && r->license_url)
+			md_link(b, r->license, r->license_url, MD_CELL);
+		else if (r->license)
+			text_cell(b, r->license);
+		db_addc(b, '\n');
+	}
+	if (m->more)
+		db_printf(b, "\n*%zu more matching lines are not shown.*\n",
+			  m->more);
 }
 
 /* ---- sections of ours --------------------------------------------- */
@@ -436,6 +480,7 @@ int prof_render(const struct prof *p, const struct prof_view *pv, char **out,
 	sec_exports(&b, &v);
 	sec_metadata(&b, &v);
 	sec_scan(&b, &v);
+	sec_misuse(&b, &v);
 	sec_header(&b, &v);
 	sec_sections(&b, &v);
 	sec_imports(&b, &v);

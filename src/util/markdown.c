@@ -104,3 +104,31 @@ void md_code(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx)
 	for (i = 0; i < fence; i++)
 		db_addc(b, '`');
 }
+
+void md_link(struct dynbuf *b, const char *text, const char *url,
+	     enum md_ctx ctx)
+{
+	const char *s;
+
+	db_addc(b, '[');
+	for (s = text; *s;) {
+		size_t run = strcspn(s, "[]");
+
+		md_text(b, s, run, ctx);
+		s += run;
+		if (*s) {
+			db_addc(b, '\\');
+			db_addc(b, *s++);
+		}
+	}
+	db_adds(b, "](");
+	for (s = url; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= 0x20 || c >= 0x7f || strchr("()<>|`\"'[]\\", c))
+			db_printf(b, "%%%02X", c);
+		else
+			db_addc(b, (char)c);
+	}
+	db_addc(b, ')');
+}

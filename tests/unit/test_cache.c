@@ -9,6 +9,12 @@
 
 static char dir[] = "/tmp/pfs-cache-XXXXXX";
 
+#define HEX32  "0123456789abcdef0123456789abcdef"
+#define HEX40  HEX32 "01234567"
+#define HEX64  HEX32 HEX32
+#define HEX96  HEX64 HEX32
+#define HEX128 HEX64 HEX64
+
 static void fill(struct cache_content *ct, uint8_t seed)
 {
 	memset(ct, 0, sizeof(*ct));
@@ -35,7 +41,7 @@ static int same(const struct cache_content *a, const struct cache_content *b)
  * its output, up to n - 1 bytes, in out. The tool's exit status. */
 static int sql(const char *db, const char *stmt, char *out, size_t n)
 {
-	char cmd[1024];
+	char cmd[4096];
 	size_t got;
 	FILE *p;
 
@@ -93,7 +99,49 @@ int main(void)
 		  "PRAGMA journal_mode; PRAGMA user_version; "
 		  "PRAGMA integrity_check",
 		  out, sizeof(out)) == 0);
-	CHECK_STR(out, "wal\n1\nok\n");
+	{
+		char want[32];
+
+		snprintf(want, sizeof(want), "wal\n%d\nok\n",
+			 CACHE_SCHEMA_VERSION);
+		CHECK_STR(out, want);
+	}
+
+	/* a schema 1 cache (as profilefs 0.1 left it) is upgraded in place,
+	 * its profiles kept */
+	snprintf(path, sizeof(path), "%s/v1.db", dir);
+	CHECK(sql(path,
+		  "PRAGMA application_id = 1349666419; PRAGMA user_version = 1;"
+		  "CREATE TABLE content (sha256 TEXT PRIMARY KEY, size INTEGER "
+		  "NOT NULL, md5 TEXT NOT NULL, sha1 TEXT NOT NULL, sha384 "
+		  "TEXT "
+		  "NOT NULL, sha512 TEXT NOT NULL, ssdeep TEXT NOT NULL) "
+		  "WITHOUT "
+		  "ROWID; CREATE TABLE files (dev INTEGER NOT NULL, ino "
+		  "INTEGER "
+		  "NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, "
+		  "sha256 TEXT NOT NULL, PRIMARY KEY (dev, ino, size, "
+		  "mtime_ns)) "
+		  "WITHOUT ROWID; CREATE TABLE parts (sha256 TEXT NOT NULL, "
+		  "name "
+		  "TEXT NOT NULL, version INTEGER NOT NULL, data BLOB NOT "
+		  "NULL, "
+		  "PRIMARY KEY (sha256, name)) WITHOUT ROWID;"
+		  "INSERT INTO content VALUES (\"" HEX64 "\", 5, \"" HEX32
+		  "\", \"" HEX40 "\", \"" HEX96 "\", \"" HEX128 "\", "
+		  "\"3:a:b\"); INSERT INTO files VALUES (9, 9, 5, 9, \"" HEX64
+		  "\")",
+		  out, sizeof(out)) == 0);
+	CHECK(cache_open(path, &c) == 0);
+	{
+		struct cache_ident v1 = { 9, 9, 5, 9 };
+		int64_t gen = -1;
+
+		CHECK(c && cache_find(c, &v1, &got) == 0 && got.size == 5);
+		CHECK(c && cache_rules_generation(c, &gen) == 0 && gen == 0);
+	}
+	cache_close(c);
+	c = NULL;
 
 	/* a database that is not ours is refused, not changed */
 	snprintf(path, sizeof(path), "%s/foreign.db", dir);

@@ -1,0 +1,74 @@
+/*
+ * rules: public detection-rule repositories (sigma, LOLBAS,
+ * atomic-red-team, signature-base, any folder of text) indexed into the
+ * cache, and the lines of them that name a binary.
+ *
+ * A line names NAME.EXT when it contains NAME.EXT (ASCII case-insensitive)
+ * after a boundary - the start of the line, white space, a quote or
+ * backtick, / \ * = : , ( - and before the end of the line or a character
+ * that is not a letter, digit or '_' (a '.' counts only when no letter or
+ * digit follows it, as at the end of a sentence). It names the binary by
+ * its stem too (NAME alone, "- 'wkssvc'", "TERMSRV*") when the stem has at
+ * least 5 characters, is bounded the same way on both sides, and is not in
+ * the stoplist of common words. docs/rules.md says the rest.
+ *
+ * Errors: 0 or -errno; messages for the user are printed by the callers.
+ */
+#ifndef PROFILEFS_RULES_H
+#define PROFILEFS_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cache;
+struct prof_misuse;
+
+/* ---- matching ------------------------------------------------------- */
+
+enum rules_match { RULES_NO = 0, RULES_NAME = 1, RULES_STEM = 2 };
+
+/* Does the line name the binary `name` (a file name, no folders)? */
+enum rules_match rules_line_names(const char *line, size_t len,
+				  const char *name);
+/* May a stem of n bytes name a binary on its own? */
+int rules_stem_allowed(const char *stem, size_t n);
+
+/* ---- a repository's facts ------------------------------------------- */
+
+/* The license a LICENSE text states ("MIT", "DRL 1.1", ...), or NULL. */
+const char *rules_license_of(const char *text, size_t len);
+/* The web URL of a git remote ("git@github.com:a/b.git" ->
+ * "https://github.com/a/b"), malloc'ed, or NULL for a local remote. */
+char *rules_web_url(const char *remote);
+/* The link to path in a repository at URL on branch, as the hosting site
+ * writes it (GitHub's /blob/, GitLab's /-/blob/, Bitbucket's /src/). */
+char *rules_file_url(const char *url, const char *branch, const char *path);
+
+/* ---- indexing ------------------------------------------------------- */
+
+struct rules_opts {
+	const char *name;    /* NULL: the folder's name */
+	const char *url;     /* NULL: from .git/config's origin */
+	const char *license; /* NULL: from the LICENSE file */
+	int progress;	     /* a progress line on stderr */
+};
+
+/* Indexes a new repository at dir. -EEXIST when the name is taken. */
+int rules_add(struct cache *c, const char *dir, const struct rules_opts *o);
+/* Indexes again what changed in one repository (or all, name NULL). */
+int rules_update(struct cache *c, const char *name, int progress);
+int rules_remove(struct cache *c, const char *name);
+/* name, URL, license, files, lines, when indexed: a header line, then one
+ * tab-separated line a repository */
+int rules_list(struct cache *c, FILE *out);
+
+/* ---- lookup ---------------------------------------------------------- */
+
+/* The lines that name `name`, grouped by repository then file, at most
+ * cap rows (m->more counts the rest). *out is freed with
+ * prof_misuse_free(). */
+int rules_lookup(struct cache *c, const char *name, size_t cap,
+		 struct prof_misuse **out);
+
+#endif

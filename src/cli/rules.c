@@ -1,0 +1,194 @@
+/* `profilefs rules add|list|update|remove`: the rule repositories. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profilefs/cache.h"
+#include "profilefs/rules.h"
+#include "profilefs/util.h"
+#include "cli_i.h"
+
+static const char rules_usage[] =
+	"usage: profilefs rules add [--name=N] [--url=U] [--license=L] DIR...\n"
+	"       profilefs rules list\n"
+	"       profilefs rules update [NAME...]\n"
+	"       profilefs rules remove NAME...\n"
+	"\n"
+	"Indexes local clones of detection-rule repositories (sigma, LOLBAS,\n"
+	"atomic-red-team, signature-base, any folder of text files) into the\n"
+	"cache, so that each profile's Possible Misuse section lists the "
+	"lines\n"
+	"that name its binary. Mounts see the change at once.\n"
+	"\n"
+	"    --name=N       the repository's name (default: the folder's "
+	"name;\n"
+	"                   one DIR only)\n"
+	"    --url=U        its web address (default: .git/config's origin)\n"
+	"    --license=L    its license (default: read from LICENSE*, "
+	"COPYING*)\n"
+	"    --cache=PATH   the cache database (default: " CACHE_DEFAULT_DOC
+	")\n"
+	"    -q, --quiet    no progress line\n"
+	"    -h, --help     this text\n"
+	"\n"
+	"list prints a header line and one tab-separated line a repository:\n"
+	"name, url, license, files, lines, when indexed (UTC).\n";
+
+struct rules_args {
+	struct rules_opts o;
+	const char *cache;
+	int quiet;
+};
+
+static int parse(int argc, char **argv, struct rules_args *a)
+{
+	static const struct option longs[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "url", required_argument, NULL, 'u' },
+		{ "license", required_argument, NULL, 'l' },
+		{ "cache", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "qh", longs, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			a->o.name = optarg;
+			break;
+		case 'u':
+			a->o.url = optarg;
+			break;
+		case 'l':
+			a->o.license = optarg;
+			break;
+		case 'c':
+			a->cache = optarg;
+			break;
+		case 'q':
+			a->quiet = 1;
+			break;
+		case 'h':
+			printf("%s", rules_usage);
+			exit(0);
+		default:
+			fprintf(stderr, "%s", rules_usage);
+			return 2;
+		}
+	}
+	return 0;
+}
+
+static int add(struct cache *c, struct rules_args *a, int argc, char **argv)
+{
+	int i, status = 0;
+
+	if (argc < 1) {
+		fprintf(stderr, "profilefs rules add: no DIR given\n");
+		return 2;
+	}
+	if (a->o.name && argc > 1) {
+		fprintf(stderr,
+			"profilefs rules add: --name goes with one DIR\n");
+		return 2;
+	}
+	for (i = 0; i < argc; i++) {
+		int rc = rules_add(c, argv[i], &a->o);
+
+		if (rc == -EEXIST)
+			fprintf(stderr,
+				"profilefs: %s: a repository of that "
+				"name is indexed already (rules update, "
+				"or --name)\n",
+				argv[i]);
+		else if (rc)
+			fprintf(stderr, "profilefs: %s: %s\n", argv[i],
+				strerror(-rc));
+		status |= rc != 0;
+	}
+	return status;
+}
+
+static int each_name(struct cache *c, int argc, char **argv, int update,
+		     int progress)
+{
+	int i, status = 0;
+
+	if (update && argc == 0)
+		return rules_update(c, NULL, progress) ? 1 : 0;
+	if (argc == 0) {
+		fprintf(stderr, "profilefs rules remove: no NAME given\n");
+		return 2;
+	}
+	for (i = 0; i < argc; i++) {
+		int rc = update ? rules_update(c, argv[i], progress)
+				: rules_remove(c, argv[i]);
+
+		if (rc == -ENOENT)
+			fprintf(stderr,
+				"profilefs: no repository named %s "
+				"(profilefs rules list)\n",
+				argv[i]);
+		else if (rc)
+			fprintf(stderr, "profilefs: %s: %s\n", argv[i],
+				strerror(-rc));
+		status |= rc != 0;
+	}
+	return status;
+}
+
+int cli_rules(int argc, char **argv)
+{
+	struct rules_args a;
+	struct cache *c = NULL;
+	const char *verb;
+	char *def = NULL;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 &&
+		    (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+			printf("%s", rules_usage);
+			return 0;
+		}
+		fprintf(stderr, "%s", rules_usage);
+		return 2;
+	}
+	verb = argv[1];
+	rc = parse(argc - 1, argv + 1, &a);
+	if (rc)
+		return rc;
+	argc -= optind + 1;
+	argv += optind + 1;
+	a.o.progress = !a.quiet && isatty(2);
+	if (strcmp(verb, "add") && strcmp(verb, "list") &&
+	    strcmp(verb, "update") && strcmp(verb, "remove")) {
+		fprintf(stderr, "profilefs rules: no verb %s\n%s", verb,
+			rules_usage);
+		return 2;
+	}
+	if (!a.cache)
+		a.cache = def = cache_default_path();
+	if (!a.cache || cache_open(a.cache, &c)) {
+		fprintf(stderr, "profilefs: cannot open the cache %s\n",
+			a.cache ? a.cache : "(no path)");
+		free(def);
+		return 1;
+	}
+	if (!strcmp(verb, "add"))
+		rc = add(c, &a, argc, argv);
+	else if (!strcmp(verb, "list"))
+		rc = rules_list(c, stdout) ? 1 : 0;
+	else
+		rc = each_name(c, argc, argv, !strcmp(verb, "update"),
+			       a.o.progress);
+	cache_close(c);
+	free(def);
+	return rc;
+}

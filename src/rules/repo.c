@@ -1,0 +1,102 @@
+/* What a repository says about itself: its license, its web address. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "profilefs/rules.h"
+
+static int has(const char *text, size_t len, const char *needle)
+{
+	size_t n = strlen(needle), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (strncasecmp(text + i, needle, n) == 0)
+			return 1;
+	return 0;
+}
+
+const char *rules_license_of(const char *t, size_t len)
+{
+	if (has(t, len, "Detection Rule License"))
+		return has(t, len, "Version 1.1") || has(t, len, "DRL 1.1") ||
+				       has(t, len, "DRL) 1.1")
+			       ? "DRL 1.1"
+			       : "DRL 1.0";
+	if (has(t, len, "Attribution-NonCommercial 4.0") ||
+	    has(t, len, "CC BY-NC 4.0"))
+		return "CC BY-NC 4.0";
+	if (has(t, len, "Apache License") && has(t, len, "Version 2.0"))
+		return "Apache-2.0";
+	if (has(t, len, "GNU LESSER GENERAL PUBLIC LICENSE"))
+		return has(t, len, "Version 3") ? "LGPL-3.0" : "LGPL-2.1";
+	if (has(t, len, "GNU AFFERO GENERAL PUBLIC LICENSE"))
+		return "AGPL-3.0";
+	if (has(t, len, "GNU GENERAL PUBLIC LICENSE"))
+		return has(t, len, "Version 3") ? "GPL-3.0" : "GPL-2.0";
+	if (has(t, len, "Permission is hereby granted, free of charge"))
+		return "MIT";
+	if (has(t, len, "Redistribution and use in source and binary forms"))
+		return has(t, len, "Neither the name") ? "BSD-3-Clause"
+						       : "BSD-2-Clause";
+	return NULL;
+}
+
+char *rules_web_url(const char *remote)
+{
+	const char *host, *path, *at;
+	size_t n, hostlen;
+	char *out;
+
+	if (!strncmp(remote, "https://", 8) || !strncmp(remote, "http://", 7)) {
+		host = strstr(remote, "://") + 3;
+		at = strchr(host, '@');
+		if (at && at < strchr(host, '/'))
+			host = at + 1;
+		path = strchr(host, '/');
+	} else if (!strncmp(remote, "ssh://", 6) ||
+		   !strncmp(remote, "git://", 6)) {
+		host = remote + 6;
+		at = strchr(host, '@');
+		if (at && (!strchr(host, '/') || at < strchr(host, '/')))
+			host = at + 1;
+		path = strchr(host, '/');
+	} else if ((at = strchr(remote, '@')) && strchr(at, ':')) {
+		host = at + 1; /* scp-like: git@host:owner/repo */
+		path = strchr(host, ':');
+	} else {
+		return NULL; /* a local path: no web address */
+	}
+	if (!path)
+		return NULL;
+	hostlen = (size_t)(path - host);
+	/* ssh://host:port/...: the web has no port */
+	if (memchr(host, ':', hostlen) && *path == '/')
+		hostlen = (size_t)((const char *)memchr(host, ':', hostlen) -
+				   host);
+	path++;
+	n = strlen(path);
+	while (n && path[n - 1] == '/')
+		n--;
+	if (n > 4 && !strncmp(path + n - 4, ".git", 4))
+		n -= 4;
+	if (asprintf(&out, "https://%.*s/%.*s", (int)hostlen, host, (int)n,
+		     path) < 0)
+		return NULL;
+	return out;
+}
+
+char *rules_file_url(const char *url, const char *branch, const char *path)
+{
+	const char *kind = "/blob/";
+	char *out;
+
+	if (strstr(url, "://gitlab."))
+		kind = "/-/blob/";
+	else if (strstr(url, "://bitbucket.org/"))
+		kind = "/src/";
+	if (asprintf(&out, "%s%s%s/%s", url, kind, branch ? branch : "HEAD",
+		     path) < 0)
+		return NULL;
+	return out;
+}

@@ -1,0 +1,138 @@
+#!/bin/bash
+# Possible Misuse: rule repositories written here (a sigma-like YAML tree
+# with a DRL license and a GitHub origin, a LOLBAS-like tree, an atomic-like
+# Markdown tree without git), the rows they give, re-indexing, removal,
+# and the section through a real mount, appearing and going away without
+# the binary being hashed again.
+. "$(dirname "$0")/lib.sh"
+R=$T/repos
+mkdir -p "$R/sigma/.git" "$R/sigma/rules/windows/proc_creation" \
+	"$R/sigma/rules/windows/other" "$R/LOLBAS/.git" "$R/LOLBAS/yml/OSLibraries" \
+	"$R/atomic/atomics/T1003.001" "$R/many"
+printf '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:Example/sigma.git\n' \
+	>"$R/sigma/.git/config"
+printf 'ref: refs/heads/master\n' >"$R/sigma/.git/HEAD"
+printf '# Detection Rule License (DRL) 1.1\n\nPermission is hereby granted...\n' \
+	>"$R/sigma/LICENSE.Detection.Rules.md"
+cat >"$R/sigma/rules/windows/proc_creation/dump_comsvcs.yml" <<'YML'
+title: Process Dump via Rundll32 and Comsvcs.dll
+detection:
+    selection:
+        CommandLine|contains:
+            - 'comsvcs.dll,#24'
+            - '*comsvcs*MiniDump*full*'
+            - 'xcomsvcs.dll'
+            - 'lsass-comsvcs.dmp'
+            - 'a | b `c` comsvcs.dll'
+YML
+cat >"$R/sigma/rules/windows/other/services.yml" <<'YML'
+title: Terminal service tampering
+    TargetName: TERMSRV*
+    - 'wkssvc'
+    - 'net user /add'
+    - 'reg add HKLM\Software'
+    - 'recover'
+YML
+printf '[remote "origin"]\n\turl = https://github.com/Example/LOLBAS.git\n' >"$R/LOLBAS/.git/config"
+printf 'ref: refs/heads/main\n' >"$R/LOLBAS/.git/HEAD"
+cat >"$R/LOLBAS/yml/OSLibraries/comsvcs.yml" <<'YML'
+Name: Comsvcs.dll
+Commands:
+  - Command: rundll32 C:\windows\system32\comsvcs.dll MiniDump "[LSASS_PID] dump.bin full"
+Full_Path:
+  - Path: c:\windows\system32\comsvcs.dll
+YML
+printf 'MIT License\n\nPermission is hereby granted, free of charge, to any person\n' \
+	>"$R/atomic/LICENSE.txt"
+{
+	printf '# T1003.001\n'
+	printf '## Atomic Test #3 - Dump LSASS.exe Memory using comsvcs.dll\n'
+	printf 'bytes \xff\xfe then comsvcs.dll\n'
+} >"$R/atomic/atomics/T1003.001/T1003.001.md"
+head -c 3000 /dev/urandom >"$R/atomic/atomics/T1003.001/blob.bin"
+printf '\0binary with comsvcs.dll inside\n' >>"$R/atomic/atomics/T1003.001/blob.bin"
+for i in $(seq 1 250); do echo "line $i uses many.dll"; done >"$R/many/list.txt"
+
+rules() { "$PROFILEFS" rules "$@" --cache="$CACHE"; }
+rules add -q "$R/sigma" "$R/LOLBAS" "$R/atomic" 2>"$T/err"
+check "rules add exits 0 ($(cat "$T/err"))" [ $? -eq 0 ]
+rules add -q --name=many "$R/many" || bad "rules add --name"
+check "adding a name twice is refused" \
+	bash -c '! "$0" rules add -q --cache="$1" "$2" 2>/dev/null' "$PROFILEFS" "$CACHE" "$R/many"
+
+# list: header, then name, url, license, files, lines, when
+list=$(rules list)
+check_eq "list header" "$(head -n 1 <<<"$list")" \
+	"$(printf 'name\turl\tlicense\tfiles\tlines\tindexed')"
+check_eq "sigma listed" "$(grep '^sigma' <<<"$list" | cut -f1-5)" \
+	"$(printf 'sigma\thttps://github.com/Example/sigma\tDRL 1.1\t3\t%s' \
+		"$(cat "$R"/sigma/LICENSE* "$R"/sigma/rules/windows/*/*.yml | grep -c '[^[:space:]]')")"
+check_eq "LOLBAS listed" "$(grep '^LOLBAS' <<<"$list" | cut -f1-4)" \
+	"$(printf 'LOLBAS\thttps://github.com/Example/LOLBAS\t-\t1')"
+check_eq "atomic listed (no git: no URL; binary files skipped)" \
+	"$(grep '^atomic' <<<"$list" | cut -f1-4)" "$(printf 'atomic\t-\tMIT\t2')"
+
+mkdir -p "$SRC/Windows/System32"
+for b in comsvcs.dll termsrv.dll wkssvc.dll net.exe reg.exe recover.exe many.dll xyz.dll; do
+	head -c 500 /dev/urandom >"$SRC/Windows/System32/$b"
+done
+section() { sed -n '/^## Possible Misuse$/,/^## /p' | grep ' | ' | grep -v '^Source |\|^-- |'; }
+prof() { "$PROFILEFS" profile --cache="$CACHE" --root="$SRC" "$SRC/Windows/System32/$1"; }
+
+S='[sigma](https://github.com/Example/sigma)'
+SF='[dump_comsvcs.yml](https://github.com/Example/sigma/blob/master/rules/windows/proc_creation/dump_comsvcs.yml)'
+SL='[DRL 1.1](https://github.com/Example/sigma/blob/master/LICENSE.Detection.Rules.md)'
+L='[LOLBAS](https://github.com/Example/LOLBAS)'
+LF='[comsvcs.yml](https://github.com/Example/LOLBAS/blob/main/yml/OSLibraries/comsvcs.yml)'
+AF='[T1003.001.md](atomics/T1003.001/T1003.001.md)'
+want=$(cat <<ROWS
+$L | $LF | \`Name: Comsvcs.dll\` | 
+$L | $LF | \`- Command: rundll32 C:\\windows\\system32\\comsvcs.dll MiniDump "[LSASS_PID] dump.bin full"\` | 
+$L | $LF | \`- Path: c:\\windows\\system32\\comsvcs.dll\` | 
+atomic | $AF | \`## Atomic Test #3 - Dump LSASS.exe Memory using comsvcs.dll\` | MIT
+atomic | $AF | \`bytes \\xFF\\xFE then comsvcs.dll\` | MIT
+$S | $SF | \`title: Process Dump via Rundll32 and Comsvcs.dll\` | $SL
+$S | $SF | \`- 'comsvcs.dll,#24'\` | $SL
+$S | $SF | \`- '*comsvcs*MiniDump*full*'\` | $SL
+$S | $SF | \`\`- 'a \\| b \`c\` comsvcs.dll'\`\` | $SL
+ROWS
+)
+check_eq "comsvcs.dll rows: full names, the stem, escapes, not xcomsvcs" \
+	"$(prof comsvcs.dll | section)" "$want"
+check_eq "termsrv.dll by its stem" "$(prof termsrv.dll | section | cut -d'|' -f3)" \
+	" \`TargetName: TERMSRV*\` "
+check_eq "wkssvc.dll by its stem" "$(prof wkssvc.dll | section | cut -d'|' -f3)" " \`- 'wkssvc'\` "
+for b in net.exe reg.exe recover.exe xyz.dll; do
+	check "$b: short or stoplisted stem, no section" \
+		bash -c '! grep -q "^## Possible Misuse" <<<"$0"' "$(prof $b)"
+done
+many=$(prof many.dll)
+check_eq "capped at 200 rows" "$(section <<<"$many" | wc -l)" 200
+check "says how many more" grep -qx '\*50 more matching lines are not shown\.\*' <<<"$many"
+
+# through a mount: the section, then re-indexing and removal seen at once
+mount_fs || finish
+m="$MNT/Windows/System32"
+check "mount: the section" grep -q '^## Possible Misuse$' "$m/comsvcs.dll.md"
+check "mount: the same rows as the CLI" \
+	cmp -s <(section <"$m/comsvcs.dll.md") <(prof comsvcs.dll | section)
+computed=$(stat_of computed)
+sed -i '/comsvcs.dll,#24/d' "$R/sigma/rules/windows/proc_creation/dump_comsvcs.yml"
+rm "$R/LOLBAS/yml/OSLibraries/comsvcs.yml"
+rules update -q || bad "rules update"
+rows=$(section <"$m/comsvcs.dll.md")
+check "a changed file is indexed again" bash -c '! grep -q "comsvcs.dll,#24" <<<"$0"' "$rows"
+check "a deleted file's lines are gone" bash -c '! grep -q "^\[LOLBAS\]" <<<"$0"' "$rows"
+check_eq "the rest stays (2 atomic, 3 sigma)" "$(wc -l <<<"$rows")" 5
+check_eq "LOLBAS now has no files" "$(rules list | grep '^LOLBAS' | cut -f4)" 0
+for n in sigma LOLBAS atomic many; do rules remove "$n" || bad "remove $n"; done
+check "remove: unknown name fails" \
+	bash -c '! "$0" rules remove --cache="$1" nosuch 2>/dev/null' "$PROFILEFS" "$CACHE"
+check "the section is gone after rules remove" \
+	bash -c '! grep -q "^## Possible Misuse" "$0"' "$m/comsvcs.dll.md"
+check_eq "the size follows the section" "$(stat -c %s "$m/comsvcs.dll.md")" \
+	"$(wc -c <"$m/comsvcs.dll.md")"
+check_eq "no hashing for any of it" "$(stat_of computed)" "$computed"
+check_eq "list is empty" "$(rules list | wc -l)" 1
+umount_fs
+finish

@@ -1,0 +1,136 @@
+/* rules: the boundary rules of rules.h line by line, the stoplist, the
+ * license texts, web addresses of git remotes and file links. */
+#include <stdlib.h>
+
+#include "profilefs/rules.h"
+#include "t.h"
+
+static enum rules_match names(const char *line, const char *name)
+{
+	return rules_line_names(line, strlen(line), name);
+}
+
+static void test_match(void)
+{
+	/* the full name after each boundary the rule lists */
+	CHECK(names("comsvcs.dll", "comsvcs.dll") == RULES_NAME);
+	CHECK(names("rundll32 comsvcs.dll MiniDump", "comsvcs.dll") ==
+	      RULES_NAME);
+	CHECK(names("C:\\windows\\system32\\comsvcs.dll", "comsvcs.dll") ==
+	      RULES_NAME);
+	CHECK(names("/mnt/c/comsvcs.dll", "comsvcs.dll") == RULES_NAME);
+	CHECK(names("- 'comsvcs.dll,#24'", "comsvcs.dll") == RULES_NAME);
+	CHECK(names("x=\"comsvcs.dll\"", "comsvcs.dll") == RULES_NAME);
+	CHECK(names("*comsvcs.dll*", "comsvcs.dll") == RULES_NAME);
+	CHECK(names("Image: comsvcs.dll", "comsvcs.dll") == RULES_NAME);
+	CHECK(names("a,comsvcs.dll", "comsvcs.dll") == RULES_NAME);
+	CHECK(names("(comsvcs.dll)", "comsvcs.dll") == RULES_NAME);
+	CHECK(names("`comsvcs.dll`", "comsvcs.dll") == RULES_NAME);
+	CHECK(names("Title: Process Dump via Comsvcs.dll", "comsvcs.dll") ==
+	      RULES_NAME);
+	CHECK(names("ends a sentence with comsvcs.dll.", "comsvcs.dll") ==
+	      RULES_NAME);
+	/* not at a boundary, or a longer name */
+	CHECK(names("xcomsvcs.dll", "comsvcs.dll") == RULES_NO);
+	CHECK(names("lsass-comsvcs.dmp", "comsvcs.dll") == RULES_NO);
+	CHECK(names("comsvcs.dllx", "comsvcs.dll") == RULES_NO);
+	CHECK(names("comsvcs.dll.mui", "comsvcs.dll") == RULES_NO);
+	CHECK(names("comsvcs.exe", "comsvcs.dll") == RULES_NO);
+	CHECK(names("_comsvcs", "comsvcs.dll") == RULES_NO);
+	CHECK(names("", "comsvcs.dll") == RULES_NO);
+	/* the stem alone: 5+ characters, bounded both sides */
+	CHECK(names("'*comsvcs*MiniDump*full*'", "comsvcs.dll") == RULES_STEM);
+	CHECK(names("- 'wkssvc'", "wkssvc.dll") == RULES_STEM);
+	CHECK(names("TargetName: TERMSRV*", "termsrv.dll") == RULES_STEM);
+	CHECK(names("termsrvx", "termsrv.dll") == RULES_NO);
+	CHECK(names("mytermsrv", "termsrv.dll") == RULES_NO);
+	/* short stems need the full name */
+	CHECK(names("reg add HKLM", "reg.exe") == RULES_NO);
+	CHECK(names("reg.exe add HKLM", "reg.exe") == RULES_NAME);
+	CHECK(names("net user /add", "net.exe") == RULES_NO);
+	CHECK(names("sc create", "sc.exe") == RULES_NO);
+	CHECK(names("at 10:00", "at.exe") == RULES_NO);
+	/* stoplisted stems */
+	CHECK(names("find the string", "find.exe") == RULES_NO);
+	CHECK(names("where to look", "where.exe") == RULES_NO);
+	CHECK(names("- 'recover'", "recover.exe") == RULES_NO);
+	CHECK(names("base64 decoder here", "decoder.dll") == RULES_NO);
+	CHECK(names("Windows Explorer", "explorer.exe") == RULES_NO);
+	CHECK(names("explorer.exe /e", "explorer.exe") == RULES_NAME);
+	CHECK(rules_stem_allowed("comsvcs", 7));
+	CHECK(!rules_stem_allowed("where", 5) &&
+	      !rules_stem_allowed("Decoder", 7));
+	CHECK(!rules_stem_allowed("abcd", 4));
+	/* bytes that are not UTF-8 do not get in the way */
+	CHECK(names("\xff\xfe comsvcs.dll \x80", "comsvcs.dll") == RULES_NAME);
+}
+
+static void test_license(void)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "Detection Rule License (DRL) 1.1\n...", "DRL 1.1" },
+		{ "Detection Rule License (DRL) 1.0\n...", "DRL 1.0" },
+		{ "MIT License\n\nPermission is hereby granted, free of "
+		  "charge, "
+		  "to any person",
+		  "MIT" },
+		{ "Apache License\nVersion 2.0, January 2004", "Apache-2.0" },
+		{ "GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007",
+		  "GPL-3.0" },
+		{ "GNU GENERAL PUBLIC LICENSE\nVersion 2, June 1991",
+		  "GPL-2.0" },
+		{ "GNU LESSER GENERAL PUBLIC LICENSE\nVersion 3", "LGPL-3.0" },
+		{ "Redistribution and use in source and binary forms ... "
+		  "Neither the name of",
+		  "BSD-3-Clause" },
+		{ "Redistribution and use in source and binary forms ...",
+		  "BSD-2-Clause" },
+		{ "Attribution-NonCommercial 4.0 International",
+		  "CC BY-NC 4.0" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_STR(
+			rules_license_of(cases[i].text, strlen(cases[i].text)),
+			cases[i].want);
+	CHECK(rules_license_of("All rights reserved.", 20) == NULL);
+}
+
+#define CHECK_URL(expr, want)                                                  \
+	do {                                                                   \
+		char *u_ = (expr);                                             \
+		CHECK_STR(u_, want);                                           \
+		free(u_);                                                      \
+	} while (0)
+
+static void test_urls(void)
+{
+	CHECK_URL(rules_web_url("git@github.com:SigmaHQ/sigma.git"),
+		  "https://github.com/SigmaHQ/sigma");
+	CHECK_URL(rules_web_url(
+			  "https://github.com/redcanaryco/atomic-red-team.git"),
+		  "https://github.com/redcanaryco/atomic-red-team");
+	CHECK_URL(rules_web_url("https://user@gitlab.com/g/r"),
+		  "https://gitlab.com/g/r");
+	CHECK_URL(rules_web_url("ssh://git@github.com:22/o/r.git/"),
+		  "https://github.com/o/r");
+	CHECK(rules_web_url("/srv/git/rules") == NULL);
+	CHECK(rules_web_url("../rules") == NULL);
+	CHECK_URL(rules_file_url("https://github.com/o/r", "main", "a/b.yml"),
+		  "https://github.com/o/r/blob/main/a/b.yml");
+	CHECK_URL(rules_file_url("https://gitlab.com/o/r", "main", "a.yml"),
+		  "https://gitlab.com/o/r/-/blob/main/a.yml");
+	CHECK_URL(rules_file_url("https://bitbucket.org/o/r", NULL, "a.yml"),
+		  "https://bitbucket.org/o/r/src/HEAD/a.yml");
+}
+
+int main(void)
+{
+	test_match();
+	test_license();
+	test_urls();
+	return t_done();
+}
