@@ -57,3 +57,17 @@ direct=$(ms bash -c 'cat "$0"/*' "$wine")
 echo "reads: profilefs ${ours} ms, bindfs ${peer} ms, direct ${direct} ms, ratio to bindfs $(ratio "$ours" "$peer")"
 fusermount3 -u "$t/mnt"
 wait $pid
+
+# 4. Possible Misuse with four large rule repositories indexed: the lookup
+#    a profile costs (target < 5 ms), against grep -rFil for the name
+ls "$wine" >"$t/names"
+/usr/bin/python3 bench/gen_repos.py "$t/repos" "$t/names"
+idx=$(ms "$b/profilefs" rules add -q --cache="$t/rules.db" "$t"/repos/*)
+"$b/profilefs" rules list --cache="$t/rules.db" | cut -f1,4,5 | column -t
+echo "rules: indexed in ${idx} ms, cache $(du -h "$t/rules.db" | cut -f1) for $(du -sh "$t/repos" | cut -f1) of rules"
+mapfile -t names <"$t/names"
+"$b/bench/bench_rules" "$t/rules.db" "${names[@]}"
+sample=("${names[@]:0:50}")
+ours=$(ms "$b/bench/bench_rules" "$t/rules.db" "${sample[@]}")
+peer=$(ms bash -c 'for n in "${@:2}"; do grep -rFil -- "$n" "$1" >/dev/null; done' _ "$t/repos" "${sample[@]}")
+echo "lookup of 50 names: profilefs ${ours} ms, grep -rFil ${peer} ms, ratio $(ratio "$ours" "$peer")"
