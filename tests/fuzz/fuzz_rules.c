@@ -1,0 +1,41 @@
+/*
+ * libFuzzer target: what the rules module reads from a repository. The
+ * input's first line is a binary's name (and a git remote), the rest are
+ * rule lines and a license text: every line goes through the matcher, the
+ * whole through the license reader, the first line through the URL makers.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "profilefs/rules.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	const char *nl = memchr(text, '\n', size);
+	size_t first = nl ? (size_t)(nl - text) : size, at;
+	char *name = malloc(first + 1), *url, *link;
+
+	if (!name)
+		return 0;
+	memcpy(name, text, first);
+	name[first] = '\0';
+	for (at = first + 1; at < size;) {
+		const char *s = text + at, *e = memchr(s, '\n', size - at);
+		size_t n = e ? (size_t)(e - s) : size - at;
+
+		if (*name)
+			rules_line_names(s, n, name);
+		at += n + 1;
+	}
+	rules_license_of(text, size);
+	rules_stem_allowed(name, strlen(name));
+	url = rules_web_url(name);
+	link = rules_file_url(url ? url : name, name, name);
+	free(link);
+	free(url);
+	free(name);
+	return 0;
+}
