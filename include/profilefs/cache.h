@@ -9,7 +9,8 @@
  *
  * One connection, WAL mode, every write in one transaction; the functions
  * are safe to call from many threads (a mutex inside keeps them short).
- * Errors: -ENOENT for "not cached", -EIO for a database error (logged),
+ * Errors: -ENOENT for "not cached", a database error (logged) as -EBADMSG
+ * (damaged), -ENOSPC (full), -EROFS (cannot write), -EBUSY, -EIO, and
  * -ENOMEM. A database that is not ours is refused with -EPROTO.
  */
 #ifndef PROFILEFS_CACHE_H
@@ -43,7 +44,12 @@ struct cache_part {
 	size_t len;
 };
 
+/* -EPROTO: not ours (or newer); -EBADMSG: damaged (fails quick_check);
+ * -EROFS: the location cannot be written; -ENOSPC; -ENOMEM; -EIO */
 int cache_open(const char *path, struct cache **out);
+/* cache_open(), but a damaged or foreign database (and its -wal, -shm) is
+ * renamed to PATH.unusable-TIMESTAMP, with a warning, and a new one made */
+int cache_open_or_rebuild(const char *path, struct cache **out);
 void cache_close(struct cache *c);
 
 /* identity -> content */

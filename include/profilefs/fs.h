@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "profilefs/profile.h"
+
 struct cache;
 
 struct fs_stats {
@@ -33,6 +35,9 @@ int fs_provider_new(int rootfd, const char *drive, struct cache *cache,
 		    struct fs_provider **out);
 void fs_provider_free(struct fs_provider *pv);
 void fs_provider_set_cache(struct fs_provider *pv, struct cache *cache);
+/* what one profile may cost (default: no bounds) */
+void fs_provider_set_limits(struct fs_provider *pv,
+			    const struct prof_limits *lim);
 
 /*
  * The rendered profile of relpath. With compute = 0 only a cached profile
@@ -66,8 +71,12 @@ struct fs_config {
 	const char *drive;
 	const char *cache_path; /* NULL: no cache */
 	struct fs_names *names;
+	struct prof_limits limits;
 	int foreground;
 };
+
+/* "4096", "64K", "1.5G" (powers of 1024) -> bytes; -EINVAL */
+int fs_parse_size(const char *s, uint64_t *out);
 
 /* `profilefs [options] SOURCE MOUNTPOINT`: the exit status */
 int fs_cli_mount(int argc, char **argv);

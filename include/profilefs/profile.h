@@ -52,8 +52,19 @@ int prof_note(struct prof *p, const char *fmt, ...)
  */
 int prof_open(int rootfd, const char *relpath, int *fd, struct stat *st);
 
-/* One read of the file: every digest, then the parsers over the bytes. */
-int prof_compute(int fd, const struct stat *st, struct prof **out);
+/* What one profile may cost; 0 means no bound. */
+struct prof_limits {
+	uint64_t max_size;    /* larger files are not read */
+	unsigned max_seconds; /* reading stops after this long */
+};
+
+/*
+ * One read of the file: every digest, then the parsers over the bytes.
+ * When a limit stops it, the profile has no hashes (hashed is 0) and a note
+ * says what was skipped; such a profile is not to be cached.
+ */
+int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
+		 struct prof **out);
 
 /* The profile of something that is not a regular file (FIFO, device...). */
 int prof_special(mode_t mode, struct prof **out);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -147,12 +148,36 @@ struct cache {
 	pthread_mutex_t lock;
 };
 
+/* SQLite's result as -errno: what the callers tell apart */
+static int sqlite_errno(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return -EBADMSG;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EROFS;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	default:
+		return -EIO;
+	}
+}
+
 static int cache_fail(struct cache *c, const char *what)
 {
 	int code = sqlite3_extended_errcode(c->db);
 
 	log_err("cache: %s: %s", what, sqlite3_errmsg(c->db));
-	return code == SQLITE_NOMEM ? -ENOMEM : -EIO;
+	return sqlite_errno(code);
 }
 
 static int exec(struct cache *c, const char *sql)
@@ -222,6 +247,29 @@ out_rollback:
 	return rc;
 }
 
+/* A database whose pages do not add up is not served from. */
+static int quick_check(struct cache *c)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA quick_check(1)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return cache_fail(c, "quick_check");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		log_err("cache: %s fails its check: %s",
+			sqlite3_db_filename(c->db, "main"),
+			sqlite3_column_text(st, 0));
+		rc = -EBADMSG;
+	} else {
+		rc = rc == SQLITE_ROW ? 0 : cache_fail(c, "quick_check");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int mkdir_parents(const char *path)
 {
 	char *dup = strdup(path), *p;
@@ -280,7 +328,7 @@ int cache_open(const char *path, struct cache **out)
 	sqlite3_busy_timeout(c->db, 10000);
 	if ((rc = exec(c, "PRAGMA journal_mode = WAL")) ||
 	    (rc = exec(c, "PRAGMA synchronous = NORMAL")) ||
-	    (rc = cache_schema(c)))
+	    (rc = cache_schema(c)) || (rc = quick_check(c)))
 		goto out_free;
 	for (i = 0; i < ST_N; i++) {
 		if (sqlite3_prepare_v3(c->db, cache_sql[i], -1,
@@ -948,6 +996,40 @@ int cache_rules_search(struct cache *c, const char *match, cache_rule_cb cb,
 	done(st);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int cache_open_or_rebuild(const char *path, struct cache **out)
+{
+	static const char *const side[] = { "", "-wal", "-shm" };
+	char stamp[32], from[4096], to[4096];
+	struct tm tm;
+	time_t now;
+	size_t i;
+	int rc;
+
+	rc = cache_open(path, out);
+	if (rc != -EBADMSG && rc != -EPROTO)
+		return rc;
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (i = 0; i < 3; i++) {
+		snprintf(from, sizeof(from), "%s%s", path, side[i]);
+		snprintf(to, sizeof(to), "%s.unusable-%s%s", path, stamp,
+			 side[i]);
+		if (rename(from, to) < 0 && errno != ENOENT) {
+			log_err("cache: cannot move %s aside: %s", from,
+				strerror(errno));
+			return rc;
+		}
+	}
+	log_warn("cache: %s was %s; moved aside to %s.unusable-%s, starting "
+		 "a new cache",
+		 path,
+		 rc == -EPROTO ? "not a profilefs cache of this version"
+			       : "damaged",
+		 path, stamp);
+	return cache_open(path, out);
 }
 
 char *cache_default_path(void)

@@ -27,9 +27,11 @@ static const char profile_usage[] =
 	"    --cache=PATH  the cache database (default: " CACHE_DEFAULT_DOC
 	")\n"
 	"    --no-cache    neither read nor write a cache\n"
+	"    --max-size=SIZE, --time-limit=SECS   as for the mount\n"
 	"    -h, --help    this text\n";
 
 struct profile_opts {
+	struct prof_limits limits;
 	const char *root;
 	const char *drive;
 	const char *cache;
@@ -43,6 +45,8 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 		{ "drive", required_argument, NULL, 'd' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "no-cache", no_argument, NULL, 'n' },
+		{ "max-size", required_argument, NULL, 's' },
+		{ "time-limit", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -61,6 +65,16 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 'n':
 			o->no_cache = 1;
+			break;
+		case 's':
+			if (fs_parse_size(optarg, &o->limits.max_size)) {
+				fprintf(stderr, "profilefs profile: --max-size "
+						"wants a size like 512M\n");
+				return 2;
+			}
+			break;
+		case 't':
+			o->limits.max_seconds = (unsigned)atoi(optarg);
 			break;
 		case 'h':
 			printf("%s", profile_usage);
@@ -118,7 +132,7 @@ static int one(struct fs_provider *pv, const char *root, const char *file)
 
 int cli_profile(int argc, char **argv)
 {
-	struct profile_opts o = { "/", "C:", NULL, 0 };
+	struct profile_opts o = { { 0, 0 }, "/", "C:", NULL, 0 };
 	struct fs_provider *pv = NULL;
 	struct cache *cache = NULL;
 	char *root = NULL, *def = NULL;
@@ -139,13 +153,14 @@ int cli_profile(int argc, char **argv)
 		const char *path =
 			o.cache ? o.cache : (def = cache_default_path());
 
-		if (!path || cache_open(path, &cache))
+		if (!path || cache_open_or_rebuild(path, &cache))
 			log_warn("no cache: every profile is computed anew");
 	}
 	if (fs_provider_new(rootfd, o.drive, cache, &pv)) {
 		status = 1;
 		goto out;
 	}
+	fs_provider_set_limits(pv, &o.limits);
 	for (i = optind; i < argc; i++)
 		status |= one(pv, root, argv[i]);
 	if (fflush(stdout) != 0)

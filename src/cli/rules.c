@@ -175,7 +175,7 @@ int cli_rules(int argc, char **argv)
 	}
 	if (!a.cache)
 		a.cache = def = cache_default_path();
-	if (!a.cache || cache_open(a.cache, &c)) {
+	if (!a.cache || cache_open_or_rebuild(a.cache, &c)) {
 		fprintf(stderr, "profilefs: cannot open the cache %s\n",
 			a.cache ? a.cache : "(no path)");
 		free(def);

@@ -35,6 +35,12 @@ static const char mount_usage[] =
 	"                       (default: " FS_DEFAULT_EXTS ")\n"
 	"    --sniff-mz         also treat any file starting with \"MZ\" as a "
 	"binary\n"
+	"    --max-size=SIZE    do not read files larger than SIZE (K, M, G, "
+	"T);\n"
+	"                       their profile says so (default: no cap)\n"
+	"    --time-limit=SECS  stop reading a file after SECS seconds; its\n"
+	"                       profile says so and is not cached (default: "
+	"none)\n"
 	"    -f                 stay in the foreground\n"
 	"    -d                 debug: foreground, print every FUSE request\n"
 	"    -o OPT[,OPT...]    mount options (allow_other adds "
@@ -48,6 +54,8 @@ static const char mount_usage[] =
 	"The mount's counters: getfattr -n user.profilefs.stats MOUNTPOINT\n";
 
 struct mount_opts {
+	char *max_size;
+	unsigned time_limit;
 	char *cache;
 	int no_cache;
 	char *drive;
@@ -63,21 +71,29 @@ struct mount_opts {
 		t, offsetof(struct mount_opts, f), v                           \
 	}
 
-static const struct fuse_opt mount_spec[] = { MOPT("--cache=%s", cache, 0),
-					      MOPT("cache=%s", cache, 0),
-					      MOPT("--no-cache", no_cache, 1),
-					      MOPT("no_cache", no_cache, 1),
-					      MOPT("--drive=%s", drive, 0),
-					      MOPT("drive=%s", drive, 0),
-					      MOPT("--ext=%s", ext, 0),
-					      MOPT("ext=%s", ext, 0),
-					      MOPT("--sniff-mz", sniff_mz, 1),
-					      MOPT("sniff_mz", sniff_mz, 1),
-					      MOPT("-h", help, 1),
-					      MOPT("--help", help, 1),
-					      MOPT("-V", version, 1),
-					      MOPT("--version", version, 1),
-					      FUSE_OPT_END };
+/* clang-format off */
+static const struct fuse_opt mount_spec[] = {
+	MOPT("--cache=%s", cache, 0),
+	MOPT("cache=%s", cache, 0),
+	MOPT("--no-cache", no_cache, 1),
+	MOPT("no_cache", no_cache, 1),
+	MOPT("--drive=%s", drive, 0),
+	MOPT("drive=%s", drive, 0),
+	MOPT("--ext=%s", ext, 0),
+	MOPT("ext=%s", ext, 0),
+	MOPT("--max-size=%s", max_size, 0),
+	MOPT("max_size=%s", max_size, 0),
+	MOPT("--time-limit=%u", time_limit, 0),
+	MOPT("time_limit=%u", time_limit, 0),
+	MOPT("--sniff-mz", sniff_mz, 1),
+	MOPT("sniff_mz", sniff_mz, 1),
+	MOPT("-h", help, 1),
+	MOPT("--help", help, 1),
+	MOPT("-V", version, 1),
+	MOPT("--version", version, 1),
+	FUSE_OPT_END
+};
+/* clang-format on */
 
 /* keeps the first non-option (SOURCE) for us, the rest for libfuse */
 static int mount_proc(void *data, const char *arg, int key,
@@ -100,7 +116,8 @@ static int mount_proc(void *data, const char *arg, int key,
  */
 static char **join_values(int *argc, char **argv)
 {
-	static const char *const valued[] = { "--cache", "--drive", "--ext" };
+	static const char *const valued[] = { "--cache", "--drive", "--ext",
+					      "--max-size", "--time-limit" };
 	char **out = calloc((size_t)*argc + 1, sizeof(*out));
 	int i, j, n = 0;
 
@@ -108,7 +125,7 @@ static char **join_values(int *argc, char **argv)
 		return NULL;
 	for (i = 0; i < *argc; i++) {
 		out[n] = argv[i];
-		for (j = 0; j < 3 && i + 1 < *argc; j++) {
+		for (j = 0; j < 5 && i + 1 < *argc; j++) {
 			if (strcmp(argv[i], valued[j]) != 0)
 				continue;
 			if (asprintf(&out[n], "%s=%s", argv[i], argv[i + 1]) <
@@ -167,6 +184,13 @@ int fs_cli_mount(int argc, char **argv)
 	if (rc)
 		goto out;
 	cfg.foreground = fo.foreground;
+	cfg.limits.max_seconds = o.time_limit;
+	if (o.max_size && fs_parse_size(o.max_size, &cfg.limits.max_size)) {
+		fprintf(stderr,
+			"profilefs: --max-size wants a size like 512M\n");
+		rc = 2;
+		goto out;
+	}
 	/* what is left in args (argv[0], -o options, -d, -s) goes to FUSE */
 	if (fo.debug)
 		fuse_opt_add_arg(&args, "-d");
@@ -180,6 +204,7 @@ out:
 	free(o.cache);
 	free(o.drive);
 	free(o.ext);
+	free(o.max_size);
 	free(o.source);
 	/* the joined strings live as long as the process: leave them */
 	free(joined);

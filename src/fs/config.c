@@ -120,3 +120,41 @@ void fs_config_free(struct fs_config *cfg)
 	cfg->source = cfg->mountpoint = cfg->cache_path = NULL;
 	cfg->names = NULL;
 }
+
+int fs_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0)
+		return -EINVAL;
+	switch (*end) {
+	case 'T':
+	case 't':
+		v *= 1024;
+		/* fall through */
+	case 'G':
+	case 'g':
+		v *= 1024;
+		/* fall through */
+	case 'M':
+	case 'm':
+		v *= 1024;
+		/* fall through */
+	case 'K':
+	case 'k':
+		v *= 1024;
+		end++;
+		break;
+	default:
+		break;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v >= 18446744073709551616.0)
+		return -EINVAL;
+	*out = (uint64_t)v;
+	return 0;
+}

@@ -49,7 +49,7 @@ static int serve(struct fuse *fuse, struct fs *fs)
 	int rc;
 
 	if (fs->cfg->cache_path) {
-		rc = cache_open(fs->cfg->cache_path, &cache);
+		rc = cache_open_or_rebuild(fs->cfg->cache_path, &cache);
 		if (rc)
 			log_warn("cache %s unusable (%s); serving without a "
 				 "cache",
@@ -94,6 +94,7 @@ int fs_main(const struct fs_config *cfg, int argc, char **argv)
 	rc = fs_provider_new(fs.rootfd, cfg->drive, NULL, &fs.pv);
 	if (rc)
 		goto out_close;
+	fs_provider_set_limits(fs.pv, &cfg->limits);
 	rc = -ENOMEM;
 	for (i = 0; i < argc; i++)
 		if (fuse_opt_add_arg(&args, argv[i]))

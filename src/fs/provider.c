@@ -45,6 +45,7 @@ struct fs_provider {
 	struct fs_stats stats;
 	/* rules lookups are kept per name until the rules change; renders
 	 * hold the read lock while they use a memo's rows */
+	struct prof_limits limits;
 	pthread_rwlock_t memo_lock;
 	struct memo *memo;
 	size_t nmemo;
@@ -94,6 +95,12 @@ void fs_provider_free(struct fs_provider *pv)
 	pthread_mutex_destroy(&pv->lock);
 	free(pv->drive);
 	free(pv);
+}
+
+void fs_provider_set_limits(struct fs_provider *pv,
+			    const struct prof_limits *lim)
+{
+	pv->limits = *lim;
 }
 
 void fs_provider_set_cache(struct fs_provider *pv, struct cache *cache)
@@ -217,7 +224,7 @@ static int compute(struct fs_provider *pv, const char *relpath,
 			return prof_special(st.st_mode, out);
 		if (rc)
 			return rc;
-		rc = prof_compute(fd, &st, out);
+		rc = prof_compute(fd, &st, &pv->limits, out);
 		close(fd);
 		if (rc != -EAGAIN)
 			break;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "profilefs/pe.h"
@@ -57,12 +58,22 @@ static int same_file(const struct stat *a, const struct stat *b)
  * keeping up to keep_max bytes in *keep for the parsers. A short read means
  * the file shrank: -EAGAIN.
  */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *keep,
-		    size_t keep_max, uint8_t *chunk)
+		    size_t keep_max, uint8_t *chunk, double deadline)
 {
 	uint64_t off = 0;
 
 	while (off < size) {
+		if (deadline > 0 && now_s() > deadline)
+			return -ETIME;
 		size_t want = CAP_CHUNK;
 		uint8_t *dst;
 		ssize_t n;
@@ -130,8 +141,38 @@ static int parse_bytes(struct prof *p, const uint8_t *buf, size_t len,
 	return rc;
 }
 
-int prof_compute(int fd, const struct stat *st, struct prof **out)
+/* The profile of a file a limit keeps us from reading (to its end). */
+static int limited(const struct stat *st, const struct prof_limits *lim,
+		   int timed_out, struct prof **out)
 {
+	struct prof *p = prof_new();
+	int rc;
+
+	if (!p)
+		return -ENOMEM;
+	if (timed_out)
+		rc = prof_note(p,
+			       "Reading stopped after %u s (the time limit): "
+			       "no hashes or PE facts were computed.",
+			       lim->max_seconds);
+	else
+		rc = prof_note(p,
+			       "The file is %llu bytes, more than the size "
+			       "cap of %llu: it was not read.",
+			       (unsigned long long)st->st_size,
+			       (unsigned long long)lim->max_size);
+	if (rc) {
+		prof_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
+		 struct prof **out)
+{
+	static const struct prof_limits none = { 0, 0 };
 	uint64_t size = (uint64_t)st->st_size;
 	size_t keep_max = size <= CAP_WHOLE_FILE ? (size_t)size : CAP_HEAD;
 	uint8_t *keep = NULL, *chunk = NULL;
@@ -140,6 +181,10 @@ int prof_compute(int fd, const struct stat *st, struct prof **out)
 	struct stat after;
 	int rc;
 
+	if (!lim)
+		lim = &none;
+	if (lim->max_size && size > lim->max_size)
+		return limited(st, lim, 0, out);
 	rc = -ENOMEM;
 	keep = malloc(keep_max ? keep_max : 1);
 	chunk = malloc(CAP_CHUNK);
@@ -149,7 +194,12 @@ int prof_compute(int fd, const struct stat *st, struct prof **out)
 	rc = dg_new(&dg, size);
 	if (rc)
 		goto out;
-	rc = read_all(fd, size, dg, keep, keep_max, chunk);
+	rc = read_all(fd, size, dg, keep, keep_max, chunk,
+		      lim->max_seconds ? now_s() + lim->max_seconds : 0);
+	if (rc == -ETIME) {
+		rc = limited(st, lim, 1, out);
+		goto out;
+	}
 	if (rc)
 		goto out;
 	if (fstat(fd, &after) < 0 || !same_file(st, &after)) {

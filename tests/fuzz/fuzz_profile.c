@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size ||
-	    fstat(fd, &st) < 0 || prof_compute(fd, &st, &p)) {
+	    fstat(fd, &st) < 0 || prof_compute(fd, &st, NULL, &p)) {
 		if (fd >= 0)
 			close(fd);
 		return 0;

@@ -61,7 +61,7 @@ int main(void)
 	struct cache_part part = { "pe", 1, "\x01\x02\x00\x03", 4 };
 	struct cache_content ct, got;
 	struct cache *c = NULL;
-	char path[128], out[256];
+	char path[128], out[1024];
 	void *data = NULL;
 	size_t len = 0;
 	FILE *p;
@@ -164,6 +164,52 @@ int main(void)
 	if (p)
 		fclose(p);
 	CHECK(cache_open(path, &c) < 0);
+
+	CHECK(cache_open(path, &c) == -EBADMSG);
+	/* ... and moved aside with its WAL, and a new cache made */
+	CHECK(cache_open_or_rebuild(path, &c) == 0 && c != NULL);
+	CHECK(c && cache_find(c, &id, &got) == -ENOENT);
+	cache_close(c);
+	c = NULL;
+	snprintf(out, sizeof(out),
+		 "test \"$(cat %s/text.db.unusable-*)\" = "
+		 "'not a database, just text'",
+		 dir);
+	CHECK(system(out) == 0);
+	/* the foreign one likewise, its table kept in the moved file */
+	snprintf(path, sizeof(path), "%s/foreign.db", dir);
+	CHECK(cache_open_or_rebuild(path, &c) == 0 && c != NULL);
+	cache_close(c);
+	c = NULL;
+	snprintf(out, sizeof(out), "%s/foreign.db.unusable-*", dir);
+	{
+		char cmd[1200];
+
+		snprintf(cmd, sizeof(cmd),
+			 "test \"$(sqlite3 %s 'SELECT x FROM t')\" = 1", out);
+		CHECK(system(cmd) == 0);
+	}
+	/* a database whose pages were overwritten fails its check */
+	snprintf(path, sizeof(path), "%s/damaged.db", dir);
+	CHECK(cache_open(path, &c) == 0);
+	for (uint8_t k = 1; c && k < 60; k++) {
+		struct cache_ident idk = { 7, k, 100, k };
+
+		fill(&ct, k);
+		cache_store(c, &idk, &ct, &part, 1);
+	}
+	cache_close(c);
+	c = NULL;
+	snprintf(out, sizeof(out),
+		 "sqlite3 %s 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null && "
+		 "dd if=/dev/urandom of=%s bs=4096 seek=3 count=3 "
+		 "conv=notrunc status=none",
+		 path, path);
+	CHECK(system(out) == 0);
+	CHECK(cache_open(path, &c) == -EBADMSG && c == NULL);
+	CHECK(cache_open_or_rebuild(path, &c) == 0 && c != NULL);
+	cache_close(c);
+	c = NULL;
 
 	snprintf(out, sizeof(out), "rm -rf '%s'", dir);
 	CHECK(system(out) == 0);
