@@ -7,6 +7,7 @@
 #define FUSE_USE_VERSION 312
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <fuse.h>
 #include <fuse_lowlevel.h>
 #include <stdio.h>
@@ -68,7 +69,14 @@ static int serve(struct fuse *fuse, struct fs *fs)
 	}
 	fuse_loop_cfg_set_max_threads(lc, 64);
 	fuse_loop_cfg_set_idle_threads(lc, 8);
-	rc = fuse_loop_mt(fuse, lc) ? -EIO : 0;
+	rc = fuse_loop_mt(fuse, lc);
+	/* a loop ended by SIGTERM, SIGINT or SIGHUP returns the signal: that
+	 * is a clean end, not an error */
+	if (rc == SIGTERM || rc == SIGINT || rc == SIGHUP) {
+		log_info("signal %d: unmounting", rc);
+		rc = 0;
+	}
+	rc = rc ? -EIO : 0;
 	fuse_loop_cfg_destroy(lc);
 out_signals:
 	fuse_remove_signal_handlers(fuse_get_session(fuse));

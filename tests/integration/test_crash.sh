@@ -1,0 +1,100 @@
+#!/bin/bash
+# Crash safety: kill -9 of the daemon at random points of a cold run, 20
+# times (SOAK_KILLS for more): the cache passes integrity_check each time,
+# keeps every profile committed before the kill, and the next mount goes on
+# from there. Then: a damaged cache at start-up is moved aside and rebuilt;
+# a full cache or a read-only cache location still serves every profile;
+# SIGTERM and SIGINT unmount cleanly; the daemon also runs detached.
+. "$(dirname "$0")/lib.sh"
+for i in $(seq 1 300); do
+	head -c $((2000 + i * 97)) /dev/urandom >"$SRC/f$i.dll"
+done
+committed() { sqlite3 "$CACHE" 'SELECT count(*) FROM files' 2>/dev/null || echo 0; }
+kills=${SOAK_KILLS:-20}
+prev=0
+for k in $(seq 1 "$kills"); do
+	mount_fs || finish
+	(cd "$MNT" && cat f*.dll.md >/dev/null 2>&1) &
+	reader=$!
+	sleep "0.$((RANDOM % 9 + 1))$((RANDOM % 10))"
+	kill -9 "$PID"
+	wait "$PID" 2>/dev/null
+	PID=
+	wait "$reader" 2>/dev/null
+	fusermount3 -uz "$MNT" 2>/dev/null
+	ok_=$(sqlite3 "$CACHE" 'PRAGMA integrity_check' 2>&1)
+	now=$(committed)
+	[ "$ok_" = ok ] || bad "kill $k: integrity_check says: $ok_"
+	[ "$now" -ge "$prev" ] || bad "kill $k: $prev committed profiles before, $now after"
+	prev=$now
+	echo "kill $k: $now profiles committed, integrity_check $ok_"
+done
+check "kill -9 x$kills: every integrity_check passed, nothing committed lost" true
+# the next mount resumes: what was committed is served from the cache
+mount_fs || finish
+(cd "$MNT" && cat f*.dll.md) >"$T/all.md"
+check_eq "the next mount computes only what was never committed" \
+	"$(stat_of computed)" "$((300 - prev))"
+"$PROFILEFS" profile --no-cache --root="$SRC" $(for i in $(seq 1 300); do echo "$SRC/f$i.dll"; done | sort) >"$T/want.md"
+check "every profile correct after the kills" \
+	cmp -s <(cd "$MNT" && cat $(cd "$SRC" && ls f*.dll | sort | sed 's/$/.md/')) "$T/want.md"
+umount_fs
+
+# a damaged cache at start-up: moved aside, with a message, and rebuilt
+dd if=/dev/urandom of="$CACHE" bs=4096 seek=2 count=4 conv=notrunc status=none
+rm -f "$CACHE-wal" "$CACHE-shm"
+mount_fs || finish
+check "damaged cache: every profile served" \
+	bash -c 'cat "$0"/f1.dll.md "$0"/f2.dll.md | grep -c "^## Hashes" | grep -qx 2' "$MNT"
+check "damaged cache: moved aside" bash -c 'ls "$0".unusable-* >/dev/null' "$CACHE"
+check "damaged cache: said so" grep -q 'moved aside' "$T/daemon.log"
+umount_fs
+check "damaged cache: the new one is sound" \
+	bash -c '[ "$(sqlite3 "$0" "PRAGMA integrity_check")" = ok ]' "$CACHE"
+
+# a cache on a full file system, and one that cannot be written at all
+for kind in full readonly; do
+	d=$T/$kind
+	mkdir -p "$d"
+	if [ $kind = full ]; then
+		mount -t tmpfs -o size=160k tmpfs "$d"
+	else
+		mount -t tmpfs -o ro tmpfs "$d"
+	fi
+	"$PROFILEFS" -f --cache="$d/c.db" "$SRC" "$MNT" 2>"$T/$kind.log" &
+	PID=$!
+	for i in $(seq 1 100); do mountpoint -q "$MNT" && break; sleep 0.05; done
+	n=$(cd "$MNT" && cat f*.dll.md 2>"$T/$kind.err" | grep -c '^## Hashes')
+	check_eq "$kind cache: all 300 profiles served" "$n" 300
+	check "$kind cache: no read failed" bash -c '! [ -s "$0" ]' "$T/$kind.err"
+	if [ $kind = full ]; then
+		check "full cache: logged" grep -q 'not stored' "$T/$kind.log"
+	else
+		check "read-only cache: a warning" grep -q 'serving without a cache' "$T/$kind.log"
+	fi
+	umount_fs
+	umount "$d"
+done
+
+# SIGTERM and SIGINT: a clean unmount and exit 0 (a shell script starts
+# background jobs with SIGINT ignored; a terminal's daemon has it)
+for sig in TERM INT; do
+	MOUNT_PREFIX="env --default-signal=INT" mount_fs || finish
+	kill -$sig "$PID"
+	for i in $(seq 1 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.05; done
+	check "SIG$sig: the daemon ends" bash -c '! kill -0 "$0" 2>/dev/null' "$PID"
+	kill -9 "$PID" 2>/dev/null
+	wait "$PID"
+	check_eq "SIG$sig: exit status" "$?" 0
+	PID=
+	check "SIG$sig: unmounted" bash -c '! mountpoint -q "$0"' "$MNT"
+done
+# detached (no -f): the command returns once mounted; the cache works
+"$PROFILEFS" --cache="$CACHE" "$SRC" "$MNT"
+check_eq "detached: returns 0" "$?" 0
+check "detached: mounted" mountpoint -q "$MNT"
+check "detached: serves" grep -q '^## Hashes' "$MNT/f7.dll.md"
+fusermount3 -u "$MNT"
+for i in $(seq 1 100); do pgrep -f "profilefs --cache=$CACHE" >/dev/null || break; sleep 0.05; done
+check "detached: the daemon ends on unmount" bash -c '! pgrep -f "profilefs --cache=$0" >/dev/null' "$CACHE"
+finish
