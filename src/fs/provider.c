@@ -13,6 +13,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "profilefs/cache.h"
@@ -212,11 +214,11 @@ static void store(struct fs_provider *pv, const struct cache_ident *id,
 /* ---- computing ------------------------------------------------------- */
 
 /* Reads the file; a file that keeps changing under us is an error. */
-static int compute(struct fs_provider *pv, const char *relpath,
-		   struct prof **out, struct cache_ident *id)
+static int compute_now(struct fs_provider *pv, const char *relpath,
+		       struct prof **out, struct cache_ident *id)
 {
 	struct stat st;
-	int fd, rc, tries;
+	int fd, rc = 0, tries;
 
 	for (tries = 0; tries <= CAP_REREAD; tries++) {
 		rc = prof_open(pv->rootfd, relpath, &fd, &st);
@@ -238,6 +240,40 @@ static int compute(struct fs_provider *pv, const char *relpath,
 		count(pv, &pv->stats.computed, 1);
 		count(pv, &pv->stats.bytes_read, (*out)->size);
 	}
+	return rc;
+}
+
+/*
+ * Hashing runs at a lower priority than the requests that only look
+ * (stat, readdir, cached reads), so that those stay fast while large files
+ * are read. Per thread: FUSE's worker threads serve any request, so the
+ * old niceness is put back afterwards (which needs root, or that the
+ * niceness was not raised: otherwise the thread stays polite).
+ */
+static int nicer(void)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	int old;
+
+	errno = 0;
+	old = getpriority(PRIO_PROCESS, (id_t)tid);
+	if (errno == 0)
+		setpriority(PRIO_PROCESS, (id_t)tid,
+			    old + 10 > 19 ? 19 : old + 10);
+	return errno == 0 ? old : 0;
+}
+
+static void restore(int old)
+{
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), old);
+}
+
+static int compute(struct fs_provider *pv, const char *relpath,
+		   struct prof **out, struct cache_ident *id)
+{
+	int old = nicer(), rc = compute_now(pv, relpath, out, id);
+
+	restore(old);
 	return rc;
 }
 
