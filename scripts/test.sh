@@ -1,14 +1,17 @@
 #!/bin/bash
 # The whole test suite, as CI runs it: install what is missing, build with
 # warnings as errors, run every suite (unit, integration, fuzz replay,
-# corpus), run the unit, integration and fuzz replay suites again under
-# ASan and UBSan, run each libFuzzer target for a bounded time
-# ($FUZZ_SECONDS, default 45), check the formatting.
+# corpus); run the unit, integration and fuzz replay suites again under
+# ASan and UBSan; run the unit and corpus suites and most integration tests
+# under valgrind's memcheck; run each libFuzzer target for a bounded time
+# ($FUZZ_SECONDS, default 45); check the formatting.
 # Ends with one line: "total: N passed, N failed, N skipped".
 set -u
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh || exit 1
 status=0
+results=$(mktemp /tmp/pfs-results-XXXXXX)
+trap 'rm -f "$results"' EXIT
 
 build() { # DIR [meson options...]
 	local dir=$1
@@ -19,54 +22,75 @@ build() { # DIR [meson options...]
 	ninja -C "$dir" >/dev/null || return 1
 }
 
-run() { # DIR [meson test options...]
-	local dir=$1
-	shift
-	meson test -C "$dir" --print-errorlogs "$@" || status=1
+# run DIR NAME [meson test options...]: runs, and keeps each test's result
+run() {
+	local dir=$1 name=$2
+	shift 2
+	meson test -C "$dir" --print-errorlogs --logbase "$name" "$@" || status=1
+	if [ -f "$dir/meson-logs/$name.json" ]; then
+		cat "$dir/meson-logs/$name.json" >>"$results"
+	else
+		echo '{"result": "ERROR"}' >>"$results"
+	fi
 }
 
 echo "== build and test (release build)"
 if build build-ci; then
-	run build-ci
+	run build-ci all
 else
 	status=1
 fi
 
 echo "== build and test under ASan and UBSan"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 if build build-ci-asan -Db_sanitize=address,undefined -Db_lundef=false; then
-	run build-ci-asan --suite unit --suite integration --suite fuzz
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		run build-ci-asan asan --suite unit --suite integration --suite fuzz
 else
 	status=1
 fi
 
+echo "== valgrind memcheck"
+vg="valgrind -q --error-exitcode=99 --leak-check=full"
+vg="$vg --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
+if [ -f build-ci/build.ninja ]; then
+	run build-ci valgrind-unit --suite unit --wrap="$vg"
+	PE_DUMP_WRAP="$vg" run build-ci valgrind-corpus --suite corpus
+	# the daemon itself under valgrind; the tests that time things or kill
+	# the daemon run under ASan above (valgrind makes all 20x slower)
+	DAEMON_WRAP="$vg" run build-ci valgrind-integration \
+		--timeout-multiplier=4 --suite integration overlay profiles \
+		readonly cache badinput pe malformed rules
+fi
+
 echo "== libFuzzer, ${FUZZ_SECONDS:-45} s a target"
 rm -rf build-fuzz
-bash scripts/fuzz.sh "${FUZZ_SECONDS:-45}" || status=1
+if bash scripts/fuzz.sh "${FUZZ_SECONDS:-45}"; then
+	echo '{"result": "OK"}' >>"$results"
+else
+	echo '{"result": "FAIL"}' >>"$results"
+	status=1
+fi
 
 echo "== formatting"
 if files=$(git ls-files '*.c' '*.h') && [ -n "$files" ] &&
 	clang-format --dry-run -Werror $files; then
 	echo "clang-format: clean"
+	echo '{"result": "OK"}' >>"$results"
 else
 	echo "clang-format: the files above need formatting"
+	echo '{"result": "FAIL"}' >>"$results"
 	status=1
 fi
 
 # one closing line over every test run above
-python3 - build-ci build-ci-asan <<'PY' || status=1
-import json, os, sys
+python3 - "$results" <<'PY' || status=1
+import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for d in sys.argv[1:]:
-    log = os.path.join(d, "meson-logs", "testlog.json")
-    if not os.path.exists(log):
-        counts["failed"] += 1
-        continue
-    for line in open(log):
+for line in open(sys.argv[1]):
+    if line.strip():
         r = json.loads(line)["result"]
-        key = {"OK": "passed", "SKIP": "skipped", "EXPECTEDFAIL": "passed"}.get(r, "failed")
-        counts[key] += 1
+        counts[{"OK": "passed", "SKIP": "skipped", "EXPECTEDFAIL": "passed"}.get(r, "failed")] += 1
 print("total: %(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
 sys.exit(1 if counts["failed"] else 0)
 PY

@@ -51,13 +51,14 @@ check_eq() {
 }
 
 # mount_fs [OPTIONS...]: mounts $SRC at $MNT in the foreground, waits
-# ($MOUNT_PREFIX, if set, is a command the daemon runs under)
+# ($MOUNT_PREFIX and $DAEMON_WRAP, if set, are commands the daemon runs
+# under: the test's own, and valgrind's in scripts/test.sh)
 mount_fs() {
-	${MOUNT_PREFIX:-} "$PROFILEFS" -f --cache="$CACHE" "$@" "$SRC" "$MNT" \
+	${MOUNT_PREFIX:-} ${DAEMON_WRAP:-} "$PROFILEFS" -f --cache="$CACHE" "$@" "$SRC" "$MNT" \
 		2>>"$T/daemon.log" &
 	PID=$!
 	local i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 600); do
 		mountpoint -q "$MNT" && return 0
 		kill -0 "$PID" 2>/dev/null || break
 		sleep 0.05
