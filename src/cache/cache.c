@@ -383,6 +383,15 @@ static void bind_hex(sqlite3_stmt *st, int col, const uint8_t *p, size_t n)
 	unhex(sqlite3_column_text(st, i), sqlite3_column_bytes(st, i), field,  \
 	      sizeof(field))
 
+static int step_done(struct cache *c, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : cache_fail(c, what);
+}
+
 /* Reads size, md5, sha1, sha256, sha384, sha512, ssdeep from a row. */
 static int row_content(sqlite3_stmt *st, struct cache_content *out)
 {
@@ -488,15 +497,6 @@ int cache_get_part(struct cache *c, const uint8_t sha256[32], const char *name,
 	sqlite3_clear_bindings(st);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
-}
-
-static int step_done(struct cache *c, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? 0 : cache_fail(c, what);
 }
 
 static int put_all(struct cache *c, const struct cache_ident *id,
@@ -702,8 +702,7 @@ static int step_file(struct cache *c, int id, int64_t file)
 	int rc;
 
 	sqlite3_bind_int64(st, 1, file);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cache_fail(c, "rule file");
-	done(st);
+	rc = step_done(c, st, "rule file");
 	return rc;
 }
 
@@ -798,8 +797,7 @@ int cache_rules_commit(struct cache *c)
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cache_fail(c, "generation");
-	done(st);
+	rc = step_done(c, st, "generation");
 	if (!rc)
 		rc = exec(c, "COMMIT");
 	if (rc)
@@ -847,8 +845,7 @@ int cache_rule_file_seen(struct cache *c, int64_t repo, const char *path,
 	sqlite3_bind_int64(st, 1, pass);
 	sqlite3_bind_int64(st, 2, repo);
 	bind_str(st, 3, path);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cache_fail(c, "rule file");
-	done(st);
+	rc = step_done(c, st, "rule file");
 	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
@@ -889,8 +886,7 @@ int cache_rule_line_add(struct cache *c, int64_t file, uint32_t line,
 	pthread_mutex_lock(&c->lock);
 	sqlite3_bind_int64(st, 1, file);
 	sqlite3_bind_int64(st, 2, line);
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : cache_fail(c, "rule line");
-	done(st);
+	rc = step_done(c, st, "rule line");
 	if (!rc) {
 		st = c->st[ST_RTEXT_ADD];
 		sqlite3_bind_int64(st, 1, sqlite3_last_insert_rowid(c->db));

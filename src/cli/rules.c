@@ -84,6 +84,24 @@ static int parse(int argc, char **argv, struct rules_args *a)
 	return 0;
 }
 
+/* Says what went wrong with one DIR or NAME; the status to add up. */
+static int complain(const char *what, int rc)
+{
+	if (rc == -EEXIST)
+		fprintf(stderr,
+			"profilefs: %s: a repository of that name is "
+			"indexed already (rules update, or --name)\n",
+			what);
+	else if (rc == -ENOENT)
+		fprintf(stderr,
+			"profilefs: no repository named %s (profilefs "
+			"rules list)\n",
+			what);
+	else if (rc)
+		fprintf(stderr, "profilefs: %s: %s\n", what, strerror(-rc));
+	return rc != 0;
+}
+
 static int add(struct cache *c, struct rules_args *a, int argc, char **argv)
 {
 	int i, status = 0;
@@ -97,20 +115,8 @@ static int add(struct cache *c, struct rules_args *a, int argc, char **argv)
 			"profilefs rules add: --name goes with one DIR\n");
 		return 2;
 	}
-	for (i = 0; i < argc; i++) {
-		int rc = rules_add(c, argv[i], &a->o);
-
-		if (rc == -EEXIST)
-			fprintf(stderr,
-				"profilefs: %s: a repository of that "
-				"name is indexed already (rules update, "
-				"or --name)\n",
-				argv[i]);
-		else if (rc)
-			fprintf(stderr, "profilefs: %s: %s\n", argv[i],
-				strerror(-rc));
-		status |= rc != 0;
-	}
+	for (i = 0; i < argc; i++)
+		status |= complain(argv[i], rules_add(c, argv[i], &a->o));
 	return status;
 }
 
@@ -125,20 +131,10 @@ static int each_name(struct cache *c, int argc, char **argv, int update,
 		fprintf(stderr, "profilefs rules remove: no NAME given\n");
 		return 2;
 	}
-	for (i = 0; i < argc; i++) {
-		int rc = update ? rules_update(c, argv[i], progress)
-				: rules_remove(c, argv[i]);
-
-		if (rc == -ENOENT)
-			fprintf(stderr,
-				"profilefs: no repository named %s "
-				"(profilefs rules list)\n",
-				argv[i]);
-		else if (rc)
-			fprintf(stderr, "profilefs: %s: %s\n", argv[i],
-				strerror(-rc));
-		status |= rc != 0;
-	}
+	for (i = 0; i < argc; i++)
+		status |= complain(argv[i],
+				   update ? rules_update(c, argv[i], progress)
+					  : rules_remove(c, argv[i]));
 	return status;
 }
 
