@@ -1,8 +1,7 @@
 #!/bin/bash
 # The whole test suite, as CI runs it: install what is missing, build with
 # warnings as errors, run every suite (unit, integration, fuzz replay,
-# corpus); run the unit, integration and fuzz replay suites again under
-# ASan and UBSan; run the unit and corpus suites and most integration tests
+# corpus); run them all again under ASan and UBSan; run the unit and corpus suites and most integration tests
 # under valgrind's memcheck; run each libFuzzer target for a bounded time
 # ($FUZZ_SECONDS, default 45); check the formatting.
 # Ends with one line: "total: N passed, N failed, N skipped".
@@ -48,7 +47,8 @@ echo "== build and test under ASan and UBSan"
 if build build-ci-asan -Db_sanitize=address,undefined -Db_lundef=false; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		run build-ci-asan asan --suite unit --suite integration --suite fuzz
+		run build-ci-asan asan --suite unit --suite integration --suite fuzz \
+		--suite corpus
 else
 	status=1
 fi

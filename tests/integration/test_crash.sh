@@ -58,6 +58,19 @@ umount_fs
 check "damaged cache: the new one is sound" \
 	bash -c '[ "$(sqlite3 "$0" "PRAGMA integrity_check")" = ok ]' "$CACHE"
 
+# a cache damaged while mounted: SQLITE_CORRUPT is logged, every profile
+# is still served (computed again where the cache cannot answer)
+mount_fs || finish
+cat "$MNT"/f1*.dll.md >/dev/null
+sqlite3 "$CACHE" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+dd if=/dev/urandom of="$CACHE" bs=4096 seek=1 count=40 conv=notrunc status=none
+n=$(cd "$MNT" && cat f*.dll.md 2>"$T/corrupt.err" | grep -c '^## Hashes')
+check_eq "damaged while mounted: all $N profiles served" "$n" "$N"
+check "damaged while mounted: no read failed" bash -c '! [ -s "$0" ]' "$T/corrupt.err"
+check "damaged while mounted: logged" grep -qi 'malformed\|corrupt\|not a database' "$T/daemon.log"
+umount_fs
+rm -f "$CACHE" "$CACHE-wal" "$CACHE-shm"
+
 # a cache on a full file system, and one that cannot be written at all
 for kind in full readonly; do
 	d=$T/$kind

@@ -21,7 +21,8 @@ while IFS= read -r -d '' f; do
 	n=$((n + 1))
 	cmp -s "$SRC/$f" "$MNT/$f" || bad "bytes differ: $f"
 done < <(cd "$SRC" && find . -type f -print0)
-check "files compared" [ "$n" -ge 20 ]
+check_eq "every file compared" "$n" "$(cd "$SRC" && find . -type f | wc -l)"
+check "enough files compared ($n)" [ "$n" -ge 15 ]
 
 # same modes, owners, sizes and mtimes as the source
 (cd "$SRC" && find . ! -name '*.md' -printf '%p %m %U %G %s %T@\n' | sort) \
@@ -97,6 +98,10 @@ check "--ext=a/b is refused" \
 	bash -c '! "$0" --ext=a/b "$1" "$2" 2>/dev/null' "$PROFILEFS" "$SRC" "$MNT"
 check "a mountpoint inside the source is refused" \
 	bash -c '! "$0" "$1" "$1/deep" 2>/dev/null' "$PROFILEFS" "$SRC"
+mkdir -p "$MNT/inner"
+check "a source inside the mountpoint is refused" \
+	bash -c '! "$0" "$1/inner" "$1" 2>/dev/null' "$PROFILEFS" "$MNT"
+rmdir "$MNT/inner"
 check "a cache inside the mountpoint is refused" \
 	bash -c '! "$0" --cache="$2/c.db" "$1" "$2" 2>/dev/null' \
 	"$PROFILEFS" "$SRC" "$MNT"
