@@ -15,7 +15,24 @@
 
 #define DG_SSDEEP_MAX 160 /* >= FUZZY_MAX_RESULT, checked in digest.c */
 
+/*
+ * The Authenticode PE image hash covers the file in order less the
+ * CheckSum field (4 bytes at checksum), the certificate-table directory
+ * entry (8 bytes at certdir) and everything from end on (the certificate
+ * table); an unsigned file is hashed as if zero-padded by pad bytes to a
+ * multiple of 8, as Windows (and osslsigncode) do.
+ */
+struct dg_pe_layout {
+	uint64_t checksum;
+	uint64_t certdir;
+	uint64_t end;
+	unsigned pad;
+};
+
 struct dg_result {
+	int pehash; /* pesha1 and pe256 are valid */
+	uint8_t pesha1[20];
+	uint8_t pe256[32];
 	uint8_t md5[16];
 	uint8_t sha1[20];
 	uint8_t sha256[32];
@@ -28,6 +45,9 @@ struct dg_ctx;
 
 /* size_hint: the expected total length, or UINT64_MAX when unknown */
 int dg_new(struct dg_ctx **out, uint64_t size_hint);
+/* Adds the PE image hash; before the first dg_update(). */
+int dg_set_pe(struct dg_ctx *c, const struct dg_pe_layout *l);
+/* Feeds the next n bytes of the file (the PE hash tracks the offset). */
 int dg_update(struct dg_ctx *c, const void *p, size_t n);
 int dg_final(struct dg_ctx *c, struct dg_result *out);
 void dg_free(struct dg_ctx *c);

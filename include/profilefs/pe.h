@@ -27,6 +27,17 @@
  */
 int pe_identify(const uint8_t *buf, size_t len, const char **why);
 
+/*
+ * Where the Authenticode PE image hash skips and ends, from the headers at
+ * the start of a file of file_len bytes (head holds its first len bytes):
+ * the CheckSum field, the certificate-table directory entry, and the
+ * certificate table it points at (osslsigncode's reading of them). 0, or
+ * -EINVAL when head is not a PE image or too short to say.
+ */
+struct dg_pe_layout;
+int pe_hash_layout(const uint8_t *head, size_t len, uint64_t file_len,
+		   struct dg_pe_layout *out);
+
 #define PE_NDIRS 16
 enum {
 	PE_DIR_EXPORT = 0,

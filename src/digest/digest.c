@@ -13,6 +13,10 @@ enum { DG_MD5, DG_SHA1, DG_SHA256, DG_SHA384, DG_SHA512, DG_N };
 struct dg_ctx {
 	EVP_MD_CTX *md[DG_N];
 	struct fuzzy_state *fuzzy;
+	/* the PE image hash: SHA-1 and SHA-256 over the layout's ranges */
+	EVP_MD_CTX *pe[2];
+	struct dg_pe_layout layout;
+	uint64_t pos;
 };
 
 static const EVP_MD *dg_algo(int i)
@@ -39,6 +43,8 @@ void dg_free(struct dg_ctx *c)
 		return;
 	for (i = 0; i < DG_N; i++)
 		EVP_MD_CTX_free(c->md[i]);
+	EVP_MD_CTX_free(c->pe[0]);
+	EVP_MD_CTX_free(c->pe[1]);
 	fuzzy_free(c->fuzzy);
 	free(c);
 }
@@ -75,6 +81,56 @@ out_free:
 	return rc;
 }
 
+int dg_set_pe(struct dg_ctx *c, const struct dg_pe_layout *l)
+{
+	int i;
+
+	if (c->pos != 0 || c->pe[0])
+		return -EINVAL;
+	for (i = 0; i < 2; i++) {
+		c->pe[i] = EVP_MD_CTX_new();
+		if (!c->pe[i])
+			return -ENOMEM;
+		if (EVP_DigestInit_ex(c->pe[i], i ? EVP_sha256() : EVP_sha1(),
+				      NULL) != 1)
+			return -EIO;
+	}
+	c->layout = *l;
+	return 0;
+}
+
+static int pe_feed(struct dg_ctx *c, const uint8_t *p, uint64_t from,
+		   uint64_t to)
+{
+	if (from >= to ||
+	    (EVP_DigestUpdate(c->pe[0], p + from, (size_t)(to - from)) == 1 &&
+	     EVP_DigestUpdate(c->pe[1], p + from, (size_t)(to - from)) == 1))
+		return 0;
+	return -EIO;
+}
+
+/* the part of [pos, pos + n) the PE hash covers, as offsets into p */
+static int pe_update(struct dg_ctx *c, const uint8_t *p, size_t n)
+{
+	const struct dg_pe_layout *l = &c->layout;
+	const uint64_t skip[2][2] = { { l->checksum, l->checksum + 4 },
+				      { l->certdir, l->certdir + 8 } };
+	uint64_t start = c->pos, stop = c->pos + n, at = start;
+	int k;
+
+	if (stop > l->end)
+		stop = l->end;
+	for (k = 0; k < 2 && at < stop; k++) {
+		if (skip[k][1] <= at || skip[k][0] >= stop)
+			continue;
+		if (pe_feed(c, p, at - start,
+			    skip[k][0] > at ? skip[k][0] - start : at - start))
+			return -EIO;
+		at = skip[k][1];
+	}
+	return at < stop ? pe_feed(c, p, at - start, stop - start) : 0;
+}
+
 int dg_update(struct dg_ctx *c, const void *p, size_t n)
 {
 	int i;
@@ -84,6 +140,9 @@ int dg_update(struct dg_ctx *c, const void *p, size_t n)
 			return -EIO;
 	if (fuzzy_update(c->fuzzy, p, n) != 0)
 		return -EIO;
+	if (c->pe[0] && pe_update(c, p, n))
+		return -EIO;
+	c->pos += n;
 	return 0;
 }
 
@@ -98,6 +157,19 @@ int dg_final(struct dg_ctx *c, struct dg_result *out)
 			return -EIO;
 	if (fuzzy_digest(c->fuzzy, out->ssdeep, 0) != 0)
 		return -EIO;
+	out->pehash = 0;
+	if (c->pe[0]) {
+		static const uint8_t zeros[8];
+
+		if (c->layout.pad &&
+		    (EVP_DigestUpdate(c->pe[0], zeros, c->layout.pad) != 1 ||
+		     EVP_DigestUpdate(c->pe[1], zeros, c->layout.pad) != 1))
+			return -EIO;
+		if (EVP_DigestFinal_ex(c->pe[0], out->pesha1, NULL) != 1 ||
+		    EVP_DigestFinal_ex(c->pe[1], out->pe256, NULL) != 1)
+			return -EIO;
+		out->pehash = 1;
+	}
 	return 0;
 }
 

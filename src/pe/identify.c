@@ -1,3 +1,6 @@
+#include <errno.h>
+
+#include "profilefs/digest.h"
 #include "profilefs/pe.h"
 #include "profilefs/util.h"
 
@@ -33,4 +36,37 @@ int pe_identify(const uint8_t *buf, size_t len, const char **why)
 	}
 	*why = NULL;
 	return 1;
+}
+
+int pe_hash_layout(const uint8_t *head, size_t len, uint64_t file_len,
+		   struct dg_pe_layout *out)
+{
+	struct rd r = { head, len };
+	uint32_t lfanew, sigpos, siglen;
+	uint16_t magic;
+	uint64_t certdir;
+	const char *why;
+
+	if (!pe_identify(head, len, &why))
+		return -EINVAL;
+	rd_u32(&r, PE_DOS_LFANEW, &lfanew);
+	if (rd_u16(&r, (size_t)lfanew + 24, &magic))
+		return -EINVAL;
+	/* the security directory is entry 4 of the data directories, which
+	 * start 96 (PE32) or 112 (PE32+) bytes into the optional header */
+	certdir = (uint64_t)lfanew + 24 + (magic == 0x20b ? 112 : 96) + 4 * 8;
+	if (rd_u32(&r, (size_t)certdir, &sigpos) ||
+	    rd_u32(&r, (size_t)certdir + 4, &siglen) || certdir + 8 > file_len)
+		return -EINVAL;
+	(void)siglen;
+	out->checksum = (uint64_t)lfanew + 24 + 64;
+	out->certdir = certdir;
+	if (sigpos) {
+		out->end = sigpos < file_len ? sigpos : file_len;
+		out->pad = 0;
+	} else {
+		out->end = file_len;
+		out->pad = (unsigned)((8 - file_len % 8) % 8);
+	}
+	return 0;
 }

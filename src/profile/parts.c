@@ -6,8 +6,9 @@
  * every count against the parser's caps and against the bytes left, so a
  * damaged blob is refused (and the part computed again), never trusted.
  *
- * Part "pe", version 2:
- *   u8 is_pe, str pe_note, str imphash, str rich_hash, u8 has_pe_info,
+ * Part "pe", version 3:
+ *   u8 is_pe, str pe_note, str imphash, str rich_hash,
+ *   u8 pehash, 20 bytes PE SHA-1, 32 bytes PE SHA-256, u8 has_pe_info,
  *   then when has_pe_info: the header fields of struct pe_info, sections,
  *   imports (dll, delay, functions), exports, export name, version,
  *   anomalies.
@@ -20,7 +21,7 @@
 #include "profilefs/profile.h"
 
 const struct prof_part_desc prof_parts[] = {
-	{ "pe", 2 },
+	{ "pe", 3 },
 };
 const size_t prof_nparts = sizeof(prof_parts) / sizeof(prof_parts[0]);
 _Static_assert(sizeof(prof_parts) / sizeof(prof_parts[0]) <= PROF_MAX_PARTS,
@@ -318,6 +319,16 @@ static void get_pe_info(struct dec *d, struct pe_info *pe)
 	}
 }
 
+static void get_bytes(struct dec *d, uint8_t *out, size_t n)
+{
+	if (d->err || !rd_has(&d->r, d->off, n)) {
+		d->err = -EINVAL;
+		return;
+	}
+	memcpy(out, d->r.p + d->off, n);
+	d->off += n;
+}
+
 /* a fixed-size hex string, or "" */
 static void get_hex(struct dec *d, char *out, size_t size)
 {
@@ -339,6 +350,9 @@ int prof_encode_part(const struct prof *p, const char *name, struct dynbuf *out)
 	put_str(out, p->pe_note);
 	put_str(out, p->imphash);
 	put_str(out, p->rich_hash);
+	put_u8(out, p->dg.pehash != 0);
+	db_add(out, p->dg.pesha1, sizeof(p->dg.pesha1));
+	db_add(out, p->dg.pe256, sizeof(p->dg.pe256));
 	put_u8(out, p->pe != NULL);
 	if (p->pe)
 		put_pe_info(out, p->pe);
@@ -351,7 +365,7 @@ int prof_decode_part(struct prof *p, const char *name, const void *data,
 	struct dec d = { { data, len }, 0, 0 };
 	struct pe_info *pe = NULL;
 	char imphash[33], rich[33];
-	uint8_t is_pe;
+	uint8_t is_pe, pehash, pesha1[20], pe256[32];
 	char *note;
 
 	if (strcmp(name, "pe") != 0)
@@ -360,6 +374,9 @@ int prof_decode_part(struct prof *p, const char *name, const void *data,
 	note = get_str(&d);
 	get_hex(&d, imphash, sizeof(imphash));
 	get_hex(&d, rich, sizeof(rich));
+	pehash = get_u8(&d);
+	get_bytes(&d, pesha1, sizeof(pesha1));
+	get_bytes(&d, pe256, sizeof(pe256));
 	if (get_u8(&d) && !d.err) {
 		pe = calloc(1, sizeof(*pe));
 		if (!pe)
@@ -380,6 +397,9 @@ int prof_decode_part(struct prof *p, const char *name, const void *data,
 	pe_free(p->pe);
 	p->pe = pe;
 	memcpy(p->imphash, imphash, sizeof(imphash));
+	p->dg.pehash = pehash;
+	memcpy(p->dg.pesha1, pesha1, sizeof(pesha1));
+	memcpy(p->dg.pe256, pe256, sizeof(pe256));
 	memcpy(p->rich_hash, rich, sizeof(rich));
 	return 0;
 }

@@ -124,6 +124,10 @@ static void sec_hashes(struct dynbuf *b, const struct view *v)
 	db_addc(b, '\n');
 	if (v->pe && v->p->imphash[0])
 		upper_row(b, "IMP", v->p->imphash);
+	if (v->pe && dg->pehash) {
+		hash_row(b, "PESHA1", dg->pesha1, sizeof(dg->pesha1));
+		hash_row(b, "PE256", dg->pe256, sizeof(dg->pe256));
+	}
 }
 
 static void sec_exports(struct dynbuf *b, const struct view *v)

@@ -90,6 +90,15 @@ static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *keep,
 		}
 		if (n == 0)
 			return -EAGAIN;
+		/* the first chunk holds the headers: where the PE image hash
+		 * skips and ends (no PE image, no PE hash) */
+		if (off == 0) {
+			struct dg_pe_layout l;
+
+			if (pe_hash_layout(dst, (size_t)n, size, &l) == 0 &&
+			    dg_set_pe(dg, &l))
+				return -EIO;
+		}
 		if (dst == chunk && off < keep_max)
 			memcpy(keep + off, chunk,
 			       (size_t)n < keep_max - off ? (size_t)n
