@@ -5,6 +5,8 @@ set -u
 
 : "${PROFILEFS:?set PROFILEFS to the profilefs binary}"
 EXAMPLES=${EXAMPLES:-}
+# time bounds are multiplied by this under a slow wrapper (valgrind)
+TIME_SCALE=${TIME_SCALE:-1}
 
 if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
 	echo "SKIP: no /dev/fuse or fusermount3"
