@@ -59,12 +59,12 @@ vg="$vg --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,ind
 if [ -f build-ci/build.ninja ]; then
 	run build-ci valgrind-unit --suite unit --wrap="$vg"
 	PE_DUMP_WRAP="$vg" run build-ci valgrind-corpus --suite corpus
-	# the daemon itself under valgrind; the tests that time things or kill
-	# the daemon run under ASan above (valgrind makes all 20x slower, and
-	# the time bounds left are scaled by 10)
+	# the daemon itself under valgrind (20x slower: time bounds are scaled
+	# by 10); concurrency and load, which hash 256 MB and 1 GB, run under
+	# ASan above only
 	TIME_SCALE=10 DAEMON_WRAP="$vg" run build-ci valgrind-integration \
 		--timeout-multiplier=4 --suite integration overlay profiles \
-		readonly cache badinput pe pehash malformed rules
+		readonly cache badinput pe pehash malformed rules hostile crash
 fi
 
 echo "== libFuzzer, ${FUZZ_SECONDS:-45} s a target"
