@@ -89,7 +89,7 @@ out:
 int fs_main(const struct fs_config *cfg, int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	struct fs fs = { cfg, -1, NULL, NULL };
+	struct fs fs = { cfg, -1, NULL, NULL, PTHREAD_MUTEX_INITIALIZER, NULL };
 	struct fuse *fuse;
 	int rc, i;
 
@@ -131,6 +131,8 @@ int fs_main(const struct fs_config *cfg, int argc, char **argv)
 	rc = serve(fuse, &fs);
 out_unmount:
 	fuse_unmount(fuse);
+	/* releases that did not come before the unmount */
+	fs_close_all(&fs);
 out_destroy:
 	fuse_destroy(fuse);
 out_free:

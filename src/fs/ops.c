@@ -39,8 +39,9 @@
 
 /* an open file: a source descriptor, or a profile read from memory */
 struct fh {
-	int fd;	   /* -1 for a profile */
-	char *bin; /* the binary's relative path, for a profile */
+	struct fh *prev, *next; /* in fs->fh_list */
+	int fd;			/* -1 for a profile */
+	char *bin;		/* the binary's relative path, for a profile */
 	pthread_mutex_t lock;
 	int loaded;
 	int rc;
@@ -200,7 +201,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 	return rc;
 }
 
-static struct fh *fh_new(int fd, char *bin)
+static struct fh *fh_new(struct fs *fs, int fd, char *bin)
 {
 	struct fh *h = calloc(1, sizeof(*h));
 
@@ -209,13 +210,27 @@ static struct fh *fh_new(int fd, char *bin)
 	h->fd = fd;
 	h->bin = bin;
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_lock(&fs->fh_lock);
+	h->next = fs->fh_list;
+	if (h->next)
+		h->next->prev = h;
+	fs->fh_list = h;
+	pthread_mutex_unlock(&fs->fh_lock);
 	return h;
 }
 
-static void fh_free(struct fh *h)
+static void fh_free(struct fs *fs, struct fh *h)
 {
 	if (!h)
 		return;
+	pthread_mutex_lock(&fs->fh_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		fs->fh_list = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&fs->fh_lock);
 	if (h->fd >= 0)
 		close(h->fd);
 	pthread_mutex_destroy(&h->lock);
@@ -253,7 +268,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		if (rc)
 			return rc;
 	}
-	h = fh_new(fd, bin);
+	h = fh_new(fs, fd, bin);
 	if (!h) {
 		if (fd >= 0)
 			close(fd);
@@ -315,8 +330,14 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 static int op_release(const char *path, struct fuse_file_info *fi)
 {
 	(void)path;
-	fh_free((struct fh *)(uintptr_t)fi->fh);
+	fh_free(fs_get(), (struct fh *)(uintptr_t)fi->fh);
 	return 0;
+}
+
+void fs_close_all(struct fs *fs)
+{
+	while (fs->fh_list)
+		fh_free(fs, fs->fh_list);
 }
 
 static int op_statfs(const char *path, struct statvfs *sv)
