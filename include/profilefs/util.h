@@ -96,6 +96,10 @@ void winpath(struct dynbuf *b, const char *drive, const char *relpath);
  */
 int util_open_beneath(int dirfd, const char *relpath, int flags);
 
+/* util_open_beneath() of a file to read, without touching its atime where
+ * we may (O_NOATIME needs ownership or CAP_FOWNER: retried without). */
+int util_open_noatime(int dirfd, const char *relpath, int flags);
+
 /* Is the resolved absolute path `inner` equal to or below `outer`? */
 int path_within(const char *inner, const char *outer);
 

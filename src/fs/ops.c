@@ -243,9 +243,7 @@ static int open_source(struct fs *fs, const char *rel, int *fd)
 {
 	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
 
-	*fd = util_open_beneath(fs->rootfd, rel, flags | O_NOATIME);
-	if (*fd < 0 && errno == EPERM)
-		*fd = util_open_beneath(fs->rootfd, rel, flags);
+	*fd = util_open_noatime(fs->rootfd, rel, flags);
 	return *fd < 0 ? -errno : 0;
 }
 

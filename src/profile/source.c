@@ -24,9 +24,7 @@ int prof_open(int rootfd, const char *relpath, int *fd_out, struct stat *st)
 	if (!*relpath)
 		relpath = ".";
 	/* evidence: do not touch atime where we are allowed not to */
-	fd = util_open_beneath(rootfd, relpath, flags | O_NOATIME);
-	if (fd < 0 && errno == EPERM)
-		fd = util_open_beneath(rootfd, relpath, flags);
+	fd = util_open_noatime(rootfd, relpath, flags);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, st) < 0) {

@@ -91,9 +91,15 @@ static void read_git(int dirfd, char **url, char **branch)
 	free(head);
 }
 
-/* The license the repository's LICENSE/COPYING files state: a Detection
- * Rule License wins (it covers the rules), else the first recognised by
- * name order. */
+/* how much a license file tells: a Detection Rule License covers the rules
+ * themselves, any other recognised license the repository, else nothing */
+static int license_rank(const char *l)
+{
+	return !l ? 0 : strncmp(l, "DRL", 3) ? 1 : 2;
+}
+
+/* The license the repository's LICENSE/COPYING files state: the first file,
+ * by name, of the highest rank. */
 static void read_license(int dirfd, char **license, char **file)
 {
 	struct dirent **names;
@@ -113,11 +119,9 @@ static void read_license(int dirfd, char **license, char **file)
 		text = read_small(dirfd, nm, 1 << 18, &len);
 		l = text ? rules_license_of(text, len) : NULL;
 		free(text);
-		if (best < 0 || (l && (!what || !strncmp(l, "DRL", 3)))) {
-			if (!(what && !strncmp(what, "DRL", 3))) {
-				best = i;
-				what = l;
-			}
+		if (best < 0 || license_rank(l) > license_rank(what)) {
+			best = i;
+			what = l;
 		}
 	}
 	if (best >= 0) {

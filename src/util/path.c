@@ -52,6 +52,15 @@ int util_open_beneath(int dirfd, const char *relpath, int flags)
 	return fd;
 }
 
+int util_open_noatime(int dirfd, const char *relpath, int flags)
+{
+	int fd = util_open_beneath(dirfd, relpath, flags | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = util_open_beneath(dirfd, relpath, flags);
+	return fd;
+}
+
 int path_within(const char *inner, const char *outer)
 {
 	size_t n = strlen(outer);

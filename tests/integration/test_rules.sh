@@ -14,6 +14,9 @@ printf '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:Exampl
 printf 'ref: refs/heads/master\n' >"$R/sigma/.git/HEAD"
 printf '# Detection Rule License (DRL) 1.1\n\nPermission is hereby granted...\n' \
 	>"$R/sigma/LICENSE.Detection.Rules.md"
+# the tools' license comes first by name; the rules' license wins
+printf 'GNU LESSER GENERAL PUBLIC LICENSE\nVersion 2.1, February 1999\n' \
+	>"$R/sigma/LICENSE"
 cat >"$R/sigma/rules/windows/proc_creation/dump_comsvcs.yml" <<'YML'
 title: Process Dump via Rundll32 and Comsvcs.dll
 detection:
@@ -65,7 +68,7 @@ list=$(rules list)
 check_eq "list header" "$(head -n 1 <<<"$list")" \
 	"$(printf 'name\turl\tlicense\tfiles\tlines\tindexed')"
 check_eq "sigma listed" "$(grep '^sigma' <<<"$list" | cut -f1-5)" \
-	"$(printf 'sigma\thttps://github.com/Example/sigma\tDRL 1.1\t3\t%s' \
+	"$(printf 'sigma\thttps://github.com/Example/sigma\tDRL 1.1\t4\t%s' \
 		"$(cat "$R"/sigma/LICENSE* "$R"/sigma/rules/windows/*/*.yml | grep -c '[^[:space:]]')")"
 check_eq "LOLBAS listed" "$(grep '^LOLBAS' <<<"$list" | cut -f1-4)" \
 	"$(printf 'LOLBAS\thttps://github.com/Example/LOLBAS\t-\t1')"
