@@ -21,7 +21,7 @@
 
 #include "profilefs/digest.h"
 
-#define CACHE_SCHEMA_VERSION 2
+#define CACHE_SCHEMA_VERSION 3
 
 struct cache;
 
@@ -112,6 +112,35 @@ typedef int (*cache_rule_cb)(void *ctx, const char *repo, const char *path,
 			     uint32_t line, const char *text, size_t len);
 int cache_rules_search(struct cache *c, const char *match, cache_rule_cb cb,
 		       void *ctx);
+
+/* ---- the catalog index (Authenticode) ------------------------------- */
+
+struct cache_catalog {
+	char *path; /* absolute */
+	uint64_t size;
+	int64_t mtime_ns;
+};
+
+/* every indexed catalog, by path; free with cache_catalogs_free() */
+int cache_catalog_list(struct cache *c, struct cache_catalog **out, size_t *n);
+void cache_catalogs_free(struct cache_catalog *v, size_t n);
+/* Writes go in one transaction: begin, put/member/drop calls, commit
+ * (which moves the catalog generation on). */
+int cache_catalogs_begin(struct cache *c);
+int cache_catalogs_commit(struct cache *c);
+void cache_catalogs_rollback(struct cache *c);
+/* (re)records a catalog, dropping its old members; *id for its members */
+int cache_catalog_put(struct cache *c, const char *path, uint64_t size,
+		      int64_t mtime_ns, int64_t *id);
+int cache_catalog_member_add(struct cache *c, int64_t id,
+			     const uint8_t *digest, size_t len);
+int cache_catalog_drop(struct cache *c, const char *path);
+/* the catalogs that list digest, by path; cb returns nonzero to stop */
+typedef int (*cache_catalog_cb)(void *ctx, const char *path);
+int cache_catalog_find(struct cache *c, const uint8_t *digest, size_t len,
+		       cache_catalog_cb cb, void *ctx);
+/* a counter that changes whenever the catalog index changes */
+int cache_catalogs_generation(struct cache *c, int64_t *gen);
 
 /* The default path: $XDG_CACHE_HOME/profilefs/cache.db, ~/.cache/...,
  * or /var/cache/profilefs/cache.db for root. malloc'ed. */

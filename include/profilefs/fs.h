@@ -48,6 +48,69 @@ int fs_profile(struct fs_provider *pv, const char *relpath, int compute,
 	       char **md, size_t *len);
 void fs_provider_stats(struct fs_provider *pv, struct fs_stats *out);
 
+/* ---- signatures -------------------------------------------------------- */
+
+struct fs_catalogs;
+
+/* catalogs indexed into cache (which the caller keeps open) */
+int fs_catalogs_new(struct cache *cache, struct fs_catalogs **out);
+void fs_catalogs_free(struct fs_catalogs *c);
+/* a folder of .cat files; -errno when it cannot be opened */
+int fs_catalogs_add_dir(struct fs_catalogs *c, const char *dir);
+size_t fs_catalogs_count_dirs(const struct fs_catalogs *c);
+/* Indexes new and changed catalogs, drops the gone (progress: a count on
+ * stderr). */
+int fs_catalogs_sync(struct fs_catalogs *c, int progress);
+/* The index's generation, after a rescan when the last is old enough. */
+int fs_catalogs_generation(struct fs_catalogs *c, int64_t *gen);
+/* The report of the catalog that lists the PE hash (SHA-256 or SHA-1),
+ * or *out NULL when none does. */
+int fs_catalogs_check(struct fs_catalogs *c, const uint8_t *sha1,
+		      const uint8_t *sha256, const struct sig_env *env,
+		      int64_t gen, struct sig_report **out);
+/* Windows/System32/CatRoot/{F750E6C3-...} below rootfd, any case: its
+ * path relative to rootfd (malloc'ed), or -ENOENT. */
+int fs_find_catroot(int rootfd, char **rel);
+
+/* What signatures are checked against; both stay the caller's. NULL
+ * trust: no Signature section. */
+void fs_provider_set_signing(struct fs_provider *pv,
+			     const struct sig_trust *trust,
+			     struct fs_catalogs *catalogs);
+
+/* The signing options of the mount and of `profilefs profile`. */
+struct fs_signing_opts {
+	char **trust; /* --trust FILE, repeatable */
+	size_t ntrust;
+	char **catalogs; /* --catalogs DIR, repeatable */
+	size_t ncatalogs;
+	int no_default_trust;
+};
+
+#define FS_SIGNING_HELP                                                        \
+	"    --trust=FILE       also trust the root certificates in FILE "    \
+	"(PEM);\n"                                                             \
+	"                       repeatable\n"                                  \
+	"    --no-default-trust do not trust the system's CA bundle and the\n"  \
+	"                       shipped Microsoft roots (only --trust)\n"      \
+	"    --catalogs=DIR     index the Windows catalogs (.cat) in DIR; the\n" \
+	"                       source's Windows/System32/CatRoot/{F750E6C3-\n"  \
+	"                       38EE-11D1-85E5-00C04FC295EE} is found by "     \
+	"itself\n"
+
+enum { FS_OPT_TRUST, FS_OPT_CATALOGS };
+/* records one --trust or --catalogs value */
+int fs_signing_opt(struct fs_signing_opts *o, int which, const char *value);
+void fs_signing_opts_free(struct fs_signing_opts *o);
+/* The anchors; 2 (with a message on stderr) for a bad --trust FILE. */
+int fs_signing_trust(const struct fs_signing_opts *o, struct sig_trust **out);
+/* The catalog folders (--catalogs, and the CatRoot below source when
+ * source is not NULL); 2 (with a message) for a bad --catalogs DIR. */
+int fs_signing_catalogs(const struct fs_signing_opts *o, const char *source,
+			struct fs_catalogs **out);
+/* the cache the index lives in (set before syncing) */
+void fs_catalogs_set_cache(struct fs_catalogs *c, struct cache *cache);
+
 /* ---- names ----------------------------------------------------------- */
 
 /* Default binary extensions, comma-separated. */
@@ -73,6 +136,8 @@ struct fs_config {
 	struct fs_names *names;
 	struct prof_limits limits;
 	int foreground;
+	struct sig_trust *trust;	/* owned */
+	struct fs_catalogs *catalogs; /* owned: --catalogs, and the CatRoot */
 };
 
 /* "4096", "64K", "1.5G" (powers of 1024) -> bytes; -EINVAL */

@@ -22,6 +22,7 @@
 #include "profilefs/caps.h"
 #include "profilefs/digest.h"
 #include "profilefs/pe.h"
+#include "profilefs/sig.h"
 #include "profilefs/util.h"
 
 struct prof {
@@ -33,6 +34,7 @@ struct prof {
 	struct pe_info *pe; /* what the PE parser read, when is_pe */
 	char imphash[33];   /* lowercase hex, "" when nothing is imported */
 	char rich_hash[33]; /* MD5 of the decoded Rich header, or "" */
+	struct sig_table sig; /* the certificate table's entries */
 	/* notes about this instance of the file (not cached with content) */
 	char *notes[CAP_NOTES];
 	size_t nnotes;
@@ -125,6 +127,7 @@ struct prof_view {
 	const struct prof *mui;
 	const char *mui_relpath;
 	const struct prof_misuse *misuse; /* NULL or empty: no section */
+	const struct sig_report *sig;	  /* NULL: no Signature section */
 };
 
 /* The Markdown profile. *out is malloc'ed, NUL-terminated. */

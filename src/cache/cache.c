@@ -38,6 +38,14 @@ enum {
 	ST_GEN_GET,
 	ST_GEN_BUMP,
 	ST_SEARCH,
+	ST_CAT_LIST,
+	ST_CAT_PUT,
+	ST_CAT_CLEAR,
+	ST_CAT_MEMBER,
+	ST_CAT_DROP,
+	ST_CAT_FIND,
+	ST_CAT_GEN_GET,
+	ST_CAT_GEN_BUMP,
 	ST_N
 };
 
@@ -96,6 +104,22 @@ static const char *const cache_sql[ST_N] = {
 		      "JOIN rule_files f ON f.id = l.file "
 		      "JOIN rule_repos r ON r.id = f.repo "
 		      "WHERE rule_text MATCH ? ORDER BY r.name, f.path, l.line",
+	[ST_CAT_LIST] = "SELECT path, size, mtime_ns FROM catalogs ORDER BY "
+			"path",
+	[ST_CAT_PUT] = "INSERT INTO catalogs (path, size, mtime_ns) VALUES "
+		       "(?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+		       "size = excluded.size, mtime_ns = excluded.mtime_ns "
+		       "RETURNING id",
+	[ST_CAT_CLEAR] = "DELETE FROM catalog_members WHERE catalog = ?",
+	[ST_CAT_MEMBER] = "INSERT OR IGNORE INTO catalog_members (digest, "
+			  "catalog) VALUES (?, ?)",
+	[ST_CAT_DROP] = "DELETE FROM catalogs WHERE path = ? RETURNING id",
+	[ST_CAT_FIND] = "SELECT c.path FROM catalog_members m JOIN catalogs c "
+			"ON c.id = m.catalog WHERE m.digest = ? ORDER BY c.path",
+	[ST_CAT_GEN_GET] = "SELECT value FROM meta WHERE key = "
+			   "'catalog_generation'",
+	[ST_CAT_GEN_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = "
+			    "'catalog_generation'",
 };
 
 /*
@@ -140,6 +164,16 @@ static const char *const cache_upgrade[CACHE_SCHEMA_VERSION] = {
 	"CREATE INDEX rule_lines_file ON rule_lines (file);"
 	"CREATE VIRTUAL TABLE rule_text USING fts5 (text, tokenize ="
 	" \"unicode61 remove_diacritics 0 tokenchars '._-$'\");",
+	/* 2 -> 3: the catalog index: each catalog's member digests (PE image
+	 * hashes, or whole-file hashes), SHA-1 or SHA-256 */
+	"INSERT INTO meta VALUES ('catalog_generation', 0);"
+	"CREATE TABLE catalogs ("
+	" id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL,"
+	" size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);"
+	"CREATE TABLE catalog_members ("
+	" digest BLOB NOT NULL, catalog INTEGER NOT NULL,"
+	" PRIMARY KEY (digest, catalog)) WITHOUT ROWID;"
+	"CREATE INDEX catalog_members_catalog ON catalog_members (catalog);",
 };
 
 struct cache {
@@ -951,9 +985,8 @@ out:
 	return rc;
 }
 
-int cache_rules_generation(struct cache *c, int64_t *gen)
+static int meta_get(struct cache *c, sqlite3_stmt *st, int64_t *gen)
 {
-	sqlite3_stmt *st = c->st[ST_GEN_GET];
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
@@ -967,6 +1000,11 @@ int cache_rules_generation(struct cache *c, int64_t *gen)
 	done(st);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int cache_rules_generation(struct cache *c, int64_t *gen)
+{
+	return meta_get(c, c->st[ST_GEN_GET], gen);
 }
 
 int cache_rules_search(struct cache *c, const char *match, cache_rule_cb cb,
@@ -1044,4 +1082,169 @@ char *cache_default_path(void)
 	else
 		return NULL;
 	return n < 0 ? NULL : p;
+}
+
+/* ---- the catalog index ------------------------------------------------ */
+
+void cache_catalogs_free(struct cache_catalog *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+int cache_catalog_list(struct cache *c, struct cache_catalog **out, size_t *n)
+{
+	sqlite3_stmt *st = c->st[ST_CAT_LIST];
+	struct cache_catalog *v = NULL, *grown;
+	size_t k = 0;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 0);
+
+		grown = realloc(v, (k + 1) * sizeof(*v));
+		if (!grown || !path || !(grown[k].path = strdup(path))) {
+			v = grown ? grown : v;
+			rc = -ENOMEM;
+			break;
+		}
+		v = grown;
+		v[k].size = (uint64_t)sqlite3_column_int64(st, 1);
+		v[k].mtime_ns = sqlite3_column_int64(st, 2);
+		k++;
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc != -ENOMEM)
+		rc = cache_fail(c, "catalog list");
+	done(st);
+	pthread_mutex_unlock(&c->lock);
+	if (rc) {
+		cache_catalogs_free(v, k);
+		return rc;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+int cache_catalogs_begin(struct cache *c)
+{
+	return cache_rules_begin(c);
+}
+
+int cache_catalogs_commit(struct cache *c)
+{
+	sqlite3_stmt *st = c->st[ST_CAT_GEN_BUMP];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = step_done(c, st, "catalog generation");
+	if (!rc)
+		rc = exec(c, "COMMIT");
+	if (rc)
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+void cache_catalogs_rollback(struct cache *c)
+{
+	cache_rules_rollback(c);
+}
+
+/* drops the members of catalog id; the lock is held */
+static int clear_members(struct cache *c, int64_t id)
+{
+	sqlite3_stmt *st = c->st[ST_CAT_CLEAR];
+
+	sqlite3_bind_int64(st, 1, id);
+	return step_done(c, st, "catalog members");
+}
+
+int cache_catalog_put(struct cache *c, const char *path, uint64_t size,
+		      int64_t mtime_ns, int64_t *id)
+{
+	sqlite3_stmt *st = c->st[ST_CAT_PUT];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	bind_str(st, 1, path);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+	sqlite3_bind_int64(st, 3, mtime_ns);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = cache_fail(c, "catalog");
+	}
+	done(st);
+	if (!rc)
+		rc = clear_members(c, *id);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_catalog_member_add(struct cache *c, int64_t id,
+			     const uint8_t *digest, size_t len)
+{
+	sqlite3_stmt *st = c->st[ST_CAT_MEMBER];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	sqlite3_bind_blob(st, 1, digest, (int)len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	rc = step_done(c, st, "catalog member");
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_catalog_drop(struct cache *c, const char *path)
+{
+	sqlite3_stmt *st = c->st[ST_CAT_DROP];
+	int64_t id = -1;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	bind_str(st, 1, path);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	rc = rc == SQLITE_DONE ? 0 : cache_fail(c, "catalog drop");
+	done(st);
+	if (!rc && id >= 0)
+		rc = clear_members(c, id);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_catalog_find(struct cache *c, const uint8_t *digest, size_t len,
+		       cache_catalog_cb cb, void *ctx)
+{
+	sqlite3_stmt *st = c->st[ST_CAT_FIND];
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	sqlite3_bind_blob(st, 1, digest, (int)len, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 0);
+
+		if (path && cb(ctx, path))
+			break;
+	}
+	rc = (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		     ? 0
+		     : cache_fail(c, "catalog lookup");
+	done(st);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int cache_catalogs_generation(struct cache *c, int64_t *gen)
+{
+	return meta_get(c, c->st[ST_CAT_GEN_GET], gen);
 }

@@ -28,6 +28,8 @@ static const char profile_usage[] =
 	")\n"
 	"    --no-cache    neither read nor write a cache\n"
 	"    --max-size=SIZE, --time-limit=SECS   as for the mount\n"
+	FS_SIGNING_HELP
+	"                       (the CatRoot below --root, that is)\n"
 	"    -h, --help    this text\n";
 
 struct profile_opts {
@@ -36,6 +38,7 @@ struct profile_opts {
 	const char *drive;
 	const char *cache;
 	int no_cache;
+	struct fs_signing_opts sign;
 };
 
 static int parse(int argc, char **argv, struct profile_opts *o)
@@ -47,6 +50,9 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 		{ "no-cache", no_argument, NULL, 'n' },
 		{ "max-size", required_argument, NULL, 's' },
 		{ "time-limit", required_argument, NULL, 't' },
+		{ "trust", required_argument, NULL, 'T' },
+		{ "catalogs", required_argument, NULL, 'C' },
+		{ "no-default-trust", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -75,6 +81,17 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 't':
 			o->limits.max_seconds = (unsigned)atoi(optarg);
+			break;
+		case 'T':
+		case 'C':
+			if (fs_signing_opt(&o->sign,
+					   c == 'T' ? FS_OPT_TRUST
+						    : FS_OPT_CATALOGS,
+					   optarg))
+				return 1;
+			break;
+		case 'N':
+			o->sign.no_default_trust = 1;
 			break;
 		case 'h':
 			printf("%s", profile_usage);
@@ -132,21 +149,32 @@ static int one(struct fs_provider *pv, const char *root, const char *file)
 
 int cli_profile(int argc, char **argv)
 {
-	struct profile_opts o = { { 0, 0 }, "/", "C:", NULL, 0 };
+	struct profile_opts o = { { 0, 0 }, "/", "C:", NULL, 0, { 0 } };
+	struct fs_catalogs *cats = NULL;
+	struct sig_trust *trust = NULL;
 	struct fs_provider *pv = NULL;
 	struct cache *cache = NULL;
 	char *root = NULL, *def = NULL;
 	int rc, rootfd, i, status = 0;
 
 	rc = parse(argc, argv, &o);
-	if (rc)
+	if (rc) {
+		fs_signing_opts_free(&o.sign);
 		return rc;
+	}
+	if (o.no_cache && o.sign.ncatalogs) {
+		fprintf(stderr, "profilefs profile: --catalogs needs the cache "
+				"(the index lives there); drop --no-cache\n");
+		fs_signing_opts_free(&o.sign);
+		return 2;
+	}
 	root = realpath(o.root, NULL);
 	rootfd = root ? open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (rootfd < 0) {
 		fprintf(stderr, "profilefs: --root %s: %s\n", o.root,
 			strerror(errno));
 		free(root);
+		fs_signing_opts_free(&o.sign);
 		return 1;
 	}
 	if (!o.no_cache) {
@@ -161,12 +189,28 @@ int cli_profile(int argc, char **argv)
 		goto out;
 	}
 	fs_provider_set_limits(pv, &o.limits);
+	status = fs_signing_trust(&o.sign, &trust);
+	if (!status)
+		status = fs_signing_catalogs(&o.sign, root, &cats);
+	if (status)
+		goto out;
+	if (cache && fs_catalogs_count_dirs(cats)) {
+		fs_catalogs_set_cache(cats, cache);
+		if (fs_catalogs_sync(cats, isatty(2)))
+			log_warn("catalogs not indexed");
+		fs_provider_set_signing(pv, trust, cats);
+	} else {
+		fs_provider_set_signing(pv, trust, NULL);
+	}
 	for (i = optind; i < argc; i++)
 		status |= one(pv, root, argv[i]);
 	if (fflush(stdout) != 0)
 		status = 1;
 out:
 	fs_provider_free(pv);
+	fs_catalogs_free(cats);
+	sig_trust_free(trust);
+	fs_signing_opts_free(&o.sign);
 	cache_close(cache);
 	close(rootfd);
 	free(def);

@@ -41,6 +41,7 @@ static const char mount_usage[] =
 	"    --time-limit=SECS  stop reading a file after SECS seconds; its\n"
 	"                       profile says so and is not cached (default: "
 	"none)\n"
+	FS_SIGNING_HELP
 	"    -f                 stay in the foreground\n"
 	"    -d                 debug: foreground, print every FUSE request\n"
 	"    -o OPT[,OPT...]    mount options (allow_other adds "
@@ -64,7 +65,10 @@ struct mount_opts {
 	int help;
 	int version;
 	char *source;
+	struct fs_signing_opts sign;
 };
+
+enum { KEY_TRUST = 100, KEY_CATALOGS };
 
 #define MOPT(t, f, v)                                                          \
 	{                                                                      \
@@ -87,6 +91,12 @@ static const struct fuse_opt mount_spec[] = {
 	MOPT("time_limit=%u", time_limit, 0),
 	MOPT("--sniff-mz", sniff_mz, 1),
 	MOPT("sniff_mz", sniff_mz, 1),
+	MOPT("--no-default-trust", sign.no_default_trust, 1),
+	MOPT("no_default_trust", sign.no_default_trust, 1),
+	FUSE_OPT_KEY("--trust=", KEY_TRUST),
+	FUSE_OPT_KEY("trust=", KEY_TRUST),
+	FUSE_OPT_KEY("--catalogs=", KEY_CATALOGS),
+	FUSE_OPT_KEY("catalogs=", KEY_CATALOGS),
 	MOPT("-h", help, 1),
 	MOPT("--help", help, 1),
 	MOPT("-V", version, 1),
@@ -102,6 +112,13 @@ static int mount_proc(void *data, const char *arg, int key,
 	struct mount_opts *o = data;
 
 	(void)outargs;
+	if (key == KEY_TRUST || key == KEY_CATALOGS)
+		return fs_signing_opt(&o->sign,
+				      key == KEY_TRUST ? FS_OPT_TRUST
+						       : FS_OPT_CATALOGS,
+				      strchr(arg, '=') + 1)
+			       ? -1
+			       : 0;
 	if (key == FUSE_OPT_KEY_NONOPT && !o->source) {
 		o->source = strdup(arg);
 		return o->source ? 0 : -1;
@@ -116,8 +133,11 @@ static int mount_proc(void *data, const char *arg, int key,
  */
 static char **join_values(int *argc, char **argv)
 {
-	static const char *const valued[] = { "--cache", "--drive", "--ext",
-					      "--max-size", "--time-limit" };
+	static const char *const valued[] = { "--cache",      "--drive",
+					      "--ext",	      "--max-size",
+					      "--time-limit", "--trust",
+					      "--catalogs" };
+	const size_t nvalued = sizeof(valued) / sizeof(valued[0]);
 	char **out = calloc((size_t)*argc + 1, sizeof(*out));
 	int i, j, n = 0;
 
@@ -125,7 +145,7 @@ static char **join_values(int *argc, char **argv)
 		return NULL;
 	for (i = 0; i < *argc; i++) {
 		out[n] = argv[i];
-		for (j = 0; j < 5 && i + 1 < *argc; j++) {
+		for (j = 0; (size_t)j < nvalued && i + 1 < *argc; j++) {
 			if (strcmp(argv[i], valued[j]) != 0)
 				continue;
 			if (asprintf(&out[n], "%s=%s", argv[i], argv[i + 1]) <
@@ -184,6 +204,11 @@ int fs_cli_mount(int argc, char **argv)
 	if (rc)
 		goto out;
 	cfg.foreground = fo.foreground;
+	rc = fs_signing_trust(&o.sign, &cfg.trust);
+	if (!rc)
+		rc = fs_signing_catalogs(&o.sign, cfg.source, &cfg.catalogs);
+	if (rc)
+		goto out;
 	cfg.limits.max_seconds = o.time_limit;
 	if (o.max_size && fs_parse_size(o.max_size, &cfg.limits.max_size)) {
 		fprintf(stderr,
@@ -206,6 +231,7 @@ out:
 	free(o.ext);
 	free(o.max_size);
 	free(o.source);
+	fs_signing_opts_free(&o.sign);
 	/* the joined strings live as long as the process: leave them */
 	free(joined);
 	return rc;

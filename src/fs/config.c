@@ -117,6 +117,10 @@ void fs_config_free(struct fs_config *cfg)
 	free((char *)cfg->mountpoint);
 	free((char *)cfg->cache_path);
 	fs_names_free(cfg->names);
+	sig_trust_free(cfg->trust);
+	fs_catalogs_free(cfg->catalogs);
+	cfg->trust = NULL;
+	cfg->catalogs = NULL;
 	cfg->source = cfg->mountpoint = cfg->cache_path = NULL;
 	cfg->names = NULL;
 }

@@ -58,6 +58,19 @@ static int serve(struct fuse *fuse, struct fs *fs)
 	}
 	fs->cache = cache;
 	fs_provider_set_cache(fs->pv, cache);
+	/* the catalog index lives in the cache: without one, no catalogs */
+	if (cache && fs_catalogs_count_dirs(fs->cfg->catalogs)) {
+		fs_catalogs_set_cache(fs->cfg->catalogs, cache);
+		rc = fs_catalogs_sync(fs->cfg->catalogs, fs->cfg->foreground);
+		if (rc)
+			log_warn("catalogs not indexed: %s", strerror(-rc));
+		fs_provider_set_signing(fs->pv, fs->cfg->trust,
+					fs->cfg->catalogs);
+	} else {
+		if (fs_catalogs_count_dirs(fs->cfg->catalogs))
+			log_warn("catalogs are not used without a cache");
+		fs_provider_set_signing(fs->pv, fs->cfg->trust, NULL);
+	}
 	if (fuse_set_signal_handlers(fuse_get_session(fuse))) {
 		rc = -EIO;
 		goto out;
@@ -81,6 +94,9 @@ static int serve(struct fuse *fuse, struct fs *fs)
 out_signals:
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 out:
+	fs_provider_set_signing(fs->pv, NULL, NULL);
+	if (fs->cfg->catalogs)
+		fs_catalogs_set_cache(fs->cfg->catalogs, NULL);
 	fs_provider_set_cache(fs->pv, NULL);
 	cache_close(cache);
 	return rc;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "profilefs/cache.h"
@@ -38,6 +39,13 @@ struct memo {
 	struct prof_misuse *m;
 };
 
+/* the Signature report of one content (by SHA-256), per catalog
+ * generation: an open-addressing table, emptied when full */
+struct sig_memo {
+	uint8_t sha256[32];
+	struct sig_report *r;
+};
+
 struct fs_provider {
 	int rootfd;
 	char *drive;
@@ -52,6 +60,15 @@ struct fs_provider {
 	struct memo *memo;
 	size_t nmemo;
 	int64_t memo_gen;
+	/* signatures: checked against trust and catalogs when shown; the
+	 * reports are kept per content until the catalogs change; renders
+	 * hold sig_lock's read lock (taken before memo_lock) */
+	const struct sig_trust *trust;
+	struct fs_catalogs *catalogs;
+	pthread_rwlock_t sig_lock;
+	struct sig_memo *sig_memo; /* CAP_SIG_MEMO slots, or NULL */
+	size_t nsig;
+	int64_t sig_gen;
 };
 
 int fs_provider_new(int rootfd, const char *drive, struct cache *cache,
@@ -71,6 +88,8 @@ int fs_provider_new(int rootfd, const char *drive, struct cache *cache,
 	pv->memo_gen = -1;
 	pthread_mutex_init(&pv->lock, NULL);
 	pthread_rwlock_init(&pv->memo_lock, NULL);
+	pthread_rwlock_init(&pv->sig_lock, NULL);
+	pv->sig_gen = -1;
 	*out = pv;
 	return 0;
 }
@@ -88,10 +107,34 @@ static void memo_clear(struct fs_provider *pv)
 	pv->nmemo = 0;
 }
 
+static void sig_memo_clear(struct fs_provider *pv)
+{
+	size_t i;
+
+	for (i = 0; pv->sig_memo && i < CAP_SIG_MEMO; i++)
+		sig_report_free(pv->sig_memo[i].r);
+	free(pv->sig_memo);
+	pv->sig_memo = NULL;
+	pv->nsig = 0;
+}
+
+void fs_provider_set_signing(struct fs_provider *pv,
+			     const struct sig_trust *trust,
+			     struct fs_catalogs *catalogs)
+{
+	pthread_rwlock_wrlock(&pv->sig_lock);
+	sig_memo_clear(pv);
+	pv->trust = trust;
+	pv->catalogs = catalogs;
+	pthread_rwlock_unlock(&pv->sig_lock);
+}
+
 void fs_provider_free(struct fs_provider *pv)
 {
 	if (!pv)
 		return;
+	sig_memo_clear(pv);
+	pthread_rwlock_destroy(&pv->sig_lock);
 	memo_clear(pv);
 	pthread_rwlock_destroy(&pv->memo_lock);
 	pthread_mutex_destroy(&pv->lock);
@@ -507,10 +550,116 @@ static const struct prof_misuse *misuse_of(struct fs_provider *pv,
 	return found;
 }
 
+/* the slot of sha256 in the table: its own, or the empty one to fill */
+static struct sig_memo *sig_slot(struct fs_provider *pv,
+				 const uint8_t sha256[32])
+{
+	size_t i, h;
+
+	memcpy(&h, sha256, sizeof(h));
+	for (i = 0; i < CAP_SIG_MEMO; i++) {
+		struct sig_memo *m = &pv->sig_memo[(h + i) % CAP_SIG_MEMO];
+
+		if (!m->r || memcmp(m->sha256, sha256, 32) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* The Signature report of p, made now (the caller owns it). */
+static int sig_make(struct fs_provider *pv, const struct prof *p, int64_t gen,
+		    struct sig_report **out)
+{
+	struct sig_env env = { pv->trust, time(NULL) };
+	struct sig_report *cat = NULL, *emb = NULL;
+	const char *why = "there is no certificate table";
+	int rc = 0;
+
+	if (!p->dg.pehash)
+		return sig_check_embedded(NULL, NULL, NULL, &env,
+					  "its PE image hash is unknown", out);
+	if (pv->catalogs && gen >= 0)
+		rc = fs_catalogs_check(pv->catalogs, p->dg.pesha1,
+				       p->dg.pe256, &env, gen, &cat);
+	if (rc)
+		log_warn("catalogs: lookup failed: %s", strerror(-rc));
+	if (!fs_catalogs_count_dirs(pv->catalogs))
+		why = "there is no certificate table, and no catalogs are "
+		      "indexed";
+	else if (!cat)
+		why = "there is no certificate table, and no indexed catalog "
+		      "lists its PE hash";
+	rc = sig_check_embedded(&p->sig, p->dg.pesha1, p->dg.pe256, &env, why,
+				&emb);
+	if (rc || !cat) {
+		sig_report_free(cat);
+		*out = emb;
+		return rc;
+	}
+	/* the catalog wins, as on Windows; an embedded one is summed up */
+	if (p->sig.n || p->sig.problem)
+		rc = sig_report_add(cat, "Embedded Signature",
+				    emb->n ? emb->b[0].value : "", 0);
+	sig_report_free(emb);
+	if (rc) {
+		sig_report_free(cat);
+		return rc;
+	}
+	*out = cat;
+	return 0;
+}
+
+/*
+ * The Signature report of p with sig_lock's read lock held (the caller
+ * unlocks after rendering), or NULL (no signing set up, or it failed:
+ * logged, and the profile goes without the section).
+ */
+static const struct sig_report *signature_of(struct fs_provider *pv,
+					     const struct prof *p)
+{
+	struct sig_report *r = NULL;
+	struct sig_memo *m;
+	int64_t gen = -1;
+
+	pthread_rwlock_rdlock(&pv->sig_lock);
+	if (!pv->trust || !p->is_pe || !p->hashed)
+		return NULL;
+	if (pv->catalogs && fs_catalogs_generation(pv->catalogs, &gen))
+		gen = -1;
+	m = gen == pv->sig_gen && pv->sig_memo ? sig_slot(pv, p->dg.sha256)
+					       : NULL;
+	if (m && m->r)
+		return m->r;
+	pthread_rwlock_unlock(&pv->sig_lock);
+	if (sig_make(pv, p, gen, &r))
+		log_warn("signature: not checked (out of memory)");
+	pthread_rwlock_wrlock(&pv->sig_lock);
+	if (gen != pv->sig_gen || pv->nsig >= CAP_SIG_MEMO / 2) {
+		sig_memo_clear(pv);
+		pv->sig_gen = gen;
+	}
+	if (!pv->sig_memo)
+		pv->sig_memo = calloc(CAP_SIG_MEMO, sizeof(*pv->sig_memo));
+	m = pv->sig_memo && r ? sig_slot(pv, p->dg.sha256) : NULL;
+	if (m && !m->r) {
+		memcpy(m->sha256, p->dg.sha256, 32);
+		m->r = r;
+		pv->nsig++;
+		r = NULL;
+	}
+	pthread_rwlock_unlock(&pv->sig_lock);
+	sig_report_free(r);
+	/* look again under the read lock: another thread may have cleared */
+	pthread_rwlock_rdlock(&pv->sig_lock);
+	m = gen == pv->sig_gen && pv->sig_memo ? sig_slot(pv, p->dg.sha256)
+					       : NULL;
+	return m && m->r ? m->r : NULL;
+}
+
 int fs_profile(struct fs_provider *pv, const char *relpath, int compute_ok,
 	       char **md, size_t *len)
 {
-	struct prof_view view = { relpath, pv->drive, NULL, NULL, NULL };
+	struct prof_view view = { relpath, pv->drive, NULL, NULL, NULL, NULL };
 	struct held h, mui = { 0 };
 	char *mui_path = NULL;
 	int rc;
@@ -537,9 +686,11 @@ int fs_profile(struct fs_provider *pv, const char *relpath, int compute_ok,
 			goto out;
 		}
 	}
+	view.sig = signature_of(pv, h.p);
 	view.misuse = misuse_of(pv, relpath);
 	rc = prof_render(h.p, &view, md, len);
 	pthread_rwlock_unlock(&pv->memo_lock);
+	pthread_rwlock_unlock(&pv->sig_lock);
 out:
 	release(pv, &mui);
 	release(pv, &h);

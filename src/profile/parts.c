@@ -12,6 +12,10 @@
  *   then when has_pe_info: the header fields of struct pe_info, sections,
  *   imports (dll, delay, functions), exports, export name, version,
  *   anomalies.
+ *
+ * Part "sig", version 1: the certificate table.
+ *   u8 present, str problem, u32 count, then per entry
+ *   u16 revision, u16 type, u32 length, the bytes.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 
 const struct prof_part_desc prof_parts[] = {
 	{ "pe", 3 },
+	{ "sig", 1 },
 };
 const size_t prof_nparts = sizeof(prof_parts) / sizeof(prof_parts[0]);
 _Static_assert(sizeof(prof_parts) / sizeof(prof_parts[0]) <= PROF_MAX_PARTS,
@@ -342,8 +347,63 @@ static void get_hex(struct dec *d, char *out, size_t size)
 	free(s);
 }
 
+static int encode_sig(const struct sig_table *t, struct dynbuf *out)
+{
+	size_t i;
+
+	put_u8(out, t->present != 0);
+	put_str(out, t->problem);
+	put_u32(out, t->n);
+	for (i = 0; i < t->n; i++) {
+		put_u16(out, t->entries[i].revision);
+		put_u16(out, t->entries[i].type);
+		put_u32(out, t->entries[i].len);
+		db_add(out, t->entries[i].data, t->entries[i].len);
+	}
+	return out->err;
+}
+
+static int decode_sig(struct prof *p, const void *data, size_t len)
+{
+	struct dec d = { { data, len }, 0, 0 };
+	struct sig_table t = { 0 };
+	uint32_t n, i;
+	char *problem;
+
+	t.present = get_u8(&d);
+	problem = get_str(&d);
+	if (problem && !d.err)
+		d.err = sig_table_set_problem(&t, problem);
+	free(problem);
+	n = get_u32(&d);
+	if (n > CAP_SIG_ENTRIES)
+		d.err = -EINVAL;
+	for (i = 0; i < n && !d.err; i++) {
+		uint16_t rev = get_u16(&d), type = get_u16(&d);
+		uint32_t elen = get_u32(&d);
+
+		if (d.err || !rd_has(&d.r, d.off, elen)) {
+			d.err = -EINVAL;
+			break;
+		}
+		d.err = sig_table_add(&t, rev, type, d.r.p + d.off, elen);
+		d.off += elen;
+	}
+	if (!d.err && d.off != len)
+		d.err = -EINVAL;
+	if (d.err) {
+		sig_table_clear(&t);
+		return d.err;
+	}
+	sig_table_clear(&p->sig);
+	p->sig = t;
+	return 0;
+}
+
 int prof_encode_part(const struct prof *p, const char *name, struct dynbuf *out)
 {
+	if (strcmp(name, "sig") == 0)
+		return encode_sig(&p->sig, out);
 	if (strcmp(name, "pe") != 0)
 		return -ENOENT;
 	put_u8(out, p->is_pe != 0);
@@ -368,6 +428,8 @@ int prof_decode_part(struct prof *p, const char *name, const void *data,
 	uint8_t is_pe, pehash, pesha1[20], pe256[32];
 	char *note;
 
+	if (strcmp(name, "sig") == 0)
+		return decode_sig(p, data, len);
 	if (strcmp(name, "pe") != 0)
 		return -ENOENT;
 	is_pe = get_u8(&d);

@@ -20,6 +20,7 @@ void prof_free(struct prof *p)
 		return;
 	free(p->pe_note);
 	pe_free(p->pe);
+	sig_table_clear(&p->sig);
 	for (i = 0; i < p->nnotes; i++)
 		free(p->notes[i]);
 	free(p);

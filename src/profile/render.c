@@ -160,6 +160,25 @@ static void sec_exports(struct dynbuf *b, const struct view *v)
 	}
 }
 
+static void sec_signature(struct dynbuf *b, const struct view *v)
+{
+	const struct sig_report *r = v->pv->sig;
+	size_t i;
+
+	if (!r || !v->p->is_pe)
+		return;
+	db_adds(b, "\n## Signature\n\n");
+	for (i = 0; i < r->n; i++) {
+		if (r->b[i].code) {
+			db_printf(b, "* %s: ", r->b[i].label);
+			code(b, r->b[i].value, MD_TEXT);
+			db_addc(b, '\n');
+		} else {
+			bullet(b, r->b[i].label, r->b[i].value);
+		}
+	}
+}
+
 static void unknown_hex(struct dynbuf *b, const char *label, unsigned v)
 {
 	db_printf(b, "* %s: Unknown (0x%04X)\n", label, v);
@@ -482,6 +501,7 @@ int prof_render(const struct prof *p, const struct prof_view *pv, char **out,
 	sec_title(&b, &v);
 	sec_hashes(&b, &v);
 	sec_exports(&b, &v);
+	sec_signature(&b, &v);
 	sec_metadata(&b, &v);
 	sec_scan(&b, &v);
 	sec_misuse(&b, &v);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -148,6 +149,60 @@ static int parse_bytes(struct prof *p, const uint8_t *buf, size_t len,
 	return rc;
 }
 
+/*
+ * The certificate table named by the security directory (whose address is
+ * a file offset, not an RVA): from the kept bytes, else read again.
+ */
+static int read_cert_table(struct prof *p, int fd, const uint8_t *keep,
+			   size_t kept, uint64_t size)
+{
+	uint64_t off, len;
+	uint8_t *tab;
+	char why[200];
+	ssize_t n;
+	int rc;
+
+	if (!p->pe || p->pe->ndirs <= PE_DIR_SECURITY ||
+	    !p->pe->dirs[PE_DIR_SECURITY].rva ||
+	    !p->pe->dirs[PE_DIR_SECURITY].size)
+		return 0;
+	off = p->pe->dirs[PE_DIR_SECURITY].rva;
+	len = p->pe->dirs[PE_DIR_SECURITY].size;
+	p->sig.present = 1;
+	if (off + len > size) {
+		snprintf(why, sizeof(why),
+			 "The certificate table (%llu bytes at offset %llu) "
+			 "reaches past the end of the file (%llu bytes): "
+			 "the file is not validly signed.",
+			 (unsigned long long)len, (unsigned long long)off,
+			 (unsigned long long)size);
+		return sig_table_set_problem(&p->sig, why);
+	}
+	if (len > CAP_SIG_TABLE) {
+		snprintf(why, sizeof(why),
+			 "The certificate table is %llu bytes, more than the "
+			 "%u read: it was not checked.",
+			 (unsigned long long)len, CAP_SIG_TABLE);
+		return sig_table_set_problem(&p->sig, why);
+	}
+	if (off + len <= kept)
+		return sig_table_parse(keep + off, (size_t)len, &p->sig);
+	tab = malloc((size_t)len);
+	if (!tab)
+		return -ENOMEM;
+	do
+		n = pread(fd, tab, (size_t)len, (off_t)off);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		rc = -EIO;
+	else if ((uint64_t)n != len)
+		rc = -EAGAIN;
+	else
+		rc = sig_table_parse(tab, (size_t)len, &p->sig);
+	free(tab);
+	return rc;
+}
+
 /* The profile of a file a limit keeps us from reading (to its end). */
 static int limited(const struct stat *st, const struct prof_limits *lim,
 		   int timed_out, struct prof **out)
@@ -182,6 +237,7 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	static const struct prof_limits none = { 0, 0 };
 	uint64_t size = (uint64_t)st->st_size;
 	size_t keep_max = size <= CAP_WHOLE_FILE ? (size_t)size : CAP_HEAD;
+	size_t kept;
 	uint8_t *keep = NULL, *chunk = NULL;
 	struct dg_ctx *dg = NULL;
 	struct prof *p = NULL;
@@ -209,19 +265,22 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	}
 	if (rc)
 		goto out;
-	if (fstat(fd, &after) < 0 || !same_file(st, &after)) {
-		rc = -EAGAIN;
-		goto out;
-	}
 	rc = dg_final(dg, &p->dg);
 	if (rc)
 		goto out;
 	p->hashed = 1;
 	p->size = size;
-	rc = parse_bytes(p, keep, keep_max < size ? keep_max : (size_t)size,
-			 size);
+	kept = keep_max < size ? keep_max : (size_t)size;
+	rc = parse_bytes(p, keep, kept, size);
+	if (!rc)
+		rc = read_cert_table(p, fd, keep, kept, size);
 	if (rc)
 		goto out;
+	/* the bytes hashed and parsed were all of one version of the file */
+	if (fstat(fd, &after) < 0 || !same_file(st, &after)) {
+		rc = -EAGAIN;
+		goto out;
+	}
 	*out = p;
 	p = NULL;
 out:

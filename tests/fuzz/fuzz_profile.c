@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void render_free(const struct prof *p, char **md, size_t *len)
 {
 	struct prof_view v = { "Windows/System32/fuzz.dll", "C:", NULL, NULL,
-			       NULL };
+			       NULL, NULL };
 
 	*md = NULL;
 	if (prof_render(p, &v, md, len))

@@ -1,0 +1,537 @@
+/*
+ * Windows catalogs for a mount: the folders that hold them, an index of
+ * their member digests in the cache, and the verdict of each catalog's
+ * signature.
+ *
+ * Indexing is incremental (size and mtime, as for rules): a catalog is
+ * read again only when it changed, and dropped when it is gone. A mount
+ * looks again at most every CATALOG_RESCAN seconds, when a profile needs
+ * the catalogs, so a changed catalog is seen without a remount.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "profilefs/cache.h"
+#include "profilefs/caps.h"
+#include "profilefs/fs.h"
+#include "profilefs/util.h"
+
+#define CATALOG_RESCAN 2.0
+
+struct cat_dir {
+	char *path; /* absolute */
+	int fd;
+};
+
+struct cat_memo {
+	char *path;
+	struct sig_report *r;
+};
+
+struct fs_catalogs {
+	struct cache *cache;
+	struct cat_dir *dirs;
+	size_t ndirs;
+	pthread_mutex_t lock;
+	double scanned; /* monotonic seconds of the last scan, 0: never */
+	struct cat_memo *memo;
+	size_t nmemo;
+	int64_t memo_gen;
+};
+
+static double mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int fs_catalogs_new(struct cache *cache, struct fs_catalogs **out)
+{
+	struct fs_catalogs *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->cache = cache;
+	c->memo_gen = -1;
+	pthread_mutex_init(&c->lock, NULL);
+	*out = c;
+	return 0;
+}
+
+static void memo_drop(struct fs_catalogs *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nmemo; i++) {
+		free(c->memo[i].path);
+		sig_report_free(c->memo[i].r);
+	}
+	free(c->memo);
+	c->memo = NULL;
+	c->nmemo = 0;
+}
+
+void fs_catalogs_free(struct fs_catalogs *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	memo_drop(c);
+	for (i = 0; i < c->ndirs; i++) {
+		free(c->dirs[i].path);
+		close(c->dirs[i].fd);
+	}
+	free(c->dirs);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+void fs_catalogs_set_cache(struct fs_catalogs *c, struct cache *cache)
+{
+	pthread_mutex_lock(&c->lock);
+	c->cache = cache;
+	memo_drop(c);
+	c->memo_gen = -1;
+	c->scanned = 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
+size_t fs_catalogs_count_dirs(const struct fs_catalogs *c)
+{
+	return c ? c->ndirs : 0;
+}
+
+int fs_catalogs_add_dir(struct fs_catalogs *c, const char *dir)
+{
+	char *abs = realpath(dir, NULL);
+	struct cat_dir *grown;
+	int fd;
+
+	if (!abs)
+		return -errno;
+	fd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = -errno;
+
+		free(abs);
+		return err;
+	}
+	grown = realloc(c->dirs, (c->ndirs + 1) * sizeof(*grown));
+	if (!grown) {
+		close(fd);
+		free(abs);
+		return -ENOMEM;
+	}
+	c->dirs = grown;
+	grown[c->ndirs].path = abs;
+	grown[c->ndirs++].fd = fd;
+	return 0;
+}
+
+/* The catalog root below rootfd, found case-insensitively: 0 with *rel
+ * (malloc'ed), or -ENOENT. */
+int fs_find_catroot(int rootfd, char **rel)
+{
+	static const char *const parts[] = {
+		"Windows", "System32", "CatRoot",
+		"{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"
+	};
+	struct dynbuf b;
+	size_t i;
+	int fd = dup(rootfd), rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	db_init(&b, 4096);
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]) && !rc; i++) {
+		DIR *d = fdopendir(dup(fd));
+		struct dirent *e;
+		int next = -1;
+
+		if (!d) {
+			rc = -ENOENT;
+			break;
+		}
+		while ((e = readdir(d)) != NULL) {
+			if (strcasecmp(e->d_name, parts[i]) != 0)
+				continue;
+			next = openat(fd, e->d_name,
+				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					      O_CLOEXEC);
+			if (next >= 0) {
+				db_printf(&b, "%s%s", i ? "/" : "", e->d_name);
+				break;
+			}
+		}
+		closedir(d);
+		close(fd);
+		fd = next;
+		if (fd < 0)
+			rc = -ENOENT;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!rc) {
+		size_t len;
+
+		rc = db_take(&b, rel, &len);
+	}
+	if (rc)
+		db_free(&b);
+	return rc;
+}
+
+/* Reads a whole catalog into *buf (malloc'ed). */
+static int read_catalog(int dirfd, const char *name, uint8_t **buf,
+			size_t *len, struct stat *st)
+{
+	int fd = util_open_noatime(dirfd, name, O_RDONLY | O_CLOEXEC |
+							O_NONBLOCK);
+	size_t off = 0;
+	uint8_t *p;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) ||
+	    (uint64_t)st->st_size > CAP_CATALOG_FILE) {
+		close(fd);
+		return -EFBIG;
+	}
+	p = malloc(st->st_size ? (size_t)st->st_size : 1);
+	if (!p) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (off < (size_t)st->st_size) {
+		n = pread(fd, p + off, (size_t)st->st_size - off, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	if (off != (size_t)st->st_size) {
+		free(p);
+		return -EIO;
+	}
+	*buf = p;
+	*len = off;
+	return 0;
+}
+
+struct member_ctx {
+	struct cache *cache;
+	int64_t id;
+};
+
+static int add_member(void *ctx, const uint8_t *digest, size_t len)
+{
+	struct member_ctx *m = ctx;
+
+	return cache_catalog_member_add(m->cache, m->id, digest, len);
+}
+
+static int64_t mtime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+static int index_one(struct fs_catalogs *c, const struct cat_dir *d,
+		     const char *name, const char *path)
+{
+	struct member_ctx m = { c->cache, 0 };
+	char *problem = NULL;
+	struct stat st;
+	uint8_t *buf;
+	size_t len;
+	int rc = read_catalog(d->fd, name, &buf, &len, &st);
+
+	if (rc) {
+		log_warn("catalog %s: not indexed: %s", path, strerror(-rc));
+		return 0;
+	}
+	/* a catalog that does not decode is recorded without members, so it
+	 * is not read again until it changes */
+	rc = cache_catalog_put(c->cache, path, (uint64_t)st.st_size,
+			       mtime_ns(&st), &m.id);
+	if (!rc) {
+		rc = sig_catalog_members(buf, len, add_member, &m, &problem);
+		if (rc == -EINVAL) {
+			log_warn("catalog %s: %s", path, problem);
+			rc = 0;
+		}
+	}
+	free(problem);
+	free(buf);
+	return rc;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct cache_catalog *)a)->path,
+		      ((const struct cache_catalog *)b)->path);
+}
+
+static int is_cat(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && strcasecmp(name + n - 4, ".cat") == 0;
+}
+
+/* Catalogs of one folder: index the new and changed, mark the seen. */
+static int sync_dir(struct fs_catalogs *c, const struct cat_dir *d,
+		    struct cache_catalog *known, size_t nknown,
+		    unsigned char *seen, int *changed, int progress,
+		    size_t *done)
+{
+	DIR *dir = fdopendir(dup(d->fd));
+	struct dirent *e;
+	int rc = 0;
+
+	if (!dir)
+		return -errno;
+	while (!rc && (e = readdir(dir)) != NULL) {
+		struct cache_catalog key, *k;
+		struct stat st;
+		char *path;
+
+		if (!is_cat(e->d_name) ||
+		    fstatat(d->fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (asprintf(&path, "%s/%s", d->path, e->d_name) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		key.path = path;
+		k = bsearch(&key, known, nknown, sizeof(*known), by_path);
+		if (k)
+			seen[k - known] = 1;
+		if (!k || k->size != (uint64_t)st.st_size ||
+		    k->mtime_ns != mtime_ns(&st)) {
+			if (!*changed)
+				rc = cache_catalogs_begin(c->cache);
+			*changed = 1;
+			if (!rc)
+				rc = index_one(c, d, e->d_name, path);
+			if (progress)
+				fprintf(stderr, "\rindexing catalogs: %zu",
+					++*done);
+		}
+		free(path);
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* the folder a catalog path belongs to, or NULL */
+static const struct cat_dir *dir_of(const struct fs_catalogs *c,
+				    const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < c->ndirs; i++) {
+		size_t n = strlen(c->dirs[i].path);
+
+		if (strncmp(path, c->dirs[i].path, n) == 0 &&
+		    path[n] == '/' && !strchr(path + n + 1, '/'))
+			return &c->dirs[i];
+	}
+	return NULL;
+}
+
+static int sync_locked(struct fs_catalogs *c, int progress)
+{
+	struct cache_catalog *known = NULL;
+	unsigned char *seen = NULL;
+	size_t nknown = 0, i, done = 0;
+	int rc, changed = 0;
+
+	rc = cache_catalog_list(c->cache, &known, &nknown);
+	if (rc)
+		return rc;
+	qsort(known, nknown, sizeof(*known), by_path);
+	seen = calloc(nknown ? nknown : 1, 1);
+	if (!seen)
+		rc = -ENOMEM;
+	for (i = 0; i < c->ndirs && !rc; i++)
+		rc = sync_dir(c, &c->dirs[i], known, nknown, seen, &changed,
+			      progress, &done);
+	for (i = 0; i < nknown && !rc; i++) {
+		if (seen[i] || !dir_of(c, known[i].path))
+			continue;
+		if (!changed)
+			rc = cache_catalogs_begin(c->cache);
+		changed = 1;
+		if (!rc)
+			rc = cache_catalog_drop(c->cache, known[i].path);
+	}
+	if (changed) {
+		if (rc)
+			cache_catalogs_rollback(c->cache);
+		else
+			rc = cache_catalogs_commit(c->cache);
+	}
+	if (progress && done)
+		fprintf(stderr, "\rindexing catalogs: %zu done\n", done);
+	c->scanned = mono();
+	free(seen);
+	cache_catalogs_free(known, nknown);
+	return rc;
+}
+
+int fs_catalogs_sync(struct fs_catalogs *c, int progress)
+{
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	rc = sync_locked(c, progress);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}
+
+int fs_catalogs_generation(struct fs_catalogs *c, int64_t *gen)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->ndirs && mono() - c->scanned >= CATALOG_RESCAN)
+		rc = sync_locked(c, 0);
+	pthread_mutex_unlock(&c->lock);
+	if (rc)
+		log_warn("catalogs: not rescanned: %s", strerror(-rc));
+	return cache_catalogs_generation(c->cache, gen);
+}
+
+struct find_ctx {
+	const struct fs_catalogs *c;
+	char *path[8];
+	size_t n;
+};
+
+static int found(void *ctx, const char *path)
+{
+	struct find_ctx *f = ctx;
+
+	if (!dir_of(f->c, path))
+		return 0; /* a catalog of another mount sharing the cache */
+	f->path[f->n] = strdup(path);
+	if (f->path[f->n])
+		f->n++;
+	return f->n == sizeof(f->path) / sizeof(f->path[0]);
+}
+
+/* the catalog's verdict, memoised per generation; the lock is held */
+static int verdict(struct fs_catalogs *c, const char *path,
+		   const struct sig_env *env, int64_t gen,
+		   const struct sig_report **out)
+{
+	const struct cat_dir *d = dir_of(c, path);
+	struct sig_report *r = NULL;
+	struct cat_memo *grown;
+	struct stat st;
+	uint8_t *buf;
+	size_t i, len;
+	int rc;
+
+	if (gen != c->memo_gen) {
+		memo_drop(c);
+		c->memo_gen = gen;
+	}
+	for (i = 0; i < c->nmemo; i++) {
+		if (strcmp(c->memo[i].path, path) == 0) {
+			*out = c->memo[i].r;
+			return 0;
+		}
+	}
+	if (!d)
+		return -ENOENT;
+	rc = read_catalog(d->fd, path_base(path), &buf, &len, &st);
+	if (rc)
+		return rc;
+	rc = sig_check_catalog(buf, len, path_base(path), env, &r);
+	free(buf);
+	if (rc)
+		return rc;
+	grown = realloc(c->memo, (c->nmemo + 1) * sizeof(*grown));
+	if (!grown || !(grown[c->nmemo].path = strdup(path))) {
+		c->memo = grown ? grown : c->memo;
+		sig_report_free(r);
+		return -ENOMEM;
+	}
+	c->memo = grown;
+	grown[c->nmemo].r = r;
+	*out = grown[c->nmemo++].r;
+	return 0;
+}
+
+static int copy_report(const struct sig_report *from, struct sig_report **out)
+{
+	struct sig_report *r = calloc(1, sizeof(*r));
+	size_t i;
+	int rc = r ? 0 : -ENOMEM;
+
+	for (i = 0; !rc && i < from->n; i++)
+		rc = sig_report_add(r, from->b[i].label, from->b[i].value,
+				    from->b[i].code);
+	if (rc) {
+		sig_report_free(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+int fs_catalogs_check(struct fs_catalogs *c, const uint8_t *sha1,
+		      const uint8_t *sha256, const struct sig_env *env,
+		      int64_t gen, struct sig_report **out)
+{
+	struct find_ctx f = { c, { NULL }, 0 };
+	const struct sig_report *best = NULL, *r;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	rc = cache_catalog_find(c->cache, sha256, 32, found, &f);
+	if (!rc && f.n == 0)
+		rc = cache_catalog_find(c->cache, sha1, 20, found, &f);
+	if (rc || f.n == 0)
+		goto out;
+	/* the first catalog whose signature holds, else the first */
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < f.n && !rc; i++) {
+		rc = verdict(c, f.path[i], env, gen, &r);
+		if (rc == -ENOENT || rc == -EFBIG || rc == -EIO) {
+			rc = 0; /* gone or unreadable since it was indexed */
+			continue;
+		}
+		if (!rc && !best)
+			best = r;
+		if (!rc && r->n && strcmp(r->b[0].value,
+					  "Signature verified.") == 0) {
+			best = r;
+			break;
+		}
+	}
+	if (!rc && best)
+		rc = copy_report(best, out);
+	pthread_mutex_unlock(&c->lock);
+out:
+	for (i = 0; i < f.n; i++)
+		free(f.path[i]);
+	return rc;
+}

@@ -1,0 +1,131 @@
+/*
+ * What signatures are checked against, for the mount and for `profilefs
+ * profile`: the trust anchors (the system's CA bundle and the shipped
+ * Microsoft roots unless --no-default-trust, plus each --trust FILE) and
+ * the catalog folders (--catalogs DIR, and the CatRoot found in the
+ * source).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "profilefs/fs.h"
+#include "profilefs/sig.h"
+
+/* installed, else beside the sources (a build that is not installed) */
+static const char *const roots_paths[] = { PROFILEFS_DATADIR
+					   "/microsoft-roots.pem",
+					   PROFILEFS_SRCDATA
+					   "/microsoft-roots.pem" };
+
+int fs_signing_trust(const struct fs_signing_opts *o, struct sig_trust **out)
+{
+	struct sig_trust *t;
+	char *err = NULL;
+	size_t i;
+	int rc;
+
+	if (sig_trust_new(&t))
+		return 1;
+	if (!o->no_default_trust) {
+		sig_trust_add_system(t);
+		for (i = 0; i < 2; i++)
+			if (access(roots_paths[i], R_OK) == 0 &&
+			    sig_trust_add_file(t, roots_paths[i], &err) == 0)
+				break;
+		free(err);
+		err = NULL;
+		if (i == 2)
+			fprintf(stderr, "profilefs: warning: the Microsoft "
+					"roots are not installed (%s)\n",
+				roots_paths[0]);
+	}
+	for (i = 0; i < o->ntrust; i++) {
+		rc = sig_trust_add_file(t, o->trust[i], &err);
+		if (rc) {
+			fprintf(stderr, "profilefs: --trust %s\n",
+				err ? err : o->trust[i]);
+			free(err);
+			sig_trust_free(t);
+			return 2;
+		}
+	}
+	*out = t;
+	return 0;
+}
+
+int fs_signing_catalogs(const struct fs_signing_opts *o, const char *source,
+			struct fs_catalogs **out)
+{
+	int rootfd = source ? open(source, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+			    : -1;
+	struct fs_catalogs *c;
+	char *rel = NULL, *abs = NULL;
+	size_t i;
+	int rc;
+
+	if (fs_catalogs_new(NULL, &c))
+		return 1;
+	for (i = 0; i < o->ncatalogs; i++) {
+		rc = fs_catalogs_add_dir(c, o->catalogs[i]);
+		if (rc) {
+			fprintf(stderr, "profilefs: --catalogs %s: %s\n",
+				o->catalogs[i], strerror(-rc));
+			fs_catalogs_free(c);
+			if (rootfd >= 0)
+				close(rootfd);
+			return 2;
+		}
+	}
+	if (rootfd >= 0 && fs_find_catroot(rootfd, &rel) == 0) {
+		if (asprintf(&abs, "%s/%s", strcmp(source, "/") ? source : "",
+			     rel) < 0)
+			abs = NULL;
+		if (!abs || fs_catalogs_add_dir(c, abs))
+			fprintf(stderr, "profilefs: warning: catalogs in %s "
+					"cannot be read\n",
+				rel);
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	free(rel);
+	free(abs);
+	*out = c;
+	return 0;
+}
+
+void fs_signing_opts_free(struct fs_signing_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->ntrust; i++)
+		free(o->trust[i]);
+	for (i = 0; i < o->ncatalogs; i++)
+		free(o->catalogs[i]);
+	free(o->trust);
+	free(o->catalogs);
+	memset(o, 0, sizeof(*o));
+}
+
+static int push(char ***v, size_t *n, const char *s)
+{
+	char **grown = realloc(*v, (*n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	*v = grown;
+	grown[*n] = strdup(s);
+	if (!grown[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+int fs_signing_opt(struct fs_signing_opts *o, int which, const char *value)
+{
+	return which == FS_OPT_TRUST ? push(&o->trust, &o->ntrust, value)
+				     : push(&o->catalogs, &o->ncatalogs, value);
+}

@@ -1,0 +1,69 @@
+/* Private to the sig module. */
+#ifndef PROFILEFS_SIG_I_H
+#define PROFILEFS_SIG_I_H
+
+#include <openssl/asn1.h>
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
+#include "profilefs/sig.h"
+
+typedef struct {
+	ASN1_OBJECT *type;
+	ASN1_TYPE *value;
+} SIG_SPC_ATTR;
+
+typedef struct {
+	SIG_SPC_ATTR *data;
+	X509_SIG *digest;
+} SIG_SPC_INDIRECT;
+
+typedef struct {
+	ASN1_OCTET_STRING *id;
+	STACK_OF(X509_ATTRIBUTE) *attrs;
+} SIG_CTL_SUBJECT;
+DEFINE_STACK_OF(SIG_CTL_SUBJECT)
+
+typedef struct {
+	ASN1_INTEGER *version;
+	STACK_OF(ASN1_OBJECT) *usage;
+	ASN1_OCTET_STRING *list_id;
+	ASN1_INTEGER *seq;
+	ASN1_TIME *this_update;
+	ASN1_TIME *next_update;
+	X509_ALGOR *alg;
+	STACK_OF(SIG_CTL_SUBJECT) *subjects;
+	STACK_OF(X509_EXTENSION) *exts;
+} SIG_CTL;
+
+DECLARE_ASN1_ITEM(SIG_SPC_INDIRECT)
+DECLARE_ASN1_ITEM(SIG_CTL)
+
+/* ASN1_item_d2i of a whole buffer; NULL when it does not decode. */
+void *sig_d2i(const ASN1_ITEM *it, const unsigned char *der, size_t len);
+
+/* the OIDs of Microsoft's that these use */
+#define SIG_OID_SPC_INDIRECT "1.3.6.1.4.1.311.2.1.4"
+#define SIG_OID_NESTED "1.3.6.1.4.1.311.2.4.1"
+#define SIG_OID_RFC3161 "1.3.6.1.4.1.311.3.3.1"
+#define SIG_OID_CTL "1.3.6.1.4.1.311.10.1"
+
+struct sig_trust {
+	X509_STORE *store;
+};
+
+/* Windows' form of a name (leaf RDN first, S= for state); malloc'ed. */
+char *sig_name_of(const X509_NAME *name);
+
+/*
+ * The content a SignedData signs, as Authenticode and catalogs hash it:
+ * for a SEQUENCE (PKCS#7 v1.5 style) its contents without the outer tag
+ * and length; for an OCTET STRING (CMS style) its bytes. *der and *der_len
+ * give the whole encoding of the content (the SEQUENCE itself, or the
+ * octet string's bytes), for decoding it. -EINVAL when there is none.
+ */
+int sig_content(PKCS7 *p7, const unsigned char **signed_data,
+		size_t *signed_len, const unsigned char **der,
+		size_t *der_len);
+
+#endif
