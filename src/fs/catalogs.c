@@ -304,6 +304,8 @@ static int sync_dir(struct fs_catalogs *c, const struct cat_dir *d,
 
 	if (!dir)
 		return -errno;
+	/* the dup shares its offset with d->fd: start from the top */
+	rewinddir(dir);
 	while (!rc && (e = readdir(dir)) != NULL) {
 		struct cache_catalog key, *k;
 		struct stat st;

@@ -1,0 +1,187 @@
+#!/bin/bash
+# Authenticode through a mount: embedded signatures made by osslsigncode
+# with a PKI made here by openssl (expected Serial, Thumbprint, Issuer and
+# Subject come from `openssl x509`, PE hashes from osslsigncode), each
+# Status the format page names, nested signatures, RFC 3161 timestamps,
+# and a catalog under the CatRoot path that signs unsigned fixtures.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pki.sh"
+: "${FIXTURES:?set FIXTURES to the built PE fixtures}"
+K=$T/pki
+pki_make "$K" || { bad "openssl could not make the test PKI: $(tail -5 "$K/pki.log")"; finish; }
+
+sign() { # sign OUT IN [osslsigncode options...]
+	local out=$1 in=$2
+	shift 2
+	osslsigncode sign "$@" -in "$in" -out "$out" >>"$T/sign.log" 2>&1 ||
+		bad "osslsigncode sign $(basename "$out")"
+}
+with_leaf=(-certs "$K/chain.pem" -key "$K/leaf.key")
+pyedit() { /usr/bin/python3 - "$@"; }
+
+# PE32+ and PE32, DLL and EXE, SHA-1 and SHA-256
+for arch in x64 x86; do
+	for f in exports.dll noexports.exe; do
+		for h in sha1 sha256; do
+			sign "$SRC/$h-$arch-$f" "$FIXTURES/$arch/$f" "${with_leaf[@]}" -h $h
+		done
+	done
+done
+sign "$SRC/nested.dll" "$SRC/sha1-x64-exports.dll" "${with_leaf[@]}" -h sha256 -nest
+# a digest mismatch: one byte of .text flipped after signing
+cp "$SRC/sha256-x64-exports.dll" "$SRC/flipped.dll"
+pyedit "$SRC/flipped.dll" <<'PY'
+import sys, pefile
+pe = pefile.PE(sys.argv[1])
+off = next(s.PointerToRawData for s in pe.sections if s.Name.startswith(b".text")) + 16
+pe.close()
+b = bytearray(open(sys.argv[1], "rb").read()); b[off] ^= 0xFF
+open(sys.argv[1], "wb").write(b)
+PY
+# a corrupt signature blob: the PKCS#7 header overwritten
+cp "$SRC/sha256-x64-exports.dll" "$SRC/corrupt.dll"
+pyedit "$SRC/corrupt.dll" <<'PY'
+import sys, pefile
+pe = pefile.PE(sys.argv[1], fast_load=True)
+off = pe.OPTIONAL_HEADER.DATA_DIRECTORY[4].VirtualAddress + 8
+pe.close()
+b = bytearray(open(sys.argv[1], "rb").read()); b[off:off + 6] = b"\xff" * 6
+open(sys.argv[1], "wb").write(b)
+PY
+# a certificate table that reaches past the end of the file
+cp "$SRC/sha256-x64-exports.dll" "$SRC/pasteof.dll"
+pyedit "$SRC/pasteof.dll" <<'PY'
+import sys, struct, pefile
+pe = pefile.PE(sys.argv[1], fast_load=True)
+d = pe.OPTIONAL_HEADER.DATA_DIRECTORY[4]
+at = d.get_file_offset() + 4
+pe.close()
+b = bytearray(open(sys.argv[1], "rb").read()); b[at:at + 4] = struct.pack("<I", 0x100000)
+open(sys.argv[1], "wb").write(b)
+PY
+cp "$FIXTURES/x64/exports.dll" "$SRC/unsigned.dll"
+# expired signer: invalid now; valid at a trusted timestamp's time (2020)
+sign "$SRC/expired.dll" "$FIXTURES/x64/exports.dll" -certs "$K/oldchain.pem" -key "$K/old.key" -h sha256
+ts_ok=0
+if osslsigncode sign --help 2>&1 | grep -q -- -TSA-certs; then
+	ts_ok=1
+	sign "$SRC/stamped.dll" "$FIXTURES/x64/exports.dll" "${with_leaf[@]}" -h sha256 \
+		-TSA-certs "$K/tsachain.pem" -TSA-key "$K/tsa.key"
+	sign "$SRC/expired-stamped.dll" "$FIXTURES/x64/exports.dll" -certs "$K/oldchain.pem" \
+		-key "$K/old.key" -h sha256 -TSA-certs "$K/oldtsachain.pem" \
+		-TSA-key "$K/oldtsa.key" -TSA-time 1590969600
+else
+	echo "SKIP (timestamps): this osslsigncode has no built-in TSA (-TSA-certs)" >&2
+fi
+
+# the catalog: the PE hashes of two unsigned fixtures, and of a file that
+# also carries an embedded signature by another signer (the catalog wins)
+CATDIR="$SRC/WINDOWS/system32/CatRoot/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"
+mkdir -p "$CATDIR" "$SRC/sys"
+cp "$FIXTURES/x64/noenglish.dll" "$SRC/sys/catmember.dll"
+cp "$FIXTURES/x64/multires.dll" "$SRC/sys/later.dll"
+sign "$SRC/sys/both.dll" "$FIXTURES/x64/resonly.dll" -certs "$K/other.pem" -key "$K/other.key" -h sha256
+# each file's PE hash, computed by osslsigncode over a signed copy
+pe_hash() {
+	sign "$T/hashcopy" "$1" -certs "$K/other.pem" -key "$K/other.key" -h "${2:-sha256}"
+	ossl_calculated "$T/hashcopy"
+	rm -f "$T/hashcopy"
+}
+h_member=$(pe_hash "$SRC/sys/catmember.dll")
+h_both=$(pe_hash "$SRC/sys/both.dll")
+h_later_sha1=$(pe_hash "$SRC/sys/later.dll" sha1)
+check "osslsigncode gave the PE hashes" [ ${#h_member} -eq 64 ] && [ ${#h_both} -eq 64 ] && [ ${#h_later_sha1} -eq 40 ]
+cat_make "$CATDIR/test.cat" "$K/leaf" "$h_member" "$h_both" 2>>"$T/sign.log" || bad "cat_make"
+
+want_serial=$(pki_serial "$K/leaf.pem")
+want_thumb=$(pki_thumb "$K/leaf.pem")
+want_issuer=$(pki_name issuer "$K/leaf.pem")
+want_subject=$(pki_name subject "$K/leaf.pem")
+want_root=$(pki_name subject "$K/root.pem")
+check "the subject has a quoted comma" grep -q '"Profilefs Test, Inc."' <<<"$want_subject"
+
+mount_fs --trust="$K/root.pem" || finish
+st() { sig_bullet Status <"$MNT/$1.md"; }
+
+for arch in x64 x86; do
+	for f in exports.dll noexports.exe; do
+		for h in sha1 sha256; do
+			n=$h-$arch-$f
+			md=$(cat "$MNT/$n.md")
+			check_eq "$n: status" "$(sig_bullet Status <<<"$md")" "Signature verified."
+			check_eq "$n: serial" "$(sig_bullet Serial <<<"$md")" "\`$want_serial\`"
+			check_eq "$n: thumbprint" "$(sig_bullet Thumbprint <<<"$md")" "\`$want_thumb\`"
+			check_eq "$n: issuer" "$(sig_bullet Issuer <<<"$md")" "$want_issuer"
+			check_eq "$n: subject" "$(sig_bullet Subject <<<"$md")" "$want_subject"
+			r=$([ $h = sha1 ] && echo PESHA1 || echo PE256)
+			check_eq "$n: $r is osslsigncode's" \
+				"$(sed -n "s/^$r | \`\\(.*\\)\`\$/\\1/p" <<<"$md")" "$(ossl_calculated "$SRC/$n")"
+			check_eq "$n: algorithm" "$(sig_bullet 'Digest Algorithm' <<<"$md")" \
+				"$([ $h = sha1 ] && echo SHA-1 || echo SHA-256)"
+		done
+	done
+done
+check "section order: exports, signature, metadata" bash -c \
+	'grep "^## " "$0" | tr "\n" "|" | grep -q "## DLL Exports:|## Signature|## File Metadata|"' \
+	"$MNT/sha256-x64-exports.dll.md"
+
+check_eq "nested: primary" "$(st nested.dll)" "Signature verified."
+check_eq "nested: primary is the SHA-1 one" "$(sig_bullet 'Digest Algorithm' <"$MNT/nested.dll.md")" "SHA-1"
+check_eq "nested: the second signature" "$(sig_bullet 'Nested Signature 1' <"$MNT/nested.dll.md")" \
+	"SHA-256, $want_subject: Signature verified."
+
+check "digest mismatch" grep -q "^The file's digest does not match" <<<"$(st flipped.dll)"
+check "corrupt blob" grep -q "^The signature cannot be read" <<<"$(st corrupt.dll)"
+check "table past EOF" grep -q "reaches past the end of the file" <<<"$(st pasteof.dll)"
+check "unsigned" grep -q "^The file is not signed" <<<"$(st unsigned.dll)"
+check_eq "expired signer, no timestamp" "$(st expired.dll)" \
+	"The signature's certificate chain is not valid at now: certificate has expired ($(pki_name subject "$K/old.pem"))."
+check_eq "expired signer: checked now" "$(sig_bullet 'Validity Checked At' <"$MNT/expired.dll.md")" \
+	"now (no trusted timestamp)"
+if [ $ts_ok = 1 ]; then
+	check_eq "timestamped: status" "$(st stamped.dll)" "Signature verified."
+	check "timestamped: RFC 3161 time" grep -q "(RFC 3161 timestamp)$" \
+		<<<"$(sig_bullet 'Signing Time' <"$MNT/stamped.dll.md")"
+	check_eq "timestamped: TSA" "$(sig_bullet Timestamp <"$MNT/stamped.dll.md")" \
+		"RFC 3161 timestamp by $(pki_name subject "$K/tsa.pem"): verified, trusted"
+	check_eq "expired signer, trusted timestamp in 2020" "$(st expired-stamped.dll)" "Signature verified."
+	check_eq "expired signer, stamped: time" "$(sig_bullet 'Signing Time' <"$MNT/expired-stamped.dll.md")" \
+		"2020-06-01 00:00:00 UTC (RFC 3161 timestamp)"
+	check_eq "expired signer, stamped: checked then" \
+		"$(sig_bullet 'Validity Checked At' <"$MNT/expired-stamped.dll.md")" \
+		"the signing time (a trusted timestamp gives it)"
+fi
+
+# catalogs: found under the CatRoot path (in another case), signer shown
+check_eq "catalog: status" "$(st sys/catmember.dll)" "Signature verified."
+check_eq "catalog: name" "$(sig_bullet Catalog <"$MNT/sys/catmember.dll.md")" "test.cat"
+check_eq "catalog: signer" "$(sig_bullet Subject <"$MNT/sys/catmember.dll.md")" "$want_subject"
+check_eq "catalog: serial" "$(sig_bullet Serial <"$MNT/sys/catmember.dll.md")" "\`$want_serial\`"
+check_eq "catalog wins over embedded" "$(sig_bullet Subject <"$MNT/sys/both.dll.md")" "$want_subject"
+check "the embedded one is summed up" grep -q "root that is not trusted: CN=profilefs Other Signer" \
+	<<<"$(sig_bullet 'Embedded Signature' <"$MNT/sys/both.dll.md")"
+check "not in the catalog yet" grep -q "^The file is not signed" <<<"$(st sys/later.dll)"
+# a new catalog (SHA-1 member) is indexed without a remount
+cat_make "$CATDIR/later.cat" "$K/leaf" "$h_later_sha1" 2>>"$T/sign.log" || bad "cat_make later"
+sleep 2.5
+check_eq "new catalog seen" "$(sig_bullet Catalog <"$MNT/sys/later.dll.md")" "later.cat"
+rm "$CATDIR/later.cat"
+sleep 2.5
+check "removed catalog forgotten" grep -q "^The file is not signed" <<<"$(st sys/later.dll)"
+umount_fs
+
+# no --trust: the same signatures are valid but untrusted, root named
+mount_fs || finish
+check_eq "untrusted root" "$(st sha256-x64-exports.dll)" \
+	"The signature is valid, but its chain ends in a root that is not trusted: $want_root."
+check_eq "untrusted catalog" "$(st sys/catmember.dll)" \
+	"The catalog signature is valid, but its chain ends in a root that is not trusted: $want_root."
+umount_fs
+
+# the CLI says the same as the mount, and refuses a bad --trust
+check_eq "cli: status" "$("$PROFILEFS" profile --no-cache --trust="$K/root.pem" --root="$SRC" \
+	"$SRC/sha1-x86-exports.dll" | sig_bullet Status)" "Signature verified."
+"$PROFILEFS" profile --no-cache --trust="$SRC/unsigned.dll" "$SRC/unsigned.dll" >/dev/null 2>"$T/err"
+check_eq "cli: bad --trust is a usage error" "$?" 2
+check "cli: it says why" grep -q "no PEM certificate" "$T/err"
+finish
