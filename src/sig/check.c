@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -365,27 +366,34 @@ static void countersignature(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 	PKCS7_SIGNER_INFO_free(cs);
 }
 
-/* An RFC 3161 timestamp token (Microsoft's unauthenticated attribute). */
-static void rfc3161(PKCS7 *p7, PKCS7_SIGNER_INFO *si, const ASN1_TYPE *val,
+/*
+ * An RFC 3161 timestamp token (Microsoft's unauthenticated attribute).
+ * Read with the CMS API: Microsoft's tokens carry, beside certificates, an
+ * attribute certificate ([1]) that PKCS#7's decoder refuses.
+ */
+static void rfc3161(PKCS7_SIGNER_INFO *si, const ASN1_TYPE *val,
 		    const struct sig_env *env, struct verdict *v)
 {
 	const unsigned char *p;
-	PKCS7 *tok;
+	CMS_ContentInfo *tok = NULL;
+	ASN1_OCTET_STRING **content;
 	TS_TST_INFO *tst = NULL;
-	STACK_OF(X509) *signers = NULL;
+	STACK_OF(X509) *signers = NULL, *certs = NULL;
 	char when[32] = "", *who = NULL, *why = NULL;
 	const char *state = "its signature does not verify";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
 	time_t t = 0;
 
-	(void)p7;
 	if (val->type != V_ASN1_SEQUENCE)
 		return;
 	p = val->value.sequence->data;
-	tok = d2i_PKCS7(NULL, &p, val->value.sequence->length);
-	if (tok && PKCS7_type_is_signed(tok))
-		tst = PKCS7_to_TS_TST_INFO(tok);
+	tok = d2i_CMS_ContentInfo(NULL, &p, val->value.sequence->length);
+	content = tok ? CMS_get0_content(tok) : NULL;
+	if (content && *content) {
+		p = (*content)->data;
+		tst = d2i_TS_TST_INFO(NULL, &p, (*content)->length);
+	}
 	if (!tst) {
 		if (!v->timestamp)
 			v->timestamp = strdup("an RFC 3161 timestamp that "
@@ -393,8 +401,10 @@ static void rfc3161(PKCS7 *p7, PKCS7_SIGNER_INFO *si, const ASN1_TYPE *val,
 		goto out;
 	}
 	time_text(TS_TST_INFO_get_time(tst), when, &t);
-	if (PKCS7_verify(tok, NULL, NULL, NULL, NULL, PKCS7_NOVERIFY) == 1)
-		signers = PKCS7_get0_signers(tok, NULL, 0);
+	if (CMS_verify(tok, NULL, NULL, NULL, NULL,
+		       CMS_NO_SIGNER_CERT_VERIFY) == 1)
+		signers = CMS_get0_signers(tok);
+	certs = CMS_get1_certs(tok);
 	if (signers && sk_X509_num(signers) == 1) {
 		TS_MSG_IMPRINT *imp = TS_TST_INFO_get_msg_imprint(tst);
 		X509_ALGOR *alg = TS_MSG_IMPRINT_get_algo(imp);
@@ -408,8 +418,7 @@ static void rfc3161(PKCS7 *p7, PKCS7_SIGNER_INFO *si, const ASN1_TYPE *val,
 		    memcmp(md, msg->data, mdlen) != 0) {
 			state = "it stamps another signature";
 		} else {
-			switch (chain_check(env, tsa, tok->d.sign->cert, t,
-					    &why)) {
+			switch (chain_check(env, tsa, certs, t, &why)) {
 			case CHAIN_TRUSTED:
 				v->ts_trusted = 1;
 				v->ts_time = t;
@@ -435,8 +444,9 @@ out:
 	free(who);
 	free(why);
 	sk_X509_free(signers);
+	sk_X509_pop_free(certs, X509_free);
 	TS_TST_INFO_free(tst);
-	PKCS7_free(tok);
+	CMS_ContentInfo_free(tok);
 	ERR_clear_error();
 }
 
@@ -468,7 +478,7 @@ static void timestamps(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 			if (nid == NID_pkcs9_countersignature)
 				countersignature(p7, si, val, env, v);
 			else if (attr_is(a, SIG_OID_RFC3161))
-				rfc3161(p7, si, val, env, v);
+				rfc3161(si, val, env, v);
 		}
 	}
 	if (!v->signing_time) {
