@@ -19,7 +19,7 @@ trap 'rm -rf "$seeds"' EXIT
 /usr/bin/python3 tests/malformed/gen.py "$seeds/gen" || exit 1
 crashes=0
 total=0
-for t in pe profile rules; do
+for t in pe profile rules sig; do
 	work=$dir/corpus-$t
 	art=$dir/artifacts-$t
 	mkdir -p "$work" "$art"

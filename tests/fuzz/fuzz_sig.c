@@ -1,0 +1,65 @@
+/*
+ * libFuzzer target: the signature path over any bytes. The input is read
+ * as a whole certificate table, as the PKCS#7 blob of a single entry (the
+ * path every signed file takes: SignedData, SpcIndirectDataContent,
+ * nested signatures, countersignatures, RFC 3161 tokens, chains), as a
+ * catalog (members and signature) and as a distinguished name. The trust
+ * store holds the system's anchors, so that chains are really built.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "profilefs/sig.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int count(void *ctx, const uint8_t *digest, size_t len)
+{
+	(void)digest;
+	*(size_t *)ctx += len;
+	return 0;
+}
+
+static struct sig_trust *anchors(void)
+{
+	static struct sig_trust *t;
+
+	if (!t && sig_trust_new(&t) == 0)
+		sig_trust_add_system(t);
+	return t;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint8_t h1[20], h256[32];
+	struct sig_env env = { anchors(), 1700000000 };
+	struct sig_table t = { 0 };
+	struct sig_report *r = NULL;
+	char *problem = NULL, *name;
+	size_t n = 0;
+
+	if (!env.trust)
+		return 0;
+	/* as a certificate table */
+	if (sig_table_parse(data, size, &t) == 0 &&
+	    sig_check_embedded(&t, h1, h256, &env, "fuzz", &r) == 0)
+		sig_report_free(r);
+	sig_table_clear(&t);
+	/* as one PKCS#7 entry, checked against its own signed digest too */
+	memset(&t, 0, sizeof(t));
+	t.present = 1;
+	if (sig_table_add(&t, 0x200, 2, data, size) == 0 &&
+	    sig_check_embedded(&t, size >= 20 ? data : h1,
+			       size >= 32 ? data : h256, &env, "fuzz",
+			       &r) == 0)
+		sig_report_free(r);
+	sig_table_clear(&t);
+	/* as a catalog */
+	sig_catalog_members(data, size, count, &n, &problem);
+	free(problem);
+	if (sig_check_catalog(data, size, "fuzz.cat", &env, &r) == 0)
+		sig_report_free(r);
+	name = sig_name_windows(data, size);
+	free(name);
+	return 0;
+}
