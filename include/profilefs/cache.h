@@ -132,8 +132,8 @@ void cache_catalogs_rollback(struct cache *c);
 /* (re)records a catalog, dropping its old members; *id for its members */
 int cache_catalog_put(struct cache *c, const char *path, uint64_t size,
 		      int64_t mtime_ns, int64_t *id);
-int cache_catalog_member_add(struct cache *c, int64_t id,
-			     const uint8_t *digest, size_t len);
+int cache_catalog_member_add(struct cache *c, int64_t id, const uint8_t *digest,
+			     size_t len);
 int cache_catalog_drop(struct cache *c, const char *path);
 /* the catalogs that list digest, by path; cb returns nonzero to stop */
 typedef int (*cache_catalog_cb)(void *ctx, const char *path);

@@ -49,9 +49,9 @@
 
 /* Authenticode: bytes of a certificate table kept, entries read from it,
  * nested signatures followed, and the largest catalog file indexed */
-#define CAP_SIG_TABLE (8u << 20)
-#define CAP_SIG_ENTRIES 16
-#define CAP_SIG_NESTED 8
+#define CAP_SIG_TABLE	 (8u << 20)
+#define CAP_SIG_ENTRIES	 16
+#define CAP_SIG_NESTED	 8
 #define CAP_CATALOG_FILE (256u << 20)
 /* Signature reports kept per mount (slots of a hash table) */
 #define CAP_SIG_MEMO 16384

@@ -88,13 +88,15 @@ struct fs_signing_opts {
 };
 
 #define FS_SIGNING_HELP                                                        \
-	"    --trust=FILE       also trust the root certificates in FILE "    \
+	"    --trust=FILE       also trust the root certificates in FILE "     \
 	"(PEM);\n"                                                             \
 	"                       repeatable\n"                                  \
-	"    --no-default-trust do not trust the system's CA bundle and the\n"  \
+	"    --no-default-trust do not trust the system's CA bundle and the\n" \
 	"                       shipped Microsoft roots (only --trust)\n"      \
-	"    --catalogs=DIR     index the Windows catalogs (.cat) in DIR; the\n" \
-	"                       source's Windows/System32/CatRoot/{F750E6C3-\n"  \
+	"    --catalogs=DIR     index the Windows catalogs (.cat) in DIR; "    \
+	"the\n"                                                                \
+	"                       source's "                                     \
+	"Windows/System32/CatRoot/{F750E6C3-\n"                                \
 	"                       38EE-11D1-85E5-00C04FC295EE} is found by "     \
 	"itself\n"
 
@@ -136,7 +138,7 @@ struct fs_config {
 	struct fs_names *names;
 	struct prof_limits limits;
 	int foreground;
-	struct sig_trust *trust;	/* owned */
+	struct sig_trust *trust;      /* owned */
 	struct fs_catalogs *catalogs; /* owned: --catalogs, and the CatRoot */
 };
 

@@ -30,10 +30,10 @@ struct prof {
 	int hashed;    /* dg is valid */
 	struct dg_result dg;
 	int is_pe;
-	char *pe_note;	    /* why the file is not a PE image, or NULL */
-	struct pe_info *pe; /* what the PE parser read, when is_pe */
-	char imphash[33];   /* lowercase hex, "" when nothing is imported */
-	char rich_hash[33]; /* MD5 of the decoded Rich header, or "" */
+	char *pe_note;	      /* why the file is not a PE image, or NULL */
+	struct pe_info *pe;   /* what the PE parser read, when is_pe */
+	char imphash[33];     /* lowercase hex, "" when nothing is imported */
+	char rich_hash[33];   /* MD5 of the decoded Rich header, or "" */
 	struct sig_table sig; /* the certificate table's entries */
 	/* notes about this instance of the file (not cached with content) */
 	char *notes[CAP_NOTES];

@@ -114,8 +114,9 @@ static const char *const cache_sql[ST_N] = {
 	[ST_CAT_MEMBER] = "INSERT OR IGNORE INTO catalog_members (digest, "
 			  "catalog) VALUES (?, ?)",
 	[ST_CAT_DROP] = "DELETE FROM catalogs WHERE path = ? RETURNING id",
-	[ST_CAT_FIND] = "SELECT c.path FROM catalog_members m JOIN catalogs c "
-			"ON c.id = m.catalog WHERE m.digest = ? ORDER BY c.path",
+	[ST_CAT_FIND] =
+		"SELECT c.path FROM catalog_members m JOIN catalogs c "
+		"ON c.id = m.catalog WHERE m.digest = ? ORDER BY c.path",
 	[ST_CAT_GEN_GET] = "SELECT value FROM meta WHERE key = "
 			   "'catalog_generation'",
 	[ST_CAT_GEN_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = "
@@ -1190,8 +1191,8 @@ int cache_catalog_put(struct cache *c, const char *path, uint64_t size,
 	return rc;
 }
 
-int cache_catalog_member_add(struct cache *c, int64_t id,
-			     const uint8_t *digest, size_t len)
+int cache_catalog_member_add(struct cache *c, int64_t id, const uint8_t *digest,
+			     size_t len)
 {
 	sqlite3_stmt *st = c->st[ST_CAT_MEMBER];
 	int rc;

@@ -27,8 +27,8 @@ static const char profile_usage[] =
 	"    --cache=PATH  the cache database (default: " CACHE_DEFAULT_DOC
 	")\n"
 	"    --no-cache    neither read nor write a cache\n"
-	"    --max-size=SIZE, --time-limit=SECS   as for the mount\n"
-	FS_SIGNING_HELP
+	"    --max-size=SIZE, --time-limit=SECS   as for the "
+	"mount\n" FS_SIGNING_HELP
 	"                       (the CatRoot below --root, that is)\n"
 	"    -h, --help    this text\n";
 

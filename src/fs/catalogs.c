@@ -193,11 +193,11 @@ int fs_find_catroot(int rootfd, char **rel)
 }
 
 /* Reads a whole catalog into *buf (malloc'ed). */
-static int read_catalog(int dirfd, const char *name, uint8_t **buf,
-			size_t *len, struct stat *st)
+static int read_catalog(int dirfd, const char *name, uint8_t **buf, size_t *len,
+			struct stat *st)
 {
-	int fd = util_open_noatime(dirfd, name, O_RDONLY | O_CLOEXEC |
-							O_NONBLOCK);
+	int fd = util_open_noatime(dirfd, name,
+				   O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	size_t off = 0;
 	uint8_t *p;
 	ssize_t n;
@@ -349,8 +349,8 @@ static const struct cat_dir *dir_of(const struct fs_catalogs *c,
 	for (i = 0; i < c->ndirs; i++) {
 		size_t n = strlen(c->dirs[i].path);
 
-		if (strncmp(path, c->dirs[i].path, n) == 0 &&
-		    path[n] == '/' && !strchr(path + n + 1, '/'))
+		if (strncmp(path, c->dirs[i].path, n) == 0 && path[n] == '/' &&
+		    !strchr(path + n + 1, '/'))
 			return &c->dirs[i];
 	}
 	return NULL;
@@ -523,8 +523,8 @@ int fs_catalogs_check(struct fs_catalogs *c, const uint8_t *sha1,
 		}
 		if (!rc && !best)
 			best = r;
-		if (!rc && r->n && strcmp(r->b[0].value,
-					  "Signature verified.") == 0) {
+		if (!rc && r->n &&
+		    strcmp(r->b[0].value, "Signature verified.") == 0) {
 			best = r;
 			break;
 		}

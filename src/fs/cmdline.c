@@ -40,8 +40,7 @@ static const char mount_usage[] =
 	"                       their profile says so (default: no cap)\n"
 	"    --time-limit=SECS  stop reading a file after SECS seconds; its\n"
 	"                       profile says so and is not cached (default: "
-	"none)\n"
-	FS_SIGNING_HELP
+	"none)\n" FS_SIGNING_HELP
 	"    -f                 stay in the foreground\n"
 	"    -d                 debug: foreground, print every FUSE request\n"
 	"    -o OPT[,OPT...]    mount options (allow_other adds "

@@ -579,8 +579,8 @@ static int sig_make(struct fs_provider *pv, const struct prof *p, int64_t gen,
 		return sig_check_embedded(NULL, NULL, NULL, &env,
 					  "its PE image hash is unknown", out);
 	if (pv->catalogs && gen >= 0)
-		rc = fs_catalogs_check(pv->catalogs, p->dg.pesha1,
-				       p->dg.pe256, &env, gen, &cat);
+		rc = fs_catalogs_check(pv->catalogs, p->dg.pesha1, p->dg.pe256,
+				       &env, gen, &cat);
 	if (rc)
 		log_warn("catalogs: lookup failed: %s", strerror(-rc));
 	if (!fs_catalogs_count_dirs(pv->catalogs))

@@ -39,8 +39,9 @@ int fs_signing_trust(const struct fs_signing_opts *o, struct sig_trust **out)
 		free(err);
 		err = NULL;
 		if (i == 2)
-			fprintf(stderr, "profilefs: warning: the Microsoft "
-					"roots are not installed (%s)\n",
+			fprintf(stderr,
+				"profilefs: warning: the Microsoft "
+				"roots are not installed (%s)\n",
 				roots_paths[0]);
 	}
 	for (i = 0; i < o->ntrust; i++) {
@@ -60,8 +61,8 @@ int fs_signing_trust(const struct fs_signing_opts *o, struct sig_trust **out)
 int fs_signing_catalogs(const struct fs_signing_opts *o, const char *source,
 			struct fs_catalogs **out)
 {
-	int rootfd = source ? open(source, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-			    : -1;
+	int rootfd =
+		source ? open(source, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	struct fs_catalogs *c;
 	char *rel = NULL, *abs = NULL;
 	size_t i;
@@ -85,8 +86,9 @@ int fs_signing_catalogs(const struct fs_signing_opts *o, const char *source,
 			     rel) < 0)
 			abs = NULL;
 		if (!abs || fs_catalogs_add_dir(c, abs))
-			fprintf(stderr, "profilefs: warning: catalogs in %s "
-					"cannot be read\n",
+			fprintf(stderr,
+				"profilefs: warning: catalogs in %s "
+				"cannot be read\n",
 				rel);
 	}
 	if (rootfd >= 0)

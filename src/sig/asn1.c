@@ -96,7 +96,8 @@ int sig_content(PKCS7 *p7, const unsigned char **signed_data,
 		*der = p;
 		*der_len = (size_t)t->value.sequence->length;
 		if (ASN1_get_object(&p, &len, &tag, &cls,
-				    t->value.sequence->length) & 0x80)
+				    t->value.sequence->length) &
+		    0x80)
 			return -EINVAL;
 		*signed_data = p;
 		*signed_len = (size_t)len;

@@ -25,7 +25,8 @@ static int members(SIG_CTL *ctl, sig_member_fn fn, void *ctx)
 		SIG_CTL_SUBJECT *s = sk_SIG_CTL_SUBJECT_value(ctl->subjects, i);
 
 		for (j = 0; j < sk_X509_ATTRIBUTE_num(s->attrs) && !rc; j++) {
-			X509_ATTRIBUTE *a = sk_X509_ATTRIBUTE_value(s->attrs, j);
+			X509_ATTRIBUTE *a =
+				sk_X509_ATTRIBUTE_value(s->attrs, j);
 
 			if (OBJ_cmp(X509_ATTRIBUTE_get0_object(a), spc) != 0)
 				continue;
@@ -46,8 +47,9 @@ static int members(SIG_CTL *ctl, sig_member_fn fn, void *ctx)
 				if (dig->length == 20 || dig->length == 32)
 					rc = fn(ctx, dig->data,
 						(size_t)dig->length);
-				ASN1_item_free((ASN1_VALUE *)ind,
-					       ASN1_ITEM_rptr(SIG_SPC_INDIRECT));
+				ASN1_item_free(
+					(ASN1_VALUE *)ind,
+					ASN1_ITEM_rptr(SIG_SPC_INDIRECT));
 			}
 		}
 	}

@@ -199,7 +199,7 @@ static int self_signed(X509 *x)
  * that is not a trust anchor. CHAIN_INVALID: *what is the reason.
  */
 static enum chain chain_check(const struct sig_env *env, X509 *leaf,
-			      STACK_OF(X509) *untrusted, time_t at,
+			      STACK_OF(X509) * untrusted, time_t at,
 			      char **what)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new(), *ctx2 = NULL;
@@ -210,8 +210,8 @@ static enum chain chain_check(const struct sig_env *env, X509 *leaf,
 	int err;
 
 	*what = NULL;
-	if (!ctx || !X509_STORE_CTX_init(ctx, env->trust->store, leaf,
-					  untrusted)) {
+	if (!ctx ||
+	    !X509_STORE_CTX_init(ctx, env->trust->store, leaf, untrusted)) {
 		*what = strdup("the chain could not be checked (out of "
 			       "memory)");
 		goto out;
@@ -227,8 +227,8 @@ static enum chain chain_check(const struct sig_env *env, X509 *leaf,
 	    err != X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN &&
 	    err != X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT) {
 		X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
-		char *who = bad ? sig_name_of(X509_get_subject_name(bad))
-				: NULL;
+		char *who =
+			bad ? sig_name_of(X509_get_subject_name(bad)) : NULL;
 
 		*what = dupf("%s%s%s", X509_verify_cert_error_string(err),
 			     who ? " (" : "", who ? who : "");
@@ -287,8 +287,8 @@ static X509 *signer_cert(PKCS7 *p7, PKCS7_SIGNER_INFO *si)
 static int digest_of(const EVP_MD *md, const ASN1_OCTET_STRING *s,
 		     unsigned char *out, unsigned *n)
 {
-	return md && EVP_Digest(s->data, (size_t)s->length, out, n, md,
-				NULL) == 1;
+	return md &&
+	       EVP_Digest(s->data, (size_t)s->length, out, n, md, NULL) == 1;
 }
 
 /* A PKCS#9 countersignature (the Authenticode timestamp of old). */
@@ -320,7 +320,8 @@ static void countersignature(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 		  when, &t);
 	tsa = signer_cert(p7, cs);
 	if (tsa) {
-		const EVP_MD *m = EVP_get_digestbyobj(cs->digest_alg->algorithm);
+		const EVP_MD *m =
+			EVP_get_digestbyobj(cs->digest_alg->algorithm);
 
 		mem = BIO_new_mem_buf(si->enc_digest->data,
 				      si->enc_digest->length);
@@ -453,9 +454,9 @@ out:
 static int attr_is(const X509_ATTRIBUTE *a, const char *oid)
 {
 	ASN1_OBJECT *want = OBJ_txt2obj(oid, 1);
-	int same = want && OBJ_cmp(X509_ATTRIBUTE_get0_object(
-				       (X509_ATTRIBUTE *)a),
-				   want) == 0;
+	int same =
+		want && OBJ_cmp(X509_ATTRIBUTE_get0_object((X509_ATTRIBUTE *)a),
+				want) == 0;
 
 	ASN1_OBJECT_free(want);
 	return same;
@@ -508,7 +509,7 @@ static void check_p7(PKCS7 *p7, const char *what, int authenticode,
 		     const uint8_t *pe_sha1, const uint8_t *pe_sha256,
 		     const struct sig_env *env, struct verdict *v)
 {
-	STACK_OF(PKCS7_SIGNER_INFO) *sis;
+	STACK_OF(PKCS7_SIGNER_INFO) * sis;
 	PKCS7_SIGNER_INFO *si;
 	const unsigned char *data, *der;
 	size_t dlen, derlen;
@@ -522,8 +523,9 @@ static void check_p7(PKCS7 *p7, const char *what, int authenticode,
 	}
 	sis = PKCS7_get_signer_info(p7);
 	if (sk_PKCS7_SIGNER_INFO_num(sis) != 1) {
-		set_problem(v, "The %s has %d signers; exactly one is "
-			       "expected.",
+		set_problem(v,
+			    "The %s has %d signers; exactly one is "
+			    "expected.",
 			    what, sk_PKCS7_SIGNER_INFO_num(sis));
 		return;
 	}
@@ -548,8 +550,9 @@ static void check_p7(PKCS7 *p7, const char *what, int authenticode,
 				      derlen);
 		ASN1_OBJECT_free(want);
 		if (!ind) {
-			set_problem(v, "The %s's content is not an "
-				       "Authenticode SpcIndirectDataContent.",
+			set_problem(v,
+				    "The %s's content is not an "
+				    "Authenticode SpcIndirectDataContent.",
 				    what);
 			return;
 		}
@@ -562,16 +565,18 @@ static void check_p7(PKCS7 *p7, const char *what, int authenticode,
 		else if (nid == NID_sha256)
 			mine = pe_sha256, mlen = 32;
 		if (!mine)
-			set_problem(v, "The %s signs a %s digest, which is not "
-				       "computed here: the file's digest was "
-				       "not checked.",
+			set_problem(v,
+				    "The %s signs a %s digest, which is not "
+				    "computed here: the file's digest was "
+				    "not checked.",
 				    what, v->digest_alg);
 		else if ((size_t)dig->length != mlen ||
 			 memcmp(mine, dig->data, mlen) != 0)
-			set_problem(v, "The file's digest does not match: its "
-				       "%s PE hash differs from the digest "
-				       "the %s signs (the file was changed "
-				       "after signing).",
+			set_problem(v,
+				    "The file's digest does not match: its "
+				    "%s PE hash differs from the digest "
+				    "the %s signs (the file was changed "
+				    "after signing).",
 				    v->digest_alg, what);
 		ASN1_item_free((ASN1_VALUE *)ind,
 			       ASN1_ITEM_rptr(SIG_SPC_INDIRECT));
@@ -593,10 +598,9 @@ static void check_p7(PKCS7 *p7, const char *what, int authenticode,
 	ERR_clear_error();
 	timestamps(p7, si, env, v);
 	at = v->ts_trusted ? v->ts_time : env->now;
-	v->checked_at = strdup(v->ts_trusted
-				       ? "the signing time (a trusted "
-					 "timestamp gives it)"
-				       : "now (no trusted timestamp)");
+	v->checked_at = strdup(v->ts_trusted ? "the signing time (a trusted "
+					       "timestamp gives it)"
+					     : "now (no trusted timestamp)");
 	if (!v->signer) {
 		set_problem(v, "The %s's signer certificate is not in it.",
 			    what);
@@ -607,13 +611,15 @@ static void check_p7(PKCS7 *p7, const char *what, int authenticode,
 		v->trusted = !v->problem;
 		break;
 	case CHAIN_UNTRUSTED:
-		set_problem(v, "The %s is valid, but its chain ends in a root "
-			       "that is not trusted: %s.",
+		set_problem(v,
+			    "The %s is valid, but its chain ends in a root "
+			    "that is not trusted: %s.",
 			    what, why ? why : "(unnamed)");
 		break;
 	default:
-		set_problem(v, "The %s's certificate chain is not valid at "
-			       "%s: %s.",
+		set_problem(v,
+			    "The %s's certificate chain is not valid at "
+			    "%s: %s.",
 			    what, v->ts_trusted ? "the signing time" : "now",
 			    why ? why : "unknown error");
 		break;
@@ -711,11 +717,10 @@ static PKCS7 *p7_of(const uint8_t *der, size_t len)
 }
 
 /* the nested signatures of an Authenticode signature, as bullets */
-static int add_nested(struct sig_report *r, PKCS7 *p7,
-		      const uint8_t *pe_sha1, const uint8_t *pe_sha256,
-		      const struct sig_env *env)
+static int add_nested(struct sig_report *r, PKCS7 *p7, const uint8_t *pe_sha1,
+		      const uint8_t *pe_sha256, const struct sig_env *env)
 {
-	STACK_OF(X509_ATTRIBUTE) *ua;
+	STACK_OF(X509_ATTRIBUTE) * ua;
 	int i, j, k = 0, rc = 0;
 
 	if (sk_PKCS7_SIGNER_INFO_num(PKCS7_get_signer_info(p7)) < 1)
@@ -781,8 +786,9 @@ int sig_check_embedded(const struct sig_table *t, const uint8_t *pesha1,
 		goto out;
 	}
 	if (t->entries[0].type != 2)
-		set_problem(&v, "The first certificate entry is of type "
-				"0x%04X, not a PKCS#7 SignedData (2).",
+		set_problem(&v,
+			    "The first certificate entry is of type "
+			    "0x%04X, not a PKCS#7 SignedData (2).",
 			    t->entries[0].type);
 	else if (!(p7 = p7_of(t->entries[0].data, t->entries[0].len)))
 		set_problem(&v, "The signature cannot be read: its PKCS#7 "
@@ -796,19 +802,18 @@ int sig_check_embedded(const struct sig_table *t, const uint8_t *pesha1,
 	for (i = 1; i < t->n && !rc; i++) {
 		struct verdict ev = { 0 };
 		char label[40], *s;
-		PKCS7 *e = t->entries[i].type == 2
-				   ? p7_of(t->entries[i].data,
-					   t->entries[i].len)
-				   : NULL;
+		PKCS7 *e = t->entries[i].type == 2 ? p7_of(t->entries[i].data,
+							   t->entries[i].len)
+						   : NULL;
 
 		if (e)
 			check_p7(e, "signature", 1, pesha1, pe256, env, &ev);
 		else
-			set_problem(&ev, "Not a PKCS#7 SignedData that "
-					 "decodes (type 0x%04X).",
+			set_problem(&ev,
+				    "Not a PKCS#7 SignedData that "
+				    "decodes (type 0x%04X).",
 				    t->entries[i].type);
-		snprintf(label, sizeof(label), "Certificate Entry %zu",
-			 i + 1);
+		snprintf(label, sizeof(label), "Certificate Entry %zu", i + 1);
 		s = summary(&ev);
 		rc = s ? sig_report_add(r, label, s, 0) : -ENOMEM;
 		free(s);

@@ -20,20 +20,20 @@ typedef struct {
 
 typedef struct {
 	ASN1_OCTET_STRING *id;
-	STACK_OF(X509_ATTRIBUTE) *attrs;
+	STACK_OF(X509_ATTRIBUTE) * attrs;
 } SIG_CTL_SUBJECT;
 DEFINE_STACK_OF(SIG_CTL_SUBJECT)
 
 typedef struct {
 	ASN1_INTEGER *version;
-	STACK_OF(ASN1_OBJECT) *usage;
+	STACK_OF(ASN1_OBJECT) * usage;
 	ASN1_OCTET_STRING *list_id;
 	ASN1_INTEGER *seq;
 	ASN1_TIME *this_update;
 	ASN1_TIME *next_update;
 	X509_ALGOR *alg;
-	STACK_OF(SIG_CTL_SUBJECT) *subjects;
-	STACK_OF(X509_EXTENSION) *exts;
+	STACK_OF(SIG_CTL_SUBJECT) * subjects;
+	STACK_OF(X509_EXTENSION) * exts;
 } SIG_CTL;
 
 DECLARE_ASN1_ITEM(SIG_SPC_INDIRECT)
@@ -44,9 +44,9 @@ void *sig_d2i(const ASN1_ITEM *it, const unsigned char *der, size_t len);
 
 /* the OIDs of Microsoft's that these use */
 #define SIG_OID_SPC_INDIRECT "1.3.6.1.4.1.311.2.1.4"
-#define SIG_OID_NESTED "1.3.6.1.4.1.311.2.4.1"
-#define SIG_OID_RFC3161 "1.3.6.1.4.1.311.3.3.1"
-#define SIG_OID_CTL "1.3.6.1.4.1.311.10.1"
+#define SIG_OID_NESTED	     "1.3.6.1.4.1.311.2.4.1"
+#define SIG_OID_RFC3161	     "1.3.6.1.4.1.311.3.3.1"
+#define SIG_OID_CTL	     "1.3.6.1.4.1.311.10.1"
 
 struct sig_trust {
 	X509_STORE *store;
@@ -63,7 +63,6 @@ char *sig_name_of(const X509_NAME *name);
  * octet string's bytes), for decoding it. -EINVAL when there is none.
  */
 int sig_content(PKCS7 *p7, const unsigned char **signed_data,
-		size_t *signed_len, const unsigned char **der,
-		size_t *der_len);
+		size_t *signed_len, const unsigned char **der, size_t *der_len);
 
 #endif

@@ -12,10 +12,13 @@ each profile's PE256 and Signature section against independent readers.
   first as the signature and each further one as a bullet.
 
 usage: efi.py PROFILEFS FILE...   (prints one line a check; exit 1 on any
-failure)
+failure). $PE_DUMP_WRAP, when set, is the command profilefs runs under
+(valgrind, in scripts/test.sh).
 """
 import hashlib
+import os
 import re
+import shlex
 import struct
 import subprocess
 import sys
@@ -96,8 +99,12 @@ def main():
     check("EFI files given", len(files) >= 3, str(files))
     multi = 0
     for f in files:
-        md = subprocess.run([prog, "profile", "--no-cache", f],
-                            capture_output=True).stdout.decode()
+        wrap = shlex.split(os.environ.get("PE_DUMP_WRAP", ""))
+        p = subprocess.run(wrap + [prog, "profile", "--no-cache", f],
+                           capture_output=True)
+        check(f + ": profilefs profile exits 0", p.returncode == 0,
+              p.stderr.decode(errors="replace")[-2000:])
+        md = p.stdout.decode()
         ours = re.search(r"^PE256 \| `([0-9A-F]+)`$", md, re.M)
         ours = ours.group(1) if ours else None
         mine, data, sec = authenticode_sha256(f)

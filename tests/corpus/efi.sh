@@ -9,7 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 prog=$1
 T=$(mktemp -d /tmp/pfs-efi-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-(cd "$T" && apt-get download shim-signed grub-efi-amd64-signed) >"$T/apt.log" 2>&1
+fetch() { (cd "$T" && apt-get download shim-signed grub-efi-amd64-signed) >>"$T/apt.log" 2>&1; }
+# a machine whose package lists were cleaned needs them again (as root)
+fetch || { [ "$(id -u)" -eq 0 ] && apt-get update -qq >>"$T/apt.log" 2>&1 && fetch; }
 for d in "$T"/*.deb; do
 	[ -f "$d" ] && dpkg-deb -x "$d" "$T/x"
 done

@@ -50,8 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.present = 1;
 	if (sig_table_add(&t, 0x200, 2, data, size) == 0 &&
 	    sig_check_embedded(&t, size >= 20 ? data : h1,
-			       size >= 32 ? data : h256, &env, "fuzz",
-			       &r) == 0)
+			       size >= 32 ? data : h256, &env, "fuzz", &r) == 0)
 		sig_report_free(r);
 	sig_table_clear(&t);
 	/* as a catalog */

@@ -54,6 +54,68 @@ static int sql(const char *db, const char *stmt, char *out, size_t n)
 	return pclose(p);
 }
 
+static int collect(void *ctx, const char *path)
+{
+	char *out = ctx;
+
+	strcat(out, path);
+	strcat(out, ";");
+	return 0;
+}
+
+/* the catalog index: put, members, lookup, change, drop, generation */
+static void catalogs(const char *path)
+{
+	static const uint8_t d1[32] = { 1 }, d2[20] = { 2 }, d3[32] = { 3 };
+	struct cache_catalog *v = NULL;
+	struct cache *c = NULL;
+	int64_t id = 0, gen0 = -1, gen = -1;
+	char found[256] = "";
+	size_t n = 0;
+
+	CHECK(cache_open(path, &c) == 0);
+	if (!c)
+		return;
+	CHECK(cache_catalogs_generation(c, &gen0) == 0 && gen0 == 0);
+	CHECK(cache_catalogs_begin(c) == 0);
+	CHECK(cache_catalog_put(c, "/r/b.cat", 10, 5, &id) == 0);
+	CHECK(cache_catalog_member_add(c, id, d1, 32) == 0);
+	CHECK(cache_catalog_member_add(c, id, d2, 20) == 0);
+	CHECK(cache_catalog_member_add(c, id, d2, 20) == 0); /* twice: once */
+	CHECK(cache_catalog_put(c, "/r/a.cat", 11, 6, &id) == 0);
+	CHECK(cache_catalog_member_add(c, id, d1, 32) == 0);
+	CHECK(cache_catalogs_commit(c) == 0);
+	CHECK(cache_catalogs_generation(c, &gen) == 0 && gen == gen0 + 1);
+	CHECK(cache_catalog_find(c, d1, 32, collect, found) == 0);
+	CHECK_STR(found, "/r/a.cat;/r/b.cat;");
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d2, 20, collect, found) == 0);
+	CHECK_STR(found, "/r/b.cat;");
+	CHECK(cache_catalog_list(c, &v, &n) == 0 && n == 2);
+	CHECK(n == 2 && strcmp(v[0].path, "/r/a.cat") == 0 && v[0].size == 11 &&
+	      v[0].mtime_ns == 6);
+	cache_catalogs_free(v, n);
+	/* b.cat changed: its old members go; then it is dropped */
+	CHECK(cache_catalogs_begin(c) == 0);
+	CHECK(cache_catalog_put(c, "/r/b.cat", 12, 7, &id) == 0);
+	CHECK(cache_catalog_member_add(c, id, d3, 32) == 0);
+	CHECK(cache_catalogs_commit(c) == 0);
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d2, 20, collect, found) == 0);
+	CHECK_STR(found, "");
+	CHECK(cache_catalogs_begin(c) == 0);
+	CHECK(cache_catalog_drop(c, "/r/b.cat") == 0);
+	CHECK(cache_catalogs_commit(c) == 0);
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d3, 32, collect, found) == 0);
+	CHECK_STR(found, "");
+	CHECK(sql(path, "SELECT count(*) FROM catalog_members", found,
+		  sizeof(found)) == 0);
+	CHECK_STR(found, "1\n");
+	CHECK(cache_catalogs_generation(c, &gen) == 0 && gen == gen0 + 3);
+	cache_close(c);
+}
+
 int main(void)
 {
 	struct cache_ident id = { 1, 2, 1001, 1234567890123456789 };
@@ -142,6 +204,8 @@ int main(void)
 	}
 	cache_close(c);
 	c = NULL;
+
+	catalogs(path); /* on the upgraded schema 1 cache */
 
 	/* a database that is not ours is refused, not changed */
 	snprintf(path, sizeof(path), "%s/foreign.db", dir);

@@ -1,0 +1,184 @@
+/*
+ * sig: names in Windows' form, the certificate table's entries, trust
+ * files, the stored part. Whole signatures are tested through a mount
+ * (tests/integration/test_sign.sh) and over real EFI binaries (corpus).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/x509.h>
+
+#include "profilefs/profile.h"
+#include "profilefs/sig.h"
+#include "t.h"
+
+/* DER of a name made of (type, value, set) triples, in encoding order;
+ * set 0: a new RDN, -1: joins the previous one (a multi-valued RDN), as
+ * X509_NAME_add_entry_by_txt() takes it */
+static char *name_of(const char *const *e, size_t n)
+{
+	X509_NAME *nm = X509_NAME_new();
+	unsigned char *der = NULL;
+	char *out = NULL;
+	size_t i;
+	int len;
+
+	for (i = 0; i < n; i += 3)
+		X509_NAME_add_entry_by_txt(nm, e[i], MBSTRING_UTF8,
+					   (const unsigned char *)e[i + 1], -1,
+					   -1, atoi(e[i + 2]));
+	len = i2d_X509_NAME(nm, &der);
+	if (len > 0)
+		out = sig_name_windows(der, (size_t)len);
+	OPENSSL_free(der);
+	X509_NAME_free(nm);
+	return out;
+}
+
+#define NAME(...)                                                              \
+	name_of((const char *const[]){ __VA_ARGS__ },                          \
+		sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *))
+
+static void names(void)
+{
+	char *s;
+
+	/* the Subject of the seed page comsvcs.dll.md, which Windows wrote,
+	 * from the name as a Microsoft certificate encodes it */
+	s = NAME("C", "US", "0", "ST", "Washington", "0", "L", "Redmond", "0",
+		 "O", "Microsoft Corporation", "0", "CN", "Microsoft Windows",
+		 "0");
+	CHECK_STR(s, "CN=Microsoft Windows, O=Microsoft Corporation, "
+		     "L=Redmond, S=Washington, C=US");
+	free(s);
+	/* a comma: the value in quotes; inner quotes doubled */
+	s = NAME("O", "Example, Inc.", "0", "CN", "Say \"hi\"", "0");
+	CHECK_STR(s, "CN=\"Say \"\"hi\"\"\", O=\"Example, Inc.\"");
+	free(s);
+	/* leading space, e-mail, an OID Windows has no name for */
+	s = NAME("emailAddress", "a@b.c", "0", "1.3.6.1.4.1.311.60.2.1.3", "US",
+		 "0", "OU", " x", "0");
+	CHECK_STR(s, "OU=\" x\", OID.1.3.6.1.4.1.311.60.2.1.3=US, E=a@b.c");
+	free(s);
+	/* a multi-valued RDN is joined with " + " */
+	s = NAME("C", "DE", "0", "OU", "Unit", "0", "CN", "Name", "-1");
+	CHECK(s && strstr(s, " + ") && strstr(s, ", C=DE"));
+	free(s);
+	CHECK(sig_name_windows((const uint8_t *)"\x30\x05", 2) == NULL);
+}
+
+static void table(void)
+{
+	/* two entries (13 bytes padded to 16, then 11), then zero padding */
+	static const uint8_t tab[] = {
+		13, 0, 0, 0, 0, 2, 2, 0, 'a', 'b', 'c', 'd', 'e', 0, 0, 0,
+		11, 0, 0, 0, 0, 2, 1, 0, 'x', 'y', 'z', 0,   0,	  0, 0, 0,
+	};
+	uint8_t bad[sizeof(tab)];
+	struct sig_table t = { 0 };
+
+	CHECK(sig_table_parse(tab, sizeof(tab), &t) == 0);
+	CHECK(t.present && t.n == 2 && !t.problem);
+	CHECK(t.n == 2 && t.entries[0].len == 5 && t.entries[0].type == 2 &&
+	      t.entries[0].revision == 0x200 &&
+	      memcmp(t.entries[0].data, "abcde", 5) == 0);
+	CHECK(t.n == 2 && t.entries[1].len == 3 && t.entries[1].type == 1);
+	sig_table_clear(&t);
+	/* the second entry's length passes the table: the first is kept */
+	memcpy(bad, tab, sizeof(bad));
+	bad[16] = 200;
+	CHECK(sig_table_parse(bad, sizeof(bad), &t) == 0);
+	CHECK(t.n == 1 && t.problem && strstr(t.problem, "entry 2"));
+	sig_table_clear(&t);
+	/* a length under the header's 8 bytes */
+	bad[0] = 4;
+	CHECK(sig_table_parse(bad, sizeof(bad), &t) == 0);
+	CHECK(t.n == 0 && t.problem);
+	sig_table_clear(&t);
+}
+
+static void part(void)
+{
+	static const uint8_t tab[] = { 13,  0,	 0,   0,   0,	2, 2, 0,
+				       'a', 'b', 'c', 'd', 'e', 0, 0, 0 };
+	struct prof *p = prof_new(), *q = prof_new();
+	struct dynbuf b;
+
+	db_init(&b, 1 << 20);
+	CHECK(sig_table_parse(tab, sizeof(tab), &p->sig) == 0);
+	CHECK(sig_table_set_problem(&p->sig, "a problem") == 0);
+	CHECK(prof_encode_part(p, "sig", &b) == 0);
+	CHECK(prof_decode_part(q, "sig", b.data, b.len) == 0);
+	CHECK(q->sig.present && q->sig.n == 1 && q->sig.entries[0].len == 5 &&
+	      memcmp(q->sig.entries[0].data, "abcde", 5) == 0);
+	CHECK_STR(q->sig.problem, "a problem");
+	/* a blob cut short, or with a byte too many, is refused */
+	CHECK(prof_decode_part(q, "sig", b.data, b.len - 1) == -EINVAL);
+	db_add(&b, "", 1);
+	CHECK(prof_decode_part(q, "sig", b.data, b.len) == -EINVAL);
+	db_free(&b);
+	prof_free(p);
+	prof_free(q);
+}
+
+static int members(void *ctx, const uint8_t *d, size_t n)
+{
+	(void)d;
+	(void)n;
+	++*(int *)ctx;
+	return 0;
+}
+
+static void refusals(void)
+{
+	struct sig_trust *t = NULL;
+	char *err = NULL, *problem = NULL, path[] = "/tmp/pfs-sig-XXXXXX";
+	int fd = mkstemp(path), n = 0;
+
+	CHECK(sig_trust_new(&t) == 0);
+	CHECK(sig_trust_add_file(t, "/nonexistent/x.pem", &err) == -EINVAL);
+	CHECK(err && strstr(err, "No such file"));
+	free(err);
+	CHECK(fd >= 0 && write(fd, "not a PEM\n", 10) == 10);
+	CHECK(sig_trust_add_file(t, path, &err) == -EINVAL);
+	CHECK(err && strstr(err, "no PEM certificate"));
+	free(err);
+	close(fd);
+	unlink(path);
+	sig_trust_free(t);
+	CHECK(sig_catalog_members((const uint8_t *)"junk", 4, members, &n,
+				  &problem) == -EINVAL);
+	CHECK(problem && n == 0);
+	free(problem);
+}
+
+static void unsigned_report(void)
+{
+	struct sig_trust *t = NULL;
+	struct sig_report *r = NULL;
+	struct sig_env env;
+
+	CHECK(sig_trust_new(&t) == 0);
+	env.trust = t;
+	env.now = 0;
+	CHECK(sig_check_embedded(NULL, NULL, NULL, &env, "no table here", &r) ==
+	      0);
+	CHECK(r && r->n == 1);
+	if (r && r->n)
+		CHECK_STR(r->b[0].value, "The file is not signed: no table "
+					 "here.");
+	sig_report_free(r);
+	sig_trust_free(t);
+}
+
+int main(void)
+{
+	names();
+	table();
+	part();
+	refusals();
+	unsigned_report();
+	return t_done();
+}
