@@ -184,4 +184,13 @@ check_eq "cli: status" "$("$PROFILEFS" profile --no-cache --trust="$K/root.pem" 
 "$PROFILEFS" profile --no-cache --trust="$SRC/unsigned.dll" "$SRC/unsigned.dll" >/dev/null 2>"$T/err"
 check_eq "cli: bad --trust is a usage error" "$?" 2
 check "cli: it says why" grep -q "no PEM certificate" "$T/err"
+"$PROFILEFS" profile --no-cache --catalogs="$CATDIR" "$SRC/unsigned.dll" >/dev/null 2>"$T/err"
+check_eq "cli: --catalogs without a cache is refused" "$?" 2
+# the mount refuses a bad --trust or --catalogs before it mounts
+"$PROFILEFS" -f --cache="$CACHE" --trust="$SRC/unsigned.dll" "$SRC" "$MNT" 2>"$T/err"
+check_eq "mount: bad --trust" "$?" 2
+"$PROFILEFS" -f --cache="$CACHE" --catalogs "$T/none" "$SRC" "$MNT" 2>"$T/err"
+check_eq "mount: missing --catalogs folder" "$?" 2
+check "mount: it says why" grep -q "No such file" "$T/err"
+check "nothing was mounted" bash -c '! mountpoint -q "$0"' "$MNT"
 finish
