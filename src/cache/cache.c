@@ -826,19 +826,24 @@ int cache_rules_begin(struct cache *c)
 	return rc;
 }
 
-int cache_rules_commit(struct cache *c)
+/* moves a generation counter on and commits (or rolls back) */
+static int commit_bump(struct cache *c, sqlite3_stmt *st, const char *what)
 {
-	sqlite3_stmt *st = c->st[ST_GEN_BUMP];
 	int rc;
 
 	pthread_mutex_lock(&c->lock);
-	rc = step_done(c, st, "generation");
+	rc = step_done(c, st, what);
 	if (!rc)
 		rc = exec(c, "COMMIT");
 	if (rc)
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	pthread_mutex_unlock(&c->lock);
 	return rc;
+}
+
+int cache_rules_commit(struct cache *c)
+{
+	return commit_bump(c, c->st[ST_GEN_BUMP], "generation");
 }
 
 void cache_rules_rollback(struct cache *c)
@@ -1140,17 +1145,7 @@ int cache_catalogs_begin(struct cache *c)
 
 int cache_catalogs_commit(struct cache *c)
 {
-	sqlite3_stmt *st = c->st[ST_CAT_GEN_BUMP];
-	int rc;
-
-	pthread_mutex_lock(&c->lock);
-	rc = step_done(c, st, "catalog generation");
-	if (!rc)
-		rc = exec(c, "COMMIT");
-	if (rc)
-		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	pthread_mutex_unlock(&c->lock);
-	return rc;
+	return commit_bump(c, c->st[ST_CAT_GEN_BUMP], "catalog generation");
 }
 
 void cache_catalogs_rollback(struct cache *c)

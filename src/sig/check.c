@@ -291,6 +291,35 @@ static int digest_of(const EVP_MD *md, const ASN1_OCTET_STRING *s,
 	       EVP_Digest(s->data, (size_t)s->length, out, n, md, NULL) == 1;
 }
 
+/* The state of a timestamp whose signature holds, from its chain at its
+ * own time; a trusted one gives the signature its time of validity. */
+static const char *ts_chain(const struct sig_env *env, X509 *tsa,
+			    STACK_OF(X509) * certs, time_t t, struct verdict *v,
+			    char **why)
+{
+	switch (chain_check(env, tsa, certs, t, why)) {
+	case CHAIN_TRUSTED:
+		v->ts_trusted = 1;
+		v->ts_time = t;
+		return "verified, trusted";
+	case CHAIN_UNTRUSTED:
+		return "verified, but its root is not trusted";
+	default:
+		return "its chain is not valid";
+	}
+}
+
+/* The Signing Time and Timestamp bullets (the first timestamp's) */
+static void ts_record(struct verdict *v, const char *when, const char *source,
+		      const char *who, const char *state, const char *why)
+{
+	if (when[0] && !v->signing_time)
+		v->signing_time = dupf("%s (%s)", when, source);
+	if (!v->timestamp)
+		v->timestamp = dupf("%s by %s: %s%s%s", source, who, state,
+				    why ? ": " : "", why ? why : "");
+}
+
 /* A PKCS#9 countersignature (the Authenticode timestamp of old). */
 static void countersignature(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 			     const ASN1_TYPE *val, const struct sig_env *env,
@@ -337,28 +366,10 @@ static void countersignature(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 	} else {
 		state = "its certificate is not in the signature";
 	}
-	if (!state && when[0]) {
-		switch (chain_check(env, tsa, p7->d.sign->cert, t, &why)) {
-		case CHAIN_TRUSTED:
-			v->ts_trusted = 1;
-			v->ts_time = t;
-			state = "verified, trusted";
-			break;
-		case CHAIN_UNTRUSTED:
-			state = "verified, but its root is not trusted";
-			break;
-		default:
-			state = "its chain is not valid";
-			break;
-		}
-	}
-	if (when[0] && !v->signing_time)
-		v->signing_time = dupf("%s (countersignature)", when);
-	if (!v->timestamp)
-		v->timestamp = dupf("countersignature by %s: %s%s%s",
-				    who ? who : "an unknown signer",
-				    state ? state : "it has no signing time",
-				    why ? ": " : "", why ? why : "");
+	if (!state && when[0])
+		state = ts_chain(env, tsa, p7->d.sign->cert, t, v, &why);
+	ts_record(v, when, "countersignature", who ? who : "an unknown signer",
+		  state ? state : "it has no signing time", why);
 	free(who);
 	free(why);
 	BIO_free(mem);
@@ -419,28 +430,11 @@ static void rfc3161(PKCS7_SIGNER_INFO *si, const ASN1_TYPE *val,
 		    memcmp(md, msg->data, mdlen) != 0) {
 			state = "it stamps another signature";
 		} else {
-			switch (chain_check(env, tsa, certs, t, &why)) {
-			case CHAIN_TRUSTED:
-				v->ts_trusted = 1;
-				v->ts_time = t;
-				state = "verified, trusted";
-				break;
-			case CHAIN_UNTRUSTED:
-				state = "verified, but its root is not "
-					"trusted";
-				break;
-			default:
-				state = "its chain is not valid";
-				break;
-			}
+			state = ts_chain(env, tsa, certs, t, v, &why);
 		}
 	}
-	if (when[0] && !v->signing_time)
-		v->signing_time = dupf("%s (RFC 3161 timestamp)", when);
-	if (!v->timestamp)
-		v->timestamp = dupf("RFC 3161 timestamp by %s: %s%s%s",
-				    who ? who : "an unknown authority", state,
-				    why ? ": " : "", why ? why : "");
+	ts_record(v, when, "RFC 3161 timestamp",
+		  who ? who : "an unknown authority", state, why);
 out:
 	free(who);
 	free(why);
