@@ -3,7 +3,8 @@
  * through the path the mount uses (prof_compute on a descriptor), are
  * rendered, stored as parts, read back and rendered again: the two
  * renderings must be the same bytes. An input starting with "PART" is
- * instead decoded as a stored part (a damaged cache) and rendered.
+ * instead decoded as a stored part (a damaged cache) and rendered. The
+ * certificate table must come back from its part unchanged too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void render_free(const struct prof *p, char **md, size_t *len)
 {
-	struct prof_view v = { "Windows/System32/fuzz.dll", "C:", NULL, NULL,
-			       NULL, NULL };
+	struct prof_view v = {
+		"Windows/System32/fuzz.dll", "C:", NULL, NULL, NULL, NULL
+	};
 
 	*md = NULL;
 	if (prof_render(p, &v, md, len))
@@ -35,7 +37,45 @@ static void part_blob(const uint8_t *data, size_t size)
 		render_free(p, &md, &len);
 		free(md);
 	}
+	if (p)
+		prof_decode_part(p, "sig", data, size);
 	prof_free(p);
+}
+
+static int same_sig(const struct sig_table *a, const struct sig_table *b)
+{
+	size_t i;
+
+	if (a->present != b->present || a->n != b->n ||
+	    !a->problem != !b->problem ||
+	    (a->problem && strcmp(a->problem, b->problem) != 0))
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (a->entries[i].len != b->entries[i].len ||
+		    a->entries[i].type != b->entries[i].type ||
+		    a->entries[i].revision != b->entries[i].revision ||
+		    memcmp(a->entries[i].data, b->entries[i].data,
+			   a->entries[i].len) != 0)
+			return 0;
+	return 1;
+}
+
+/* every part of p encoded and decoded into q */
+static int round_trip(const struct prof *p, struct prof *q)
+{
+	struct dynbuf blob;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < prof_nparts && !rc; i++) {
+		db_init(&blob, CAP_PROFILE);
+		rc = prof_encode_part(p, prof_parts[i].name, &blob);
+		if (!rc)
+			rc = prof_decode_part(q, prof_parts[i].name, blob.data,
+					      blob.len);
+		db_free(&blob);
+	}
+	return rc;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -43,7 +83,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct prof *p = NULL, *q = NULL;
 	char *md1 = NULL, *md2 = NULL;
 	size_t len1 = 0, len2 = 0;
-	struct dynbuf blob;
 	struct stat st;
 	int fd;
 
@@ -60,10 +99,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	close(fd);
 	render_free(p, &md1, &len1);
-	db_init(&blob, CAP_PROFILE);
 	q = prof_new();
-	if (md1 && q && prof_encode_part(p, "pe", &blob) == 0 &&
-	    prof_decode_part(q, "pe", blob.data, blob.len) == 0) {
+	if (md1 && q && round_trip(p, q) == 0) {
 		q->hashed = p->hashed;
 		q->size = p->size;
 		q->dg = p->dg;
@@ -73,8 +110,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				"a stored profile renders differently\n");
 			abort();
 		}
+		if (!same_sig(&p->sig, &q->sig)) {
+			fprintf(stderr, "a stored certificate table differs\n");
+			abort();
+		}
 	}
-	db_free(&blob);
 	free(md1);
 	free(md2);
 	prof_free(p);
