@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "profilefs/caps.h"
+#include "profilefs/digest.h"
 #include "profilefs/util.h"
 #include "sig_i.h"
 
@@ -140,13 +141,9 @@ static const char *md_name(int nid)
 static char *hex_upper(const unsigned char *p, size_t n)
 {
 	char *s = malloc(2 * n + 1);
-	size_t i;
 
-	if (!s)
-		return NULL;
-	for (i = 0; i < n; i++)
-		sprintf(s + 2 * i, "%02X", p[i]);
-	s[2 * n] = '\0';
+	if (s)
+		dg_hex(p, n, s, 1);
 	return s;
 }
 
@@ -161,6 +158,19 @@ static void time_text(const ASN1_TIME *t, char *out, time_t *as_time)
 	strftime(out, 32, "%Y-%m-%d %H:%M:%S UTC", &tm);
 	if (as_time)
 		*as_time = timegm(&tm);
+}
+
+/* the signing-time attribute of a signer, as time_text() gives it */
+static void signing_time_attr(PKCS7_SIGNER_INFO *si, char *out, time_t *as_time)
+{
+	const ASN1_TYPE *st =
+		PKCS7_get_signed_attribute(si, NID_pkcs9_signingTime);
+
+	time_text(st && (st->type == V_ASN1_UTCTIME ||
+			 st->type == V_ASN1_GENERALIZEDTIME)
+			  ? (const ASN1_TIME *)st->value.utctime
+			  : NULL,
+		  out, as_time);
 }
 
 /* the OpenSSL reason of the last error, as a readable phrase */
@@ -327,7 +337,6 @@ static void countersignature(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 {
 	const unsigned char *p;
 	PKCS7_SIGNER_INFO *cs;
-	const ASN1_TYPE *st;
 	BIO *mem = NULL, *md = NULL;
 	char when[32], *who = NULL, *why = NULL;
 	const char *state = "its signature does not verify";
@@ -341,12 +350,7 @@ static void countersignature(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 	cs = d2i_PKCS7_SIGNER_INFO(NULL, &p, val->value.sequence->length);
 	if (!cs)
 		return;
-	st = PKCS7_get_signed_attribute(cs, NID_pkcs9_signingTime);
-	time_text(st && (st->type == V_ASN1_UTCTIME ||
-			 st->type == V_ASN1_GENERALIZEDTIME)
-			  ? (const ASN1_TIME *)st->value.utctime
-			  : NULL,
-		  when, &t);
+	signing_time_attr(cs, when, &t);
 	tsa = signer_cert(p7, cs);
 	if (tsa) {
 		const EVP_MD *m =
@@ -478,15 +482,9 @@ static void timestamps(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 	}
 	if (!v->signing_time) {
 		/* a signing-time attribute is the signer's word only */
-		const ASN1_TYPE *st =
-			PKCS7_get_signed_attribute(si, NID_pkcs9_signingTime);
 		char when[32];
 
-		time_text(st && (st->type == V_ASN1_UTCTIME ||
-				 st->type == V_ASN1_GENERALIZEDTIME)
-				  ? (const ASN1_TIME *)st->value.utctime
-				  : NULL,
-			  when, NULL);
+		signing_time_attr(si, when, NULL);
 		if (when[0])
 			v->signing_time =
 				dupf("%s (signing-time attribute)", when);
