@@ -320,7 +320,9 @@ static int sync_dir(struct fs_catalogs *c, const struct cat_dir *d,
 			break;
 		}
 		key.path = path;
-		k = bsearch(&key, known, nknown, sizeof(*known), by_path);
+		k = nknown ? bsearch(&key, known, nknown, sizeof(*known),
+				     by_path)
+			   : NULL;
 		if (k)
 			seen[k - known] = 1;
 		if (!k || k->size != (uint64_t)st.st_size ||
@@ -366,7 +368,9 @@ static int sync_locked(struct fs_catalogs *c, int progress)
 	rc = cache_catalog_list(c->cache, &known, &nknown);
 	if (rc)
 		return rc;
-	qsort(known, nknown, sizeof(*known), by_path);
+	/* (no catalog known yet: known is NULL, which qsort may not take) */
+	if (nknown)
+		qsort(known, nknown, sizeof(*known), by_path);
 	seen = calloc(nknown ? nknown : 1, 1);
 	if (!seen)
 		rc = -ENOMEM;

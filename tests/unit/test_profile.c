@@ -67,8 +67,9 @@ static const char *after(const char *hay, const char *needle)
 
 static void test_render(void)
 {
-	struct prof_view view = { "Win dows/a\nb|c.dll", "D:", NULL, NULL,
-				  NULL, NULL };
+	struct prof_view view = {
+		"Win dows/a\nb|c.dll", "D:", NULL, NULL, NULL, NULL
+	};
 	struct prof *p = sample(0);
 	char *md = NULL, *md2 = NULL;
 	const char *s;
