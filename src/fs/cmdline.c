@@ -162,6 +162,7 @@ static char **join_values(int *argc, char **argv)
 
 int fs_cli_mount(int argc, char **argv)
 {
+	const int argc0 = argc;
 	char **joined = join_values(&argc, argv);
 	struct fuse_args args = FUSE_ARGS_INIT(argc, joined);
 	struct fuse_cmdline_opts fo;
@@ -231,7 +232,16 @@ out:
 	free(o.max_size);
 	free(o.source);
 	fs_signing_opts_free(&o.sign);
-	/* the joined strings live as long as the process: leave them */
+	/* the strings join_values() made: those not in argv (fuse_opt_parse
+	 * kept copies of what it needed) */
+	for (int i = 0; joined && i < argc; i++) {
+		int mine = 1;
+
+		for (int j = 0; j < argc0 && mine; j++)
+			mine = joined[i] != argv[j];
+		if (mine)
+			free(joined[i]);
+	}
 	free(joined);
 	return rc;
 }
