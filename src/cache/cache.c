@@ -890,6 +890,23 @@ int cache_rule_file_seen(struct cache *c, int64_t repo, const char *path,
 	return rc;
 }
 
+/* steps an INSERT ... RETURNING id: its id, or the failure; the lock is
+ * held */
+static int step_id(struct cache *c, sqlite3_stmt *st, const char *what,
+		   int64_t *id)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = cache_fail(c, what);
+	}
+	done(st);
+	return rc;
+}
+
 int cache_rule_file_put(struct cache *c, int64_t repo, const char *path,
 			uint64_t size, int64_t mtime_ns, int64_t pass,
 			int64_t *id)
@@ -903,14 +920,7 @@ int cache_rule_file_put(struct cache *c, int64_t repo, const char *path,
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
 	sqlite3_bind_int64(st, 4, mtime_ns);
 	sqlite3_bind_int64(st, 5, pass);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		rc = 0;
-	} else {
-		rc = cache_fail(c, "rule file");
-	}
-	done(st);
+	rc = step_id(c, st, "rule file", id);
 	if (!rc)
 		rc = drop_lines(c, *id);
 	pthread_mutex_unlock(&c->lock);
@@ -1172,14 +1182,7 @@ int cache_catalog_put(struct cache *c, const char *path, uint64_t size,
 	bind_str(st, 1, path);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
 	sqlite3_bind_int64(st, 3, mtime_ns);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		rc = 0;
-	} else {
-		rc = cache_fail(c, "catalog");
-	}
-	done(st);
+	rc = step_id(c, st, "catalog", id);
 	if (!rc)
 		rc = clear_members(c, *id);
 	pthread_mutex_unlock(&c->lock);
