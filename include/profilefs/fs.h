@@ -61,8 +61,9 @@ size_t fs_catalogs_count_dirs(const struct fs_catalogs *c);
 /* Indexes new and changed catalogs, drops the gone (progress: a count on
  * stderr). */
 int fs_catalogs_sync(struct fs_catalogs *c, int progress);
-/* The index's generation, after a rescan when the last is old enough. */
-int fs_catalogs_generation(struct fs_catalogs *c, int64_t *gen);
+/* The index's generation, after a rescan when the last is old enough; -1
+ * until a scan has succeeded. */
+int64_t fs_catalogs_generation(struct fs_catalogs *c);
 /* The report of the catalog that lists the PE hash (SHA-256 or SHA-1),
  * or *out NULL when none does. */
 int fs_catalogs_check(struct fs_catalogs *c, const uint8_t *sha1,

@@ -42,6 +42,7 @@ struct fs_catalogs {
 	size_t ndirs;
 	pthread_mutex_t lock;
 	double scanned; /* monotonic seconds of the last scan, 0: never */
+	int64_t gen;	/* the index's generation after that scan */
 	struct cat_memo *memo;
 	size_t nmemo;
 	int64_t memo_gen;
@@ -63,6 +64,7 @@ int fs_catalogs_new(struct cache *cache, struct fs_catalogs **out)
 		return -ENOMEM;
 	c->cache = cache;
 	c->memo_gen = -1;
+	c->gen = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	*out = c;
 	return 0;
@@ -394,6 +396,10 @@ static int sync_locked(struct fs_catalogs *c, int progress)
 	}
 	if (progress && done)
 		fprintf(stderr, "\rindexing catalogs: %zu done\n", done);
+	/* only scans change what this mount's folders hold in the index:
+	 * the generation is kept here, not asked of the cache per profile */
+	if (!rc)
+		rc = cache_catalogs_generation(c->cache, &c->gen);
 	c->scanned = mono();
 	free(seen);
 	cache_catalogs_free(known, nknown);
@@ -410,17 +416,20 @@ int fs_catalogs_sync(struct fs_catalogs *c, int progress)
 	return rc;
 }
 
-int fs_catalogs_generation(struct fs_catalogs *c, int64_t *gen)
+int64_t fs_catalogs_generation(struct fs_catalogs *c)
 {
+	int64_t gen;
 	int rc = 0;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->ndirs && mono() - c->scanned >= CATALOG_RESCAN)
+	if (c->scanned == 0 ||
+	    (c->ndirs && mono() - c->scanned >= CATALOG_RESCAN))
 		rc = sync_locked(c, 0);
+	gen = c->gen;
 	pthread_mutex_unlock(&c->lock);
 	if (rc)
 		log_warn("catalogs: not rescanned: %s", strerror(-rc));
-	return cache_catalogs_generation(c->cache, gen);
+	return gen;
 }
 
 struct find_ctx {

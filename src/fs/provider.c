@@ -624,8 +624,8 @@ static const struct sig_report *signature_of(struct fs_provider *pv,
 	pthread_rwlock_rdlock(&pv->sig_lock);
 	if (!pv->trust || !p->is_pe || !p->hashed)
 		return NULL;
-	if (pv->catalogs && fs_catalogs_generation(pv->catalogs, &gen))
-		gen = -1;
+	if (pv->catalogs)
+		gen = fs_catalogs_generation(pv->catalogs);
 	m = gen == pv->sig_gen && pv->sig_memo ? sig_slot(pv, p->dg.sha256)
 					       : NULL;
 	if (m && m->r)
