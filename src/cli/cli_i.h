@@ -2,6 +2,41 @@
 #ifndef PROFILEFS_CLI_I_H
 #define PROFILEFS_CLI_I_H
 
+#include <stdint.h>
+
+#include "profilefs/fs.h"
+
+/* `profilefs [options] SOURCE MOUNTPOINT`: the exit status */
+int cli_mount(int argc, char **argv);
+
+/*
+ * Fills cfg from the command line and checks it: SOURCE is a directory,
+ * MOUNTPOINT a directory, neither inside the other, the cache not inside
+ * MOUNTPOINT, the extension list well formed. Prints what is wrong and
+ * returns 2 (usage) or 1.
+ */
+int cli_config_parse(struct fs_config *cfg, const char *source,
+		     const char *mountpoint, const char *cache, int no_cache,
+		     const char *drive, const char *exts, int sniff_mz);
+void cli_config_free(struct fs_config *cfg);
+
+/* "4096", "64K", "1.5G" (powers of 1024) -> bytes; -EINVAL */
+int cli_parse_size(const char *s, uint64_t *out);
+
+/* the signing options of the mount and of `profilefs profile` */
+#define CLI_SIGNING_HELP                                                       \
+	"    --trust=FILE       also trust the root certificates in FILE "     \
+	"(PEM);\n"                                                             \
+	"                       repeatable\n"                                  \
+	"    --no-default-trust do not trust the system's CA bundle and the\n" \
+	"                       shipped Microsoft roots (only --trust)\n"      \
+	"    --catalogs=DIR     index the Windows catalogs (.cat) in DIR; "    \
+	"the\n"                                                                \
+	"                       source's "                                     \
+	"Windows/System32/CatRoot/{F750E6C3-\n"                                \
+	"                       38EE-11D1-85E5-00C04FC295EE} is found by "     \
+	"itself\n"
+
 /* `profilefs profile ...`: argv[0] is "profile"; the exit status */
 int cli_profile(int argc, char **argv);
 

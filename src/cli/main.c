@@ -1,6 +1,6 @@
 /*
  * profilefs: hands off to one of its two forms.
- *   profilefs [options] SOURCE MOUNTPOINT   mount (fs_cli_mount)
+ *   profilefs [options] SOURCE MOUNTPOINT   mount (cli_mount)
  *   profilefs profile [options] FILE...     print profiles (cli_profile)
  *   profilefs rules VERB ...                rule repositories (cli_rules)
  */
@@ -17,5 +17,5 @@ int main(int argc, char **argv)
 		return cli_profile(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "rules") == 0)
 		return cli_rules(argc - 1, argv + 1);
-	return fs_cli_mount(argc, argv);
+	return cli_mount(argc, argv);
 }

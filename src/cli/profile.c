@@ -28,7 +28,7 @@ static const char profile_usage[] =
 	")\n"
 	"    --no-cache    neither read nor write a cache\n"
 	"    --max-size=SIZE, --time-limit=SECS   as for the "
-	"mount\n" FS_SIGNING_HELP
+	"mount\n" CLI_SIGNING_HELP
 	"                       (the CatRoot below --root, that is)\n"
 	"    -h, --help    this text\n";
 
@@ -38,7 +38,7 @@ struct profile_opts {
 	const char *drive;
 	const char *cache;
 	int no_cache;
-	struct fs_signing_opts sign;
+	struct svc_signing_opts sign;
 };
 
 static int parse(int argc, char **argv, struct profile_opts *o)
@@ -73,7 +73,7 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 			o->no_cache = 1;
 			break;
 		case 's':
-			if (fs_parse_size(optarg, &o->limits.max_size)) {
+			if (cli_parse_size(optarg, &o->limits.max_size)) {
 				fprintf(stderr, "profilefs profile: --max-size "
 						"wants a size like 512M\n");
 				return 2;
@@ -84,10 +84,10 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 'T':
 		case 'C':
-			if (fs_signing_opt(&o->sign,
-					   c == 'T' ? FS_OPT_TRUST
-						    : FS_OPT_CATALOGS,
-					   optarg))
+			if (svc_signing_opt(&o->sign,
+					    c == 'T' ? SVC_OPT_TRUST
+						     : SVC_OPT_CATALOGS,
+					    optarg))
 				return 1;
 			break;
 		case 'N':
@@ -114,7 +114,7 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 	return 0;
 }
 
-static int one(struct fs_provider *pv, const char *root, const char *file)
+static int one(struct svc *pv, const char *root, const char *file)
 {
 	char *abs = realpath(file, NULL), *md = NULL;
 	const char *rel;
@@ -134,7 +134,7 @@ static int one(struct fs_provider *pv, const char *root, const char *file)
 	rel = abs + strlen(root);
 	while (*rel == '/')
 		rel++;
-	rc = fs_profile(pv, rel, 1, &md, &len);
+	rc = svc_profile(pv, rel, 1, &md, &len);
 	if (rc) {
 		fprintf(stderr, "profilefs: %s: %s\n", file, strerror(-rc));
 	} else if (fwrite(md, 1, len, stdout) != len) {
@@ -150,22 +150,22 @@ static int one(struct fs_provider *pv, const char *root, const char *file)
 int cli_profile(int argc, char **argv)
 {
 	struct profile_opts o = { { 0, 0 }, "/", "C:", NULL, 0, { 0 } };
-	struct fs_catalogs *cats = NULL;
+	struct svc_catalogs *cats = NULL;
 	struct sig_trust *trust = NULL;
-	struct fs_provider *pv = NULL;
+	struct svc *pv = NULL;
 	struct cache *cache = NULL;
 	char *root = NULL, *def = NULL;
 	int rc, rootfd, i, status = 0;
 
 	rc = parse(argc, argv, &o);
 	if (rc) {
-		fs_signing_opts_free(&o.sign);
+		svc_signing_opts_free(&o.sign);
 		return rc;
 	}
 	if (o.no_cache && o.sign.ncatalogs) {
 		fprintf(stderr, "profilefs profile: --catalogs needs the cache "
 				"(the index lives there); drop --no-cache\n");
-		fs_signing_opts_free(&o.sign);
+		svc_signing_opts_free(&o.sign);
 		return 2;
 	}
 	root = realpath(o.root, NULL);
@@ -174,7 +174,7 @@ int cli_profile(int argc, char **argv)
 		fprintf(stderr, "profilefs: --root %s: %s\n", o.root,
 			strerror(errno));
 		free(root);
-		fs_signing_opts_free(&o.sign);
+		svc_signing_opts_free(&o.sign);
 		return 1;
 	}
 	if (!o.no_cache) {
@@ -184,33 +184,33 @@ int cli_profile(int argc, char **argv)
 		if (!path || cache_open_or_rebuild(path, &cache))
 			log_warn("no cache: every profile is computed anew");
 	}
-	if (fs_provider_new(rootfd, o.drive, cache, &pv)) {
+	if (svc_new(rootfd, o.drive, cache, &pv)) {
 		status = 1;
 		goto out;
 	}
-	fs_provider_set_limits(pv, &o.limits);
-	status = fs_signing_trust(&o.sign, &trust);
+	svc_set_limits(pv, &o.limits);
+	status = svc_signing_trust(&o.sign, &trust);
 	if (!status)
-		status = fs_signing_catalogs(&o.sign, root, &cats);
+		status = svc_signing_catalogs(&o.sign, root, &cats);
 	if (status)
 		goto out;
-	if (cache && fs_catalogs_count_dirs(cats)) {
-		fs_catalogs_set_cache(cats, cache);
-		if (fs_catalogs_sync(cats, isatty(2)))
+	if (cache && svc_catalogs_count_dirs(cats)) {
+		svc_catalogs_set_cache(cats, cache);
+		if (svc_catalogs_sync(cats, isatty(2)))
 			log_warn("catalogs not indexed");
-		fs_provider_set_signing(pv, trust, cats);
+		svc_set_signing(pv, trust, cats);
 	} else {
-		fs_provider_set_signing(pv, trust, NULL);
+		svc_set_signing(pv, trust, NULL);
 	}
 	for (i = optind; i < argc; i++)
 		status |= one(pv, root, argv[i]);
 	if (fflush(stdout) != 0)
 		status = 1;
 out:
-	fs_provider_free(pv);
-	fs_catalogs_free(cats);
+	svc_free(pv);
+	svc_catalogs_free(cats);
 	sig_trust_free(trust);
-	fs_signing_opts_free(&o.sign);
+	svc_signing_opts_free(&o.sign);
 	cache_close(cache);
 	close(rootfd);
 	free(def);

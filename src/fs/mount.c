@@ -57,19 +57,18 @@ static int serve(struct fuse *fuse, struct fs *fs)
 				 fs->cfg->cache_path, strerror(-rc));
 	}
 	fs->cache = cache;
-	fs_provider_set_cache(fs->pv, cache);
+	svc_set_cache(fs->pv, cache);
 	/* the catalog index lives in the cache: without one, no catalogs */
-	if (cache && fs_catalogs_count_dirs(fs->cfg->catalogs)) {
-		fs_catalogs_set_cache(fs->cfg->catalogs, cache);
-		rc = fs_catalogs_sync(fs->cfg->catalogs, fs->cfg->foreground);
+	if (cache && svc_catalogs_count_dirs(fs->cfg->catalogs)) {
+		svc_catalogs_set_cache(fs->cfg->catalogs, cache);
+		rc = svc_catalogs_sync(fs->cfg->catalogs, fs->cfg->foreground);
 		if (rc)
 			log_warn("catalogs not indexed: %s", strerror(-rc));
-		fs_provider_set_signing(fs->pv, fs->cfg->trust,
-					fs->cfg->catalogs);
+		svc_set_signing(fs->pv, fs->cfg->trust, fs->cfg->catalogs);
 	} else {
-		if (fs_catalogs_count_dirs(fs->cfg->catalogs))
+		if (svc_catalogs_count_dirs(fs->cfg->catalogs))
 			log_warn("catalogs are not used without a cache");
-		fs_provider_set_signing(fs->pv, fs->cfg->trust, NULL);
+		svc_set_signing(fs->pv, fs->cfg->trust, NULL);
 	}
 	if (fuse_set_signal_handlers(fuse_get_session(fuse))) {
 		rc = -EIO;
@@ -94,10 +93,10 @@ static int serve(struct fuse *fuse, struct fs *fs)
 out_signals:
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 out:
-	fs_provider_set_signing(fs->pv, NULL, NULL);
+	svc_set_signing(fs->pv, NULL, NULL);
 	if (fs->cfg->catalogs)
-		fs_catalogs_set_cache(fs->cfg->catalogs, NULL);
-	fs_provider_set_cache(fs->pv, NULL);
+		svc_catalogs_set_cache(fs->cfg->catalogs, NULL);
+	svc_set_cache(fs->pv, NULL);
 	cache_close(cache);
 	return rc;
 }
@@ -115,10 +114,10 @@ int fs_main(const struct fs_config *cfg, int argc, char **argv)
 		log_err("cannot open %s: %s", cfg->source, strerror(errno));
 		return rc;
 	}
-	rc = fs_provider_new(fs.rootfd, cfg->drive, NULL, &fs.pv);
+	rc = svc_new(fs.rootfd, cfg->drive, NULL, &fs.pv);
 	if (rc)
 		goto out_close;
-	fs_provider_set_limits(fs.pv, &cfg->limits);
+	svc_set_limits(fs.pv, &cfg->limits);
 	rc = -ENOMEM;
 	for (i = 0; i < argc; i++)
 		if (fuse_opt_add_arg(&args, argv[i]))
@@ -153,7 +152,7 @@ out_destroy:
 	fuse_destroy(fuse);
 out_free:
 	fuse_opt_free_args(&args);
-	fs_provider_free(fs.pv);
+	svc_free(fs.pv);
 out_close:
 	close(fs.rootfd);
 	return rc;

@@ -1,7 +1,7 @@
 /*
  * The FUSE operations. Each one maps the mounted path to what it names
  * and hands off: a source entry is passed through (never followed out of
- * the root, never written), a profile goes to the provider. Nothing here
+ * the root, never written), a profile goes to the service. Nothing here
  * computes a profile except reading one.
  *
  *   mounted path          what it is
@@ -84,7 +84,7 @@ static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin)
 	if (!b)
 		return -ENOMEM;
 	if (fstatat(fs->rootfd, b, st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !fs_is_binary(fs->cfg->names, fs->rootfd, b, st)) {
+	    !svc_is_binary(fs->cfg->names, fs->rootfd, b, st)) {
 		free(b);
 		return -ENOENT;
 	}
@@ -117,7 +117,7 @@ static int op_getattr(const char *path, struct stat *st,
 	if (rc || !bin)
 		return rc;
 	/* cached profiles have an exact size; this never computes one */
-	if (fs_profile(fs->pv, bin, 0, &md, &len) == 0)
+	if (svc_profile(fs->pv, bin, 0, &md, &len) == 0)
 		free(md);
 	else
 		len = 0;
@@ -160,7 +160,7 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 	snprintf(md, sizeof(md), "%s%s", name, FS_SUFFIX);
 	if (fstatat(dfd, md, &real, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
-	if (!fs_is_binary(fs->cfg->names, dfd, name, &st))
+	if (!svc_is_binary(fs->cfg->names, dfd, name, &st))
 		return 0;
 	profile_attr(&st, 0);
 	return fill(buf, md, &st, 0, 0);
@@ -286,7 +286,7 @@ static int profile_load(struct fs *fs, struct fh *h)
 {
 	pthread_mutex_lock(&h->lock);
 	if (!h->loaded) {
-		h->rc = fs_profile(fs->pv, h->bin, 1, &h->md, &h->len);
+		h->rc = svc_profile(fs->pv, h->bin, 1, &h->md, &h->len);
 		if (h->rc) {
 			log_warn("no profile for %s: %s", h->bin,
 				 strerror(-h->rc));
@@ -346,11 +346,11 @@ static int op_statfs(const char *path, struct statvfs *sv)
 
 static int stats_text(struct fs *fs, char *buf, size_t size)
 {
-	struct fs_stats s;
+	struct svc_stats s;
 	char text[256];
 	int n;
 
-	fs_provider_stats(fs->pv, &s);
+	svc_get_stats(fs->pv, &s);
 	n = snprintf(text, sizeof(text),
 		     "computed=%llu\ncache_hits=%llu\nbytes_read=%llu\n"
 		     "errors=%llu\ncomputing=%llu\n",

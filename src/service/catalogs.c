@@ -21,7 +21,7 @@
 
 #include "profilefs/cache.h"
 #include "profilefs/caps.h"
-#include "profilefs/fs.h"
+#include "profilefs/service.h"
 #include "profilefs/util.h"
 
 #define CATALOG_RESCAN 2.0
@@ -36,7 +36,7 @@ struct cat_memo {
 	struct sig_report *r;
 };
 
-struct fs_catalogs {
+struct svc_catalogs {
 	struct cache *cache;
 	struct cat_dir *dirs;
 	size_t ndirs;
@@ -56,9 +56,9 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int fs_catalogs_new(struct cache *cache, struct fs_catalogs **out)
+int svc_catalogs_new(struct cache *cache, struct svc_catalogs **out)
 {
-	struct fs_catalogs *c = calloc(1, sizeof(*c));
+	struct svc_catalogs *c = calloc(1, sizeof(*c));
 
 	if (!c)
 		return -ENOMEM;
@@ -70,7 +70,7 @@ int fs_catalogs_new(struct cache *cache, struct fs_catalogs **out)
 	return 0;
 }
 
-static void memo_drop(struct fs_catalogs *c)
+static void memo_drop(struct svc_catalogs *c)
 {
 	size_t i;
 
@@ -83,7 +83,7 @@ static void memo_drop(struct fs_catalogs *c)
 	c->nmemo = 0;
 }
 
-void fs_catalogs_free(struct fs_catalogs *c)
+void svc_catalogs_free(struct svc_catalogs *c)
 {
 	size_t i;
 
@@ -99,7 +99,7 @@ void fs_catalogs_free(struct fs_catalogs *c)
 	free(c);
 }
 
-void fs_catalogs_set_cache(struct fs_catalogs *c, struct cache *cache)
+void svc_catalogs_set_cache(struct svc_catalogs *c, struct cache *cache)
 {
 	pthread_mutex_lock(&c->lock);
 	c->cache = cache;
@@ -109,12 +109,12 @@ void fs_catalogs_set_cache(struct fs_catalogs *c, struct cache *cache)
 	pthread_mutex_unlock(&c->lock);
 }
 
-size_t fs_catalogs_count_dirs(const struct fs_catalogs *c)
+size_t svc_catalogs_count_dirs(const struct svc_catalogs *c)
 {
 	return c ? c->ndirs : 0;
 }
 
-int fs_catalogs_add_dir(struct fs_catalogs *c, const char *dir)
+int svc_catalogs_add_dir(struct svc_catalogs *c, const char *dir)
 {
 	char *abs = realpath(dir, NULL);
 	struct cat_dir *grown;
@@ -143,7 +143,7 @@ int fs_catalogs_add_dir(struct fs_catalogs *c, const char *dir)
 
 /* The catalog root below rootfd, found case-insensitively: 0 with *rel
  * (malloc'ed), or -ENOENT. */
-int fs_find_catroot(int rootfd, char **rel)
+int svc_find_catroot(int rootfd, char **rel)
 {
 	static const char *const parts[] = {
 		"Windows", "System32", "CatRoot",
@@ -251,7 +251,7 @@ static int64_t mtime_ns(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-static int index_one(struct fs_catalogs *c, const struct cat_dir *d,
+static int index_one(struct svc_catalogs *c, const struct cat_dir *d,
 		     const char *name, const char *path)
 {
 	struct member_ctx m = { c->cache, 0 };
@@ -295,7 +295,7 @@ static int is_cat(const char *name)
 }
 
 /* Catalogs of one folder: index the new and changed, mark the seen. */
-static int sync_dir(struct fs_catalogs *c, const struct cat_dir *d,
+static int sync_dir(struct svc_catalogs *c, const struct cat_dir *d,
 		    struct cache_catalog *known, size_t nknown,
 		    unsigned char *seen, int *changed, int progress,
 		    size_t *done)
@@ -345,7 +345,7 @@ static int sync_dir(struct fs_catalogs *c, const struct cat_dir *d,
 }
 
 /* the folder a catalog path belongs to, or NULL */
-static const struct cat_dir *dir_of(const struct fs_catalogs *c,
+static const struct cat_dir *dir_of(const struct svc_catalogs *c,
 				    const char *path)
 {
 	size_t i;
@@ -360,7 +360,7 @@ static const struct cat_dir *dir_of(const struct fs_catalogs *c,
 	return NULL;
 }
 
-static int sync_locked(struct fs_catalogs *c, int progress)
+static int sync_locked(struct svc_catalogs *c, int progress)
 {
 	struct cache_catalog *known = NULL;
 	unsigned char *seen = NULL;
@@ -406,7 +406,7 @@ static int sync_locked(struct fs_catalogs *c, int progress)
 	return rc;
 }
 
-int fs_catalogs_sync(struct fs_catalogs *c, int progress)
+int svc_catalogs_sync(struct svc_catalogs *c, int progress)
 {
 	int rc;
 
@@ -416,7 +416,7 @@ int fs_catalogs_sync(struct fs_catalogs *c, int progress)
 	return rc;
 }
 
-int64_t fs_catalogs_generation(struct fs_catalogs *c)
+int64_t svc_catalogs_generation(struct svc_catalogs *c)
 {
 	int64_t gen;
 	int rc = 0;
@@ -433,7 +433,7 @@ int64_t fs_catalogs_generation(struct fs_catalogs *c)
 }
 
 struct find_ctx {
-	const struct fs_catalogs *c;
+	const struct svc_catalogs *c;
 	char *path[8];
 	size_t n;
 };
@@ -451,7 +451,7 @@ static int found(void *ctx, const char *path)
 }
 
 /* the catalog's verdict, memoised per generation; the lock is held */
-static int verdict(struct fs_catalogs *c, const char *path,
+static int verdict(struct svc_catalogs *c, const char *path,
 		   const struct sig_env *env, int64_t gen,
 		   const struct sig_report **out)
 {
@@ -511,9 +511,9 @@ static int copy_report(const struct sig_report *from, struct sig_report **out)
 	return 0;
 }
 
-int fs_catalogs_check(struct fs_catalogs *c, const uint8_t *sha1,
-		      const uint8_t *sha256, const struct sig_env *env,
-		      int64_t gen, struct sig_report **out)
+int svc_catalogs_check(struct svc_catalogs *c, const uint8_t *sha1,
+		       const uint8_t *sha256, const struct sig_env *env,
+		       int64_t gen, struct sig_report **out)
 {
 	struct find_ctx f = { c, { NULL }, 0 };
 	const struct sig_report *best = NULL, *r;

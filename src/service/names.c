@@ -11,21 +11,21 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "profilefs/fs.h"
+#include "profilefs/service.h"
 #include "profilefs/profile.h"
 
 #define NAMES_MAX_EXTS	  64
 #define NAMES_MAX_EXT_LEN 15
 
-struct fs_names {
+struct svc_names {
 	char exts[NAMES_MAX_EXTS][NAMES_MAX_EXT_LEN + 1];
 	size_t n;
 	int sniff_mz;
 };
 
-int fs_names_new(const char *exts, int sniff_mz, struct fs_names **out)
+int svc_names_new(const char *exts, int sniff_mz, struct svc_names **out)
 {
-	struct fs_names *n = calloc(1, sizeof(*n));
+	struct svc_names *n = calloc(1, sizeof(*n));
 	const char *p = exts;
 
 	if (!n)
@@ -55,12 +55,12 @@ int fs_names_new(const char *exts, int sniff_mz, struct fs_names **out)
 	return 0;
 }
 
-void fs_names_free(struct fs_names *n)
+void svc_names_free(struct svc_names *n)
 {
 	free(n);
 }
 
-static int has_ext(const struct fs_names *n, const char *name)
+static int has_ext(const struct svc_names *n, const char *name)
 {
 	const char *base = path_base(name);
 	const char *dot = strrchr(base, '.');
@@ -87,8 +87,8 @@ static int starts_with_mz(int dirfd, const char *name)
 	return ok;
 }
 
-int fs_is_binary(const struct fs_names *n, int dirfd, const char *name,
-		 const struct stat *st)
+int svc_is_binary(const struct svc_names *n, int dirfd, const char *name,
+		  const struct stat *st)
 {
 	if (S_ISDIR(st->st_mode) || S_ISLNK(st->st_mode))
 		return 0;

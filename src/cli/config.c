@@ -7,7 +7,7 @@
 
 #include "profilefs/cache.h"
 #include "profilefs/util.h"
-#include "fs_i.h"
+#include "cli_i.h"
 
 static char *resolve_dir(const char *what, const char *path)
 {
@@ -57,9 +57,9 @@ static char *resolve_cache(const char *path)
 	return out;
 }
 
-int fs_config_parse(struct fs_config *cfg, const char *source,
-		    const char *mountpoint, const char *cache, int no_cache,
-		    const char *drive, const char *exts, int sniff_mz)
+int cli_config_parse(struct fs_config *cfg, const char *source,
+		     const char *mountpoint, const char *cache, int no_cache,
+		     const char *drive, const char *exts, int sniff_mz)
 {
 	char *def = NULL;
 	int rc;
@@ -70,7 +70,8 @@ int fs_config_parse(struct fs_config *cfg, const char *source,
 				"colon, like C:\n");
 		return 2;
 	}
-	rc = fs_names_new(exts ? exts : FS_DEFAULT_EXTS, sniff_mz, &cfg->names);
+	rc = svc_names_new(exts ? exts : SVC_DEFAULT_EXTS, sniff_mz,
+			   &cfg->names);
 	if (rc) {
 		fprintf(stderr, "profilefs: --ext wants extensions without "
 				"dots or slashes, comma-separated\n");
@@ -111,21 +112,21 @@ int fs_config_parse(struct fs_config *cfg, const char *source,
 	return 0;
 }
 
-void fs_config_free(struct fs_config *cfg)
+void cli_config_free(struct fs_config *cfg)
 {
 	free((char *)cfg->source);
 	free((char *)cfg->mountpoint);
 	free((char *)cfg->cache_path);
-	fs_names_free(cfg->names);
+	svc_names_free(cfg->names);
 	sig_trust_free(cfg->trust);
-	fs_catalogs_free(cfg->catalogs);
+	svc_catalogs_free(cfg->catalogs);
 	cfg->trust = NULL;
 	cfg->catalogs = NULL;
 	cfg->source = cfg->mountpoint = cfg->cache_path = NULL;
 	cfg->names = NULL;
 }
 
-int fs_parse_size(const char *s, uint64_t *out)
+int cli_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	double v;

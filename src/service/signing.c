@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profilefs/fs.h"
+#include "profilefs/service.h"
 #include "profilefs/sig.h"
 
 /* installed, else beside the sources (a build that is not installed) */
@@ -21,7 +21,7 @@ static const char *const roots_paths[] = { PROFILEFS_DATADIR
 					   PROFILEFS_SRCDATA
 					   "/microsoft-roots.pem" };
 
-int fs_signing_trust(const struct fs_signing_opts *o, struct sig_trust **out)
+int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 {
 	struct sig_trust *t;
 	char *err = NULL;
@@ -58,34 +58,34 @@ int fs_signing_trust(const struct fs_signing_opts *o, struct sig_trust **out)
 	return 0;
 }
 
-int fs_signing_catalogs(const struct fs_signing_opts *o, const char *source,
-			struct fs_catalogs **out)
+int svc_signing_catalogs(const struct svc_signing_opts *o, const char *source,
+			 struct svc_catalogs **out)
 {
 	int rootfd =
 		source ? open(source, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	struct fs_catalogs *c;
+	struct svc_catalogs *c;
 	char *rel = NULL, *abs = NULL;
 	size_t i;
 	int rc;
 
-	if (fs_catalogs_new(NULL, &c))
+	if (svc_catalogs_new(NULL, &c))
 		return 1;
 	for (i = 0; i < o->ncatalogs; i++) {
-		rc = fs_catalogs_add_dir(c, o->catalogs[i]);
+		rc = svc_catalogs_add_dir(c, o->catalogs[i]);
 		if (rc) {
 			fprintf(stderr, "profilefs: --catalogs %s: %s\n",
 				o->catalogs[i], strerror(-rc));
-			fs_catalogs_free(c);
+			svc_catalogs_free(c);
 			if (rootfd >= 0)
 				close(rootfd);
 			return 2;
 		}
 	}
-	if (rootfd >= 0 && fs_find_catroot(rootfd, &rel) == 0) {
+	if (rootfd >= 0 && svc_find_catroot(rootfd, &rel) == 0) {
 		if (asprintf(&abs, "%s/%s", strcmp(source, "/") ? source : "",
 			     rel) < 0)
 			abs = NULL;
-		if (!abs || fs_catalogs_add_dir(c, abs))
+		if (!abs || svc_catalogs_add_dir(c, abs))
 			fprintf(stderr,
 				"profilefs: warning: catalogs in %s "
 				"cannot be read\n",
@@ -99,7 +99,7 @@ int fs_signing_catalogs(const struct fs_signing_opts *o, const char *source,
 	return 0;
 }
 
-void fs_signing_opts_free(struct fs_signing_opts *o)
+void svc_signing_opts_free(struct svc_signing_opts *o)
 {
 	size_t i;
 
@@ -126,8 +126,9 @@ static int push(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
-int fs_signing_opt(struct fs_signing_opts *o, int which, const char *value)
+int svc_signing_opt(struct svc_signing_opts *o, int which, const char *value)
 {
-	return which == FS_OPT_TRUST ? push(&o->trust, &o->ntrust, value)
-				     : push(&o->catalogs, &o->ncatalogs, value);
+	return which == SVC_OPT_TRUST
+		       ? push(&o->trust, &o->ntrust, value)
+		       : push(&o->catalogs, &o->ncatalogs, value);
 }

@@ -1,5 +1,5 @@
 /*
- * The provider: cache first, else compute once, store, render.
+ * The service: cache first, else compute once, store, render.
  *
  * Single flight: a file being computed has an entry in `flights`, keyed by
  * its identity. A second caller for the same identity waits on the
@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "profilefs/cache.h"
-#include "profilefs/fs.h"
+#include "profilefs/service.h"
 #include "profilefs/profile.h"
 #include "profilefs/rules.h"
 
@@ -46,13 +46,13 @@ struct sig_memo {
 	struct sig_report *r;
 };
 
-struct fs_provider {
+struct svc {
 	int rootfd;
 	char *drive;
 	struct cache *cache;
 	pthread_mutex_t lock; /* flights and stats */
 	struct flight *flights;
-	struct fs_stats stats;
+	struct svc_stats stats;
 	/* rules lookups are kept per name until the rules change; renders
 	 * hold the read lock while they use a memo's rows */
 	struct prof_limits limits;
@@ -64,17 +64,17 @@ struct fs_provider {
 	 * reports are kept per content until the catalogs change; renders
 	 * hold sig_lock's read lock (taken before memo_lock) */
 	const struct sig_trust *trust;
-	struct fs_catalogs *catalogs;
+	struct svc_catalogs *catalogs;
 	pthread_rwlock_t sig_lock;
 	struct sig_memo *sig_memo; /* CAP_SIG_MEMO slots, or NULL */
 	size_t nsig;
 	int64_t sig_gen;
 };
 
-int fs_provider_new(int rootfd, const char *drive, struct cache *cache,
-		    struct fs_provider **out)
+int svc_new(int rootfd, const char *drive, struct cache *cache,
+	    struct svc **out)
 {
-	struct fs_provider *pv = calloc(1, sizeof(*pv));
+	struct svc *pv = calloc(1, sizeof(*pv));
 
 	if (!pv)
 		return -ENOMEM;
@@ -94,7 +94,7 @@ int fs_provider_new(int rootfd, const char *drive, struct cache *cache,
 	return 0;
 }
 
-static void memo_clear(struct fs_provider *pv)
+static void memo_clear(struct svc *pv)
 {
 	size_t i;
 
@@ -107,7 +107,7 @@ static void memo_clear(struct fs_provider *pv)
 	pv->nmemo = 0;
 }
 
-static void sig_memo_clear(struct fs_provider *pv)
+static void sig_memo_clear(struct svc *pv)
 {
 	size_t i;
 
@@ -118,9 +118,8 @@ static void sig_memo_clear(struct fs_provider *pv)
 	pv->nsig = 0;
 }
 
-void fs_provider_set_signing(struct fs_provider *pv,
-			     const struct sig_trust *trust,
-			     struct fs_catalogs *catalogs)
+void svc_set_signing(struct svc *pv, const struct sig_trust *trust,
+		     struct svc_catalogs *catalogs)
 {
 	pthread_rwlock_wrlock(&pv->sig_lock);
 	sig_memo_clear(pv);
@@ -129,7 +128,7 @@ void fs_provider_set_signing(struct fs_provider *pv,
 	pthread_rwlock_unlock(&pv->sig_lock);
 }
 
-void fs_provider_free(struct fs_provider *pv)
+void svc_free(struct svc *pv)
 {
 	if (!pv)
 		return;
@@ -142,13 +141,12 @@ void fs_provider_free(struct fs_provider *pv)
 	free(pv);
 }
 
-void fs_provider_set_limits(struct fs_provider *pv,
-			    const struct prof_limits *lim)
+void svc_set_limits(struct svc *pv, const struct prof_limits *lim)
 {
 	pv->limits = *lim;
 }
 
-void fs_provider_set_cache(struct fs_provider *pv, struct cache *cache)
+void svc_set_cache(struct svc *pv, struct cache *cache)
 {
 	pthread_rwlock_wrlock(&pv->memo_lock);
 	memo_clear(pv);
@@ -157,14 +155,14 @@ void fs_provider_set_cache(struct fs_provider *pv, struct cache *cache)
 	pthread_rwlock_unlock(&pv->memo_lock);
 }
 
-void fs_provider_stats(struct fs_provider *pv, struct fs_stats *out)
+void svc_get_stats(struct svc *pv, struct svc_stats *out)
 {
 	pthread_mutex_lock(&pv->lock);
 	*out = pv->stats;
 	pthread_mutex_unlock(&pv->lock);
 }
 
-static void count(struct fs_provider *pv, uint64_t *field, uint64_t n)
+static void count(struct svc *pv, uint64_t *field, uint64_t n)
 {
 	pthread_mutex_lock(&pv->lock);
 	*field += n;
@@ -184,7 +182,7 @@ static struct cache_ident ident_of(const struct stat *st)
 /* ---- the cache side ---------------------------------------------------- */
 
 /* A cached profile, or -ENOENT when any part is missing or outdated. */
-static int load_cached(struct fs_provider *pv, const struct cache_ident *id,
+static int load_cached(struct svc *pv, const struct cache_ident *id,
 		       struct prof **out)
 {
 	struct cache_content ct;
@@ -224,7 +222,7 @@ static int load_cached(struct fs_provider *pv, const struct cache_ident *id,
 	return 0;
 }
 
-static void store(struct fs_provider *pv, const struct cache_ident *id,
+static void store(struct svc *pv, const struct cache_ident *id,
 		  const struct prof *p)
 {
 	struct cache_part parts[PROF_MAX_PARTS];
@@ -257,8 +255,8 @@ static void store(struct fs_provider *pv, const struct cache_ident *id,
 /* ---- computing ------------------------------------------------------- */
 
 /* Reads the file; a file that keeps changing under us is an error. */
-static int compute_now(struct fs_provider *pv, const char *relpath,
-		       struct prof **out, struct cache_ident *id)
+static int compute_now(struct svc *pv, const char *relpath, struct prof **out,
+		       struct cache_ident *id)
 {
 	struct stat st;
 	int fd, rc = 0, tries;
@@ -311,8 +309,8 @@ static void restore(int old)
 	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), old);
 }
 
-static int compute(struct fs_provider *pv, const char *relpath,
-		   struct prof **out, struct cache_ident *id)
+static int compute(struct svc *pv, const char *relpath, struct prof **out,
+		   struct cache_ident *id)
 {
 	int old = nicer(), rc = compute_now(pv, relpath, out, id);
 
@@ -320,8 +318,7 @@ static int compute(struct fs_provider *pv, const char *relpath,
 	return rc;
 }
 
-static struct flight *flight_find(struct fs_provider *pv,
-				  const struct cache_ident *id)
+static struct flight *flight_find(struct svc *pv, const struct cache_ident *id)
 {
 	struct flight *f;
 
@@ -331,7 +328,7 @@ static struct flight *flight_find(struct fs_provider *pv,
 	return NULL;
 }
 
-static void flight_put(struct fs_provider *pv, struct flight *f)
+static void flight_put(struct svc *pv, struct flight *f)
 {
 	struct flight **pp;
 
@@ -353,7 +350,7 @@ static void flight_put(struct fs_provider *pv, struct flight *f)
  * flight or starts one. *out is shared: read-only, released by
  * release_shared().
  */
-static int get_shared(struct fs_provider *pv, const char *relpath,
+static int get_shared(struct svc *pv, const char *relpath,
 		      const struct cache_ident *id, struct flight **out)
 {
 	struct cache_ident got;
@@ -406,7 +403,7 @@ static int get_shared(struct fs_provider *pv, const char *relpath,
 	return rc;
 }
 
-static void release_shared(struct fs_provider *pv, struct flight *f)
+static void release_shared(struct svc *pv, struct flight *f)
 {
 	pthread_mutex_lock(&pv->lock);
 	flight_put(pv, f);
@@ -420,7 +417,7 @@ struct held {
 	const struct prof *p;
 };
 
-static void release(struct fs_provider *pv, struct held *h)
+static void release(struct svc *pv, struct held *h)
 {
 	prof_free(h->own);
 	if (h->f)
@@ -433,7 +430,7 @@ static void release(struct fs_provider *pv, struct held *h)
  * for all who ask. -ENOENT when not cached and compute_ok is 0, -EISDIR
  * for a folder, -ENOENT for a symlink.
  */
-static int obtain(struct fs_provider *pv, const char *relpath, int compute_ok,
+static int obtain(struct svc *pv, const char *relpath, int compute_ok,
 		  struct held *h)
 {
 	struct cache_ident id;
@@ -472,8 +469,7 @@ static int obtain(struct fs_provider *pv, const char *relpath, int compute_ok,
 	return rc;
 }
 
-static const struct prof_misuse *memo_find(struct fs_provider *pv,
-					   const char *low)
+static const struct prof_misuse *memo_find(struct svc *pv, const char *low)
 {
 	size_t i;
 
@@ -498,8 +494,7 @@ static char *lower_name(const char *relpath)
  * held (the caller unlocks after rendering). NULL when there is no cache
  * or the lookup fails (logged): the profile goes without the section.
  */
-static const struct prof_misuse *misuse_of(struct fs_provider *pv,
-					   const char *relpath)
+static const struct prof_misuse *misuse_of(struct svc *pv, const char *relpath)
 {
 	const struct prof_misuse *found;
 	struct prof_misuse *m = NULL;
@@ -551,8 +546,7 @@ static const struct prof_misuse *misuse_of(struct fs_provider *pv,
 }
 
 /* the slot of sha256 in the table: its own, or the empty one to fill */
-static struct sig_memo *sig_slot(struct fs_provider *pv,
-				 const uint8_t sha256[32])
+static struct sig_memo *sig_slot(struct svc *pv, const uint8_t sha256[32])
 {
 	size_t i, h;
 
@@ -567,7 +561,7 @@ static struct sig_memo *sig_slot(struct fs_provider *pv,
 }
 
 /* The Signature report of p, made now (the caller owns it). */
-static int sig_make(struct fs_provider *pv, const struct prof *p, int64_t gen,
+static int sig_make(struct svc *pv, const struct prof *p, int64_t gen,
 		    struct sig_report **out)
 {
 	struct sig_env env = { pv->trust, time(NULL) };
@@ -579,11 +573,11 @@ static int sig_make(struct fs_provider *pv, const struct prof *p, int64_t gen,
 		return sig_check_embedded(NULL, NULL, NULL, &env,
 					  "its PE image hash is unknown", out);
 	if (pv->catalogs && gen >= 0)
-		rc = fs_catalogs_check(pv->catalogs, p->dg.pesha1, p->dg.pe256,
-				       &env, gen, &cat);
+		rc = svc_catalogs_check(pv->catalogs, p->dg.pesha1, p->dg.pe256,
+					&env, gen, &cat);
 	if (rc)
 		log_warn("catalogs: lookup failed: %s", strerror(-rc));
-	if (!fs_catalogs_count_dirs(pv->catalogs))
+	if (!svc_catalogs_count_dirs(pv->catalogs))
 		why = "there is no certificate table, and no catalogs are "
 		      "indexed";
 	else if (!cat)
@@ -614,7 +608,7 @@ static int sig_make(struct fs_provider *pv, const struct prof *p, int64_t gen,
  * unlocks after rendering), or NULL (no signing set up, or it failed:
  * logged, and the profile goes without the section).
  */
-static const struct sig_report *signature_of(struct fs_provider *pv,
+static const struct sig_report *signature_of(struct svc *pv,
 					     const struct prof *p)
 {
 	struct sig_report *r = NULL;
@@ -625,7 +619,7 @@ static const struct sig_report *signature_of(struct fs_provider *pv,
 	if (!pv->trust || !p->is_pe || !p->hashed)
 		return NULL;
 	if (pv->catalogs)
-		gen = fs_catalogs_generation(pv->catalogs);
+		gen = svc_catalogs_generation(pv->catalogs);
 	m = gen == pv->sig_gen && pv->sig_memo ? sig_slot(pv, p->dg.sha256)
 					       : NULL;
 	if (m && m->r)
@@ -656,8 +650,8 @@ static const struct sig_report *signature_of(struct fs_provider *pv,
 	return m && m->r ? m->r : NULL;
 }
 
-int fs_profile(struct fs_provider *pv, const char *relpath, int compute_ok,
-	       char **md, size_t *len)
+int svc_profile(struct svc *pv, const char *relpath, int compute_ok, char **md,
+		size_t *len)
 {
 	struct prof_view view = { relpath, pv->drive, NULL, NULL, NULL, NULL };
 	struct held h, mui = { 0 };

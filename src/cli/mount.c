@@ -14,7 +14,7 @@
 #include "profilefs/cache.h"
 #include "profilefs/fs.h"
 #include "profilefs/util.h"
-#include "fs_i.h"
+#include "cli_i.h"
 
 static const char mount_usage[] =
 	"usage: profilefs [options] SOURCE MOUNTPOINT\n"
@@ -32,7 +32,7 @@ static const char mount_usage[] =
 	"    --no-cache         keep nothing: compute every profile anew\n"
 	"    --drive=X:         drive prefix of File Path (default: C:)\n"
 	"    --ext=LIST         binary extensions, comma-separated\n"
-	"                       (default: " FS_DEFAULT_EXTS ")\n"
+	"                       (default: " SVC_DEFAULT_EXTS ")\n"
 	"    --sniff-mz         also treat any file starting with \"MZ\" as a "
 	"binary\n"
 	"    --max-size=SIZE    do not read files larger than SIZE (K, M, G, "
@@ -40,7 +40,7 @@ static const char mount_usage[] =
 	"                       their profile says so (default: no cap)\n"
 	"    --time-limit=SECS  stop reading a file after SECS seconds; its\n"
 	"                       profile says so and is not cached (default: "
-	"none)\n" FS_SIGNING_HELP
+	"none)\n" CLI_SIGNING_HELP
 	"    -f                 stay in the foreground\n"
 	"    -d                 debug: foreground, print every FUSE request\n"
 	"    -o OPT[,OPT...]    mount options (allow_other adds "
@@ -64,7 +64,7 @@ struct mount_opts {
 	int help;
 	int version;
 	char *source;
-	struct fs_signing_opts sign;
+	struct svc_signing_opts sign;
 };
 
 enum { KEY_TRUST = 100, KEY_CATALOGS };
@@ -112,10 +112,10 @@ static int mount_proc(void *data, const char *arg, int key,
 
 	(void)outargs;
 	if (key == KEY_TRUST || key == KEY_CATALOGS)
-		return fs_signing_opt(&o->sign,
-				      key == KEY_TRUST ? FS_OPT_TRUST
-						       : FS_OPT_CATALOGS,
-				      strchr(arg, '=') + 1)
+		return svc_signing_opt(&o->sign,
+				       key == KEY_TRUST ? SVC_OPT_TRUST
+							: SVC_OPT_CATALOGS,
+				       strchr(arg, '=') + 1)
 			       ? -1
 			       : 0;
 	if (key == FUSE_OPT_KEY_NONOPT && !o->source) {
@@ -160,7 +160,7 @@ static char **join_values(int *argc, char **argv)
 	return out;
 }
 
-int fs_cli_mount(int argc, char **argv)
+int cli_mount(int argc, char **argv)
 {
 	const int argc0 = argc;
 	char **joined = join_values(&argc, argv);
@@ -199,18 +199,18 @@ int fs_cli_mount(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	rc = fs_config_parse(&cfg, o.source, fo.mountpoint, o.cache, o.no_cache,
-			     o.drive, o.ext, o.sniff_mz);
+	rc = cli_config_parse(&cfg, o.source, fo.mountpoint, o.cache,
+			      o.no_cache, o.drive, o.ext, o.sniff_mz);
 	if (rc)
 		goto out;
 	cfg.foreground = fo.foreground;
-	rc = fs_signing_trust(&o.sign, &cfg.trust);
+	rc = svc_signing_trust(&o.sign, &cfg.trust);
 	if (!rc)
-		rc = fs_signing_catalogs(&o.sign, cfg.source, &cfg.catalogs);
+		rc = svc_signing_catalogs(&o.sign, cfg.source, &cfg.catalogs);
 	if (rc)
 		goto out;
 	cfg.limits.max_seconds = o.time_limit;
-	if (o.max_size && fs_parse_size(o.max_size, &cfg.limits.max_size)) {
+	if (o.max_size && cli_parse_size(o.max_size, &cfg.limits.max_size)) {
 		fprintf(stderr,
 			"profilefs: --max-size wants a size like 512M\n");
 		rc = 2;
@@ -223,7 +223,7 @@ int fs_cli_mount(int argc, char **argv)
 		log_warn("-s is ignored: profilefs always serves in threads");
 	rc = fs_main(&cfg, args.argc, args.argv) ? 1 : 0;
 out:
-	fs_config_free(&cfg);
+	cli_config_free(&cfg);
 	fuse_opt_free_args(&args);
 	free(fo.mountpoint);
 	free(o.cache);
@@ -231,7 +231,7 @@ out:
 	free(o.ext);
 	free(o.max_size);
 	free(o.source);
-	fs_signing_opts_free(&o.sign);
+	svc_signing_opts_free(&o.sign);
 	/* the strings join_values() made: those not in argv (fuse_opt_parse
 	 * kept copies of what it needed) */
 	for (int i = 0; joined && i < argc; i++) {
