@@ -27,6 +27,9 @@ struct svc_stats {
 	uint64_t bytes_read; /* bytes of source files hashed */
 	uint64_t errors;     /* profiles that could not be made */
 	uint64_t computing;  /* profiles being computed right now */
+	uint64_t renders;    /* Markdown renders of a profile */
+	uint64_t stored;     /* computed profiles stored in the cache */
+	uint64_t not_stored; /* computed profiles the cache did not take */
 };
 
 struct svc;

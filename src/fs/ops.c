@@ -347,18 +347,20 @@ static int op_statfs(const char *path, struct statvfs *sv)
 static int stats_text(struct fs *fs, char *buf, size_t size)
 {
 	struct svc_stats s;
-	char text[256];
+	char text[512];
 	int n;
 
 	svc_get_stats(fs->pv, &s);
-	n = snprintf(text, sizeof(text),
-		     "computed=%llu\ncache_hits=%llu\nbytes_read=%llu\n"
-		     "errors=%llu\ncomputing=%llu\n",
-		     (unsigned long long)s.computed,
-		     (unsigned long long)s.cache_hits,
-		     (unsigned long long)s.bytes_read,
-		     (unsigned long long)s.errors,
-		     (unsigned long long)s.computing);
+	n = snprintf(
+		text, sizeof(text),
+		"computed=%llu\ncache_hits=%llu\nbytes_read=%llu\n"
+		"errors=%llu\ncomputing=%llu\nrenders=%llu\n"
+		"stored=%llu\nnot_stored=%llu\n",
+		(unsigned long long)s.computed,
+		(unsigned long long)s.cache_hits,
+		(unsigned long long)s.bytes_read, (unsigned long long)s.errors,
+		(unsigned long long)s.computing, (unsigned long long)s.renders,
+		(unsigned long long)s.stored, (unsigned long long)s.not_stored);
 	if (size == 0)
 		return n;
 	if ((size_t)n > size)

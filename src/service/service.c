@@ -22,6 +22,7 @@
 #include "profilefs/service.h"
 #include "profilefs/profile.h"
 #include "profilefs/rules.h"
+#include "svc_i.h"
 
 struct flight {
 	struct cache_ident id;
@@ -37,38 +38,6 @@ struct flight {
 struct memo {
 	char *name; /* lowercase */
 	struct prof_misuse *m;
-};
-
-/* the Signature report of one content (by SHA-256), per catalog
- * generation: an open-addressing table, emptied when full */
-struct sig_memo {
-	uint8_t sha256[32];
-	struct sig_report *r;
-};
-
-struct svc {
-	int rootfd;
-	char *drive;
-	struct cache *cache;
-	pthread_mutex_t lock; /* flights and stats */
-	struct flight *flights;
-	struct svc_stats stats;
-	/* rules lookups are kept per name until the rules change; renders
-	 * hold the read lock while they use a memo's rows */
-	struct prof_limits limits;
-	pthread_rwlock_t memo_lock;
-	struct memo *memo;
-	size_t nmemo;
-	int64_t memo_gen;
-	/* signatures: checked against trust and catalogs when shown; the
-	 * reports are kept per content until the catalogs change; renders
-	 * hold sig_lock's read lock (taken before memo_lock) */
-	const struct sig_trust *trust;
-	struct svc_catalogs *catalogs;
-	pthread_rwlock_t sig_lock;
-	struct sig_memo *sig_memo; /* CAP_SIG_MEMO slots, or NULL */
-	size_t nsig;
-	int64_t sig_gen;
 };
 
 int svc_new(int rootfd, const char *drive, struct cache *cache,
@@ -107,32 +76,11 @@ static void memo_clear(struct svc *pv)
 	pv->nmemo = 0;
 }
 
-static void sig_memo_clear(struct svc *pv)
-{
-	size_t i;
-
-	for (i = 0; pv->sig_memo && i < CAP_SIG_MEMO; i++)
-		sig_report_free(pv->sig_memo[i].r);
-	free(pv->sig_memo);
-	pv->sig_memo = NULL;
-	pv->nsig = 0;
-}
-
-void svc_set_signing(struct svc *pv, const struct sig_trust *trust,
-		     struct svc_catalogs *catalogs)
-{
-	pthread_rwlock_wrlock(&pv->sig_lock);
-	sig_memo_clear(pv);
-	pv->trust = trust;
-	pv->catalogs = catalogs;
-	pthread_rwlock_unlock(&pv->sig_lock);
-}
-
 void svc_free(struct svc *pv)
 {
 	if (!pv)
 		return;
-	sig_memo_clear(pv);
+	svc_sig_memo_clear(pv);
 	pthread_rwlock_destroy(&pv->sig_lock);
 	memo_clear(pv);
 	pthread_rwlock_destroy(&pv->memo_lock);
@@ -162,7 +110,7 @@ void svc_get_stats(struct svc *pv, struct svc_stats *out)
 	pthread_mutex_unlock(&pv->lock);
 }
 
-static void count(struct svc *pv, uint64_t *field, uint64_t n)
+void svc_count(struct svc *pv, uint64_t *field, uint64_t n)
 {
 	pthread_mutex_lock(&pv->lock);
 	*field += n;
@@ -248,6 +196,7 @@ static void store(struct svc *pv, const struct cache_ident *id,
 		rc = cache_store(pv->cache, id, &ct, parts, n);
 	if (rc)
 		log_warn("cache: profile not stored: %s", strerror(-rc));
+	svc_count(pv, rc ? &pv->stats.not_stored : &pv->stats.stored, 1);
 	for (i = 0; i < n; i++)
 		db_free(&blobs[i]);
 }
@@ -278,8 +227,8 @@ static int compute_now(struct svc *pv, const char *relpath, struct prof **out,
 		log_warn("%s keeps changing; no profile made", relpath);
 	if (!rc) {
 		*id = ident_of(&st);
-		count(pv, &pv->stats.computed, 1);
-		count(pv, &pv->stats.bytes_read, (*out)->size);
+		svc_count(pv, &pv->stats.computed, 1);
+		svc_count(pv, &pv->stats.bytes_read, (*out)->size);
 	}
 	return rc;
 }
@@ -385,7 +334,7 @@ static int get_shared(struct svc *pv, const char *relpath,
 	/* a caller may have stored it between our miss and our entry */
 	rc = load_cached(pv, id, &p);
 	if (rc == 0) {
-		count(pv, &pv->stats.cache_hits, 1);
+		svc_count(pv, &pv->stats.cache_hits, 1);
 	} else {
 		rc = compute(pv, relpath, &p, &got);
 		if (rc == 0 && p->hashed)
@@ -454,7 +403,7 @@ static int obtain(struct svc *pv, const char *relpath, int compute_ok,
 	rc = load_cached(pv, &id, &h->own);
 	if (rc == 0) {
 		if (compute_ok)
-			count(pv, &pv->stats.cache_hits, 1);
+			svc_count(pv, &pv->stats.cache_hits, 1);
 		h->p = h->own;
 		return 0;
 	}
@@ -465,7 +414,7 @@ static int obtain(struct svc *pv, const char *relpath, int compute_ok,
 	if (rc == 0)
 		h->p = h->f->prof;
 	else
-		count(pv, &pv->stats.errors, 1);
+		svc_count(pv, &pv->stats.errors, 1);
 	return rc;
 }
 
@@ -545,111 +494,6 @@ static const struct prof_misuse *misuse_of(struct svc *pv, const char *relpath)
 	return found;
 }
 
-/* the slot of sha256 in the table: its own, or the empty one to fill */
-static struct sig_memo *sig_slot(struct svc *pv, const uint8_t sha256[32])
-{
-	size_t i, h;
-
-	memcpy(&h, sha256, sizeof(h));
-	for (i = 0; i < CAP_SIG_MEMO; i++) {
-		struct sig_memo *m = &pv->sig_memo[(h + i) % CAP_SIG_MEMO];
-
-		if (!m->r || memcmp(m->sha256, sha256, 32) == 0)
-			return m;
-	}
-	return NULL;
-}
-
-/* The Signature report of p, made now (the caller owns it). */
-static int sig_make(struct svc *pv, const struct prof *p, int64_t gen,
-		    struct sig_report **out)
-{
-	struct sig_env env = { pv->trust, time(NULL) };
-	struct sig_report *cat = NULL, *emb = NULL;
-	const char *why = "there is no certificate table";
-	int rc = 0;
-
-	if (!p->dg.pehash)
-		return sig_check_embedded(NULL, NULL, NULL, &env,
-					  "its PE image hash is unknown", out);
-	if (pv->catalogs && gen >= 0)
-		rc = svc_catalogs_check(pv->catalogs, p->dg.pesha1, p->dg.pe256,
-					&env, gen, &cat);
-	if (rc)
-		log_warn("catalogs: lookup failed: %s", strerror(-rc));
-	if (!svc_catalogs_count_dirs(pv->catalogs))
-		why = "there is no certificate table, and no catalogs are "
-		      "indexed";
-	else if (!cat)
-		why = "there is no certificate table, and no indexed catalog "
-		      "lists its PE hash";
-	rc = sig_check_embedded(&p->sig, p->dg.pesha1, p->dg.pe256, &env, why,
-				&emb);
-	if (rc || !cat) {
-		sig_report_free(cat);
-		*out = emb;
-		return rc;
-	}
-	/* the catalog wins, as on Windows; an embedded one is summed up */
-	if (p->sig.n || p->sig.problem)
-		rc = sig_report_add(cat, "Embedded Signature",
-				    emb->n ? emb->b[0].value : "", 0);
-	sig_report_free(emb);
-	if (rc) {
-		sig_report_free(cat);
-		return rc;
-	}
-	*out = cat;
-	return 0;
-}
-
-/*
- * The Signature report of p with sig_lock's read lock held (the caller
- * unlocks after rendering), or NULL (no signing set up, or it failed:
- * logged, and the profile goes without the section).
- */
-static const struct sig_report *signature_of(struct svc *pv,
-					     const struct prof *p)
-{
-	struct sig_report *r = NULL;
-	struct sig_memo *m;
-	int64_t gen = -1;
-
-	pthread_rwlock_rdlock(&pv->sig_lock);
-	if (!pv->trust || !p->is_pe || !p->hashed)
-		return NULL;
-	if (pv->catalogs)
-		gen = svc_catalogs_generation(pv->catalogs);
-	m = gen == pv->sig_gen && pv->sig_memo ? sig_slot(pv, p->dg.sha256)
-					       : NULL;
-	if (m && m->r)
-		return m->r;
-	pthread_rwlock_unlock(&pv->sig_lock);
-	if (sig_make(pv, p, gen, &r))
-		log_warn("signature: not checked (out of memory)");
-	pthread_rwlock_wrlock(&pv->sig_lock);
-	if (gen != pv->sig_gen || pv->nsig >= CAP_SIG_MEMO / 2) {
-		sig_memo_clear(pv);
-		pv->sig_gen = gen;
-	}
-	if (!pv->sig_memo)
-		pv->sig_memo = calloc(CAP_SIG_MEMO, sizeof(*pv->sig_memo));
-	m = pv->sig_memo && r ? sig_slot(pv, p->dg.sha256) : NULL;
-	if (m && !m->r) {
-		memcpy(m->sha256, p->dg.sha256, 32);
-		m->r = r;
-		pv->nsig++;
-		r = NULL;
-	}
-	pthread_rwlock_unlock(&pv->sig_lock);
-	sig_report_free(r);
-	/* look again under the read lock: another thread may have cleared */
-	pthread_rwlock_rdlock(&pv->sig_lock);
-	m = gen == pv->sig_gen && pv->sig_memo ? sig_slot(pv, p->dg.sha256)
-					       : NULL;
-	return m && m->r ? m->r : NULL;
-}
-
 int svc_profile(struct svc *pv, const char *relpath, int compute_ok, char **md,
 		size_t *len)
 {
@@ -680,9 +524,10 @@ int svc_profile(struct svc *pv, const char *relpath, int compute_ok, char **md,
 			goto out;
 		}
 	}
-	view.sig = signature_of(pv, h.p);
+	view.sig = svc_signature_of(pv, h.p);
 	view.misuse = misuse_of(pv, relpath);
 	rc = prof_render(h.p, &view, md, len);
+	svc_count(pv, &pv->stats.renders, 1);
 	pthread_rwlock_unlock(&pv->memo_lock);
 	pthread_rwlock_unlock(&pv->sig_lock);
 out:

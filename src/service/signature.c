@@ -1,0 +1,142 @@
+/*
+ * Signature verdicts of the service: the catalog that lists a file's PE
+ * hash, else its embedded signature, checked when the profile is shown
+ * (they depend on the trust, the catalogs and the time) and kept per
+ * content until the catalogs change.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "profilefs/service.h"
+#include "profilefs/util.h"
+#include "svc_i.h"
+
+/* the Signature report of one content (by SHA-256), per catalog
+ * generation: an open-addressing table, emptied when full */
+struct sig_memo {
+	uint8_t sha256[32];
+	struct sig_report *r;
+};
+
+void svc_sig_memo_clear(struct svc *pv)
+{
+	size_t i;
+
+	for (i = 0; pv->sig_memo && i < CAP_SIG_MEMO; i++)
+		sig_report_free(pv->sig_memo[i].r);
+	free(pv->sig_memo);
+	pv->sig_memo = NULL;
+	pv->nsig = 0;
+}
+
+void svc_set_signing(struct svc *pv, const struct sig_trust *trust,
+		     struct svc_catalogs *catalogs)
+{
+	pthread_rwlock_wrlock(&pv->sig_lock);
+	svc_sig_memo_clear(pv);
+	pv->trust = trust;
+	pv->catalogs = catalogs;
+	pthread_rwlock_unlock(&pv->sig_lock);
+}
+
+/* the slot of sha256 in the table: its own, or the empty one to fill */
+static struct sig_memo *sig_slot(struct svc *pv, const uint8_t sha256[32])
+{
+	size_t i, h;
+
+	memcpy(&h, sha256, sizeof(h));
+	for (i = 0; i < CAP_SIG_MEMO; i++) {
+		struct sig_memo *m = &pv->sig_memo[(h + i) % CAP_SIG_MEMO];
+
+		if (!m->r || memcmp(m->sha256, sha256, 32) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* The Signature report of p, made now (the caller owns it). */
+static int sig_make(struct svc *pv, const struct prof *p, int64_t gen,
+		    struct sig_report **out)
+{
+	struct sig_env env = { pv->trust, time(NULL) };
+	struct sig_report *cat = NULL, *emb = NULL;
+	const char *why = "there is no certificate table";
+	int rc = 0;
+
+	if (!p->dg.pehash)
+		return sig_check_embedded(NULL, NULL, NULL, &env,
+					  "its PE image hash is unknown", out);
+	if (pv->catalogs && gen >= 0)
+		rc = svc_catalogs_check(pv->catalogs, p->dg.pesha1, p->dg.pe256,
+					&env, gen, &cat);
+	if (rc)
+		log_warn("catalogs: lookup failed: %s", strerror(-rc));
+	if (!svc_catalogs_count_dirs(pv->catalogs))
+		why = "there is no certificate table, and no catalogs are "
+		      "indexed";
+	else if (!cat)
+		why = "there is no certificate table, and no indexed catalog "
+		      "lists its PE hash";
+	rc = sig_check_embedded(&p->sig, p->dg.pesha1, p->dg.pe256, &env, why,
+				&emb);
+	if (rc || !cat) {
+		sig_report_free(cat);
+		*out = emb;
+		return rc;
+	}
+	/* the catalog wins, as on Windows; an embedded one is summed up */
+	if (p->sig.n || p->sig.problem)
+		rc = sig_report_add(cat, "Embedded Signature",
+				    emb->n ? emb->b[0].value : "", 0);
+	sig_report_free(emb);
+	if (rc) {
+		sig_report_free(cat);
+		return rc;
+	}
+	*out = cat;
+	return 0;
+}
+
+const struct sig_report *svc_signature_of(struct svc *pv, const struct prof *p)
+{
+	struct sig_report *r = NULL;
+	struct sig_memo *m;
+	int64_t gen = -1;
+
+	pthread_rwlock_rdlock(&pv->sig_lock);
+	if (!pv->trust || !p->is_pe || !p->hashed)
+		return NULL;
+	if (pv->catalogs)
+		gen = svc_catalogs_generation(pv->catalogs);
+	m = gen == pv->sig_gen && pv->sig_memo ? sig_slot(pv, p->dg.sha256)
+					       : NULL;
+	if (m && m->r)
+		return m->r;
+	pthread_rwlock_unlock(&pv->sig_lock);
+	if (sig_make(pv, p, gen, &r))
+		log_warn("signature: not checked (out of memory)");
+	pthread_rwlock_wrlock(&pv->sig_lock);
+	if (gen != pv->sig_gen || pv->nsig >= CAP_SIG_MEMO / 2) {
+		svc_sig_memo_clear(pv);
+		pv->sig_gen = gen;
+	}
+	if (!pv->sig_memo)
+		pv->sig_memo = calloc(CAP_SIG_MEMO, sizeof(*pv->sig_memo));
+	m = pv->sig_memo && r ? sig_slot(pv, p->dg.sha256) : NULL;
+	if (m && !m->r) {
+		memcpy(m->sha256, p->dg.sha256, 32);
+		m->r = r;
+		pv->nsig++;
+		r = NULL;
+	}
+	pthread_rwlock_unlock(&pv->sig_lock);
+	sig_report_free(r);
+	/* look again under the read lock: another thread may have cleared */
+	pthread_rwlock_rdlock(&pv->sig_lock);
+	m = gen == pv->sig_gen && pv->sig_memo ? sig_slot(pv, p->dg.sha256)
+					       : NULL;
+	return m && m->r ? m->r : NULL;
+}
