@@ -66,6 +66,13 @@ int cache_store(struct cache *c, const struct cache_ident *id,
 		const struct cache_content *ct, const struct cache_part *parts,
 		size_t nparts);
 
+/* the rendered size of the profile of id under a render key: -ENOENT when
+ * none is stored for that key */
+int cache_render_size_get(struct cache *c, const struct cache_ident *id,
+			  const uint8_t key[32], uint64_t *size);
+int cache_render_size_put(struct cache *c, const struct cache_ident *id,
+			  const uint8_t key[32], uint64_t size);
+
 /* ---- the rules index (Possible Misuse) ------------------------------ */
 
 struct cache_repo {

@@ -55,5 +55,7 @@
 #define CAP_CATALOG_FILE (256u << 20)
 /* Signature reports kept per mount (slots of a hash table) */
 #define CAP_SIG_MEMO 16384
+/* rendered profiles kept in memory, in bytes (least recently used out) */
+#define CAP_RENDER_MEMO (32u << 20)
 
 #endif

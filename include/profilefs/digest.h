@@ -54,6 +54,8 @@ void dg_free(struct dg_ctx *c);
 
 /* MD5 of one buffer (for the imphash and the Rich header hash). */
 int dg_md5(const void *p, size_t n, uint8_t out[16]);
+/* SHA-256 of one buffer (for keys made of several facts). */
+int dg_sha256(const void *p, size_t n, uint8_t out[32]);
 
 /* Writes 2*n hex digits and a NUL to out. */
 void dg_hex(const uint8_t *p, size_t n, char *out, int upper);

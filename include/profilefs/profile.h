@@ -130,6 +130,13 @@ struct prof_view {
 	const struct sig_report *sig;	  /* NULL: no Signature section */
 };
 
+/*
+ * The version of the Markdown a render writes: part of the key a rendered
+ * profile (and its size, stored in the cache) is kept under. Bump it with
+ * any change of the text the same facts give.
+ */
+#define PROF_RENDER_VERSION 1
+
 /* The Markdown profile. *out is malloc'ed, NUL-terminated. */
 int prof_render(const struct prof *p, const struct prof_view *v, char **out,
 		size_t *len);

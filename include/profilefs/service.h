@@ -23,7 +23,7 @@ struct cache;
 
 struct svc_stats {
 	uint64_t computed;   /* profiles computed (files read and hashed) */
-	uint64_t cache_hits; /* profiles served from the cache */
+	uint64_t cache_hits; /* profiles loaded from the cache */
 	uint64_t bytes_read; /* bytes of source files hashed */
 	uint64_t errors;     /* profiles that could not be made */
 	uint64_t computing;  /* profiles being computed right now */
@@ -43,12 +43,50 @@ void svc_set_cache(struct svc *pv, struct cache *cache);
 void svc_set_limits(struct svc *pv, const struct prof_limits *lim);
 
 /*
- * The rendered profile of relpath. With compute = 0 only a cached profile
- * is returned (-ENOENT otherwise): stat and ls never compute. *md is
- * malloc'ed. -EIO when the file cannot be read, -EISDIR for a directory.
+ * What one profile shows: the facts of the binary and, in v, its .mui's,
+ * its signature verdict and its Possible Misuse rows. Held (read-only)
+ * until svc_view_put(); hold it briefly: a rules or catalog change waits
+ * for it.
  */
-int svc_profile(struct svc *pv, const char *relpath, int compute, char **md,
-		size_t *len);
+struct svc_view {
+	const struct prof *prof;
+	struct prof_view v;
+};
+
+/*
+ * The view of relpath. With compute = 0 only a cached profile is returned
+ * (-ENOENT otherwise). -EIO when the file cannot be read, -EISDIR for a
+ * directory, -ENOENT for a symlink.
+ */
+int svc_view_get(struct svc *pv, const char *relpath, int compute,
+		 struct svc_view **out);
+void svc_view_put(struct svc *pv, struct svc_view *v);
+
+/* A rendered profile: shared and read-only until svc_text_put(). */
+struct svc_text {
+	const char *md;
+	size_t len;
+};
+
+/*
+ * The Markdown profile of relpath, rendered at most once per render key
+ * (everything the text depends on: the content, the path shown, the .mui,
+ * the rules and catalog generations, the trust, the drive, the day) and
+ * kept in a memo bounded by CAP_RENDER_MEMO bytes. compute as for
+ * svc_view_get().
+ */
+int svc_text_get(struct svc *pv, const char *relpath, int compute,
+		 const struct svc_text **out);
+void svc_text_put(struct svc *pv, const struct svc_text *t);
+
+/*
+ * The size of relpath's profile when it is cached; never computes, and
+ * renders only when neither the memo nor the cache knows the size for its
+ * key (which it then stores with the cached profile). -ENOENT when the
+ * profile is not cached.
+ */
+int svc_profile_size(struct svc *pv, const char *relpath, uint64_t *size);
+
 void svc_get_stats(struct svc *pv, struct svc_stats *out);
 
 /* ---- signatures -------------------------------------------------------- */

@@ -59,6 +59,8 @@ int sig_trust_add_system(struct sig_trust *t);
 /* Every certificate in a PEM file; -EINVAL (with *err) when it holds none
  * or cannot be read. */
 int sig_trust_add_file(struct sig_trust *t, const char *path, char **err);
+/* What the anchors are: a SHA-256 that changes when any anchor does. */
+int sig_trust_digest(const struct sig_trust *t, uint8_t out[32]);
 
 /* ---- verdicts ---------------------------------------------------------- */
 

@@ -4,7 +4,9 @@
 
 #include <stdint.h>
 
-#include "profilefs/fs.h"
+#include "profilefs/service.h"
+
+struct fs_config;
 
 /* `profilefs [options] SOURCE MOUNTPOINT`: the exit status */
 int cli_mount(int argc, char **argv);

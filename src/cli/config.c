@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "profilefs/cache.h"
+#include "profilefs/fs.h"
 #include "profilefs/util.h"
 #include "cli_i.h"
 

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "profilefs/cache.h"
-#include "profilefs/fs.h"
+#include "profilefs/service.h"
 #include "profilefs/util.h"
 #include "cli_i.h"
 
@@ -116,9 +116,9 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 
 static int one(struct svc *pv, const char *root, const char *file)
 {
-	char *abs = realpath(file, NULL), *md = NULL;
+	char *abs = realpath(file, NULL);
+	const struct svc_text *t = NULL;
 	const char *rel;
-	size_t len;
 	int rc;
 
 	if (!abs) {
@@ -134,15 +134,16 @@ static int one(struct svc *pv, const char *root, const char *file)
 	rel = abs + strlen(root);
 	while (*rel == '/')
 		rel++;
-	rc = svc_profile(pv, rel, 1, &md, &len);
+	rc = svc_text_get(pv, rel, 1, &t);
 	if (rc) {
 		fprintf(stderr, "profilefs: %s: %s\n", file, strerror(-rc));
-	} else if (fwrite(md, 1, len, stdout) != len) {
+	} else if (fwrite(t->md, 1, t->len, stdout) != t->len) {
 		fprintf(stderr, "profilefs: cannot write: %s\n",
 			strerror(errno));
 		rc = -EIO;
 	}
-	free(md);
+	if (t)
+		svc_text_put(pv, t);
 	free(abs);
 	return rc ? 1 : 0;
 }

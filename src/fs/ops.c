@@ -45,8 +45,7 @@ struct fh {
 	pthread_mutex_t lock;
 	int loaded;
 	int rc;
-	char *md;
-	size_t len;
+	const struct svc_text *text; /* the profile's bytes, once loaded */
 };
 
 static struct fs *fs_get(void)
@@ -107,8 +106,8 @@ static int op_getattr(const char *path, struct stat *st,
 {
 	struct fs *fs = fs_get();
 	struct fh *h = fi ? (struct fh *)(uintptr_t)fi->fh : NULL;
-	size_t len = 0;
-	char *bin, *md;
+	uint64_t size = 0;
+	char *bin;
 	int rc;
 
 	if (h && h->fd >= 0)
@@ -116,12 +115,13 @@ static int op_getattr(const char *path, struct stat *st,
 	rc = resolve(fs, path, st, &bin);
 	if (rc || !bin)
 		return rc;
-	/* cached profiles have an exact size; this never computes one */
-	if (svc_profile(fs->pv, bin, 0, &md, &len) == 0)
-		free(md);
-	else
-		len = 0;
-	profile_attr(st, len);
+	/* an open profile has its bytes; a cached one an exact size (which
+	 * this never computes, and seldom renders) */
+	if (h && h->text)
+		size = h->text->len;
+	else if (svc_profile_size(fs->pv, bin, &size))
+		size = 0;
+	profile_attr(st, (size_t)size);
 	free(bin);
 	return 0;
 }
@@ -223,6 +223,7 @@ static void fh_free(struct fs *fs, struct fh *h)
 {
 	if (!h)
 		return;
+	svc_text_put(fs->pv, h->text);
 	pthread_mutex_lock(&fs->fh_lock);
 	if (h->prev)
 		h->prev->next = h->next;
@@ -235,7 +236,6 @@ static void fh_free(struct fs *fs, struct fh *h)
 		close(h->fd);
 	pthread_mutex_destroy(&h->lock);
 	free(h->bin);
-	free(h->md);
 	free(h);
 }
 
@@ -286,7 +286,7 @@ static int profile_load(struct fs *fs, struct fh *h)
 {
 	pthread_mutex_lock(&h->lock);
 	if (!h->loaded) {
-		h->rc = svc_profile(fs->pv, h->bin, 1, &h->md, &h->len);
+		h->rc = svc_text_get(fs->pv, h->bin, 1, &h->text);
 		if (h->rc) {
 			log_warn("no profile for %s: %s", h->bin,
 				 strerror(-h->rc));
@@ -317,11 +317,11 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	rc = profile_load(fs_get(), h);
 	if (rc)
 		return rc;
-	if ((uint64_t)off >= h->len)
+	if ((uint64_t)off >= h->text->len)
 		return 0;
-	if (size > h->len - (size_t)off)
-		size = h->len - (size_t)off;
-	memcpy(buf, h->md + off, size);
+	if (size > h->text->len - (size_t)off)
+		size = h->text->len - (size_t)off;
+	memcpy(buf, h->text->md + off, size);
 	return (int)size;
 }
 

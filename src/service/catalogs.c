@@ -23,6 +23,7 @@
 #include "profilefs/caps.h"
 #include "profilefs/service.h"
 #include "profilefs/util.h"
+#include "svc_i.h"
 
 #define CATALOG_RESCAN 2.0
 
@@ -107,6 +108,14 @@ void svc_catalogs_set_cache(struct svc_catalogs *c, struct cache *cache)
 	c->memo_gen = -1;
 	c->scanned = 0;
 	pthread_mutex_unlock(&c->lock);
+}
+
+void svc_catalogs_describe(const struct svc_catalogs *c, struct dynbuf *b)
+{
+	size_t i;
+
+	for (i = 0; c && i < c->ndirs; i++)
+		db_printf(b, "catalogs %s%c", c->dirs[i].path, 0);
 }
 
 size_t svc_catalogs_count_dirs(const struct svc_catalogs *c)

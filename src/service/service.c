@@ -58,6 +58,11 @@ int svc_new(int rootfd, const char *drive, struct cache *cache,
 	pthread_mutex_init(&pv->lock, NULL);
 	pthread_rwlock_init(&pv->memo_lock, NULL);
 	pthread_rwlock_init(&pv->sig_lock, NULL);
+	if (rmemo_new(CAP_RENDER_MEMO, &pv->rendered)) {
+		free(pv->drive);
+		free(pv);
+		return -ENOMEM;
+	}
 	pv->sig_gen = -1;
 	*out = pv;
 	return 0;
@@ -80,6 +85,7 @@ void svc_free(struct svc *pv)
 {
 	if (!pv)
 		return;
+	rmemo_free(pv->rendered);
 	svc_sig_memo_clear(pv);
 	pthread_rwlock_destroy(&pv->sig_lock);
 	memo_clear(pv);
@@ -402,8 +408,9 @@ static int obtain(struct svc *pv, const char *relpath, int compute_ok,
 	id = ident_of(&st);
 	rc = load_cached(pv, &id, &h->own);
 	if (rc == 0) {
-		if (compute_ok)
-			svc_count(pv, &pv->stats.cache_hits, 1);
+		/* every load counts: a rendered profile is not loaded again
+		 * while its text stays in the memo */
+		svc_count(pv, &pv->stats.cache_hits, 1);
 		h->p = h->own;
 		return 0;
 	}
@@ -439,20 +446,21 @@ static char *lower_name(const char *relpath)
 }
 
 /*
- * The Possible Misuse rows of relpath's name, with the memo's read lock
- * held (the caller unlocks after rendering). NULL when there is no cache
- * or the lookup fails (logged): the profile goes without the section.
+ * The Possible Misuse rows of relpath's name for rules generation gen,
+ * with the memo's read lock held (the caller unlocks after rendering).
+ * NULL when there is no cache or the lookup fails (logged): the profile
+ * goes without the section.
  */
-static const struct prof_misuse *misuse_of(struct svc *pv, const char *relpath)
+static const struct prof_misuse *misuse_of(struct svc *pv, const char *relpath,
+					   int64_t gen)
 {
 	const struct prof_misuse *found;
 	struct prof_misuse *m = NULL;
 	struct memo *grown;
-	int64_t gen;
 	char *low;
 
 	pthread_rwlock_rdlock(&pv->memo_lock);
-	if (!pv->cache || cache_rules_generation(pv->cache, &gen))
+	if (!pv->cache || gen < 0)
 		return NULL;
 	low = lower_name(relpath);
 	if (!low)
@@ -489,50 +497,301 @@ static const struct prof_misuse *misuse_of(struct svc *pv, const char *relpath)
 	prof_misuse_free(m);
 	/* another thread may have changed the memo meanwhile: look again */
 	pthread_rwlock_rdlock(&pv->memo_lock);
-	found = memo_find(pv, low);
+	found = gen == pv->memo_gen ? memo_find(pv, low) : NULL;
 	free(low);
 	return found;
 }
 
-int svc_profile(struct svc *pv, const char *relpath, int compute_ok, char **md,
-		size_t *len)
+/* ---- what a render depends on ----------------------------------------- */
+
+/* The generations of what is shown beside the facts, read once per render
+ * so that the rows and the verdict shown are those the key names. */
+static void gens_now(struct svc *pv, struct svc_gens *g)
 {
-	struct prof_view view = { relpath, pv->drive, NULL, NULL, NULL, NULL };
-	struct held h, mui = { 0 };
-	char *mui_path = NULL;
+	g->rules = -1;
+	if (pv->cache && cache_rules_generation(pv->cache, &g->rules))
+		g->rules = -1;
+	g->sig = -1;
+	if (pv->trust && pv->catalogs)
+		g->sig = svc_catalogs_generation(pv->catalogs);
+	/* a verdict checks validity at "now": a day is its shelf life */
+	g->day = pv->trust ? (int64_t)(time(NULL) / 86400) : -1;
+}
+
+/*
+ * The en-US/NAME.mui beside relpath, as a key needs it: *path NULL when
+ * there is none; else its content's SHA-256 from the cache (-ENOENT when
+ * it is not cached: no key can be made yet).
+ */
+static int mui_content(struct svc *pv, const char *relpath, char **path,
+		       uint8_t sha256[32])
+{
+	struct cache_content ct;
+	struct cache_ident id;
+	struct stat st;
 	int rc;
 
-	rc = obtain(pv, relpath, compute_ok, &h);
-	if (rc) {
-		release(pv, &h);
-		return rc;
+	*path = prof_mui_path(relpath);
+	if (!*path)
+		return 0;
+	if (fstatat(pv->rootfd, *path, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode)) {
+		free(*path);
+		*path = NULL;
+		return 0;
 	}
-	/* en-US/NAME.mui beside a PE image lends it its version strings */
-	if (h.p->is_pe)
-		mui_path = prof_mui_path(relpath);
+	id = ident_of(&st);
+	rc = pv->cache ? cache_find(pv->cache, &id, &ct) : -ENOENT;
+	if (rc == 0)
+		memcpy(sha256, ct.dg.sha256, 32);
+	return rc;
+}
+
+/*
+ * The render key: a SHA-256 over everything the text depends on. The code
+ * (PROF_RENDER_VERSION), the content, the path and drive shown, the .mui
+ * lent its strings, the rules generation, and the trust, catalog folders,
+ * catalog generation and day of the verdict.
+ */
+static int render_key(struct svc *pv, const uint8_t sha256[32],
+		      const char *relpath, const char *mui_path,
+		      const uint8_t mui_sha256[32], const struct svc_gens *g,
+		      uint8_t key[32])
+{
+	struct dynbuf b;
+	int rc;
+
+	db_init(&b, 1 << 20);
+	db_printf(&b, "render %d %s", PROF_RENDER_VERSION, PROFILEFS_VERSION);
+	db_add(&b, "", 1);
+	db_add(&b, sha256, 32);
+	db_printf(&b, "%s%c%s%c", relpath, 0, pv->drive, 0);
 	if (mui_path) {
-		rc = obtain(pv, mui_path, compute_ok, &mui);
-		if (rc == 0) {
-			view.mui = mui.p;
-			view.mui_relpath = mui_path;
-		} else if (rc == -ENOENT && !compute_ok &&
-			   faccessat(pv->rootfd, mui_path, F_OK,
-				     AT_SYMLINK_NOFOLLOW) == 0) {
-			/* its .mui is not cached yet: so neither is this
-			 * profile's final size */
-			rc = -ENOENT;
-			goto out;
-		}
+		db_printf(&b, "%s%c", mui_path, 0);
+		db_add(&b, mui_sha256, 32);
 	}
-	view.sig = svc_signature_of(pv, h.p);
-	view.misuse = misuse_of(pv, relpath);
-	rc = prof_render(h.p, &view, md, len);
-	svc_count(pv, &pv->stats.renders, 1);
+	db_printf(&b, "rules %lld sig %lld day %lld", (long long)g->rules,
+		  (long long)g->sig, (long long)g->day);
+	if (pv->trust) {
+		db_add(&b, pv->trust_digest, 32);
+		svc_catalogs_describe(pv->catalogs, &b);
+	}
+	rc = b.err ? b.err : dg_sha256(b.data, b.len, key);
+	db_free(&b);
+	return rc;
+}
+
+/* The key of a cached profile, from the cache's rows alone (no part is
+ * read): -ENOENT when the profile or its .mui is not cached. */
+static int cached_key(struct svc *pv, const char *relpath,
+		      const struct stat *st, uint8_t key[32])
+{
+	struct cache_content ct;
+	struct cache_ident id = ident_of(st);
+	struct svc_gens g;
+	uint8_t mui_sha[32];
+	char *mui = NULL;
+	int rc;
+
+	if (!pv->cache)
+		return -ENOENT;
+	rc = cache_find(pv->cache, &id, &ct);
+	if (!rc)
+		rc = mui_content(pv, relpath, &mui, mui_sha);
+	if (!rc) {
+		gens_now(pv, &g);
+		rc = render_key(pv, ct.dg.sha256, relpath, mui, mui_sha, &g,
+				key);
+	}
+	free(mui);
+	return rc;
+}
+
+/* ---- the profile view ---------------------------------------------------- */
+
+struct svc_view_i {
+	struct svc_view pub;
+	struct held h, mui;
+	char *mui_path;
+	struct svc_gens g;
+};
+
+void svc_view_put(struct svc *pv, struct svc_view *pub)
+{
+	struct svc_view_i *v = (struct svc_view_i *)pub;
+
+	if (!v)
+		return;
 	pthread_rwlock_unlock(&pv->memo_lock);
 	pthread_rwlock_unlock(&pv->sig_lock);
-out:
-	release(pv, &mui);
-	release(pv, &h);
-	free(mui_path);
+	release(pv, &v->mui);
+	release(pv, &v->h);
+	free(v->mui_path);
+	free(v);
+}
+
+int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
+		 struct svc_view **out)
+{
+	struct svc_view_i *v = calloc(1, sizeof(*v));
+	int rc;
+
+	if (!v)
+		return -ENOMEM;
+	rc = obtain(pv, relpath, compute_ok, &v->h);
+	if (rc)
+		goto fail;
+	v->pub.prof = v->h.p;
+	v->pub.v.relpath = relpath;
+	v->pub.v.drive = pv->drive;
+	/* en-US/NAME.mui beside a PE image lends it its version strings */
+	if (v->h.p->is_pe)
+		v->mui_path = prof_mui_path(relpath);
+	if (v->mui_path) {
+		rc = obtain(pv, v->mui_path, compute_ok, &v->mui);
+		if (rc == 0) {
+			v->pub.v.mui = v->mui.p;
+			v->pub.v.mui_relpath = v->mui_path;
+		} else if (rc == -ENOENT && !compute_ok &&
+			   faccessat(pv->rootfd, v->mui_path, F_OK,
+				     AT_SYMLINK_NOFOLLOW) == 0) {
+			/* its .mui is not cached yet: so neither is this
+			 * profile's final text */
+			goto fail;
+		}
+		rc = 0;
+	}
+	gens_now(pv, &v->g);
+	v->pub.v.sig = svc_signature_of(pv, v->h.p, &v->g);
+	v->pub.v.misuse = misuse_of(pv, relpath, v->g.rules);
+	*out = &v->pub;
+	return 0;
+fail:
+	release(pv, &v->mui);
+	release(pv, &v->h);
+	free(v->mui_path);
+	free(v);
 	return rc;
+}
+
+/* The key of a view's text; -ENOENT when it has none (a profile without
+ * hashes, or a .mui whose content is not known). */
+static int view_key(struct svc *pv, const struct svc_view_i *v, uint8_t key[32])
+{
+	const struct prof *p = v->h.p;
+	uint8_t mui_sha[32];
+	char *mui = NULL;
+	int rc;
+
+	if (!p->hashed)
+		return -ENOENT;
+	if (p->is_pe) {
+		/* the .mui the view holds, as cached_key() finds it */
+		if (v->pub.v.mui && v->pub.v.mui->hashed) {
+			mui = v->mui_path;
+			memcpy(mui_sha, v->pub.v.mui->dg.sha256, 32);
+		} else if (v->mui_path &&
+			   faccessat(pv->rootfd, v->mui_path, F_OK,
+				     AT_SYMLINK_NOFOLLOW) == 0) {
+			return -ENOENT;
+		}
+		return render_key(pv, p->dg.sha256, v->pub.v.relpath, mui,
+				  mui_sha, &v->g, key);
+	}
+	rc = mui_content(pv, v->pub.v.relpath, &mui, mui_sha);
+	if (!rc)
+		rc = render_key(pv, p->dg.sha256, v->pub.v.relpath, mui,
+				mui_sha, &v->g, key);
+	free(mui);
+	return rc;
+}
+
+/* ---- the text ------------------------------------------------------------ */
+
+/* Renders relpath's view; *key_ok says whether key names the text. */
+static int render_view(struct svc *pv, const char *relpath, int compute_ok,
+		       char **md, size_t *len, uint8_t key[32], int *key_ok)
+{
+	struct svc_view *v;
+	int rc = svc_view_get(pv, relpath, compute_ok, &v);
+
+	if (rc)
+		return rc;
+	rc = prof_render(v->prof, &v->v, md, len);
+	svc_count(pv, &pv->stats.renders, 1);
+	*key_ok = !rc && view_key(pv, (struct svc_view_i *)v, key) == 0;
+	svc_view_put(pv, v);
+	return rc;
+}
+
+int svc_text_get(struct svc *pv, const char *relpath, int compute_ok,
+		 const struct svc_text **out)
+{
+	const struct svc_text *t;
+	struct cache_ident id;
+	uint8_t key[32];
+	struct stat st;
+	size_t len;
+	char *md;
+	int rc, key_ok = 0;
+
+	if (fstatat(pv->rootfd, relpath, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode) && cached_key(pv, relpath, &st, key) == 0) {
+		t = rmemo_get(pv->rendered, key);
+		if (t) {
+			*out = t;
+			return 0;
+		}
+	}
+	rc = render_view(pv, relpath, compute_ok, &md, &len, key, &key_ok);
+	if (rc)
+		return rc;
+	t = key_ok ? rmemo_put(pv->rendered, key, md, len)
+		   : rmemo_own(pv->rendered, md, len);
+	if (!t)
+		return -ENOMEM;
+	/* a size stored for the key, for the next mount's ls -l */
+	id = ident_of(&st);
+	if (key_ok && pv->cache)
+		cache_render_size_put(pv->cache, &id, key, t->len);
+	*out = t;
+	return 0;
+}
+
+void svc_text_put(struct svc *pv, const struct svc_text *t)
+{
+	rmemo_release(pv->rendered, t);
+}
+
+int svc_profile_size(struct svc *pv, const char *relpath, uint64_t *size)
+{
+	const struct svc_text *t;
+	struct cache_ident id;
+	uint8_t key[32];
+	struct stat st;
+	int rc;
+
+	if (fstatat(pv->rootfd, relpath, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode)) {
+		/* a cached profile's size, without rendering when it can */
+		if (cached_key(pv, relpath, &st, key))
+			return -ENOENT;
+		t = rmemo_get(pv->rendered, key);
+		if (t) {
+			*size = t->len;
+			rmemo_release(pv->rendered, t);
+			return 0;
+		}
+		id = ident_of(&st);
+		if (cache_render_size_get(pv->cache, &id, key, size) == 0)
+			return 0;
+	}
+	rc = svc_text_get(pv, relpath, 0, &t);
+	if (rc)
+		return rc;
+	*size = t->len;
+	svc_text_put(pv, t);
+	return 0;
 }

@@ -39,6 +39,9 @@ void svc_set_signing(struct svc *pv, const struct sig_trust *trust,
 	svc_sig_memo_clear(pv);
 	pv->trust = trust;
 	pv->catalogs = catalogs;
+	memset(pv->trust_digest, 0, sizeof(pv->trust_digest));
+	if (trust && sig_trust_digest(trust, pv->trust_digest))
+		pv->trust = NULL; /* out of memory: no Signature section */
 	pthread_rwlock_unlock(&pv->sig_lock);
 }
 
@@ -100,28 +103,31 @@ static int sig_make(struct svc *pv, const struct prof *p, int64_t gen,
 	return 0;
 }
 
-const struct sig_report *svc_signature_of(struct svc *pv, const struct prof *p)
+const struct sig_report *svc_signature_of(struct svc *pv, const struct prof *p,
+					  const struct svc_gens *g)
 {
 	struct sig_report *r = NULL;
 	struct sig_memo *m;
-	int64_t gen = -1;
 
 	pthread_rwlock_rdlock(&pv->sig_lock);
 	if (!pv->trust || !p->is_pe || !p->hashed)
 		return NULL;
-	if (pv->catalogs)
-		gen = svc_catalogs_generation(pv->catalogs);
-	m = gen == pv->sig_gen && pv->sig_memo ? sig_slot(pv, p->dg.sha256)
-					       : NULL;
+	/* the memo holds verdicts of one catalog generation and one day
+	 * (validity is checked at now) */
+	m = g->sig == pv->sig_gen && g->day == pv->sig_day && pv->sig_memo
+		    ? sig_slot(pv, p->dg.sha256)
+		    : NULL;
 	if (m && m->r)
 		return m->r;
 	pthread_rwlock_unlock(&pv->sig_lock);
-	if (sig_make(pv, p, gen, &r))
+	if (sig_make(pv, p, g->sig, &r))
 		log_warn("signature: not checked (out of memory)");
 	pthread_rwlock_wrlock(&pv->sig_lock);
-	if (gen != pv->sig_gen || pv->nsig >= CAP_SIG_MEMO / 2) {
+	if (g->sig != pv->sig_gen || g->day != pv->sig_day ||
+	    pv->nsig >= CAP_SIG_MEMO / 2) {
 		svc_sig_memo_clear(pv);
-		pv->sig_gen = gen;
+		pv->sig_gen = g->sig;
+		pv->sig_day = g->day;
 	}
 	if (!pv->sig_memo)
 		pv->sig_memo = calloc(CAP_SIG_MEMO, sizeof(*pv->sig_memo));
@@ -136,7 +142,8 @@ const struct sig_report *svc_signature_of(struct svc *pv, const struct prof *p)
 	sig_report_free(r);
 	/* look again under the read lock: another thread may have cleared */
 	pthread_rwlock_rdlock(&pv->sig_lock);
-	m = gen == pv->sig_gen && pv->sig_memo ? sig_slot(pv, p->dg.sha256)
-					       : NULL;
+	m = g->sig == pv->sig_gen && g->day == pv->sig_day && pv->sig_memo
+		    ? sig_slot(pv, p->dg.sha256)
+		    : NULL;
 	return m && m->r ? m->r : NULL;
 }

@@ -10,6 +10,15 @@
 struct flight;
 struct memo;
 struct sig_memo;
+struct rmemo;
+struct dynbuf;
+
+/* the generations a render shows, read once per render (-1: none) */
+struct svc_gens {
+	int64_t rules; /* of the rules index */
+	int64_t sig;   /* of the catalog index */
+	int64_t day;   /* the UTC day a verdict is made on */
+};
 
 struct svc {
 	int rootfd;
@@ -34,10 +43,16 @@ struct svc {
 	struct sig_memo *sig_memo; /* CAP_SIG_MEMO slots, or NULL */
 	size_t nsig;
 	int64_t sig_gen;
+	int64_t sig_day;
+	uint8_t trust_digest[32]; /* what the trust anchors are */
+	/* the rendered profiles, by render key */
+	struct rmemo *rendered;
 };
 
 /* adds n to a counter of pv->stats */
 void svc_count(struct svc *pv, uint64_t *field, uint64_t n);
+
+struct svc_catalogs;
 
 /* ---- signature.c --------------------------------------------------- */
 
@@ -46,7 +61,28 @@ void svc_count(struct svc *pv, uint64_t *field, uint64_t n);
  * unlocks after rendering), or NULL (no signing set up, or it failed:
  * logged, and the profile goes without the section).
  */
-const struct sig_report *svc_signature_of(struct svc *pv, const struct prof *p);
+const struct sig_report *svc_signature_of(struct svc *pv, const struct prof *p,
+					  const struct svc_gens *g);
 void svc_sig_memo_clear(struct svc *pv);
+
+/* ---- rendered.c: the rendered profiles, bounded by bytes ---------- */
+
+int rmemo_new(size_t budget, struct rmemo **out);
+void rmemo_free(struct rmemo *m);
+/* the text kept under key (a reference the caller releases), or NULL */
+const struct svc_text *rmemo_get(struct rmemo *m, const uint8_t key[32]);
+/* Keeps md (taken) under key and returns a reference to it, or to the
+ * text another caller kept there first; NULL when out of memory. */
+const struct svc_text *rmemo_put(struct rmemo *m, const uint8_t key[32],
+				 char *md, size_t len);
+/* A text kept by nobody but its holder (a profile that has no key). */
+const struct svc_text *rmemo_own(struct rmemo *m, char *md, size_t len);
+void rmemo_release(struct rmemo *m, const struct svc_text *t);
+void rmemo_usage(struct rmemo *m, size_t *bytes, size_t *count);
+
+/* ---- catalogs.c -------------------------------------------------------- */
+
+/* Appends what names this set of catalog folders (to a render key). */
+void svc_catalogs_describe(const struct svc_catalogs *c, struct dynbuf *b);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -64,4 +65,27 @@ int sig_trust_add_file(struct sig_trust *t, const char *path, char **err)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* SHA-256 over the anchors' SHA-256s, in the store's (sorted) order. */
+int sig_trust_digest(const struct sig_trust *t, uint8_t out[32])
+{
+	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n;
+	int i, ok;
+
+	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	for (i = 0; ok && i < sk_X509_OBJECT_num(objs); i++) {
+		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+
+		if (!x)
+			continue;
+		ok = X509_digest(x, EVP_sha256(), md, &n) == 1 &&
+		     EVP_DigestUpdate(ctx, md, n) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, out, &n) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok ? 0 : -ENOMEM;
 }
