@@ -34,13 +34,25 @@ struct svc_stats {
 
 struct svc;
 
-/* rootfd stays the caller's; cache may be NULL (no caching) */
-int svc_new(int rootfd, const char *drive, struct cache *cache,
-	    struct svc **out);
-void svc_free(struct svc *pv);
-void svc_set_cache(struct svc *pv, struct cache *cache);
-/* what one profile may cost (default: no bounds) */
-void svc_set_limits(struct svc *pv, const struct prof_limits *lim);
+/* What a service serves from; every pointer stays the caller's. */
+struct svc_setup {
+	int rootfd; /* the source root */
+	const char *drive;
+	struct cache *cache; /* NULL: no caching, and no catalogs */
+	struct prof_limits limits;
+	const struct sig_trust *trust; /* NULL: no Signature section */
+	struct svc_catalogs *catalogs; /* NULL or no folders: none */
+	int rescan;   /* look at the catalogs again in the background */
+	int progress; /* a count on stderr while catalogs are indexed */
+};
+
+/*
+ * A service over setup: indexes the catalogs (a failure is logged, and
+ * the last index is used) and starts their rescans when asked. -ENOMEM.
+ */
+int svc_open(const struct svc_setup *setup, struct svc **out);
+/* Stops the rescans and frees the service (not what setup named). */
+void svc_close(struct svc *pv);
 
 /*
  * What one profile shows: the facts of the binary and, in v, its .mui's,
@@ -102,9 +114,11 @@ size_t svc_catalogs_count_dirs(const struct svc_catalogs *c);
 /* Indexes new and changed catalogs, drops the gone (progress: a count on
  * stderr). */
 int svc_catalogs_sync(struct svc_catalogs *c, int progress);
-/* The index's generation, after a rescan when the last is old enough; -1
- * until a scan has succeeded. */
+/* The index's generation after the last scan; -1 until one succeeded. */
 int64_t svc_catalogs_generation(struct svc_catalogs *c);
+/* Rescans every 2 s on a thread of its own, until stopped (or freed). */
+int svc_catalogs_start(struct svc_catalogs *c);
+void svc_catalogs_stop(struct svc_catalogs *c);
 /* The report of the catalog that lists the PE hash (SHA-256 or SHA-1),
  * or *out NULL when none does. */
 int svc_catalogs_check(struct svc_catalogs *c, const uint8_t *sha1,
@@ -113,11 +127,6 @@ int svc_catalogs_check(struct svc_catalogs *c, const uint8_t *sha1,
 /* Windows/System32/CatRoot/{F750E6C3-...} below rootfd, any case: its
  * path relative to rootfd (malloc'ed), or -ENOENT. */
 int svc_find_catroot(int rootfd, char **rel);
-
-/* What signatures are checked against; both stay the caller's. NULL
- * trust: no Signature section. */
-void svc_set_signing(struct svc *pv, const struct sig_trust *trust,
-		     struct svc_catalogs *catalogs);
 
 /* The signing options of the mount and of `profilefs profile`. */
 struct svc_signing_opts {

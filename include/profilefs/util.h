@@ -123,4 +123,11 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 #define log_info(...)  log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 
+/* ---- threads ----------------------------------------------------- */
+
+/* Lowers the calling thread's priority by 10; returns the old one for
+ * util_thread_restore() (work done on a thread that serves requests). */
+int util_thread_nicer(void);
+void util_thread_restore(int old);
+
 #endif

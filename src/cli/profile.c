@@ -151,6 +151,7 @@ static int one(struct svc *pv, const char *root, const char *file)
 int cli_profile(int argc, char **argv)
 {
 	struct profile_opts o = { { 0, 0 }, "/", "C:", NULL, 0, { 0 } };
+	struct svc_setup setup = { 0 };
 	struct svc_catalogs *cats = NULL;
 	struct sig_trust *trust = NULL;
 	struct svc *pv = NULL;
@@ -185,30 +186,28 @@ int cli_profile(int argc, char **argv)
 		if (!path || cache_open_or_rebuild(path, &cache))
 			log_warn("no cache: every profile is computed anew");
 	}
-	if (svc_new(rootfd, o.drive, cache, &pv)) {
-		status = 1;
-		goto out;
-	}
-	svc_set_limits(pv, &o.limits);
 	status = svc_signing_trust(&o.sign, &trust);
 	if (!status)
 		status = svc_signing_catalogs(&o.sign, root, &cats);
 	if (status)
 		goto out;
-	if (cache && svc_catalogs_count_dirs(cats)) {
-		svc_catalogs_set_cache(cats, cache);
-		if (svc_catalogs_sync(cats, isatty(2)))
-			log_warn("catalogs not indexed");
-		svc_set_signing(pv, trust, cats);
-	} else {
-		svc_set_signing(pv, trust, NULL);
+	setup.rootfd = rootfd;
+	setup.drive = o.drive;
+	setup.cache = cache;
+	setup.limits = o.limits;
+	setup.trust = trust;
+	setup.catalogs = cats;
+	setup.progress = isatty(2);
+	if (svc_open(&setup, &pv)) {
+		status = 1;
+		goto out;
 	}
 	for (i = optind; i < argc; i++)
 		status |= one(pv, root, argv[i]);
 	if (fflush(stdout) != 0)
 		status = 1;
 out:
-	svc_free(pv);
+	svc_close(pv);
 	svc_catalogs_free(cats);
 	sig_trust_free(trust);
 	svc_signing_opts_free(&o.sign);

@@ -45,6 +45,16 @@ static int has_opt(int argc, char **argv, const char *opt)
 
 static int serve(struct fuse *fuse, struct fs *fs)
 {
+	const struct fs_config *cfg = fs->cfg;
+	struct svc_setup setup = {
+		.rootfd = fs->rootfd,
+		.drive = cfg->drive,
+		.limits = cfg->limits,
+		.trust = cfg->trust,
+		.catalogs = cfg->catalogs,
+		.rescan = 1,
+		.progress = cfg->foreground,
+	};
 	struct fuse_loop_config *lc;
 	struct cache *cache = NULL;
 	int rc;
@@ -57,19 +67,10 @@ static int serve(struct fuse *fuse, struct fs *fs)
 				 fs->cfg->cache_path, strerror(-rc));
 	}
 	fs->cache = cache;
-	svc_set_cache(fs->pv, cache);
-	/* the catalog index lives in the cache: without one, no catalogs */
-	if (cache && svc_catalogs_count_dirs(fs->cfg->catalogs)) {
-		svc_catalogs_set_cache(fs->cfg->catalogs, cache);
-		rc = svc_catalogs_sync(fs->cfg->catalogs, fs->cfg->foreground);
-		if (rc)
-			log_warn("catalogs not indexed: %s", strerror(-rc));
-		svc_set_signing(fs->pv, fs->cfg->trust, fs->cfg->catalogs);
-	} else {
-		if (svc_catalogs_count_dirs(fs->cfg->catalogs))
-			log_warn("catalogs are not used without a cache");
-		svc_set_signing(fs->pv, fs->cfg->trust, NULL);
-	}
+	setup.cache = cache;
+	rc = svc_open(&setup, &fs->pv);
+	if (rc)
+		goto out;
 	if (fuse_set_signal_handlers(fuse_get_session(fuse))) {
 		rc = -EIO;
 		goto out;
@@ -93,10 +94,11 @@ static int serve(struct fuse *fuse, struct fs *fs)
 out_signals:
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 out:
-	svc_set_signing(fs->pv, NULL, NULL);
-	if (fs->cfg->catalogs)
-		svc_catalogs_set_cache(fs->cfg->catalogs, NULL);
-	svc_set_cache(fs->pv, NULL);
+	/* the loop is over: releases that did not come by now never will,
+	 * and the open files hold texts of the service */
+	fs_close_all(fs);
+	svc_close(fs->pv);
+	fs->pv = NULL;
 	cache_close(cache);
 	return rc;
 }
@@ -114,10 +116,6 @@ int fs_main(const struct fs_config *cfg, int argc, char **argv)
 		log_err("cannot open %s: %s", cfg->source, strerror(errno));
 		return rc;
 	}
-	rc = svc_new(fs.rootfd, cfg->drive, NULL, &fs.pv);
-	if (rc)
-		goto out_close;
-	svc_set_limits(fs.pv, &cfg->limits);
 	rc = -ENOMEM;
 	for (i = 0; i < argc; i++)
 		if (fuse_opt_add_arg(&args, argv[i]))
@@ -146,14 +144,10 @@ int fs_main(const struct fs_config *cfg, int argc, char **argv)
 	rc = serve(fuse, &fs);
 out_unmount:
 	fuse_unmount(fuse);
-	/* releases that did not come before the unmount */
-	fs_close_all(&fs);
 out_destroy:
 	fuse_destroy(fuse);
 out_free:
 	fuse_opt_free_args(&args);
-	svc_free(fs.pv);
-out_close:
 	close(fs.rootfd);
 	return rc;
 }

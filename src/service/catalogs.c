@@ -5,8 +5,12 @@
  *
  * Indexing is incremental (size and mtime, as for rules): a catalog is
  * read again only when it changed, and dropped when it is gone. A mount
- * looks again at most every CATALOG_RESCAN seconds, when a profile needs
- * the catalogs, so a changed catalog is seen without a remount.
+ * looks again every CATALOG_RESCAN seconds on a thread of its own (never
+ * on a request: a large catalog takes seconds to index), so a changed
+ * catalog is seen without a remount.
+ *
+ * Locks: scan_lock serialises scans; lock guards the generation and the
+ * memo of verdicts, and is never held while a folder is scanned.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +29,7 @@
 #include "profilefs/util.h"
 #include "svc_i.h"
 
-#define CATALOG_RESCAN 2.0
+#define CATALOG_RESCAN 2 /* seconds */
 
 struct cat_dir {
 	char *path; /* absolute */
@@ -41,32 +45,34 @@ struct svc_catalogs {
 	struct cache *cache;
 	struct cat_dir *dirs;
 	size_t ndirs;
+	pthread_mutex_t scan_lock;
 	pthread_mutex_t lock;
-	double scanned; /* monotonic seconds of the last scan, 0: never */
-	int64_t gen;	/* the index's generation after that scan */
+	int64_t gen; /* the index's generation after the last scan, or -1 */
 	struct cat_memo *memo;
 	size_t nmemo;
 	int64_t memo_gen;
+	/* the rescanning thread */
+	pthread_t thread;
+	int running, stop;
+	pthread_cond_t wake; /* with lock, on CLOCK_MONOTONIC */
 };
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 int svc_catalogs_new(struct cache *cache, struct svc_catalogs **out)
 {
 	struct svc_catalogs *c = calloc(1, sizeof(*c));
+	pthread_condattr_t ca;
 
 	if (!c)
 		return -ENOMEM;
 	c->cache = cache;
 	c->memo_gen = -1;
 	c->gen = -1;
+	pthread_mutex_init(&c->scan_lock, NULL);
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->wake, &ca);
+	pthread_condattr_destroy(&ca);
 	*out = c;
 	return 0;
 }
@@ -90,24 +96,29 @@ void svc_catalogs_free(struct svc_catalogs *c)
 
 	if (!c)
 		return;
+	svc_catalogs_stop(c);
 	memo_drop(c);
 	for (i = 0; i < c->ndirs; i++) {
 		free(c->dirs[i].path);
 		close(c->dirs[i].fd);
 	}
 	free(c->dirs);
+	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->scan_lock);
 	free(c);
 }
 
 void svc_catalogs_set_cache(struct svc_catalogs *c, struct cache *cache)
 {
+	pthread_mutex_lock(&c->scan_lock);
 	pthread_mutex_lock(&c->lock);
 	c->cache = cache;
 	memo_drop(c);
 	c->memo_gen = -1;
-	c->scanned = 0;
+	c->gen = -1;
 	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->scan_lock);
 }
 
 void svc_catalogs_describe(const struct svc_catalogs *c, struct dynbuf *b)
@@ -375,6 +386,7 @@ static int sync_locked(struct svc_catalogs *c, int progress)
 	unsigned char *seen = NULL;
 	size_t nknown = 0, i, done = 0;
 	int rc, changed = 0;
+	int64_t gen;
 
 	rc = cache_catalog_list(c->cache, &known, &nknown);
 	if (rc)
@@ -408,8 +420,12 @@ static int sync_locked(struct svc_catalogs *c, int progress)
 	/* only scans change what this mount's folders hold in the index:
 	 * the generation is kept here, not asked of the cache per profile */
 	if (!rc)
-		rc = cache_catalogs_generation(c->cache, &c->gen);
-	c->scanned = mono();
+		rc = cache_catalogs_generation(c->cache, &gen);
+	if (!rc) {
+		pthread_mutex_lock(&c->lock);
+		c->gen = gen;
+		pthread_mutex_unlock(&c->lock);
+	}
 	free(seen);
 	cache_catalogs_free(known, nknown);
 	return rc;
@@ -419,26 +435,69 @@ int svc_catalogs_sync(struct svc_catalogs *c, int progress)
 {
 	int rc;
 
-	pthread_mutex_lock(&c->lock);
+	pthread_mutex_lock(&c->scan_lock);
 	rc = sync_locked(c, progress);
-	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&c->scan_lock);
 	return rc;
 }
 
 int64_t svc_catalogs_generation(struct svc_catalogs *c)
 {
 	int64_t gen;
-	int rc = 0;
 
 	pthread_mutex_lock(&c->lock);
-	if (c->scanned == 0 ||
-	    (c->ndirs && mono() - c->scanned >= CATALOG_RESCAN))
-		rc = sync_locked(c, 0);
 	gen = c->gen;
 	pthread_mutex_unlock(&c->lock);
-	if (rc)
-		log_warn("catalogs: not rescanned: %s", strerror(-rc));
 	return gen;
+}
+
+static void *rescans(void *arg)
+{
+	struct svc_catalogs *c = arg;
+	struct timespec at;
+	int rc;
+
+	util_thread_nicer();
+	pthread_mutex_lock(&c->lock);
+	while (!c->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &at);
+		at.tv_sec += CATALOG_RESCAN;
+		if (pthread_cond_timedwait(&c->wake, &c->lock, &at) !=
+			    ETIMEDOUT ||
+		    c->stop)
+			continue;
+		pthread_mutex_unlock(&c->lock);
+		rc = svc_catalogs_sync(c, 0);
+		if (rc)
+			log_warn("catalogs: not rescanned: %s", strerror(-rc));
+		pthread_mutex_lock(&c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+int svc_catalogs_start(struct svc_catalogs *c)
+{
+	int rc;
+
+	if (!c || !c->ndirs || c->running)
+		return 0;
+	c->stop = 0;
+	rc = -pthread_create(&c->thread, NULL, rescans, c);
+	c->running = rc == 0;
+	return rc;
+}
+
+void svc_catalogs_stop(struct svc_catalogs *c)
+{
+	if (!c || !c->running)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stop = 1;
+	pthread_cond_signal(&c->wake);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	c->running = 0;
 }
 
 struct find_ctx {

@@ -13,8 +13,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,34 +38,6 @@ struct memo {
 	struct prof_misuse *m;
 };
 
-int svc_new(int rootfd, const char *drive, struct cache *cache,
-	    struct svc **out)
-{
-	struct svc *pv = calloc(1, sizeof(*pv));
-
-	if (!pv)
-		return -ENOMEM;
-	pv->drive = strdup(drive);
-	if (!pv->drive) {
-		free(pv);
-		return -ENOMEM;
-	}
-	pv->rootfd = rootfd;
-	pv->cache = cache;
-	pv->memo_gen = -1;
-	pthread_mutex_init(&pv->lock, NULL);
-	pthread_rwlock_init(&pv->memo_lock, NULL);
-	pthread_rwlock_init(&pv->sig_lock, NULL);
-	if (rmemo_new(CAP_RENDER_MEMO, &pv->rendered)) {
-		free(pv->drive);
-		free(pv);
-		return -ENOMEM;
-	}
-	pv->sig_gen = -1;
-	*out = pv;
-	return 0;
-}
-
 static void memo_clear(struct svc *pv)
 {
 	size_t i;
@@ -81,10 +51,55 @@ static void memo_clear(struct svc *pv)
 	pv->nmemo = 0;
 }
 
-void svc_free(struct svc *pv)
+int svc_open(const struct svc_setup *setup, struct svc **out)
+{
+	struct svc_catalogs *cats = setup->catalogs;
+	struct svc *pv = calloc(1, sizeof(*pv));
+	int rc;
+
+	if (!pv)
+		return -ENOMEM;
+	pv->drive = strdup(setup->drive);
+	if (!pv->drive || rmemo_new(CAP_RENDER_MEMO, &pv->rendered)) {
+		free(pv->drive);
+		free(pv);
+		return -ENOMEM;
+	}
+	pv->rootfd = setup->rootfd;
+	pv->cache = setup->cache;
+	pv->limits = setup->limits;
+	pv->memo_gen = -1;
+	pv->sig_gen = -1;
+	pthread_mutex_init(&pv->lock, NULL);
+	pthread_rwlock_init(&pv->memo_lock, NULL);
+	pthread_rwlock_init(&pv->sig_lock, NULL);
+	/* the catalog index lives in the cache: without one, no catalogs */
+	if (!svc_catalogs_count_dirs(cats)) {
+		cats = NULL;
+	} else if (!pv->cache) {
+		log_warn("catalogs are not used without a cache");
+		cats = NULL;
+	} else {
+		svc_catalogs_set_cache(cats, pv->cache);
+		rc = svc_catalogs_sync(cats, setup->progress);
+		if (rc)
+			log_warn("catalogs not indexed: %s", strerror(-rc));
+		if (setup->rescan && svc_catalogs_start(cats))
+			log_warn("catalogs: no rescans (no thread)");
+	}
+	svc_set_signing(pv, setup->trust, cats);
+	*out = pv;
+	return 0;
+}
+
+void svc_close(struct svc *pv)
 {
 	if (!pv)
 		return;
+	if (pv->catalogs) {
+		svc_catalogs_stop(pv->catalogs);
+		svc_catalogs_set_cache(pv->catalogs, NULL);
+	}
 	rmemo_free(pv->rendered);
 	svc_sig_memo_clear(pv);
 	pthread_rwlock_destroy(&pv->sig_lock);
@@ -93,20 +108,6 @@ void svc_free(struct svc *pv)
 	pthread_mutex_destroy(&pv->lock);
 	free(pv->drive);
 	free(pv);
-}
-
-void svc_set_limits(struct svc *pv, const struct prof_limits *lim)
-{
-	pv->limits = *lim;
-}
-
-void svc_set_cache(struct svc *pv, struct cache *cache)
-{
-	pthread_rwlock_wrlock(&pv->memo_lock);
-	memo_clear(pv);
-	pv->memo_gen = -1;
-	pv->cache = cache;
-	pthread_rwlock_unlock(&pv->memo_lock);
 }
 
 void svc_get_stats(struct svc *pv, struct svc_stats *out)
@@ -239,37 +240,12 @@ static int compute_now(struct svc *pv, const char *relpath, struct prof **out,
 	return rc;
 }
 
-/*
- * Hashing runs at a lower priority than the requests that only look
- * (stat, readdir, cached reads), so that those stay fast while large files
- * are read. Per thread: FUSE's worker threads serve any request, so the
- * old niceness is put back afterwards (which needs root, or that the
- * niceness was not raised: otherwise the thread stays polite).
- */
-static int nicer(void)
-{
-	pid_t tid = (pid_t)syscall(SYS_gettid);
-	int old;
-
-	errno = 0;
-	old = getpriority(PRIO_PROCESS, (id_t)tid);
-	if (errno == 0)
-		setpriority(PRIO_PROCESS, (id_t)tid,
-			    old + 10 > 19 ? 19 : old + 10);
-	return errno == 0 ? old : 0;
-}
-
-static void restore(int old)
-{
-	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), old);
-}
-
 static int compute(struct svc *pv, const char *relpath, struct prof **out,
 		   struct cache_ident *id)
 {
-	int old = nicer(), rc = compute_now(pv, relpath, out, id);
+	int old = util_thread_nicer(), rc = compute_now(pv, relpath, out, id);
 
-	restore(old);
+	util_thread_restore(old);
 	return rc;
 }
 

@@ -49,6 +49,11 @@ struct svc {
 	struct rmemo *rendered;
 };
 
+/* What signatures are checked against; both stay the caller's. NULL
+ * trust: no Signature section. */
+void svc_set_signing(struct svc *pv, const struct sig_trust *trust,
+		     struct svc_catalogs *catalogs);
+
 /* adds n to a counter of pv->stats */
 void svc_count(struct svc *pv, uint64_t *field, uint64_t n);
 
