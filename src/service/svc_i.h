@@ -26,7 +26,7 @@ struct svc {
 	size_t nmemo;
 	int64_t memo_gen;
 	/* signatures: checked against trust and catalogs when shown; the
-	 * reports are kept per content until the catalogs change; renders
+	 * verdicts are kept per content until the catalogs change; renders
 	 * hold sig_lock's read lock (taken before memo_lock) */
 	const struct sig_trust *trust;
 	struct svc_catalogs *catalogs;
@@ -42,11 +42,12 @@ void svc_count(struct svc *pv, uint64_t *field, uint64_t n);
 /* ---- signature.c --------------------------------------------------- */
 
 /*
- * The Signature report of p with sig_lock's read lock held (the caller
+ * The signature verdict of p with sig_lock's read lock held (the caller
  * unlocks after rendering), or NULL (no signing set up, or it failed:
  * logged, and the profile goes without the section).
  */
-const struct sig_report *svc_signature_of(struct svc *pv, const struct prof *p);
+const struct sig_verdict *svc_signature_of(struct svc *pv,
+					   const struct prof *p);
 void svc_sig_memo_clear(struct svc *pv);
 
 #endif
