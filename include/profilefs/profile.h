@@ -127,7 +127,7 @@ struct prof_view {
 	const struct prof *mui;
 	const char *mui_relpath;
 	const struct prof_misuse *misuse; /* NULL or empty: no section */
-	const struct sig_report *sig;	  /* NULL: no Signature section */
+	const struct sig_verdict *sig;	  /* NULL: no Signature section */
 };
 
 /*
@@ -140,6 +140,11 @@ struct prof_view {
 /* The Markdown profile. *out is malloc'ed, NUL-terminated. */
 int prof_render(const struct prof *p, const struct prof_view *v, char **out,
 		size_t *len);
+
+/* The Signature section of a verdict (render_sig.c), and its Status
+ * sentence alone (malloc'ed; 0 or -ENOMEM). */
+void prof_render_signature(struct dynbuf *b, const struct sig_verdict *v);
+int prof_sig_status(const struct sig_verdict *v, char **out);
 
 /* The path of the en-US/NAME.mui beside relpath (malloc'ed), or NULL when
  * relpath is itself a .mui file (or on OOM). */

@@ -119,11 +119,11 @@ int64_t svc_catalogs_generation(struct svc_catalogs *c);
 /* Rescans every 2 s on a thread of its own, until stopped (or freed). */
 int svc_catalogs_start(struct svc_catalogs *c);
 void svc_catalogs_stop(struct svc_catalogs *c);
-/* The report of the catalog that lists the PE hash (SHA-256 or SHA-1),
+/* The verdict of the catalog that lists the PE hash (SHA-256 or SHA-1),
  * or *out NULL when none does. */
 int svc_catalogs_check(struct svc_catalogs *c, const uint8_t *sha1,
 		       const uint8_t *sha256, const struct sig_env *env,
-		       int64_t gen, struct sig_report **out);
+		       int64_t gen, struct sig_verdict **out);
 /* Windows/System32/CatRoot/{F750E6C3-...} below rootfd, any case: its
  * path relative to rootfd (malloc'ed), or -ENOENT. */
 int svc_find_catroot(int rootfd, char **rel);

@@ -1,7 +1,7 @@
 /*
  * sig: Authenticode. The certificate table of a PE image, the PKCS#7
  * signatures in it (nested ones too), Windows catalogs, trust anchors, and
- * the Signature section's bullets.
+ * the verdict of each.
  *
  * Split by what a result depends on:
  * - sig_table_*: the WIN_CERTIFICATE entries, read from the file's bytes
@@ -64,18 +64,165 @@ int sig_trust_digest(const struct sig_trust *t, uint8_t out[32]);
 
 /* ---- verdicts ---------------------------------------------------------- */
 
-struct sig_bullet {
-	char *label;
-	char *value;
-	int code; /* shown as a code span */
+/*
+ * A verdict is data: what was checked and what failed, never a sentence.
+ * The profile renderer (src/profile/render_sig.c) words it; policy (which
+ * catalog wins, "the catalog wins over the embedded signature") looks at
+ * the status, never at text. docs/signatures.md lists the sentences.
+ */
+
+/* which signature a verdict is about; the sentences name it */
+enum sig_kind {
+	SIG_KIND_EMBEDDED, /* the first certificate-table entry */
+	SIG_KIND_NESTED,   /* nested in the first (1.3.6.1.4.1.311.2.4.1) */
+	SIG_KIND_ENTRY,	   /* a further certificate-table entry */
+	SIG_KIND_CATALOG,  /* a catalog's signature */
 };
 
-struct sig_report {
-	struct sig_bullet *b;
-	size_t n;
+/* The first check that failed, in the order of docs/signatures.md. */
+enum sig_status {
+	SIG_NOT_CHECKED = 0,	 /* nothing failed, nothing was concluded */
+	SIG_VERIFIED,		 /* every check passed */
+	SIG_NOT_SIGNED,		 /* no table; unsigned_why says why */
+	SIG_TABLE_PROBLEM,	 /* no usable entry: table_problem */
+	SIG_WRONG_TYPE,		 /* entry_type is not 2 (PKCS#7) */
+	SIG_NO_DECODE,		 /* the PKCS#7 data does not decode */
+	SIG_NOT_SIGNED_DATA,	 /* decodes, but is not a SignedData */
+	SIG_SIGNER_COUNT,	 /* count signers, not one */
+	SIG_NO_CONTENT,		 /* no signed content */
+	SIG_NOT_INDIRECT,	 /* content not an SpcIndirectDataContent */
+	SIG_DIGEST_NOT_COMPUTED, /* digest_alg is not one computed here */
+	SIG_DIGEST_MISMATCH,	 /* the PE hash differs from signed_digest */
+	SIG_DIGEST_ALGS,	 /* count digest algorithms, or an unknown */
+	SIG_NOT_VERIFIED,	 /* p7_reason (and openssl_reason) */
+	SIG_NO_SIGNER_CERT,	 /* the signer's certificate is missing */
+	SIG_UNTRUSTED_ROOT,	 /* valid up to chain.root, not trusted */
+	SIG_CHAIN_INVALID,	 /* chain.reason (chain.cert), at checked_at */
+	SIG_STATUS_COUNT
 };
 
-void sig_report_free(struct sig_report *r);
+/* why a file is not signed */
+enum sig_unsigned {
+	SIG_UNSIGNED_NO_TABLE,	     /* no certificate table */
+	SIG_UNSIGNED_NO_CATALOGS,    /* ... and no catalogs are indexed */
+	SIG_UNSIGNED_NOT_IN_CATALOG, /* ... and no catalog lists its hash */
+	SIG_UNSIGNED_NO_PEHASH,	     /* its PE image hash is unknown */
+};
+
+/* why PKCS7_verify refused a signature */
+enum sig_p7_reason {
+	SIG_P7_OTHER,		  /* openssl_reason, or none given */
+	SIG_P7_DIGEST_FAILURE,	  /* messageDigest differs from the content */
+	SIG_P7_SIGNATURE_FAILURE, /* the signature value vs the key */
+	SIG_P7_SIGNER_NOT_FOUND,  /* no certificate for the signer */
+};
+
+enum sig_md {
+	SIG_MD_NONE, /* not known (no algorithm read) */
+	SIG_MD_MD5,
+	SIG_MD_SHA1,
+	SIG_MD_SHA256,
+	SIG_MD_SHA384,
+	SIG_MD_SHA512,
+	SIG_MD_OTHER, /* digest_other: OpenSSL's short name, NULL: unknown */
+};
+
+/* A chain's outcome, at some time. */
+enum sig_chain_result {
+	SIG_CH_TRUSTED,
+	SIG_CH_UNTRUSTED, /* valid up to root, which is not trusted */
+	SIG_CH_INVALID,	  /* reason (OpenSSL's), about cert */
+};
+
+struct sig_chain {
+	enum sig_chain_result result;
+	char *root;   /* UNTRUSTED: the root (or topmost issuer), or NULL */
+	char *reason; /* INVALID: OpenSSL's reason, or NULL */
+	char *cert;   /* INVALID: the certificate it concerns, or NULL */
+	int oom;      /* INVALID: it could not be checked (out of memory) */
+};
+
+enum sig_ts_kind { SIG_TS_COUNTERSIGNATURE, SIG_TS_RFC3161 };
+
+enum sig_ts_state {
+	SIG_TS_TRUSTED,		/* its chain is trusted at its time */
+	SIG_TS_UNTRUSTED_ROOT,	/* chain.root is not trusted */
+	SIG_TS_CHAIN_INVALID,	/* chain.reason */
+	SIG_TS_BAD_SIGNATURE,	/* its signature does not verify */
+	SIG_TS_NO_CERT,		/* its certificate is not in the signature */
+	SIG_TS_NO_TIME,		/* verifies, but has no signing time */
+	SIG_TS_OTHER_SIGNATURE, /* its imprint is not this signature's */
+	SIG_TS_UNREADABLE,	/* an RFC 3161 token that does not decode */
+};
+
+/* the first timestamp among the signer's unauthenticated attributes */
+struct sig_timestamp {
+	int present;
+	enum sig_ts_kind kind;
+	enum sig_ts_state state;
+	char *authority; /* the stamping certificate's subject, or NULL */
+	struct sig_chain chain;
+};
+
+enum sig_time_source {
+	SIG_TIME_COUNTERSIGNATURE,
+	SIG_TIME_RFC3161,
+	SIG_TIME_ATTRIBUTE, /* the signer's signing-time attribute */
+};
+
+/* the signer's certificate, as Windows shows it */
+struct sig_signer {
+	char *serial;	  /* uppercase hex, '-' first when negative */
+	char *thumbprint; /* SHA-1 of the DER, uppercase hex */
+	char *issuer;	  /* sig_name_windows() form */
+	char *subject;
+};
+
+enum sig_checked_at {
+	SIG_AT_UNKNOWN,	     /* not checked (an earlier check failed) */
+	SIG_AT_NOW,	     /* no trusted timestamp */
+	SIG_AT_SIGNING_TIME, /* a trusted timestamp gave the time */
+};
+
+struct sig_verdict {
+	enum sig_kind kind;
+	enum sig_status status;
+	unsigned index; /* NESTED: 1, 2, ...; ENTRY: the entry's number */
+
+	/* the status's details (only the status's own are set) */
+	enum sig_unsigned unsigned_why;
+	char *table_problem; /* the table's own words (stored with it) */
+	unsigned entry_type;
+	int count; /* SIGNER_COUNT: signers; DIGEST_ALGS: algorithms */
+	enum sig_p7_reason p7_reason;
+	char *openssl_reason; /* SIG_P7_OTHER: OpenSSL's, or NULL */
+	struct sig_chain chain;
+
+	/* facts, NULL or 0 when not known */
+	enum sig_md digest_alg;
+	char *digest_other;
+	uint8_t *signed_digest; /* Authenticode's, signed_len bytes */
+	size_t signed_len;
+	struct sig_signer *signer; /* NULL: the certificate is not there */
+	int has_signing_time;
+	time_t signing_time;
+	enum sig_time_source signing_time_source;
+	struct sig_timestamp ts;
+	enum sig_checked_at checked_at;
+	time_t valid_at; /* the time the chain was checked at */
+
+	char *table_entries_problem; /* a problem after the first entry */
+	char *catalog;		     /* CATALOG: the catalog file's name */
+	/* EMBEDDED: the nested signatures then the further entries */
+	struct sig_verdict *subs;
+	size_t nsubs;
+	/* CATALOG: the embedded signature it won over, or NULL */
+	struct sig_verdict *embedded;
+};
+
+void sig_verdict_free(struct sig_verdict *v);
+/* A deep copy. */
+int sig_verdict_dup(const struct sig_verdict *v, struct sig_verdict **out);
 
 /* What a check needs besides the signature: anchors and "now". */
 struct sig_env {
@@ -85,24 +232,32 @@ struct sig_env {
 
 /*
  * The embedded signature Windows would report (the first PKCS#7 entry),
- * checked against the file's PE hashes (NULL when unknown), plus bullets
- * for nested signatures and further entries. A NULL or absent table gives
- * the "not signed" report; why_unsigned completes that sentence.
+ * checked against the file's PE hashes (NULL when unknown), with nested
+ * signatures and further entries as subs. A NULL or absent table gives
+ * SIG_NOT_SIGNED with why.
  */
 int sig_check_embedded(const struct sig_table *t, const uint8_t *pesha1,
 		       const uint8_t *pe256, const struct sig_env *env,
-		       const char *why_unsigned, struct sig_report **out);
+		       enum sig_unsigned why, struct sig_verdict **out);
 
 /*
  * A catalog's signature, for a file the catalog lists: the catalog's name
- * is shown, and the file's digest is known to match (it was looked up).
+ * is kept, and the file's digest is known to match (it was looked up).
  */
 int sig_check_catalog(const uint8_t *der, size_t len, const char *name,
-		      const struct sig_env *env, struct sig_report **out);
+		      const struct sig_env *env, struct sig_verdict **out);
 
-/* Appends a bullet (copies of label and value). */
-int sig_report_add(struct sig_report *r, const char *label, const char *value,
-		   int code);
+/* Whether Windows would accept the signature. */
+int sig_verdict_holds(const struct sig_verdict *v);
+
+/*
+ * The catalog choice, one catalog's verdict at a time in path order: the
+ * first whose signature holds, else the first. Returns the choice so far
+ * (chosen is NULL before the first); *done once no later one can win.
+ */
+const struct sig_verdict *sig_catalog_choose(const struct sig_verdict *chosen,
+					     const struct sig_verdict *next,
+					     int *done);
 
 /* ---- catalogs ----------------------------------------------------------- */
 

@@ -160,23 +160,11 @@ static void sec_exports(struct dynbuf *b, const struct view *v)
 	}
 }
 
+/* worded in render_sig.c */
 static void sec_signature(struct dynbuf *b, const struct view *v)
 {
-	const struct sig_report *r = v->pv->sig;
-	size_t i;
-
-	if (!r || !v->p->is_pe)
-		return;
-	db_adds(b, "\n## Signature\n\n");
-	for (i = 0; i < r->n; i++) {
-		if (r->b[i].code) {
-			db_printf(b, "* %s: ", r->b[i].label);
-			code(b, r->b[i].value, MD_TEXT);
-			db_addc(b, '\n');
-		} else {
-			bullet(b, r->b[i].label, r->b[i].value);
-		}
-	}
+	if (v->pv->sig && v->p->is_pe)
+		prof_render_signature(b, v->pv->sig);
 }
 
 static void unknown_hex(struct dynbuf *b, const char *label, unsigned v)

@@ -38,7 +38,7 @@ struct cat_dir {
 
 struct cat_memo {
 	char *path;
-	struct sig_report *r;
+	struct sig_verdict *r;
 };
 
 struct svc_catalogs {
@@ -83,7 +83,7 @@ static void memo_drop(struct svc_catalogs *c)
 
 	for (i = 0; i < c->nmemo; i++) {
 		free(c->memo[i].path);
-		sig_report_free(c->memo[i].r);
+		sig_verdict_free(c->memo[i].r);
 	}
 	free(c->memo);
 	c->memo = NULL;
@@ -521,10 +521,10 @@ static int found(void *ctx, const char *path)
 /* the catalog's verdict, memoised per generation; the lock is held */
 static int verdict(struct svc_catalogs *c, const char *path,
 		   const struct sig_env *env, int64_t gen,
-		   const struct sig_report **out)
+		   const struct sig_verdict **out)
 {
 	const struct cat_dir *d = dir_of(c, path);
-	struct sig_report *r = NULL;
+	struct sig_verdict *r = NULL;
 	struct cat_memo *grown;
 	struct stat st;
 	uint8_t *buf;
@@ -553,7 +553,7 @@ static int verdict(struct svc_catalogs *c, const char *path,
 	grown = realloc(c->memo, (c->nmemo + 1) * sizeof(*grown));
 	if (!grown || !(grown[c->nmemo].path = strdup(path))) {
 		c->memo = grown ? grown : c->memo;
-		sig_report_free(r);
+		sig_verdict_free(r);
 		return -ENOMEM;
 	}
 	c->memo = grown;
@@ -562,29 +562,13 @@ static int verdict(struct svc_catalogs *c, const char *path,
 	return 0;
 }
 
-static int copy_report(const struct sig_report *from, struct sig_report **out)
-{
-	struct sig_report *r = calloc(1, sizeof(*r));
-	size_t i;
-	int rc = r ? 0 : -ENOMEM;
-
-	for (i = 0; !rc && i < from->n; i++)
-		rc = sig_report_add(r, from->b[i].label, from->b[i].value,
-				    from->b[i].code);
-	if (rc) {
-		sig_report_free(r);
-		return rc;
-	}
-	*out = r;
-	return 0;
-}
-
 int svc_catalogs_check(struct svc_catalogs *c, const uint8_t *sha1,
 		       const uint8_t *sha256, const struct sig_env *env,
-		       int64_t gen, struct sig_report **out)
+		       int64_t gen, struct sig_verdict **out)
 {
 	struct find_ctx f = { c, { NULL }, 0 };
-	const struct sig_report *best = NULL, *r;
+	const struct sig_verdict *best = NULL, *r;
+	int done = 0;
 	size_t i;
 	int rc;
 
@@ -596,22 +580,17 @@ int svc_catalogs_check(struct svc_catalogs *c, const uint8_t *sha1,
 		goto out;
 	/* the first catalog whose signature holds, else the first */
 	pthread_mutex_lock(&c->lock);
-	for (i = 0; i < f.n && !rc; i++) {
+	for (i = 0; i < f.n && !rc && !done; i++) {
 		rc = verdict(c, f.path[i], env, gen, &r);
 		if (rc == -ENOENT || rc == -EFBIG || rc == -EIO) {
 			rc = 0; /* gone or unreadable since it was indexed */
 			continue;
 		}
-		if (!rc && !best)
-			best = r;
-		if (!rc && r->n &&
-		    strcmp(r->b[0].value, "Signature verified.") == 0) {
-			best = r;
-			break;
-		}
+		if (!rc)
+			best = sig_catalog_choose(best, r, &done);
 	}
 	if (!rc && best)
-		rc = copy_report(best, out);
+		rc = sig_verdict_dup(best, out);
 	pthread_mutex_unlock(&c->lock);
 out:
 	for (i = 0; i < f.n; i++)

@@ -14,11 +14,11 @@
 #include "profilefs/util.h"
 #include "svc_i.h"
 
-/* the Signature report of one content (by SHA-256), per catalog
+/* the signature verdict of one content (by SHA-256), per catalog
  * generation: an open-addressing table, emptied when full */
 struct sig_memo {
 	uint8_t sha256[32];
-	struct sig_report *r;
+	struct sig_verdict *r;
 };
 
 void svc_sig_memo_clear(struct svc *pv)
@@ -26,7 +26,7 @@ void svc_sig_memo_clear(struct svc *pv)
 	size_t i;
 
 	for (i = 0; pv->sig_memo && i < CAP_SIG_MEMO; i++)
-		sig_report_free(pv->sig_memo[i].r);
+		sig_verdict_free(pv->sig_memo[i].r);
 	free(pv->sig_memo);
 	pv->sig_memo = NULL;
 	pv->nsig = 0;
@@ -60,53 +60,48 @@ static struct sig_memo *sig_slot(struct svc *pv, const uint8_t sha256[32])
 	return NULL;
 }
 
-/* The Signature report of p, made now (the caller owns it). */
+/* The signature verdict of p, made now (the caller owns it). */
 static int sig_make(struct svc *pv, const struct prof *p, int64_t gen,
-		    struct sig_report **out)
+		    struct sig_verdict **out)
 {
 	struct sig_env env = { pv->trust, time(NULL) };
-	struct sig_report *cat = NULL, *emb = NULL;
-	const char *why = "there is no certificate table";
+	struct sig_verdict *cat = NULL, *emb = NULL;
+	enum sig_unsigned why = SIG_UNSIGNED_NO_TABLE;
 	int rc = 0;
 
 	if (!p->dg.pehash)
 		return sig_check_embedded(NULL, NULL, NULL, &env,
-					  "its PE image hash is unknown", out);
+					  SIG_UNSIGNED_NO_PEHASH, out);
 	if (pv->catalogs && gen >= 0)
 		rc = svc_catalogs_check(pv->catalogs, p->dg.pesha1, p->dg.pe256,
 					&env, gen, &cat);
 	if (rc)
 		log_warn("catalogs: lookup failed: %s", strerror(-rc));
 	if (!svc_catalogs_count_dirs(pv->catalogs))
-		why = "there is no certificate table, and no catalogs are "
-		      "indexed";
+		why = SIG_UNSIGNED_NO_CATALOGS;
 	else if (!cat)
-		why = "there is no certificate table, and no indexed catalog "
-		      "lists its PE hash";
+		why = SIG_UNSIGNED_NOT_IN_CATALOG;
 	rc = sig_check_embedded(&p->sig, p->dg.pesha1, p->dg.pe256, &env, why,
 				&emb);
 	if (rc || !cat) {
-		sig_report_free(cat);
+		sig_verdict_free(cat);
 		*out = emb;
 		return rc;
 	}
-	/* the catalog wins, as on Windows; an embedded one is summed up */
+	/* the catalog wins, as on Windows; an embedded one goes along (the
+	 * profile sums it up) when the file has a table */
 	if (p->sig.n || p->sig.problem)
-		rc = sig_report_add(cat, "Embedded Signature",
-				    emb->n ? emb->b[0].value : "", 0);
-	sig_report_free(emb);
-	if (rc) {
-		sig_report_free(cat);
-		return rc;
-	}
+		cat->embedded = emb;
+	else
+		sig_verdict_free(emb);
 	*out = cat;
 	return 0;
 }
 
-const struct sig_report *svc_signature_of(struct svc *pv, const struct prof *p,
-					  const struct svc_gens *g)
+const struct sig_verdict *svc_signature_of(struct svc *pv, const struct prof *p,
+					   const struct svc_gens *g)
 {
-	struct sig_report *r = NULL;
+	struct sig_verdict *r = NULL;
 	struct sig_memo *m;
 
 	pthread_rwlock_rdlock(&pv->sig_lock);
@@ -139,7 +134,7 @@ const struct sig_report *svc_signature_of(struct svc *pv, const struct prof *p,
 		r = NULL;
 	}
 	pthread_rwlock_unlock(&pv->sig_lock);
-	sig_report_free(r);
+	sig_verdict_free(r);
 	/* look again under the read lock: another thread may have cleared */
 	pthread_rwlock_rdlock(&pv->sig_lock);
 	m = g->sig == pv->sig_gen && g->day == pv->sig_day && pv->sig_memo

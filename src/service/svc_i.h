@@ -35,7 +35,7 @@ struct svc {
 	size_t nmemo;
 	int64_t memo_gen;
 	/* signatures: checked against trust and catalogs when shown; the
-	 * reports are kept per content until the catalogs change; renders
+	 * verdicts are kept per content until the catalogs change; renders
 	 * hold sig_lock's read lock (taken before memo_lock) */
 	const struct sig_trust *trust;
 	struct svc_catalogs *catalogs;
@@ -62,12 +62,12 @@ struct svc_catalogs;
 /* ---- signature.c --------------------------------------------------- */
 
 /*
- * The Signature report of p with sig_lock's read lock held (the caller
+ * The signature verdict of p with sig_lock's read lock held (the caller
  * unlocks after rendering), or NULL (no signing set up, or it failed:
  * logged, and the profile goes without the section).
  */
-const struct sig_report *svc_signature_of(struct svc *pv, const struct prof *p,
-					  const struct svc_gens *g);
+const struct sig_verdict *svc_signature_of(struct svc *pv, const struct prof *p,
+					   const struct svc_gens *g);
 void svc_sig_memo_clear(struct svc *pv);
 
 /* ---- rendered.c: the rendered profiles, bounded by bytes ---------- */

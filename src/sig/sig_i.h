@@ -65,4 +65,43 @@ char *sig_name_of(const X509_NAME *name);
 int sig_content(PKCS7 *p7, const unsigned char **signed_data,
 		size_t *signed_len, const unsigned char **der, size_t *der_len);
 
+/* ---- a check in progress (verdict.c drives verify, timestamps, chain) */
+
+struct sig_work {
+	struct sig_verdict *v;
+	X509 *signer;	/* a reference, or NULL */
+	int ts_trusted; /* a trusted timestamp gave ts_time */
+	time_t ts_time;
+};
+
+/* Sets the status when none is set yet; 1 when it did (the caller then
+ * records the status's details), 0 when an earlier failure stands. */
+int sig_fail(struct sig_verdict *v, enum sig_status s);
+/* Sets v->digest_alg (and digest_other) from an OpenSSL NID. */
+void sig_set_md(struct sig_verdict *v, int nid);
+/* the certificate of a signer info, from the SignedData's certificates */
+X509 *sig_signer_cert(PKCS7 *p7, PKCS7_SIGNER_INFO *si);
+/* The Microsoft attribute with this OID? */
+int sig_attr_is(const X509_ATTRIBUTE *a, const char *oid);
+
+/*
+ * verify.c: the SignedData checks and, for Authenticode, the digest
+ * comparison, then PKCS7_verify. Sets w->signer. Returns 0 when the
+ * timestamps and the chain are to be looked at next (*si set), 1 when
+ * the signature's structure stopped the check.
+ */
+int sig_verify(PKCS7 *p7, int authenticode, const uint8_t *pe_sha1,
+	       const uint8_t *pe_sha256, struct sig_work *w,
+	       PKCS7_SIGNER_INFO **si);
+
+/* chain.c: leaf's chain built and checked at time `at`. */
+void sig_chain_check(const struct sig_env *env, X509 *leaf,
+		     STACK_OF(X509) * untrusted, time_t at,
+		     struct sig_chain *out);
+void sig_chain_clear(struct sig_chain *c);
+
+/* timestamps.c: the signer's timestamps, the signing time, w->ts_*. */
+void sig_timestamps(PKCS7 *p7, PKCS7_SIGNER_INFO *si, const struct sig_env *env,
+		    struct sig_work *w);
+
 #endif

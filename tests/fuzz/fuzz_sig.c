@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "profilefs/profile.h"
 #include "profilefs/sig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,12 +30,27 @@ static struct sig_trust *anchors(void)
 	return t;
 }
 
+/* every verdict is also copied and worded, as a profile would */
+static void use(struct sig_verdict *r)
+{
+	struct sig_verdict *c = NULL;
+	struct dynbuf b;
+
+	db_init(&b, CAP_PROFILE);
+	prof_render_signature(&b, r);
+	if (sig_verdict_dup(r, &c) == 0)
+		prof_render_signature(&b, c);
+	db_free(&b);
+	sig_verdict_free(c);
+	sig_verdict_free(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t h1[20], h256[32];
 	struct sig_env env = { anchors(), 1700000000 };
 	struct sig_table t = { 0 };
-	struct sig_report *r = NULL;
+	struct sig_verdict *r = NULL;
 	char *problem = NULL, *name;
 	size_t n = 0;
 
@@ -42,22 +58,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* as a certificate table */
 	if (sig_table_parse(data, size, &t) == 0 &&
-	    sig_check_embedded(&t, h1, h256, &env, "fuzz", &r) == 0)
-		sig_report_free(r);
+	    sig_check_embedded(&t, h1, h256, &env, SIG_UNSIGNED_NO_TABLE, &r) ==
+		    0)
+		use(r);
 	sig_table_clear(&t);
 	/* as one PKCS#7 entry, checked against its own signed digest too */
 	memset(&t, 0, sizeof(t));
 	t.present = 1;
 	if (sig_table_add(&t, 0x200, 2, data, size) == 0 &&
 	    sig_check_embedded(&t, size >= 20 ? data : h1,
-			       size >= 32 ? data : h256, &env, "fuzz", &r) == 0)
-		sig_report_free(r);
+			       size >= 32 ? data : h256, &env,
+			       SIG_UNSIGNED_NO_TABLE, &r) == 0)
+		use(r);
 	sig_table_clear(&t);
 	/* as a catalog */
 	sig_catalog_members(data, size, count, &n, &problem);
 	free(problem);
 	if (sig_check_catalog(data, size, "fuzz.cat", &env, &r) == 0)
-		sig_report_free(r);
+		use(r);
 	name = sig_name_windows(data, size);
 	free(name);
 	return 0;

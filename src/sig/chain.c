@@ -1,0 +1,102 @@
+/*
+ * Chains: from a signer (or a timestamping authority) to a trust anchor,
+ * at a given time. A chain that is valid up to a root we do not trust is
+ * "untrusted", and names that root; one that is not valid says why, as
+ * OpenSSL puts it, and about which certificate.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include "sig_i.h"
+
+void sig_chain_clear(struct sig_chain *c)
+{
+	free(c->root);
+	free(c->reason);
+	free(c->cert);
+	memset(c, 0, sizeof(*c));
+}
+
+static int self_signed(X509 *x)
+{
+	return (X509_get_extension_flags(x) & EXFLAG_SS) != 0;
+}
+
+/* errors that mean "no trusted root", not "invalid" */
+static int no_anchor(int err)
+{
+	return err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	       err == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+	       err == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+	       err == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+}
+
+/* The chain failed for want of a trust anchor: is it valid up to its
+ * topmost certificate, taken as the only anchor? */
+static void partial(X509_STORE_CTX *ctx, X509 *leaf, STACK_OF(X509) * untrusted,
+		    time_t at, struct sig_chain *out)
+{
+	STACK_OF(X509) *built = X509_STORE_CTX_get1_chain(ctx);
+	X509_STORE *alone = X509_STORE_new();
+	X509_STORE_CTX *ctx2 = X509_STORE_CTX_new();
+	X509 *top = built && sk_X509_num(built) > 0
+			    ? sk_X509_value(built, sk_X509_num(built) - 1)
+			    : leaf;
+
+	if (!alone || !ctx2 || !X509_STORE_add_cert(alone, top) ||
+	    !X509_STORE_CTX_init(ctx2, alone, leaf, untrusted)) {
+		out->oom = 1;
+		goto out;
+	}
+	X509_STORE_CTX_set_flags(ctx2, X509_V_FLAG_PARTIAL_CHAIN);
+	X509_STORE_CTX_set_time(ctx2, 0, at);
+	if (X509_verify_cert(ctx2) != 1) {
+		out->reason = strdup(X509_verify_cert_error_string(
+			X509_STORE_CTX_get_error(ctx2)));
+		goto out;
+	}
+	out->result = SIG_CH_UNTRUSTED;
+	out->root = sig_name_of(self_signed(top) ? X509_get_subject_name(top)
+						 : X509_get_issuer_name(top));
+out:
+	sk_X509_pop_free(built, X509_free);
+	X509_STORE_CTX_free(ctx2);
+	X509_STORE_free(alone);
+}
+
+void sig_chain_check(const struct sig_env *env, X509 *leaf,
+		     STACK_OF(X509) * untrusted, time_t at,
+		     struct sig_chain *out)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->result = SIG_CH_INVALID;
+	if (!ctx ||
+	    !X509_STORE_CTX_init(ctx, env->trust->store, leaf, untrusted)) {
+		out->oom = 1;
+		goto out;
+	}
+	X509_STORE_CTX_set_time(ctx, 0, at);
+	if (X509_verify_cert(ctx) == 1) {
+		out->result = SIG_CH_TRUSTED;
+		goto out;
+	}
+	err = X509_STORE_CTX_get_error(ctx);
+	if (no_anchor(err)) {
+		partial(ctx, leaf, untrusted, at, out);
+	} else {
+		X509 *bad = X509_STORE_CTX_get_current_cert(ctx);
+
+		out->reason = strdup(X509_verify_cert_error_string(err));
+		out->cert =
+			bad ? sig_name_of(X509_get_subject_name(bad)) : NULL;
+	}
+out:
+	ERR_clear_error();
+	X509_STORE_CTX_free(ctx);
+}

@@ -1,0 +1,344 @@
+/*
+ * The words of a signature verdict (src/profile/render_sig.c) and the
+ * policy that looks at verdicts, never at words (the catalog choice).
+ *
+ * Every expected sentence is one docs/signatures.md lists under "Status
+ * sentences" (that list was taken from the sentences src/sig/check.c
+ * formatted before verdicts became data, at commit b667afa; the
+ * integration test test_sign.sh checks the same sentences on real
+ * signatures, and the byte-for-byte comparison of the refactoring used
+ * them too).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "profilefs/profile.h"
+#include "profilefs/sig.h"
+#include "t.h"
+
+static const char *const root =
+	"CN=profilefs Test Root, O=\"Profilefs Test, Inc.\", C=DE";
+
+struct want {
+	struct sig_verdict v;
+	const char *sentence;
+};
+
+static struct sig_verdict mk(enum sig_kind kind, enum sig_status status)
+{
+	struct sig_verdict v;
+
+	memset(&v, 0, sizeof(v));
+	v.kind = kind;
+	v.status = status;
+	return v;
+}
+
+static void check_sentence(const struct sig_verdict *v, const char *want,
+			   unsigned char *seen)
+{
+	char *got = NULL;
+
+	CHECK(prof_sig_status(v, &got) == 0);
+	CHECK_STR(got, want);
+	free(got);
+	if ((unsigned)v->status < SIG_STATUS_COUNT)
+		seen[v->status] = 1;
+}
+
+static void sentences(void)
+{
+	unsigned char seen[SIG_STATUS_COUNT] = { 0 };
+	struct sig_verdict v;
+	size_t i;
+
+	v = mk(SIG_KIND_EMBEDDED, SIG_VERIFIED);
+	check_sentence(&v, "Signature verified.", seen);
+	v = mk(SIG_KIND_CATALOG, SIG_VERIFIED);
+	check_sentence(&v, "Signature verified.", seen);
+
+	v = mk(SIG_KIND_EMBEDDED, SIG_NOT_SIGNED);
+	v.unsigned_why = SIG_UNSIGNED_NOT_IN_CATALOG;
+	check_sentence(&v,
+		       "The file is not signed: there is no certificate "
+		       "table, and no indexed catalog lists its PE hash.",
+		       seen);
+	v.unsigned_why = SIG_UNSIGNED_NO_CATALOGS;
+	check_sentence(&v,
+		       "The file is not signed: there is no certificate "
+		       "table, and no catalogs are indexed.",
+		       seen);
+	v.unsigned_why = SIG_UNSIGNED_NO_TABLE;
+	check_sentence(&v,
+		       "The file is not signed: there is no certificate "
+		       "table.",
+		       seen);
+	v.unsigned_why = SIG_UNSIGNED_NO_PEHASH;
+	check_sentence(&v,
+		       "The file is not signed: its PE image hash is "
+		       "unknown.",
+		       seen);
+
+	{
+		static char problem[] =
+			"The certificate table (1048576 bytes at offset "
+			"14336) reaches past the end of the file (16984 "
+			"bytes): the file is not validly signed.";
+
+		v = mk(SIG_KIND_EMBEDDED, SIG_TABLE_PROBLEM);
+		v.table_problem = problem;
+		check_sentence(&v, problem, seen);
+	}
+
+	v = mk(SIG_KIND_EMBEDDED, SIG_WRONG_TYPE);
+	v.entry_type = 1;
+	check_sentence(&v,
+		       "The first certificate entry is of type 0x0001, not a "
+		       "PKCS#7 SignedData (2).",
+		       seen);
+	v.kind = SIG_KIND_ENTRY;
+	check_sentence(&v,
+		       "Not a PKCS#7 SignedData that decodes (type 0x0001).",
+		       seen);
+	v = mk(SIG_KIND_ENTRY, SIG_NO_DECODE);
+	v.entry_type = 2;
+	check_sentence(&v,
+		       "Not a PKCS#7 SignedData that decodes (type 0x0002).",
+		       seen);
+	v = mk(SIG_KIND_EMBEDDED, SIG_NO_DECODE);
+	check_sentence(&v,
+		       "The signature cannot be read: its PKCS#7 data does "
+		       "not decode.",
+		       seen);
+	v.kind = SIG_KIND_CATALOG;
+	check_sentence(&v,
+		       "The catalog cannot be read: it is not a PKCS#7 "
+		       "SignedData.",
+		       seen);
+	v.kind = SIG_KIND_NESTED;
+	check_sentence(&v, "The nested signature cannot be read.", seen);
+
+	v = mk(SIG_KIND_EMBEDDED, SIG_NOT_SIGNED_DATA);
+	check_sentence(&v, "The signature is not a PKCS#7 SignedData.", seen);
+	v = mk(SIG_KIND_NESTED, SIG_SIGNER_COUNT);
+	v.count = 2;
+	check_sentence(&v,
+		       "The nested signature has 2 signers; exactly one is "
+		       "expected.",
+		       seen);
+	v = mk(SIG_KIND_CATALOG, SIG_NO_CONTENT);
+	check_sentence(&v, "The catalog signature has no signed content.",
+		       seen);
+	v = mk(SIG_KIND_EMBEDDED, SIG_NOT_INDIRECT);
+	check_sentence(&v,
+		       "The signature's content is not an Authenticode "
+		       "SpcIndirectDataContent.",
+		       seen);
+
+	v = mk(SIG_KIND_EMBEDDED, SIG_DIGEST_NOT_COMPUTED);
+	v.digest_alg = SIG_MD_SHA384;
+	check_sentence(&v,
+		       "The signature signs a SHA-384 digest, which is not "
+		       "computed here: the file's digest was not checked.",
+		       seen);
+	v.digest_alg = SIG_MD_OTHER; /* digest_other NULL: OpenSSL has none */
+	check_sentence(&v,
+		       "The signature signs a an unknown algorithm digest, "
+		       "which is not computed here: the file's digest was not "
+		       "checked.",
+		       seen);
+	v = mk(SIG_KIND_EMBEDDED, SIG_DIGEST_MISMATCH);
+	v.digest_alg = SIG_MD_SHA256;
+	check_sentence(&v,
+		       "The file's digest does not match: its SHA-256 PE hash "
+		       "differs from the digest the signature signs (the file "
+		       "was changed after signing).",
+		       seen);
+
+	v = mk(SIG_KIND_EMBEDDED, SIG_DIGEST_ALGS);
+	v.count = 2;
+	check_sentence(&v,
+		       "The signature does not verify: it names 2 digest "
+		       "algorithms, or one that is not known.",
+		       seen);
+	v = mk(SIG_KIND_EMBEDDED, SIG_NOT_VERIFIED);
+	v.p7_reason = SIG_P7_DIGEST_FAILURE;
+	check_sentence(&v,
+		       "The signature does not verify: its message digest "
+		       "attribute does not match the signed content.",
+		       seen);
+	v.p7_reason = SIG_P7_SIGNATURE_FAILURE;
+	check_sentence(&v,
+		       "The signature does not verify: the signature value "
+		       "does not match the signer's public key.",
+		       seen);
+	v.p7_reason = SIG_P7_SIGNER_NOT_FOUND;
+	check_sentence(&v,
+		       "The signature does not verify: the signer's "
+		       "certificate is not in it.",
+		       seen);
+	v.p7_reason = SIG_P7_OTHER;
+	check_sentence(&v,
+		       "The signature does not verify: OpenSSL gave no "
+		       "reason.",
+		       seen);
+	{
+		static char reason[] = "wrong tag";
+
+		v.openssl_reason = reason;
+		check_sentence(&v, "The signature does not verify: wrong tag.",
+			       seen);
+	}
+
+	v = mk(SIG_KIND_EMBEDDED, SIG_NO_SIGNER_CERT);
+	check_sentence(&v, "The signature's signer certificate is not in it.",
+		       seen);
+
+	v = mk(SIG_KIND_EMBEDDED, SIG_UNTRUSTED_ROOT);
+	v.chain.result = SIG_CH_UNTRUSTED;
+	v.chain.root = (char *)root;
+	check_sentence(&v,
+		       "The signature is valid, but its chain ends in a root "
+		       "that is not trusted: CN=profilefs Test Root, "
+		       "O=\"Profilefs Test, Inc.\", C=DE.",
+		       seen);
+	v.kind = SIG_KIND_CATALOG;
+	check_sentence(&v,
+		       "The catalog signature is valid, but its chain ends in "
+		       "a root that is not trusted: CN=profilefs Test Root, "
+		       "O=\"Profilefs Test, Inc.\", C=DE.",
+		       seen);
+
+	v = mk(SIG_KIND_EMBEDDED, SIG_CHAIN_INVALID);
+	v.chain.result = SIG_CH_INVALID;
+	v.chain.reason = (char *)"certificate has expired";
+	v.chain.cert = (char *)"CN=profilefs Expired Signer";
+	v.checked_at = SIG_AT_NOW;
+	check_sentence(&v,
+		       "The signature's certificate chain is not valid at "
+		       "now: certificate has expired (CN=profilefs Expired "
+		       "Signer).",
+		       seen);
+	v.checked_at = SIG_AT_SIGNING_TIME;
+	v.chain.cert = NULL;
+	check_sentence(&v,
+		       "The signature's certificate chain is not valid at the "
+		       "signing time: certificate has expired.",
+		       seen);
+
+	v = mk(SIG_KIND_EMBEDDED, SIG_NOT_CHECKED);
+	check_sentence(&v, "The signature was not checked.", seen);
+
+	/* the list above covers every status there is */
+	for (i = 0; i < SIG_STATUS_COUNT; i++) {
+		if (!seen[i])
+			fprintf(stderr, "status %zu has no sentence test\n", i);
+		CHECK(seen[i]);
+	}
+}
+
+/* the bullets around the Status, as test_sign.sh reads them */
+static void bullets(void)
+{
+	static uint8_t digest[2] = { 0xab, 0x01 };
+	struct sig_signer signer = { (char *)"01F2", (char *)"AABB",
+				     (char *)"CN=Issuer", (char *)"CN=Signer" };
+	struct sig_verdict v = mk(SIG_KIND_EMBEDDED, SIG_VERIFIED), sub[2];
+	struct dynbuf b;
+	char *out = NULL;
+	size_t len;
+
+	v.signer = &signer;
+	v.digest_alg = SIG_MD_SHA256;
+	v.signed_digest = digest;
+	v.signed_len = sizeof(digest);
+	v.has_signing_time = 1;
+	v.signing_time = 1590969600; /* 2020-06-01 00:00:00 UTC */
+	v.signing_time_source = SIG_TIME_RFC3161;
+	v.ts.present = 1;
+	v.ts.kind = SIG_TS_RFC3161;
+	v.ts.state = SIG_TS_UNTRUSTED_ROOT;
+	v.ts.authority = (char *)"CN=TSA";
+	v.ts.chain.root = (char *)root;
+	v.checked_at = SIG_AT_SIGNING_TIME;
+	sub[0] = mk(SIG_KIND_NESTED, SIG_VERIFIED);
+	sub[0].index = 1;
+	sub[0].digest_alg = SIG_MD_SHA1;
+	sub[0].signer = &signer;
+	sub[1] = mk(SIG_KIND_ENTRY, SIG_WRONG_TYPE);
+	sub[1].index = 2;
+	sub[1].entry_type = 1;
+	v.subs = sub;
+	v.nsubs = 2;
+	db_init(&b, CAP_PROFILE);
+	prof_render_signature(&b, &v);
+	CHECK(db_take(&b, &out, &len) == 0);
+	CHECK_STR(out,
+		  "\n## Signature\n\n"
+		  "* Status: Signature verified.\n"
+		  "* Serial: `01F2`\n"
+		  "* Thumbprint: `AABB`\n"
+		  "* Issuer: CN=Issuer\n"
+		  "* Subject: CN=Signer\n"
+		  "* Digest Algorithm: SHA-256\n"
+		  "* Signed Digest: `AB01`\n"
+		  "* Signing Time: 2020-06-01 00:00:00 UTC (RFC 3161 "
+		  "timestamp)\n"
+		  "* Timestamp: RFC 3161 timestamp by CN=TSA: verified, but "
+		  "its root is not trusted: CN=profilefs Test Root, "
+		  "O=\"Profilefs Test, Inc.\", C=DE\n"
+		  "* Validity Checked At: the signing time (a trusted "
+		  "timestamp gives it)\n"
+		  "* Nested Signature 1: SHA-1, CN=Signer: Signature "
+		  "verified.\n"
+		  "* Certificate Entry 2: ?: Not a PKCS#7 SignedData that "
+		  "decodes (type 0x0001).\n");
+	free(out);
+}
+
+/* "the first catalog whose signature holds, else the first" */
+static void catalog_choice(void)
+{
+	struct sig_verdict ok = mk(SIG_KIND_CATALOG, SIG_VERIFIED),
+			   ok2 = mk(SIG_KIND_CATALOG, SIG_VERIFIED), other,
+			   other2;
+	const struct sig_verdict *c;
+	int done = -1;
+	unsigned s;
+
+	CHECK(sig_verdict_holds(&ok) && !sig_verdict_holds(NULL));
+	c = sig_catalog_choose(NULL, &ok, &done);
+	CHECK(c == &ok && done == 1);
+	for (s = 0; s < SIG_STATUS_COUNT; s++) {
+		if (s == SIG_VERIFIED)
+			continue;
+		other = mk(SIG_KIND_CATALOG, (enum sig_status)s);
+		CHECK(!sig_verdict_holds(&other));
+		/* alone, it is chosen; the search goes on */
+		c = sig_catalog_choose(NULL, &other, &done);
+		CHECK(c == &other && done == 0);
+		/* a later one that holds wins, and ends the search */
+		c = sig_catalog_choose(c, &ok, &done);
+		CHECK(c == &ok && done == 1);
+		/* two that do not hold: the first stays */
+		other2 = other;
+		c = sig_catalog_choose(NULL, &other, &done);
+		c = sig_catalog_choose(c, &other2, &done);
+		CHECK(c == &other && done == 0);
+	}
+	/* two that hold: the first (the caller stops at done) */
+	c = sig_catalog_choose(NULL, &ok, &done);
+	CHECK(c == &ok && done);
+	other = mk(SIG_KIND_CATALOG, SIG_UNTRUSTED_ROOT);
+	c = sig_catalog_choose(NULL, &other, &done);
+	c = sig_catalog_choose(c, &ok2, &done);
+	CHECK(c == &ok2 && done);
+}
+
+int main(void)
+{
+	sentences();
+	bullets();
+	catalog_choice();
+	return t_done();
+}
