@@ -1,0 +1,264 @@
+/*
+ * The profile service without a mount: single flight, one render per
+ * render key, and a new render whenever anything the text depends on
+ * changes (the content, the path, the .mui, the rules, the trust), with
+ * the rendered size kept in the cache for the next service.
+ *
+ * argv[1]: a PE image (hello.dll of the examples).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "profilefs/cache.h"
+#include "profilefs/rules.h"
+#include "profilefs/service.h"
+#include "t.h"
+
+static char root[64], cachepath[128];
+static int rootfd;
+
+static void put_file(const char *rel, const void *p, size_t n)
+{
+	int fd = openat(rootfd, rel, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	CHECK(fd >= 0 && write(fd, p, n) == (ssize_t)n);
+	close(fd);
+}
+
+static void copy_file(const char *from, const char *rel)
+{
+	FILE *f = fopen(from, "rb");
+	static char buf[1 << 20];
+	size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+
+	CHECK(n > 0);
+	put_file(rel, buf, n);
+	if (f)
+		fclose(f);
+}
+
+static struct svc_stats stats(struct svc *pv)
+{
+	struct svc_stats s;
+
+	svc_get_stats(pv, &s);
+	return s;
+}
+
+static struct svc *open_svc(struct cache *c, const struct sig_trust *trust)
+{
+	struct svc_setup setup = {
+		.rootfd = rootfd, .drive = "C:", .cache = c, .trust = trust
+	};
+	struct svc *pv = NULL;
+
+	CHECK(svc_open(&setup, &pv) == 0);
+	return pv;
+}
+
+/* the text of rel (compute), copied; NULL on failure */
+static char *text_of(struct svc *pv, const char *rel)
+{
+	const struct svc_text *t;
+	char *s;
+
+	if (svc_text_get(pv, rel, 1, &t))
+		return NULL;
+	s = strndup(t->md, t->len);
+	svc_text_put(pv, t);
+	return s;
+}
+
+struct racer {
+	struct svc *pv;
+	const struct svc_text *t;
+	int rc;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+
+	r->rc = svc_text_get(r->pv, "big.bin", 1, &r->t);
+	return NULL;
+}
+
+static void single_flight(struct svc *pv)
+{
+	static char big[8 << 20];
+	struct racer r[8];
+	pthread_t th[8];
+	int i;
+
+	for (i = 0; i < (int)sizeof(big); i++)
+		big[i] = (char)(i * 7 + (i >> 13));
+	put_file("big.bin", big, sizeof(big));
+	for (i = 0; i < 8; i++) {
+		r[i].pv = pv;
+		pthread_create(&th[i], NULL, race, &r[i]);
+	}
+	for (i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < 8; i++) {
+		CHECK(r[i].rc == 0);
+		CHECK(r[i].rc == 0 && r[i].t->len == r[0].t->len &&
+		      memcmp(r[i].t->md, r[0].t->md, r[0].t->len) == 0);
+	}
+	CHECK(stats(pv).computed == 1);
+	CHECK(stats(pv).stored == 1);
+	for (i = 0; i < 8; i++)
+		if (r[i].rc == 0)
+			svc_text_put(pv, r[i].t);
+}
+
+static void render_once(struct svc *pv)
+{
+	uint64_t renders = stats(pv).renders, size = 0;
+	uint64_t computed = stats(pv).computed;
+	char *a = text_of(pv, "app.dll"), *b;
+
+	CHECK(a && strstr(a, "title: app.dll"));
+	CHECK(stats(pv).renders == renders + 1);
+	b = text_of(pv, "app.dll");
+	CHECK(a && b && strcmp(a, b) == 0);
+	CHECK(svc_profile_size(pv, "app.dll", &size) == 0);
+	CHECK(a && size == strlen(a));
+	/* the second read and the size took the memo's copy */
+	CHECK(stats(pv).renders == renders + 1);
+	/* stat never computes: an uncached file has no size yet */
+	CHECK(svc_profile_size(pv, "never-read.dll", &size) == -ENOENT);
+	CHECK(stats(pv).computed == computed + 1);
+	free(a);
+	free(b);
+}
+
+/* each input of the key, changed: a new render, and the right text */
+static void invalidation(struct svc *pv, struct cache *c, const char *pe)
+{
+	uint64_t renders = stats(pv).renders, computed = stats(pv).computed;
+	struct rules_opts ro = { 0 };
+	char *a, *b;
+
+	/* the path shown: the same content elsewhere */
+	mkdirat(rootfd, "sub", 0755);
+	copy_file(pe, "sub/copy.dll");
+	a = text_of(pv, "sub/copy.dll");
+	CHECK(a && strstr(a, "C:\\sub\\copy.dll"));
+	CHECK(stats(pv).renders == renders + 1);
+	/* a new identity is read once (the cache finds files by identity) */
+	CHECK(stats(pv).computed == computed + 1);
+	free(a);
+
+	/* the content: rewritten with other bytes */
+	put_file("small.bin", "one", 3);
+	a = text_of(pv, "small.bin");
+	put_file("small.bin", "two!", 4);
+	b = text_of(pv, "small.bin");
+	CHECK(a && b && strcmp(a, b) != 0);
+	CHECK(stats(pv).renders == renders + 3);
+	free(a);
+	free(b);
+
+	/* the rules: a repository naming app.dll is indexed */
+	renders = stats(pv).renders;
+	{
+		char dir[128], file[160];
+		FILE *f;
+
+		snprintf(dir, sizeof(dir), "%s.rules", root);
+		mkdir(dir, 0755);
+		snprintf(file, sizeof(file), "%s/rule.yml", dir);
+		f = fopen(file, "w");
+		CHECK(f != NULL);
+		if (f) {
+			fprintf(f, "Image|endswith: '\\app.dll'\n");
+			fclose(f);
+		}
+		CHECK(rules_add(c, dir, &ro) == 0);
+	}
+	a = text_of(pv, "app.dll");
+	CHECK(a && strstr(a, "Possible Misuse") && strstr(a, "rule.yml"));
+	CHECK(stats(pv).renders == renders + 1);
+	free(a);
+
+	/* the .mui beside it: appears, is computed, and is part of the key */
+	renders = stats(pv).renders;
+	mkdirat(rootfd, "en-US", 0755);
+	copy_file(pe, "en-US/app.dll.mui");
+	a = text_of(pv, "en-US/app.dll.mui");
+	CHECK(a != NULL);
+	free(a);
+	a = text_of(pv, "app.dll");
+	CHECK(a != NULL);
+	CHECK(stats(pv).renders == renders + 2);
+	free(a);
+}
+
+/* the rendered size outlives the service, under its key only */
+static void stored_size(struct cache *c)
+{
+	struct sig_trust *trust = NULL;
+	struct svc *pv = open_svc(c, NULL);
+	uint64_t size = 0, size2 = 0;
+	char *a;
+
+	CHECK(svc_profile_size(pv, "app.dll", &size) == 0);
+	CHECK(stats(pv).renders == 0);
+	a = text_of(pv, "app.dll");
+	CHECK(a && size == strlen(a));
+	free(a);
+	svc_close(pv);
+
+	/* another trust: another verdict, so another key */
+	CHECK(sig_trust_new(&trust) == 0);
+	pv = open_svc(c, trust);
+	CHECK(svc_profile_size(pv, "app.dll", &size2) == 0);
+	CHECK(stats(pv).renders == 1);
+	a = text_of(pv, "app.dll");
+	CHECK(a && strstr(a, "## Signature") && size2 == strlen(a));
+	free(a);
+	svc_close(pv);
+	sig_trust_free(trust);
+}
+
+int main(int argc, char **argv)
+{
+	struct cache *c = NULL;
+	struct svc *pv;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_service PE\n");
+		return 1;
+	}
+	strcpy(root, "/tmp/pfs-svc-XXXXXX");
+	CHECK(mkdtemp(root) != NULL);
+	rootfd = open(root, O_RDONLY | O_DIRECTORY);
+	snprintf(cachepath, sizeof(cachepath), "%s.db", root);
+	CHECK(cache_open(cachepath, &c) == 0);
+	copy_file(argv[1], "app.dll");
+	copy_file(argv[1], "never-read.dll");
+
+	pv = open_svc(c, NULL);
+	single_flight(pv);
+	render_once(pv);
+	invalidation(pv, c, argv[1]);
+	svc_close(pv);
+	stored_size(c);
+
+	cache_close(c);
+	close(rootfd);
+	{
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.rules' '%s'*", root,
+			 root, cachepath);
+		CHECK(system(cmd) == 0);
+	}
+	return t_done();
+}
