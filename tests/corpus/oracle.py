@@ -21,6 +21,7 @@ import struct
 import sys
 import tempfile
 
+import ordlookup
 import pefile
 
 KEYS = ["FileDescription", "OriginalFilename", "ProductName", "CompanyName",
@@ -78,6 +79,54 @@ def version(pe):
             "strings": strings}
 
 
+def header(pe):
+    """The PE Header facts, as numbers pefile read."""
+    oh = pe.OPTIONAL_HEADER
+    dd = oh.DATA_DIRECTORY
+    exp = getattr(pe, "DIRECTORY_ENTRY_EXPORT", None)
+    name = exp.name if exp is not None else None
+    return {"pe32plus": oh.Magic == 0x20B,
+            "timestamp": pe.FILE_HEADER.TimeDateStamp,
+            "subsystem": oh.Subsystem, "image_base": oh.ImageBase,
+            "entry": oh.AddressOfEntryPoint,
+            "characteristics": pe.FILE_HEADER.Characteristics,
+            "aslr": bool(oh.IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE),
+            "high_entropy_va": bool(oh.IMAGE_DLLCHARACTERISTICS_HIGH_ENTROPY_VA),
+            "dep": bool(oh.IMAGE_DLLCHARACTERISTICS_NX_COMPAT),
+            "cfg": bool(oh.IMAGE_DLLCHARACTERISTICS_GUARD_CF),
+            "checksum_field": oh.CheckSum,
+            "dotnet": len(dd) > 14 and dd[14].VirtualAddress != 0,
+            "rich_hash": pe.get_rich_header_hash() if pe.RICH_HEADER else None,
+            "export_name": name.decode("utf-8", "replace") if name else None}
+
+
+def sections(pe):
+    return [{"name": s.Name.rstrip(b"\0").decode("latin-1"),
+             "va": s.VirtualAddress, "vsize": s.Misc_VirtualSize,
+             "raw": s.SizeOfRawData, "entropy": s.get_entropy(),
+             "characteristics": s.Characteristics} for s in pe.sections]
+
+
+def imports(pe):
+    """[dll, function, by-ordinal or None, delay-load], in table order; a
+    function imported by ordinal named through pefile's ordinal tables."""
+    out = []
+    for attr, delay in (("DIRECTORY_ENTRY_IMPORT", False),
+                        ("DIRECTORY_ENTRY_DELAY_IMPORT", True)):
+        for d in getattr(pe, attr, []) or []:
+            dll = d.dll.decode("utf-8", "replace")
+            for i in d.imports:
+                if i.import_by_ordinal:
+                    # pefile's table only: ordLookup() would make "ordN"
+                    n = ordlookup.ords.get(d.dll.lower(), {}).get(i.ordinal)
+                    name = n.decode() if n else "Ordinal%d" % i.ordinal
+                    out.append([dll, name, i.ordinal, delay])
+                else:
+                    out.append([dll, (i.name or b"").decode("utf-8", "replace"),
+                                None, delay])
+    return out
+
+
 def oracle(path):
     return oracle_of(pefile.PE(path, fast_load=False))
 
@@ -91,7 +140,9 @@ def oracle_of(pe):
                             e.forwarder.decode() if e.forwarder else None])
     return {"machine": pe.FILE_HEADER.Machine, "imphash": pe.get_imphash(),
             "exports": sorted(exports, key=lambda e: (e[0], e[1] or "")),
-            "version": version(pe), "checksum": pe.generate_checksum()}
+            "version": version(pe), "checksum": pe.generate_checksum(),
+            "header": header(pe), "sections": sections(pe),
+            "imports": imports(pe)}
 
 
 def _code_key():
