@@ -2,9 +2,26 @@
 asks for: the independent oracle of the corpus suite and of the profile
 checks. The one choice made here, not by pefile, is the format page's rule
 for which version resource and string table to use, applied over the
-structures pefile parsed."""
-import struct
+structures pefile parsed.
 
+pefile takes ~0.5 s a file on the wine corpus, and CI runs the corpus
+suite three times (release, ASan, valgrind), so oracle_cached() keeps
+each answer in a cache folder outside the source tree:
+$PROFILEFS_ORACLE_CACHE, else ${XDG_CACHE_HOME:-$HOME/.cache}/profilefs-oracle/
+("none" turns it off). An entry is keyed by the SHA-256 of the file's
+bytes, pefile's version, Python's version and the SHA-256 of this file
+(the oracle's own code), and holds that whole key, checked on every read:
+it is used only for the same bytes read by the same oracle, so it never
+changes what is compared. An entry that cannot be read or does not match
+is computed again; a cache that cannot be written is simply not used."""
+import hashlib
+import json
+import os
+import struct
+import sys
+import tempfile
+
+import ordlookup
 import pefile
 
 KEYS = ["FileDescription", "OriginalFilename", "ProductName", "CompanyName",
@@ -62,8 +79,59 @@ def version(pe):
             "strings": strings}
 
 
+def header(pe):
+    """The PE Header facts, as numbers pefile read."""
+    oh = pe.OPTIONAL_HEADER
+    dd = oh.DATA_DIRECTORY
+    exp = getattr(pe, "DIRECTORY_ENTRY_EXPORT", None)
+    name = exp.name if exp is not None else None
+    return {"pe32plus": oh.Magic == 0x20B,
+            "timestamp": pe.FILE_HEADER.TimeDateStamp,
+            "subsystem": oh.Subsystem, "image_base": oh.ImageBase,
+            "entry": oh.AddressOfEntryPoint,
+            "characteristics": pe.FILE_HEADER.Characteristics,
+            "aslr": bool(oh.IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE),
+            "high_entropy_va": bool(oh.IMAGE_DLLCHARACTERISTICS_HIGH_ENTROPY_VA),
+            "dep": bool(oh.IMAGE_DLLCHARACTERISTICS_NX_COMPAT),
+            "cfg": bool(oh.IMAGE_DLLCHARACTERISTICS_GUARD_CF),
+            "checksum_field": oh.CheckSum,
+            "dotnet": len(dd) > 14 and dd[14].VirtualAddress != 0,
+            "rich_hash": pe.get_rich_header_hash() if pe.RICH_HEADER else None,
+            "export_name": name.decode("utf-8", "replace") if name else None}
+
+
+def sections(pe):
+    return [{"name": s.Name.rstrip(b"\0").decode("latin-1"),
+             "va": s.VirtualAddress, "vsize": s.Misc_VirtualSize,
+             "raw": s.SizeOfRawData, "entropy": s.get_entropy(),
+             "characteristics": s.Characteristics} for s in pe.sections]
+
+
+def imports(pe):
+    """[dll, function, by-ordinal or None, delay-load], in table order; a
+    function imported by ordinal named through pefile's ordinal tables."""
+    out = []
+    for attr, delay in (("DIRECTORY_ENTRY_IMPORT", False),
+                        ("DIRECTORY_ENTRY_DELAY_IMPORT", True)):
+        for d in getattr(pe, attr, []) or []:
+            dll = d.dll.decode("utf-8", "replace")
+            for i in d.imports:
+                if i.import_by_ordinal:
+                    # pefile's table only: ordLookup() would make "ordN"
+                    n = ordlookup.ords.get(d.dll.lower(), {}).get(i.ordinal)
+                    name = n.decode() if n else "Ordinal%d" % i.ordinal
+                    out.append([dll, name, i.ordinal, delay])
+                else:
+                    out.append([dll, (i.name or b"").decode("utf-8", "replace"),
+                                None, delay])
+    return out
+
+
 def oracle(path):
-    pe = pefile.PE(path, fast_load=False)
+    return oracle_of(pefile.PE(path, fast_load=False))
+
+
+def oracle_of(pe):
     exports = []
     if hasattr(pe, "DIRECTORY_ENTRY_EXPORT"):
         for e in pe.DIRECTORY_ENTRY_EXPORT.symbols:
@@ -72,6 +140,72 @@ def oracle(path):
                             e.forwarder.decode() if e.forwarder else None])
     return {"machine": pe.FILE_HEADER.Machine, "imphash": pe.get_imphash(),
             "exports": sorted(exports, key=lambda e: (e[0], e[1] or "")),
-            "version": version(pe), "checksum": pe.generate_checksum()}
+            "version": version(pe), "checksum": pe.generate_checksum(),
+            "header": header(pe), "sections": sections(pe),
+            "imports": imports(pe)}
 
 
+def _code_key():
+    with open(os.path.abspath(__file__), "rb") as f:
+        code = hashlib.sha256(f.read()).hexdigest()
+    return "pefile-%s-py%d.%d-oracle-%s" % (pefile.__version__, sys.version_info[0],
+                                            sys.version_info[1], code)
+
+
+CODE_KEY = _code_key()
+
+
+def cache_dir():
+    d = os.environ.get("PROFILEFS_ORACLE_CACHE")
+    if d == "none":
+        return None
+    if not d:
+        base = os.environ.get("XDG_CACHE_HOME") or \
+            os.path.join(os.path.expanduser("~"), ".cache")
+        d = os.path.join(base, "profilefs-oracle")
+    return os.path.join(d, CODE_KEY)
+
+
+def oracle_cached(path, stats=None):
+    """oracle(path) through the cache; raises pefile.PEFormatError as
+    oracle() does (a file pefile rejects is cached as such). stats, a dict,
+    counts "hit" and "miss"."""
+    with open(path, "rb") as f:
+        data = f.read()
+    digest = hashlib.sha256(data).hexdigest()
+    d = cache_dir()
+    entry = os.path.join(d, digest[:2], digest + ".json") if d else None
+    if entry:
+        try:
+            with open(entry, encoding="utf-8") as f:
+                got = json.load(f)
+            if got.get("sha256") == digest and got.get("code") == CODE_KEY:
+                if stats is not None:
+                    stats["hit"] = stats.get("hit", 0) + 1
+                if "error" in got:
+                    raise pefile.PEFormatError(got["error"])
+                return got["oracle"]
+        except (OSError, ValueError, KeyError, AttributeError):
+            pass
+    if stats is not None:
+        stats["miss"] = stats.get("miss", 0) + 1
+    result = {"sha256": digest, "code": CODE_KEY}
+    try:
+        # the bytes hashed are the bytes parsed
+        result["oracle"] = oracle_of(pefile.PE(data=data, fast_load=False))
+    except pefile.PEFormatError as e:
+        result["error"] = str(e)
+    # what a hit would return: the same values after the JSON round trip
+    result = json.loads(json.dumps(result))
+    if entry:
+        try:
+            os.makedirs(os.path.dirname(entry), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(entry))
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(result, f)
+            os.replace(tmp, entry)
+        except OSError:
+            pass
+    if "error" in result:
+        raise pefile.PEFormatError(result["error"])
+    return result["oracle"]

@@ -2,9 +2,11 @@
 """check_pe.py PROFILE BINARY [MUI]: holds the PE parts of a Markdown
 profile to python3-pefile: the IMP row, the DLL Exports table, the File
 Metadata bullets (from MUI when given, as the format page says), Machine
-Type, and the title's description. Prints each disagreement; ends with
+Type, the title's description, every PE Header bullet's number or flag,
+the Sections table (names, addresses, sizes, entropy, characteristics)
+and the Imports table. Prints each disagreement; ends with
 "N passed, N failed"; exit 1 on any failure."""
-import os, re, sys
+import datetime, os, re, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
 from oracle import oracle  # noqa: E402
@@ -46,6 +48,69 @@ def md_cell(s):
     return s.replace("\\|", "|")
 
 
+def hexval(s):
+    """The number of a "0x..." value that may be followed by words."""
+    m = re.match(r"0x([0-9A-F]+)\b", s or "")
+    return int(m.group(1), 16) if m else None
+
+
+def check_header(md, name, o):
+    h = o["header"]
+    b = dict(re.findall(r"^\* ([^:]+): (.*)$", section(md, "PE Header") or "", re.M))
+    check(name + " Format", b.get("Format"), "PE32+" if h["pe32plus"] else "PE32")
+    t = h["timestamp"]
+    check(name + " Link Timestamp", b.get("Link Timestamp"),
+          "0 (not set)" if t == 0 else "%s UTC (0x%08X)" % (
+              datetime.datetime.fromtimestamp(t, datetime.timezone.utc)
+              .strftime("%Y-%m-%d %H:%M:%S"), t))
+    m = re.search(r"\((\d+)\)$", b.get("Subsystem", ""))
+    check(name + " Subsystem number", m and int(m.group(1)), h["subsystem"])
+    check(name + " Image Base", hexval(b.get("Image Base")), h["image_base"])
+    check(name + " Entry Point", hexval(b.get("Entry Point")), h["entry"])
+    check(name + " Characteristics", hexval(b.get("Characteristics")),
+          h["characteristics"])
+    for label, key in (("ASLR", "aslr"), ("High Entropy VA", "high_entropy_va"),
+                       ("DEP", "dep"), ("CFG", "cfg"), (".NET", "dotnet")):
+        check(name + " " + label, b.get(label), "yes" if h[key] else "no")
+    cs, want = h["checksum_field"], o["checksum"]
+    check(name + " Header Checksum", b.get("Header Checksum"),
+          "0x%08X (%s)" % (cs, "not set" if cs == 0 else "correct" if cs == want
+                           else "wrong: the file sums to 0x%08X" % want))
+    check(name + " Rich Header Hash", b.get("Rich Header Hash"),
+          h["rich_hash"] and h["rich_hash"].upper())
+    check(name + " Export Name", b.get("Export Name"), h["export_name"])
+
+
+def table(md, title):
+    rows = []
+    for line in (section(md, title) or "").splitlines()[2:]:
+        if line.strip():
+            rows.append([md_cell(c) for c in re.split(r"(?<!\\)\|", line)])
+    return rows
+
+
+def check_sections(md, name, o):
+    rows = table(md, "Sections")
+    want = o["sections"]
+    check(name + " section count", len(rows), len(want))
+    for r, w in zip(rows, want):
+        what = "%s section %s" % (name, w["name"])
+        check(what + " name", r[0], w["name"])
+        check(what + " numbers", [hexval(c) for c in (r[1], r[2], r[3], r[5])],
+              [w["va"], w["vsize"], w["raw"], w["characteristics"]])
+        # two decimals of pefile's entropy of the same raw bytes
+        check(what + " entropy", abs(float(r[4]) - w["entropy"]) <= 0.005 + 1e-9, True)
+
+
+def check_imports(md, name, o):
+    rows = table(md, "Imports")
+    want = []
+    for dll, fn, ordinal, delay in o["imports"]:
+        kind = "Delay-Load Import" if delay else "Import"
+        want.append([dll, fn, kind if ordinal is None else "%s by Ordinal %d" % (kind, ordinal)])
+    check(name + " Imports", rows, want)
+
+
 def main():
     md_path, binary = sys.argv[1], sys.argv[2]
     mui = sys.argv[3] if len(sys.argv) > 3 else None
@@ -85,6 +150,9 @@ def main():
     desc = (ver and ver["strings"].get("FileDescription")) or ""
     check(name + " title", md.splitlines()[1], "title: %s | %s" % (name, desc))
     check(name + " Description", re.search(r"^\* Description: (.*)$", md, re.M).group(1), desc)
+    check_header(md, name, o)
+    check_sections(md, name, o)
+    check_imports(md, name, o)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -1,6 +1,8 @@
 # Shared by the integration tests: a temporary source tree and mountpoint,
 # mount/unmount helpers that always clean up, checks that count, and the
-# closing line "N passed, N failed". Skips (exit 77) without /dev/fuse.
+# closing line "N passed, N failed". Skips (exit 77) without /dev/fuse on a
+# developer's machine; with PROFILEFS_NO_SKIP=1 (scripts/test.sh, CI) or
+# CI=true that is a failure.
 set -u
 
 : "${PROFILEFS:?set PROFILEFS to the profilefs binary}"
@@ -9,6 +11,10 @@ EXAMPLES=${EXAMPLES:-}
 TIME_SCALE=${TIME_SCALE:-1}
 
 if [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
+	if [ "${PROFILEFS_NO_SKIP:-}" = 1 ] || [ "${CI:-}" = true ]; then
+		echo "FAIL: no /dev/fuse or fusermount3 (a skip is not allowed here)"
+		exit 1
+	fi
 	echo "SKIP: no /dev/fuse or fusermount3"
 	exit 77
 fi

@@ -10,9 +10,18 @@ N=600
 for i in $(seq 1 $N); do
 	head -c $((2000 + i * 150)) /dev/urandom >"$SRC/f$i.dll"
 done
-committed() { sqlite3 "$CACHE" 'SELECT count(*) FROM files' 2>/dev/null || echo 0; }
+# the identities (dev ino size mtime_ns) the cache holds profiles for, and
+# those of the source files now: a profile is committed with its identity
+# in one transaction, so a held identity is a profile the cache must serve
+held() { sqlite3 "$CACHE" "SELECT dev||' '||ino||' '||size||' '||mtime_ns FROM files" | sort; }
+idents() {
+	for i in $(seq 1 $N); do
+		stat -c '%d %i %s %.9Y' "$SRC/f$i.dll"
+	done | sed 's/\.//' | sort
+}
 kills=${SOAK_KILLS:-20}
-prev=0
+: >"$T/held.prev"
+intact=0
 for k in $(seq 1 "$kills"); do
 	# new content every round, so that each kill lands in a cold run
 	for i in $(seq 1 20); do
@@ -29,18 +38,32 @@ for k in $(seq 1 "$kills"); do
 	wait "$reader" 2>/dev/null
 	fusermount3 -uz "$MNT" 2>/dev/null
 	ok_=$(sqlite3 "$CACHE" 'PRAGMA integrity_check' 2>&1)
-	now=$(committed)
+	[ "$ok_" = ok ] && intact=$((intact + 1))
 	[ "$ok_" = ok ] || bad "kill $k: integrity_check says: $ok_"
-	[ "$now" -ge "$prev" ] || bad "kill $k: $prev committed profiles before, $now after"
-	prev=$now
-	echo "kill $k: $now profiles committed, integrity_check $ok_"
+	held >"$T/held.now"
+	lost=$(comm -23 "$T/held.prev" "$T/held.now" | wc -l)
+	[ "$lost" -eq 0 ] || bad "kill $k: $lost committed profiles gone after the kill"
+	mv "$T/held.now" "$T/held.prev"
+	echo "kill $k: $(wc -l <"$T/held.prev") profiles committed, integrity_check $ok_"
 done
-check "kill -9 x$kills: every integrity_check passed, nothing committed lost" true
-# the next mount resumes: what was committed is served from the cache
+check_eq "kill -9 x$kills: integrity_check passed after every kill" "$intact" "$kills"
+# the next mount resumes: each source file whose profile was committed
+# before the kills is a cache hit, every other one is computed and stored
+# (five files get new content, so that some must be computed)
+for i in 1 2 3 4 5; do
+	head -c $((RANDOM + 3000)) /dev/urandom >"$SRC/f$i.dll"
+done
+idents >"$T/idents"
+hits=$(comm -12 "$T/held.prev" "$T/idents" | wc -l)
+echo "after the kills: $hits of $N profiles committed for the files as they are"
+check "profiles were committed before the kills" [ "$hits" -gt 0 ]
+check "the rewritten files are not among them" [ "$hits" -le $((N - 5)) ]
 mount_fs || finish
 (cd "$MNT" && cat f*.dll.md) >"$T/all.md"
-check "the next mount computes only what was never committed" \
-	[ "$(stat_of computed)" -le "$N" ]
+check_eq "resumed: committed profiles are cache hits" "$(stat_of cache_hits)" "$hits"
+check_eq "resumed: only the others are computed" "$(stat_of computed)" "$((N - hits))"
+check_eq "resumed: each computed profile stored" "$(stat_of stored)" "$((N - hits))"
+check_eq "resumed: none failed to store" "$(stat_of not_stored)" 0
 "$PROFILEFS" profile --no-cache --root="$SRC" $(for i in $(seq 1 $N); do echo "$SRC/f$i.dll"; done | sort) >"$T/want.md"
 check "every profile correct after the kills" \
 	cmp -s <(cd "$MNT" && cat $(cd "$SRC" && ls f*.dll | sort | sed 's/$/.md/')) "$T/want.md"

@@ -65,6 +65,14 @@ static const char *after(const char *hay, const char *needle)
 	return s ? s + strlen(needle) : NULL;
 }
 
+/* the rest of HAY when it begins with PREFIX, else NULL */
+static const char *starts(const char *hay, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return hay && strncmp(hay, prefix, n) == 0 ? hay + n : NULL;
+}
+
 static void test_render(void)
 {
 	struct prof_view view = {
@@ -79,9 +87,10 @@ static void test_render(void)
 	CHECK(prof_render(p, &view, &md, &len) == 0);
 	CHECK(md && strlen(md) == len);
 	/* sections in the format's order */
-	s = after(md, "---\ntitle: a\\x0Ab|c.dll | \n"
-		      "excerpt: What is a\\x0Ab|c.dll?\n---\n\n");
-	CHECK(s == md + (s ? s - md : 0) && s != NULL);
+	/* the front matter opens the document: nothing before it */
+	s = starts(md, "---\ntitle: a\\x0Ab|c.dll | \n"
+		       "excerpt: What is a\\x0Ab|c.dll?\n---\n\n");
+	CHECK(s != NULL);
 	s = after(
 		s,
 		"# a\\x0Ab|c.dll\n\n* File Path: `D:\\Win dows\\a\\x0Ab|c.dll`"
