@@ -144,6 +144,7 @@ echo "ls -lR, $runs runs each (interleaved), ms; mount: $lines_m lines, bare tre
 	echo "bare_disk $dmin $dmed"
 } | column -t
 echo "ratios of medians: cached/uncached $(ratio "$cmed" "$umed") (target <= 1.5), cached/bindfs $(ratio "$cmed" "$bmed"), uncached/bindfs $(ratio "$umed" "$bmed"), bindfs/bare $(ratio "$bmed" "$dmed")"
+echo "ratios of minima:  cached/uncached $(ratio "$cmin" "$umin"), cached/bindfs $(ratio "$cmin" "$bmin"), uncached/bindfs $(ratio "$umin" "$bmin")"
 echo "renders per cached ls -lR: ${r_ls[*]} (target 0); profiles computed by it: ${c_ls[*]}"
 echo "renders per uncached ls -lR: ${r_unc[*]}"
 echo "renders per cached cat X.md after that ls -lR: ${r_cat[*]} (target <= 1)"
@@ -161,14 +162,47 @@ s=$EPOCHREALTIME
 add_rc=$?
 add=$(el "$s" "$EPOCHREALTIME")
 echo "rules: $nrules files ($(du -sh "$t/rules" | cut -f1)) made in ${gen} ms; rules add ${add} ms (exit $add_rc), cache $(du -h "$t/c.db" | cut -f1)"
+cp "$t/c.db" "$t/peer.db"
+
+reader() { # N FILE...: cats each file, says which failed; its end time
+	local n=$1
+	shift
+	for f in "$@"; do
+		timeout 120 cat -- "$f" >/dev/null || echo "reader $n: cat $f failed"
+	done
+	echo "$EPOCHREALTIME" >"$t/r$n.end"
+}
+pick() { # the profiles of the mount: warm (even) and cold (odd, 300)
+	mapfile -t mds < <(find "$t/mnt" -name '*.md' -type f | sort)
+	warm=() cold=()
+	for i in "${!mds[@]}"; do
+		if [ $((i % 2)) -eq 0 ]; then warm+=("${mds[$i]}"); else cold+=("${mds[$i]}"); fi
+	done
+	cold=("${cold[@]:0:300}")
+	[ ${#cold[@]} -eq 300 ] || { echo "only ${#cold[@]} cold profiles, 300 wanted"; exit 1; }
+}
+# the peers: the two readers alone, on a copy of the cache, then the
+# update alone on that copy
+mnt_up "$t/peer.db" "$t/log2"
+pick
+s=$EPOCHREALTIME
+reader 1 "${cold[@]:0:150}" >"$t/r1.err" 2>&1 &
+r1=$!
+reader 2 "${cold[@]:150}" >"$t/r2.err" 2>&1 &
+r2=$!
+wait $r1 $r2
+rd_alone=$(el "$s" "$(sort -g "$t"/r?.end | tail -n 1)")
+errs_alone=$(cat "$t"/r?.err | grep -c .)
+mnt_down
+find "$t/rules" -type f -exec touch {} +
+s=$EPOCHREALTIME
+timeout 900 "$pfs" rules update -q --cache="$t/peer.db" >/dev/null 2>"$t/upd_alone.err"
+upd_rc=$?
+upd_alone=$(el "$s" "$EPOCHREALTIME")
+rm -f "$t"/peer.db*
+
 mnt_up "$t/c.db" "$t/log2"
-mapfile -t mds < <(find "$t/mnt" -name '*.md' -type f | sort)
-warm=() cold=()
-for i in "${!mds[@]}"; do
-	if [ $((i % 2)) -eq 0 ]; then warm+=("${mds[$i]}"); else cold+=("${mds[$i]}"); fi
-done
-cold=("${cold[@]:0:300}")
-[ ${#cold[@]} -eq 300 ] || { echo "only ${#cold[@]} cold profiles, 300 wanted"; exit 1; }
+pick
 cat "${warm[@]}" >/dev/null
 target=${warm[0]}
 # the stat alone, as the peer of the stat under load
@@ -181,14 +215,6 @@ rm -f "$t/stop"
 /usr/bin/python3 bench/stat_loop.py "$target" "$t/stop" 1200 >"$t/stat.out" 2>"$t/stat.err" &
 spid=$!
 sleep 0.5
-reader() { # N FILE...: cats each file, says which failed; its end time
-	local n=$1
-	shift
-	for f in "$@"; do
-		timeout 120 cat -- "$f" >/dev/null || echo "reader $n: cat $f failed"
-	done
-	echo "$EPOCHREALTIME" >"$t/r$n.end"
-}
 s=$EPOCHREALTIME
 ( timeout 900 "$pfs" rules update -q --cache="$t/c.db" >"$t/upd.out" 2>"$t/upd.err"
 	echo $? >"$t/upd.rc"; echo "$EPOCHREALTIME" >"$t/upd.end" ) &
@@ -203,8 +229,8 @@ wait $spid
 snap "$t/b"
 upd=$(el "$s" "$(cat "$t/upd.end")")
 rd=$(el "$s" "$(sort -g "$t"/r?.end | tail -n 1)")
-locked=$(cat "$t/log2" "$t"/r?.err "$t/upd.err" "$t/stat.err" | grep -ci 'locked\|busy')
-errs=$(cat "$t"/r?.err "$t/upd.err" "$t/stat.err" | grep -c .)
+locked=$(cat "$t/log2" "$t"/r?.err "$t"/upd*.err "$t/stat.err" | grep -ci 'locked\|busy')
+errs=$(cat "$t"/r?.err "$t"/upd*.err "$t/stat.err" | grep -c .)
 logn=$(grep -c . "$t/log2")
 mnt_down
 # were they kept? a fresh mount reads the 300 again
@@ -218,7 +244,8 @@ mnt_down
 echo "contention: rules update of $nrules touched files + 2 readers of 300 cold profiles + stat of a cached profile every ~10 ms"
 echo "  stat alone (3 s):   $idle"
 echo "  stat under load:    $(cat "$t/stat.out") (target p99 < 50)"
-echo "  rules update: ${upd} ms (exit $(cat "$t/upd.rc")); the 300 cold profiles read in ${rd} ms"
+echo "  rules update: ${upd} ms (exit $(cat "$t/upd.rc")); alone ${upd_alone} ms (exit $upd_rc); ratio $(ratio "$upd" "$upd_alone")"
+echo "  300 cold profiles, 2 readers: ${rd} ms; alone ${rd_alone} ms ($errs_alone error lines); ratio $(ratio "$rd" "$rd_alone")"
 echo "  counters: stored=$(delta "$t/a" "$t/b" stored) not_stored=$(delta "$t/a" "$t/b" not_stored) computed=$(delta "$t/a" "$t/b" computed) errors=$(delta "$t/a" "$t/b" errors) (target: stored 300, not_stored 0)"
 echo "  of the 300, computed again on a fresh mount: $again"
 echo "  'locked'/'busy' lines: $locked; lines on readers'/update's stderr: $errs; daemon log lines: $logn"
