@@ -5,6 +5,7 @@
 # shared machine); run it by hand or with `meson test --benchmark`.
 #
 #   bench/run.sh [BUILD_DIR]      default: build
+#   bench/service.sh [BUILD_DIR]  the service part alone
 set -u
 cd "$(dirname "$0")/.."
 b=${1:-build}
@@ -107,3 +108,7 @@ c3=$(ms "$b/profilefs" profile --cache="$t/cat2.db" --catalogs="$t/cat" --trust=
 cv=$("$b/profilefs" profile --cache="$t/cat2.db" --catalogs="$t/cat" --trust="$t/pki/root.pem" "${files[@]}" |
 	grep -c '^\* Catalog: corpus.cat$')
 echo "catalog: ${#hashes[@]} members ($(du -h "$t/cat/corpus.cat" | cut -f1)), indexed and one profile ${c1} ms; all ${#files[@]} profiles without catalogs ${c2} ms, with ${c3} ms (ratio $(ratio "$c3" "$c2")), $cv signed through it"
+
+# 6. the profile service: ls -lR cached and uncached against bindfs, the
+#    renders it costs, and contention with a rules update (bench/service.sh)
+bash bench/service.sh "$b"
