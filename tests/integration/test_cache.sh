@@ -19,6 +19,24 @@ check_eq "remount computed nothing" "$(stat_of computed)" 0
 check_eq "remount served from the cache" "$(stat_of cache_hits)" "$n"
 check "same bytes after remount" cmp -s "$T/first" "$T/second"
 
+# one render per profile: the sizes are stored with the cached profiles, so
+# ls -lR of a fresh mount renders nothing; each cat renders once, and the
+# size stat gave is the size read
+umount_fs
+mount_fs || finish
+ls -lR "$MNT" >/dev/null
+check_eq "ls -lR of a fresh mount rendered nothing" "$(stat_of renders)" 0
+m=$(find "$MNT" -name '*.md' ! -name real.dll.md | wc -l) # real.dll.md is a file
+sizes=$(find "$MNT" -name '*.md' -printf '%s %p\n' | sort)
+find "$MNT" -name '*.md' -exec cat {} + >"$T/third"
+check_eq "each profile rendered once" "$(stat_of renders)" "$m"
+check_eq "stat's sizes are the sizes read" "$sizes" \
+	"$(find "$MNT" -name '*.md' -exec sh -c 'for f; do printf "%s %s\n" "$(wc -c <"$f")" "$f"; done' _ {} + | sort)"
+ls -lR "$MNT" >/dev/null
+find "$MNT" -name '*.md' -exec cat {} + >/dev/null
+check_eq "no render again for the same keys" "$(stat_of renders)" "$m"
+check_eq "still computed nothing" "$(stat_of computed)" 0
+
 # a changed source file (the source tree is writable) gets a new profile
 f=Windows/System32/RANDOM.DLL
 old=$(grep '^SHA256 ' "$MNT/$f.md")
