@@ -294,15 +294,17 @@ static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 static void parse_optional(struct pe_ctx *c, uint16_t opt_size)
 {
 	struct pe_info *pe = c->pe;
-	struct rd opt = { c->r.p + c->opt_off, opt_size };
+	struct rd opt = { NULL, 0 };
 	uint16_t magic = 0;
 	uint32_t v32 = 0, nrva = 0, dirs;
 	size_t i;
 
 	/* an optional header cut short by the file is read as far as it
-	 * goes; fields past its end stay 0 */
-	if (!rd_has(&c->r, c->opt_off, opt_size)) {
-		opt.len = c->r.len > c->opt_off ? c->r.len - c->opt_off : 0;
+	 * goes (not at all when it starts past the end); fields past its
+	 * end stay 0 */
+	if (rd_sub(&c->r, c->opt_off, opt_size, &opt)) {
+		rd_sub(&c->r, c->opt_off,
+		       c->r.len > c->opt_off ? c->r.len - c->opt_off : 0, &opt);
 		pe_anomaly(c, "The optional header is truncated by the end of "
 			      "the file.");
 	}
@@ -412,8 +414,8 @@ static void parse_rich(struct pe_ctx *c, uint32_t lfanew)
 	if (!found || at + 8 > c->r.len)
 		return;
 	n = (at + 8 - 0x80) / 4 * 4;
-	r.p = p + 0x80;
-	r.len = n;
+	if (rd_sub(&c->r, 0x80, n, &r))
+		return;
 	/* the first "Rich" on a dword boundary holds the key after it */
 	for (i = 0; i + 8 <= n; i += 4)
 		if (memcmp(r.p + i, rich, 4) == 0)
