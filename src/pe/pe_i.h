@@ -1,5 +1,15 @@
-/* Private to the PE parser: the parse context and the helpers every part
- * of it reads through. */
+/*
+ * Private to the PE parser: the parse context and the helpers every part
+ * of it reads through. The dependencies point one way:
+ *
+ *   headers.c (pe_parse: the driver) --> imports.c, exports.c, version.c
+ *        |                                  |
+ *        +----------------+-----------------+
+ *                         v
+ *        ctx.c (anomalies, allocation, RVA reads), names.c (names, ids)
+ *
+ * The parts are called by the driver only; the helpers call no part.
+ */
 #ifndef PROFILEFS_PE_I_H
 #define PROFILEFS_PE_I_H
 
@@ -12,6 +22,8 @@ struct pe_ctx {
 	int oom;	    /* an allocation failed: give up */
 	uint32_t opt_off;   /* file offset of the optional header */
 };
+
+/* ---- helpers (ctx.c) ------------------------------------------------ */
 
 /* Records an anomaly (a sentence, no trailing newline). */
 void pe_anomaly(struct pe_ctx *c, const char *fmt, ...)
@@ -37,6 +49,8 @@ char *pe_strndup(struct pe_ctx *c, const void *p, size_t n);
 /* Grows an array of *n elements of size sz by one; NULL on OOM. */
 void *pe_grow(struct pe_ctx *c, void **arr, size_t *n, size_t sz);
 
+/* ---- names (names.c) ------------------------------------------------- */
+
 /* Is every character of s a letter, a digit or one of extra? (pefile's
  * tests of DLL, import and export names, each with its own extra set) */
 int pe_name_ok(const char *s, const char *extra);
@@ -48,7 +62,9 @@ struct pe_id_name {
 };
 const char *pe_id_lookup(const struct pe_id_name *t, size_t n, uint16_t id);
 
-/* The parts of pe_parse(); each records anomalies, none fails but on OOM. */
+/* ---- the parts, called by the driver (headers.c) only ---------------- */
+
+/* Each records anomalies; none fails but on OOM (then c->oom is set). */
 void pe_parse_imports(struct pe_ctx *c);
 void pe_parse_exports(struct pe_ctx *c);
 void pe_parse_version(struct pe_ctx *c);
