@@ -16,6 +16,74 @@
 #include "profilefs/caps.h"
 #include "profilefs/pe.h"
 
+/*
+ * Where the headers' fields are, for every file that reads them (the
+ * driver, and pe_identify() and pe_hash_layout() in identify.c):
+ *
+ *   file offset 0:        DOS header, e_lfanew at PE_DOS_LFANEW
+ *   e_lfanew:             "PE\0\0", then the file header (PE_NT_FILE_HDR)
+ *   e_lfanew + PE_NT_OPT_HDR: the optional header; its data directories
+ *                         start at pe_opt_dirs(), PE_DIR_ENTRY bytes each,
+ *                         NumberOfRvaAndSizes the dword just before them
+ *
+ * Optional header offsets are the same in PE32 and PE32+ up to
+ * DllCharacteristics but for ImageBase (a dword at 28 in PE32, a qword at
+ * 24 in PE32+); from SizeOfStackReserve on PE32+ has qwords, so the data
+ * directories start 16 bytes later.
+ */
+enum {
+	PE_DOS_MAGIC = 0x5a4d, /* "MZ" at offset 0 */
+	PE_DOS_LFANEW = 0x3c,
+	PE_NT_SIGNATURE = 0x00004550, /* "PE\0\0" at e_lfanew */
+
+	/* from e_lfanew */
+	PE_NT_FILE_HDR = 4,
+	PE_NT_OPT_HDR = 24,
+
+	/* from the file header */
+	PE_FH_SIZE = 20,
+	PE_FH_MACHINE = 0,
+	PE_FH_NSECTIONS = 2,
+	PE_FH_TIMESTAMP = 4,
+	PE_FH_OPT_SIZE = 16,
+	PE_FH_CHARACTERISTICS = 18,
+
+	/* from the optional header */
+	PE_OPT_MAGIC = 0,
+	PE_OPT_MAGIC_PE32 = 0x10b,
+	PE_OPT_MAGIC_PE32PLUS = 0x20b,
+	PE_OPT_ENTRY_POINT = 16,
+	PE_OPT_IMAGE_BASE_PE32PLUS = 24, /* a qword */
+	PE_OPT_IMAGE_BASE_PE32 = 28,	 /* a dword */
+	PE_OPT_SECTION_ALIGNMENT = 32,
+	PE_OPT_FILE_ALIGNMENT = 36,
+	PE_OPT_SIZE_OF_IMAGE = 56,
+	PE_OPT_SIZE_OF_HEADERS = 60,
+	PE_OPT_CHECKSUM = 64,
+	PE_OPT_SUBSYSTEM = 68,
+	PE_OPT_DLL_CHARACTERISTICS = 70,
+	PE_OPT_DIRS_PE32 = 96,
+	PE_OPT_DIRS_PE32PLUS = 112,
+	PE_DIR_ENTRY = 8, /* a directory: RVA, then size (dwords) */
+
+	/* a section table entry */
+	PE_SEC_SIZE = 40,
+	PE_SEC_NAME = 0, /* 8 bytes */
+	PE_SEC_VSIZE = 8,
+	PE_SEC_VA = 12,
+	PE_SEC_RAWSIZE = 16,
+	PE_SEC_RAWPTR = 20,
+	PE_SEC_CHARACTERISTICS = 36,
+};
+
+/* Where the data directories start in the optional header. Any magic but
+ * PE32+'s is read as PE32, by the parser and the Authenticode layout
+ * alike. */
+static inline uint32_t pe_opt_dirs(int pe32plus)
+{
+	return pe32plus ? PE_OPT_DIRS_PE32PLUS : PE_OPT_DIRS_PE32;
+}
+
 struct pe_ctx {
 	struct rd r;	    /* the whole file */
 	struct pe_info *pe; /* being filled */
