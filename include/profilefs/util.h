@@ -60,6 +60,14 @@ int rd_u16(const struct rd *r, size_t off, uint16_t *out);
 int rd_u32(const struct rd *r, size_t off, uint32_t *out);
 int rd_u64(const struct rd *r, size_t off, uint64_t *out);
 
+/*
+ * A reader over the n bytes at off inside r, so that a part of a file is
+ * read with offsets relative to its own start and can never reach past its
+ * own end. -ERANGE (and *out untouched) when they are not all inside r: no
+ * pointer is formed to a slice that is not there.
+ */
+int rd_sub(const struct rd *r, size_t off, size_t n, struct rd *out);
+
 /* ---- Markdown ------------------------------------------------------- */
 
 enum md_ctx {

@@ -1,6 +1,7 @@
 /*
- * The PE headers, the section table, RVA translation, and the driver that
- * calls the other parts.
+ * The driver of pe_parse(): the PE headers and the section table, read
+ * here, then the other parts (imports.c, exports.c, version.c) in turn.
+ * Everything shared by the parts is in ctx.c: nothing calls back here.
  *
  *   0x00  DOS header "MZ" ... e_lfanew at 0x3c ---------------+
  *   ....  DOS stub, Rich header ("DanS" ... "Rich" key)       |
@@ -12,154 +13,10 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pe_i.h"
-
-void pe_anomaly(struct pe_ctx *c, const char *fmt, ...)
-{
-	struct pe_info *pe = c->pe;
-	char **slot;
-	va_list ap;
-	char *s;
-	int n;
-
-	if (pe->nanomalies >= CAP_PE_ANOMALIES)
-		return;
-	if (pe->nanomalies == CAP_PE_ANOMALIES - 1) {
-		n = asprintf(&s, "More anomalies were found and not listed.");
-	} else {
-		va_start(ap, fmt);
-		n = vasprintf(&s, fmt, ap);
-		va_end(ap);
-	}
-	if (n < 0) {
-		c->oom = 1;
-		return;
-	}
-	slot = pe_grow(c, (void **)&pe->anomalies, &pe->nanomalies,
-		       sizeof(*slot));
-	if (!slot) {
-		free(s);
-		return;
-	}
-	*slot = s;
-}
-
-void *pe_grow(struct pe_ctx *c, void **arr, size_t *n, size_t sz)
-{
-	size_t want = *n + 1;
-	char *p;
-
-	/* capacity: 4, then doubled whenever a power of two is full */
-	if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
-		p = realloc(*arr, (*n ? 2 * *n : 4) * sz);
-		if (!p) {
-			c->oom = 1;
-			return NULL;
-		}
-		*arr = p;
-	}
-	p = (char *)*arr + *n * sz;
-	memset(p, 0, sz);
-	*n = want;
-	return p;
-}
-
-char *pe_strndup(struct pe_ctx *c, const void *p, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (!s) {
-		c->oom = 1;
-		return NULL;
-	}
-	memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
-}
-
-/* ---- RVA translation -------------------------------------------------- */
-
-int pe_rva_to_off(const struct pe_info *pe, uint64_t file_len, uint64_t rva,
-		  size_t *off, size_t *avail)
-{
-	size_t i;
-
-	for (i = 0; i < pe->nsections; i++) {
-		const struct pe_section *s = &pe->sections[i];
-		uint64_t o, end;
-
-		if (rva < s->va_adj || rva >= s->rva_end)
-			continue;
-		o = rva - s->va_adj + s->raw_adj;
-		/* what the file holds of this section: no further */
-		end = (uint64_t)s->rawptr + s->rawsize;
-		if (end > file_len)
-			end = file_len;
-		if (o >= end)
-			return -ERANGE;
-		*off = (size_t)o;
-		*avail = (size_t)(end - o);
-		return 0;
-	}
-	/* in no section: the headers, or data the loader maps 1:1 */
-	if (rva >= file_len)
-		return -ERANGE;
-	*off = (size_t)rva;
-	*avail = (size_t)(file_len - rva);
-	return 0;
-}
-
-static int rva_span(struct pe_ctx *c, uint64_t rva, size_t n, size_t *off)
-{
-	size_t avail;
-
-	if (pe_rva_to_off(c->pe, c->r.len, rva, off, &avail) || avail < n)
-		return -ERANGE;
-	return 0;
-}
-
-int pe_rva_u16(struct pe_ctx *c, uint64_t rva, uint16_t *v)
-{
-	size_t off;
-
-	return rva_span(c, rva, 2, &off) ? -ERANGE : rd_u16(&c->r, off, v);
-}
-
-int pe_rva_u32(struct pe_ctx *c, uint64_t rva, uint32_t *v)
-{
-	size_t off;
-
-	return rva_span(c, rva, 4, &off) ? -ERANGE : rd_u32(&c->r, off, v);
-}
-
-int pe_rva_u64(struct pe_ctx *c, uint64_t rva, uint64_t *v)
-{
-	size_t off;
-
-	return rva_span(c, rva, 8, &off) ? -ERANGE : rd_u64(&c->r, off, v);
-}
-
-char *pe_rva_string(struct pe_ctx *c, uint64_t rva, size_t max, int *terminated)
-{
-	size_t off, avail, n;
-	const uint8_t *nul;
-
-	*terminated = 0;
-	if (pe_rva_to_off(c->pe, c->r.len, rva, &off, &avail))
-		return NULL;
-	n = avail < max ? avail : max;
-	nul = memchr(c->r.p + off, 0, n);
-	if (nul) {
-		n = (size_t)(nul - (c->r.p + off));
-		*terminated = 1;
-	}
-	return pe_strndup(c, c->r.p + off, n);
-}
 
 /* ---- headers -------------------------------------------------------- */
 
@@ -240,21 +97,22 @@ static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 	}
 	for (i = 0; i < want; i++) {
 		struct pe_section *s = &pe->sections[i];
-		size_t off = (size_t)table + 40 * i;
+		size_t off = (size_t)table + PE_SEC_SIZE * i;
 
-		if (!rd_has(&c->r, off, 40)) {
+		if (!rd_has(&c->r, off, PE_SEC_SIZE)) {
 			pe_anomaly(c,
 				   "The section table is truncated: %zu of "
 				   "%zu sections are in the file.",
 				   i, want);
 			break;
 		}
-		memcpy(s->name, c->r.p + off, 8);
-		rd_u32(&c->r, off + 8, &s->vsize);
-		rd_u32(&c->r, off + 12, &s->va);
-		rd_u32(&c->r, off + 16, &s->rawsize);
-		rd_u32(&c->r, off + 20, &s->rawptr);
-		rd_u32(&c->r, off + 36, &s->characteristics);
+		memcpy(s->name, c->r.p + off + PE_SEC_NAME, 8);
+		rd_u32(&c->r, off + PE_SEC_VSIZE, &s->vsize);
+		rd_u32(&c->r, off + PE_SEC_VA, &s->va);
+		rd_u32(&c->r, off + PE_SEC_RAWSIZE, &s->rawsize);
+		rd_u32(&c->r, off + PE_SEC_RAWPTR, &s->rawptr);
+		rd_u32(&c->r, off + PE_SEC_CHARACTERISTICS,
+		       &s->characteristics);
 		pe->nsections++;
 	}
 	/* sections may overlap, and thousands may cover the whole file:
@@ -294,42 +152,44 @@ static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 static void parse_optional(struct pe_ctx *c, uint16_t opt_size)
 {
 	struct pe_info *pe = c->pe;
-	struct rd opt = { c->r.p + c->opt_off, opt_size };
+	struct rd opt = { NULL, 0 };
 	uint16_t magic = 0;
 	uint32_t v32 = 0, nrva = 0, dirs;
 	size_t i;
 
 	/* an optional header cut short by the file is read as far as it
-	 * goes; fields past its end stay 0 */
-	if (!rd_has(&c->r, c->opt_off, opt_size)) {
-		opt.len = c->r.len > c->opt_off ? c->r.len - c->opt_off : 0;
+	 * goes (not at all when it starts past the end); fields past its
+	 * end stay 0 */
+	if (rd_sub(&c->r, c->opt_off, opt_size, &opt)) {
+		rd_sub(&c->r, c->opt_off,
+		       c->r.len > c->opt_off ? c->r.len - c->opt_off : 0, &opt);
 		pe_anomaly(c, "The optional header is truncated by the end of "
 			      "the file.");
 	}
-	rd_u16(&opt, 0, &magic);
-	if (magic == 0x20b) {
+	rd_u16(&opt, PE_OPT_MAGIC, &magic);
+	if (magic == PE_OPT_MAGIC_PE32PLUS) {
 		pe->pe32plus = 1;
-	} else if (magic != 0x10b) {
+	} else if (magic != PE_OPT_MAGIC_PE32) {
 		pe_anomaly(c,
 			   "The optional header's magic is 0x%04X, neither "
 			   "PE32 (0x010B) nor PE32+ (0x020B); read as PE32.",
 			   magic);
 	}
-	rd_u32(&opt, 16, &pe->entry_point);
+	rd_u32(&opt, PE_OPT_ENTRY_POINT, &pe->entry_point);
 	if (pe->pe32plus) {
-		rd_u64(&opt, 24, &pe->image_base);
-	} else if (rd_u32(&opt, 28, &v32) == 0) {
+		rd_u64(&opt, PE_OPT_IMAGE_BASE_PE32PLUS, &pe->image_base);
+	} else if (rd_u32(&opt, PE_OPT_IMAGE_BASE_PE32, &v32) == 0) {
 		pe->image_base = v32;
 	}
-	rd_u32(&opt, 32, &pe->section_alignment);
-	rd_u32(&opt, 36, &pe->file_alignment);
-	rd_u32(&opt, 56, &pe->size_of_image);
-	rd_u32(&opt, 60, &pe->size_of_headers);
-	rd_u32(&opt, 64, &pe->checksum);
-	rd_u16(&opt, 68, &pe->subsystem);
-	rd_u16(&opt, 70, &pe->dll_characteristics);
-	dirs = pe->pe32plus ? 112 : 96;
-	rd_u32(&opt, dirs - 4, &nrva);
+	rd_u32(&opt, PE_OPT_SECTION_ALIGNMENT, &pe->section_alignment);
+	rd_u32(&opt, PE_OPT_FILE_ALIGNMENT, &pe->file_alignment);
+	rd_u32(&opt, PE_OPT_SIZE_OF_IMAGE, &pe->size_of_image);
+	rd_u32(&opt, PE_OPT_SIZE_OF_HEADERS, &pe->size_of_headers);
+	rd_u32(&opt, PE_OPT_CHECKSUM, &pe->checksum);
+	rd_u16(&opt, PE_OPT_SUBSYSTEM, &pe->subsystem);
+	rd_u16(&opt, PE_OPT_DLL_CHARACTERISTICS, &pe->dll_characteristics);
+	dirs = pe_opt_dirs(pe->pe32plus);
+	rd_u32(&opt, dirs - 4, &nrva); /* NumberOfRvaAndSizes */
 	if (nrva > PE_NDIRS) {
 		pe_anomaly(c,
 			   "NumberOfRvaAndSizes is %u, more than %u; %u "
@@ -338,8 +198,9 @@ static void parse_optional(struct pe_ctx *c, uint16_t opt_size)
 		nrva = PE_NDIRS;
 	}
 	for (i = 0; i < nrva; i++) {
-		if (rd_u32(&opt, dirs + 8 * i, &pe->dirs[i].rva) ||
-		    rd_u32(&opt, dirs + 8 * i + 4, &pe->dirs[i].size)) {
+		if (rd_u32(&opt, dirs + PE_DIR_ENTRY * i, &pe->dirs[i].rva) ||
+		    rd_u32(&opt, dirs + PE_DIR_ENTRY * i + 4,
+			   &pe->dirs[i].size)) {
 			pe_anomaly(c,
 				   "The data directories end after %zu of "
 				   "%u entries (SizeOfOptionalHeader is "
@@ -362,7 +223,8 @@ static void parse_optional(struct pe_ctx *c, uint16_t opt_size)
 static void checksum(struct pe_ctx *c)
 {
 	const uint8_t *p = c->r.p;
-	size_t len = c->r.len, skip = (c->opt_off + 64) / 4, i, words;
+	size_t len = c->r.len, i, words;
+	size_t skip = (c->opt_off + PE_OPT_CHECKSUM) / 4;
 	uint64_t sum = 0;
 	uint32_t last = 0;
 
@@ -394,7 +256,8 @@ static void checksum(struct pe_ctx *c)
 static void parse_rich(struct pe_ctx *c, uint32_t lfanew)
 {
 	static const uint8_t rich[4] = { 'R', 'i', 'c', 'h' };
-	size_t end = lfanew + 24u, i, n, at = 0;
+	/* "Rich" is searched for up to the optional header */
+	size_t end = lfanew + PE_NT_OPT_HDR, i, n, at = 0;
 	const uint8_t *p = c->r.p;
 	uint32_t key, check, dw0, dw2, dw3;
 	struct rd r;
@@ -412,8 +275,8 @@ static void parse_rich(struct pe_ctx *c, uint32_t lfanew)
 	if (!found || at + 8 > c->r.len)
 		return;
 	n = (at + 8 - 0x80) / 4 * 4;
-	r.p = p + 0x80;
-	r.len = n;
+	if (rd_sub(&c->r, 0x80, n, &r))
+		return;
 	/* the first "Rich" on a dword boundary holds the key after it */
 	for (i = 0; i + 8 <= n; i += 4)
 		if (memcmp(r.p + i, rich, 4) == 0)
@@ -472,30 +335,31 @@ int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
 	uint16_t nsec = 0, opt_size = 0;
 	uint32_t lfanew;
 	const char *why;
+	struct rd fh;
 
 	if (!pe_identify(buf, len, &why))
 		return -EINVAL;
 	c.pe = calloc(1, sizeof(*c.pe));
 	if (!c.pe)
 		return -ENOMEM;
-	rd_u32(&c.r, 0x3c, &lfanew);
-	if (!rd_has(&c.r, (size_t)lfanew + 4, 20)) {
+	rd_u32(&c.r, PE_DOS_LFANEW, &lfanew);
+	if (rd_sub(&c.r, (size_t)lfanew + PE_NT_FILE_HDR, PE_FH_SIZE, &fh)) {
 		pe_anomaly(&c, "The file header is truncated.");
 	} else {
-		rd_u16(&c.r, lfanew + 4, &c.pe->machine);
-		rd_u16(&c.r, lfanew + 6, &nsec);
-		rd_u32(&c.r, lfanew + 8, &c.pe->timestamp);
-		rd_u16(&c.r, lfanew + 20, &opt_size);
-		rd_u16(&c.r, lfanew + 22, &c.pe->characteristics);
+		rd_u16(&fh, PE_FH_MACHINE, &c.pe->machine);
+		rd_u16(&fh, PE_FH_NSECTIONS, &nsec);
+		rd_u32(&fh, PE_FH_TIMESTAMP, &c.pe->timestamp);
+		rd_u16(&fh, PE_FH_OPT_SIZE, &opt_size);
+		rd_u16(&fh, PE_FH_CHARACTERISTICS, &c.pe->characteristics);
 	}
 	c.pe->nsections_declared = nsec;
-	c.opt_off = lfanew + 24;
+	c.opt_off = lfanew + PE_NT_OPT_HDR;
 	if (opt_size)
 		parse_optional(&c, opt_size);
 	else
 		pe_anomaly(&c, "There is no optional header.");
 	if (!c.oom)
-		parse_sections(&c, lfanew + 24 + opt_size, nsec);
+		parse_sections(&c, c.opt_off + opt_size, nsec);
 	if (len < file_len)
 		pe_anomaly(&c,
 			   "Only the first %zu of %llu bytes were parsed; "

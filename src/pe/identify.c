@@ -1,10 +1,7 @@
 #include <errno.h>
 
 #include "profilefs/digest.h"
-#include "profilefs/pe.h"
-#include "profilefs/util.h"
-
-#define PE_DOS_LFANEW 0x3c
+#include "pe_i.h"
 
 int pe_identify(const uint8_t *buf, size_t len, const char **why)
 {
@@ -16,7 +13,7 @@ int pe_identify(const uint8_t *buf, size_t len, const char **why)
 		*why = "Not a PE image: the file is empty.";
 		return 0;
 	}
-	if (rd_u16(&r, 0, &mz) || mz != 0x5a4d) {
+	if (rd_u16(&r, 0, &mz) || mz != PE_DOS_MAGIC) {
 		*why = "Not a PE image: the file does not start with \"MZ\".";
 		return 0;
 	}
@@ -29,7 +26,7 @@ int pe_identify(const uint8_t *buf, size_t len, const char **why)
 		       "file.";
 		return 0;
 	}
-	if (sig != 0x00004550) {
+	if (sig != PE_NT_SIGNATURE) {
 		*why = "Not a PE image: there is no \"PE\" signature at "
 		       "e_lfanew (a DOS program or another format).";
 		return 0;
@@ -44,22 +41,24 @@ int pe_hash_layout(const uint8_t *head, size_t len, uint64_t file_len,
 	struct rd r = { head, len };
 	uint32_t lfanew, sigpos, siglen;
 	uint16_t magic;
-	uint64_t certdir;
+	uint64_t opt, certdir;
 	const char *why;
 
 	if (!pe_identify(head, len, &why))
 		return -EINVAL;
 	rd_u32(&r, PE_DOS_LFANEW, &lfanew);
-	if (rd_u16(&r, (size_t)lfanew + 24, &magic))
+	opt = (uint64_t)lfanew + PE_NT_OPT_HDR;
+	if (rd_u16(&r, (size_t)opt + PE_OPT_MAGIC, &magic))
 		return -EINVAL;
-	/* the security directory is entry 4 of the data directories, which
-	 * start 96 (PE32) or 112 (PE32+) bytes into the optional header */
-	certdir = (uint64_t)lfanew + 24 + (magic == 0x20b ? 112 : 96) + 4 * 8;
+	/* the same offsets the parser reads the header's CheckSum and
+	 * directories at */
+	certdir = opt + pe_opt_dirs(magic == PE_OPT_MAGIC_PE32PLUS) +
+		  PE_DIR_SECURITY * PE_DIR_ENTRY;
 	if (rd_u32(&r, (size_t)certdir, &sigpos) ||
 	    rd_u32(&r, (size_t)certdir + 4, &siglen) || certdir + 8 > file_len)
 		return -EINVAL;
 	(void)siglen;
-	out->checksum = (uint64_t)lfanew + 24 + 64;
+	out->checksum = opt + PE_OPT_CHECKSUM;
 	out->certdir = certdir;
 	if (sigpos) {
 		out->end = sigpos < file_len ? sigpos : file_len;

@@ -1,10 +1,88 @@
-/* Private to the PE parser: the parse context and the helpers every part
- * of it reads through. */
+/*
+ * Private to the PE parser: the parse context and the helpers every part
+ * of it reads through. The dependencies point one way:
+ *
+ *   headers.c (pe_parse: the driver) --> imports.c, exports.c, version.c
+ *        |                                  |
+ *        +----------------+-----------------+
+ *                         v
+ *        ctx.c (anomalies, allocation, RVA reads), names.c (names, ids)
+ *
+ * The parts are called by the driver only; the helpers call no part.
+ */
 #ifndef PROFILEFS_PE_I_H
 #define PROFILEFS_PE_I_H
 
 #include "profilefs/caps.h"
 #include "profilefs/pe.h"
+
+/*
+ * Where the headers' fields are, for every file that reads them (the
+ * driver, and pe_identify() and pe_hash_layout() in identify.c):
+ *
+ *   file offset 0:        DOS header, e_lfanew at PE_DOS_LFANEW
+ *   e_lfanew:             "PE\0\0", then the file header (PE_NT_FILE_HDR)
+ *   e_lfanew + PE_NT_OPT_HDR: the optional header; its data directories
+ *                         start at pe_opt_dirs(), PE_DIR_ENTRY bytes each,
+ *                         NumberOfRvaAndSizes the dword just before them
+ *
+ * Optional header offsets are the same in PE32 and PE32+ up to
+ * DllCharacteristics but for ImageBase (a dword at 28 in PE32, a qword at
+ * 24 in PE32+); from SizeOfStackReserve on PE32+ has qwords, so the data
+ * directories start 16 bytes later.
+ */
+enum {
+	PE_DOS_MAGIC = 0x5a4d, /* "MZ" at offset 0 */
+	PE_DOS_LFANEW = 0x3c,
+	PE_NT_SIGNATURE = 0x00004550, /* "PE\0\0" at e_lfanew */
+
+	/* from e_lfanew */
+	PE_NT_FILE_HDR = 4,
+	PE_NT_OPT_HDR = 24,
+
+	/* from the file header */
+	PE_FH_SIZE = 20,
+	PE_FH_MACHINE = 0,
+	PE_FH_NSECTIONS = 2,
+	PE_FH_TIMESTAMP = 4,
+	PE_FH_OPT_SIZE = 16,
+	PE_FH_CHARACTERISTICS = 18,
+
+	/* from the optional header */
+	PE_OPT_MAGIC = 0,
+	PE_OPT_MAGIC_PE32 = 0x10b,
+	PE_OPT_MAGIC_PE32PLUS = 0x20b,
+	PE_OPT_ENTRY_POINT = 16,
+	PE_OPT_IMAGE_BASE_PE32PLUS = 24, /* a qword */
+	PE_OPT_IMAGE_BASE_PE32 = 28,	 /* a dword */
+	PE_OPT_SECTION_ALIGNMENT = 32,
+	PE_OPT_FILE_ALIGNMENT = 36,
+	PE_OPT_SIZE_OF_IMAGE = 56,
+	PE_OPT_SIZE_OF_HEADERS = 60,
+	PE_OPT_CHECKSUM = 64,
+	PE_OPT_SUBSYSTEM = 68,
+	PE_OPT_DLL_CHARACTERISTICS = 70,
+	PE_OPT_DIRS_PE32 = 96,
+	PE_OPT_DIRS_PE32PLUS = 112,
+	PE_DIR_ENTRY = 8, /* a directory: RVA, then size (dwords) */
+
+	/* a section table entry */
+	PE_SEC_SIZE = 40,
+	PE_SEC_NAME = 0, /* 8 bytes */
+	PE_SEC_VSIZE = 8,
+	PE_SEC_VA = 12,
+	PE_SEC_RAWSIZE = 16,
+	PE_SEC_RAWPTR = 20,
+	PE_SEC_CHARACTERISTICS = 36,
+};
+
+/* Where the data directories start in the optional header. Any magic but
+ * PE32+'s is read as PE32, by the parser and the Authenticode layout
+ * alike. */
+static inline uint32_t pe_opt_dirs(int pe32plus)
+{
+	return pe32plus ? PE_OPT_DIRS_PE32PLUS : PE_OPT_DIRS_PE32;
+}
 
 struct pe_ctx {
 	struct rd r;	    /* the whole file */
@@ -12,6 +90,8 @@ struct pe_ctx {
 	int oom;	    /* an allocation failed: give up */
 	uint32_t opt_off;   /* file offset of the optional header */
 };
+
+/* ---- helpers (ctx.c) ------------------------------------------------ */
 
 /* Records an anomaly (a sentence, no trailing newline). */
 void pe_anomaly(struct pe_ctx *c, const char *fmt, ...)
@@ -37,6 +117,8 @@ char *pe_strndup(struct pe_ctx *c, const void *p, size_t n);
 /* Grows an array of *n elements of size sz by one; NULL on OOM. */
 void *pe_grow(struct pe_ctx *c, void **arr, size_t *n, size_t sz);
 
+/* ---- names (names.c) ------------------------------------------------- */
+
 /* Is every character of s a letter, a digit or one of extra? (pefile's
  * tests of DLL, import and export names, each with its own extra set) */
 int pe_name_ok(const char *s, const char *extra);
@@ -48,7 +130,9 @@ struct pe_id_name {
 };
 const char *pe_id_lookup(const struct pe_id_name *t, size_t n, uint16_t id);
 
-/* The parts of pe_parse(); each records anomalies, none fails but on OOM. */
+/* ---- the parts, called by the driver (headers.c) only ---------------- */
+
+/* Each records anomalies; none fails but on OOM (then c->oom is set). */
 void pe_parse_imports(struct pe_ctx *c);
 void pe_parse_exports(struct pe_ctx *c);
 void pe_parse_version(struct pe_ctx *c);

@@ -385,15 +385,18 @@ static void vs_parse(struct pe_ctx *c, const struct vres *r, struct vs_info *vi)
 	uint64_t fixed, sfi;
 	char *key;
 
-	if (pe_rva_to_off(c->pe, c->r.len, r->rva, &off, &avail)) {
+	/* the resource's bytes as far as the file goes (off is inside it
+	 * once translated) */
+	if (pe_rva_to_off(c->pe, c->r.len, r->rva, &off, &avail) ||
+	    rd_sub(&c->r, off,
+		   c->r.len - off < r->size ? c->r.len - off : r->size,
+		   &v.raw)) {
 		pe_anomaly(c,
 			   "The version resource at RVA 0x%X is not in the "
 			   "file.",
 			   r->rva);
 		return;
 	}
-	v.raw.p = c->r.p + off;
-	v.raw.len = c->r.len - off < r->size ? c->r.len - off : r->size;
 	if (block(&v, 0, &len, &vlen, &type)) {
 		pe_anomaly(c, "The version resource at RVA 0x%X is truncated.",
 			   r->rva);

@@ -43,3 +43,13 @@ int rd_u64(const struct rd *r, size_t off, uint64_t *out)
 	*out = (uint64_t)hi << 32 | lo;
 	return 0;
 }
+
+int rd_sub(const struct rd *r, size_t off, size_t n, struct rd *out)
+{
+	if (!rd_has(r, off, n))
+		return -ERANGE;
+	/* an empty reader may have no buffer: NULL + 0 is undefined too */
+	out->p = off ? r->p + off : r->p;
+	out->len = n;
+	return 0;
+}

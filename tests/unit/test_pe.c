@@ -1,13 +1,16 @@
 /*
  * pe: RVA translation over hand-made section tables (pefile's adjusted
  * bounds), the ordinal table against python3-pefile's, language and
- * machine names, and a parsed file surviving the part codec unchanged.
+ * machine names, a parsed file surviving the part codec unchanged, and
+ * the Authenticode layout naming the very bytes the parser reads as the
+ * CheckSum and the security directory.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "profilefs/digest.h"
 #include "profilefs/pe.h"
 #include "profilefs/profile.h"
 #include "t.h"
@@ -146,6 +149,62 @@ static void test_codec(const char *path)
 	prof_free(q);
 }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+/*
+ * pe_hash_layout() and pe_parse() find the CheckSum and the security
+ * directory each on their own: marks written where the layout says they
+ * are must come back from the parser as those fields (PE32 and PE32+).
+ */
+static void test_layout(const char *path)
+{
+	struct dg_pe_layout l = { 0, 0, 0, 0 };
+	struct pe_info *pe = NULL;
+	struct stat st;
+	uint8_t *buf = NULL;
+	ssize_t n = -1;
+	int fd = open(path, O_RDONLY);
+
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0);
+	if (fd >= 0 && st.st_size > 0) {
+		buf = malloc((size_t)st.st_size);
+		if (buf)
+			n = pread(fd, buf, (size_t)st.st_size, 0);
+	}
+	if (fd >= 0)
+		close(fd);
+	CHECK(buf && n == st.st_size);
+	if (!buf || n != st.st_size) {
+		free(buf);
+		return;
+	}
+	CHECK(pe_hash_layout(buf, (size_t)n, (uint64_t)n, &l) == 0);
+	CHECK(l.checksum + 4 <= (uint64_t)n && l.certdir + 8 <= (uint64_t)n);
+	if (l.checksum + 4 > (uint64_t)n || l.certdir + 8 > (uint64_t)n) {
+		free(buf);
+		return;
+	}
+	put_le32(buf + l.checksum, 0xa1b2c3d4);
+	put_le32(buf + l.certdir, 0x11223344);
+	put_le32(buf + l.certdir + 4, 0x55667788);
+	CHECK(pe_parse(buf, (size_t)n, (uint64_t)n, &pe) == 0);
+	CHECK(pe && pe->checksum == 0xa1b2c3d4);
+	CHECK(pe && pe->ndirs > PE_DIR_SECURITY &&
+	      pe->dirs[PE_DIR_SECURITY].rva == 0x11223344 &&
+	      pe->dirs[PE_DIR_SECURITY].size == 0x55667788);
+	/* the certificate table starts past the end: the hash runs to it */
+	CHECK(pe_hash_layout(buf, (size_t)n, (uint64_t)n, &l) == 0 &&
+	      l.end == (uint64_t)n && l.pad == 0);
+	pe_free(pe);
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -153,8 +212,10 @@ int main(int argc, char **argv)
 	test_rva();
 	test_ordinals();
 	test_names();
-	for (i = 1; i < argc; i++)
+	for (i = 1; i < argc; i++) {
 		test_codec(argv[i]);
+		test_layout(argv[i]);
+	}
 	CHECK(argc > 1);
 	return t_done();
 }

@@ -97,6 +97,55 @@ static void test_reader(void)
 	CHECK(!rd_has(&r, 1, SIZE_MAX));
 }
 
+static void test_reader_sub(void)
+{
+	static const uint8_t buf[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	const struct rd r = { buf, sizeof(buf) };
+	const struct rd untouched = { buf + 1, 42 };
+	const struct rd empty = { NULL, 0 };
+	struct rd s = untouched, t;
+	uint32_t v32 = 0;
+	uint16_t v16 = 0;
+	uint8_t v8 = 0;
+
+	/* a slice reads relative to its start and stops at its own end */
+	CHECK(rd_sub(&r, 2, 4, &s) == 0 && s.p == buf + 2 && s.len == 4);
+	CHECK(rd_u32(&s, 0, &v32) == 0 && v32 == 0x06050403);
+	CHECK(rd_u8(&s, 4, &v8) == -ERANGE);
+	CHECK(rd_u16(&s, 3, &v16) == -ERANGE);
+	/* a slice of a slice is bounded by the inner one */
+	CHECK(rd_sub(&s, 1, 3, &t) == 0 && t.p == buf + 3 && t.len == 3);
+	t = untouched;
+	CHECK(rd_sub(&s, 1, 4, &t) == -ERANGE && t.p == untouched.p &&
+	      t.len == untouched.len);
+	/* the whole buffer, and the empty slices at both ends */
+	CHECK(rd_sub(&r, 0, sizeof(buf), &s) == 0 && s.p == buf &&
+	      s.len == sizeof(buf));
+	CHECK(rd_sub(&r, 0, 0, &s) == 0 && s.p == buf && s.len == 0);
+	CHECK(rd_sub(&r, sizeof(buf), 0, &s) == 0 && s.p == buf + sizeof(buf) &&
+	      s.len == 0);
+	CHECK(rd_u8(&s, 0, &v8) == -ERANGE);
+	/* one byte too many, at either end, fails and leaves out alone */
+	s = untouched;
+	CHECK(rd_sub(&r, sizeof(buf) + 1, 0, &s) == -ERANGE &&
+	      s.p == untouched.p && s.len == untouched.len);
+	CHECK(rd_sub(&r, 0, sizeof(buf) + 1, &s) == -ERANGE &&
+	      s.p == untouched.p && s.len == untouched.len);
+	CHECK(rd_sub(&r, sizeof(buf), 1, &s) == -ERANGE);
+	CHECK(rd_sub(&r, 5, 5, &s) == -ERANGE);
+	/* sizes whose sum with off wraps around are not inside */
+	CHECK(rd_sub(&r, 1, SIZE_MAX, &s) == -ERANGE);
+	CHECK(rd_sub(&r, 2, SIZE_MAX - 1, &s) == -ERANGE);
+	CHECK(rd_sub(&r, SIZE_MAX, 1, &s) == -ERANGE);
+	CHECK(rd_sub(&r, SIZE_MAX, SIZE_MAX, &s) == -ERANGE);
+	CHECK(s.p == untouched.p && s.len == untouched.len);
+	/* an empty reader without a buffer has one slice: itself */
+	CHECK(rd_sub(&empty, 0, 0, &s) == 0 && s.p == NULL && s.len == 0);
+	s = untouched;
+	CHECK(rd_sub(&empty, 0, 1, &s) == -ERANGE && s.p == untouched.p);
+	CHECK(rd_sub(&empty, 1, 0, &s) == -ERANGE && s.p == untouched.p);
+}
+
 static void test_markdown(void)
 {
 	/* control characters and DEL */
@@ -150,6 +199,7 @@ int main(void)
 {
 	test_dynbuf();
 	test_reader();
+	test_reader_sub();
 	test_markdown();
 	test_paths();
 	return t_done();
