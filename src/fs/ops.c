@@ -117,9 +117,13 @@ static int op_getattr(const char *path, struct stat *st,
 		return rc;
 	/* an open profile has its bytes; a cached one an exact size (which
 	 * this never computes, and seldom renders) */
-	if (h && h->text)
-		size = h->text->len;
-	else if (svc_profile_size(fs->pv, bin, &size))
+	if (h) {
+		pthread_mutex_lock(&h->lock);
+		if (h->text)
+			size = h->text->len;
+		pthread_mutex_unlock(&h->lock);
+	}
+	if (!size && svc_profile_size(fs->pv, bin, &size))
 		size = 0;
 	profile_attr(st, (size_t)size);
 	free(bin);

@@ -9,8 +9,10 @@
  * on a request: a large catalog takes seconds to index), so a changed
  * catalog is seen without a remount.
  *
- * Locks: scan_lock serialises scans; lock guards the generation and the
- * memo of verdicts, and is never held while a folder is scanned.
+ * Locks: scan_lock serialises scans; lock guards the memo of verdicts
+ * (held while one is made) and is never held while a folder is scanned.
+ * The generation is read without a lock (atomically), so that getattr
+ * never waits for a verdict.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -116,7 +118,7 @@ void svc_catalogs_set_cache(struct svc_catalogs *c, struct cache *cache)
 	c->cache = cache;
 	memo_drop(c);
 	c->memo_gen = -1;
-	c->gen = -1;
+	__atomic_store_n(&c->gen, -1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_unlock(&c->scan_lock);
 }
@@ -423,7 +425,7 @@ static int sync_locked(struct svc_catalogs *c, int progress)
 		rc = cache_catalogs_generation(c->cache, &gen);
 	if (!rc) {
 		pthread_mutex_lock(&c->lock);
-		c->gen = gen;
+		__atomic_store_n(&c->gen, gen, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&c->lock);
 	}
 	free(seen);
@@ -443,12 +445,9 @@ int svc_catalogs_sync(struct svc_catalogs *c, int progress)
 
 int64_t svc_catalogs_generation(struct svc_catalogs *c)
 {
-	int64_t gen;
-
-	pthread_mutex_lock(&c->lock);
-	gen = c->gen;
-	pthread_mutex_unlock(&c->lock);
-	return gen;
+	/* without the lock: getattr asks this while a verdict is being
+	 * made under it (reading and checking a catalog) */
+	return __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
 }
 
 static void *rescans(void *arg)

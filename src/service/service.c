@@ -346,6 +346,7 @@ struct held {
 	struct prof *own;
 	struct flight *f;
 	const struct prof *p;
+	struct cache_ident id; /* of a regular file, as it was looked up */
 };
 
 static void release(struct svc *pv, struct held *h)
@@ -382,6 +383,7 @@ static int obtain(struct svc *pv, const char *relpath, int compute_ok,
 		return rc;
 	}
 	id = ident_of(&st);
+	h->id = id;
 	rc = load_cached(pv, &id, &h->own);
 	if (rc == 0) {
 		/* every load counts: a rendered profile is not loaded again
@@ -495,39 +497,28 @@ static void gens_now(struct svc *pv, struct svc_gens *g)
 }
 
 /*
- * The en-US/NAME.mui beside relpath, as a key needs it: *path NULL when
- * there is none; else its content's SHA-256 from the cache (-ENOENT when
- * it is not cached: no key can be made yet).
+ * The en-US/NAME.mui beside relpath (malloc'ed), or NULL when there is no
+ * such regular file (a link, folder or FIFO of that name lends nothing).
+ * One rule for the view and both keys, so that they agree.
  */
-static int mui_content(struct svc *pv, const char *relpath, char **path,
-		       uint8_t sha256[32])
+static char *mui_beside(struct svc *pv, const char *relpath, struct stat *st)
 {
-	struct cache_content ct;
-	struct cache_ident id;
-	struct stat st;
-	int rc;
+	char *path = prof_mui_path(relpath);
 
-	*path = prof_mui_path(relpath);
-	if (!*path)
-		return 0;
-	if (fstatat(pv->rootfd, *path, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !S_ISREG(st.st_mode)) {
-		free(*path);
-		*path = NULL;
-		return 0;
+	if (path && (fstatat(pv->rootfd, path, st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		     !S_ISREG(st->st_mode))) {
+		free(path);
+		path = NULL;
 	}
-	id = ident_of(&st);
-	rc = pv->cache ? cache_find(pv->cache, &id, &ct) : -ENOENT;
-	if (rc == 0)
-		memcpy(sha256, ct.dg.sha256, 32);
-	return rc;
+	return path;
 }
 
 /*
  * The render key: a SHA-256 over everything the text depends on. The code
  * (PROF_RENDER_VERSION), the content, the path and drive shown, the .mui
- * lent its strings, the rules generation, and the trust, catalog folders,
- * catalog generation and day of the verdict.
+ * beside it (lent its strings when the binary is a PE image), the rules
+ * generation, and the trust, catalog folders, catalog generation and day
+ * of the verdict.
  */
 static int render_key(struct svc *pv, const uint8_t sha256[32],
 		      const char *relpath, const char *mui_path,
@@ -562,22 +553,27 @@ static int render_key(struct svc *pv, const uint8_t sha256[32],
 static int cached_key(struct svc *pv, const char *relpath,
 		      const struct stat *st, uint8_t key[32])
 {
-	struct cache_content ct;
+	struct cache_content ct, mui_ct = { 0 };
 	struct cache_ident id = ident_of(st);
+	struct stat mui_st;
 	struct svc_gens g;
-	uint8_t mui_sha[32];
-	char *mui = NULL;
+	char *mui;
 	int rc;
 
 	if (!pv->cache)
 		return -ENOENT;
 	rc = cache_find(pv->cache, &id, &ct);
-	if (!rc)
-		rc = mui_content(pv, relpath, &mui, mui_sha);
+	if (rc)
+		return rc;
+	mui = mui_beside(pv, relpath, &mui_st);
+	if (mui) {
+		id = ident_of(&mui_st);
+		rc = cache_find(pv->cache, &id, &mui_ct);
+	}
 	if (!rc) {
 		gens_now(pv, &g);
-		rc = render_key(pv, ct.dg.sha256, relpath, mui, mui_sha, &g,
-				key);
+		rc = render_key(pv, ct.dg.sha256, relpath, mui,
+				mui_ct.dg.sha256, &g, key);
 	}
 	free(mui);
 	return rc;
@@ -590,6 +586,8 @@ struct svc_view_i {
 	struct held h, mui;
 	char *mui_path;
 	struct svc_gens g;
+	/* a section left out by a failure (logged): the text has no key */
+	int degraded;
 };
 
 void svc_view_put(struct svc *pv, struct svc_view *pub)
@@ -610,6 +608,7 @@ int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
 		 struct svc_view **out)
 {
 	struct svc_view_i *v = calloc(1, sizeof(*v));
+	struct stat mui_st;
 	int rc;
 
 	if (!v)
@@ -620,26 +619,31 @@ int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
 	v->pub.prof = v->h.p;
 	v->pub.v.relpath = relpath;
 	v->pub.v.drive = pv->drive;
-	/* en-US/NAME.mui beside a PE image lends it its version strings */
-	if (v->h.p->is_pe)
-		v->mui_path = prof_mui_path(relpath);
+	/* en-US/NAME.mui beside a PE image lends it its version strings; it
+	 * is held for any binary, as the key names it for any */
+	v->mui_path = mui_beside(pv, relpath, &mui_st);
 	if (v->mui_path) {
 		rc = obtain(pv, v->mui_path, compute_ok, &v->mui);
-		if (rc == 0) {
-			v->pub.v.mui = v->mui.p;
-			v->pub.v.mui_relpath = v->mui_path;
-		} else if (rc == -ENOENT && !compute_ok &&
-			   faccessat(pv->rootfd, v->mui_path, F_OK,
-				     AT_SYMLINK_NOFOLLOW) == 0) {
+		if (rc == -ENOENT && !compute_ok) {
 			/* its .mui is not cached yet: so neither is this
 			 * profile's final text */
 			goto fail;
 		}
+		if (rc == 0 && v->h.p->is_pe) {
+			v->pub.v.mui = v->mui.p;
+			v->pub.v.mui_relpath = v->mui_path;
+		}
+		if (rc)
+			v->degraded = 1;
 		rc = 0;
 	}
 	gens_now(pv, &v->g);
 	v->pub.v.sig = svc_signature_of(pv, v->h.p, &v->g);
+	if (!v->pub.v.sig && pv->trust && v->h.p->is_pe && v->h.p->hashed)
+		v->degraded = 1;
 	v->pub.v.misuse = misuse_of(pv, relpath, v->g.rules);
+	if (!v->pub.v.misuse && v->g.rules >= 0)
+		v->degraded = 1;
 	*out = &v->pub;
 	return 0;
 fail:
@@ -650,43 +654,30 @@ fail:
 	return rc;
 }
 
-/* The key of a view's text; -ENOENT when it has none (a profile without
- * hashes, or a .mui whose content is not known). */
+/* The key of a view's text; -ENOENT when it has none: a profile without
+ * hashes, a section left out by a failure, a .mui not read, or rules or
+ * catalogs that moved on while it was rendered. */
 static int view_key(struct svc *pv, const struct svc_view_i *v, uint8_t key[32])
 {
-	const struct prof *p = v->h.p;
-	uint8_t mui_sha[32];
-	char *mui = NULL;
-	int rc;
+	const struct prof *p = v->h.p, *mui = v->mui.p;
+	struct svc_gens now;
 
-	if (!p->hashed)
+	if (!p->hashed || v->degraded || (v->mui_path && !mui) ||
+	    (mui && !mui->hashed))
 		return -ENOENT;
-	if (p->is_pe) {
-		/* the .mui the view holds, as cached_key() finds it */
-		if (v->pub.v.mui && v->pub.v.mui->hashed) {
-			mui = v->mui_path;
-			memcpy(mui_sha, v->pub.v.mui->dg.sha256, 32);
-		} else if (v->mui_path &&
-			   faccessat(pv->rootfd, v->mui_path, F_OK,
-				     AT_SYMLINK_NOFOLLOW) == 0) {
-			return -ENOENT;
-		}
-		return render_key(pv, p->dg.sha256, v->pub.v.relpath, mui,
-				  mui_sha, &v->g, key);
-	}
-	rc = mui_content(pv, v->pub.v.relpath, &mui, mui_sha);
-	if (!rc)
-		rc = render_key(pv, p->dg.sha256, v->pub.v.relpath, mui,
-				mui_sha, &v->g, key);
-	free(mui);
-	return rc;
+	gens_now(pv, &now);
+	if (memcmp(&now, &v->g, sizeof(now)) != 0)
+		return -ENOENT;
+	return render_key(pv, p->dg.sha256, v->pub.v.relpath, v->mui_path,
+			  mui ? mui->dg.sha256 : NULL, &v->g, key);
 }
 
 /* ---- the text ------------------------------------------------------------ */
 
 /* Renders relpath's view; *key_ok says whether key names the text. */
 static int render_view(struct svc *pv, const char *relpath, int compute_ok,
-		       char **md, size_t *len, uint8_t key[32], int *key_ok)
+		       char **md, size_t *len, uint8_t key[32], int *key_ok,
+		       struct cache_ident *id)
 {
 	struct svc_view *v;
 	int rc = svc_view_get(pv, relpath, compute_ok, &v);
@@ -696,6 +687,7 @@ static int render_view(struct svc *pv, const char *relpath, int compute_ok,
 	rc = prof_render(v->prof, &v->v, md, len);
 	svc_count(pv, &pv->stats.renders, 1);
 	*key_ok = !rc && view_key(pv, (struct svc_view_i *)v, key) == 0;
+	*id = ((struct svc_view_i *)v)->h.id;
 	svc_view_put(pv, v);
 	return rc;
 }
@@ -720,7 +712,7 @@ int svc_text_get(struct svc *pv, const char *relpath, int compute_ok,
 			return 0;
 		}
 	}
-	rc = render_view(pv, relpath, compute_ok, &md, &len, key, &key_ok);
+	rc = render_view(pv, relpath, compute_ok, &md, &len, key, &key_ok, &id);
 	if (rc)
 		return rc;
 	t = key_ok ? rmemo_put(pv->rendered, key, md, len)
@@ -728,7 +720,6 @@ int svc_text_get(struct svc *pv, const char *relpath, int compute_ok,
 	if (!t)
 		return -ENOMEM;
 	/* a size stored for the key, for the next mount's ls -l */
-	id = ident_of(&st);
 	if (key_ok && pv->cache)
 		cache_render_size_put(pv->cache, &id, key, t->len);
 	*out = t;
