@@ -116,16 +116,24 @@ static struct rendered *find(struct rmemo *m, const uint8_t key[32])
 	return NULL;
 }
 
+/* the entry under key, with a reference for the caller; the lock is held */
+static struct rendered *take(struct rmemo *m, const uint8_t key[32])
+{
+	struct rendered *r = find(m, key);
+
+	if (r) {
+		r->refs++;
+		to_front(m, r);
+	}
+	return r;
+}
+
 const struct svc_text *rmemo_get(struct rmemo *m, const uint8_t key[32])
 {
 	struct rendered *r;
 
 	pthread_mutex_lock(&m->lock);
-	r = find(m, key);
-	if (r) {
-		r->refs++;
-		to_front(m, r);
-	}
+	r = take(m, key);
 	pthread_mutex_unlock(&m->lock);
 	return r ? &r->t : NULL;
 }
@@ -136,11 +144,9 @@ const struct svc_text *rmemo_put(struct rmemo *m, const uint8_t key[32],
 	struct rendered *r;
 
 	pthread_mutex_lock(&m->lock);
-	r = find(m, key);
+	r = take(m, key);
 	if (r) {
 		/* another caller rendered the same key meanwhile */
-		r->refs++;
-		to_front(m, r);
 		pthread_mutex_unlock(&m->lock);
 		free(md);
 		return &r->t;
