@@ -69,6 +69,7 @@ static void catalogs(const char *path)
 	static const uint8_t d1[32] = { 1 }, d2[20] = { 2 }, d3[32] = { 3 };
 	struct cache_catalog *v = NULL;
 	struct cache *c = NULL;
+	struct cache_txn *t = NULL;
 	int64_t id = 0, gen0 = -1, gen = -1;
 	char found[256] = "";
 	size_t n = 0;
@@ -77,14 +78,18 @@ static void catalogs(const char *path)
 	if (!c)
 		return;
 	CHECK(cache_catalogs_generation(c, &gen0) == 0 && gen0 == 0);
-	CHECK(cache_catalogs_begin(c) == 0);
-	CHECK(cache_catalog_put(c, "/r/b.cat", 10, 5, &id) == 0);
-	CHECK(cache_catalog_member_add(c, id, d1, 32) == 0);
-	CHECK(cache_catalog_member_add(c, id, d2, 20) == 0);
-	CHECK(cache_catalog_member_add(c, id, d2, 20) == 0); /* twice: once */
-	CHECK(cache_catalog_put(c, "/r/a.cat", 11, 6, &id) == 0);
-	CHECK(cache_catalog_member_add(c, id, d1, 32) == 0);
-	CHECK(cache_catalogs_commit(c) == 0);
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	CHECK(cache_catalog_put(t, "/r/b.cat", 10, 5, &id) == 0);
+	CHECK(cache_catalog_member_add(t, id, d1, 32) == 0);
+	CHECK(cache_catalog_member_add(t, id, d2, 20) == 0);
+	CHECK(cache_catalog_member_add(t, id, d2, 20) == 0); /* twice: once */
+	CHECK(cache_catalog_put(t, "/r/a.cat", 11, 6, &id) == 0);
+	CHECK(cache_catalog_member_add(t, id, d1, 32) == 0);
+	/* not seen by lookups before the commit, nor counted */
+	CHECK(cache_catalog_find(c, d1, 32, collect, found) == 0);
+	CHECK_STR(found, "");
+	CHECK(cache_catalogs_generation(c, &gen) == 0 && gen == gen0);
+	CHECK(cache_txn_commit(t) == 0);
 	CHECK(cache_catalogs_generation(c, &gen) == 0 && gen == gen0 + 1);
 	CHECK(cache_catalog_find(c, d1, 32, collect, found) == 0);
 	CHECK_STR(found, "/r/a.cat;/r/b.cat;");
@@ -96,16 +101,16 @@ static void catalogs(const char *path)
 	      v[0].mtime_ns == 6);
 	cache_catalogs_free(v, n);
 	/* b.cat changed: its old members go; then it is dropped */
-	CHECK(cache_catalogs_begin(c) == 0);
-	CHECK(cache_catalog_put(c, "/r/b.cat", 12, 7, &id) == 0);
-	CHECK(cache_catalog_member_add(c, id, d3, 32) == 0);
-	CHECK(cache_catalogs_commit(c) == 0);
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	CHECK(cache_catalog_put(t, "/r/b.cat", 12, 7, &id) == 0);
+	CHECK(cache_catalog_member_add(t, id, d3, 32) == 0);
+	CHECK(cache_txn_commit(t) == 0);
 	found[0] = '\0';
 	CHECK(cache_catalog_find(c, d2, 20, collect, found) == 0);
 	CHECK_STR(found, "");
-	CHECK(cache_catalogs_begin(c) == 0);
-	CHECK(cache_catalog_drop(c, "/r/b.cat") == 0);
-	CHECK(cache_catalogs_commit(c) == 0);
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	CHECK(cache_catalog_drop(t, "/r/b.cat") == 0);
+	CHECK(cache_txn_commit(t) == 0);
 	found[0] = '\0';
 	CHECK(cache_catalog_find(c, d3, 32, collect, found) == 0);
 	CHECK_STR(found, "");
