@@ -7,10 +7,14 @@
  * parts. A changed file has a new identity; a hard link or a copy with the
  * same bytes finds the content already there.
  *
- * One connection, WAL mode, every write in one transaction; the functions
- * are safe to call from many threads (a mutex inside keeps them short).
- * Errors: -ENOENT for "not cached", a database error (logged) as -EBADMSG
- * (damaged), -ENOSPC (full), -EROFS (cannot write), -EBUSY, -EIO, and
+ * WAL mode, with two connections: lookups (cache_find, cache_get_part,
+ * cache_find_content, the rules search, the catalog lookup, the lists and
+ * generations) read the last commit and never wait for a writer, of this
+ * process or another; writes (stores, indexers) take turns on the other
+ * connection and wait out another process's write lock (with backoff, up
+ * to 30 s) rather than fail. The functions are safe to call from many
+ * threads. Errors: -ENOENT for "not cached", a database error (logged) as
+ * -EBADMSG (damaged), -ENOSPC (full), -EROFS (cannot write), -EBUSY, -EIO, and
  * -ENOMEM. A database that is not ours is refused with -EPROTO.
  */
 #ifndef PROFILEFS_CACHE_H
@@ -21,9 +25,10 @@
 
 #include "profilefs/digest.h"
 
-#define CACHE_SCHEMA_VERSION 3
+#define CACHE_SCHEMA_VERSION 4
 
 struct cache;
+struct cache_txn;
 
 struct cache_ident {
 	uint64_t dev;
@@ -61,17 +66,39 @@ int cache_find_content(struct cache *c, const uint8_t sha256[32],
 /* a part of that version; *data is malloc'ed */
 int cache_get_part(struct cache *c, const uint8_t sha256[32], const char *name,
 		   int version, void **data, size_t *len);
-/* stores content, parts and the identity in one transaction */
+/* stores content, parts and the identity in one transaction; waits its
+ * turn behind an indexer's batch, and out another process's writer */
 int cache_store(struct cache *c, const struct cache_ident *id,
 		const struct cache_content *ct, const struct cache_part *parts,
 		size_t nparts);
 
-/* the rendered size of the profile of id under a render key: -ENOENT when
- * none is stored for that key */
+/* The size of an identity's rendered profile, as rendered with key (what
+ * the rendering depended on). get: -ENOENT when not recorded or recorded
+ * with another key. put: -ENOENT when the identity is not stored. */
 int cache_render_size_get(struct cache *c, const struct cache_ident *id,
 			  const uint8_t key[32], uint64_t *size);
 int cache_render_size_put(struct cache *c, const struct cache_ident *id,
 			  const uint8_t key[32], uint64_t size);
+
+/* ---- indexer transactions ---------------------------------------------
+ *
+ * An indexer's writes go in a transaction that owns the write connection
+ * from begin to commit or rollback (both free it). cache_txn_batch(), called
+ * after each unit of work (a file, a catalog), commits once CACHE_BATCH_OPS
+ * units or CACHE_BATCH_MS have gone by and begins again, so a store waits
+ * for one batch at most. Each commit that changed the index moves its
+ * generation on; a rollback drops only the batch not yet committed.
+ */
+#define CACHE_BATCH_OPS 200
+#define CACHE_BATCH_MS	50
+
+enum cache_index { CACHE_INDEX_RULES, CACHE_INDEX_CATALOGS };
+
+int cache_txn_begin(struct cache *c, enum cache_index what,
+		    struct cache_txn **out);
+int cache_txn_batch(struct cache_txn *t);
+int cache_txn_commit(struct cache_txn *t);
+void cache_txn_rollback(struct cache_txn *t);
 
 /* ---- the rules index (Possible Misuse) ------------------------------ */
 
@@ -87,28 +114,27 @@ int cache_repo_get(struct cache *c, const char *name, struct cache_repo *out);
 /* all repositories, by name; *out is an array of *n, cache_repos_free() */
 int cache_repo_list(struct cache *c, struct cache_repo **out, size_t *n);
 void cache_repos_free(struct cache_repo *r, size_t n);
-/* inserts (r->id 0) or updates the repository's row; sets r->id */
-int cache_repo_put(struct cache *c, struct cache_repo *r);
+/* in a CACHE_INDEX_RULES transaction: inserts (r->id 0) or updates the
+ * repository's row; sets r->id */
+int cache_repo_put(struct cache_txn *t, struct cache_repo *r);
+/* in a transaction of its own */
 int cache_repo_remove(struct cache *c, const char *name);
 
-/* Indexing runs in batches of writes: begin, file/line calls, commit. */
-int cache_rules_begin(struct cache *c);
-int cache_rules_commit(struct cache *c);
-void cache_rules_rollback(struct cache *c);
+/* In a CACHE_INDEX_RULES transaction: */
 /* a file's recorded size and mtime: 0, or -ENOENT when not indexed */
-int cache_rule_file_get(struct cache *c, int64_t repo, const char *path,
+int cache_rule_file_get(struct cache_txn *t, int64_t repo, const char *path,
 			uint64_t *size, int64_t *mtime_ns);
 /* marks a file as seen in this pass (pass), unchanged */
-int cache_rule_file_seen(struct cache *c, int64_t repo, const char *path,
+int cache_rule_file_seen(struct cache_txn *t, int64_t repo, const char *path,
 			 int64_t pass);
 /* (re)records a file, dropping its old lines; *id for its lines */
-int cache_rule_file_put(struct cache *c, int64_t repo, const char *path,
+int cache_rule_file_put(struct cache_txn *t, int64_t repo, const char *path,
 			uint64_t size, int64_t mtime_ns, int64_t pass,
 			int64_t *id);
-int cache_rule_line_add(struct cache *c, int64_t file, uint32_t line,
+int cache_rule_line_add(struct cache_txn *t, int64_t file, uint32_t line,
 			const char *text, size_t len);
 /* drops the files of repo not seen in pass; counts what is left */
-int cache_rule_files_prune(struct cache *c, int64_t repo, int64_t pass,
+int cache_rule_files_prune(struct cache_txn *t, int64_t repo, int64_t pass,
 			   uint64_t *files, uint64_t *lines);
 /* a counter that changes whenever any rule index changes */
 int cache_rules_generation(struct cache *c, int64_t *gen);
@@ -131,17 +157,13 @@ struct cache_catalog {
 /* every indexed catalog, by path; free with cache_catalogs_free() */
 int cache_catalog_list(struct cache *c, struct cache_catalog **out, size_t *n);
 void cache_catalogs_free(struct cache_catalog *v, size_t n);
-/* Writes go in one transaction: begin, put/member/drop calls, commit
- * (which moves the catalog generation on). */
-int cache_catalogs_begin(struct cache *c);
-int cache_catalogs_commit(struct cache *c);
-void cache_catalogs_rollback(struct cache *c);
-/* (re)records a catalog, dropping its old members; *id for its members */
-int cache_catalog_put(struct cache *c, const char *path, uint64_t size,
+/* In a CACHE_INDEX_CATALOGS transaction: (re)records a catalog, dropping
+ * its old members; *id for its members */
+int cache_catalog_put(struct cache_txn *t, const char *path, uint64_t size,
 		      int64_t mtime_ns, int64_t *id);
-int cache_catalog_member_add(struct cache *c, int64_t id, const uint8_t *digest,
-			     size_t len);
-int cache_catalog_drop(struct cache *c, const char *path);
+int cache_catalog_member_add(struct cache_txn *t, int64_t id,
+			     const uint8_t *digest, size_t len);
+int cache_catalog_drop(struct cache_txn *t, const char *path);
 /* the catalogs that list digest, by path; cb returns nonzero to stop */
 typedef int (*cache_catalog_cb)(void *ctx, const char *path);
 int cache_catalog_find(struct cache *c, const uint8_t *digest, size_t len,

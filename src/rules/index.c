@@ -22,15 +22,14 @@
 #define RULES_FILE_MAX (4u << 20) /* larger files are not rules */
 #define RULES_LINE_MAX 4096	  /* longer lines are data, not rules */
 #define RULES_SNIFF    8192	  /* a NUL in here: a binary file */
-#define RULES_BATCH    200	  /* files per transaction */
 #define RULES_DEPTH    64
 
 struct pass {
-	struct cache *c;
+	struct cache_txn *t;
 	const struct cache_repo *repo;
 	int64_t stamp;
 	int progress;
-	size_t files, lines, batch;
+	size_t files, lines;
 	int rc;
 };
 
@@ -170,7 +169,7 @@ static void index_lines(struct pass *p, int64_t id, const char *buf, size_t len)
 		}
 		if (n == 0 || n > RULES_LINE_MAX)
 			continue;
-		p->rc = cache_rule_line_add(p->c, id, no, s, n);
+		p->rc = cache_rule_line_add(p->t, id, no, s, n);
 		p->lines++;
 	}
 }
@@ -187,11 +186,13 @@ static void index_file(struct pass *p, int dirfd, const char *name,
 
 	if (st->st_size > RULES_FILE_MAX)
 		return;
-	if (cache_rule_file_get(p->c, p->repo->id, rel, &old_size,
+	if (cache_rule_file_get(p->t, p->repo->id, rel, &old_size,
 				&old_mtime) == 0 &&
 	    old_size == (uint64_t)st->st_size && old_mtime == mtime) {
-		p->rc = cache_rule_file_seen(p->c, p->repo->id, rel, p->stamp);
+		p->rc = cache_rule_file_seen(p->t, p->repo->id, rel, p->stamp);
 		p->files++;
+		if (!p->rc)
+			p->rc = cache_txn_batch(p->t);
 		return;
 	}
 	buf = read_small(dirfd, name, RULES_FILE_MAX, &len);
@@ -201,7 +202,7 @@ static void index_file(struct pass *p, int dirfd, const char *name,
 		return;
 	}
 	if (!is_binary(buf, len)) {
-		p->rc = cache_rule_file_put(p->c, p->repo->id, rel,
+		p->rc = cache_rule_file_put(p->t, p->repo->id, rel,
 					    (uint64_t)st->st_size, mtime,
 					    p->stamp, &id);
 		if (!p->rc)
@@ -209,12 +210,10 @@ static void index_file(struct pass *p, int dirfd, const char *name,
 		p->files++;
 	}
 	free(buf);
-	if (!p->rc && ++p->batch >= RULES_BATCH) {
-		p->batch = 0;
-		p->rc = cache_rules_commit(p->c);
-		if (!p->rc)
-			p->rc = cache_rules_begin(p->c);
-	}
+	/* a commit now and then, so a store (here or in a mount) waits for
+	 * one batch at most */
+	if (!p->rc)
+		p->rc = cache_txn_batch(p->t);
 	progress(p, 0);
 }
 
@@ -261,11 +260,13 @@ static void walk(struct pass *p, int dfd, const char *rel, int depth)
 	closedir(d);
 }
 
-/* One pass over a repository: index, prune, count, record. */
+/* One pass over a repository: record (a new one), index, prune, count,
+ * record. The batches committed before a failure stay; the next pass
+ * picks up from them. */
 static int index_repo(struct cache *c, struct cache_repo *repo, int show)
 {
 	struct timespec now;
-	struct pass p = { c, repo, 0, show, 0, 0, 0, 0 };
+	struct pass p = { NULL, repo, 0, show, 0, 0, 0 };
 	int fd, rc;
 
 	fd = open(repo->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -273,23 +274,26 @@ static int index_repo(struct cache *c, struct cache_repo *repo, int show)
 		return -errno;
 	clock_gettime(CLOCK_REALTIME, &now);
 	p.stamp = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-	rc = cache_rules_begin(c);
+	rc = cache_txn_begin(c, CACHE_INDEX_RULES, &p.t);
+	if (!rc && !repo->id)
+		rc = cache_repo_put(p.t, repo);
 	if (rc) {
+		cache_txn_rollback(p.t);
 		close(fd);
 		return rc;
 	}
 	walk(&p, fd, "", 0);
 	rc = p.rc;
 	if (!rc)
-		rc = cache_rule_files_prune(c, repo->id, p.stamp, &repo->files,
-					    &repo->lines);
+		rc = cache_rule_files_prune(p.t, repo->id, p.stamp,
+					    &repo->files, &repo->lines);
 	repo->indexed_at = (int64_t)now.tv_sec;
 	if (!rc)
-		rc = cache_repo_put(c, repo);
+		rc = cache_repo_put(p.t, repo);
 	if (!rc)
-		rc = cache_rules_commit(c);
+		rc = cache_txn_commit(p.t);
 	else
-		cache_rules_rollback(c);
+		cache_txn_rollback(p.t);
 	progress(&p, 1);
 	return rc;
 }
@@ -327,8 +331,6 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 		cache_repo_clear(&old);
 		rc = -EEXIST;
 	}
-	if (!rc)
-		rc = cache_repo_put(c, &repo);
 	if (!rc)
 		rc = index_repo(c, &repo, o->progress);
 	if (rc && rc != -EEXIST && repo.id)

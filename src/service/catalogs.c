@@ -257,7 +257,7 @@ static int read_catalog(int dirfd, const char *name, uint8_t **buf, size_t *len,
 }
 
 struct member_ctx {
-	struct cache *cache;
+	struct cache_txn *t;
 	int64_t id;
 };
 
@@ -265,7 +265,7 @@ static int add_member(void *ctx, const uint8_t *digest, size_t len)
 {
 	struct member_ctx *m = ctx;
 
-	return cache_catalog_member_add(m->cache, m->id, digest, len);
+	return cache_catalog_member_add(m->t, m->id, digest, len);
 }
 
 static int64_t mtime_ns(const struct stat *st)
@@ -273,10 +273,10 @@ static int64_t mtime_ns(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-static int index_one(struct svc_catalogs *c, const struct cat_dir *d,
+static int index_one(struct cache_txn *t, const struct cat_dir *d,
 		     const char *name, const char *path)
 {
-	struct member_ctx m = { c->cache, 0 };
+	struct member_ctx m = { t, 0 };
 	char *problem = NULL;
 	struct stat st;
 	uint8_t *buf;
@@ -289,8 +289,8 @@ static int index_one(struct svc_catalogs *c, const struct cat_dir *d,
 	}
 	/* a catalog that does not decode is recorded without members, so it
 	 * is not read again until it changes */
-	rc = cache_catalog_put(c->cache, path, (uint64_t)st.st_size,
-			       mtime_ns(&st), &m.id);
+	rc = cache_catalog_put(t, path, (uint64_t)st.st_size, mtime_ns(&st),
+			       &m.id);
 	if (!rc) {
 		rc = sig_catalog_members(buf, len, add_member, &m, &problem);
 		if (rc == -EINVAL) {
@@ -300,7 +300,7 @@ static int index_one(struct svc_catalogs *c, const struct cat_dir *d,
 	}
 	free(problem);
 	free(buf);
-	return rc;
+	return rc ? rc : cache_txn_batch(t);
 }
 
 static int by_path(const void *a, const void *b)
@@ -319,7 +319,7 @@ static int is_cat(const char *name)
 /* Catalogs of one folder: index the new and changed, mark the seen. */
 static int sync_dir(struct svc_catalogs *c, const struct cat_dir *d,
 		    struct cache_catalog *known, size_t nknown,
-		    unsigned char *seen, int *changed, int progress,
+		    unsigned char *seen, struct cache_txn **t, int progress,
 		    size_t *done)
 {
 	DIR *dir = fdopendir(dup(d->fd));
@@ -351,11 +351,11 @@ static int sync_dir(struct svc_catalogs *c, const struct cat_dir *d,
 			seen[k - known] = 1;
 		if (!k || k->size != (uint64_t)st.st_size ||
 		    k->mtime_ns != mtime_ns(&st)) {
-			if (!*changed)
-				rc = cache_catalogs_begin(c->cache);
-			*changed = 1;
+			if (!*t)
+				rc = cache_txn_begin(c->cache,
+						     CACHE_INDEX_CATALOGS, t);
 			if (!rc)
-				rc = index_one(c, d, e->d_name, path);
+				rc = index_one(*t, d, e->d_name, path);
 			if (progress)
 				fprintf(stderr, "\rindexing catalogs: %zu",
 					++*done);
@@ -387,8 +387,9 @@ static int sync_locked(struct svc_catalogs *c, int progress)
 	struct cache_catalog *known = NULL;
 	unsigned char *seen = NULL;
 	size_t nknown = 0, i, done = 0;
-	int rc, changed = 0;
+	struct cache_txn *t = NULL;
 	int64_t gen;
+	int rc;
 
 	rc = cache_catalog_list(c->cache, &known, &nknown);
 	if (rc)
@@ -400,22 +401,23 @@ static int sync_locked(struct svc_catalogs *c, int progress)
 	if (!seen)
 		rc = -ENOMEM;
 	for (i = 0; i < c->ndirs && !rc; i++)
-		rc = sync_dir(c, &c->dirs[i], known, nknown, seen, &changed,
-			      progress, &done);
+		rc = sync_dir(c, &c->dirs[i], known, nknown, seen, &t, progress,
+			      &done);
 	for (i = 0; i < nknown && !rc; i++) {
 		if (seen[i] || !dir_of(c, known[i].path))
 			continue;
-		if (!changed)
-			rc = cache_catalogs_begin(c->cache);
-		changed = 1;
+		if (!t)
+			rc = cache_txn_begin(c->cache, CACHE_INDEX_CATALOGS,
+					     &t);
 		if (!rc)
-			rc = cache_catalog_drop(c->cache, known[i].path);
+			rc = cache_catalog_drop(t, known[i].path);
 	}
-	if (changed) {
+	/* committed in batches: a store waits for one batch at most */
+	if (t) {
 		if (rc)
-			cache_catalogs_rollback(c->cache);
+			cache_txn_rollback(t);
 		else
-			rc = cache_catalogs_commit(c->cache);
+			rc = cache_txn_commit(t);
 	}
 	if (progress && done)
 		fprintf(stderr, "\rindexing catalogs: %zu done\n", done);
@@ -423,11 +425,8 @@ static int sync_locked(struct svc_catalogs *c, int progress)
 	 * the generation is kept here, not asked of the cache per profile */
 	if (!rc)
 		rc = cache_catalogs_generation(c->cache, &gen);
-	if (!rc) {
-		pthread_mutex_lock(&c->lock);
+	if (!rc)
 		__atomic_store_n(&c->gen, gen, __ATOMIC_RELEASE);
-		pthread_mutex_unlock(&c->lock);
-	}
 	free(seen);
 	cache_catalogs_free(known, nknown);
 	return rc;

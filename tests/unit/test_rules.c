@@ -1,7 +1,10 @@
 /* rules: the boundary rules of rules.h line by line, the stoplist, the
- * license texts, web addresses of git remotes and file links. */
+ * license texts, web addresses of git remotes and file links, and the
+ * indexer's batches. */
 #include <stdlib.h>
+#include <sys/stat.h>
 
+#include "profilefs/cache.h"
 #include "profilefs/rules.h"
 #include "t.h"
 
@@ -127,10 +130,64 @@ static void test_urls(void)
 		  "https://bitbucket.org/o/r/src/HEAD/a.yml");
 }
 
+static int count_line(void *ctx, const char *repo, const char *path,
+		      uint32_t line, const char *text, size_t len)
+{
+	(void)repo;
+	(void)path;
+	(void)text;
+	(void)len;
+	*(unsigned *)ctx += line == 2;
+	return 0;
+}
+
+/* A repository of more files than one batch holds is indexed in batches,
+ * each commit moving the generation on; every file's lines are found. */
+static void test_batches(void)
+{
+	char dir[] = "/tmp/pfs-rules-XXXXXX", path[256], cmd[512];
+	struct rules_opts o = { "many", "https://example.org/r", "MIT", 0 };
+	struct cache *c = NULL;
+	int64_t gen0 = -1, gen = -1;
+	unsigned files = 2 * CACHE_BATCH_OPS + 50, found = 0, i;
+
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	CHECK(mkdir(path, 0700) == 0);
+	for (i = 0; i < files; i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/repo/r%u.yml", dir, i);
+		f = fopen(path, "w");
+		CHECK(f != NULL);
+		if (f) {
+			fprintf(f, "title: rule %u\nimage: comsvcs.dll\n", i);
+			fclose(f);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/cache.db", dir);
+	CHECK(cache_open(path, &c) == 0);
+	CHECK(c && cache_rules_generation(c, &gen0) == 0);
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	CHECK(c && rules_add(c, path, &o) == 0);
+	/* two batches full on count, and the last: three commits at least */
+	CHECK(c && cache_rules_generation(c, &gen) == 0 && gen >= gen0 + 3);
+	CHECK(c && cache_rules_search(c, "\"comsvcs.dll\"", count_line,
+				      &found) == 0);
+	CHECK(found == files);
+	cache_close(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	test_match();
 	test_license();
 	test_urls();
+	test_batches();
 	return t_done();
 }

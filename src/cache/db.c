@@ -1,0 +1,612 @@
+/*
+ * The database: opening, the schema and its upgrades, the two connections,
+ * busy handling, write transactions, and the one statement runner.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache_i.h"
+#include "profilefs/util.h"
+
+/*
+ * Schema history. Each step upgrades from version i to i + 1 and runs in
+ * the same transaction as the user_version bump, so a crash leaves either
+ * the old schema or the new one.
+ */
+static const char *const cache_upgrade[CACHE_SCHEMA_VERSION] = {
+	/* 0 -> 1 */
+	"CREATE TABLE content ("
+	" sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL,"
+	" md5 TEXT NOT NULL, sha1 TEXT NOT NULL, sha384 TEXT NOT NULL,"
+	" sha512 TEXT NOT NULL, ssdeep TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX content_md5 ON content (md5);"
+	"CREATE INDEX content_sha1 ON content (sha1);"
+	"CREATE TABLE files ("
+	" dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,"
+	" mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL,"
+	" PRIMARY KEY (dev, ino, size, mtime_ns)) WITHOUT ROWID;"
+	"CREATE TABLE parts ("
+	" sha256 TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,"
+	" data BLOB NOT NULL, PRIMARY KEY (sha256, name)) WITHOUT ROWID;",
+	/* 1 -> 2: the rules index; each line's text in an FTS5 table whose
+	 * tokens keep '.', '_', '-' and '$' (so "comsvcs.dll" is one token
+	 * and "x-comsvcs.dmp" another) */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"
+	" WITHOUT ROWID;"
+	"INSERT INTO meta VALUES ('rules_generation', 0);"
+	"CREATE TABLE rule_repos ("
+	" id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, path TEXT NOT "
+	"NULL,"
+	" url TEXT, branch TEXT, license TEXT, license_file TEXT,"
+	" indexed_at INTEGER NOT NULL DEFAULT 0,"
+	" files INTEGER NOT NULL DEFAULT 0, lines INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE rule_files ("
+	" id INTEGER PRIMARY KEY, repo INTEGER NOT NULL, path TEXT NOT NULL,"
+	" size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
+	" pass INTEGER NOT NULL, nlines INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (repo, path));"
+	"CREATE TABLE rule_lines (id INTEGER PRIMARY KEY,"
+	" file INTEGER NOT NULL, line INTEGER NOT NULL);"
+	"CREATE INDEX rule_lines_file ON rule_lines (file);"
+	"CREATE VIRTUAL TABLE rule_text USING fts5 (text, tokenize ="
+	" \"unicode61 remove_diacritics 0 tokenchars '._-$'\");",
+	/* 2 -> 3: the catalog index: each catalog's member digests (PE image
+	 * hashes, or whole-file hashes), SHA-1 or SHA-256 */
+	"INSERT INTO meta VALUES ('catalog_generation', 0);"
+	"CREATE TABLE catalogs ("
+	" id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL,"
+	" size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL);"
+	"CREATE TABLE catalog_members ("
+	" digest BLOB NOT NULL, catalog INTEGER NOT NULL,"
+	" PRIMARY KEY (digest, catalog)) WITHOUT ROWID;"
+	"CREATE INDEX catalog_members_catalog ON catalog_members (catalog);",
+	/* 3 -> 4: an identity's rendered profile size, valid for the render
+	 * key it was made with (NULL: not known) */
+	"ALTER TABLE files ADD COLUMN render_key BLOB;"
+	"ALTER TABLE files ADD COLUMN render_size INTEGER;",
+};
+
+/* SQLite's result as -errno: what the callers tell apart */
+static int sqlite_errno(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return -EBADMSG;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EROFS;
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	default:
+		return -EIO;
+	}
+}
+
+int cache_fail(struct cache_conn *k, const char *what)
+{
+	int code = sqlite3_extended_errcode(k->db);
+
+	log_err("cache: %s: %s", what, sqlite3_errmsg(k->db));
+	return sqlite_errno(code);
+}
+
+int64_t cache_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Waits out another connection's lock within the connection's budget.
+ * Short sleeps first: another process's indexer lets go of the write lock
+ * only for a moment between its batches. */
+static int on_busy(void *arg, int n)
+{
+	struct cache_conn *k = arg;
+	int64_t now = cache_now_ms();
+
+	if (n == 0)
+		k->busy_since = now;
+	if (now - k->busy_since >= k->busy_ms)
+		return 0;
+	sleep_us(n < 100 ? 1000 : n < 1000 ? 2000 : 10000);
+	return 1;
+}
+
+/* ---- turns on a connection ------------------------------------------ */
+
+static void conn_lock(struct cache_conn *k)
+{
+	uint64_t mine;
+
+	pthread_mutex_lock(&k->mu);
+	mine = k->next++;
+	while (mine != k->serving)
+		pthread_cond_wait(&k->turn_cv, &k->mu);
+	pthread_mutex_unlock(&k->mu);
+}
+
+static void conn_unlock(struct cache_conn *k)
+{
+	pthread_mutex_lock(&k->mu);
+	k->serving++;
+	pthread_cond_broadcast(&k->turn_cv);
+	pthread_mutex_unlock(&k->mu);
+}
+
+/* ---- the statement runner ------------------------------------------- */
+
+static int bind_all(sqlite3_stmt *st, const struct cache_arg *a, size_t n)
+{
+	char hex[2 * 64 + 1];
+	size_t i;
+	int rc = SQLITE_OK;
+
+	for (i = 0; i < n && rc == SQLITE_OK; i++) {
+		int col = (int)i + 1;
+
+		switch (a[i].kind) {
+		case ARG_I64:
+			rc = sqlite3_bind_int64(st, col, a[i].i);
+			break;
+		case ARG_TEXT:
+			rc = sqlite3_bind_text(st, col, a[i].p, (int)a[i].n,
+					       SQLITE_STATIC);
+			break;
+		case ARG_BLOB:
+			rc = sqlite3_bind_blob(st, col, a[i].n ? a[i].p : "",
+					       (int)a[i].n, SQLITE_STATIC);
+			break;
+		case ARG_HEX:
+			if (a[i].n > 64)
+				return SQLITE_RANGE;
+			dg_hex(a[i].p, a[i].n, hex, 0);
+			rc = sqlite3_bind_text(st, col, hex, (int)(2 * a[i].n),
+					       SQLITE_TRANSIENT);
+			break;
+		case ARG_NULL:
+			rc = sqlite3_bind_null(st, col);
+			break;
+		}
+	}
+	return rc;
+}
+
+int cache_run(struct cache_conn *k, int id, const struct cache_arg *args,
+	      size_t nargs, cache_row_fn row, void *ctx)
+{
+	sqlite3_stmt *st = k->st[id];
+	int rc, rows = 0, stop = 0;
+
+	if (bind_all(st, args, nargs) != SQLITE_OK) {
+		rc = cache_fail(k, sqlite3_sql(st));
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rows++;
+		stop = row ? row(st, ctx) : 0;
+		if (stop)
+			break;
+	}
+	if (stop < 0)
+		rc = stop;
+	else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = rows;
+	else
+		rc = cache_fail(k, sqlite3_sql(st));
+out:
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int cache_read(struct cache *c, int id, const struct cache_arg *args,
+	       size_t nargs, cache_row_fn row, void *ctx)
+{
+	int rc;
+
+	conn_lock(&c->r);
+	rc = cache_run(&c->r, id, args, nargs, row, ctx);
+	conn_unlock(&c->r);
+	return rc;
+}
+
+char *cache_col_dup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? strdup((const char *)t) : NULL;
+}
+
+int cache_row_i64(sqlite3_stmt *st, void *ctx)
+{
+	*(int64_t *)ctx = sqlite3_column_int64(st, 0);
+	return 1;
+}
+
+int cache_changes(struct cache_conn *k)
+{
+	return sqlite3_changes(k->db);
+}
+
+static int exec(struct cache_conn *k, const char *sql)
+{
+	if (sqlite3_exec(k->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return cache_fail(k, sql);
+	return 0;
+}
+
+/* ---- write transactions --------------------------------------------- */
+
+static int txn_begin(struct cache_txn *t)
+{
+	struct cache_conn *k = &t->c->w;
+	int rc;
+
+	conn_lock(k);
+	rc = exec(k, "BEGIN IMMEDIATE");
+	if (rc) {
+		conn_unlock(k);
+		return rc;
+	}
+	t->open = 1;
+	t->ops = 0;
+	t->began_ms = cache_now_ms();
+	return 0;
+}
+
+/* commits (moving the generation on if anything it covers changed) or
+ * rolls back, and lets go of the write connection */
+static int txn_end(struct cache_txn *t, int commit)
+{
+	struct cache_conn *k = &t->c->w;
+	int rc = 0;
+
+	if (!t->open)
+		return commit ? -EIO : 0;
+	if (commit && t->dirty && t->bump >= 0)
+		rc = cache_run(k, t->bump, CACHE_NOARGS, NULL, NULL);
+	if (commit && rc >= 0)
+		rc = exec(k, "COMMIT");
+	if (!commit || rc < 0)
+		sqlite3_exec(k->db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc >= 0)
+		t->dirty = 0;
+	t->open = 0;
+	conn_unlock(k);
+	return rc < 0 ? rc : 0;
+}
+
+int cache_txn_open(struct cache *c, struct cache_txn *t, int bump)
+{
+	memset(t, 0, sizeof(*t));
+	t->c = c;
+	t->bump = bump;
+	return txn_begin(t);
+}
+
+int cache_txn_close(struct cache_txn *t, int commit)
+{
+	return txn_end(t, commit);
+}
+
+int cache_txn_begin(struct cache *c, enum cache_index what,
+		    struct cache_txn **out)
+{
+	struct cache_txn *t = malloc(sizeof(*t));
+	int rc;
+
+	if (!t)
+		return -ENOMEM;
+	rc = cache_txn_open(c, t,
+			    what == CACHE_INDEX_RULES ? ST_GEN_BUMP
+						      : ST_CAT_GEN_BUMP);
+	if (rc) {
+		free(t);
+		return rc;
+	}
+	*out = t;
+	return 0;
+}
+
+int cache_txn_batch(struct cache_txn *t)
+{
+	int rc;
+
+	if (!t->open)
+		return -EIO;
+	if (++t->ops < CACHE_BATCH_OPS &&
+	    cache_now_ms() - t->began_ms < CACHE_BATCH_MS)
+		return 0;
+	rc = txn_end(t, 1);
+	if (rc)
+		return rc;
+	/* the lock is free now: a writer of this process takes its turn in
+	 * txn_begin(); one of another process needs a moment to see it */
+	sleep_us(CACHE_BATCH_GAP_US);
+	return txn_begin(t);
+}
+
+int cache_txn_commit(struct cache_txn *t)
+{
+	int rc = txn_end(t, 1);
+
+	free(t);
+	return rc;
+}
+
+void cache_txn_rollback(struct cache_txn *t)
+{
+	if (!t)
+		return;
+	txn_end(t, 0);
+	free(t);
+}
+
+/* ---- opening ---------------------------------------------------------- */
+
+static int pragma_int(struct cache_conn *k, const char *sql, int *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(k->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return cache_fail(k, sql);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : cache_fail(k, sql);
+}
+
+/* Creates or upgrades the schema; refuses a database that is not ours. */
+static int cache_schema(struct cache_conn *k)
+{
+	int app, ver, ntables, rc, i;
+	char sql[64];
+
+	rc = exec(k, "BEGIN IMMEDIATE");
+	if (rc)
+		return rc;
+	if ((rc = pragma_int(k, "PRAGMA application_id", &app)) ||
+	    (rc = pragma_int(k, "PRAGMA user_version", &ver)) ||
+	    (rc = pragma_int(k, "SELECT count(*) FROM sqlite_schema",
+			     &ntables)))
+		goto out_rollback;
+	if ((app != CACHE_APP_ID && (app != 0 || ntables != 0)) ||
+	    ver > CACHE_SCHEMA_VERSION || ver < 0) {
+		log_err("cache: %s is not a profilefs cache of schema <= %d "
+			"(application_id %#x, schema %d)",
+			sqlite3_db_filename(k->db, "main"),
+			CACHE_SCHEMA_VERSION, (unsigned)app, ver);
+		rc = -EPROTO;
+		goto out_rollback;
+	}
+	for (i = ver; i < CACHE_SCHEMA_VERSION; i++) {
+		rc = exec(k, cache_upgrade[i]);
+		if (rc)
+			goto out_rollback;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", CACHE_APP_ID);
+	if ((rc = exec(k, sql)))
+		goto out_rollback;
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		 CACHE_SCHEMA_VERSION);
+	if ((rc = exec(k, sql)))
+		goto out_rollback;
+	return exec(k, "COMMIT");
+
+out_rollback:
+	sqlite3_exec(k->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* A database whose pages do not add up is not served from. */
+static int quick_check(struct cache_conn *k)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(k->db, "PRAGMA quick_check(1)", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return cache_fail(k, "quick_check");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+		log_err("cache: %s fails its check: %s",
+			sqlite3_db_filename(k->db, "main"),
+			sqlite3_column_text(st, 0));
+		rc = -EBADMSG;
+	} else {
+		rc = rc == SQLITE_ROW ? 0 : cache_fail(k, "quick_check");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int mkdir_parents(const char *path)
+{
+	char *dup = strdup(path), *p;
+	int rc = 0;
+
+	if (!dup)
+		return -ENOMEM;
+	for (p = dup + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dup, 0700) < 0 && errno != EEXIST) {
+			rc = -errno;
+			break;
+		}
+		*p = '/';
+	}
+	free(dup);
+	return rc;
+}
+
+static const char *sql_of(int i)
+{
+	if (cache_profile_sql[i])
+		return cache_profile_sql[i];
+	if (cache_rules_sql[i])
+		return cache_rules_sql[i];
+	return cache_catalog_sql[i];
+}
+
+static int conn_open(struct cache_conn *k, const char *path, int busy_ms)
+{
+	k->busy_ms = busy_ms;
+	if (sqlite3_open_v2(path, &k->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		return k->db ? cache_fail(k, "open") : -ENOMEM;
+	sqlite3_busy_handler(k->db, on_busy, k);
+	return 0;
+}
+
+static int conn_prepare(struct cache_conn *k)
+{
+	int i;
+
+	for (i = 0; i < ST_N; i++) {
+		if (sqlite3_prepare_v3(k->db, sql_of(i), -1,
+				       SQLITE_PREPARE_PERSISTENT, &k->st[i],
+				       NULL) != SQLITE_OK)
+			return cache_fail(k, sql_of(i));
+	}
+	return 0;
+}
+
+static void conn_close(struct cache_conn *k)
+{
+	int i;
+
+	for (i = 0; i < ST_N; i++)
+		sqlite3_finalize(k->st[i]);
+	sqlite3_close(k->db);
+	pthread_mutex_destroy(&k->mu);
+	pthread_cond_destroy(&k->turn_cv);
+}
+
+void cache_close(struct cache *c)
+{
+	if (!c)
+		return;
+	conn_close(&c->r);
+	conn_close(&c->w);
+	free(c);
+}
+
+int cache_open(const char *path, struct cache **out)
+{
+	struct cache *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	pthread_mutex_init(&c->w.mu, NULL);
+	pthread_cond_init(&c->w.turn_cv, NULL);
+	pthread_mutex_init(&c->r.mu, NULL);
+	pthread_cond_init(&c->r.turn_cv, NULL);
+	rc = mkdir_parents(path);
+	if (rc) {
+		log_err("cache: cannot create the folder of %s: %s", path,
+			strerror(-rc));
+		goto out_free;
+	}
+	if ((rc = conn_open(&c->w, path, CACHE_WRITE_BUSY_MS)) ||
+	    (rc = exec(&c->w, "PRAGMA journal_mode = WAL")) ||
+	    (rc = exec(&c->w, "PRAGMA synchronous = NORMAL")) ||
+	    (rc = cache_schema(&c->w)) || (rc = quick_check(&c->w)) ||
+	    (rc = conn_prepare(&c->w)))
+		goto out_free;
+	/* the reader opens a database that is ours and in WAL mode; it is
+	 * kept from writing so a slip cannot take the write lock */
+	if ((rc = conn_open(&c->r, path, CACHE_READ_BUSY_MS)) ||
+	    (rc = exec(&c->r, "PRAGMA query_only = 1")) ||
+	    (rc = conn_prepare(&c->r)))
+		goto out_free;
+	*out = c;
+	return 0;
+
+out_free:
+	cache_close(c);
+	return rc;
+}
+
+int cache_open_or_rebuild(const char *path, struct cache **out)
+{
+	static const char *const side[] = { "", "-wal", "-shm" };
+	char stamp[32], from[4096], to[4096];
+	struct tm tm;
+	time_t now;
+	size_t i;
+	int rc;
+
+	rc = cache_open(path, out);
+	if (rc != -EBADMSG && rc != -EPROTO)
+		return rc;
+	now = time(NULL);
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (i = 0; i < 3; i++) {
+		snprintf(from, sizeof(from), "%s%s", path, side[i]);
+		snprintf(to, sizeof(to), "%s.unusable-%s%s", path, stamp,
+			 side[i]);
+		if (rename(from, to) < 0 && errno != ENOENT) {
+			log_err("cache: cannot move %s aside: %s", from,
+				strerror(errno));
+			return rc;
+		}
+	}
+	log_warn("cache: %s was %s; moved aside to %s.unusable-%s, starting "
+		 "a new cache",
+		 path,
+		 rc == -EPROTO ? "not a profilefs cache of this version"
+			       : "damaged",
+		 path, stamp);
+	return cache_open(path, out);
+}
+
+char *cache_default_path(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *p = NULL;
+	int n;
+
+	if (geteuid() == 0)
+		return strdup("/var/cache/profilefs/cache.db");
+	if (xdg && xdg[0] == '/')
+		n = asprintf(&p, "%s/profilefs/cache.db", xdg);
+	else if (home && home[0])
+		n = asprintf(&p, "%s/.cache/profilefs/cache.db", home);
+	else
+		return NULL;
+	return n < 0 ? NULL : p;
+}
