@@ -385,7 +385,7 @@ static int pragma_int(struct cache_conn *k, const char *sql, int *out)
 /* Creates or upgrades the schema; refuses a database that is not ours. */
 static int cache_schema(struct cache_conn *k)
 {
-	int app, ver, ntables, rc, i;
+	int app = 0, ver = 0, ntables = 0, rc, i;
 	char sql[64];
 
 	rc = exec(k, "BEGIN IMMEDIATE");
