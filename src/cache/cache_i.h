@@ -4,9 +4,10 @@
  *
  * Two connections to one WAL database. The write connection serves stores,
  * indexers and upgrades, one transaction at a time, and may wait out
- * another process's write lock (SQLITE_BUSY). The read connection serves
+ * another process's write lock (SQLITE_BUSY). The read connections serve
  * lookups only: a WAL reader reads the last commit and never waits for a
- * writer, so a lookup is never queued behind a store that is waiting.
+ * writer, so a lookup is never queued behind a store that is waiting; a
+ * lookup takes an idle one, so it is not queued behind a long search.
  * Each connection has its own lock, taken in turn (first come, first
  * served), so a batching indexer cannot starve a store of the same process.
  */
@@ -91,9 +92,15 @@ struct cache_conn {
 	uint64_t next, serving; /* a ticket lock: FIFO turns */
 };
 
+/* read connections: a long lookup (a rules search) holds one of them, so
+ * stat's lookups take another */
+#define CACHE_READERS 4
+
 struct cache {
 	struct cache_conn w; /* writes: stores, indexers, upgrades */
-	struct cache_conn r; /* lookups: never waits for a writer */
+	struct cache_conn
+		r[CACHE_READERS]; /* lookups: never wait for a writer */
+	unsigned next_r;	  /* where a reader who must wait queues */
 };
 
 /* A write transaction owns the write connection from BEGIN to COMMIT or
@@ -140,7 +147,8 @@ typedef int (*cache_row_fn)(sqlite3_stmt *st, void *ctx);
  * The number of rows seen (>= 0), or -errno. The caller holds k. */
 int cache_run(struct cache_conn *k, int id, const struct cache_arg *args,
 	      size_t nargs, cache_row_fn row, void *ctx);
-/* cache_run() on the read connection, taking and releasing its lock */
+/* cache_run() on an idle read connection (else the next in turn), taking
+ * and releasing its lock */
 int cache_read(struct cache *c, int id, const struct cache_arg *args,
 	       size_t nargs, cache_row_fn row, void *ctx);
 

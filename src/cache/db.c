@@ -223,14 +223,35 @@ out:
 	return rc;
 }
 
+/* takes k's turn when nobody holds or waits for it; 1 when taken */
+static int conn_trylock(struct cache_conn *k)
+{
+	int idle;
+
+	pthread_mutex_lock(&k->mu);
+	idle = k->next == k->serving;
+	if (idle)
+		k->next++;
+	pthread_mutex_unlock(&k->mu);
+	return idle;
+}
+
 int cache_read(struct cache *c, int id, const struct cache_arg *args,
 	       size_t nargs, cache_row_fn row, void *ctx)
 {
-	int rc;
+	struct cache_conn *k = NULL;
+	int rc, i;
 
-	conn_lock(&c->r);
-	rc = cache_run(&c->r, id, args, nargs, row, ctx);
-	conn_unlock(&c->r);
+	for (i = 0; i < CACHE_READERS && !k; i++)
+		if (conn_trylock(&c->r[i]))
+			k = &c->r[i];
+	if (!k) {
+		k = &c->r[__atomic_fetch_add(&c->next_r, 1, __ATOMIC_RELAXED) %
+			  CACHE_READERS];
+		conn_lock(k);
+	}
+	rc = cache_run(k, id, args, nargs, row, ctx);
+	conn_unlock(k);
 	return rc;
 }
 
@@ -515,9 +536,12 @@ static void conn_close(struct cache_conn *k)
 
 void cache_close(struct cache *c)
 {
+	int i;
+
 	if (!c)
 		return;
-	conn_close(&c->r);
+	for (i = 0; i < CACHE_READERS; i++)
+		conn_close(&c->r[i]);
 	conn_close(&c->w);
 	free(c);
 }
@@ -525,14 +549,16 @@ void cache_close(struct cache *c)
 int cache_open(const char *path, struct cache **out)
 {
 	struct cache *c = calloc(1, sizeof(*c));
-	int rc;
+	int rc, i;
 
 	if (!c)
 		return -ENOMEM;
 	pthread_mutex_init(&c->w.mu, NULL);
 	pthread_cond_init(&c->w.turn_cv, NULL);
-	pthread_mutex_init(&c->r.mu, NULL);
-	pthread_cond_init(&c->r.turn_cv, NULL);
+	for (i = 0; i < CACHE_READERS; i++) {
+		pthread_mutex_init(&c->r[i].mu, NULL);
+		pthread_cond_init(&c->r[i].turn_cv, NULL);
+	}
 	rc = mkdir_parents(path);
 	if (rc) {
 		log_err("cache: cannot create the folder of %s: %s", path,
@@ -547,10 +573,11 @@ int cache_open(const char *path, struct cache **out)
 		goto out_free;
 	/* the reader opens a database that is ours and in WAL mode; it is
 	 * kept from writing so a slip cannot take the write lock */
-	if ((rc = conn_open(&c->r, path, CACHE_READ_BUSY_MS)) ||
-	    (rc = exec(&c->r, "PRAGMA query_only = 1")) ||
-	    (rc = conn_prepare(&c->r)))
-		goto out_free;
+	for (i = 0; i < CACHE_READERS; i++)
+		if ((rc = conn_open(&c->r[i], path, CACHE_READ_BUSY_MS)) ||
+		    (rc = exec(&c->r[i], "PRAGMA query_only = 1")) ||
+		    (rc = conn_prepare(&c->r[i])))
+			goto out_free;
 	*out = c;
 	return 0;
 
