@@ -86,8 +86,10 @@ int cache_render_size_put(struct cache *c, const struct cache_ident *id,
  * from begin to commit or rollback (both free it). cache_txn_batch(), called
  * after each unit of work (a file, a catalog), commits once CACHE_BATCH_OPS
  * units or CACHE_BATCH_MS have gone by and begins again, so a store waits
- * for one batch at most. Each commit that changed the index moves its
- * generation on; a rollback drops only the batch not yet committed.
+ * for one batch at most. A batch's commit makes its rows visible; the
+ * index's generation (what profiles are keyed by) moves on once, at the
+ * last commit or at a rollback, when any batch changed the index. A
+ * rollback drops only the batch not yet committed.
  */
 #define CACHE_BATCH_OPS 200
 #define CACHE_BATCH_MS	50

@@ -107,9 +107,12 @@ struct cache {
  * ROLLBACK; between an indexer's batches it lets go. */
 struct cache_txn {
 	struct cache *c;
-	int bump;  /* the generation its commits move on, or -1 */
+	int bump;  /* the generation its last commit moves on, or -1 */
 	int open;  /* BEGIN done, and the write connection is ours */
-	int dirty; /* something the generation covers has changed */
+	int dirty; /* something the generation covers has changed in this
+		    * batch */
+	int moved; /* ... in a batch committed already: the last commit
+		    * (or a rollback) moves the generation on, once */
 	unsigned ops;
 	int64_t began_ms;
 };

@@ -301,21 +301,29 @@ static int txn_begin(struct cache_txn *t)
 
 /* commits (moving the generation on if anything it covers changed) or
  * rolls back, and lets go of the write connection */
-static int txn_end(struct cache_txn *t, int commit)
+/*
+ * Ends the open transaction. The generation moves on at the last commit
+ * only (last), once for a whole indexing run: a batch's commit makes its
+ * rows visible, but what the profiles are keyed by (render keys, the rows
+ * memo) changes when the run is done, not every 50 ms of it.
+ */
+static int txn_end(struct cache_txn *t, int commit, int last)
 {
 	struct cache_conn *k = &t->c->w;
 	int rc = 0;
 
 	if (!t->open)
 		return commit ? -EIO : 0;
-	if (commit && t->dirty && t->bump >= 0)
+	if (commit && last && (t->dirty || t->moved) && t->bump >= 0)
 		rc = cache_run(k, t->bump, CACHE_NOARGS, NULL, NULL);
 	if (commit && rc >= 0)
 		rc = exec(k, "COMMIT");
 	if (!commit || rc < 0)
 		sqlite3_exec(k->db, "ROLLBACK", NULL, NULL, NULL);
-	if (rc >= 0)
+	if (commit && rc >= 0) {
+		t->moved = !last && (t->moved || t->dirty);
 		t->dirty = 0;
+	}
 	t->open = 0;
 	conn_unlock(k);
 	return rc < 0 ? rc : 0;
@@ -331,7 +339,7 @@ int cache_txn_open(struct cache *c, struct cache_txn *t, int bump)
 
 int cache_txn_close(struct cache_txn *t, int commit)
 {
-	return txn_end(t, commit);
+	return txn_end(t, commit, 1);
 }
 
 int cache_txn_begin(struct cache *c, enum cache_index what,
@@ -362,7 +370,7 @@ int cache_txn_batch(struct cache_txn *t)
 	if (++t->ops < CACHE_BATCH_OPS &&
 	    cache_now_ms() - t->began_ms < CACHE_BATCH_MS)
 		return 0;
-	rc = txn_end(t, 1);
+	rc = txn_end(t, 1, 0);
 	if (rc)
 		return rc;
 	/* the lock is free now: a writer of this process takes its turn in
@@ -373,7 +381,7 @@ int cache_txn_batch(struct cache_txn *t)
 
 int cache_txn_commit(struct cache_txn *t)
 {
-	int rc = txn_end(t, 1);
+	int rc = txn_end(t, 1, 1);
 
 	free(t);
 	return rc;
@@ -383,7 +391,12 @@ void cache_txn_rollback(struct cache_txn *t)
 {
 	if (!t)
 		return;
-	txn_end(t, 0);
+	txn_end(t, 0, 1);
+	/* batches committed before it changed what profiles show */
+	if (t->moved && t->bump >= 0 && txn_begin(t) == 0 &&
+	    txn_end(t, 1, 1))
+		log_warn("cache: an index changed, but its generation did not "
+			 "move on");
 	free(t);
 }
 
