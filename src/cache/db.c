@@ -393,8 +393,7 @@ void cache_txn_rollback(struct cache_txn *t)
 		return;
 	txn_end(t, 0, 1);
 	/* batches committed before it changed what profiles show */
-	if (t->moved && t->bump >= 0 && txn_begin(t) == 0 &&
-	    txn_end(t, 1, 1))
+	if (t->moved && t->bump >= 0 && txn_begin(t) == 0 && txn_end(t, 1, 1))
 		log_warn("cache: an index changed, but its generation did not "
 			 "move on");
 	free(t);
