@@ -91,10 +91,18 @@ static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin)
 	return 0;
 }
 
-/* The attributes of a profile: the binary's times and owner, read-only. */
+/*
+ * The attributes of a profile, made from its binary's lstat in *st: the
+ * binary's times, owner, group and read bits (never a write or exec bit).
+ * A profile tells what its binary holds (hashes, version strings, exports),
+ * so whoever may not read the binary may not read its profile: with
+ * allow_other the mount has default_permissions, and the kernel refuses
+ * the profile to exactly the callers it refuses the binary, before an open
+ * reaches the daemon.
+ */
 static void profile_attr(struct stat *st, size_t size)
 {
-	st->st_mode = S_IFREG | 0444;
+	st->st_mode = S_IFREG | (st->st_mode & 0444);
 	st->st_nlink = 1;
 	st->st_size = (off_t)size;
 	st->st_blocks = (blkcnt_t)((size + 511) / 512);
@@ -165,6 +173,11 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 	if (fstatat(dfd, md, &real, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
 	if (!svc_is_binary(fs->cfg->names, dfd, name, &st))
+		return 0;
+	/* the profile's owner and mode are the binary's: d_type alone is not
+	 * enough for them */
+	if (type != DT_UNKNOWN &&
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
 	profile_attr(&st, 0);
 	return fill(buf, md, &st, 0, 0);
