@@ -66,7 +66,8 @@ if [ -f build-ci/build.ninja ]; then
 	# ASan above only
 	TIME_SCALE=10 DAEMON_WRAP="$vg" run build-ci valgrind-integration \
 		--timeout-multiplier=4 --suite integration overlay profiles \
-		readonly cache badinput pe pehash sign malformed rules hostile crash
+		readonly cache badinput pe pehash sign malformed rules hostile crash \
+		perms
 fi
 
 echo "== libFuzzer, ${FUZZ_SECONDS:-45} s a target"

@@ -60,6 +60,67 @@ static const char *rel_of(const char *path)
 	return *path ? path : ".";
 }
 
+/* Is the caller in group gid? The kernel does not pass the supplementary
+ * groups; libfuse reads them from /proc. Unknown counts as no. */
+static int caller_in_group(const struct fuse_context *c, gid_t gid)
+{
+	gid_t *list;
+	int n, i, in = 0;
+
+	if (c->gid == gid)
+		return 1;
+	n = fuse_getgroups(0, NULL);
+	if (n <= 0)
+		return 0;
+	list = calloc((size_t)n, sizeof(*list));
+	if (!list)
+		return 0;
+	if (fuse_getgroups(n, list) == n)
+		for (i = 0; i < n && !in; i++)
+			in = list[i] == gid;
+	free(list);
+	return in;
+}
+
+/*
+ * Would the kernel let the caller read the file st (its mode bits, as
+ * default_permissions checks them)? The daemon's own user reads as itself,
+ * and root reads anything.
+ */
+static int caller_may_read(const struct stat *st)
+{
+	const struct fuse_context *c = fuse_get_context();
+
+	if (c->uid == 0 || c->uid == geteuid())
+		return 1;
+	if (c->uid == st->st_uid)
+		return !!(st->st_mode & S_IRUSR);
+	/* membership matters only when the group and other bits differ */
+	if (!(st->st_mode & S_IRGRP) != !(st->st_mode & S_IROTH) &&
+	    caller_in_group(c, st->st_gid))
+		return !!(st->st_mode & S_IRGRP);
+	return !!(st->st_mode & S_IROTH);
+}
+
+/*
+ * Is the entry name (lstat st, below dfd) a binary, for this caller?
+ * --sniff-mz reads a file's first two bytes to tell, and their answer
+ * shows as a profile's name: it is not asked on behalf of a caller who may
+ * not read the file. For such a caller only the name decides (a type that
+ * is not a regular file is never sniffed).
+ */
+static int is_binary(struct fs *fs, int dfd, const char *name,
+		     const struct stat *st)
+{
+	struct stat named;
+
+	if (!S_ISREG(st->st_mode) || caller_may_read(st))
+		return svc_is_binary(fs->cfg->names, dfd, name, st);
+	named = *st;
+	named.st_mode = S_IFIFO | (st->st_mode & 07777);
+	return svc_is_binary(fs->cfg->names, dfd, name, &named);
+}
+
 /*
  * What a mounted path names. Returns 0 with *bin NULL for a source entry
  * (lstat in *st), 0 with *bin set (malloc'ed) for a profile (*st is the
@@ -83,7 +144,7 @@ static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin)
 	if (!b)
 		return -ENOMEM;
 	if (fstatat(fs->rootfd, b, st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !svc_is_binary(fs->cfg->names, fs->rootfd, b, st)) {
+	    !is_binary(fs, fs->rootfd, b, st)) {
 		free(b);
 		return -ENOENT;
 	}
@@ -172,12 +233,12 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 	snprintf(md, sizeof(md), "%s%s", name, FS_SUFFIX);
 	if (fstatat(dfd, md, &real, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
-	if (!svc_is_binary(fs->cfg->names, dfd, name, &st))
-		return 0;
-	/* the profile's owner and mode are the binary's: d_type alone is not
-	 * enough for them */
+	/* the profile's owner and mode are the binary's (and is_binary()
+	 * wants them): d_type alone is not enough */
 	if (type != DT_UNKNOWN &&
 	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (!is_binary(fs, dfd, name, &st))
 		return 0;
 	profile_attr(&st, 0);
 	return fill(buf, md, &st, 0, 0);

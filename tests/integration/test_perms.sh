@@ -26,6 +26,7 @@ useradd -M -U -s /usr/sbin/nologin -d /nonexistent "$U" || {
 perms_cleanup() {
 	cleanup
 	userdel "$U" 2>/dev/null
+	groupdel "$U"s 2>/dev/null
 }
 trap perms_cleanup EXIT
 UID_U=$(id -u "$U")
@@ -83,7 +84,7 @@ refused_read "user reads priv/inner.dll.md (0700 folder)" \
 	"$MNT/priv/inner.dll.md"
 refused_read "user reads priv/inner.dll (0700 folder)" "$MNT/priv/inner.dll"
 check "user cannot even stat priv/inner.dll.md" \
-	bash -c '! "$@" stat "$0" 2>/dev/null' "$MNT/priv/inner.dll.md" \
+	bash -c '! "$@" stat "$0" >/dev/null 2>&1' "$MNT/priv/inner.dll.md" \
 	setpriv --reuid="$UID_U" --regid="$GID_U" --clear-groups --
 # what else a user may try on a profile it cannot read: none computes
 as_user stat "$MNT/secret.dll.md" >/dev/null 2>&1
@@ -120,4 +121,37 @@ done
 check_eq "root's reads computed the three others" \
 	"$(stat_of computed)" $((c0 + 5))
 umount_fs
+
+# --sniff-mz reads a file's first bytes to tell whether it is a binary; the
+# answer shows as a profile's name. It is not asked for a user who may not
+# read the file: there only the name decides.
+groupadd "$U"s || bad "groupadd ${U}s"
+GID_S=$(getent group "$U"s | cut -d: -f3)
+for f in mzpub mzsecret mzgrp mzsupp; do
+	{ printf MZ; head -c 3000 /dev/urandom; } >"$SRC/$f"
+done
+chmod 0644 "$SRC/mzpub"
+chmod 0600 "$SRC/mzsecret"
+chmod 0640 "$SRC/mzgrp" "$SRC/mzsupp"
+chgrp "$GID_U" "$SRC/mzgrp"
+chgrp "$GID_S" "$SRC/mzsupp"
+mount_fs --sniff-mz -o allow_other || finish
+# user_sees ARGS...: the MZ profiles the user's ls shows, one line
+user_sees() {
+	setpriv --reuid="$UID_U" --regid="$GID_U" "$@" -- ls "$MNT" |
+		grep '^mz.*\.md$' | tr '\n' ' '
+}
+check_eq "root sees every MZ file's profile" \
+	"$(ls "$MNT" | grep '^mz.*\.md$' | tr '\n' ' ')" \
+	"mzgrp.md mzpub.md mzsecret.md mzsupp.md "
+check_eq "the user sees the MZ profiles of the files it may read" \
+	"$(user_sees --clear-groups)" "mzgrp.md mzpub.md "
+check_eq "a supplementary group counts" \
+	"$(user_sees --groups="$GID_S")" "mzgrp.md mzpub.md mzsupp.md "
+check "the user cannot stat mzsecret.md" \
+	bash -c '! "$@" stat "$0" >/dev/null 2>&1' "$MNT/mzsecret.md" \
+	setpriv --reuid="$UID_U" --regid="$GID_U" --clear-groups --
+check "the user reads mzpub.md" as_user grep -q "$(sha mzpub)" "$MNT/mzpub.md"
+umount_fs
+groupdel "$U"s
 finish
