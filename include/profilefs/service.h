@@ -161,8 +161,9 @@ struct svc_names;
  * starts with "MZ" is a binary too */
 int svc_names_new(const char *exts, int sniff_mz, struct svc_names **out);
 void svc_names_free(struct svc_names *n);
-/* Is the entry `name` (with lstat st, below dirfd) a binary? */
+/* Is the entry `name` (with lstat st, below dirfd) a binary? A file's
+ * first bytes (sniff_mz) are read only when may_read. */
 int svc_is_binary(const struct svc_names *n, int dirfd, const char *name,
-		  const struct stat *st);
+		  const struct stat *st, int may_read);
 
 #endif

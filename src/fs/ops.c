@@ -106,19 +106,13 @@ static int caller_may_read(const struct stat *st)
  * Is the entry name (lstat st, below dfd) a binary, for this caller?
  * --sniff-mz reads a file's first two bytes to tell, and their answer
  * shows as a profile's name: it is not asked on behalf of a caller who may
- * not read the file. For such a caller only the name decides (a type that
- * is not a regular file is never sniffed).
+ * not read the file. For such a caller only the name decides.
  */
 static int is_binary(struct fs *fs, int dfd, const char *name,
 		     const struct stat *st)
 {
-	struct stat named;
-
-	if (!S_ISREG(st->st_mode) || caller_may_read(st))
-		return svc_is_binary(fs->cfg->names, dfd, name, st);
-	named = *st;
-	named.st_mode = S_IFIFO | (st->st_mode & 07777);
-	return svc_is_binary(fs->cfg->names, dfd, name, &named);
+	return svc_is_binary(fs->cfg->names, dfd, name, st,
+			     caller_may_read(st));
 }
 
 /*

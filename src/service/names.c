@@ -88,12 +88,12 @@ static int starts_with_mz(int dirfd, const char *name)
 }
 
 int svc_is_binary(const struct svc_names *n, int dirfd, const char *name,
-		  const struct stat *st)
+		  const struct stat *st, int may_read)
 {
 	if (S_ISDIR(st->st_mode) || S_ISLNK(st->st_mode))
 		return 0;
 	if (has_ext(n, name))
 		return 1;
-	return n->sniff_mz && S_ISREG(st->st_mode) &&
+	return n->sniff_mz && may_read && S_ISREG(st->st_mode) &&
 	       starts_with_mz(dirfd, name);
 }
