@@ -1,11 +1,19 @@
 /*
  * cache: profiles kept in SQLite, outliving the mount.
  *
- * Two keys: a file's identity (device, inode, size, mtime in ns) leads to
- * its content (SHA-256); the content holds the digests as columns (so the
- * cache can be queried by hash) and the profile's other facts as versioned
- * parts. A changed file has a new identity; a hard link or a copy with the
- * same bytes finds the content already there.
+ * Two keys: a file's identity (device, inode, size, mtime and ctime in ns)
+ * leads to its content (SHA-256); the content holds the digests as columns
+ * (so the cache can be queried by hash) and the profile's other facts as
+ * versioned parts. A changed file has a new identity; a hard link or a
+ * copy with the same bytes finds the content already there.
+ *
+ * ctime is in the identity because user space can put a file's mtime back
+ * (touch -r, cp -p, timestomping) after rewriting it with other bytes of
+ * the same size, but not its ctime. A chmod, chown, a new hard link or
+ * (on some filesystems) a rename moves ctime on too: such a file is
+ * profiled once more. Identities stored before schema 5 have ctime
+ * CACHE_CTIME_UNKNOWN, which no lookup matches: each file is profiled once
+ * more after the upgrade (its content and parts stay).
  *
  * WAL mode, with two connections: lookups (cache_find, cache_get_part,
  * cache_find_content, the rules search, the catalog lookup, the lists and
@@ -25,7 +33,7 @@
 
 #include "profilefs/digest.h"
 
-#define CACHE_SCHEMA_VERSION 4
+#define CACHE_SCHEMA_VERSION 5
 
 struct cache;
 struct cache_txn;
@@ -35,7 +43,13 @@ struct cache_ident {
 	uint64_t ino;
 	uint64_t size;
 	int64_t mtime_ns;
+	/* st_ctim; never CACHE_CTIME_UNKNOWN (such an identity is not found,
+	 * and not stored) */
+	int64_t ctime_ns;
 };
+
+/* the ctime of an identity row from before schema 5 */
+#define CACHE_CTIME_UNKNOWN INT64_MIN
 
 struct cache_content {
 	uint64_t size;
@@ -67,7 +81,8 @@ int cache_find_content(struct cache *c, const uint8_t sha256[32],
 int cache_get_part(struct cache *c, const uint8_t sha256[32], const char *name,
 		   int version, void **data, size_t *len);
 /* stores content, parts and the identity in one transaction; waits its
- * turn behind an indexer's batch, and out another process's writer */
+ * turn behind an indexer's batch, and out another process's writer;
+ * -EINVAL for an identity with ctime CACHE_CTIME_UNKNOWN */
 int cache_store(struct cache *c, const struct cache_ident *id,
 		const struct cache_content *ct, const struct cache_part *parts,
 		size_t nparts);

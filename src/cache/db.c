@@ -70,6 +70,20 @@ static const char *const cache_upgrade[CACHE_SCHEMA_VERSION] = {
 	 * key it was made with (NULL: not known) */
 	"ALTER TABLE files ADD COLUMN render_key BLOB;"
 	"ALTER TABLE files ADD COLUMN render_size INTEGER;",
+	/* 4 -> 5: ctime joins the identity (mtime can be put back after a
+	 * rewrite; ctime cannot). A primary key cannot change in place, so
+	 * the table is copied; the old rows get a ctime no lookup matches
+	 * (CACHE_CTIME_UNKNOWN) and are profiled once more when next seen,
+	 * while content and parts stay. */
+	"CREATE TABLE files5 ("
+	" dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,"
+	" mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL, render_key BLOB, render_size INTEGER,"
+	" PRIMARY KEY (dev, ino, size, mtime_ns, ctime_ns)) WITHOUT ROWID;"
+	"INSERT INTO files5 SELECT dev, ino, size, mtime_ns,"
+	" -9223372036854775808, sha256, render_key, render_size FROM files;"
+	"DROP TABLE files;"
+	"ALTER TABLE files5 RENAME TO files;",
 };
 
 /* SQLite's result as -errno: what the callers tell apart */

@@ -1,7 +1,7 @@
 /*
- * Profiles: an identity (device, inode, size, mtime) leads to content (by
- * SHA-256), the content to its parts; an identity also remembers the size
- * of its rendered profile.
+ * Profiles: an identity (device, inode, size, mtime, ctime) leads to
+ * content (by SHA-256), the content to its parts; an identity also
+ * remembers the size of its rendered profile.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@ const char *const cache_profile_sql[ST_N] = {
 	[ST_FIND] = "SELECT c.size, c.md5, c.sha1, c.sha256, c.sha384, "
 		    "c.sha512, c.ssdeep FROM files f JOIN content c "
 		    "ON c.sha256 = f.sha256 WHERE f.dev = ? AND f.ino = ? "
-		    "AND f.size = ? AND f.mtime_ns = ?",
+		    "AND f.size = ? AND f.mtime_ns = ? AND f.ctime_ns = ?",
 	[ST_CONTENT] = "SELECT size, md5, sha1, sha256, sha384, sha512, "
 		       "ssdeep FROM content WHERE sha256 = ?",
 	[ST_PART] = "SELECT data FROM parts WHERE sha256 = ? AND name = ? "
@@ -25,17 +25,24 @@ const char *const cache_profile_sql[ST_N] = {
 	[ST_PUT_PART] = "INSERT OR REPLACE INTO parts (sha256, name, version, "
 			"data) VALUES (?, ?, ?, ?)",
 	[ST_PUT_FILE] = "INSERT OR REPLACE INTO files (dev, ino, size, "
-			"mtime_ns, sha256) VALUES (?, ?, ?, ?, ?)",
+			"mtime_ns, ctime_ns, sha256) VALUES (?, ?, ?, ?, ?, ?)",
 	[ST_RSIZE_GET] = "SELECT render_key, render_size FROM files WHERE "
-			 "dev = ? AND ino = ? AND size = ? AND mtime_ns = ?",
+			 "dev = ? AND ino = ? AND size = ? AND mtime_ns = ? "
+			 "AND ctime_ns = ?",
 	[ST_RSIZE_PUT] = "UPDATE files SET render_key = ?, render_size = ? "
 			 "WHERE dev = ? AND ino = ? AND size = ? AND "
-			 "mtime_ns = ?",
+			 "mtime_ns = ? AND ctime_ns = ?",
 };
 
 #define IDENT_ARGS(id)                                                         \
 	A_I64((id)->dev), A_I64((id)->ino), A_I64((id)->size),                 \
-		A_I64((id)->mtime_ns)
+		A_I64((id)->mtime_ns), A_I64((id)->ctime_ns)
+
+/* An identity stored before schema 5 has no ctime: it matches nothing. */
+static int ident_known(const struct cache_ident *id)
+{
+	return id->ctime_ns != CACHE_CTIME_UNKNOWN;
+}
 
 static int unhex(const unsigned char *s, int n, uint8_t *out, size_t len)
 {
@@ -98,6 +105,8 @@ static int found(int rc)
 int cache_find(struct cache *c, const struct cache_ident *id,
 	       struct cache_content *out)
 {
+	if (!ident_known(id))
+		return -ENOENT;
 	return found(cache_read(c, ST_FIND, CACHE_ARGS(IDENT_ARGS(id)),
 				row_content, out));
 }
@@ -190,8 +199,11 @@ int cache_store(struct cache *c, const struct cache_ident *id,
 		size_t nparts)
 {
 	struct cache_txn t;
-	int rc = cache_txn_open(c, &t, -1);
+	int rc;
 
+	if (!ident_known(id))
+		return -EINVAL;
+	rc = cache_txn_open(c, &t, -1);
 	if (rc)
 		return rc;
 	rc = put_all(&c->w, id, ct, parts, nparts);
@@ -219,9 +231,12 @@ int cache_render_size_get(struct cache *c, const struct cache_ident *id,
 			  const uint8_t key[32], uint64_t *size)
 {
 	struct rsize r = { key, 0, 0 };
-	int rc = cache_read(c, ST_RSIZE_GET, CACHE_ARGS(IDENT_ARGS(id)),
-			    row_rsize, &r);
+	int rc;
 
+	if (!ident_known(id))
+		return -ENOENT;
+	rc = cache_read(c, ST_RSIZE_GET, CACHE_ARGS(IDENT_ARGS(id)), row_rsize,
+			&r);
 	if (rc < 0)
 		return rc;
 	if (!r.match)
@@ -234,8 +249,11 @@ int cache_render_size_put(struct cache *c, const struct cache_ident *id,
 			  const uint8_t key[32], uint64_t size)
 {
 	struct cache_txn t;
-	int rc = cache_txn_open(c, &t, -1);
+	int rc;
 
+	if (!ident_known(id))
+		return -ENOENT;
+	rc = cache_txn_open(c, &t, -1);
 	if (rc)
 		return rc;
 	rc = cache_run(&c->w, ST_RSIZE_PUT,

@@ -124,12 +124,25 @@ void svc_count(struct svc *pv, uint64_t *field, uint64_t n)
 	pthread_mutex_unlock(&pv->lock);
 }
 
+/* A timestamp in ns. A mounted image's timestamps are hostile: one out of
+ * range saturates instead of overflowing, and none becomes
+ * CACHE_CTIME_UNKNOWN, which only old identity rows carry. */
+static int64_t ns_of(const struct timespec *ts)
+{
+	int64_t ns;
+
+	if (__builtin_mul_overflow((int64_t)ts->tv_sec, 1000000000, &ns) ||
+	    __builtin_add_overflow(ns, (int64_t)ts->tv_nsec, &ns))
+		return ts->tv_sec < 0 ? -INT64_MAX : INT64_MAX;
+	return ns == CACHE_CTIME_UNKNOWN ? -INT64_MAX : ns;
+}
+
+/* ctime too: a rewrite can put mtime back (touch -r, cp -p), not ctime */
 static struct cache_ident ident_of(const struct stat *st)
 {
 	struct cache_ident id = { (uint64_t)st->st_dev, (uint64_t)st->st_ino,
-				  (uint64_t)st->st_size,
-				  (int64_t)st->st_mtim.tv_sec * 1000000000 +
-					  st->st_mtim.tv_nsec };
+				  (uint64_t)st->st_size, ns_of(&st->st_mtim),
+				  ns_of(&st->st_ctim) };
 
 	return id;
 }

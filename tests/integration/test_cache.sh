@@ -1,7 +1,8 @@
 #!/bin/bash
 # The cache: a remount serves without computing, a changed file gets a new
-# profile, a hard link or a copy finds its content, and 32 readers of one
-# uncached profile cause one computation.
+# profile (also when rewritten with its size and mtime kept), a hard link or
+# a copy finds its content, and 32 readers of one uncached profile cause one
+# computation.
 . "$(dirname "$0")/lib.sh"
 make_tree
 mount_fs || finish
@@ -54,16 +55,85 @@ want=$(sha256sum "$SRC/$g" | cut -d' ' -f1 | tr a-f A-F)
 check_eq "rewritten file: the right SHA256" \
 	"$(grep '^SHA256 ' "$MNT/$g.md")" "SHA256 | \`$want\`"
 
-# a hard link is the same file: no computation
+# a hard link is the same file: one identity for both names. Making the
+# link moved the file's ctime on (the link count changed), so the file is
+# read once more, for both names.
 ln "$SRC/deep/a/b/c/file.scr" "$SRC/deep/hardlink.dll"
 before=$(stat_of computed)
 check "hard link profile" grep -q '^## Hashes' "$MNT/deep/hardlink.dll.md"
-check_eq "a hard link computed nothing" "$(stat_of computed)" "$before"
+check "the other name's profile" grep -q '^## Hashes' \
+	"$MNT/deep/a/b/c/file.scr.md"
+check_eq "a hard link: computed once for both names" "$(stat_of computed)" \
+	$((before + 1))
 check "hard link: same hashes" cmp -s \
 	<(grep ' | `' "$MNT/deep/hardlink.dll.md") \
 	<(grep ' | `' "$MNT/deep/a/b/c/file.scr.md")
 check "hard link: its own name and path" \
 	grep -qxF '* File Path: `C:\deep\hardlink.dll`' "$MNT/deep/hardlink.dll.md"
+umount_fs
+
+# Other bytes of the same size, written in place with the mtime put back
+# (touch -r, cp -p, timestomping): only ctime tells. New hashes at once,
+# after a remount, and in the CLI on the same cache.
+h="Program Files/App/app.Exe"
+upper_sum() { "$1" "$2" | cut -d' ' -f1 | tr a-f A-F; }
+# rewrite FROM: FROM's bytes into $h's inode, its mtime put back
+rewrite() {
+	local before
+	before=$(stat -c '%i %s %y' "$SRC/$h")
+	ctime=$(stat -c %z "$SRC/$h")
+	touch -r "$SRC/$h" "$T/stamp"
+	if [ "$2" = cp ]; then
+		touch -r "$T/stamp" "$1"
+		cp -p "$1" "$SRC/$h"
+	else
+		dd if="$1" of="$SRC/$h" conv=notrunc status=none
+		touch -r "$T/stamp" "$SRC/$h"
+	fi
+	check_eq "$2 rewrite: same inode, size and mtime" \
+		"$(stat -c '%i %s %y' "$SRC/$h")" "$before"
+	check "$2 rewrite: ctime moved on" [ "$(stat -c %z "$SRC/$h")" != "$ctime" ]
+	check "$2 rewrite: other bytes" bash -c '! cmp -s "$0" "$1"' "$T/old" \
+		"$SRC/$h"
+}
+mount_fs || finish
+cp "$SRC/$h" "$T/old"
+check "cached before the rewrite" grep -q '^SHA256 ' "$MNT/$h.md"
+head -c "$(stat -c %s "$SRC/$h")" /dev/urandom >"$T/new"
+rewrite "$T/new" "touch -r"
+sha=$(upper_sum sha256sum "$SRC/$h")
+md5=$(upper_sum md5sum "$SRC/$h")
+# a fresh stat and a fresh open (the kernel keeps no profile attributes,
+# attr_timeout 0; a handle holds its text, so each read opens anew)
+stat "$MNT/$h.md" >/dev/null
+cat "$MNT/$h.md" >"$T/rewritten"
+check_eq "timestomped: the new SHA256 in the mount" \
+	"$(grep '^SHA256 ' "$T/rewritten")" "SHA256 | \`$sha\`"
+check_eq "timestomped: the new MD5 in the mount" \
+	"$(grep '^MD5 ' "$T/rewritten")" "MD5 | \`$md5\`"
+check_eq "timestomped: stat's size is the size read" \
+	"$(stat -c %s "$MNT/$h.md")" "$(wc -c <"$T/rewritten")"
+umount_fs
+mount_fs || finish
+check_eq "timestomped, remounted: the new SHA256" \
+	"$(grep '^SHA256 ' "$MNT/$h.md")" "SHA256 | \`$sha\`"
+check_eq "timestomped, remounted: from the cache" "$(stat_of computed)" 0
+umount_fs
+# again while unmounted (cp -p this time); the CLI reads the same cache
+cp "$SRC/$h" "$T/old"
+"$PROFILEFS" profile --cache="$CACHE" --root="$SRC" "$SRC/$h" >"$T/cli1"
+check_eq "CLI before the rewrite: the cached SHA256" \
+	"$(grep '^SHA256 ' "$T/cli1")" "SHA256 | \`$sha\`"
+head -c "$(stat -c %s "$SRC/$h")" /dev/urandom >"$T/new2"
+rewrite "$T/new2" cp
+sha=$(upper_sum sha256sum "$SRC/$h")
+"$PROFILEFS" profile --cache="$CACHE" --root="$SRC" "$SRC/$h" >"$T/cli2"
+check_eq "timestomped: the new SHA256 in the CLI" \
+	"$(grep '^SHA256 ' "$T/cli2")" "SHA256 | \`$sha\`"
+mount_fs || finish
+check_eq "timestomped: the CLI stored it for the mount" \
+	"$(grep '^SHA256 ' "$MNT/$h.md")" "SHA256 | \`$sha\`"
+check_eq "timestomped: the mount computed nothing" "$(stat_of computed)" 0
 umount_fs
 
 # 32 parallel readers of one uncached profile: one computation

@@ -1,7 +1,7 @@
 /* cache: store and find by identity and by content, parts and their
  * versions, persistence across reopen, refusal of foreign databases,
- * upgrades, render sizes, transactions and their batches, and lookups that
- * do not wait for writers. */
+ * upgrades, render sizes, transactions and their batches, lookups that
+ * do not wait for writers, and ctime in the identity. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -252,7 +252,7 @@ static void transactions(const char *path)
 static void render_sizes(const char *path)
 {
 	static const uint8_t k1[32] = { 1, 2, 3 }, k2[32] = { 1, 2, 4 };
-	struct cache_ident id = { 5, 6, 7, 8 }, other = { 5, 6, 7, 9 };
+	struct cache_ident id = { 5, 6, 7, 8, 10 }, other = { 5, 6, 7, 9, 10 };
 	struct cache_part part = { "pe", 1, "x", 1 };
 	struct cache_content ct;
 	struct cache *c = NULL;
@@ -278,26 +278,147 @@ static void render_sizes(const char *path)
 	cache_close(c);
 	c = NULL;
 
-	/* the same database as schema 3 had it (the 4th step undone) is
-	 * upgraded in place, its identity kept without a render size */
+	/* the same database as schema 3 had it (the 4th and 5th steps
+	 * undone) is upgraded in place: its identity is kept without a render
+	 * size, and without a ctime, so it is found no more; stored again,
+	 * it takes a render size */
 	CHECK(sql(path,
-		  "ALTER TABLE files DROP COLUMN render_key; "
-		  "ALTER TABLE files DROP COLUMN render_size; "
-		  "PRAGMA user_version = 3",
+		  "CREATE TABLE f3 (dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
+		  " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
+		  " sha256 TEXT NOT NULL,"
+		  " PRIMARY KEY (dev, ino, size, mtime_ns)) WITHOUT ROWID;"
+		  "INSERT INTO f3 SELECT dev, ino, size, mtime_ns, sha256"
+		  " FROM files; DROP TABLE files;"
+		  "ALTER TABLE f3 RENAME TO files; PRAGMA user_version = 3",
 		  out, sizeof(out)) == 0);
 	CHECK(cache_open(path, &c) == 0);
 	if (!c)
 		return;
-	CHECK(cache_find(c, &id, &ct) == 0);
+	CHECK(cache_find(c, &id, &ct) == -ENOENT);
+	CHECK(cache_find_content(c, ct.dg.sha256, &ct) == 0);
+	CHECK(cache_render_size_put(c, &id, k2, 77) == -ENOENT);
+	CHECK(cache_store(c, &id, &ct, &part, 1) == 0);
 	CHECK(cache_render_size_get(c, &id, k2, &size) == -ENOENT);
 	CHECK(cache_render_size_put(c, &id, k2, 77) == 0);
 	CHECK(cache_render_size_get(c, &id, k2, &size) == 0 && size == 77);
 	cache_close(c);
 	CHECK(sql(path,
-		  "PRAGMA user_version; SELECT render_size FROM files "
-		  "WHERE dev = 5 AND ino = 6",
+		  "PRAGMA user_version; SELECT ctime_ns, render_size FROM "
+		  "files "
+		  "WHERE dev = 5 AND ino = 6 ORDER BY ctime_ns",
 		  out, sizeof(out)) == 0);
-	CHECK_STR(out, "4\n77\n");
+	CHECK_STR(out, "5\n-9223372036854775808|\n10|77\n");
+}
+
+/* Two rows of (dev, ino) from a database: "ctime_ns|sha256-prefix|rsize" */
+static void ident_rows(const char *path, int ino, char *out, size_t n)
+{
+	char stmt[256];
+
+	snprintf(stmt, sizeof(stmt),
+		 "SELECT ctime_ns, substr(sha256, 1, 4), render_size FROM "
+		 "files WHERE dev = 70 AND ino = %d ORDER BY ctime_ns",
+		 ino);
+	CHECK(sql(path, stmt, out, n) == 0);
+}
+
+/* ctime is part of the identity: a file rewritten with its mtime put back
+ * is another row; the 4 -> 5 upgrade keeps content, parts and render
+ * sizes, and its old identities match no lookup */
+static void ctime_ident(void)
+{
+	static const uint8_t key[32] = { 7 };
+	struct cache_ident a = { 70, 71, 100, 1000, 2000 }, b = a, old = a;
+	struct cache_part pa = { "pe", 1, "old", 3 },
+			  pb = { "pe", 1, "new", 3 };
+	struct cache_content ca, cb, got;
+	struct cache *c = NULL;
+	char path[128], out[512];
+	uint64_t size = 0;
+	void *data = NULL;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/v4.db", dir);
+	fill(&ca, 0xa0);
+	fill(&cb, 0xb0);
+	b.ctime_ns = a.ctime_ns + 1;
+	CHECK(cache_open(path, &c) == 0);
+	if (!c)
+		return;
+	CHECK(cache_store(c, &a, &ca, &pa, 1) == 0);
+	CHECK(cache_render_size_put(c, &a, key, 4321) == 0);
+	CHECK(cache_find(c, &b, &got) == -ENOENT);
+	CHECK(cache_render_size_get(c, &b, key, &size) == -ENOENT);
+	CHECK(cache_store(c, &b, &cb, &pb, 1) == 0);
+	CHECK(cache_find(c, &a, &got) == 0 && same(&got, &ca));
+	CHECK(cache_find(c, &b, &got) == 0 && same(&got, &cb));
+	CHECK(cache_render_size_get(c, &a, key, &size) == 0 && size == 4321);
+	CHECK(cache_render_size_get(c, &b, key, &size) == -ENOENT);
+	/* the old rows' ctime is no ctime a caller may use */
+	old.ctime_ns = CACHE_CTIME_UNKNOWN;
+	CHECK(cache_store(c, &old, &ca, &pa, 1) == -EINVAL);
+	CHECK(cache_find(c, &old, &got) == -ENOENT);
+	cache_close(c);
+	c = NULL;
+	ident_rows(path, 71, out, sizeof(out));
+	CHECK_STR(out, "2000|a2a2|4321\n2001|b2b2|\n");
+
+	/* the files table as schema 4 had it, holding a's row only (its key
+	 * could not hold both) */
+	CHECK(sql(path,
+		  "CREATE TABLE f4 (dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
+		  " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
+		  " sha256 TEXT NOT NULL, render_key BLOB, render_size INTEGER,"
+		  " PRIMARY KEY (dev, ino, size, mtime_ns)) WITHOUT ROWID;"
+		  "INSERT INTO f4 SELECT dev, ino, size, mtime_ns, sha256,"
+		  " render_key, render_size FROM files WHERE ctime_ns = 2000;"
+		  "DROP TABLE files; ALTER TABLE f4 RENAME TO files;"
+		  "PRAGMA user_version = 4",
+		  out, sizeof(out)) == 0);
+	CHECK(cache_open(path, &c) == 0);
+	if (!c)
+		return;
+	/* old identities do not match, whatever the ctime asked for */
+	CHECK(cache_find(c, &a, &got) == -ENOENT);
+	CHECK(cache_find(c, &b, &got) == -ENOENT);
+	CHECK(cache_find(c, &old, &got) == -ENOENT);
+	CHECK(cache_render_size_get(c, &a, key, &size) == -ENOENT);
+	CHECK(cache_render_size_get(c, &old, key, &size) == -ENOENT);
+	/* content and parts are kept, both versions of the bytes */
+	CHECK(cache_find_content(c, ca.dg.sha256, &got) == 0 &&
+	      same(&got, &ca));
+	CHECK(cache_find_content(c, cb.dg.sha256, &got) == 0 &&
+	      same(&got, &cb));
+	CHECK(cache_get_part(c, ca.dg.sha256, "pe", 1, &data, &len) == 0 &&
+	      len == 3 && !memcmp(data, "old", 3));
+	free(data);
+	data = NULL;
+	CHECK(cache_get_part(c, cb.dg.sha256, "pe", 1, &data, &len) == 0 &&
+	      len == 3 && !memcmp(data, "new", 3));
+	free(data);
+	cache_close(c);
+	c = NULL;
+	/* the old row kept, its render size too, with the ctime no lookup
+	 * matches */
+	CHECK(sql(path, "PRAGMA user_version; PRAGMA integrity_check", out,
+		  sizeof(out)) == 0);
+	CHECK_STR(out, "5\nok\n");
+	ident_rows(path, 71, out, sizeof(out));
+	CHECK_STR(out, "-9223372036854775808|a2a2|4321\n");
+
+	/* on the upgraded table, identities differing only in ctime are two
+	 * rows again */
+	CHECK(cache_open(path, &c) == 0);
+	if (!c)
+		return;
+	CHECK(cache_store(c, &a, &ca, &pa, 1) == 0);
+	CHECK(cache_store(c, &b, &cb, &pb, 1) == 0);
+	CHECK(cache_find(c, &a, &got) == 0 && same(&got, &ca));
+	CHECK(cache_find(c, &b, &got) == 0 && same(&got, &cb));
+	cache_close(c);
+	ident_rows(path, 71, out, sizeof(out));
+	CHECK_STR(out, "-9223372036854775808|a2a2|4321\n2000|a2a2|\n"
+		       "2001|b2b2|\n");
 }
 
 struct writer {
@@ -359,7 +480,7 @@ static void *store_one(void *arg)
  * store succeeds once the writer commits. */
 static void readers_do_not_wait(const char *path)
 {
-	struct cache_ident cached = { 11, 12, 13, 14 };
+	struct cache_ident cached = { 11, 12, 13, 14, 15 };
 	struct cache_part part = { "pe", 1, "z", 1 };
 	struct writer w = {
 		path, 1000, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
@@ -389,7 +510,7 @@ static void readers_do_not_wait(const char *path)
 
 	memset(&s, 0, sizeof(s));
 	s.c = c;
-	s.id = (struct cache_ident){ 11, 99, 13, 14 };
+	s.id = (struct cache_ident){ 11, 99, 13, 14, 15 };
 	fill(&s.ct, 51);
 	CHECK(pthread_create(&stt, NULL, store_one, &s) == 0);
 	usleep((useconds_t)(100 * 1000 * scale)); /* the store is waiting */
@@ -421,8 +542,9 @@ static void readers_do_not_wait(const char *path)
 
 int main(void)
 {
-	struct cache_ident id = { 1, 2, 1001, 1234567890123456789 };
-	struct cache_ident id2 = { 1, 3, 1001, 5 };
+	struct cache_ident id = { 1, 2, 1001, 1234567890123456789,
+				  1234567890123456790 };
+	struct cache_ident id2 = { 1, 3, 1001, 5, 6 };
 	struct cache_part part = { "pe", 1, "\x01\x02\x00\x03", 4 };
 	struct cache_content ct, got;
 	struct cache *c = NULL;
@@ -473,7 +595,8 @@ int main(void)
 	}
 
 	/* a schema 1 cache (as profilefs 0.1 left it) is upgraded in place,
-	 * its profiles kept */
+	 * its content kept; its identity has no ctime, so it is not found by
+	 * identity any more */
 	snprintf(path, sizeof(path), "%s/v1.db", dir);
 	CHECK(sql(path,
 		  "PRAGMA application_id = 1349666419; PRAGMA user_version = 1;"
@@ -499,10 +622,18 @@ int main(void)
 		  out, sizeof(out)) == 0);
 	CHECK(cache_open(path, &c) == 0);
 	{
-		struct cache_ident v1 = { 9, 9, 5, 9 };
+		struct cache_ident v1 = { 9, 9, 5, 9, 9 };
+		/* HEX64's bytes */
+		static const uint8_t pat[8] = { 0x01, 0x23, 0x45, 0x67,
+						0x89, 0xab, 0xcd, 0xef };
+		uint8_t sha[32];
 		int64_t gen = -1;
 
-		CHECK(c && cache_find(c, &v1, &got) == 0 && got.size == 5);
+		for (int k = 0; k < 32; k++)
+			sha[k] = pat[k % 8];
+		CHECK(c && cache_find(c, &v1, &got) == -ENOENT);
+		CHECK(c && cache_find_content(c, sha, &got) == 0 &&
+		      got.size == 5 && !strcmp(got.dg.ssdeep, "3:a:b"));
 		CHECK(c && cache_rules_generation(c, &gen) == 0 && gen == 0);
 	}
 	cache_close(c);
@@ -512,11 +643,14 @@ int main(void)
 	transactions(path);
 	render_sizes(path);
 	{
-		struct cache_ident v1 = { 9, 9, 5, 9 };
+		struct cache_ident v1 = { 9, 9, 5, 9, 9 };
 		static const uint8_t key[32] = { 9 };
 		uint64_t size = 0;
 
+		fill(&ct, 60);
 		CHECK(cache_open(path, &c) == 0);
+		CHECK(c && cache_render_size_put(c, &v1, key, 5) == -ENOENT);
+		CHECK(c && cache_store(c, &v1, &ct, &part, 1) == 0);
 		CHECK(c && cache_render_size_put(c, &v1, key, 5) == 0);
 		CHECK(c && cache_render_size_get(c, &v1, key, &size) == 0 &&
 		      size == 5);
@@ -524,6 +658,7 @@ int main(void)
 		c = NULL;
 	}
 	readers_do_not_wait(path);
+	ctime_ident();
 
 	/* a database that is not ours is refused, not changed */
 	snprintf(path, sizeof(path), "%s/foreign.db", dir);
@@ -575,7 +710,7 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/damaged.db", dir);
 	CHECK(cache_open(path, &c) == 0);
 	for (uint8_t k = 1; c && k < 60; k++) {
-		struct cache_ident idk = { 7, k, 100, k };
+		struct cache_ident idk = { 7, k, 100, k, k };
 
 		fill(&ct, k);
 		cache_store(c, &idk, &ct, &part, 1);
