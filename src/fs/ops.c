@@ -345,11 +345,10 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		free(bin);
 		return -ENOMEM;
 	}
-	if (bin) {
-		/* size unknown until computed: read to the end regardless */
+	/* size unknown until computed: read to the end regardless */
+	if (bin)
 		fi->direct_io = 1;
-		fi->keep_cache = 0;
-	}
+	fi->keep_cache = 0;
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
 }
@@ -627,8 +626,10 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->attr_timeout = 0;
 	cfg->entry_timeout = 1;
 	cfg->negative_timeout = 0;
-	/* keep source pages while the file's mtime and size stay */
-	cfg->auto_cache = 1;
+	/* no auto_cache: it keeps a source file's pages while its mtime and
+	 * size stay, and a file rewritten in place with its mtime put back
+	 * would be read as its old bytes; each open reads anew */
+	cfg->auto_cache = 0;
 	return fs_get();
 }
 

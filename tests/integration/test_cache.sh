@@ -99,6 +99,7 @@ rewrite() {
 mount_fs || finish
 cp "$SRC/$h" "$T/old"
 check "cached before the rewrite" grep -q '^SHA256 ' "$MNT/$h.md"
+cmp -s "$MNT/$h" "$SRC/$h" # the binary's pages in the kernel's cache
 head -c "$(stat -c %s "$SRC/$h")" /dev/urandom >"$T/new"
 rewrite "$T/new" "touch -r"
 sha=$(upper_sum sha256sum "$SRC/$h")
@@ -111,6 +112,8 @@ check_eq "timestomped: the new SHA256 in the mount" \
 	"$(grep '^SHA256 ' "$T/rewritten")" "SHA256 | \`$sha\`"
 check_eq "timestomped: the new MD5 in the mount" \
 	"$(grep '^MD5 ' "$T/rewritten")" "MD5 | \`$md5\`"
+check "timestomped: the binary's new bytes through the mount" \
+	cmp -s "$MNT/$h" "$SRC/$h"
 check_eq "timestomped: stat's size is the size read" \
 	"$(stat -c %s "$MNT/$h.md")" "$(wc -c <"$T/rewritten")"
 umount_fs
