@@ -70,6 +70,12 @@ static const char *const cache_upgrade[CACHE_SCHEMA_VERSION] = {
 	 * key it was made with (NULL: not known) */
 	"ALTER TABLE files ADD COLUMN render_key BLOB;"
 	"ALTER TABLE files ADD COLUMN render_size INTEGER;",
+	/* 4 -> 5: a catalog's ctime (a swap that puts size and mtime back
+	 * still moves it) and the SHA-256 of the bytes it was indexed from
+	 * (its verdict is made from those bytes only); older rows have
+	 * neither and are indexed again */
+	"ALTER TABLE catalogs ADD COLUMN ctime_ns INTEGER;"
+	"ALTER TABLE catalogs ADD COLUMN sha256 BLOB;",
 };
 
 /* SQLite's result as -errno: what the callers tell apart */
