@@ -238,7 +238,7 @@ sleep 2.5
 check "nolist again: indexed" grep -q "^The file is not signed" <<<"$(st sys/borrowed.dll)"
 sqlite3 "$CACHE" "BEGIN; UPDATE catalogs SET sha256 = X'$(sha256sum "$T/yeslist.cat" | cut -c1-64)'
 	WHERE path LIKE '%/swap.cat';
-	INSERT INTO catalog_members (digest, catalog)
+	INSERT OR IGNORE INTO catalog_members (digest, catalog)
 	SELECT X'$h_borrowed', id FROM catalogs WHERE path LIKE '%/swap.cat';
 	UPDATE meta SET value = value + 1 WHERE key = 'catalog_generation'; COMMIT" ||
 	bad "sqlite3 could not change the index"
