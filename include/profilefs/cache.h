@@ -165,24 +165,37 @@ int cache_rules_search(struct cache *c, const char *match, cache_rule_cb cb,
 
 /* ---- the catalog index (Authenticode) ------------------------------- */
 
+/*
+ * A catalog is indexed by the SHA-256 of the bytes its members were read
+ * from, so that its verdict can be made from those same bytes (a catalog
+ * whose bytes changed since is not used until it is indexed again). A row
+ * recorded before schema 5 has no SHA-256 (has_sha256 0) and no ctime: it
+ * is to be indexed again.
+ */
 struct cache_catalog {
 	char *path; /* absolute */
 	uint64_t size;
 	int64_t mtime_ns;
+	int64_t ctime_ns;
+	int has_sha256;
+	uint8_t sha256[32];
 };
 
 /* every indexed catalog, by path; free with cache_catalogs_free() */
 int cache_catalog_list(struct cache *c, struct cache_catalog **out, size_t *n);
 void cache_catalogs_free(struct cache_catalog *v, size_t n);
-/* In a CACHE_INDEX_CATALOGS transaction: (re)records a catalog, dropping
- * its old members; *id for its members */
-int cache_catalog_put(struct cache_txn *t, const char *path, uint64_t size,
-		      int64_t mtime_ns, int64_t *id);
+/* In a CACHE_INDEX_CATALOGS transaction: (re)records a catalog (its
+ * has_sha256 must be set: -EINVAL otherwise), dropping its old members;
+ * *id for its members */
+int cache_catalog_put(struct cache_txn *t, const struct cache_catalog *cat,
+		      int64_t *id);
 int cache_catalog_member_add(struct cache_txn *t, int64_t id,
 			     const uint8_t *digest, size_t len);
 int cache_catalog_drop(struct cache_txn *t, const char *path);
-/* the catalogs that list digest, by path; cb returns nonzero to stop */
-typedef int (*cache_catalog_cb)(void *ctx, const char *path);
+/* the catalogs that list digest, by path, each with the SHA-256 it was
+ * indexed from (NULL: not recorded); cb returns nonzero to stop */
+typedef int (*cache_catalog_cb)(void *ctx, const char *path,
+				const uint8_t *sha256);
 int cache_catalog_find(struct cache *c, const uint8_t *digest, size_t len,
 		       cache_catalog_cb cb, void *ctx);
 /* a counter that changes whenever the catalog index changes */

@@ -10,18 +10,21 @@
 #include "cache_i.h"
 
 const char *const cache_catalog_sql[ST_N] = {
-	[ST_CAT_LIST] = "SELECT path, size, mtime_ns FROM catalogs ORDER BY "
-			"path",
-	[ST_CAT_PUT] = "INSERT INTO catalogs (path, size, mtime_ns) VALUES "
-		       "(?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
-		       "size = excluded.size, mtime_ns = excluded.mtime_ns "
+	[ST_CAT_LIST] = "SELECT path, size, mtime_ns, ctime_ns, sha256 "
+			"FROM catalogs ORDER BY path",
+	[ST_CAT_PUT] = "INSERT INTO catalogs (path, size, mtime_ns, ctime_ns, "
+		       "sha256) VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO "
+		       "UPDATE SET size = excluded.size, "
+		       "mtime_ns = excluded.mtime_ns, "
+		       "ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256 "
 		       "RETURNING id",
 	[ST_CAT_CLEAR] = "DELETE FROM catalog_members WHERE catalog = ?",
 	[ST_CAT_MEMBER] = "INSERT OR IGNORE INTO catalog_members (digest, "
 			  "catalog) VALUES (?, ?)",
 	[ST_CAT_DROP] = "DELETE FROM catalogs WHERE path = ? RETURNING id",
 	[ST_CAT_FIND] =
-		"SELECT c.path FROM catalog_members m JOIN catalogs c "
+		"SELECT c.path, c.sha256 FROM catalog_members m JOIN catalogs "
+		"c "
 		"ON c.id = m.catalog WHERE m.digest = ? ORDER BY c.path",
 	[ST_CAT_GEN_GET] = "SELECT value FROM meta WHERE key = "
 			   "'catalog_generation'",
@@ -52,6 +55,17 @@ struct cat_list {
 	size_t n;
 };
 
+/* whether column i holds a SHA-256; if so, copied to out */
+static int sha256_col(sqlite3_stmt *st, int i, uint8_t out[32])
+{
+	const void *p = sqlite3_column_blob(st, i);
+
+	if (!p || sqlite3_column_bytes(st, i) != 32)
+		return 0;
+	memcpy(out, p, 32);
+	return 1;
+}
+
 static int row_catalog(sqlite3_stmt *st, void *ctx)
 {
 	struct cat_list *l = ctx;
@@ -65,6 +79,9 @@ static int row_catalog(sqlite3_stmt *st, void *ctx)
 		return -ENOMEM;
 	p[l->n].size = (uint64_t)sqlite3_column_int64(st, 1);
 	p[l->n].mtime_ns = sqlite3_column_int64(st, 2);
+	/* NULL (a row of schema 4) reads as 0: a ctime no file has */
+	p[l->n].ctime_ns = sqlite3_column_int64(st, 3);
+	p[l->n].has_sha256 = sha256_col(st, 4, p[l->n].sha256);
 	l->n++;
 	return 0;
 }
@@ -90,14 +107,19 @@ static int clear_members(struct cache_txn *t, int64_t id)
 	return rc < 0 ? rc : 0;
 }
 
-int cache_catalog_put(struct cache_txn *t, const char *path, uint64_t size,
-		      int64_t mtime_ns, int64_t *id)
+int cache_catalog_put(struct cache_txn *t, const struct cache_catalog *cat,
+		      int64_t *id)
 {
 	int64_t got = 0;
-	int rc = run(t, ST_CAT_PUT,
-		     CACHE_ARGS(A_TEXT(path), A_I64(size), A_I64(mtime_ns)),
-		     cache_row_i64, &got);
+	int rc;
 
+	if (!cat->has_sha256)
+		return -EINVAL; /* a row that could never be used */
+	rc = run(t, ST_CAT_PUT,
+		 CACHE_ARGS(A_TEXT(cat->path), A_I64(cat->size),
+			    A_I64(cat->mtime_ns), A_I64(cat->ctime_ns),
+			    A_BLOB(cat->sha256, 32)),
+		 cache_row_i64, &got);
 	if (rc == 0)
 		rc = -EIO; /* RETURNING gives a row or fails */
 	if (rc < 0)
@@ -137,8 +159,12 @@ static int row_find(sqlite3_stmt *st, void *ctx)
 {
 	struct find *f = ctx;
 	const char *path = (const char *)sqlite3_column_text(st, 0);
+	uint8_t sha256[32];
 
-	return path && f->cb(f->ctx, path) != 0;
+	if (!path)
+		return 0;
+	return f->cb(f->ctx, path, sha256_col(st, 1, sha256) ? sha256 : NULL) !=
+	       0;
 }
 
 int cache_catalog_find(struct cache *c, const uint8_t *digest, size_t len,

@@ -74,7 +74,10 @@ static const char *const cache_upgrade[CACHE_SCHEMA_VERSION] = {
 	 * rewrite; ctime cannot). A primary key cannot change in place, so
 	 * the table is copied; the old rows get a ctime no lookup matches
 	 * (CACHE_CTIME_UNKNOWN) and are profiled once more when next seen,
-	 * while content and parts stay. */
+	 * while content and parts stay. And a catalog's ctime (a swap that
+	 * puts size and mtime back still moves it) and the SHA-256 of the
+	 * bytes it was indexed from (its verdict is made from those bytes
+	 * only); older rows have neither and are indexed again. */
 	"CREATE TABLE files5 ("
 	" dev INTEGER NOT NULL, ino INTEGER NOT NULL, size INTEGER NOT NULL,"
 	" mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL,"
@@ -83,7 +86,9 @@ static const char *const cache_upgrade[CACHE_SCHEMA_VERSION] = {
 	"INSERT INTO files5 SELECT dev, ino, size, mtime_ns,"
 	" -9223372036854775808, sha256, render_key, render_size FROM files;"
 	"DROP TABLE files;"
-	"ALTER TABLE files5 RENAME TO files;",
+	"ALTER TABLE files5 RENAME TO files;"
+	"ALTER TABLE catalogs ADD COLUMN ctime_ns INTEGER;"
+	"ALTER TABLE catalogs ADD COLUMN sha256 BLOB;",
 };
 
 /* SQLite's result as -errno: what the callers tell apart */

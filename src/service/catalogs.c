@@ -3,14 +3,26 @@
  * their member digests in the cache, and the verdict of each catalog's
  * signature.
  *
- * Indexing is incremental (size and mtime, as for rules): a catalog is
- * read again only when it changed, and dropped when it is gone. A mount
- * looks again every CATALOG_RESCAN seconds on a thread of its own (never
- * on a request: a large catalog takes seconds to index), so a changed
- * catalog is seen without a remount.
+ * Indexing is incremental (size, mtime and ctime): a catalog is read again
+ * only when it changed, and dropped when it is gone. ctime because size
+ * and mtime can be put back after a swap (zero padding, touch -r), ctime
+ * cannot from user space. A mount looks again every CATALOG_RESCAN
+ * seconds on a thread of its own (never on a request: a large catalog
+ * takes seconds to index), so a changed catalog is seen without a remount.
+ *
+ * Each catalog is indexed with the SHA-256 of the bytes its members were
+ * read from, and its verdict is made from bytes with that SHA-256 only: a
+ * verdict reads the catalog once, hashes it and compares. A catalog whose
+ * bytes differ is not used (a file it listed is not vouched for by bytes
+ * that may not list it) and is marked stale: the rescanning thread is
+ * woken and indexes it again even if its size, mtime and ctime say it did
+ * not change. Verdicts are memoised by the catalog's SHA-256, so a
+ * swapped file never inherits one and two copies share one.
  *
  * Locks: scan_lock serialises scans; lock guards the memo of verdicts
- * (held while one is made) and is never held while a folder is scanned.
+ * (held while one is made) and the stale list, and is never held while a
+ * folder is scanned (a scan takes it, inside scan_lock, only to take the
+ * stale list).
  * The generation is read without a lock (atomically), so that getattr
  * never waits for a verdict.
  */
@@ -31,7 +43,8 @@
 #include "profilefs/util.h"
 #include "svc_i.h"
 
-#define CATALOG_RESCAN 2 /* seconds */
+#define CATALOG_RESCAN 2  /* seconds */
+#define CATALOG_STALE  64 /* stale paths kept for the next scan */
 
 struct cat_dir {
 	char *path; /* absolute */
@@ -39,7 +52,7 @@ struct cat_dir {
 };
 
 struct cat_memo {
-	char *path;
+	uint8_t sha256[32]; /* the catalog's bytes the verdict was made of */
 	struct sig_verdict *r;
 };
 
@@ -53,6 +66,9 @@ struct svc_catalogs {
 	struct cat_memo *memo;
 	size_t nmemo;
 	int64_t memo_gen;
+	/* catalogs found changed by a verdict, for the next scan */
+	char *stale[CATALOG_STALE];
+	size_t nstale;
 	/* the rescanning thread */
 	pthread_t thread;
 	int running, stop;
@@ -83,10 +99,8 @@ static void memo_drop(struct svc_catalogs *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->nmemo; i++) {
-		free(c->memo[i].path);
+	for (i = 0; i < c->nmemo; i++)
 		sig_verdict_free(c->memo[i].r);
-	}
 	free(c->memo);
 	c->memo = NULL;
 	c->nmemo = 0;
@@ -100,6 +114,8 @@ void svc_catalogs_free(struct svc_catalogs *c)
 		return;
 	svc_catalogs_stop(c);
 	memo_drop(c);
+	for (i = 0; i < c->nstale; i++)
+		free(c->stale[i]);
 	for (i = 0; i < c->ndirs; i++) {
 		free(c->dirs[i].path);
 		close(c->dirs[i].fd);
@@ -273,10 +289,19 @@ static int64_t mtime_ns(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
+static int64_t ctime_ns(const struct stat *st)
+{
+	return (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* The catalog's row and members, all from one read of its bytes (the
+ * stat is taken before the read: a later change moves its ctime on, and
+ * the next scan reads it again). */
 static int index_one(struct cache_txn *t, const struct cat_dir *d,
 		     const char *name, const char *path)
 {
 	struct member_ctx m = { t, 0 };
+	struct cache_catalog row = { .path = (char *)path, .has_sha256 = 1 };
 	char *problem = NULL;
 	struct stat st;
 	uint8_t *buf;
@@ -287,10 +312,14 @@ static int index_one(struct cache_txn *t, const struct cat_dir *d,
 		log_warn("catalog %s: not indexed: %s", path, strerror(-rc));
 		return 0;
 	}
+	row.size = (uint64_t)st.st_size;
+	row.mtime_ns = mtime_ns(&st);
+	row.ctime_ns = ctime_ns(&st);
 	/* a catalog that does not decode is recorded without members, so it
 	 * is not read again until it changes */
-	rc = cache_catalog_put(t, path, (uint64_t)st.st_size, mtime_ns(&st),
-			       &m.id);
+	rc = dg_sha256(buf, len, row.sha256);
+	if (!rc)
+		rc = cache_catalog_put(t, &row, &m.id);
 	if (!rc) {
 		rc = sig_catalog_members(buf, len, add_member, &m, &problem);
 		if (rc == -EINVAL) {
@@ -316,11 +345,54 @@ static int is_cat(const char *name)
 	return n > 4 && strcasecmp(name + n - 4, ".cat") == 0;
 }
 
+/* the paths a verdict found changed, taken for one scan */
+struct stale_list {
+	char *path[CATALOG_STALE];
+	size_t n;
+};
+
+static void stale_take(struct svc_catalogs *c, struct stale_list *l)
+{
+	pthread_mutex_lock(&c->lock);
+	memcpy(l->path, c->stale, c->nstale * sizeof(c->stale[0]));
+	l->n = c->nstale;
+	c->nstale = 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void stale_free(struct stale_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->path[i]);
+	l->n = 0;
+}
+
+static int stale_has(char *const *v, size_t n, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], path) == 0)
+			return 1;
+	return 0;
+}
+
+/* whether the catalog at path must be read (again) */
+static int changed(const struct cache_catalog *k, const struct stat *st,
+		   const struct stale_list *stale, const char *path)
+{
+	return !k || !k->has_sha256 || k->size != (uint64_t)st->st_size ||
+	       k->mtime_ns != mtime_ns(st) || k->ctime_ns != ctime_ns(st) ||
+	       stale_has(stale->path, stale->n, path);
+}
+
 /* Catalogs of one folder: index the new and changed, mark the seen. */
 static int sync_dir(struct svc_catalogs *c, const struct cat_dir *d,
 		    struct cache_catalog *known, size_t nknown,
-		    unsigned char *seen, struct cache_txn **t, int progress,
-		    size_t *done)
+		    unsigned char *seen, const struct stale_list *stale,
+		    struct cache_txn **t, int progress, size_t *done)
 {
 	DIR *dir = fdopendir(dup(d->fd));
 	struct dirent *e;
@@ -349,8 +421,7 @@ static int sync_dir(struct svc_catalogs *c, const struct cat_dir *d,
 			   : NULL;
 		if (k)
 			seen[k - known] = 1;
-		if (!k || k->size != (uint64_t)st.st_size ||
-		    k->mtime_ns != mtime_ns(&st)) {
+		if (changed(k, &st, stale, path)) {
 			if (!*t)
 				rc = cache_txn_begin(c->cache,
 						     CACHE_INDEX_CATALOGS, t);
@@ -385,15 +456,21 @@ static const struct cat_dir *dir_of(const struct svc_catalogs *c,
 static int sync_locked(struct svc_catalogs *c, int progress)
 {
 	struct cache_catalog *known = NULL;
+	struct stale_list stale;
 	unsigned char *seen = NULL;
 	size_t nknown = 0, i, done = 0;
 	struct cache_txn *t = NULL;
 	int64_t gen;
 	int rc;
 
+	/* taken before the list: a verdict that finds a catalog changed
+	 * after this scan read it marks it for the next one */
+	stale_take(c, &stale);
 	rc = cache_catalog_list(c->cache, &known, &nknown);
-	if (rc)
+	if (rc) {
+		stale_free(&stale);
 		return rc;
+	}
 	/* (no catalog known yet: known is NULL, which qsort may not take) */
 	if (nknown)
 		qsort(known, nknown, sizeof(*known), by_path);
@@ -401,8 +478,8 @@ static int sync_locked(struct svc_catalogs *c, int progress)
 	if (!seen)
 		rc = -ENOMEM;
 	for (i = 0; i < c->ndirs && !rc; i++)
-		rc = sync_dir(c, &c->dirs[i], known, nknown, seen, &t, progress,
-			      &done);
+		rc = sync_dir(c, &c->dirs[i], known, nknown, seen, &stale, &t,
+			      progress, &done);
 	for (i = 0; i < nknown && !rc; i++) {
 		if (seen[i] || !dir_of(c, known[i].path))
 			continue;
@@ -428,6 +505,7 @@ static int sync_locked(struct svc_catalogs *c, int progress)
 	if (!rc)
 		__atomic_store_n(&c->gen, gen, __ATOMIC_RELEASE);
 	free(seen);
+	stale_free(&stale);
 	cache_catalogs_free(known, nknown);
 	return rc;
 }
@@ -458,12 +536,14 @@ static void *rescans(void *arg)
 	util_thread_nicer();
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
-		clock_gettime(CLOCK_MONOTONIC, &at);
-		at.tv_sec += CATALOG_RESCAN;
-		if (pthread_cond_timedwait(&c->wake, &c->lock, &at) !=
-			    ETIMEDOUT ||
-		    c->stop)
-			continue;
+		/* a stale catalog is indexed again at once */
+		if (!c->nstale) {
+			clock_gettime(CLOCK_MONOTONIC, &at);
+			at.tv_sec += CATALOG_RESCAN;
+			rc = pthread_cond_timedwait(&c->wake, &c->lock, &at);
+			if (c->stop || (rc != ETIMEDOUT && !c->nstale))
+				continue;
+		}
 		pthread_mutex_unlock(&c->lock);
 		rc = svc_catalogs_sync(c, 0);
 		if (rc)
@@ -501,29 +581,51 @@ void svc_catalogs_stop(struct svc_catalogs *c)
 struct find_ctx {
 	const struct svc_catalogs *c;
 	char *path[8];
+	uint8_t sha256[8][32];
 	size_t n;
 };
 
-static int found(void *ctx, const char *path)
+static int found(void *ctx, const char *path, const uint8_t *sha256)
 {
 	struct find_ctx *f = ctx;
 
 	if (!dir_of(f->c, path))
 		return 0; /* a catalog of another mount sharing the cache */
+	if (!sha256)
+		return 0; /* indexed before schema 5: the next scan redoes it */
 	f->path[f->n] = strdup(path);
 	if (f->path[f->n])
-		f->n++;
+		memcpy(f->sha256[f->n++], sha256, 32);
 	return f->n == sizeof(f->path) / sizeof(f->path[0]);
 }
 
-/* the catalog's verdict, memoised per generation; the lock is held */
+/* Marks path for the next scan and wakes the rescanning thread; the lock
+ * is held. A full list drops it: a later verdict marks it again. */
+static void mark_stale(struct svc_catalogs *c, const char *path)
+{
+	char *p;
+
+	if (stale_has(c->stale, c->nstale, path) ||
+	    c->nstale == CATALOG_STALE || !(p = strdup(path)))
+		return;
+	c->stale[c->nstale++] = p;
+	pthread_cond_signal(&c->wake);
+}
+
+/*
+ * The verdict of the catalog indexed at path from bytes with SHA-256
+ * sha256, memoised by that SHA-256 per generation; the lock is held.
+ * -ESTALE when the bytes there now are others (the catalog is marked for
+ * the next scan): no verdict is made from bytes that were not indexed.
+ */
 static int verdict(struct svc_catalogs *c, const char *path,
-		   const struct sig_env *env, int64_t gen,
-		   const struct sig_verdict **out)
+		   const uint8_t sha256[32], const struct sig_env *env,
+		   int64_t gen, const struct sig_verdict **out)
 {
 	const struct cat_dir *d = dir_of(c, path);
 	struct sig_verdict *r = NULL;
 	struct cat_memo *grown;
+	uint8_t now[32];
 	struct stat st;
 	uint8_t *buf;
 	size_t i, len;
@@ -534,7 +636,7 @@ static int verdict(struct svc_catalogs *c, const char *path,
 		c->memo_gen = gen;
 	}
 	for (i = 0; i < c->nmemo; i++) {
-		if (strcmp(c->memo[i].path, path) == 0) {
+		if (memcmp(c->memo[i].sha256, sha256, 32) == 0) {
 			*out = c->memo[i].r;
 			return 0;
 		}
@@ -544,19 +646,47 @@ static int verdict(struct svc_catalogs *c, const char *path,
 	rc = read_catalog(d->fd, path_base(path), &buf, &len, &st);
 	if (rc)
 		return rc;
-	rc = sig_check_catalog(buf, len, path_base(path), env, &r);
+	rc = dg_sha256(buf, len, now);
+	if (!rc && memcmp(now, sha256, 32) != 0) {
+		log_warn("catalog %s: changed since it was indexed: not used "
+			 "until it is indexed again",
+			 path);
+		mark_stale(c, path);
+		rc = -ESTALE;
+	}
+	if (!rc)
+		rc = sig_check_catalog(buf, len, path_base(path), env, &r);
 	free(buf);
 	if (rc)
 		return rc;
 	grown = realloc(c->memo, (c->nmemo + 1) * sizeof(*grown));
-	if (!grown || !(grown[c->nmemo].path = strdup(path))) {
-		c->memo = grown ? grown : c->memo;
+	if (!grown) {
 		sig_verdict_free(r);
 		return -ENOMEM;
 	}
 	c->memo = grown;
+	memcpy(grown[c->nmemo].sha256, sha256, 32);
 	grown[c->nmemo].r = r;
 	*out = grown[c->nmemo++].r;
+	return 0;
+}
+
+/* The chosen verdict, named after the path it was found at (a memoised
+ * verdict may have been made for a copy of the catalog at another path). */
+static int dup_named(const struct sig_verdict *v, const char *path,
+		     struct sig_verdict **out)
+{
+	struct sig_verdict *r;
+	char *name = strdup(path_base(path));
+	int rc = name ? sig_verdict_dup(v, &r) : -ENOMEM;
+
+	if (rc) {
+		free(name);
+		return rc;
+	}
+	free(r->catalog);
+	r->catalog = name;
+	*out = r;
 	return 0;
 }
 
@@ -564,8 +694,9 @@ int svc_catalogs_check(struct svc_catalogs *c, const uint8_t *sha1,
 		       const uint8_t *sha256, const struct sig_env *env,
 		       int64_t gen, struct sig_verdict **out)
 {
-	struct find_ctx f = { c, { NULL }, 0 };
-	const struct sig_verdict *best = NULL, *r;
+	struct find_ctx f = { .c = c };
+	const struct sig_verdict *best = NULL, *r, *next;
+	const char *best_path = NULL;
 	int done = 0;
 	size_t i;
 	int rc;
@@ -579,16 +710,21 @@ int svc_catalogs_check(struct svc_catalogs *c, const uint8_t *sha1,
 	/* the first catalog whose signature holds, else the first */
 	pthread_mutex_lock(&c->lock);
 	for (i = 0; i < f.n && !rc && !done; i++) {
-		rc = verdict(c, f.path[i], env, gen, &r);
-		if (rc == -ENOENT || rc == -EFBIG || rc == -EIO) {
-			rc = 0; /* gone or unreadable since it was indexed */
+		rc = verdict(c, f.path[i], f.sha256[i], env, gen, &r);
+		if (rc == -ENOENT || rc == -EFBIG || rc == -EIO ||
+		    rc == -ESTALE) {
+			rc = 0; /* gone, unreadable or changed since indexed */
 			continue;
 		}
-		if (!rc)
-			best = sig_catalog_choose(best, r, &done);
+		if (rc)
+			break;
+		next = sig_catalog_choose(best, r, &done);
+		if (next != best)
+			best_path = f.path[i];
+		best = next;
 	}
 	if (!rc && best)
-		rc = sig_verdict_dup(best, out);
+		rc = dup_named(best, best_path, out);
 	pthread_mutex_unlock(&c->lock);
 out:
 	for (i = 0; i < f.n; i++)

@@ -3,7 +3,8 @@
 # with a PKI made here by openssl (expected Serial, Thumbprint, Issuer and
 # Subject come from `openssl x509`, PE hashes from osslsigncode), each
 # Status the format page names, nested signatures, RFC 3161 timestamps,
-# and a catalog under the CatRoot path that signs unsigned fixtures.
+# and a catalog under the CatRoot path that signs unsigned fixtures; a
+# catalog swapped for another of the same size and mtime lends no trust.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pki.sh"
 : "${FIXTURES:?set FIXTURES to the built PE fixtures}"
@@ -96,6 +97,36 @@ h_later_sha1=$(pe_hash "$SRC/sys/later.dll" sha1)
 check "osslsigncode gave the PE hashes" [ ${#h_member} -eq 64 ] && [ ${#h_both} -eq 64 ] && [ ${#h_later_sha1} -eq 40 ]
 cat_make "$CATDIR/test.cat" "$K/leaf" "$h_member" "$h_both" 2>>"$T/sign.log" || bad "cat_make"
 
+# borrowed trust: swap.cat, signed by the untrusted "other" signer, lists
+# borrowed.dll (and dummies, so that it is the larger); later the trusted
+# leaf's catalogs are swapped in at its path, zero-padded to its size,
+# its mtime put back: nolist.cat does not list the file, yeslist.cat does
+cp "$FIXTURES/x86/noenglish.dll" "$SRC/sys/borrowed.dll"
+h_borrowed=$(pe_hash "$SRC/sys/borrowed.dll")
+dummies=()
+for i in 1 2 3 4 5 6 7 8; do
+	dummies+=("$(echo "dummy $i" | sha256sum | cut -c1-64)")
+done
+cat_make "$CATDIR/swap.cat" "$K/other" "$h_borrowed" "${dummies[@]}" 2>>"$T/sign.log" ||
+	bad "cat_make swap"
+cat_make "$T/nolist.cat" "$K/leaf" "${dummies[0]}" 2>>"$T/sign.log" || bad "cat_make nolist"
+cat_make "$T/yeslist.cat" "$K/leaf" "$h_borrowed" 2>>"$T/sign.log" || bad "cat_make yeslist"
+swap_size=$(stat -c %s "$CATDIR/swap.cat")
+check "the trusted catalogs fit in the untrusted one's size" \
+	[ "$(stat -c %s "$T/nolist.cat")" -lt "$swap_size" ] && [ "$(stat -c %s "$T/yeslist.cat")" -lt "$swap_size" ]
+truncate -s "$swap_size" "$T/nolist.cat" "$T/yeslist.cat"
+# swap_in FILE: FILE's bytes written over swap.cat (same inode, same size),
+# its mtime put back
+swap_in() {
+	touch -r "$CATDIR/swap.cat" "$T/mtime-ref"
+	cat "$1" >"$CATDIR/swap.cat"
+	touch -r "$T/mtime-ref" "$CATDIR/swap.cat"
+}
+# the SHA-256 the index holds for swap.cat (lowercase hex)
+indexed_sha() {
+	sqlite3 "$CACHE" "SELECT lower(hex(sha256)) FROM catalogs WHERE path LIKE '%/swap.cat'"
+}
+
 want_serial=$(pki_serial "$K/leaf.pem")
 want_thumb=$(pki_thumb "$K/leaf.pem")
 want_issuer=$(pki_name issuer "$K/leaf.pem")
@@ -169,6 +200,57 @@ check_eq "new catalog seen" "$(sig_bullet Catalog <"$MNT/sys/later.dll.md")" "la
 rm "$CATDIR/later.cat"
 sleep 2.5
 check "removed catalog forgotten" grep -q "^The file is not signed" <<<"$(st sys/later.dll)"
+
+# borrowed trust: the untrusted catalog's verdict, indexed by its SHA-256
+other_root=$(pki_name subject "$K/other.pem")
+check_eq "untrusted catalog: status" "$(st sys/borrowed.dll)" \
+	"The catalog signature is valid, but its chain ends in a root that is not trusted: $other_root."
+check_eq "untrusted catalog: name" "$(sig_bullet Catalog <"$MNT/sys/borrowed.dll.md")" "swap.cat"
+check_eq "index: the untrusted catalog's sha256sum" "$(indexed_sha)" \
+	"$(sha256sum "$CATDIR/swap.cat" | cut -c1-64)"
+before=$(stat -c '%s %y' "$CATDIR/swap.cat")
+swap_in "$T/nolist.cat"
+check_eq "swap: same size and mtime" "$(stat -c '%s %y' "$CATDIR/swap.cat")" "$before"
+check "swap: other bytes" [ "$(sha256sum <"$CATDIR/swap.cat" | cut -c1-64)" != "$(indexed_sha)" ]
+check "swap: not verified at once" [ "$(st sys/borrowed.dll)" != "Signature verified." ]
+# another catalog moves the generation on at the next scan, so verdicts
+# are made again whether or not the scan notices the swap
+cat_make "$CATDIR/bump1.cat" "$K/leaf" "${dummies[1]}" 2>>"$T/sign.log" || bad "cat_make bump1"
+sleep 2.5
+check "swap: not verified after the next scan, which indexes it again" \
+	grep -q "^The file is not signed" <<<"$(st sys/borrowed.dll)"
+check_eq "swap: indexed again, by its sha256sum" "$(indexed_sha)" \
+	"$(sha256sum "$T/nolist.cat" | cut -c1-64)"
+# the trusted leaf's catalog that does list the file: honoured once indexed
+swap_in "$T/yeslist.cat"
+sleep 2.5
+check_eq "trusted swap: verified after indexing" "$(st sys/borrowed.dll)" "Signature verified."
+check_eq "trusted swap: its signer" "$(sig_bullet Subject <"$MNT/sys/borrowed.dll.md")" "$want_subject"
+check_eq "trusted swap: indexed by its sha256sum" "$(indexed_sha)" \
+	"$(sha256sum "$T/yeslist.cat" | cut -c1-64)"
+# A swap the scan cannot see (on a filesystem whose ctime can be put back,
+# or made between a scan and a verdict): nolist.cat is swapped in and
+# indexed, then the index is told it holds yeslist.cat's bytes, which list
+# the file, and its generation moves on. The verdict's own hash check
+# refuses the bytes on disk and has the catalog indexed again at once.
+swap_in "$T/nolist.cat"
+sleep 2.5
+check "nolist again: indexed" grep -q "^The file is not signed" <<<"$(st sys/borrowed.dll)"
+sqlite3 "$CACHE" "BEGIN; UPDATE catalogs SET sha256 = X'$(sha256sum "$T/yeslist.cat" | cut -c1-64)'
+	WHERE path LIKE '%/swap.cat';
+	INSERT OR IGNORE INTO catalog_members (digest, catalog)
+	SELECT X'$h_borrowed', id FROM catalogs WHERE path LIKE '%/swap.cat';
+	UPDATE meta SET value = value + 1 WHERE key = 'catalog_generation'; COMMIT" ||
+	bad "sqlite3 could not change the index"
+sleep 2.5
+check "index disagrees: the catalog is not used" \
+	grep -q "^The file is not signed" <<<"$(st sys/borrowed.dll)"
+check "index disagrees: logged" grep -q "swap.cat: changed since it was indexed" "$T/daemon.log"
+sleep 1
+check "index disagrees: indexed again" grep -q "^The file is not signed" <<<"$(st sys/borrowed.dll)"
+check_eq "index disagrees: indexed again, by its sha256sum" "$(indexed_sha)" \
+	"$(sha256sum "$T/nolist.cat" | cut -c1-64)"
+rm "$CATDIR/swap.cat" "$CATDIR/bump1.cat"
 umount_fs
 
 # no --trust: the same signatures are valid but untrusted, root named

@@ -58,20 +58,40 @@ static int sql(const char *db, const char *stmt, char *out, size_t n)
 	return pclose(p);
 }
 
-static int collect(void *ctx, const char *path)
+/* "path:first byte of its SHA-256 in hex;" for each catalog found ("-"
+ * for none) */
+static int collect(void *ctx, const char *path, const uint8_t *sha256)
 {
 	char *out = ctx;
 
 	strcat(out, path);
-	strcat(out, ";");
+	if (sha256)
+		sprintf(out + strlen(out), ":%02x;", sha256[0]);
+	else
+		strcat(out, ":-;");
 	return 0;
+}
+
+/* SQL that undoes the 4 -> 5 step (the sqlite3 tool drops its columns) */
+#define UNDO_STEP5                                                             \
+	"ALTER TABLE catalogs DROP COLUMN ctime_ns; "                          \
+	"ALTER TABLE catalogs DROP COLUMN sha256; "
+
+/* a catalog row: path, size, mtime, ctime and SHA-256 bytes all sha */
+static struct cache_catalog cat(const char *path, uint64_t size, int64_t mtime,
+				int64_t ctime, uint8_t sha)
+{
+	struct cache_catalog r = { (char *)path, size, mtime, ctime, 1, { 0 } };
+
+	memset(r.sha256, sha, sizeof(r.sha256));
+	return r;
 }
 
 /* the catalog index: put, members, lookup, change, drop, generation */
 static void catalogs(const char *path)
 {
 	static const uint8_t d1[32] = { 1 }, d2[20] = { 2 }, d3[32] = { 3 };
-	struct cache_catalog *v = NULL;
+	struct cache_catalog *v = NULL, row;
 	struct cache *c = NULL;
 	struct cache_txn *t = NULL;
 	int64_t id = 0, gen0 = -1, gen = -1;
@@ -83,11 +103,17 @@ static void catalogs(const char *path)
 		return;
 	CHECK(cache_catalogs_generation(c, &gen0) == 0 && gen0 == 0);
 	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
-	CHECK(cache_catalog_put(t, "/r/b.cat", 10, 5, &id) == 0);
+	row = cat("/r/b.cat", 10, 5, 50, 0xbb);
+	CHECK(cache_catalog_put(t, &row, &id) == 0);
 	CHECK(cache_catalog_member_add(t, id, d1, 32) == 0);
 	CHECK(cache_catalog_member_add(t, id, d2, 20) == 0);
 	CHECK(cache_catalog_member_add(t, id, d2, 20) == 0); /* twice: once */
-	CHECK(cache_catalog_put(t, "/r/a.cat", 11, 6, &id) == 0);
+	/* a row without its SHA-256 could never be used: refused */
+	row = cat("/r/x.cat", 1, 1, 1, 0);
+	row.has_sha256 = 0;
+	CHECK(cache_catalog_put(t, &row, &id) == -EINVAL);
+	row = cat("/r/a.cat", 11, 6, 60, 0xaa);
+	CHECK(cache_catalog_put(t, &row, &id) == 0);
 	CHECK(cache_catalog_member_add(t, id, d1, 32) == 0);
 	/* not seen by lookups before the commit, nor counted */
 	CHECK(cache_catalog_find(c, d1, 32, collect, found) == 0);
@@ -96,22 +122,36 @@ static void catalogs(const char *path)
 	CHECK(cache_txn_commit(t) == 0);
 	CHECK(cache_catalogs_generation(c, &gen) == 0 && gen == gen0 + 1);
 	CHECK(cache_catalog_find(c, d1, 32, collect, found) == 0);
-	CHECK_STR(found, "/r/a.cat;/r/b.cat;");
+	CHECK_STR(found, "/r/a.cat:aa;/r/b.cat:bb;");
 	found[0] = '\0';
 	CHECK(cache_catalog_find(c, d2, 20, collect, found) == 0);
-	CHECK_STR(found, "/r/b.cat;");
+	CHECK_STR(found, "/r/b.cat:bb;");
 	CHECK(cache_catalog_list(c, &v, &n) == 0 && n == 2);
 	CHECK(n == 2 && strcmp(v[0].path, "/r/a.cat") == 0 && v[0].size == 11 &&
-	      v[0].mtime_ns == 6);
+	      v[0].mtime_ns == 6 && v[0].ctime_ns == 60 && v[0].has_sha256 &&
+	      v[0].sha256[0] == 0xaa && v[0].sha256[31] == 0xaa);
+	CHECK(n == 2 && v[1].ctime_ns == 50 && v[1].sha256[31] == 0xbb);
 	cache_catalogs_free(v, n);
-	/* b.cat changed: its old members go; then it is dropped */
+	/* the SHA-256 as stored, read by the sqlite3 tool */
+	CHECK(sql(path,
+		  "SELECT hex(sha256), ctime_ns FROM catalogs "
+		  "WHERE path = \"/r/a.cat\"",
+		  found, sizeof(found)) == 0);
+	CHECK_STR(found,
+		  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+		  "AAAAAAAAA|60\n");
+	/* b.cat changed (same size and mtime, new ctime and bytes): its old
+	 * members and SHA-256 go; then it is dropped */
 	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
-	CHECK(cache_catalog_put(t, "/r/b.cat", 12, 7, &id) == 0);
+	row = cat("/r/b.cat", 10, 5, 51, 0xcc);
+	CHECK(cache_catalog_put(t, &row, &id) == 0);
 	CHECK(cache_catalog_member_add(t, id, d3, 32) == 0);
 	CHECK(cache_txn_commit(t) == 0);
 	found[0] = '\0';
 	CHECK(cache_catalog_find(c, d2, 20, collect, found) == 0);
 	CHECK_STR(found, "");
+	CHECK(cache_catalog_find(c, d3, 32, collect, found) == 0);
+	CHECK_STR(found, "/r/b.cat:cc;");
 	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
 	CHECK(cache_catalog_drop(t, "/r/b.cat") == 0);
 	CHECK(cache_txn_commit(t) == 0);
@@ -122,6 +162,23 @@ static void catalogs(const char *path)
 		  sizeof(found)) == 0);
 	CHECK_STR(found, "1\n");
 	CHECK(cache_catalogs_generation(c, &gen) == 0 && gen == gen0 + 3);
+	cache_close(c);
+	c = NULL;
+
+	/* a row of schema 4 (the 5th step undone) is kept by the upgrade,
+	 * without a SHA-256 or ctime: found with none, listed as such */
+	CHECK(sql(path, UNDO_STEP5 "PRAGMA user_version = 4", found,
+		  sizeof(found)) == 0);
+	CHECK(cache_open(path, &c) == 0);
+	if (!c)
+		return;
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d1, 32, collect, found) == 0);
+	CHECK_STR(found, "/r/a.cat:-;");
+	CHECK(cache_catalog_list(c, &v, &n) == 0 && n == 1);
+	CHECK(n == 1 && !v[0].has_sha256 && v[0].ctime_ns == 0 &&
+	      v[0].size == 11 && v[0].mtime_ns == 6);
+	cache_catalogs_free(v, n);
 	cache_close(c);
 }
 
@@ -283,6 +340,7 @@ static void render_sizes(const char *path)
 	 * size, and without a ctime, so it is found no more; stored again,
 	 * it takes a render size */
 	CHECK(sql(path,
+		  UNDO_STEP5
 		  "CREATE TABLE f3 (dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
 		  " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
 		  " sha256 TEXT NOT NULL,"
@@ -366,6 +424,7 @@ static void ctime_ident(void)
 	/* the files table as schema 4 had it, holding a's row only (its key
 	 * could not hold both) */
 	CHECK(sql(path,
+		  UNDO_STEP5
 		  "CREATE TABLE f4 (dev INTEGER NOT NULL, ino INTEGER NOT NULL,"
 		  " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,"
 		  " sha256 TEXT NOT NULL, render_key BLOB, render_size INTEGER,"
@@ -435,6 +494,7 @@ struct writer {
 static void *hold_write(void *arg)
 {
 	struct writer *w = arg;
+	struct cache_catalog row = cat("/other/x.cat", 1, 1, 1, 1);
 	struct cache_txn *t = NULL;
 	struct cache *c = NULL;
 	int64_t id;
@@ -443,7 +503,7 @@ static void *hold_write(void *arg)
 	if (!w->rc)
 		w->rc = cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t);
 	if (!w->rc)
-		w->rc = cache_catalog_put(t, "/other/x.cat", 1, 1, &id);
+		w->rc = cache_catalog_put(t, &row, &id);
 	pthread_mutex_lock(&w->mu);
 	w->holding = w->rc ? -1 : 1;
 	pthread_cond_broadcast(&w->cv);
