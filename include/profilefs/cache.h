@@ -63,11 +63,17 @@ struct cache_part {
 	size_t len;
 };
 
-/* -EPROTO: not ours (or newer); -EBADMSG: damaged (fails quick_check);
- * -EROFS: the location cannot be written; -ENOSPC; -ENOMEM; -EIO */
+/* 0 when the file at path may be opened as the cache (absent, empty, or
+ * ours of a schema we know, damaged or not); -EPROTO when it is something
+ * else, said in why: read with pread only, nothing made or changed */
+int cache_probe(const char *path, char *why, size_t len);
+/* -EPROTO: not ours (or newer), left untouched; -EBADMSG: damaged (fails
+ * quick_check); -EROFS: the location cannot be written; -ENOSPC; -ENOMEM;
+ * -EIO. The database, its -wal and -shm are 0600, a folder made 0700. */
 int cache_open(const char *path, struct cache **out);
-/* cache_open(), but a damaged or foreign database (and its -wal, -shm) is
- * renamed to PATH.unusable-TIMESTAMP, with a warning, and a new one made */
+/* cache_open(), but a damaged cache of ours (and its -wal, -shm) is
+ * renamed to PATH.unusable-TIMESTAMP, with a warning, and a new one made;
+ * one that is not ours is refused (-EPROTO) and left as it is */
 int cache_open_or_rebuild(const char *path, struct cache **out);
 void cache_close(struct cache *c);
 

@@ -24,6 +24,9 @@ void cli_config_free(struct fs_config *cfg);
 
 /* "4096", "64K", "1.5G" (powers of 1024) -> bytes; -EINVAL */
 int cli_parse_size(const char *s, uint64_t *out);
+/* 0 when path may be opened as the cache; 2 (said in one line on stderr)
+ * when it is something else, which is then left alone */
+int cli_cache_check(const char *path);
 
 /* the signing options of the mount and of `profilefs profile` */
 #define CLI_SIGNING_HELP                                                       \

@@ -58,6 +58,19 @@ static char *resolve_cache(const char *path)
 	return out;
 }
 
+int cli_cache_check(const char *path)
+{
+	char why[128];
+
+	if (!cache_probe(path, why, sizeof(why)))
+		return 0;
+	fprintf(stderr,
+		"profilefs: the cache %s is %s: not using it, and leaving "
+		"it as it is (choose another --cache)\n",
+		path, why);
+	return 2;
+}
+
 int cli_config_parse(struct fs_config *cfg, const char *source,
 		     const char *mountpoint, const char *cache, int no_cache,
 		     const char *drive, const char *exts, int sniff_mz)
@@ -110,7 +123,8 @@ int cli_config_parse(struct fs_config *cfg, const char *source,
 			cfg->cache_path, cfg->mountpoint);
 		return 2;
 	}
-	return 0;
+	/* here, before the daemon detaches and opens it */
+	return cli_cache_check(cfg->cache_path);
 }
 
 void cli_config_free(struct fs_config *cfg)

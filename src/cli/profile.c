@@ -183,6 +183,9 @@ int cli_profile(int argc, char **argv)
 		const char *path =
 			o.cache ? o.cache : (def = cache_default_path());
 
+		status = path ? cli_cache_check(path) : 0;
+		if (status)
+			goto out;
 		if (!path || cache_open_or_rebuild(path, &cache))
 			log_warn("no cache: every profile is computed anew");
 	}

@@ -171,6 +171,10 @@ int cli_rules(int argc, char **argv)
 	}
 	if (!a.cache)
 		a.cache = def = cache_default_path();
+	if (a.cache && cli_cache_check(a.cache)) {
+		free(def);
+		return 2;
+	}
 	if (!a.cache || cache_open_or_rebuild(a.cache, &c)) {
 		fprintf(stderr, "profilefs: cannot open the cache %s\n",
 			a.cache ? a.cache : "(no path)");

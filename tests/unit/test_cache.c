@@ -4,6 +4,8 @@
  * do not wait for writers, and ctime in the identity. */
 #include <errno.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -600,6 +602,167 @@ static void readers_do_not_wait(const char *path)
 	cache_close(c);
 }
 
+/* a whole file, for before-and-after comparisons; NULL when absent */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
+	    fread(buf, 1, (size_t)n, f) != (size_t)n) {
+		free(buf);
+		buf = NULL;
+	}
+	*len = buf ? (size_t)n : 0;
+	fclose(f);
+	return buf;
+}
+
+static int exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* NAME in dir, not a cache of ours: refused by probe, open and rebuild,
+ * byte for byte the same after, no -wal or -shm made, nothing moved */
+static void refused_untouched(const char *name)
+{
+	char path[256], side[300], why[128] = "", cmd[600];
+	struct cache *c = NULL;
+	size_t n0, n1;
+	char *before, *after;
+	int wal, shm;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	wal = exists(side);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	shm = exists(side);
+	before = slurp(path, &n0);
+	CHECK(before != NULL);
+	CHECK(cache_probe(path, why, sizeof(why)) == -EPROTO && why[0]);
+	CHECK(cache_open(path, &c) == -EPROTO && c == NULL);
+	CHECK(cache_open_or_rebuild(path, &c) == -EPROTO && c == NULL);
+	after = slurp(path, &n1);
+	CHECK(after && n0 == n1 && memcmp(before, after, n0) == 0);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	CHECK(exists(side) == wal);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	CHECK(exists(side) == shm);
+	snprintf(cmd, sizeof(cmd), "! ls '%s'.unusable-* >/dev/null 2>&1",
+		 path);
+	CHECK(system(cmd) == 0);
+	free(before);
+	free(after);
+}
+
+/*
+ * Committed transactions still only in the -wal (a crash before any
+ * checkpoint): page 1 in the main file says application_id 0 and no
+ * tables. The probe reads the -wal's last committed page 1: ours is used,
+ * a newer one of ours and another program's are refused, untouched.
+ */
+static void wal_only(void)
+{
+	static const char py[] =
+		"python3 -c 'import sqlite3, os, sys\n"
+		"c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+		"c.execute(\"PRAGMA journal_mode=WAL\")\n"
+		"c.execute(\"PRAGMA wal_autocheckpoint=0\")\n"
+		"c.executescript(sys.argv[2])\n"
+		"os._exit(0)' '%s/%s' '%s'";
+	char cmd[1024], path[256], why[128];
+	struct cache_ident idw = { 4, 4, 4, 4, 4 };
+	struct cache_content ct, got;
+	struct cache *c = NULL;
+	pid_t pid;
+	int st = -1;
+
+	/* ours, made and stored to by a process that then died */
+	snprintf(path, sizeof(path), "%s/walonly.db", dir);
+	fill(&ct, 4);
+	pid = fork();
+	if (pid == 0) {
+		struct cache_part part = { "pe", 1, "x", 1 };
+
+		if (cache_open(path, &c) || cache_store(c, &idw, &ct, &part, 1))
+			_exit(1);
+		_exit(0); /* no close, no checkpoint */
+	}
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && st == 0);
+	snprintf(cmd, sizeof(cmd),
+		 "test \"$(od -An -tx1 -j68 -N4 %s | tr -d ' ')\" = 00000000 "
+		 "&& test -s %s-wal",
+		 path, path);
+	CHECK(system(cmd) == 0); /* the case this is about */
+	CHECK(cache_probe(path, why, sizeof(why)) == 0);
+	CHECK(cache_open(path, &c) == 0);
+	CHECK(c && cache_find(c, &idw, &got) == 0 && same(&got, &ct));
+	cache_close(c);
+	c = NULL;
+
+	snprintf(cmd, sizeof(cmd), py, dir, "walnewer.db",
+		 "BEGIN; CREATE TABLE t (x); PRAGMA application_id = "
+		 "1349666419; PRAGMA user_version = 99; COMMIT");
+	CHECK(system(cmd) == 0);
+	refused_untouched("walnewer.db");
+	snprintf(cmd, sizeof(cmd), py, dir, "walforeign.db",
+		 "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+	CHECK(system(cmd) == 0);
+	refused_untouched("walforeign.db");
+	snprintf(path, sizeof(path), "%s/walforeign.db-wal", dir);
+	{
+		size_t n0 = 0, n1 = 0;
+		char *before = slurp(path, &n0), *after;
+
+		CHECK(before && n0 > 0);
+		CHECK(cache_open(path, &c) == -EPROTO);
+		after = slurp(path, &n1);
+		CHECK(after && n0 == n1 && memcmp(before, after, n0) == 0);
+		free(before);
+		free(after);
+	}
+}
+
+static unsigned mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+}
+
+/* under umask 022: the database, -wal and -shm 0600, a folder made 0700;
+ * one of ours made 0644 before is narrowed */
+static void private_modes(void)
+{
+	char path[256], side[300], cmd[600];
+	struct cache *c = NULL;
+	mode_t old = umask(022);
+
+	snprintf(path, sizeof(path), "%s/modes/cache.db", dir);
+	CHECK(cache_open(path, &c) == 0);
+	CHECK(mode_of(path) == 0600);
+	snprintf(side, sizeof(side), "%s-wal", path);
+	CHECK(mode_of(side) == 0600);
+	snprintf(side, sizeof(side), "%s-shm", path);
+	CHECK(mode_of(side) == 0600);
+	snprintf(side, sizeof(side), "%s/modes", dir);
+	CHECK(mode_of(side) == 0700);
+	cache_close(c);
+	c = NULL;
+
+	snprintf(cmd, sizeof(cmd), "chmod 0644 '%s'", path);
+	CHECK(system(cmd) == 0 && mode_of(path) == 0644);
+	CHECK(cache_open(path, &c) == 0);
+	CHECK(mode_of(path) == 0600);
+	cache_close(c);
+	umask(old);
+}
+
 int main(void)
 {
 	struct cache_ident id = { 1, 2, 1001, 1234567890123456789,
@@ -740,32 +903,15 @@ int main(void)
 	CHECK(p && fputs("not a database, just text\n", p) >= 0);
 	if (p)
 		fclose(p);
-	CHECK(cache_open(path, &c) < 0);
-
-	CHECK(cache_open(path, &c) == -EBADMSG);
-	/* ... and moved aside with its WAL, and a new cache made */
-	CHECK(cache_open_or_rebuild(path, &c) == 0 && c != NULL);
-	CHECK(c && cache_find(c, &id, &got) == -ENOENT);
-	cache_close(c);
-	c = NULL;
-	snprintf(out, sizeof(out),
-		 "test \"$(cat %s/text.db.unusable-*)\" = "
-		 "'not a database, just text'",
-		 dir);
-	CHECK(system(out) == 0);
-	/* the foreign one likewise, its table kept in the moved file */
+	/* none of them is moved aside or changed: not ours to touch */
+	refused_untouched("text.db");
+	refused_untouched("foreign.db");
+	refused_untouched("newer.db");
 	snprintf(path, sizeof(path), "%s/foreign.db", dir);
-	CHECK(cache_open_or_rebuild(path, &c) == 0 && c != NULL);
-	cache_close(c);
-	c = NULL;
-	snprintf(out, sizeof(out), "%s/foreign.db.unusable-*", dir);
-	{
-		char cmd[1200];
-
-		snprintf(cmd, sizeof(cmd),
-			 "test \"$(sqlite3 %s 'SELECT x FROM t')\" = 1", out);
-		CHECK(system(cmd) == 0);
-	}
+	CHECK(sql(path, "SELECT x FROM t", out, sizeof(out)) == 0);
+	CHECK_STR(out, "1\n");
+	wal_only();
+	private_modes();
 	/* a database whose pages were overwritten fails its check */
 	snprintf(path, sizeof(path), "%s/damaged.db", dir);
 	CHECK(cache_open(path, &c) == 0);
