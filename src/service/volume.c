@@ -420,8 +420,8 @@ static void vol_lookup(dev_t dev, struct vol_entry *e)
 	 * whose number is dev, which trusted_source() accepts by st_rdev */
 	if (major(dev) != 0) {
 		name = blkid_devno_to_devname(dev);
-		if (name && probe_path(name, m, dev, e) != 0)
-			e->kind = VOL_DEV;
+		if (name)
+			probe_path(name, m, dev, e);
 		free(name);
 	}
 out:

@@ -95,6 +95,13 @@ mount -o ro "$L2" "$T/e" || bad "mount $L2"
 check_uuid "ext4 on $L2" "$T/e" "$L2"
 check "ext4: st_dev changed ($dev1, then $DEV)" [ "$DEV" != "$dev1" ]
 check_eq "ext4: the id survives the remount" "$ID" "$id1"
+# a tmpfs that names the device as its source is not believed: any
+# mount may write any source (tmpfs in a user namespace, fsname=)
+mkdir -p "$T/fake"
+mount -t tmpfs -o size=1m "$L2" "$T/fake" || bad "mount tmpfs named $L2"
+probe "$T/fake"
+check_eq "a tmpfs named $L2 keeps its st_dev" "$DESC" "dev $(stat_dev "$T/fake")"
+umount "$T/fake"
 probe "$T/e/lost+found"
 check_eq "ext4: a folder below the mount point has the same id" "$ID" "$id1"
 umount "$T/e"

@@ -5,6 +5,7 @@
  * ids against sha256sum of the key strings.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/sysmacros.h>
@@ -145,10 +146,50 @@ static void test_ids(void)
 	svc_volumes_free(NULL);
 }
 
+/* threads asking for overlapping devs while the memo fills and turns
+ * over all get the right ids */
+#define NTHREADS 4
+#define NDEVS	 (2 * SVC_VOLUME_MEMO)
+static uint64_t want[NDEVS];
+
+static void *asker(void *arg)
+{
+	struct svc_volumes *v = arg;
+	long bad = 0;
+
+	for (unsigned round = 0; round < 20; round++)
+		for (unsigned i = 0; i < NDEVS; i++)
+			bad += svc_volume_id(v, makedev(4094, i)) != want[i];
+	return (void *)bad;
+}
+
+static void test_threads(void)
+{
+	pthread_t t[NTHREADS];
+	struct svc_volumes *v;
+	char key[64];
+	void *bad;
+	int i;
+
+	for (i = 0; i < NDEVS; i++) {
+		snprintf(key, sizeof(key), "dev:4094:%d", i);
+		want[i] = oracle(key);
+	}
+	CHECK(svc_volumes_new(NULL, &v) == 0);
+	for (i = 0; i < NTHREADS; i++)
+		CHECK(pthread_create(&t[i], NULL, asker, v) == 0);
+	for (i = 0; i < NTHREADS; i++) {
+		pthread_join(t[i], &bad);
+		CHECK(bad == NULL);
+	}
+	svc_volumes_free(v);
+}
+
 int main(void)
 {
 	test_parse();
 	test_long();
 	test_ids();
+	test_threads();
 	return t_done();
 }
