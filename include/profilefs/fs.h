@@ -25,6 +25,7 @@ struct fs_config {
 	struct svc_names *names;
 	struct prof_limits limits;
 	int foreground;
+	int trust_metadata; /* svc_setup's: cache rows believed unchecked */
 	struct sig_trust *trust;       /* owned */
 	struct svc_catalogs *catalogs; /* owned: --catalogs, and the CatRoot */
 };

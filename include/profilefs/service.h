@@ -30,6 +30,10 @@ struct svc_stats {
 	uint64_t renders;    /* Markdown renders of a profile */
 	uint64_t stored;     /* computed profiles stored in the cache */
 	uint64_t not_stored; /* computed profiles the cache did not take */
+	/* files hashed (SHA-256 only) to check that a cached profile made
+	 * by another mount is of their bytes: not a profile computed */
+	uint64_t verified;
+	uint64_t bytes_verified; /* bytes so hashed */
 };
 
 struct svc;
@@ -44,6 +48,14 @@ struct svc_setup {
 	struct svc_catalogs *catalogs; /* NULL or no folders: none */
 	int rescan;   /* look at the catalogs again in the background */
 	int progress; /* a count on stderr while catalogs are indexed */
+	/* Serve a cached profile by the file's identity (device, inode, size,
+	 * mtime, ctime) alone, as whoever stored it saw it. Off: a cache row
+	 * this service did not store or check itself is used only after the
+	 * file's SHA-256 is found to be the cached content's; a file
+	 * rewritten with its size, mtime and ctime all put back (which whoever
+	 * controls a disk image can do), or a cache row that lies, would
+	 * otherwise keep its old profile. */
+	int trust_metadata;
 };
 
 /*
@@ -66,9 +78,12 @@ struct svc_view {
 };
 
 /*
- * The view of relpath. With compute = 0 only a cached profile is returned
- * (-ENOENT otherwise). -EIO when the file cannot be read, -EISDIR for a
- * directory, -ENOENT for a symlink.
+ * The view of relpath. With compute = 0 only a cached profile whose row
+ * this service may trust (see trust_metadata) is returned (-ENOENT
+ * otherwise); with compute = 1 an untrusted row is checked against the
+ * file's SHA-256 (once for all callers, within the limits), and the
+ * profile is computed when the check fails. -EIO when the file cannot be read,
+ * -EISDIR for a directory, -ENOENT for a symlink.
  */
 int svc_view_get(struct svc *pv, const char *relpath, int compute,
 		 struct svc_view **out);
@@ -92,10 +107,13 @@ int svc_text_get(struct svc *pv, const char *relpath, int compute,
 void svc_text_put(struct svc *pv, const struct svc_text *t);
 
 /*
- * The size of relpath's profile when it is cached; never computes, and
- * renders only when neither the memo nor the cache knows the size for its
- * key (which it then stores with the cached profile). -ENOENT when the
- * profile is not cached.
+ * The size of relpath's profile when it is cached; never computes (nor
+ * reads the file), and renders only when neither the memo nor the cache
+ * knows the size for its key (which it then stores with the cached
+ * profile). -ENOENT when the profile is not cached, or (without
+ * trust_metadata) when its cache row is not yet checked against the file
+ * by this service: the check reads the whole file, which is the work of a
+ * read, not of a stat.
  */
 int svc_profile_size(struct svc *pv, const char *relpath, uint64_t *size);
 

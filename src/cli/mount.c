@@ -40,7 +40,21 @@ static const char mount_usage[] =
 	"                       their profile says so (default: no cap)\n"
 	"    --time-limit=SECS  stop reading a file after SECS seconds; its\n"
 	"                       profile says so and is not cached (default: "
-	"none)\n" CLI_SIGNING_HELP
+	"none)\n"
+	"    --trust-metadata   serve a profile cached by an earlier mount by "
+	"the\n"
+	"                       file's device, inode, size, mtime and ctime "
+	"alone,\n"
+	"                       without reading the file to check its "
+	"SHA-256;\n"
+	"                       faster, but a file rewritten with all of those "
+	"put\n"
+	"                       back (whoever controls a disk image can) keeps "
+	"its\n"
+	"                       old profile. Without it, ls -l of a fresh "
+	"mount\n"
+	"                       shows size 0 for a profile until it is "
+	"read\n" CLI_SIGNING_HELP
 	"    -f                 stay in the foreground\n"
 	"    -d                 debug: foreground, print every FUSE request\n"
 	"    -o OPT[,OPT...]    mount options (allow_other adds "
@@ -61,6 +75,7 @@ struct mount_opts {
 	char *drive;
 	char *ext;
 	int sniff_mz;
+	int trust_metadata;
 	int help;
 	int version;
 	char *source;
@@ -90,6 +105,8 @@ static const struct fuse_opt mount_spec[] = {
 	MOPT("time_limit=%u", time_limit, 0),
 	MOPT("--sniff-mz", sniff_mz, 1),
 	MOPT("sniff_mz", sniff_mz, 1),
+	MOPT("--trust-metadata", trust_metadata, 1),
+	MOPT("trust_metadata", trust_metadata, 1),
 	MOPT("--no-default-trust", sign.no_default_trust, 1),
 	MOPT("no_default_trust", sign.no_default_trust, 1),
 	FUSE_OPT_KEY("--trust=", KEY_TRUST),
@@ -204,6 +221,7 @@ int cli_mount(int argc, char **argv)
 	if (rc)
 		goto out;
 	cfg.foreground = fo.foreground;
+	cfg.trust_metadata = o.trust_metadata;
 	rc = svc_signing_trust(&o.sign, &cfg.trust);
 	if (!rc)
 		rc = svc_signing_catalogs(&o.sign, cfg.source, &cfg.catalogs);

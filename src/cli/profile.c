@@ -27,6 +27,13 @@ static const char profile_usage[] =
 	"    --cache=PATH  the cache database (default: " CACHE_DEFAULT_DOC
 	")\n"
 	"    --no-cache    neither read nor write a cache\n"
+	"    --trust-metadata  serve a cached profile by the file's device, "
+	"inode,\n"
+	"                  size, mtime and ctime alone (no SHA-256 check of "
+	"the\n"
+	"                  file): a file rewritten with those put back keeps "
+	"its\n"
+	"                  old profile\n"
 	"    --max-size=SIZE, --time-limit=SECS   as for the "
 	"mount\n" CLI_SIGNING_HELP
 	"                       (the CatRoot below --root, that is)\n"
@@ -38,6 +45,7 @@ struct profile_opts {
 	const char *drive;
 	const char *cache;
 	int no_cache;
+	int trust_metadata;
 	struct svc_signing_opts sign;
 };
 
@@ -48,6 +56,7 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 		{ "drive", required_argument, NULL, 'd' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "no-cache", no_argument, NULL, 'n' },
+		{ "trust-metadata", no_argument, NULL, 'M' },
 		{ "max-size", required_argument, NULL, 's' },
 		{ "time-limit", required_argument, NULL, 't' },
 		{ "trust", required_argument, NULL, 'T' },
@@ -71,6 +80,9 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 'n':
 			o->no_cache = 1;
+			break;
+		case 'M':
+			o->trust_metadata = 1;
 			break;
 		case 's':
 			if (cli_parse_size(optarg, &o->limits.max_size)) {
@@ -150,7 +162,7 @@ static int one(struct svc *pv, const char *root, const char *file)
 
 int cli_profile(int argc, char **argv)
 {
-	struct profile_opts o = { { 0, 0 }, "/", "C:", NULL, 0, { 0 } };
+	struct profile_opts o = { { 0, 0 }, "/", "C:", NULL, 0, 0, { 0 } };
 	struct svc_setup setup = { 0 };
 	struct svc_catalogs *cats = NULL;
 	struct sig_trust *trust = NULL;
@@ -201,6 +213,7 @@ int cli_profile(int argc, char **argv)
 	setup.trust = trust;
 	setup.catalogs = cats;
 	setup.progress = isatty(2);
+	setup.trust_metadata = o.trust_metadata;
 	if (svc_open(&setup, &pv)) {
 		status = 1;
 		goto out;

@@ -1,5 +1,7 @@
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <fuzzy.h>
 #include <openssl/evp.h>
@@ -181,6 +183,59 @@ int dg_md5(const void *p, size_t n, uint8_t out[16])
 int dg_sha256(const void *p, size_t n, uint8_t out[32])
 {
 	return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : -EIO;
+}
+
+#define DG_FD_CHUNK (1u << 20)
+
+static double dg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int dg_sha256_fd(int fd, uint64_t size, unsigned max_seconds, uint8_t out[32])
+{
+	double deadline = max_seconds ? dg_now() + max_seconds : 0;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t *chunk = malloc(DG_FD_CHUNK);
+	uint64_t off = 0;
+	int rc = -ENOMEM;
+
+	if (!md || !chunk)
+		goto out;
+	rc = -EIO;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto out;
+	while (off < size) {
+		size_t want = DG_FD_CHUNK;
+		ssize_t n;
+
+		if (deadline > 0 && dg_now() > deadline) {
+			rc = -ETIME;
+			goto out;
+		}
+		if (size - off < want)
+			want = (size_t)(size - off);
+		n = pread(fd, chunk, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0) {
+			rc = -EAGAIN;
+			goto out;
+		}
+		if (EVP_DigestUpdate(md, chunk, (size_t)n) != 1)
+			goto out;
+		off += (uint64_t)n;
+	}
+	rc = EVP_DigestFinal_ex(md, out, NULL) == 1 ? 0 : -EIO;
+out:
+	EVP_MD_CTX_free(md);
+	free(chunk);
+	return rc;
 }
 
 void dg_hex(const uint8_t *p, size_t n, char *out, int upper)

@@ -53,6 +53,7 @@ static int serve(struct fuse *fuse, struct fs *fs)
 		.trust = cfg->trust,
 		.catalogs = cfg->catalogs,
 		.rescan = 1,
+		.trust_metadata = cfg->trust_metadata,
 		.progress = cfg->foreground,
 	};
 	struct fuse_loop_config *lc;

@@ -426,12 +426,15 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 		text, sizeof(text),
 		"computed=%llu\ncache_hits=%llu\nbytes_read=%llu\n"
 		"errors=%llu\ncomputing=%llu\nrenders=%llu\n"
-		"stored=%llu\nnot_stored=%llu\n",
+		"stored=%llu\nnot_stored=%llu\nverified=%llu\n"
+		"bytes_verified=%llu\n",
 		(unsigned long long)s.computed,
 		(unsigned long long)s.cache_hits,
 		(unsigned long long)s.bytes_read, (unsigned long long)s.errors,
 		(unsigned long long)s.computing, (unsigned long long)s.renders,
-		(unsigned long long)s.stored, (unsigned long long)s.not_stored);
+		(unsigned long long)s.stored, (unsigned long long)s.not_stored,
+		(unsigned long long)s.verified,
+		(unsigned long long)s.bytes_verified);
 	if (size == 0)
 		return n;
 	if ((size_t)n > size)

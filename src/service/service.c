@@ -7,12 +7,20 @@
  * result. The result is stored in the cache before the entry is removed,
  * so a caller that comes later finds it there. No lock is held while a
  * file is read: other files and other callers go on.
+ *
+ * Which cache rows are believed: an identity (device, inode, size, mtime,
+ * ctime) stands for the content only within the process that stored it or
+ * checked it (the verified set). A row from another mount or process is
+ * checked first: the file's SHA-256, under the single flight, must name
+ * cached content, which is then served and its identity stored again.
+ * --trust-metadata skips the check, as before.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +59,96 @@ static void memo_clear(struct svc *pv)
 	pv->nmemo = 0;
 }
 
+/* ---- the verified set ------------------------------------------------ */
+
+static uint64_t mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static size_t vset_hash(const struct svc *pv, const struct cache_ident *id)
+{
+	uint64_t h = pv->vset_seed;
+
+	h = mix64(h ^ id->dev);
+	h = mix64(h ^ id->ino);
+	h = mix64(h ^ id->size);
+	h = mix64(h ^ (uint64_t)id->mtime_ns);
+	h = mix64(h ^ (uint64_t)id->ctime_ns);
+	return (size_t)h;
+}
+
+/* the slot of id, or the free slot where it would go; slots is a power of
+ * two never more than half full, so a free slot exists */
+static struct cache_ident *vset_slot(struct cache_ident *set, size_t slots,
+				     size_t h, const struct cache_ident *id)
+{
+	size_t i = h & (slots - 1);
+
+	while (set[i].ctime_ns != CACHE_CTIME_UNKNOWN &&
+	       memcmp(&set[i], id, sizeof(*id)) != 0)
+		i = (i + 1) & (slots - 1);
+	return &set[i];
+}
+
+static int vset_grow(struct svc *pv)
+{
+	size_t i, slots = pv->vset_slots ? 2 * pv->vset_slots : 1024;
+	struct cache_ident *set = malloc(slots * sizeof(*set));
+
+	if (!set)
+		return -ENOMEM;
+	for (i = 0; i < slots; i++)
+		set[i].ctime_ns = CACHE_CTIME_UNKNOWN;
+	for (i = 0; i < pv->vset_slots; i++)
+		if (pv->vset[i].ctime_ns != CACHE_CTIME_UNKNOWN)
+			*vset_slot(set, slots, vset_hash(pv, &pv->vset[i]),
+				   &pv->vset[i]) = pv->vset[i];
+	free(pv->vset);
+	pv->vset = set;
+	pv->vset_slots = slots;
+	return 0;
+}
+
+/* May the cache row of id be believed without reading the file? */
+static int trusted(struct svc *pv, const struct cache_ident *id)
+{
+	int yes = 0;
+
+	if (pv->trust_metadata)
+		return 1;
+	pthread_mutex_lock(&pv->lock);
+	if (pv->vset_slots)
+		yes = vset_slot(pv->vset, pv->vset_slots, vset_hash(pv, id), id)
+			      ->ctime_ns != CACHE_CTIME_UNKNOWN;
+	pthread_mutex_unlock(&pv->lock);
+	return yes;
+}
+
+/* id's cache row is now ours (stored or checked); past the cap, or out of
+ * memory, it is simply checked again next time */
+static void vouch(struct svc *pv, const struct cache_ident *id)
+{
+	struct cache_ident *slot;
+
+	if (pv->trust_metadata || id->ctime_ns == CACHE_CTIME_UNKNOWN)
+		return;
+	pthread_mutex_lock(&pv->lock);
+	if (pv->vset_count >= SVC_VERIFIED_MAX ||
+	    (2 * (pv->vset_count + 1) > pv->vset_slots && vset_grow(pv)))
+		goto out;
+	slot = vset_slot(pv->vset, pv->vset_slots, vset_hash(pv, id), id);
+	if (slot->ctime_ns == CACHE_CTIME_UNKNOWN) {
+		*slot = *id;
+		pv->vset_count++;
+	}
+out:
+	pthread_mutex_unlock(&pv->lock);
+}
+
 int svc_open(const struct svc_setup *setup, struct svc **out)
 {
 	struct svc_catalogs *cats = setup->catalogs;
@@ -70,6 +168,11 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 	pv->limits = setup->limits;
 	pv->memo_gen = -1;
 	pv->sig_gen = -1;
+	pv->trust_metadata = setup->trust_metadata;
+	/* unseeded, an image could be made of identities that all collide */
+	if (getrandom(&pv->vset_seed, sizeof(pv->vset_seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(pv->vset_seed))
+		pv->vset_seed = mix64((uint64_t)time(NULL) ^ (uintptr_t)pv);
 	pthread_mutex_init(&pv->lock, NULL);
 	pthread_rwlock_init(&pv->memo_lock, NULL);
 	pthread_rwlock_init(&pv->sig_lock, NULL);
@@ -106,6 +209,7 @@ void svc_close(struct svc *pv)
 	memo_clear(pv);
 	pthread_rwlock_destroy(&pv->memo_lock);
 	pthread_mutex_destroy(&pv->lock);
+	free(pv->vset);
 	free(pv->drive);
 	free(pv);
 }
@@ -149,32 +253,28 @@ static struct cache_ident ident_of(const struct stat *st)
 
 /* ---- the cache side ---------------------------------------------------- */
 
-/* A cached profile, or -ENOENT when any part is missing or outdated. */
-static int load_cached(struct svc *pv, const struct cache_ident *id,
-		       struct prof **out)
+/* The cached profile of content ct, or -ENOENT when any part is missing
+ * or outdated. */
+static int load_content(struct svc *pv, const struct cache_content *ct,
+			struct prof **out)
 {
-	struct cache_content ct;
 	struct prof *p;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	if (!pv->cache)
-		return -ENOENT;
-	rc = cache_find(pv->cache, id, &ct);
-	if (rc)
-		return rc;
 	p = prof_new();
 	if (!p)
 		return -ENOMEM;
-	p->size = ct.size;
-	p->dg = ct.dg;
+	p->size = ct->size;
+	p->dg = ct->dg;
 	p->hashed = 1;
 	for (i = 0; i < prof_nparts && !rc; i++) {
 		void *data;
 		size_t len;
 
-		rc = cache_get_part(pv->cache, ct.dg.sha256, prof_parts[i].name,
-				    prof_parts[i].version, &data, &len);
+		rc = cache_get_part(pv->cache, ct->dg.sha256,
+				    prof_parts[i].name, prof_parts[i].version,
+				    &data, &len);
 		if (rc)
 			break;
 		rc = prof_decode_part(p, prof_parts[i].name, data, len);
@@ -190,8 +290,22 @@ static int load_cached(struct svc *pv, const struct cache_ident *id,
 	return 0;
 }
 
-static void store(struct svc *pv, const struct cache_ident *id,
-		  const struct prof *p)
+/* The cached profile of identity id when its row may be believed without
+ * reading the file; -ENOENT otherwise. */
+static int load_cached(struct svc *pv, const struct cache_ident *id,
+		       struct prof **out)
+{
+	struct cache_content ct;
+	int rc;
+
+	if (!pv->cache || !trusted(pv, id))
+		return -ENOENT;
+	rc = cache_find(pv->cache, id, &ct);
+	return rc ? rc : load_content(pv, &ct, out);
+}
+
+static int store(struct svc *pv, const struct cache_ident *id,
+		 const struct prof *p)
 {
 	struct cache_part parts[PROF_MAX_PARTS];
 	struct dynbuf blobs[PROF_MAX_PARTS];
@@ -200,7 +314,7 @@ static void store(struct svc *pv, const struct cache_ident *id,
 	int rc = 0;
 
 	if (!pv->cache || !p->hashed)
-		return;
+		return -ENOENT;
 	for (i = 0; i < n; i++) {
 		db_init(&blobs[i], CAP_PROFILE);
 		if (!rc)
@@ -219,6 +333,7 @@ static void store(struct svc *pv, const struct cache_ident *id,
 	svc_count(pv, rc ? &pv->stats.not_stored : &pv->stats.stored, 1);
 	for (i = 0; i < n; i++)
 		db_free(&blobs[i]);
+	return rc;
 }
 
 /* ---- computing ------------------------------------------------------- */
@@ -257,6 +372,99 @@ static int compute(struct svc *pv, const char *relpath, struct prof **out,
 		   struct cache_ident *id)
 {
 	int old = util_thread_nicer(), rc = compute_now(pv, relpath, out, id);
+
+	util_thread_restore(old);
+	return rc;
+}
+
+/* ---- checking another mount's cache row ------------------------------ */
+
+static int same_ident(const struct cache_ident *a, const struct cache_ident *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* The profile of a file whose hashing a limit stopped: as prof_compute()
+ * would have made it, for the check read the file as far as it would. */
+static int timed_out(struct svc *pv, struct prof **out)
+{
+	struct prof *p = prof_new();
+
+	if (!p)
+		return -ENOMEM;
+	if (prof_note(p,
+		      "Reading stopped after %u s (the time limit): no hashes "
+		      "or PE facts were computed.",
+		      pv->limits.max_seconds)) {
+		prof_free(p);
+		return -ENOMEM;
+	}
+	*out = p;
+	return 0;
+}
+
+/*
+ * Reads relpath (identity id, whose cache row is not ours) once for its
+ * SHA-256 and loads the cached profile of that content, storing id's row
+ * again for it. -ENOENT when the profile is to be computed instead: no
+ * row claims id (a computation hashes anyway), the file is over the size
+ * cap, it changed, or its content is not cached.
+ */
+static int verify_now(struct svc *pv, const char *relpath,
+		      const struct cache_ident *id, struct prof **out)
+{
+	struct cache_content ct;
+	struct cache_ident now;
+	uint8_t sha[32];
+	struct stat st;
+	int fd, rc;
+
+	if (!pv->cache || pv->trust_metadata || cache_find(pv->cache, id, &ct))
+		return -ENOENT;
+	if (pv->limits.max_size && id->size > pv->limits.max_size)
+		return -ENOENT;
+	if (prof_open(pv->rootfd, relpath, &fd, &st))
+		return -ENOENT;
+	now = ident_of(&st);
+	rc = -ENOENT;
+	if (!same_ident(&now, id))
+		goto out;
+	rc = dg_sha256_fd(fd, id->size, pv->limits.max_seconds, sha);
+	if (rc == -ETIME) {
+		rc = timed_out(pv, out);
+		goto out;
+	}
+	if (rc)
+		goto out_enoent;
+	svc_count(pv, &pv->stats.verified, 1);
+	svc_count(pv, &pv->stats.bytes_verified, id->size);
+	/* the bytes hashed were all of the version stat'ed */
+	if (fstat(fd, &st) < 0)
+		goto out_enoent;
+	now = ident_of(&st);
+	if (!same_ident(&now, id) || cache_find_content(pv->cache, sha, &ct) ||
+	    ct.size != id->size)
+		goto out_enoent;
+	rc = load_content(pv, &ct, out);
+	if (rc)
+		goto out_enoent;
+	svc_count(pv, &pv->stats.cache_hits, 1);
+	/* the row is ours now (and the render size can be kept in it); one
+	 * that is not stored keeps being checked */
+	if (cache_store(pv->cache, id, &ct, NULL, 0) == 0)
+		vouch(pv, id);
+	goto out;
+out_enoent:
+	rc = rc == -ENOMEM ? rc : -ENOENT;
+out:
+	close(fd);
+	return rc;
+}
+
+static int verify(struct svc *pv, const char *relpath,
+		  const struct cache_ident *id, struct prof **out)
+{
+	int old = util_thread_nicer(), rc = verify_now(pv, relpath, id, out);
 
 	util_thread_restore(old);
 	return rc;
@@ -328,12 +536,14 @@ static int get_shared(struct svc *pv, const char *relpath,
 
 	/* a caller may have stored it between our miss and our entry */
 	rc = load_cached(pv, id, &p);
-	if (rc == 0) {
+	if (rc == 0)
 		svc_count(pv, &pv->stats.cache_hits, 1);
-	} else {
+	else
+		rc = verify(pv, relpath, id, &p);
+	if (rc == -ENOENT) {
 		rc = compute(pv, relpath, &p, &got);
-		if (rc == 0 && p->hashed)
-			store(pv, &got, p);
+		if (rc == 0 && p->hashed && store(pv, &got, p) == 0)
+			vouch(pv, &got);
 	}
 
 	pthread_mutex_lock(&pv->lock);
@@ -562,7 +772,8 @@ static int render_key(struct svc *pv, const uint8_t sha256[32],
 }
 
 /* The key of a cached profile, from the cache's rows alone (no part is
- * read): -ENOENT when the profile or its .mui is not cached. */
+ * read, nor the file): -ENOENT when the profile or its .mui is not cached,
+ * or its row is not one this service may believe (trusted()). */
 static int cached_key(struct svc *pv, const char *relpath,
 		      const struct stat *st, uint8_t key[32])
 {
@@ -573,7 +784,7 @@ static int cached_key(struct svc *pv, const char *relpath,
 	char *mui;
 	int rc;
 
-	if (!pv->cache)
+	if (!pv->cache || !trusted(pv, &id))
 		return -ENOENT;
 	rc = cache_find(pv->cache, &id, &ct);
 	if (rc)
@@ -581,7 +792,8 @@ static int cached_key(struct svc *pv, const char *relpath,
 	mui = mui_beside(pv, relpath, &mui_st);
 	if (mui) {
 		id = ident_of(&mui_st);
-		rc = cache_find(pv->cache, &id, &mui_ct);
+		rc = trusted(pv, &id) ? cache_find(pv->cache, &id, &mui_ct)
+				      : -ENOENT;
 	}
 	if (!rc) {
 		gens_now(pv, &g);

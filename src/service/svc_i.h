@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "profilefs/cache.h"
 #include "profilefs/service.h"
 
 struct flight;
@@ -47,7 +48,18 @@ struct svc {
 	uint8_t trust_digest[32]; /* what the trust anchors are */
 	/* the rendered profiles, by render key */
 	struct rmemo *rendered;
+	/* the identities whose cache row this service stored or checked
+	 * against the file's SHA-256 (under lock): an open-addressing set
+	 * of up to SVC_VERIFIED_MAX, probed from a seeded hash (the
+	 * identities come from a hostile image); past the cap, identities
+	 * are checked again */
+	int trust_metadata;
+	struct cache_ident *vset; /* ctime CACHE_CTIME_UNKNOWN: free slot */
+	size_t vset_slots, vset_count;
+	uint64_t vset_seed;
 };
+
+#define SVC_VERIFIED_MAX (1u << 20)
 
 /* What signatures are checked against; both stay the caller's. NULL
  * trust: no Signature section. */

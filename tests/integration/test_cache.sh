@@ -1,5 +1,7 @@
 #!/bin/bash
-# The cache: a remount serves without computing, a changed file gets a new
+# The cache: a remount serves without computing (each file hashed once to
+# check the cached row is of its bytes; with --trust-metadata not even
+# that), a changed file gets a new
 # profile (also when rewritten with its size and mtime kept), a hard link or
 # a copy finds its content, and 32 readers of one uncached profile cause one
 # computation.
@@ -8,35 +10,80 @@ make_tree
 mount_fs || finish
 find "$MNT" -name '*.md' -exec cat {} + >"$T/first"
 n=$(stat_of computed)
+bytes=$(stat_of bytes_read)
 check "profiles computed on the first pass" [ "$n" -ge 15 ]
+check_eq "the first pass checked nothing (all its rows are its own)" \
+	"$(stat_of verified)" 0
 umount_fs
 check "the cache is a sound SQLite file" \
 	bash -c '[ "$(sqlite3 "$0" "PRAGMA integrity_check")" = ok ]' "$CACHE"
 
-# remount: everything from the cache, byte for byte the same
+# remount: everything from the cache, byte for byte the same; a row the
+# mount did not make itself is believed once the file's SHA-256 names its
+# content, so each file is read once (hashed only, not profiled)
 mount_fs || finish
 find "$MNT" -name '*.md' -exec cat {} + >"$T/second"
 check_eq "remount computed nothing" "$(stat_of computed)" 0
+check_eq "remount checked each cached file once" "$(stat_of verified)" "$n"
+check_eq "remount hashed the bytes the first pass read" \
+	"$(stat_of bytes_verified)" "$bytes"
 check_eq "remount served from the cache" "$(stat_of cache_hits)" "$n"
 check "same bytes after remount" cmp -s "$T/first" "$T/second"
 
-# one render per profile: the sizes are stored with the cached profiles, so
-# ls -lR of a fresh mount renders nothing; each cat renders once, and the
-# size stat gave is the size read
+# the size stat gives each profile is the size read
+stat_sizes() { find "$MNT" -name '*.md' ! -name real.dll.md -printf '%s %p\n' | sort; }
+read_sizes() {
+	find "$MNT" -name '*.md' ! -name real.dll.md -exec sh -c \
+		'for f; do printf "%s %s\n" "$(wc -c <"$f")" "$f"; done' _ {} + |
+		sort
+}
+m=$(find "$MNT" -name '*.md' ! -name real.dll.md | wc -l) # real.dll.md is a file
 umount_fs
+
+# A fresh mount: stat never reads a source file, and a row of another
+# mount's is not believed before its file is hashed, so ls -l shows size 0
+# for every profile not read yet (as for an uncached one) and renders
+# nothing. After one read each, the sizes are exact and nothing renders
+# again.
 mount_fs || finish
 ls -lR "$MNT" >/dev/null
 check_eq "ls -lR of a fresh mount rendered nothing" "$(stat_of renders)" 0
-m=$(find "$MNT" -name '*.md' ! -name real.dll.md | wc -l) # real.dll.md is a file
-sizes=$(find "$MNT" -name '*.md' -printf '%s %p\n' | sort)
+check_eq "ls -lR of a fresh mount hashed nothing" "$(stat_of verified)" 0
+check_eq "a fresh mount's ls -l: size 0 before a read" \
+	"$(stat_sizes | cut -d' ' -f1 | sort -u)" 0
 find "$MNT" -name '*.md' -exec cat {} + >"$T/third"
+check "same bytes in a fresh mount" cmp -s "$T/first" "$T/third"
 check_eq "each profile rendered once" "$(stat_of renders)" "$m"
-check_eq "stat's sizes are the sizes read" "$sizes" \
-	"$(find "$MNT" -name '*.md' -exec sh -c 'for f; do printf "%s %s\n" "$(wc -c <"$f")" "$f"; done' _ {} + | sort)"
+check_eq "each file checked once" "$(stat_of verified)" "$n"
+check_eq "after a read, stat's sizes are the sizes read" "$(stat_sizes)" \
+	"$(read_sizes)"
+check "after a read, no size is 0" bash -c '! grep -q "^0 " <<<"$0"' \
+	"$(stat_sizes)"
 ls -lR "$MNT" >/dev/null
 find "$MNT" -name '*.md' -exec cat {} + >/dev/null
 check_eq "no render again for the same keys" "$(stat_of renders)" "$m"
+check_eq "no check again for the same identities" "$(stat_of verified)" "$n"
 check_eq "still computed nothing" "$(stat_of computed)" 0
+umount_fs
+
+# --trust-metadata: the rows are believed by identity, so ls -lR of a fresh
+# mount knows every size (stored with the cached profiles) without reading
+# or rendering anything; each cat renders once
+mount_fs --trust-metadata || finish
+ls -lR "$MNT" >/dev/null
+check_eq "trust-metadata: ls -lR rendered nothing" "$(stat_of renders)" 0
+sizes=$(stat_sizes)
+check "trust-metadata: no size is 0 before a read" \
+	bash -c '! grep -q "^0 " <<<"$0"' "$sizes"
+find "$MNT" -name '*.md' -exec cat {} + >"$T/fourth"
+check "trust-metadata: same bytes" cmp -s "$T/first" "$T/fourth"
+check_eq "trust-metadata: each profile rendered once" "$(stat_of renders)" "$m"
+check_eq "trust-metadata: stat's sizes are the sizes read" "$sizes" \
+	"$(read_sizes)"
+check_eq "trust-metadata: nothing hashed" "$(stat_of verified)" 0
+check_eq "trust-metadata: nothing computed" "$(stat_of computed)" 0
+umount_fs
+mount_fs || finish
 
 # a changed source file (the source tree is writable) gets a new profile
 f=Windows/System32/RANDOM.DLL
@@ -121,6 +168,8 @@ mount_fs || finish
 check_eq "timestomped, remounted: the new SHA256" \
 	"$(grep '^SHA256 ' "$MNT/$h.md")" "SHA256 | \`$sha\`"
 check_eq "timestomped, remounted: from the cache" "$(stat_of computed)" 0
+check_eq "timestomped, remounted: checked by its SHA-256" \
+	"$(stat_of verified)" 1
 umount_fs
 # again while unmounted (cp -p this time); the CLI reads the same cache
 cp "$SRC/$h" "$T/old"

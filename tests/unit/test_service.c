@@ -2,7 +2,9 @@
  * The profile service without a mount: single flight, one render per
  * render key, and a new render whenever anything the text depends on
  * changes (the content, the path, the .mui, the rules, the trust), with
- * the rendered size kept in the cache for the next service.
+ * the rendered size kept in the cache for the next service. A cache row
+ * another service made is believed only after the file's SHA-256 names
+ * its content (or with trust_metadata, which a lying row then fools).
  *
  * argv[1]: a PE image (hello.dll of the examples).
  */
@@ -51,15 +53,23 @@ static struct svc_stats stats(struct svc *pv)
 	return s;
 }
 
-static struct svc *open_svc(struct cache *c, const struct sig_trust *trust)
+static struct svc *open_svc_m(struct cache *c, const struct sig_trust *trust,
+			      int trust_metadata)
 {
-	struct svc_setup setup = {
-		.rootfd = rootfd, .drive = "C:", .cache = c, .trust = trust
-	};
+	struct svc_setup setup = { .rootfd = rootfd,
+				   .drive = "C:",
+				   .cache = c,
+				   .trust = trust,
+				   .trust_metadata = trust_metadata };
 	struct svc *pv = NULL;
 
 	CHECK(svc_open(&setup, &pv) == 0);
 	return pv;
+}
+
+static struct svc *open_svc(struct cache *c, const struct sig_trust *trust)
+{
+	return open_svc_m(c, trust, 0);
 }
 
 /* the text of rel (compute), copied; NULL on failure */
@@ -200,24 +210,53 @@ static void invalidation(struct svc *pv, struct cache *c, const char *pe)
 	free(a);
 }
 
-/* the rendered size outlives the service, under its key only */
+/* the rendered size outlives the service, under its key only; a row of
+ * another service's is believed by identity only with trust_metadata,
+ * else once the file is hashed (at a read, never at a stat) */
 static void stored_size(struct cache *c)
 {
 	struct sig_trust *trust = NULL;
-	struct svc *pv = open_svc(c, NULL);
-	uint64_t size = 0, size2 = 0;
+	struct svc *pv = open_svc_m(c, NULL, 1);
+	uint64_t size = 0, size2 = 0, want;
+	struct stat st, mui_st;
 	char *a;
 
+	CHECK(fstatat(rootfd, "app.dll", &st, 0) == 0);
+	CHECK(fstatat(rootfd, "en-US/app.dll.mui", &mui_st, 0) == 0);
 	CHECK(svc_profile_size(pv, "app.dll", &size) == 0);
 	CHECK(stats(pv).renders == 0);
 	a = text_of(pv, "app.dll");
 	CHECK(a && size == strlen(a));
+	CHECK(stats(pv).computed == 0 && stats(pv).verified == 0);
+	CHECK(stats(pv).cache_hits >= 1);
+	want = a ? strlen(a) : 0;
 	free(a);
+	svc_close(pv);
+
+	/* the default: no size before the file is read and checked */
+	pv = open_svc(c, NULL);
+	size = 0;
+	CHECK(svc_profile_size(pv, "app.dll", &size) == -ENOENT);
+	CHECK(stats(pv).renders == 0 && stats(pv).verified == 0);
+	a = text_of(pv, "app.dll");
+	CHECK(a && strlen(a) == want);
+	/* app.dll and the en-US/app.dll.mui it borrows from, each hashed */
+	CHECK(stats(pv).computed == 0);
+	CHECK(stats(pv).verified == 2);
+	CHECK(stats(pv).bytes_verified ==
+	      (uint64_t)st.st_size + (uint64_t)mui_st.st_size);
+	free(a);
+	/* checked once: now its size is known, from the memo */
+	CHECK(svc_profile_size(pv, "app.dll", &size) == 0 && size == want);
+	a = text_of(pv, "app.dll");
+	CHECK(a && strlen(a) == want);
+	free(a);
+	CHECK(stats(pv).verified == 2 && stats(pv).renders == 1);
 	svc_close(pv);
 
 	/* another trust: another verdict, so another key */
 	CHECK(sig_trust_new(&trust) == 0);
-	pv = open_svc(c, trust);
+	pv = open_svc_m(c, trust, 1);
 	CHECK(svc_profile_size(pv, "app.dll", &size2) == 0);
 	CHECK(stats(pv).renders == 1);
 	a = text_of(pv, "app.dll");
@@ -225,6 +264,92 @@ static void stored_size(struct cache *c)
 	free(a);
 	svc_close(pv);
 	sig_trust_free(trust);
+}
+
+/* sha256sum's word on rel: the oracle, not ours */
+static void sha256sum(const char *rel, char hex[65])
+{
+	char cmd[256];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "sha256sum '%s/%s'", root, rel);
+	f = popen(cmd, "r");
+	hex[0] = '\0';
+	CHECK(f && fscanf(f, "%64s", hex) == 1 && strlen(hex) == 64);
+	if (f)
+		pclose(f);
+}
+
+/* points rel's identity row at the content of sha (hex): what a stale or
+ * hostile cache says of a file rewritten with its metadata put back */
+static void lie(struct cache *c, const char *rel, const char *hex)
+{
+	struct cache_content ct;
+	struct cache_ident id;
+	uint8_t sha[32];
+	struct stat st;
+	int i;
+
+	for (i = 0; i < 32; i++)
+		CHECK(sscanf(hex + 2 * i, "%2hhx", &sha[i]) == 1);
+	CHECK(fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0);
+	id.dev = (uint64_t)st.st_dev;
+	id.ino = (uint64_t)st.st_ino;
+	id.size = (uint64_t)st.st_size;
+	id.mtime_ns =
+		(int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	id.ctime_ns =
+		(int64_t)st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+	CHECK(cache_find_content(c, sha, &ct) == 0);
+	CHECK(cache_store(c, &id, &ct, NULL, 0) == 0);
+	/* the lie took: the row now names the other content */
+	CHECK(cache_find(c, &id, &ct) == 0 &&
+	      memcmp(ct.dg.sha256, sha, 32) == 0);
+}
+
+/* a file whose cached row names other bytes of its size */
+static void lying_row(struct cache *c, const char *pe)
+{
+	static char buf[1 << 20];
+	char mine[65], other[65], *a;
+	struct svc *pv;
+	FILE *f = fopen(pe, "rb");
+	size_t n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+
+	CHECK(n > 0);
+	if (f)
+		fclose(f);
+	put_file("victim.dll", buf, n);
+	buf[n - 1] ^= 0x5a;
+	put_file("other.dll", buf, n);
+	sha256sum("victim.dll", mine);
+	sha256sum("other.dll", other);
+	CHECK(strcmp(mine, other) != 0);
+
+	/* one service profiles both */
+	pv = open_svc(c, NULL);
+	free(text_of(pv, "victim.dll"));
+	free(text_of(pv, "other.dll"));
+	CHECK(stats(pv).computed == 2 && stats(pv).stored == 2);
+	svc_close(pv);
+
+	/* the default: victim.dll's own bytes decide */
+	lie(c, "victim.dll", other);
+	pv = open_svc(c, NULL);
+	a = text_of(pv, "victim.dll");
+	CHECK(a && strstr(a, mine) && !strstr(a, other));
+	CHECK(stats(pv).computed == 0 && stats(pv).verified == 1);
+	svc_close(pv);
+	free(a);
+
+	/* trust_metadata: the lying row is believed (what the option risks) */
+	lie(c, "victim.dll", other);
+	pv = open_svc_m(c, NULL, 1);
+	a = text_of(pv, "victim.dll");
+	CHECK(a && strstr(a, other) && !strstr(a, mine));
+	CHECK(stats(pv).computed == 0 && stats(pv).verified == 0);
+	svc_close(pv);
+	free(a);
 }
 
 int main(int argc, char **argv)
@@ -250,6 +375,7 @@ int main(int argc, char **argv)
 	invalidation(pv, c, argv[1]);
 	svc_close(pv);
 	stored_size(c);
+	lying_row(c, argv[1]);
 
 	cache_close(c);
 	close(rootfd);
