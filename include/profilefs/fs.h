@@ -26,6 +26,7 @@ struct fs_config {
 	struct prof_limits limits;
 	int foreground;
 	int trust_metadata; /* svc_setup's: cache rows believed unchecked */
+	const char *volume_name;       /* svc_setup's: --volume-id, or NULL */
 	struct sig_trust *trust;       /* owned */
 	struct svc_catalogs *catalogs; /* owned: --catalogs, and the CatRoot */
 };

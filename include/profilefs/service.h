@@ -56,6 +56,9 @@ struct svc_setup {
 	 * controls a disk image can do), or a cache row that lies, would
 	 * otherwise keep its old profile. */
 	int trust_metadata;
+	/* The source's volume as named by the user (--volume-id), or NULL:
+	 * found from the file system (svc_volume_id) */
+	const char *volume_name;
 };
 
 /*

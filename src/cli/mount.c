@@ -54,7 +54,15 @@ static const char mount_usage[] =
 	"                       old profile. Without it, ls -l of a fresh "
 	"mount\n"
 	"                       shows size 0 for a profile until it is "
-	"read\n" CLI_SIGNING_HELP
+	"read\n"
+	"    --volume-id=NAME   the source's volume in the cache's file "
+	"identities\n"
+	"                       (default: its UUID, found with libblkid, "
+	"else its\n"
+	"                       device number): a name keeps the cache across "
+	"copies\n"
+	"                       of one volume that have no "
+	"UUID\n" CLI_SIGNING_HELP
 	"    -f                 stay in the foreground\n"
 	"    -d                 debug: foreground, print every FUSE request\n"
 	"    -o OPT[,OPT...]    mount options (allow_other adds "
@@ -76,6 +84,7 @@ struct mount_opts {
 	char *ext;
 	int sniff_mz;
 	int trust_metadata;
+	char *volume_id;
 	int help;
 	int version;
 	char *source;
@@ -107,6 +116,8 @@ static const struct fuse_opt mount_spec[] = {
 	MOPT("sniff_mz", sniff_mz, 1),
 	MOPT("--trust-metadata", trust_metadata, 1),
 	MOPT("trust_metadata", trust_metadata, 1),
+	MOPT("--volume-id=%s", volume_id, 0),
+	MOPT("volume_id=%s", volume_id, 0),
 	MOPT("--no-default-trust", sign.no_default_trust, 1),
 	MOPT("no_default_trust", sign.no_default_trust, 1),
 	FUSE_OPT_KEY("--trust=", KEY_TRUST),
@@ -222,6 +233,7 @@ int cli_mount(int argc, char **argv)
 		goto out;
 	cfg.foreground = fo.foreground;
 	cfg.trust_metadata = o.trust_metadata;
+	cfg.volume_name = o.volume_id;
 	rc = svc_signing_trust(&o.sign, &cfg.trust);
 	if (!rc)
 		rc = svc_signing_catalogs(&o.sign, cfg.source, &cfg.catalogs);
@@ -248,6 +260,7 @@ out:
 	free(o.drive);
 	free(o.ext);
 	free(o.max_size);
+	free(o.volume_id);
 	free(o.source);
 	svc_signing_opts_free(&o.sign);
 	/* the strings join_values() made: those not in argv (fuse_opt_parse

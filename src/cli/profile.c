@@ -34,6 +34,10 @@ static const char profile_usage[] =
 	"                  file): a file rewritten with those put back keeps "
 	"its\n"
 	"                  old profile\n"
+	"    --volume-id=NAME  the volume in the cache's file identities, as "
+	"for\n"
+	"                  the mount (default: its UUID, else its device "
+	"number)\n"
 	"    --max-size=SIZE, --time-limit=SECS   as for the "
 	"mount\n" CLI_SIGNING_HELP
 	"                       (the CatRoot below --root, that is)\n"
@@ -46,6 +50,7 @@ struct profile_opts {
 	const char *cache;
 	int no_cache;
 	int trust_metadata;
+	const char *volume_id;
 	struct svc_signing_opts sign;
 };
 
@@ -57,6 +62,7 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 		{ "cache", required_argument, NULL, 'c' },
 		{ "no-cache", no_argument, NULL, 'n' },
 		{ "trust-metadata", no_argument, NULL, 'M' },
+		{ "volume-id", required_argument, NULL, 'V' },
 		{ "max-size", required_argument, NULL, 's' },
 		{ "time-limit", required_argument, NULL, 't' },
 		{ "trust", required_argument, NULL, 'T' },
@@ -83,6 +89,15 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 'M':
 			o->trust_metadata = 1;
+			break;
+		case 'V':
+			if (!*optarg) {
+				fprintf(stderr,
+					"profilefs profile: --volume-id "
+					"wants a name\n");
+				return 2;
+			}
+			o->volume_id = optarg;
 			break;
 		case 's':
 			if (cli_parse_size(optarg, &o->limits.max_size)) {
@@ -162,7 +177,7 @@ static int one(struct svc *pv, const char *root, const char *file)
 
 int cli_profile(int argc, char **argv)
 {
-	struct profile_opts o = { { 0, 0 }, "/", "C:", NULL, 0, 0, { 0 } };
+	struct profile_opts o = { .root = "/", .drive = "C:" };
 	struct svc_setup setup = { 0 };
 	struct svc_catalogs *cats = NULL;
 	struct sig_trust *trust = NULL;
@@ -214,6 +229,7 @@ int cli_profile(int argc, char **argv)
 	setup.catalogs = cats;
 	setup.progress = isatty(2);
 	setup.trust_metadata = o.trust_metadata;
+	setup.volume_name = o.volume_id;
 	if (svc_open(&setup, &pv)) {
 		status = 1;
 		goto out;

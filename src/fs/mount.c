@@ -54,6 +54,7 @@ static int serve(struct fuse *fuse, struct fs *fs)
 		.catalogs = cfg->catalogs,
 		.rescan = 1,
 		.trust_metadata = cfg->trust_metadata,
+		.volume_name = cfg->volume_name,
 		.progress = cfg->foreground,
 	};
 	struct fuse_loop_config *lc;

@@ -158,7 +158,9 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 	if (!pv)
 		return -ENOMEM;
 	pv->drive = strdup(setup->drive);
-	if (!pv->drive || rmemo_new(CAP_RENDER_MEMO, &pv->rendered)) {
+	if (!pv->drive || rmemo_new(CAP_RENDER_MEMO, &pv->rendered) ||
+	    svc_volumes_new(setup->volume_name, &pv->volumes)) {
+		rmemo_free(pv->rendered);
 		free(pv->drive);
 		free(pv);
 		return -ENOMEM;
@@ -204,6 +206,7 @@ void svc_close(struct svc *pv)
 		svc_catalogs_set_cache(pv->catalogs, NULL);
 	}
 	rmemo_free(pv->rendered);
+	svc_volumes_free(pv->volumes);
 	svc_sig_memo_clear(pv);
 	pthread_rwlock_destroy(&pv->sig_lock);
 	memo_clear(pv);
@@ -242,11 +245,13 @@ static int64_t ns_of(const struct timespec *ts)
 }
 
 /* ctime too: a rewrite can put mtime back (touch -r, cp -p), not ctime */
-static struct cache_ident ident_of(const struct stat *st)
+/* A file's identity: its volume (what survives a remount, not st_dev),
+ * inode, size, mtime and ctime */
+static struct cache_ident ident_of(struct svc *pv, const struct stat *st)
 {
-	struct cache_ident id = { (uint64_t)st->st_dev, (uint64_t)st->st_ino,
-				  (uint64_t)st->st_size, ns_of(&st->st_mtim),
-				  ns_of(&st->st_ctim) };
+	struct cache_ident id = { svc_volume_id(pv->volumes, st->st_dev),
+				  (uint64_t)st->st_ino, (uint64_t)st->st_size,
+				  ns_of(&st->st_mtim), ns_of(&st->st_ctim) };
 
 	return id;
 }
@@ -361,7 +366,7 @@ static int compute_now(struct svc *pv, const char *relpath, struct prof **out,
 	if (rc == -EAGAIN)
 		log_warn("%s keeps changing; no profile made", relpath);
 	if (!rc) {
-		*id = ident_of(&st);
+		*id = ident_of(pv, &st);
 		svc_count(pv, &pv->stats.computed, 1);
 		svc_count(pv, &pv->stats.bytes_read, (*out)->size);
 	}
@@ -425,7 +430,7 @@ static int verify_now(struct svc *pv, const char *relpath,
 		return -ENOENT;
 	if (prof_open(pv->rootfd, relpath, &fd, &st))
 		return -ENOENT;
-	now = ident_of(&st);
+	now = ident_of(pv, &st);
 	rc = -ENOENT;
 	if (!same_ident(&now, id))
 		goto out;
@@ -441,7 +446,7 @@ static int verify_now(struct svc *pv, const char *relpath,
 	/* the bytes hashed were all of the version stat'ed */
 	if (fstat(fd, &st) < 0)
 		goto out_enoent;
-	now = ident_of(&st);
+	now = ident_of(pv, &st);
 	if (!same_ident(&now, id) || cache_find_content(pv->cache, sha, &ct) ||
 	    ct.size != id->size)
 		goto out_enoent;
@@ -605,7 +610,7 @@ static int obtain(struct svc *pv, const char *relpath, int compute_ok,
 		h->p = h->own;
 		return rc;
 	}
-	id = ident_of(&st);
+	id = ident_of(pv, &st);
 	h->id = id;
 	rc = load_cached(pv, &id, &h->own);
 	if (rc == 0) {
@@ -778,7 +783,7 @@ static int cached_key(struct svc *pv, const char *relpath,
 		      const struct stat *st, uint8_t key[32])
 {
 	struct cache_content ct, mui_ct = { 0 };
-	struct cache_ident id = ident_of(st);
+	struct cache_ident id = ident_of(pv, st);
 	struct stat mui_st;
 	struct svc_gens g;
 	char *mui;
@@ -791,7 +796,7 @@ static int cached_key(struct svc *pv, const char *relpath,
 		return rc;
 	mui = mui_beside(pv, relpath, &mui_st);
 	if (mui) {
-		id = ident_of(&mui_st);
+		id = ident_of(pv, &mui_st);
 		rc = trusted(pv, &id) ? cache_find(pv->cache, &id, &mui_ct)
 				      : -ENOENT;
 	}
@@ -976,7 +981,7 @@ int svc_profile_size(struct svc *pv, const char *relpath, uint64_t *size)
 			rmemo_release(pv->rendered, t);
 			return 0;
 		}
-		id = ident_of(&st);
+		id = ident_of(pv, &st);
 		if (cache_render_size_get(pv->cache, &id, key, size) == 0)
 			return 0;
 	}

@@ -13,10 +13,11 @@ done
 # the identities (dev ino size mtime_ns) the cache holds profiles for, and
 # those of the source files now: a profile is committed with its identity
 # in one transaction, so a held identity is a profile the cache must serve
-held() { sqlite3 "$CACHE" "SELECT dev||' '||ino||' '||size||' '||mtime_ns FROM files" | sort; }
+# (the files are all on one volume: its id, the dev column, is left out)
+held() { sqlite3 "$CACHE" "SELECT ino||' '||size||' '||mtime_ns FROM files" | sort; }
 idents() {
 	for i in $(seq 1 $N); do
-		stat -c '%d %i %s %.9Y' "$SRC/f$i.dll"
+		stat -c '%i %s %.9Y' "$SRC/f$i.dll"
 	done | sed 's/\.//' | sort
 }
 kills=${SOAK_KILLS:-20}

@@ -284,6 +284,7 @@ static void sha256sum(const char *rel, char hex[65])
  * hostile cache says of a file rewritten with its metadata put back */
 static void lie(struct cache *c, const char *rel, const char *hex)
 {
+	struct svc_volumes *vols = NULL;
 	struct cache_content ct;
 	struct cache_ident id;
 	uint8_t sha[32];
@@ -293,7 +294,10 @@ static void lie(struct cache *c, const char *rel, const char *hex)
 	for (i = 0; i < 32; i++)
 		CHECK(sscanf(hex + 2 * i, "%2hhx", &sha[i]) == 1);
 	CHECK(fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0);
-	id.dev = (uint64_t)st.st_dev;
+	/* the identity the service makes: the volume's id, not st_dev */
+	CHECK(svc_volumes_new(NULL, &vols) == 0);
+	id.dev = vols ? svc_volume_id(vols, st.st_dev) : 0;
+	svc_volumes_free(vols);
 	id.ino = (uint64_t)st.st_ino;
 	id.size = (uint64_t)st.st_size;
 	id.mtime_ns =
