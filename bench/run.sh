@@ -112,3 +112,8 @@ echo "catalog: ${#hashes[@]} members ($(du -h "$t/cat/corpus.cat" | cut -f1)), i
 # 6. the profile service: ls -lR cached and uncached against bindfs, the
 #    renders it costs, and contention with a rules update (bench/service.sh)
 bash bench/service.sh "$b"
+
+# 7. a remount that changes st_dev (an ext4 image from another loop
+#    device): reading every profile cold, after it, and with
+#    --trust-metadata (bench/remount.sh; root)
+bash bench/remount.sh "$b"
