@@ -244,9 +244,9 @@ static int64_t ns_of(const struct timespec *ts)
 	return ns == CACHE_CTIME_UNKNOWN ? -INT64_MAX : ns;
 }
 
-/* ctime too: a rewrite can put mtime back (touch -r, cp -p), not ctime */
 /* A file's identity: its volume (what survives a remount, not st_dev),
- * inode, size, mtime and ctime */
+ * inode, size, mtime and ctime (a rewrite can put mtime back: touch -r,
+ * cp -p; not ctime) */
 static struct cache_ident ident_of(struct svc *pv, const struct stat *st)
 {
 	struct cache_ident id = { svc_volume_id(pv->volumes, st->st_dev),
