@@ -98,11 +98,37 @@ void winpath(struct dynbuf *b, const char *drive, const char *relpath);
 /* ---- file-name helpers ------------------------------------------------ */
 
 /*
- * openat() of a path below dirfd that follows no symlink at any component
- * and cannot leave dirfd (openat2 RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
- * O_NOFOLLOW on the last component where openat2 is missing). -1/errno.
+ * Every access to a source entry goes through these, so that none follows
+ * a symlink that replaced a source folder (a shell's cwd inside it keeps
+ * no one safe: the next lookup by name crosses the link).
+ *
+ * util_open_beneath: openat() of a path below dirfd that follows no
+ * symlink at any component and cannot leave dirfd (openat2 RESOLVE_BENEATH
+ * | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS; where openat2 is missing,
+ * a walk one O_NOFOLLOW component at a time). A symlink as a leading
+ * component gives ELOOP (or ENOTDIR), ".." EXDEV. -1/errno.
  */
 int util_open_beneath(int dirfd, const char *relpath, int flags);
+
+/*
+ * util_open_beneath(O_PATH | O_NOFOLLOW): the entry itself, a symlink
+ * included (an fd to the link, for readlinkat(fd, "") and the xattrs of
+ * util_fd_path()). -1/errno.
+ */
+int util_path_beneath(int dirfd, const char *relpath);
+
+/* lstat of a path below dirfd resolved as util_open_beneath() does (no
+ * symlink followed, the last included). 0 or -errno. */
+struct stat;
+int util_lstat_beneath(int dirfd, const char *relpath, struct stat *st);
+
+/*
+ * "/proc/self/fd/N" for an fd from util_path_beneath(), for the calls that
+ * have no fd form for an O_PATH fd (getxattr, listxattr): the kernel jumps
+ * to the fd's own file and follows nothing further, so a symlink's fd
+ * names the link, not its target. 0 or -ENAMETOOLONG.
+ */
+int util_fd_path(int fd, char *out, size_t size);
 
 /* util_open_beneath() of a file to read, without touching its atime where
  * we may (O_NOATIME needs ownership or CAP_FOWNER: retried without). */

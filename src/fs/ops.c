@@ -128,16 +128,16 @@ static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin)
 	int err;
 
 	*bin = NULL;
-	if (fstatat(fs->rootfd, rel, st, AT_SYMLINK_NOFOLLOW) == 0)
+	err = util_lstat_beneath(fs->rootfd, rel, st);
+	if (err == 0)
 		return 0;
-	err = -errno;
 	if (err != -ENOENT || n <= FS_SUFFIX_LEN ||
 	    strcmp(rel + n - FS_SUFFIX_LEN, FS_SUFFIX) != 0)
 		return err;
 	b = strndup(rel, n - FS_SUFFIX_LEN);
 	if (!b)
 		return -ENOMEM;
-	if (fstatat(fs->rootfd, b, st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	if (util_lstat_beneath(fs->rootfd, b, st) < 0 ||
 	    !is_binary(fs, fs->rootfd, b, st)) {
 		free(b);
 		return -ENOENT;
@@ -196,12 +196,19 @@ static int op_getattr(const char *path, struct stat *st,
 static int op_readlink(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
+	int fd, err;
 
 	if (size == 0)
 		return -EINVAL;
-	n = readlinkat(fs_get()->rootfd, rel_of(path), buf, size - 1);
-	if (n < 0)
+	fd = util_path_beneath(fs_get()->rootfd, rel_of(path));
+	if (fd < 0)
 		return -errno;
+	n = readlinkat(fd, "", buf, size - 1);
+	err = errno;
+	close(fd);
+	if (n < 0)
+		/* "" names the fd's own file: ENOENT means not a link */
+		return err == ENOENT ? -EINVAL : -err;
 	buf[n] = '\0';
 	return 0;
 }
@@ -213,24 +220,26 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 	char md[NAME_MAX + 1];
 
 	memset(&st, 0, sizeof(st));
+	/* "." and ".." are folders; ".." of the root is not the source's to
+	 * stat */
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		st.st_mode = S_IFDIR;
+		return fill(buf, name, &st, 0, 0);
+	}
 	st.st_mode = DTTOIF(type);
-	if (type == DT_UNKNOWN &&
-	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (type == DT_UNKNOWN && util_lstat_beneath(dfd, name, &st) < 0)
 		return 0; /* gone since readdir: leave it out */
 	if (fill(buf, name, &st, 0, 0))
 		return 1;
-	if (!strcmp(name, ".") || !strcmp(name, ".."))
-		return 0;
 	/* a profile name must fit NAME_MAX; a real x.md hides the profile */
 	if (strlen(name) + FS_SUFFIX_LEN > NAME_MAX)
 		return 0;
 	snprintf(md, sizeof(md), "%s%s", name, FS_SUFFIX);
-	if (fstatat(dfd, md, &real, AT_SYMLINK_NOFOLLOW) == 0)
+	if (util_lstat_beneath(dfd, md, &real) == 0)
 		return 0;
 	/* the profile's owner and mode are the binary's (and is_binary()
 	 * wants them): d_type alone is not enough */
-	if (type != DT_UNKNOWN &&
-	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (type != DT_UNKNOWN && util_lstat_beneath(dfd, name, &st) < 0)
 		return 0;
 	if (!is_binary(fs, dfd, name, &st))
 		return 0;
@@ -443,23 +452,37 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 	return n;
 }
 
-/* The source's path as the *xattr calls want it (no fd form for links). */
-static int source_path(struct fs *fs, const char *path, char *out, size_t size)
+/*
+ * The source entry of path for the *xattr calls, which have no fd form
+ * for a symlink or an O_PATH fd: an fd resolved below the root (*fd, to
+ * close) and its /proc/self/fd path. Not the source's own path, which
+ * the kernel would resolve again, following whatever replaced a folder.
+ */
+static int source_xattr_path(struct fs *fs, const char *path, int *fd,
+			     char *out, size_t size)
 {
-	int n = snprintf(out, size, "%s/%s", fs->cfg->source, rel_of(path));
+	int rc;
 
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+	*fd = util_path_beneath(fs->rootfd, rel_of(path));
+	if (*fd < 0)
+		return -errno;
+	rc = util_fd_path(*fd, out, size);
+	if (rc) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
 }
 
 static int op_getxattr(const char *path, const char *name, char *value,
 		       size_t size)
 {
 	struct fs *fs = fs_get();
-	char full[PATH_MAX];
+	char full[64];
 	struct stat st;
 	char *bin;
 	ssize_t n;
-	int rc;
+	int fd, rc;
 
 	if (strcmp(path, "/") == 0 && strcmp(name, FS_STATS_XATTR) == 0)
 		return stats_text(fs, value, size);
@@ -470,22 +493,26 @@ static int op_getxattr(const char *path, const char *name, char *value,
 		free(bin);
 		return -ENODATA;
 	}
-	rc = source_path(fs, path, full, sizeof(full));
+	rc = source_xattr_path(fs, path, &fd, full, sizeof(full));
 	if (rc)
 		return rc;
-	n = lgetxattr(full, name, value, size);
-	return n < 0 ? -errno : (int)n;
+	/* getxattr, not lgetxattr: the /proc link leads to the entry, a
+	 * symlink entry included, and no further */
+	n = getxattr(full, name, value, size);
+	rc = n < 0 ? -errno : (int)n;
+	close(fd);
+	return rc;
 }
 
 static int op_listxattr(const char *path, char *list, size_t size)
 {
 	struct fs *fs = fs_get();
-	char full[PATH_MAX];
+	char full[64];
 	struct stat st;
 	size_t extra = 0;
 	char *bin;
 	ssize_t n;
-	int rc;
+	int fd, rc;
 
 	rc = resolve(fs, path, &st, &bin);
 	if (rc)
@@ -494,14 +521,16 @@ static int op_listxattr(const char *path, char *list, size_t size)
 		free(bin);
 		return 0;
 	}
-	rc = source_path(fs, path, full, sizeof(full));
+	rc = source_xattr_path(fs, path, &fd, full, sizeof(full));
 	if (rc)
 		return rc;
 	if (strcmp(path, "/") == 0)
 		extra = sizeof(FS_STATS_XATTR);
-	n = llistxattr(full, list, size);
+	n = listxattr(full, list, size);
+	rc = -errno;
+	close(fd);
 	if (n < 0)
-		return -errno;
+		return rc;
 	if (size == 0)
 		return (int)(n + (ssize_t)extra);
 	if ((size_t)n + extra > size)

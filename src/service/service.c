@@ -598,8 +598,9 @@ static int obtain(struct svc *pv, const char *relpath, int compute_ok,
 	int rc;
 
 	memset(h, 0, sizeof(*h));
-	if (fstatat(pv->rootfd, relpath, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
+	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
+	if (rc)
+		return rc;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
 	if (S_ISLNK(st.st_mode))
@@ -733,7 +734,7 @@ static char *mui_beside(struct svc *pv, const char *relpath, struct stat *st)
 {
 	char *path = prof_mui_path(relpath);
 
-	if (path && (fstatat(pv->rootfd, path, st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	if (path && (util_lstat_beneath(pv->rootfd, path, st) < 0 ||
 		     !S_ISREG(st->st_mode))) {
 		free(path);
 		path = NULL;
@@ -933,8 +934,9 @@ int svc_text_get(struct svc *pv, const char *relpath, int compute_ok,
 	char *md;
 	int rc, key_ok = 0;
 
-	if (fstatat(pv->rootfd, relpath, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
+	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
+	if (rc)
+		return rc;
 	if (S_ISREG(st.st_mode) && cached_key(pv, relpath, &st, key) == 0) {
 		t = rmemo_get(pv->rendered, key);
 		if (t) {
@@ -969,8 +971,9 @@ int svc_profile_size(struct svc *pv, const char *relpath, uint64_t *size)
 	struct stat st;
 	int rc;
 
-	if (fstatat(pv->rootfd, relpath, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
+	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
+	if (rc)
+		return rc;
 	if (S_ISREG(st.st_mode)) {
 		/* a cached profile's size, without rendering when it can */
 		if (cached_key(pv, relpath, &st, key))

@@ -1,8 +1,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -37,6 +40,60 @@ const char *path_base(const char *path)
 	return s ? s + 1 : path;
 }
 
+/*
+ * Where openat2() is missing (Linux < 5.6): one component at a time, each
+ * opened O_NOFOLLOW below the one before, ".." refused, so that a leading
+ * component that is a symlink fails (ELOOP or ENOTDIR) as with openat2.
+ */
+static int walk_beneath(int dirfd, const char *relpath, int flags)
+{
+	char name[NAME_MAX + 1];
+	const char *p = relpath, *end;
+	int cur = dirfd, next, err;
+
+	for (;;) {
+		while (*p == '/')
+			p++;
+		end = strchrnul(p, '/');
+		while (*end == '/' && end[1] == '/')
+			end++;
+		if ((size_t)(end - p) > NAME_MAX) {
+			err = ENAMETOOLONG;
+			goto fail;
+		}
+		memcpy(name, p, (size_t)(end - p));
+		name[end - p] = '\0';
+		if (!strcmp(name, "..")) {
+			err = EXDEV;
+			goto fail;
+		}
+		if (*end == '\0' || end[1] == '\0')
+			break;
+		next = openat(cur, name[0] ? name : ".",
+			      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		err = errno;
+		if (cur != dirfd)
+			close(cur);
+		if (next < 0)
+			goto fail_closed;
+		cur = next;
+		p = end;
+	}
+	next = openat(cur, name[0] ? name : ".", flags | O_NOFOLLOW);
+	err = errno;
+	if (cur != dirfd)
+		close(cur);
+	if (next >= 0)
+		return next;
+	goto fail_closed;
+fail:
+	if (cur != dirfd)
+		close(cur);
+fail_closed:
+	errno = err;
+	return -1;
+}
+
 int util_open_beneath(int dirfd, const char *relpath, int flags)
 {
 	struct open_how how;
@@ -48,8 +105,40 @@ int util_open_beneath(int dirfd, const char *relpath, int flags)
 		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 	fd = (int)syscall(SYS_openat2, dirfd, relpath, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS)
-		fd = openat(dirfd, relpath, flags | O_NOFOLLOW);
+		fd = walk_beneath(dirfd, relpath, flags);
 	return fd;
+}
+
+int util_path_beneath(int dirfd, const char *relpath)
+{
+	return util_open_beneath(dirfd, relpath,
+				 O_PATH | O_NOFOLLOW | O_CLOEXEC);
+}
+
+int util_lstat_beneath(int dirfd, const char *relpath, struct stat *st)
+{
+	int fd, rc = 0;
+
+	/* one component: fstatat() follows nothing and cannot leave dirfd,
+	 * so the common case costs one call, not three */
+	if (!strchr(relpath, '/') && strcmp(relpath, "..") != 0)
+		return fstatat(dirfd, relpath, st, AT_SYMLINK_NOFOLLOW) < 0
+			       ? -errno
+			       : 0;
+	fd = util_path_beneath(dirfd, relpath);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int util_fd_path(int fd, char *out, size_t size)
+{
+	int n = snprintf(out, size, "/proc/self/fd/%d", fd);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
 int util_open_noatime(int dirfd, const char *relpath, int flags)
