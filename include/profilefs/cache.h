@@ -128,7 +128,9 @@ void cache_txn_rollback(struct cache_txn *t);
 struct cache_repo {
 	int64_t id;
 	char *name, *path, *url, *branch, *license, *license_file;
-	int64_t indexed_at; /* seconds since the epoch */
+	/* seconds since the epoch of the last complete pass; 0 while the
+	 * first pass has not finished (the search leaves its rows out) */
+	int64_t indexed_at;
 	uint64_t files, lines;
 };
 
@@ -163,7 +165,8 @@ int cache_rule_files_prune(struct cache_txn *t, int64_t repo, int64_t pass,
 int cache_rules_generation(struct cache *c, int64_t *gen);
 
 /* The lines the FTS5 query `match` finds, by repository name, path and
- * line; cb returns nonzero to stop. */
+ * line, of repositories indexed completely once (indexed_at > 0); cb
+ * returns nonzero to stop. */
 typedef int (*cache_rule_cb)(void *ctx, const char *repo, const char *path,
 			     uint32_t line, const char *text, size_t len);
 int cache_rules_search(struct cache *c, const char *match, cache_rule_cb cb,

@@ -54,13 +54,20 @@ struct rules_opts {
 	int progress;	     /* a progress line on stderr */
 };
 
-/* Indexes a new repository at dir. -EEXIST when the name is taken. */
+/* Indexes a new repository at dir: -ENOENT when dir does not exist,
+ * -ENOTDIR when it is not a folder, -EEXIST when the name is taken. Only
+ * regular files are read, none through a symlink. The repository is
+ * searched (rules_lookup) once its first pass has committed in full; a
+ * pass cut short leaves it incomplete, and rules_add of the same folder
+ * under the same name resumes it. */
 int rules_add(struct cache *c, const char *dir, const struct rules_opts *o);
-/* Indexes again what changed in one repository (or all, name NULL). */
+/* Indexes again what changed in one repository (or all, name NULL); an
+ * incomplete one is completed. */
 int rules_update(struct cache *c, const char *name, int progress);
 int rules_remove(struct cache *c, const char *name);
-/* name, URL, license, files, lines, when indexed: a header line, then one
- * tab-separated line a repository */
+/* name, URL, license, files, lines, when indexed ("incomplete" for a
+ * first pass that did not finish): a header line, then one tab-separated
+ * line a repository */
 int rules_list(struct cache *c, FILE *out);
 
 /* ---- lookup ---------------------------------------------------------- */

@@ -2,6 +2,9 @@
  * The rules index (Possible Misuse): repositories, their files, and each
  * line's text in an FTS5 table. Writes go in an indexer's transaction
  * (struct cache_txn), whose commits move the rules generation on.
+ * A repository's row is written first with indexed_at 0 and gets its
+ * time only in the indexer's last commit: until then the search leaves
+ * its lines out, so a pass cut short (kill -9, a full disk) shows nothing.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,7 +60,7 @@ const char *const cache_rules_sql[ST_N] = {
 	[ST_SEARCH] = "SELECT r.name, f.path, l.line, t.text FROM rule_text t "
 		      "JOIN rule_lines l ON l.id = t.rowid "
 		      "JOIN rule_files f ON f.id = l.file "
-		      "JOIN rule_repos r ON r.id = f.repo "
+		      "JOIN rule_repos r ON r.id = f.repo AND r.indexed_at > 0 "
 		      "WHERE rule_text MATCH ? ORDER BY r.name, f.path, l.line",
 };
 

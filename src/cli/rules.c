@@ -35,7 +35,10 @@ static const char rules_usage[] =
 	"    -h, --help     this text\n"
 	"\n"
 	"list prints a header line and one tab-separated line a repository:\n"
-	"name, url, license, files, lines, when indexed (UTC).\n";
+	"name, url, license, files, lines, when indexed (UTC), or "
+	"\"incomplete\"\n"
+	"for one whose indexing was cut short: it is not searched until\n"
+	"rules add of the same DIR (or rules update) completes it.\n";
 
 struct rules_args {
 	struct rules_opts o;
@@ -115,8 +118,20 @@ static int add(struct cache *c, struct rules_args *a, int argc, char **argv)
 			"profilefs rules add: --name goes with one DIR\n");
 		return 2;
 	}
-	for (i = 0; i < argc; i++)
-		status |= complain(argv[i], rules_add(c, argv[i], &a->o));
+	for (i = 0; i < argc; i++) {
+		int rc = rules_add(c, argv[i], &a->o);
+
+		/* a DIR is a path, not a repository's name */
+		if (rc == -ENOENT)
+			fprintf(stderr, "profilefs: %s: no such folder\n",
+				argv[i]);
+		else if (rc == -ENOTDIR)
+			fprintf(stderr, "profilefs: %s: not a folder\n",
+				argv[i]);
+		else
+			complain(argv[i], rc);
+		status |= rc != 0;
+	}
 	return status;
 }
 

@@ -3,7 +3,9 @@
  * FTS5 table, with the repository, the file's path and the line number.
  * A file whose size and mtime are unchanged since the last pass is not
  * read again; a file that is gone is dropped. Writes are committed in
- * batches, so a reader (a mount) is never held up for long.
+ * batches, so a reader (a mount) is never held up for long. A new
+ * repository's row carries indexed_at 0 until the pass's last commit, and
+ * the search leaves such a repository out (src/cache/rules.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,10 +21,11 @@
 #include "profilefs/rules.h"
 #include "profilefs/util.h"
 
-#define RULES_FILE_MAX (4u << 20) /* larger files are not rules */
-#define RULES_LINE_MAX 4096	  /* longer lines are data, not rules */
-#define RULES_SNIFF    8192	  /* a NUL in here: a binary file */
-#define RULES_DEPTH    64
+#define RULES_FILE_MAX	    (4u << 20) /* larger files are not rules */
+#define RULES_LINE_MAX	    4096       /* longer lines are data, not rules */
+#define RULES_SNIFF	    8192       /* a NUL in here: a binary file */
+#define RULES_DEPTH	    64
+#define RULES_LICENSE_FILES 16 /* LICENSE* files read at most */
 
 struct pass {
 	struct cache_txn *t;
@@ -33,23 +36,85 @@ struct pass {
 	int rc;
 };
 
+/*
+ * A regular file named `name` in the folder dirfd, opened for reading.
+ * A repository is as hostile as the disk it came from: a FIFO named
+ * LICENSE or .git/HEAD would block open() or read() for ever, a device
+ * may act on being opened, a link may lead out of the repository. So the
+ * name is looked at first without following it, opened without blocking
+ * and without following a link (util_open_beneath), and looked at again
+ * through the descriptor, which is what is read. -errno; -EINVAL for
+ * anything but a regular file.
+ */
+static int open_regular(int dirfd, const char *name, struct stat *st)
+{
+	int fd, rc;
+
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(st->st_mode))
+		return -EINVAL;
+	fd = util_open_beneath(dirfd, name,
+			       O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0) {
+		rc = -errno;
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+/* at most max bytes of fd, NUL-terminated, malloc'ed; NULL and errno */
+static char *read_fd(int fd, size_t max, size_t *len)
+{
+	char *buf = malloc(max + 1);
+	size_t got = 0;
+
+	if (!buf)
+		return NULL;
+	while (got < max) {
+		ssize_t n = read(fd, buf + got, max - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			free(buf);
+			errno = e;
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+/* the start of a small regular file in dirfd (open_regular()); NULL and
+ * errno */
 static char *read_small(int dirfd, const char *name, size_t max, size_t *len)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	int fd = open_regular(dirfd, name, &st), e;
 	char *buf;
-	ssize_t n;
 
-	if (fd < 0)
-		return NULL;
-	buf = malloc(max + 1);
-	n = buf ? read(fd, buf, max) : -1;
-	close(fd);
-	if (n < 0) {
-		free(buf);
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
 	}
-	buf[n] = '\0';
-	*len = (size_t)n;
+	buf = read_fd(fd, max, len);
+	e = errno;
+	close(fd);
+	errno = e;
 	return buf;
 }
 
@@ -57,8 +122,16 @@ static char *read_small(int dirfd, const char *name, size_t max, size_t *len)
 static void read_git(int dirfd, char **url, char **branch)
 {
 	size_t len;
-	char *cfg = read_small(dirfd, ".git/config", 1 << 16, &len);
-	char *head = read_small(dirfd, ".git/HEAD", 4096, &len), *p;
+	/* .git itself must be a folder in the repository, not a link */
+	int gfd = util_open_beneath(dirfd, ".git",
+				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *cfg = NULL, *head = NULL, *p;
+
+	if (gfd < 0)
+		return;
+	cfg = read_small(gfd, "config", 1 << 16, &len);
+	head = read_small(gfd, "HEAD", 4096, &len);
+	close(gfd);
 
 	if (cfg && (p = strstr(cfg, "[remote \"origin\"]"))) {
 		char *end = strchr(p + 1, '[');
@@ -97,26 +170,34 @@ static int license_rank(const char *l)
 	return !l ? 0 : strncmp(l, "DRL", 3) ? 1 : 2;
 }
 
-/* The license the repository's LICENSE/COPYING files state: the first file,
- * by name, of the highest rank. */
+static int license_name(const struct dirent *de)
+{
+	const char *nm = de->d_name;
+
+	return !strncasecmp(nm, "LICENSE", 7) ||
+	       !strncasecmp(nm, "LICENCE", 7) || !strncasecmp(nm, "COPYING", 7);
+}
+
+/* The license the repository's LICENSE/COPYING files state: the first
+ * regular file, by name, of the highest rank; the first
+ * RULES_LICENSE_FILES of them are read. */
 static void read_license(int dirfd, char **license, char **file)
 {
 	struct dirent **names;
-	int n, i, best = -1;
+	int n, i, best = -1, read = 0;
 	const char *what = NULL;
 
-	n = scandirat(dirfd, ".", &names, NULL, alphasort);
-	for (i = 0; i < n; i++) {
+	n = scandirat(dirfd, ".", &names, license_name, alphasort);
+	for (i = 0; i < n && read < RULES_LICENSE_FILES; i++) {
 		const char *nm = names[i]->d_name, *l;
 		size_t len;
 		char *text;
 
-		if (strncasecmp(nm, "LICENSE", 7) &&
-		    strncasecmp(nm, "LICENCE", 7) &&
-		    strncasecmp(nm, "COPYING", 7))
-			continue;
 		text = read_small(dirfd, nm, 1 << 18, &len);
-		l = text ? rules_license_of(text, len) : NULL;
+		if (!text)
+			continue; /* not a regular file, or unreadable */
+		read++;
+		l = rules_license_of(text, len);
 		free(text);
 		if (best < 0 || license_rank(l) > license_rank(what)) {
 			best = i;
@@ -181,8 +262,10 @@ static void index_file(struct pass *p, int dirfd, const char *name,
 			st->st_mtim.tv_nsec,
 		old_mtime, id;
 	uint64_t old_size;
+	struct stat now;
 	size_t len;
 	char *buf;
+	int fd;
 
 	if (st->st_size > RULES_FILE_MAX)
 		return;
@@ -195,15 +278,23 @@ static void index_file(struct pass *p, int dirfd, const char *name,
 			p->rc = cache_txn_batch(p->t);
 		return;
 	}
-	buf = read_small(dirfd, name, RULES_FILE_MAX, &len);
+	fd = open_regular(dirfd, name, &now);
+	if (fd == -EINVAL)
+		return; /* replaced by something else since the walk saw it */
+	buf = fd < 0 ? NULL : read_fd(fd, RULES_FILE_MAX, &len);
 	if (!buf) {
 		log_warn("rules: cannot read %s/%s: %s", p->repo->path, rel,
-			 strerror(errno));
+			 strerror(fd < 0 ? -fd : errno));
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
-	if (!is_binary(buf, len)) {
+	close(fd);
+	/* what was read is what is recorded */
+	mtime = (int64_t)now.st_mtim.tv_sec * 1000000000 + now.st_mtim.tv_nsec;
+	if (now.st_size <= RULES_FILE_MAX && !is_binary(buf, len)) {
 		p->rc = cache_rule_file_put(p->t, p->repo->id, rel,
-					    (uint64_t)st->st_size, mtime,
+					    (uint64_t)now.st_size, mtime,
 					    p->stamp, &id);
 		if (!p->rc)
 			index_lines(p, id, buf, len);
@@ -246,9 +337,9 @@ static void walk(struct pass *p, int dfd, const char *rel, int depth)
 			break;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			int fd = openat(dirfd(d), nm,
-					O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-						O_CLOEXEC);
+			int fd = util_open_beneath(dirfd(d), nm,
+						   O_RDONLY | O_DIRECTORY |
+							   O_CLOEXEC);
 
 			if (fd >= 0)
 				walk(p, fd, path, depth + 1);
@@ -328,13 +419,25 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 	}
 	rc = repo.name ? 0 : -ENOMEM;
 	if (!rc && cache_repo_get(c, repo.name, &old) == 0) {
+		/* a first pass cut short (kill -9, a full disk) of the same
+		 * folder: carry on from its committed batches; files
+		 * indexed already and unchanged are not read again */
+		if (old.indexed_at == 0 && !strcmp(old.path, repo.path))
+			repo.id = old.id;
+		else
+			rc = -EEXIST;
 		cache_repo_clear(&old);
-		rc = -EEXIST;
 	}
 	if (!rc)
 		rc = index_repo(c, &repo, o->progress);
+	/* What was committed stays, hidden from the search until a pass
+	 * completes: the next `rules add` resumes it, `rules remove` drops
+	 * it. Removing it here would need the very space a full disk
+	 * lacks. */
 	if (rc && rc != -EEXIST && repo.id)
-		cache_repo_remove(c, repo.name);
+		log_err("rules: %s left incomplete (rules add resumes it, "
+			"rules remove drops it)",
+			repo.name);
 	cache_repo_clear(&repo);
 	return rc;
 }
@@ -389,8 +492,13 @@ int rules_list(struct cache *c, FILE *out)
 		struct tm tm;
 		char when[32];
 
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (t == 0) {
+			/* a first pass that did not finish: not searched */
+			snprintf(when, sizeof(when), "incomplete");
+		} else {
+			gmtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		}
 		fprintf(out, "%s\t%s\t%s\t%llu\t%llu\t%s\n", all[i].name,
 			all[i].url ? all[i].url : "-",
 			all[i].license ? all[i].license : "-",

@@ -3,7 +3,9 @@
 # with a DRL license and a GitHub origin, a LOLBAS-like tree, an atomic-like
 # Markdown tree without git), the rows they give, re-indexing, removal,
 # and the section through a real mount, appearing and going away without
-# the binary being hashed again.
+# the binary being hashed again. Then a hostile repository (FIFOs, links
+# out of it), a rules add killed half-way (hidden, listed incomplete,
+# resumed), and the messages for a DIR that is missing or not a folder.
 . "$(dirname "$0")/lib.sh"
 R=$T/repos
 mkdir -p "$R/sigma/.git" "$R/sigma/rules/windows/proc_creation" \
@@ -138,4 +140,87 @@ check_eq "the size follows the section" "$(stat -c %s "$m/comsvcs.dll.md")" \
 check_eq "no hashing for any of it" "$(stat_of computed)" "$computed"
 check_eq "list is empty" "$(rules list | wc -l)" 1
 umount_fs
+
+# A hostile repository: FIFOs named LICENSE and .git/HEAD (an open() or
+# read() of either blocks for ever), and a link to a file outside it that
+# names a binary. rules add must finish, read the other files, take
+# neither FIFO for a file and not follow the link.
+H=$R/hostile
+mkdir -p "$H/.git" "$H/rules"
+mkfifo "$H/LICENSE" "$H/.git/HEAD"
+printf '[remote "origin"]\n\turl = https://github.com/Example/hostile.git\n' >"$H/.git/config"
+printf 'title: a rule\nimage: inside.dll\n' >"$H/rules/in.yml"
+printf 'image: outside.dll\n' >"$T/outside.yml"
+ln -s "$T/outside.yml" "$H/rules/out.yml"
+ln -s "$T" "$H/up"
+for b in inside.dll outside.dll bigrepo.dll; do
+	head -c 500 /dev/urandom >"$SRC/Windows/System32/$b"
+done
+t0=$(date +%s%N)
+timeout 20 "$PROFILEFS" rules add -q --cache="$CACHE" "$H" 2>"$T/err"
+rc=$?
+echo "rules add with FIFOs: $(((($(date +%s%N) - t0) / 1000000))) ms, status $rc"
+check "FIFOs named LICENSE and .git/HEAD: rules add completes ($rc: $(cat "$T/err"))" \
+	[ $rc -eq 0 ]
+check_eq "hostile: origin read, no license, no branch, one file" \
+	"$(rules list | grep '^hostile' | cut -f2-5)" \
+	"$(printf 'https://github.com/Example/hostile\t-\t1\t2')"
+
+# a first pass killed after its first batches: a repository of 3000 files
+# of 40 lines each, 20 of which name bigrepo.dll
+B=$R/big
+mkdir -p "$B"
+python3 - "$B" <<'PY'
+import os, sys
+for i in range(3000):
+    with open(os.path.join(sys.argv[1], "r%04d.yml" % i), "w") as f:
+        for j in range(40):
+            f.write("line %d of rule %d %s\n" % (j, i, "bigrepo.dll" if j % 2 else "x"))
+PY
+"$PROFILEFS" rules add -q --cache="$CACHE" "$B" 2>/dev/null &
+adder=$!
+n=0
+for i in $(seq 1 2000); do
+	n=$(sqlite3 "file:$CACHE?mode=ro" "SELECT count(*) FROM rule_files f \
+		JOIN rule_repos r ON r.id = f.repo WHERE r.name = 'big'" 2>/dev/null)
+	[ "${n:-0}" -gt 0 ] && break
+	kill -0 $adder 2>/dev/null || break
+	sleep 0.01
+done
+kill -9 $adder 2>/dev/null
+killed=$?
+wait $adder 2>/dev/null
+echo "killed rules add after $n committed files"
+check "rules add killed while indexing (files committed: $n)" \
+	[ $killed -eq 0 -a "${n:-0}" -gt 0 -a "${n:-0}" -lt 3000 ]
+check_eq "the killed repository is listed as incomplete" \
+	"$(rules list | grep '^big' | cut -f6)" incomplete
+
+mount_fs || finish
+check_eq "mount: the hostile repository's own file" \
+	"$(section <"$m/inside.dll.md" | cut -d'|' -f1,3)" \
+	'[hostile](https://github.com/Example/hostile) | `image: inside.dll` '
+check "mount: a link out of the repository is not followed" \
+	bash -c '! grep -q "^## Possible Misuse" "$0"' "$m/outside.dll.md"
+check "mount: no rows of the incomplete repository" \
+	bash -c '! grep -q "^## Possible Misuse" "$0"' "$m/bigrepo.dll.md"
+
+rules add -q "$B" 2>"$T/err"
+check "rules add again resumes the repository ($(cat "$T/err"))" [ $? -eq 0 ]
+check_eq "listed complete with every file" \
+	"$(rules list | grep '^big' | cut -f4,5,6 | sed 's/\t[0-9T:-]*Z$/\tdate/')" \
+	"$(printf '3000\t%s\tdate' $((3000 * 40)))"
+big=$(cat "$m/bigrepo.dll.md")
+check_eq "mount: the resumed repository's rows, capped" \
+	"$(section <<<"$big" | cut -d'|' -f1 | sort -u)" "big "
+check "mount: and how many more (3000 files x 20 lines - 200)" \
+	grep -qx "\*$((3000 * 20 - 200)) more matching lines are not shown\.\*" <<<"$big"
+umount_fs
+
+# a DIR that is not there, or not a folder
+rules add -q "$T/nosuch" 2>"$T/err"
+check_eq "missing DIR: says so" "$?:$(cat "$T/err")" "1:profilefs: $T/nosuch: no such folder"
+rules add -q "$T/outside.yml" 2>"$T/err"
+check_eq "a file for DIR: says so" "$?:$(cat "$T/err")" \
+	"1:profilefs: $T/outside.yml: not a folder"
 finish

@@ -1,8 +1,12 @@
 /* rules: the boundary rules of rules.h line by line, the stoplist, the
- * license texts, web addresses of git remotes and file links, and the
- * indexer's batches. */
+ * license texts, web addresses of git remotes and file links, the
+ * indexer's batches, a hostile repository (FIFOs, a link out of it), and a
+ * first pass cut short: hidden, then resumed. */
+#include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "profilefs/cache.h"
 #include "profilefs/rules.h"
@@ -183,11 +187,152 @@ static void test_batches(void)
 	CHECK(system(cmd) == 0);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK(f != NULL);
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* FIFOs named LICENSE and .git/HEAD neither block the indexer nor are
+ * taken for files; a link to a file outside the repository is not
+ * followed. SIGALRM ends a test that would block. */
+static void test_hostile(void)
+{
+	char dir[] = "/tmp/pfs-rules-XXXXXX", path[256], out[256], cmd[512];
+	struct rules_opts o = { "hostile", NULL, NULL, 0 };
+	struct cache_repo r;
+	struct cache *c = NULL;
+	unsigned found = 0;
+
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	CHECK(mkdir(path, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/repo/.git", dir);
+	CHECK(mkdir(path, 0700) == 0);
+	snprintf(path, sizeof(path), "%s/repo/.git/config", dir);
+	write_file(path,
+		   "[remote \"origin\"]\n\turl = https://github.com/a/b\n");
+	snprintf(path, sizeof(path), "%s/repo/.git/HEAD", dir);
+	CHECK(mkfifo(path, 0600) == 0);
+	snprintf(path, sizeof(path), "%s/repo/LICENSE", dir);
+	CHECK(mkfifo(path, 0600) == 0);
+	snprintf(path, sizeof(path), "%s/repo/a.yml", dir);
+	write_file(path, "title: in\nimage: comsvcs.dll\n");
+	snprintf(out, sizeof(out), "%s/outside.yml", dir);
+	write_file(out, "title: out\nimage: comsvcs.dll\n");
+	snprintf(path, sizeof(path), "%s/repo/link.yml", dir);
+	CHECK(symlink(out, path) == 0);
+	snprintf(path, sizeof(path), "%s/cache.db", dir);
+	CHECK(cache_open(path, &c) == 0);
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	alarm(20);
+	CHECK(c && rules_add(c, path, &o) == 0);
+	alarm(0);
+	CHECK(c && cache_rules_search(c, "\"comsvcs.dll\"", count_line,
+				      &found) == 0);
+	CHECK(found == 1);
+	CHECK(c && cache_repo_get(c, "hostile", &r) == 0);
+	if (c && r.name) {
+		CHECK(r.files == 1);
+		CHECK(r.license == NULL && r.license_file == NULL);
+		CHECK(r.url && !strcmp(r.url, "https://github.com/a/b"));
+		CHECK(r.branch == NULL);
+		cache_repo_clear(&r);
+	}
+	/* a path, not a name: missing, or not a folder */
+	snprintf(path, sizeof(path), "%s/nosuch", dir);
+	CHECK(c && rules_add(c, path, &o) == -ENOENT);
+	CHECK(c && rules_add(c, out, &o) == -ENOTDIR);
+	cache_close(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
+/* A first pass cut short (its rows committed as a kill -9 leaves them:
+ * the repository's row with indexed_at 0, some files) is not searched and
+ * is listed as incomplete; rules_add of the same folder resumes it. */
+static void test_resume(void)
+{
+	char dir[] = "/tmp/pfs-rules-XXXXXX", path[256], cmd[512];
+	char real[PATH_MAX];
+	struct rules_opts o = { "half", NULL, NULL, 0 };
+	struct cache_repo r;
+	struct cache_txn *t = NULL;
+	struct cache *c = NULL;
+	unsigned found = 0, i;
+	int64_t file = 0;
+	char *list = NULL;
+	size_t listlen = 0;
+	FILE *mem;
+
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	CHECK(mkdir(path, 0700) == 0);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/repo/r%u.yml", dir, i);
+		write_file(path, "title: rule\nimage: comsvcs.dll\n");
+	}
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	CHECK(realpath(path, real) != NULL);
+	snprintf(path, sizeof(path), "%s/cache.db", dir);
+	CHECK(cache_open(path, &c) == 0);
+	memset(&r, 0, sizeof(r));
+	r.name = strdup("half");
+	r.path = strdup(real);
+	CHECK(c && cache_txn_begin(c, CACHE_INDEX_RULES, &t) == 0);
+	CHECK(t && cache_repo_put(t, &r) == 0);
+	CHECK(t && cache_rule_file_put(t, r.id, "r0.yml", 1, 1, 1, &file) == 0);
+	CHECK(t &&
+	      cache_rule_line_add(t, file, 2, "image: comsvcs.dll", 18) == 0);
+	CHECK(t && cache_txn_commit(t) == 0);
+	cache_repo_clear(&r);
+
+	CHECK(c && cache_rules_search(c, "\"comsvcs.dll\"", count_line,
+				      &found) == 0);
+	CHECK(found == 0);
+	mem = open_memstream(&list, &listlen);
+	CHECK(mem && c && rules_list(c, mem) == 0);
+	if (mem)
+		fclose(mem);
+	CHECK(list && strstr(list, "\nhalf\t") &&
+	      strstr(list, "\tincomplete\n"));
+	free(list);
+
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	CHECK(c && rules_add(c, path, &o) == 0);
+	CHECK(c && cache_rules_search(c, "\"comsvcs.dll\"", count_line,
+				      &found) == 0);
+	CHECK(found == 3);
+	CHECK(c && cache_repo_get(c, "half", &r) == 0);
+	if (r.name) {
+		CHECK(r.indexed_at > 0 && r.files == 3 && r.lines == 6);
+		cache_repo_clear(&r);
+	}
+	/* complete now: the name is taken */
+	CHECK(c && rules_add(c, path, &o) == -EEXIST);
+	cache_close(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	test_match();
 	test_license();
 	test_urls();
 	test_batches();
+	test_hostile();
+	test_resume();
 	return t_done();
 }
