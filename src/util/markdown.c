@@ -12,8 +12,9 @@
  *     backslash, and so do _ unless between two letters or digits, and #
  *     at the start or after a space: a value cannot open HTML, a link, an
  *     image, an entity, emphasis, strikethrough or a closing heading
- *     sequence. '@', the ':' of "://" and the '.' of "www." too, so GFM's
- *     extended autolinks (http://x, www.x, a@b.c) do not fire either;
+ *     sequence. The ':' of "://" and the '.' of "www." too, so GFM's
+ *     extended autolinks (http://x, www.x) do not fire either, and the '@'
+ *     of an e-mail address is written `@` (see email_at());
  *   - in a table cell, | becomes \| (GFM splits cells before it parses
  *     code spans, and renders \| inside a code span as |);
  *   - a code span is fenced with one backtick more than the longest run of
@@ -95,6 +96,18 @@ static int is_alnum(unsigned char c)
 	       (c >= '0' && c <= '9');
 }
 
+/*
+ * cmark-gfm finds e-mail autolinks in the text after backslash escapes and
+ * entities are resolved, so neither helps: an '@' between a local part and
+ * a domain goes into a code span of its own, which ends the text there.
+ */
+static int email_at(const unsigned char *s, size_t i, size_t n)
+{
+	return s[i] == '@' && i > 0 &&
+	       (is_alnum(s[i - 1]) || strchr(".+-_", s[i - 1])) && i + 1 < n &&
+	       is_alnum(s[i + 1]);
+}
+
 /* Whether the ASCII character c at s[i] needs a backslash. */
 static int needs_bs(const unsigned char *s, size_t i, size_t n, enum mode m,
 		    enum md_ctx ctx)
@@ -114,7 +127,7 @@ static int needs_bs(const unsigned char *s, size_t i, size_t n, enum mode m,
 	/* only " #" can close an ATX heading (# NAME) early */
 	if (c == '#')
 		return i == 0 || s[i - 1] == ' ';
-	if (strchr("\\`*[]<>!&~@", c))
+	if (strchr("\\`*[]<>!&~", c))
 		return 1;
 	/* "http:" and "www." are where GFM's autolinks start */
 	if (c == ':')
@@ -139,6 +152,12 @@ static void escape(struct dynbuf *b, const char *str, size_t n, enum mode m,
 			k = k ? k : 1;
 			put_hex(b, s + i, k, m);
 			run = i += k;
+			continue;
+		}
+		if (k == 1 && m == M_TEXT && email_at(s, i, n)) {
+			db_add(b, s + run, i - run);
+			db_adds(b, "`@`");
+			run = ++i;
 			continue;
 		}
 		if (k == 1 && needs_bs(s, i, n, m, ctx)) {

@@ -229,8 +229,8 @@ static void test_markdown(void)
 	CHECK_OWNED(text("a_b _c d_ __e", 13, MD_TEXT),
 		    "a_b \\_c d\\_ \\_\\_e");
 	/* GFM's extended autolinks: scheme://, www., e-mail */
-	CHECK_OWNED(text("http://x www.y a@b.c a: b", 25, MD_TEXT),
-		    "http\\://x www\\.y a\\@b.c a: b");
+	CHECK_OWNED(text("http://x www.y a@b.c a: b @x", 28, MD_TEXT),
+		    "http\\://x www\\.y a`@`b.c a: b @x");
 	/* nothing but controls and | inside a code span */
 	CHECK_OWNED(code("<a>*_[x]\\", MD_CELL), "`<a>*_[x]\\`");
 	/* YAML: " and \ escaped, so \xNN reads back as four characters */
