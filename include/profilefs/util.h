@@ -9,9 +9,11 @@
  *   Every check is `off <= len && n <= len - off` before a pointer is
  *   formed; reads past the end fail with -ERANGE and leave the output
  *   untouched.
- * - md_*: the one Markdown escaper. Control characters and invalid UTF-8
- *   become `\xNN`, `|` becomes `\|` in table cells, code spans get a fence
- *   longer than any backtick run inside them.
+ * - md_*: the one escaper for Markdown and the YAML front matter. Control
+ *   characters, bidi controls and invalid UTF-8 become `\xNN`, Markdown
+ *   metacharacters get a backslash, `|` becomes `\|` in table cells, code
+ *   spans get a fence longer than any backtick run inside them, links are
+ *   percent-encoded.
  * - winpath: the Windows form of a path below the source root.
  * - log: lowercase messages without a full stop, to stderr or syslog.
  */
@@ -75,14 +77,20 @@ enum md_ctx {
 	MD_CELL, /* a table cell: also escapes `|` */
 };
 
-/* Escapes control characters and invalid UTF-8 as \xNN (and | in cells). */
+/*
+ * The escaping rules are in src/util/markdown.c and docs/profile-format.md
+ * ("Escaping"). Controls (C0, DEL, C1), bidi overrides and isolates, and
+ * invalid UTF-8 are shown as \xNN per byte everywhere.
+ */
+/* Text: Markdown metacharacters escaped with a backslash (and | in cells). */
 void md_text(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
 /* A code span whose fence is longer than any backtick run in s. */
 void md_code(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
+/* The inside of a double-quoted YAML scalar: " and \ escaped. */
+void md_yaml(struct dynbuf *b, const char *s, size_t n);
 
-/* A link [text](url): text escaped as in md_text() plus [ and ] (and | in
- * cells), url with spaces, quotes, brackets, | and bytes outside ASCII
- * percent-encoded. */
+/* A link [text](url): text as md_text(); url percent-encoded but for
+ * letters, digits, - . _ ~ / and the scheme and port of an http(s) URL. */
 void md_link(struct dynbuf *b, const char *text, const char *url,
 	     enum md_ctx ctx);
 

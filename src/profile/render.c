@@ -50,15 +50,20 @@ static void bullet(struct dynbuf *b, const char *label, const char *value)
 	db_addc(b, '\n');
 }
 
+/* YAML that parses whatever the name: every value double-quoted */
 static void sec_front(struct dynbuf *b, const struct view *v)
 {
-	db_adds(b, "---\ntitle: ");
-	text(b, v->name);
-	db_adds(b, " | ");
-	text(b, vs(v, PE_VS_FILE_DESCRIPTION));
-	db_adds(b, "\nexcerpt: What is ");
-	text(b, v->name);
-	db_adds(b, "?\n---\n\n");
+	const char *desc = vs(v, PE_VS_FILE_DESCRIPTION);
+
+	db_adds(b, "---\ntitle: \"");
+	md_yaml(b, v->name, strlen(v->name));
+	if (desc && *desc) {
+		db_adds(b, " | ");
+		md_yaml(b, desc, strlen(desc));
+	}
+	db_adds(b, "\"\nexcerpt: \"What is ");
+	md_yaml(b, v->name, strlen(v->name));
+	db_adds(b, "?\"\n---\n\n");
 }
 
 static void sec_title(struct dynbuf *b, const struct view *v)
@@ -151,8 +156,9 @@ static void sec_exports(struct dynbuf *b, const struct view *v)
 		}
 		db_printf(b, " | %llu | ", (unsigned long long)e->ordinal);
 		if (e->forwarder) {
+			/* a symbol name: shown as it is, in a code span */
 			db_adds(b, "Forwarded to ");
-			md_text(b, e->forwarder, strlen(e->forwarder), MD_CELL);
+			code(b, e->forwarder, MD_CELL);
 		} else {
 			db_adds(b, "Exported Function");
 		}

@@ -8,6 +8,8 @@ and the Imports table. Prints each disagreement; ends with
 "N passed, N failed"; exit 1 on any failure."""
 import datetime, os, re, sys
 
+import yaml
+
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus"))
 from oracle import oracle  # noqa: E402
 
@@ -46,6 +48,12 @@ def md_cell(s):
     if m:
         s = m.group(2)
     return s.replace("\\|", "|")
+
+
+def md_unescape(s):
+    """Text as written: the backslash before a Markdown metacharacter
+    dropped (our escaper adds one before ASCII punctuation only)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", s) if s is not None else s
 
 
 def hexval(s):
@@ -132,14 +140,15 @@ def main():
     for ordinal, ename, fwd in o["exports"]:
         want.append([ename if ename is not None else "Ordinal%d" % ordinal,
                      str(ordinal),
-                     "Forwarded to " + fwd if fwd else "Exported Function"])
+                     "Forwarded to `%s`" % fwd if fwd else "Exported Function"])
     check(name + " exports", rows, want)
     check(name + " exports section present", body is not None, bool(want))
 
     ver = oracle(mui)["version"] if mui else None
     ver = ver or o["version"]
     meta = section(md, "File Metadata") or ""
-    bullets = dict(re.findall(r"^\* ([^:]+): (.*)$", meta, re.M))
+    bullets = {k: md_unescape(v) for k, v in
+               re.findall(r"^\* ([^:]+): (.*)$", meta, re.M)}
     for label, key in BULLETS:
         check("%s %s" % (name, label), bullets.get(label),
               (ver and ver["strings"].get(key)) or "")
@@ -148,8 +157,9 @@ def main():
     check(name + " Machine Type", bullets.get("Machine Type"),
           MACHINES.get(o["machine"], "Unknown (0x%04X)" % o["machine"]))
     desc = (ver and ver["strings"].get("FileDescription")) or ""
-    check(name + " title", md.splitlines()[1], "title: %s | %s" % (name, desc))
-    check(name + " Description", re.search(r"^\* Description: (.*)$", md, re.M).group(1), desc)
+    front = yaml.safe_load(md.split("---\n")[1])
+    check(name + " title", front["title"], "%s | %s" % (name, desc) if desc else name)
+    check(name + " Description", md_unescape(re.search(r"^\* Description: (.*)$", md, re.M).group(1)), desc)
     check_header(md, name, o)
     check_sections(md, name, o)
     check_imports(md, name, o)

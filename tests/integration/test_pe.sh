@@ -29,8 +29,8 @@ for a in x64 x86; do
 		bash -c '! grep -q "^IMP |" "$0"' "$md"
 	check "$a noexports.exe: no DLL Exports section" \
 		bash -c '! grep -q "^## DLL Exports" "$0"' "$MNT/$a/noexports.exe.md"
-	check "$a exports.dll: the | in a value is escaped" \
-		grep -qxF '* Company Name: Fixture Company | Pipes `and` ticks' \
+	check "$a exports.dll: backticks in a value are escaped" \
+		grep -qxF '* Company Name: Fixture Company | Pipes \`and\` ticks' \
 		"$MNT/$a/exports.dll.md"
 	check "$a exports.dll: ordinal imports named from pefile's tables" \
 		grep -qxF '`WS2_32.dll` | `htons` | Import by Ordinal 9' \

@@ -88,8 +88,9 @@ static void test_render(void)
 	CHECK(md && strlen(md) == len);
 	/* sections in the format's order */
 	/* the front matter opens the document: nothing before it */
-	s = starts(md, "---\ntitle: a\\x0Ab|c.dll | \n"
-		       "excerpt: What is a\\x0Ab|c.dll?\n---\n\n");
+	/* quoted YAML; no " | " without a description */
+	s = starts(md, "---\ntitle: \"a\\\\x0Ab|c.dll\"\n"
+		       "excerpt: \"What is a\\\\x0Ab|c.dll?\"\n---\n\n");
 	CHECK(s != NULL);
 	s = after(
 		s,

@@ -133,7 +133,7 @@ static void render_once(struct svc *pv)
 	uint64_t computed = stats(pv).computed;
 	char *a = text_of(pv, "app.dll"), *b;
 
-	CHECK(a && strstr(a, "title: app.dll"));
+	CHECK(a && strstr(a, "title: \"app.dll"));
 	CHECK(stats(pv).renders == renders + 1);
 	b = text_of(pv, "app.dll");
 	CHECK(a && b && strcmp(a, b) == 0);

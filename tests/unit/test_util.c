@@ -17,6 +17,32 @@ static char *text(const char *s, size_t n, enum md_ctx ctx)
 	return db_take(&b, &out, &len) ? NULL : out;
 }
 
+static char *yaml(const char *s, size_t n)
+{
+	struct dynbuf b;
+	char *out = NULL;
+	size_t len;
+
+	db_init(&b, 4096);
+	md_yaml(&b, s, n);
+	if (db_take(&b, &out, &len))
+		db_free(&b);
+	return out;
+}
+
+static char *link(const char *t, const char *u)
+{
+	struct dynbuf b;
+	char *out = NULL;
+	size_t len;
+
+	db_init(&b, 4096);
+	md_link(&b, t, u, MD_CELL);
+	if (db_take(&b, &out, &len))
+		db_free(&b);
+	return out;
+}
+
 static char *code(const char *s, enum md_ctx ctx)
 {
 	struct dynbuf b;
@@ -174,6 +200,52 @@ static void test_markdown(void)
 	CHECK_OWNED(code("`x`", MD_TEXT), "`` `x` ``");
 	CHECK_OWNED(code("", MD_TEXT), "``");
 	CHECK_OWNED(code("x|y\n", MD_CELL), "`x\\|y\\x0A`");
+	/* C1 controls (CSI U+009B, OSC U+009D) and the bidi overrides and
+	 * isolates: \xNN per byte, in text and in code spans; their
+	 * neighbours (U+00A0, U+2029, U+202F, U+2065, U+206A) are kept */
+	CHECK_OWNED(text("\xc2\x9b"
+			 "31m\xc2\x9d"
+			 "0;x\xc2\x80\xc2\x9f",
+			 14, MD_TEXT),
+		    "\\xC2\\x9B31m\\xC2\\x9D0;x\\xC2\\x80\\xC2\\x9F");
+	CHECK_OWNED(text("\xc2\xa0", 2, MD_TEXT), "\xc2\xa0");
+	CHECK_OWNED(code("a\xe2\x80\xae"
+			 "b\xe2\x81\xa6",
+			 MD_TEXT),
+		    "`a\\xE2\\x80\\xAEb\\xE2\\x81\\xA6`");
+	CHECK_OWNED(text("\xe2\x80\xaa\xe2\x81\xa9", 6, MD_TEXT),
+		    "\\xE2\\x80\\xAA\\xE2\\x81\\xA9");
+	CHECK_OWNED(text("\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa", 12,
+			 MD_TEXT),
+		    "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa");
+	/* no HTML, entity, link, image, emphasis or strikethrough */
+	CHECK_OWNED(text("<script>&amp;", 13, MD_TEXT), "\\<script\\>\\&amp;");
+	CHECK_OWNED(text("![x](y) [a]", 11, MD_TEXT), "\\!\\[x\\](y) \\[a\\]");
+	CHECK_OWNED(text("*a* ~~b~~ \\`", 12, MD_TEXT),
+		    "\\*a\\* \\~\\~b\\~\\~ \\\\\\`");
+	/* only a # after a space could close the heading "# NAME" early */
+	CHECK_OWNED(text("#a PKCS#7 b #", 13, MD_TEXT), "\\#a PKCS#7 b \\#");
+	/* an intraword _ is kept, any other is escaped */
+	CHECK_OWNED(text("a_b _c d_ __e", 13, MD_TEXT),
+		    "a_b \\_c d\\_ \\_\\_e");
+	/* GFM's extended autolinks: scheme://, www., e-mail */
+	CHECK_OWNED(text("http://x www.y a@b.c a: b @x", 28, MD_TEXT),
+		    "http\\://x www\\.y a`@`b.c a: b @x");
+	/* nothing but controls and | inside a code span */
+	CHECK_OWNED(code("<a>*_[x]\\", MD_CELL), "`<a>*_[x]\\`");
+	/* YAML: " and \ escaped, so \xNN reads back as four characters */
+	CHECK_OWNED(yaml("a\"b\\c\n\xff: #[", 11),
+		    "a\\\"b\\\\c\\\\x0A\\\\xFF: #[");
+	/* links: text escaped; the URL percent-encoded, % included; only
+	 * http(s) keeps its scheme and port */
+	CHECK_OWNED(
+		link("a]b", "https://h:8/p q/%41(x)?#&@!'\"<>|`"),
+		"[a\\]b](https://h:8/p%20q/%2541%28x%29%3F%23%26%40%21%27%22"
+		"%3C%3E%7C%60)");
+	CHECK_OWNED(link("x", "javascript:alert(1)"),
+		    "[x](javascript%3Aalert%281%29)");
+	CHECK_OWNED(link("x", "//evil/a:b"), "[x](%2F/evil/a%3Ab)");
+	CHECK_OWNED(link("x", "rules/a b.yml"), "[x](rules/a%20b.yml)");
 }
 
 static void test_paths(void)
