@@ -38,21 +38,16 @@ SECTIONS = {
 }
 
 
+# pe() below swaps gen.version_resource for one of ours: keep the builder
+BASE_VERSION_RESOURCE = gen.version_resource
+
+
 def version_resource(text, desc):
-    fields = [("CompanyName", text), ("FileDescription", desc),
-              ("FileVersion", text), ("LegalCopyright", text),
-              ("OriginalFilename", text), ("ProductName", text),
-              ("ProductVersion", text)]
-    strings = []
-    for k, v in fields:
-        data = v.encode("utf-16-le", "surrogatepass") + b"\0\0"
-        strings.append(vs_block(k, data, len(data) // 2))
-    table = vs_block("040904B0", children=strings)
-    sfi = vs_block("StringFileInfo", children=[table])
-    var = vs_block("Translation", u16(0x409) + u16(1200), 4, 0)
-    vfi = vs_block("VarFileInfo", children=[var])
-    fixed = u32(0xFEEF04BD) + u32(0x10000) + b"\0" * 44
-    return vs_block("VS_VERSION_INFO", fixed, 52, 0, [sfi, vfi])
+    return BASE_VERSION_RESOURCE([
+        ("CompanyName", text), ("FileDescription", desc),
+        ("FileVersion", text), ("LegalCopyright", text),
+        ("OriginalFilename", text), ("ProductName", text),
+        ("ProductVersion", text)])
 
 
 # names the parser accepts (pe_name_ok) but Markdown would act on

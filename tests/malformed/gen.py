@@ -61,14 +61,21 @@ def vs_block(key, value=b"", vlen=0, typ=1, children=()):
     return u16(len(body)) + body[2:]
 
 
-def version_resource():
-    strings = [vs_block(k, utf16z(v), len(v) + 1) for k, v in [
-        ("CompanyName", "Generated Company"),
-        ("FileDescription", "Generated base DLL"),
-        ("FileVersion", "9.8.7.6"),
-        ("OriginalFilename", "base.dll"),
-        ("ProductName", "gen.py"),
-        ("ProductVersion", "9.8")]]
+BASE_STRINGS = [
+    ("CompanyName", "Generated Company"),
+    ("FileDescription", "Generated base DLL"),
+    ("FileVersion", "9.8.7.6"),
+    ("OriginalFilename", "base.dll"),
+    ("ProductName", "gen.py"),
+    ("ProductVersion", "9.8")]
+
+
+def version_resource(fields=None):
+    """A VS_VERSION_INFO with one en-US string table of (key, value)."""
+    strings = []
+    for k, v in fields or BASE_STRINGS:
+        data = v.encode("utf-16-le", "surrogatepass") + b"\0\0"
+        strings.append(vs_block(k, data, len(data) // 2))
     table = vs_block("040904B0", children=strings)
     sfi = vs_block("StringFileInfo", children=[table])
     var = vs_block("Translation", u16(0x409) + u16(1200), 4, 0)
