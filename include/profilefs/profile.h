@@ -68,6 +68,12 @@ struct prof_limits {
 int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 		 struct prof **out);
 
+/* The profile of a file a limit kept from being read to its end: over
+ * lim->max_size (st's size is named), or stopped by lim->max_seconds
+ * (timed_out). Its note says which; it has no hashes. */
+int prof_limited(const struct stat *st, const struct prof_limits *lim,
+		 int timed_out, struct prof **out);
+
 /* The profile of something that is not a regular file (FIFO, device...). */
 int prof_special(mode_t mode, struct prof **out);
 

@@ -203,9 +203,8 @@ static int read_cert_table(struct prof *p, int fd, const uint8_t *keep,
 	return rc;
 }
 
-/* The profile of a file a limit keeps us from reading (to its end). */
-static int limited(const struct stat *st, const struct prof_limits *lim,
-		   int timed_out, struct prof **out)
+int prof_limited(const struct stat *st, const struct prof_limits *lim,
+		 int timed_out, struct prof **out)
 {
 	struct prof *p = prof_new();
 	int rc;
@@ -247,7 +246,7 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	if (!lim)
 		lim = &none;
 	if (lim->max_size && size > lim->max_size)
-		return limited(st, lim, 0, out);
+		return prof_limited(st, lim, 0, out);
 	rc = -ENOMEM;
 	keep = malloc(keep_max ? keep_max : 1);
 	chunk = malloc(CAP_CHUNK);
@@ -260,7 +259,7 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	rc = read_all(fd, size, dg, keep, keep_max, chunk,
 		      lim->max_seconds ? now_s() + lim->max_seconds : 0);
 	if (rc == -ETIME) {
-		rc = limited(st, lim, 1, out);
+		rc = prof_limited(st, lim, 1, out);
 		goto out;
 	}
 	if (rc)

@@ -389,25 +389,6 @@ static int same_ident(const struct cache_ident *a, const struct cache_ident *b)
 	return memcmp(a, b, sizeof(*a)) == 0;
 }
 
-/* The profile of a file whose hashing a limit stopped: as prof_compute()
- * would have made it, for the check read the file as far as it would. */
-static int timed_out(struct svc *pv, struct prof **out)
-{
-	struct prof *p = prof_new();
-
-	if (!p)
-		return -ENOMEM;
-	if (prof_note(p,
-		      "Reading stopped after %u s (the time limit): no hashes "
-		      "or PE facts were computed.",
-		      pv->limits.max_seconds)) {
-		prof_free(p);
-		return -ENOMEM;
-	}
-	*out = p;
-	return 0;
-}
-
 /*
  * Reads relpath (identity id, whose cache row is not ours) once for its
  * SHA-256 and loads the cached profile of that content, storing id's row
@@ -436,7 +417,8 @@ static int verify_now(struct svc *pv, const char *relpath,
 		goto out;
 	rc = dg_sha256_fd(fd, id->size, pv->limits.max_seconds, sha);
 	if (rc == -ETIME) {
-		rc = timed_out(pv, out);
+		/* the profile prof_compute() would make, as far as it read */
+		rc = prof_limited(&st, &pv->limits, 1, out);
 		goto out;
 	}
 	if (rc)
@@ -480,7 +462,7 @@ static struct flight *flight_find(struct svc *pv, const struct cache_ident *id)
 	struct flight *f;
 
 	for (f = pv->flights; f; f = f->next)
-		if (memcmp(&f->id, id, sizeof(*id)) == 0)
+		if (same_ident(&f->id, id))
 			return f;
 	return NULL;
 }
