@@ -29,7 +29,14 @@ run() {
 	local dir=$1 name=$2 log
 	shift 2
 	rm -f "$dir/meson-logs/$name"*.json
-	meson test -C "$dir" --print-errorlogs --logbase "$name" "$@" || status=1
+	if ! meson test -C "$dir" --print-errorlogs --logbase "$name" "$@"; then
+		status=1
+		# the failed checks themselves, which a long log's last lines
+		# (all that --print-errorlogs shows) may not reach
+		echo "== failed checks in $dir/meson-logs/$name*.txt"
+		grep -hE '^(FAIL:|  got:|  want:|==[0-9]+== [A-Z])' \
+			"$dir/meson-logs/$name"*.txt | head -n 60
+	fi
 	log=$(ls "$dir/meson-logs/$name"*.json 2>/dev/null | head -n 1)
 	if [ -n "$log" ]; then
 		cat "$log" >>"$results"

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -94,18 +95,26 @@ fail_closed:
 	return -1;
 }
 
+/* set once openat2() said ENOSYS (an old kernel, or valgrind, which does
+ * not know it): not asked again */
+static atomic_int no_openat2;
+
 int util_open_beneath(int dirfd, const char *relpath, int flags)
 {
 	struct open_how how;
 	int fd;
 
+	if (atomic_load_explicit(&no_openat2, memory_order_relaxed))
+		return walk_beneath(dirfd, relpath, flags);
 	memset(&how, 0, sizeof(how));
 	how.flags = (uint64_t)flags;
 	how.resolve =
 		RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 	fd = (int)syscall(SYS_openat2, dirfd, relpath, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS)
+	if (fd < 0 && errno == ENOSYS) {
+		atomic_store_explicit(&no_openat2, 1, memory_order_relaxed);
 		fd = walk_beneath(dirfd, relpath, flags);
+	}
 	return fd;
 }
 
