@@ -2,7 +2,9 @@
  * The mount's options: one table (mopts.c) from which the command line is
  * parsed (mount.c), `--help` is printed and the man page's option list is
  * generated (tools/gen-man.c). Adding an option is a row there and a field
- * here.
+ * here (and its use in cli_mount's configure()); tests/integration/
+ * test_cli.sh wants a check of it in each spelling, test_install.sh a row
+ * for it in the README's table.
  *
  * Each option NAME (dash spelling, "max-size") is accepted as --NAME=V,
  * --NAME V, -o NAME=V and -o NAME_WITH_UNDERSCORES=V; a flag as --NAME or
