@@ -152,6 +152,12 @@ umount "$MNT"
 check_eq "umount: exit status" "$?" 0
 check "umount: the daemon ended" gone "$MNT"
 check "umount: the source view is gone" [ ! -e "$MNT/hello.dll" ]
+# the older form: type fuse, source TYPE#SOURCE; ext as a quoted list
+mount -t fuse "profilefs#$SRC" "$MNT" -o "ro,cache=$T/c1b.db,drive=D:,ext=\"dll,exe\"" 2>"$T/mount.err"
+check_eq "mount -t fuse profilefs#SRC: exit status ($(cat "$T/mount.err"))" "$?" 0
+mounted_right "$MNT" "mount -t fuse profilefs#SRC" "$T/c1b.db"
+umount "$MNT"
+check "umount: the daemon ended" gone "$MNT"
 # a bad option: mount(8) fails, and says why in one line of ours
 mount -t fuse.profilefs "$SRC" "$MNT" -o "ro,ext=" 2>"$T/mount.err"
 check "mount -t, ext=: fails" [ $? -ne 0 ]
