@@ -253,6 +253,16 @@ rmdir "$SRC/sub"
 check_eq "no MOUNTPOINT: exit status" "$?" 2
 check "no MOUNTPOINT: short" [ "$(wc -l <"$T/err")" -le 4 ]
 check "no MOUNTPOINT: usage line" grep -q "^usage: profilefs \[options\] SOURCE MOUNTPOINT" "$T/err"
+# profilefs rules: a mistake gives the usage lines, not the whole help
+for args in "bogus" "add --bogus" "--bogus"; do
+	"$PROFILEFS" rules $args >/dev/null 2>"$T/err"
+	check_eq "rules $args: exit status" "$?" 2
+	check "rules $args: short" [ "$(wc -l <"$T/err")" -le 7 ]
+	check "rules $args: the usage lines" grep -q "^usage: profilefs rules add" "$T/err"
+	check "rules $args: not the whole help" bash -c '! grep -q "Indexes local clones" "$0"' "$T/err"
+done
+"$PROFILEFS" rules --help | grep -q "Indexes local clones"
+check_eq "rules --help: the whole help" "$?" 0
 # --help is the whole help, on stdout, status 0, with the exit statuses
 "$PROFILEFS" --help >"$T/help" 2>"$T/err"
 check_eq "--help: exit status" "$?" 0
@@ -262,17 +272,22 @@ check "--help: nothing on stderr" [ ! -s "$T/err" ]
 # --- in place: SOURCE mounted over itself ------------------------------------
 
 rm -rf "$T/cache"
+# its catalogs too: the CatRoot is read by descriptor, under the mount
+catroot="$SRC/Windows/System32/CatRoot/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"
+mkdir -p "$catroot"
+cp "$T/cats/test.cat" "$catroot/"
 (cd "$SRC" && sha256sum hello.dll tool.exe member.dll signed.dll noext notes.txt) >"$T/sums"
 before=$(cd "$SRC" && ls -a | tr '\n' ' ')
 MNT_SAVE=$MNT
 MNT=$SRC # mount_fs gives "$SRC" "$MNT": the source twice
-mount_fs || true
+mount_fs --trust="$K/root.pem" || true
 check "in place: mounted" mountpoint -q "$SRC"
 check "in place: a FUSE mount over the source" \
 	grep -q " $SRC ro,nosuid,nodev.* - fuse.profilefs " /proc/self/mountinfo
 check "in place: binaries byte-identical" bash -c 'cd "$0" && sha256sum -c --quiet "$1"' "$SRC" "$T/sums"
 check "in place: .md beside them" grep -q '^# hello.dll$' "$SRC/hello.dll.md"
 check "in place: tool.exe.md" grep -q '^# tool.exe$' "$SRC/tool.exe.md"
+check_eq "in place: the CatRoot's catalog" "$(status member.dll)" "$verified"
 check "in place: read-only" bash -c '! touch "$0/new" 2>/dev/null' "$SRC"
 umount_fs
 MNT=$MNT_SAVE
