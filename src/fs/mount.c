@@ -62,7 +62,13 @@ static void on_end_signal(int sig)
 			fuse_handlers[i].sa_handler(sig);
 }
 
-/* ours before libfuse's (install), or libfuse's back (remove) */
+/*
+ * Ours before libfuse's (install), or libfuse's back (remove). A signal
+ * libfuse left alone (one the daemon was started with ignored, as a shell
+ * starts a background job's SIGINT) stays so.
+ */
+static int chained[N_END_SIGNALS];
+
 static int end_signals_chain(int install)
 {
 	struct sigaction sa;
@@ -72,10 +78,21 @@ static int end_signals_chain(int install)
 	sa.sa_handler = on_end_signal;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < N_END_SIGNALS; i++) {
-		if (install ? sigaction(end_signals[i], &sa, &fuse_handlers[i])
-			    : sigaction(end_signals[i], &fuse_handlers[i],
-					NULL))
+		if (!install) {
+			if (chained[i] &&
+			    sigaction(end_signals[i], &fuse_handlers[i], NULL))
+				return -errno;
+			chained[i] = 0;
+			continue;
+		}
+		if (sigaction(end_signals[i], NULL, &fuse_handlers[i]))
 			return -errno;
+		if (fuse_handlers[i].sa_handler == SIG_IGN ||
+		    fuse_handlers[i].sa_handler == SIG_DFL)
+			continue;
+		if (sigaction(end_signals[i], &sa, NULL))
+			return -errno;
+		chained[i] = 1;
 	}
 	return 0;
 }
