@@ -9,9 +9,12 @@
 
 #include "profilefs/cache.h"
 #include "profilefs/service.h"
+#include "cli_i.h"
 #include "mopts.h"
 
-#define OFF(f) offsetof(struct mount_opts, f)
+#define OFF(f)	offsetof(struct mount_opts, f)
+#define STR(x)	#x
+#define XSTR(x) STR(x)
 
 /* clang-format off */
 const struct mopt mopt_table[] = {
@@ -30,9 +33,13 @@ const struct mopt mopt_table[] = {
 	{ "max-size", "SIZE", MOPT_SIZE, OFF(max_size), NULL,
 	  "do not read files larger than SIZE (K, M, G, T: powers of 1024); "
 	  "their profile says so (default: no cap)" },
-	{ "time-limit", "SECS", MOPT_UINT, OFF(time_limit), NULL,
+	{ "time-limit", "SECS", MOPT_UINT, OFF(time_limit),
+	  XSTR(CLI_TIME_LIMIT_DEFAULT),
 	  "stop reading a file after SECS seconds; its profile says so and is "
-	  "not cached (default: 0, none)" },
+	  "not cached; 0: no limit" },
+	{ "memory", "SIZE", MOPT_SIZE, OFF(memory), NULL,
+	  "what all computations hold together at most, 16M or more; one that "
+	  "does not fit waits its turn (default: 192M)" },
 	{ "trust-metadata", NULL, MOPT_FLAG, OFF(trust_metadata), NULL,
 	  "serve a profile cached by an earlier mount by the file's device, "
 	  "inode, size, mtime and ctime alone, without reading the file to "

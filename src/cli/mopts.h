@@ -28,6 +28,7 @@ struct mount_opts {
 	char *ext; /* checked, comma-separated for svc_names_new() */
 	int sniff_mz;
 	uint64_t max_size;
+	uint64_t memory; /* 0: the service's default */
 	unsigned time_limit;
 	int trust_metadata;
 	char *volume_id;

@@ -520,6 +520,12 @@ static int configure(struct fs_config *cfg, struct parse *p,
 	cfg->volume_name = o->volume_id;
 	cfg->limits.max_seconds = o->time_limit;
 	cfg->limits.max_size = o->max_size;
+	cfg->memory = o->memory;
+	if (o->memory && o->memory < CLI_MEMORY_MIN) {
+		fprintf(stderr, "profilefs: memory wants a size of at least "
+				"16M, like 256M" SEE_HELP "\n");
+		return 2;
+	}
 	rc = svc_signing_trust(&o->sign, &cfg->trust);
 	if (!rc)
 		rc = svc_signing_catalogs(&o->sign, cfg->source,

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fuzzy.h>
@@ -187,17 +186,9 @@ int dg_sha256(const void *p, size_t n, uint8_t out[32])
 
 #define DG_FD_CHUNK (1u << 20)
 
-static double dg_now(void)
+int dg_sha256_fd(int fd, uint64_t size, const struct util_stop *stop,
+		 uint8_t out[32])
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-int dg_sha256_fd(int fd, uint64_t size, unsigned max_seconds, uint8_t out[32])
-{
-	double deadline = max_seconds ? dg_now() + max_seconds : 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t *chunk = malloc(DG_FD_CHUNK);
 	uint64_t off = 0;
@@ -212,10 +203,10 @@ int dg_sha256_fd(int fd, uint64_t size, unsigned max_seconds, uint8_t out[32])
 		size_t want = DG_FD_CHUNK;
 		ssize_t n;
 
-		if (deadline > 0 && dg_now() > deadline) {
-			rc = -ETIME;
+		rc = util_stop_check(stop);
+		if (rc)
 			goto out;
-		}
+		rc = -EIO;
 		if (size - off < want)
 			want = (size_t)(size - off);
 		n = pread(fd, chunk, want, (off_t)off);

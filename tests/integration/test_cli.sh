@@ -133,6 +133,20 @@ done
 rm "$SRC/huge.dll"
 tested+=(time-limit=)
 
+# memory=SIZE: the budget; under 16M is refused, in every spelling (the
+# budget's effect is test_bounded.sh's), a larger one serves
+for k in 0 1 2 3; do
+	spelled $k memory 1M
+	"$PROFILEFS" -f --cache="$CACHE" "${SP[@]}" "$SRC" "$MNT" 2>"$T/err"
+	check_eq "memory (${SP[*]}): too small, exit status" "$?" 2
+	check "memory (${SP[*]}): says so" grep -q "memory wants a size of at least 16M" "$T/err"
+	spelled $k memory 64M
+	mount_fs "${SP[@]}" || continue
+	check "memory (${SP[*]}): serves" grep -q '^# hello.dll$' "$MNT/hello.dll.md"
+	umount_fs
+done
+tested+=(memory=)
+
 # trust-metadata: a profile cached by an earlier mount has its size at once
 # (without it, 0 until read: it is checked against the file's SHA-256)
 rm -rf "$T/cache"
