@@ -82,6 +82,10 @@ complete_of() { # WORD...: what TAB offers after them, in an empty folder
 check_eq "completion: --no-c" "$(complete_of profilefs --no-c)" "--no-cache"
 check_eq "completion: --time" "$(complete_of profilefs --time)" "--time-limit="
 check_eq "completion: -o ro,sniff" "$(complete_of profilefs -o ro,sniff)" "ro,sniff-mz"
+check_eq "completion: no file names for --memory's value" "$(complete_of profilefs --memory '')" ""
+check_eq "completion: folders for SOURCE" "$(cd "$T/empty" && mkdir -p srcdir && complete_of profilefs '')" "profile
+rules
+srcdir"
 check_eq "completion: subcommand" "$(complete_of profilefs prof)" "profile"
 check_eq "completion: rules verb" "$(complete_of profilefs rules up)" "update"
 
