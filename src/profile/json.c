@@ -655,9 +655,6 @@ static jobj *verdict(struct jctx *c, const struct sig_verdict *v, int depth)
 		    : NULL);
 	put(c, o, "timestamp", timestamp(c, &v->ts));
 	put(c, o, "checked_at", j_lit(c, NAME(at, v->checked_at)));
-	put(c, o, "valid_at",
-	    v->checked_at != SIG_AT_UNKNOWN ? j_int(c, (int64_t)v->valid_at)
-					    : NULL);
 	put(c, o, "catalog", j_str(c, v->catalog));
 	put(c, o, "table_entries_problem", j_str(c, v->table_entries_problem));
 	/* verdicts nest one level (a catalog's embedded, an embedded's
