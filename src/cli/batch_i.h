@@ -9,11 +9,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "profilefs/caps.h"
 #include "profilefs/service.h"
 
 /* folders deeper than this below a walked argument are refused */
 #define BATCH_MAX_DEPTH 128
-#define BATCH_MAX_JOBS	256
+/* the service refuses (-EAGAIN) callers past CAP_COMPUTE_CALLERS */
+#define BATCH_MAX_JOBS CAP_COMPUTE_CALLERS
 
 /* the files to profile, as paths below the root (malloc'ed) */
 struct batch {
