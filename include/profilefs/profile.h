@@ -155,6 +155,18 @@ struct prof_view {
 int prof_render(const struct prof *p, const struct prof_view *v, char **out,
 		size_t *len);
 
+/*
+ * The JSON profile (json.c; docs/profile-json.md, docs/profile.schema.json):
+ * the facts prof_render() writes, as one JSON object and a newline.
+ * pretty: indented over several lines; else one line (JSON Lines). *out
+ * is malloc'ed, NUL-terminated. PROF_JSON_VERSION is its schema_version:
+ * bumped when a member changes name, type or meaning (added members do
+ * not bump it).
+ */
+#define PROF_JSON_VERSION 1
+int prof_render_json(const struct prof *p, const struct prof_view *v,
+		     int pretty, char **out, size_t *len);
+
 /* The Signature section of a verdict (render_sig.c), and its Status
  * sentence alone (malloc'ed; 0 or -ENOMEM). */
 void prof_render_signature(struct dynbuf *b, const struct sig_verdict *v);

@@ -87,6 +87,8 @@ enum md_ctx {
 void md_text(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
 /* A code span whose fence is longer than any backtick run in s. */
 void md_code(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
+/* Only the \xNN rule: for a line on a terminal (a file's name on stderr). */
+void md_plain(struct dynbuf *b, const char *s, size_t n);
 /* The inside of a double-quoted YAML scalar: " and \ escaped. */
 void md_yaml(struct dynbuf *b, const char *s, size_t n);
 
@@ -94,6 +96,20 @@ void md_yaml(struct dynbuf *b, const char *s, size_t n);
  * letters, digits, - . _ ~ / and the scheme and port of an http(s) URL. */
 void md_link(struct dynbuf *b, const char *text, const char *url,
 	     enum md_ctx ctx);
+
+/*
+ * JSON (src/profile/json.c, docs/profile-json.md "Strings"). md_utf8()
+ * appends s as valid UTF-8: each maximal ill-formed subsequence becomes
+ * one U+FFFD, as Python's bytes.decode("utf-8", "replace") does.
+ * md_json_safe() rewrites JSON text (which json-c made from md_utf8()
+ * strings) so that no character a terminal or a bidi-aware viewer acts on
+ * is left raw: DEL, a C1 control or a bidi embedding, override or
+ * isolate becomes its \uXXXX escape, which a JSON reader decodes back to
+ * the same character (json-c escapes the C0 controls itself). They can
+ * occur only inside strings, where the escape means the same thing.
+ */
+void md_utf8(struct dynbuf *b, const char *s, size_t n);
+void md_json_safe(struct dynbuf *b, const char *s, size_t n);
 
 /* ---- Windows path --------------------------------------------------- */
 
