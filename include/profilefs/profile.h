@@ -68,6 +68,15 @@ struct prof_limits {
 int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 		 struct prof **out);
 
+/*
+ * The PE hashes in the rarer algorithms (MD5, SHA-384, SHA-512) that the
+ * signatures of p's certificate table name, read again from fd into
+ * p->sig (head: the file's first len bytes, for the layout). Out of time
+ * (max_seconds, 0: none) leaves them not computed. 0 or -errno.
+ */
+int prof_rare_pehash(struct prof *p, int fd, const uint8_t *head, size_t len,
+		     uint64_t size, unsigned max_seconds);
+
 /* The profile of a file a limit kept from being read to its end: over
  * lim->max_size (st's size is named), or stopped by lim->max_seconds
  * (timed_out). Its note says which; it has no hashes. */

@@ -34,6 +34,13 @@ struct sig_table {
 	char *problem; /* why (part of) the table cannot be used, or NULL */
 	struct sig_entry *entries;
 	size_t n;
+	/* the file's PE hash in the rarer algorithms its signatures name,
+	 * made in a second read: bit (1u << SIG_MD_MD5, _SHA384, _SHA512)
+	 * set in rare when that one was computed */
+	unsigned rare;
+	uint8_t pe_md5[16];
+	uint8_t pe_sha384[48];
+	uint8_t pe_sha512[64];
 };
 
 /*
@@ -47,6 +54,15 @@ int sig_table_add(struct sig_table *t, uint16_t revision, uint16_t type,
 		  const uint8_t *data, size_t len);
 int sig_table_set_problem(struct sig_table *t, const char *problem);
 void sig_table_clear(struct sig_table *t);
+/*
+ * The digest algorithms (bits 1u << enum sig_md) that the Authenticode
+ * contents of the table's PKCS#7 entries, and of the signatures nested in
+ * them, name: what the PE hash must be computed in.
+ */
+unsigned sig_table_digests(const struct sig_table *t);
+/* Where rare's PE hash is kept in t (and its length), NULL for another
+ * algorithm. */
+uint8_t *sig_table_rare(struct sig_table *t, int md, size_t *len);
 
 /* ---- trust anchors ---------------------------------------------------- */
 

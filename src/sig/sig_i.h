@@ -39,6 +39,15 @@ typedef struct {
 DECLARE_ASN1_ITEM(SIG_SPC_INDIRECT)
 DECLARE_ASN1_ITEM(SIG_CTL)
 
+/* digests.c: p7's content as an SpcIndirectDataContent, or NULL */
+SIG_SPC_INDIRECT *sig_indirect(PKCS7 *p7);
+void sig_indirect_free(SIG_SPC_INDIRECT *ind);
+
+/* the file's PE hashes by enum sig_md (NULL: not computed) */
+struct sig_pehash {
+	const uint8_t *md[SIG_MD_OTHER];
+};
+
 /* ASN1_item_d2i of a whole buffer; NULL when it does not decode. */
 void *sig_d2i(const ASN1_ITEM *it, const unsigned char *der, size_t len);
 
@@ -85,13 +94,12 @@ X509 *sig_signer_cert(PKCS7 *p7, PKCS7_SIGNER_INFO *si);
 int sig_attr_is(const X509_ATTRIBUTE *a, const char *oid);
 
 /*
- * verify.c: the SignedData checks and, for Authenticode, the digest
- * comparison, then PKCS7_verify. Sets w->signer. Returns 0 when the
- * timestamps and the chain are to be looked at next (*si set), 1 when
- * the signature's structure stopped the check.
+ * verify.c: the SignedData checks and, for Authenticode (ph not NULL),
+ * the digest comparison, then PKCS7_verify. Sets w->signer. Returns 0
+ * when the timestamps and the chain are to be looked at next (*si set),
+ * 1 when the signature's structure stopped the check.
  */
-int sig_verify(PKCS7 *p7, int authenticode, const uint8_t *pe_sha1,
-	       const uint8_t *pe_sha256, struct sig_work *w,
+int sig_verify(PKCS7 *p7, const struct sig_pehash *ph, struct sig_work *w,
 	       PKCS7_SIGNER_INFO **si);
 
 /* chain.c: leaf's chain built and checked at time `at`. */

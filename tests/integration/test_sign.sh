@@ -30,8 +30,8 @@ for arch in x64 x86; do
 done
 sign "$SRC/nested.dll" "$SRC/sha1-x64-exports.dll" "${with_leaf[@]}" -h sha256 -nest
 # a digest mismatch: one byte of .text flipped after signing
-cp "$SRC/sha256-x64-exports.dll" "$SRC/flipped.dll"
-pyedit "$SRC/flipped.dll" <<'PY'
+flip_text() {
+	pyedit "$1" <<'PY'
 import sys, pefile
 pe = pefile.PE(sys.argv[1])
 off = next(s.PointerToRawData for s in pe.sections if s.Name.startswith(b".text")) + 16
@@ -39,6 +39,16 @@ pe.close()
 b = bytearray(open(sys.argv[1], "rb").read()); b[off] ^= 0xFF
 open(sys.argv[1], "wb").write(b)
 PY
+}
+cp "$SRC/sha256-x64-exports.dll" "$SRC/flipped.dll"
+flip_text "$SRC/flipped.dll"
+# the rarer digests (computed in a second read): signed, and tampered
+for h in md5 sha384 sha512; do
+	sign "$SRC/$h-x64-exports.dll" "$FIXTURES/x64/exports.dll" "${with_leaf[@]}" -h $h
+	sign "$SRC/$h-x86-noexports.exe" "$FIXTURES/x86/noexports.exe" "${with_leaf[@]}" -h $h
+	cp "$SRC/$h-x64-exports.dll" "$SRC/flipped-$h.dll"
+	flip_text "$SRC/flipped-$h.dll"
+done
 # a corrupt signature blob: the PKCS#7 header overwritten
 cp "$SRC/sha256-x64-exports.dll" "$SRC/corrupt.dll"
 pyedit "$SRC/corrupt.dll" <<'PY'
@@ -154,6 +164,21 @@ for arch in x64 x86; do
 				"$([ $h = sha1 ] && echo SHA-1 || echo SHA-256)"
 		done
 	done
+done
+for h in md5 sha384 sha512; do
+	H=$(tr a-z A-Z <<<"$h" | sed 's/^SHA/SHA-/')
+	for n in $h-x64-exports.dll $h-x86-noexports.exe; do
+		md=$(cat "$MNT/$n.md")
+		check_eq "$n: status" "$(sig_bullet Status <<<"$md")" "Signature verified."
+		check_eq "$n: algorithm" "$(sig_bullet 'Digest Algorithm' <<<"$md")" "$H"
+		# the digest it signs is osslsigncode's calculated PE hash
+		check_eq "$n: signed digest is osslsigncode's PE hash" \
+			"$(sig_bullet 'Signed Digest' <<<"$md")" "\`$(ossl_calculated "$SRC/$n")\`"
+	done
+	check "flipped-$h: osslsigncode refuses it" bash -c '! osslsigncode verify -in "$0" -CAfile "$1" >/dev/null 2>&1' \
+		"$SRC/flipped-$h.dll" "$K/root.pem"
+	check_eq "flipped-$h: digest mismatch" "$(st flipped-$h.dll)" \
+		"The file's digest does not match: its $H PE hash differs from the digest the signature signs (the file was changed after signing)."
 done
 check "section order: exports, signature, metadata" bash -c \
 	'grep "^## " "$0" | tr "\n" "|" | grep -q "## DLL Exports:|## Signature|## File Metadata|"' \
