@@ -123,6 +123,8 @@ enum sig_unsigned {
 	SIG_UNSIGNED_NO_CATALOGS,    /* ... and no catalogs are indexed */
 	SIG_UNSIGNED_NOT_IN_CATALOG, /* ... and no catalog lists its hash */
 	SIG_UNSIGNED_NO_PEHASH,	     /* its PE image hash is unknown */
+	SIG_UNSIGNED_CATALOG_FAILED, /* ... and the catalog that lists it
+				      * does not hold (catalog_failed) */
 };
 
 /* why PKCS7_verify refused a signature */
@@ -234,6 +236,9 @@ struct sig_verdict {
 	size_t nsubs;
 	/* CATALOG: the embedded signature it won over, or NULL */
 	struct sig_verdict *embedded;
+	/* EMBEDDED: the catalog that lists the file but whose signature
+	 * does not hold (the embedded verdict is reported), or NULL */
+	struct sig_verdict *catalog_failed;
 };
 
 void sig_verdict_free(struct sig_verdict *v);
@@ -265,6 +270,18 @@ int sig_check_catalog(const uint8_t *der, size_t len, const char *name,
 
 /* Whether Windows would accept the signature. */
 int sig_verdict_holds(const struct sig_verdict *v);
+
+/*
+ * What Windows reports (PowerShell's Get-AuthenticodeSignature): the
+ * catalog's verdict when it holds (the embedded one, when the file has a
+ * table, goes along as cat->embedded); otherwise the embedded verdict,
+ * with the failed catalog as emb->catalog_failed (a file without a table
+ * is then not signed, SIG_UNSIGNED_CATALOG_FAILED). Takes both (either may
+ * be NULL; has_table: the file has a certificate table) and returns the
+ * one reported.
+ */
+struct sig_verdict *sig_report(struct sig_verdict *cat, struct sig_verdict *emb,
+			       int has_table);
 
 /*
  * The catalog choice, one catalog's verdict at a time in path order: the

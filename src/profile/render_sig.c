@@ -56,6 +56,9 @@ static const char *unsigned_why(enum sig_unsigned why)
 		       "lists its PE hash";
 	case SIG_UNSIGNED_NO_PEHASH:
 		return "its PE image hash is unknown";
+	case SIG_UNSIGNED_CATALOG_FAILED:
+		return "there is no certificate table, and the signature of "
+		       "the catalog that lists its PE hash does not hold";
 	default:
 		return "there is no certificate table";
 	}
@@ -370,6 +373,14 @@ void prof_render_signature(struct dynbuf *b, const struct sig_verdict *v)
 	if (v->embedded) {
 		status_text(&s, v->embedded);
 		bullet(b, "Embedded Signature", &s, 0);
+	}
+	if (v->catalog_failed) {
+		db_printf(&s, "%s: ",
+			  v->catalog_failed->catalog
+				  ? v->catalog_failed->catalog
+				  : "?");
+		status_text(&s, v->catalog_failed);
+		bullet(b, "Catalog Signature", &s, 0);
 	}
 	db_free(&s);
 }

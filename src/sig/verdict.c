@@ -47,6 +47,7 @@ static void verdict_clear(struct sig_verdict *v)
 		verdict_clear(&v->subs[i]);
 	free(v->subs);
 	sig_verdict_free(v->embedded);
+	sig_verdict_free(v->catalog_failed);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -110,6 +111,7 @@ static int verdict_copy(struct sig_verdict *to, const struct sig_verdict *from)
 	to->subs = NULL;
 	to->nsubs = 0;
 	to->embedded = NULL;
+	to->catalog_failed = NULL;
 	if (dup_str(&to->table_problem, from->table_problem) ||
 	    dup_str(&to->openssl_reason, from->openssl_reason) ||
 	    dup_chain(&to->chain, &from->chain) ||
@@ -138,8 +140,11 @@ static int verdict_copy(struct sig_verdict *to, const struct sig_verdict *from)
 		if (rc)
 			return rc;
 	}
+	rc = 0;
 	if (from->embedded)
 		rc = sig_verdict_dup(from->embedded, &to->embedded);
+	if (!rc && from->catalog_failed)
+		rc = sig_verdict_dup(from->catalog_failed, &to->catalog_failed);
 	return rc;
 }
 
@@ -164,6 +169,25 @@ int sig_verdict_dup(const struct sig_verdict *v, struct sig_verdict **out)
 int sig_verdict_holds(const struct sig_verdict *v)
 {
 	return v && v->status == SIG_VERIFIED;
+}
+
+struct sig_verdict *sig_report(struct sig_verdict *cat, struct sig_verdict *emb,
+			       int has_table)
+{
+	if (!cat)
+		return emb;
+	if (!emb || sig_verdict_holds(cat)) {
+		if (emb && has_table)
+			cat->embedded = emb;
+		else
+			sig_verdict_free(emb);
+		return cat;
+	}
+	if (emb->status == SIG_NOT_SIGNED &&
+	    emb->unsigned_why != SIG_UNSIGNED_NO_PEHASH)
+		emb->unsigned_why = SIG_UNSIGNED_CATALOG_FAILED;
+	emb->catalog_failed = cat;
+	return emb;
 }
 
 const struct sig_verdict *sig_catalog_choose(const struct sig_verdict *chosen,

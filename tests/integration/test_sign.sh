@@ -106,6 +106,11 @@ h_both=$(pe_hash "$SRC/sys/both.dll")
 h_later_sha1=$(pe_hash "$SRC/sys/later.dll" sha1)
 check "osslsigncode gave the PE hashes" [ ${#h_member} -eq 64 ] && [ ${#h_both} -eq 64 ] && [ ${#h_later_sha1} -eq 40 ]
 cat_make "$CATDIR/test.cat" "$K/leaf" "$h_member" "$h_both" 2>>"$T/sign.log" || bad "cat_make"
+# a catalog that does not hold (its signer's root is not trusted) listing
+# a file with a valid embedded signature: the embedded verdict is reported
+sign "$SRC/sys/embok.dll" "$FIXTURES/x86/resonly.dll" "${with_leaf[@]}" -h sha256
+h_embok=$(pe_hash "$SRC/sys/embok.dll")
+cat_make "$CATDIR/other.cat" "$K/other" "$h_embok" 2>>"$T/sign.log" || bad "cat_make other"
 
 # borrowed trust: swap.cat, signed by the untrusted "other" signer, lists
 # borrowed.dll (and dummies, so that it is the larger); later the trusted
@@ -217,6 +222,13 @@ check_eq "catalog: serial" "$(sig_bullet Serial <"$MNT/sys/catmember.dll.md")" "
 check_eq "catalog wins over embedded" "$(sig_bullet Subject <"$MNT/sys/both.dll.md")" "$want_subject"
 check "the embedded one is summed up" grep -q "root that is not trusted: CN=profilefs Other Signer" \
 	<<<"$(sig_bullet 'Embedded Signature' <"$MNT/sys/both.dll.md")"
+check_eq "failed catalog, valid embedded: the embedded verdict" "$(st sys/embok.dll)" "Signature verified."
+check_eq "failed catalog, valid embedded: its signer" "$(sig_bullet Subject <"$MNT/sys/embok.dll.md")" "$want_subject"
+check_eq "failed catalog, valid embedded: the catalog's bullet" \
+	"$(sig_bullet 'Catalog Signature' <"$MNT/sys/embok.dll.md")" \
+	"other.cat: The catalog signature is valid, but its chain ends in a root that is not trusted: $(pki_name subject "$K/other.pem")."
+check "failed catalog, valid embedded: no Catalog bullet" \
+	bash -c '! grep -q "^\* Catalog:" "$0"' "$MNT/sys/embok.dll.md"
 check "not in the catalog yet" grep -q "^The file is not signed" <<<"$(st sys/later.dll)"
 # a new catalog (SHA-1 member) is indexed without a remount
 cat_make "$CATDIR/later.cat" "$K/leaf" "$h_later_sha1" 2>>"$T/sign.log" || bad "cat_make later"
@@ -228,9 +240,10 @@ check "removed catalog forgotten" grep -q "^The file is not signed" <<<"$(st sys
 
 # borrowed trust: the untrusted catalog's verdict, indexed by its SHA-256
 other_root=$(pki_name subject "$K/other.pem")
-check_eq "untrusted catalog: status" "$(st sys/borrowed.dll)" \
-	"The catalog signature is valid, but its chain ends in a root that is not trusted: $other_root."
-check_eq "untrusted catalog: name" "$(sig_bullet Catalog <"$MNT/sys/borrowed.dll.md")" "swap.cat"
+check_eq "untrusted catalog, no table: not signed" "$(st sys/borrowed.dll)" \
+	"The file is not signed: there is no certificate table, and the signature of the catalog that lists its PE hash does not hold."
+check_eq "untrusted catalog: its own bullet" "$(sig_bullet 'Catalog Signature' <"$MNT/sys/borrowed.dll.md")" \
+	"swap.cat: The catalog signature is valid, but its chain ends in a root that is not trusted: $other_root."
 check_eq "index: the untrusted catalog's sha256sum" "$(indexed_sha)" \
 	"$(sha256sum "$CATDIR/swap.cat" | cut -c1-64)"
 before=$(stat -c '%s %y' "$CATDIR/swap.cat")
@@ -282,8 +295,14 @@ umount_fs
 mount_fs || finish
 check_eq "untrusted root" "$(st sha256-x64-exports.dll)" \
 	"The signature is valid, but its chain ends in a root that is not trusted: $want_root."
-check_eq "untrusted catalog" "$(st sys/catmember.dll)" \
-	"The catalog signature is valid, but its chain ends in a root that is not trusted: $want_root."
+check_eq "untrusted catalog, no table" "$(st sys/catmember.dll)" \
+	"The file is not signed: there is no certificate table, and the signature of the catalog that lists its PE hash does not hold."
+check_eq "untrusted catalog: its bullet" "$(sig_bullet 'Catalog Signature' <"$MNT/sys/catmember.dll.md")" \
+	"test.cat: The catalog signature is valid, but its chain ends in a root that is not trusted: $want_root."
+check_eq "both fail: the embedded verdict" "$(st sys/both.dll)" \
+	"The signature is valid, but its chain ends in a root that is not trusted: $other_root."
+check "both fail: the catalog's bullet" grep -q "^test.cat: The catalog signature is valid" \
+	<<<"$(sig_bullet 'Catalog Signature' <"$MNT/sys/both.dll.md")"
 umount_fs
 
 # the CLI says the same as the mount, and refuses a bad --trust
