@@ -97,23 +97,25 @@ enum sig_kind {
 
 /* The first check that failed, in the order of docs/signatures.md. */
 enum sig_status {
-	SIG_NOT_CHECKED = 0,	 /* nothing failed, nothing was concluded */
-	SIG_VERIFIED,		 /* every check passed */
-	SIG_NOT_SIGNED,		 /* no table; unsigned_why says why */
-	SIG_TABLE_PROBLEM,	 /* no usable entry: table_problem */
-	SIG_WRONG_TYPE,		 /* entry_type is not 2 (PKCS#7) */
-	SIG_NO_DECODE,		 /* the PKCS#7 data does not decode */
-	SIG_NOT_SIGNED_DATA,	 /* decodes, but is not a SignedData */
-	SIG_SIGNER_COUNT,	 /* count signers, not one */
-	SIG_NO_CONTENT,		 /* no signed content */
-	SIG_NOT_INDIRECT,	 /* content not an SpcIndirectDataContent */
-	SIG_DIGEST_NOT_COMPUTED, /* digest_alg is not one computed here */
-	SIG_DIGEST_MISMATCH,	 /* the PE hash differs from signed_digest */
-	SIG_DIGEST_ALGS,	 /* count digest algorithms, or an unknown */
-	SIG_NOT_VERIFIED,	 /* p7_reason (and openssl_reason) */
-	SIG_NO_SIGNER_CERT,	 /* the signer's certificate is missing */
-	SIG_UNTRUSTED_ROOT,	 /* valid up to chain.root, not trusted */
-	SIG_CHAIN_INVALID,	 /* chain.reason (chain.cert), at checked_at */
+	SIG_NOT_CHECKED = 0,	   /* nothing failed, nothing was concluded */
+	SIG_VERIFIED,		   /* every check passed */
+	SIG_NOT_SIGNED,		   /* no table; unsigned_why says why */
+	SIG_TABLE_PROBLEM,	   /* no usable entry: table_problem */
+	SIG_WRONG_TYPE,		   /* entry_type is not 2 (PKCS#7) */
+	SIG_NO_DECODE,		   /* the PKCS#7 data does not decode */
+	SIG_NOT_SIGNED_DATA,	   /* decodes, but is not a SignedData */
+	SIG_SIGNER_COUNT,	   /* count signers, not one */
+	SIG_NO_CONTENT,		   /* no signed content */
+	SIG_NOT_INDIRECT,	   /* content not an SpcIndirectDataContent */
+	SIG_DIGEST_NOT_COMPUTED,   /* digest_alg is not one computed here */
+	SIG_DIGEST_MISMATCH,	   /* the PE hash differs from signed_digest */
+	SIG_DIGEST_ALGS,	   /* count digest algorithms, or an unknown */
+	SIG_NOT_VERIFIED,	   /* p7_reason (and openssl_reason) */
+	SIG_NO_SIGNER_CERT,	   /* the signer's certificate is missing */
+	SIG_LEAF_NOT_CODE_SIGNING, /* its EKU extension lacks code signing */
+	SIG_LEAF_KEY_USAGE,	   /* its key usage lacks digitalSignature */
+	SIG_UNTRUSTED_ROOT,	   /* valid up to chain.root, not trusted */
+	SIG_CHAIN_INVALID, /* chain.reason (chain.cert), at checked_at */
 	SIG_STATUS_COUNT
 };
 
@@ -200,6 +202,8 @@ enum sig_checked_at {
 	SIG_AT_UNKNOWN,	     /* not checked (an earlier check failed) */
 	SIG_AT_NOW,	     /* no trusted timestamp */
 	SIG_AT_SIGNING_TIME, /* a trusted timestamp gave the time */
+	SIG_AT_NOW_LIFETIME, /* a trusted timestamp, but the signer has the
+			      * lifetime-signing usage: checked now */
 };
 
 struct sig_verdict {

@@ -190,6 +190,15 @@ static void status_text(struct dynbuf *s, const struct sig_verdict *v)
 	case SIG_NO_SIGNER_CERT:
 		db_adds(s, "'s signer certificate is not in it.");
 		break;
+	case SIG_LEAF_NOT_CODE_SIGNING:
+		db_adds(s, "'s signer certificate is not for code signing: "
+			   "its extended key usage does not include it.");
+		break;
+	case SIG_LEAF_KEY_USAGE:
+		db_adds(s, "'s signer certificate may not make signatures: "
+			   "its key usage does not include digital "
+			   "signatures.");
+		break;
 	case SIG_UNTRUSTED_ROOT:
 		db_printf(s,
 			  " is valid, but its chain ends in a root that is not "
@@ -344,6 +353,10 @@ static void facts(struct dynbuf *b, const struct sig_verdict *v,
 			   v->checked_at == SIG_AT_SIGNING_TIME
 				   ? "the signing time (a trusted timestamp "
 				     "gives it)"
+			   : v->checked_at == SIG_AT_NOW_LIFETIME
+				   ? "now (the signer's certificate has the "
+				     "lifetime-signing usage: a timestamp does "
+				     "not extend its validity)"
 				   : "now (no trusted timestamp)",
 			   0, s);
 }

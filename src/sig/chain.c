@@ -25,6 +25,33 @@ static int self_signed(X509 *x)
 	return (X509_get_extension_flags(x) & EXFLAG_SS) != 0;
 }
 
+void sig_leaf_check(X509 *leaf, struct sig_verdict *v)
+{
+	uint32_t flags = X509_get_extension_flags(leaf);
+
+	if ((flags & EXFLAG_XKUSAGE) &&
+	    !(X509_get_extended_key_usage(leaf) & (XKU_CODE_SIGN | XKU_ANYEKU)))
+		sig_fail(v, SIG_LEAF_NOT_CODE_SIGNING);
+	else if ((flags & EXFLAG_KUSAGE) &&
+		 !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
+		sig_fail(v, SIG_LEAF_KEY_USAGE);
+}
+
+int sig_leaf_lifetime(X509 *leaf)
+{
+	EXTENDED_KEY_USAGE *eku =
+		X509_get_ext_d2i(leaf, NID_ext_key_usage, NULL, NULL);
+	ASN1_OBJECT *want = OBJ_txt2obj(SIG_OID_LIFETIME, 1);
+	int i, found = 0;
+
+	for (i = 0; want && i < sk_ASN1_OBJECT_num(eku) && !found; i++)
+		found = OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want) == 0;
+	ASN1_OBJECT_free(want);
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	ERR_clear_error();
+	return found;
+}
+
 /* errors that mean "no trusted root", not "invalid" */
 static int no_anchor(int err)
 {

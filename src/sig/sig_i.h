@@ -56,6 +56,7 @@ void *sig_d2i(const ASN1_ITEM *it, const unsigned char *der, size_t len);
 #define SIG_OID_NESTED	     "1.3.6.1.4.1.311.2.4.1"
 #define SIG_OID_RFC3161	     "1.3.6.1.4.1.311.3.3.1"
 #define SIG_OID_CTL	     "1.3.6.1.4.1.311.10.1"
+#define SIG_OID_LIFETIME     "1.3.6.1.4.1.311.10.3.13"
 
 struct sig_trust {
 	X509_STORE *store;
@@ -101,6 +102,14 @@ int sig_attr_is(const X509_ATTRIBUTE *a, const char *oid);
  */
 int sig_verify(PKCS7 *p7, const struct sig_pehash *ph, struct sig_work *w,
 	       PKCS7_SIGNER_INFO **si);
+
+/* chain.c: the signer's own certificate, as Windows checks it for code
+ * signing: an extended-key-usage extension, when there is one, includes
+ * code signing (or any purpose); a key usage, when there is one, allows
+ * digital signatures. The first failure goes into v. */
+void sig_leaf_check(X509 *leaf, struct sig_verdict *v);
+/* Has the leaf the lifetime-signing usage (1.3.6.1.4.1.311.10.3.13)? */
+int sig_leaf_lifetime(X509 *leaf);
 
 /* chain.c: leaf's chain built and checked at time `at`. */
 void sig_chain_check(const struct sig_env *env, X509 *leaf,

@@ -258,18 +258,23 @@ static int check_p7(PKCS7 *p7, const struct sig_pehash *ph,
 	struct sig_work w = { v, NULL, 0, 0 };
 	PKCS7_SIGNER_INFO *si = NULL;
 	struct sig_chain chain;
-	int rc = 0;
+	int rc = 0, lifetime;
 
 	if (sig_verify(p7, ph, &w, &si))
 		goto out;
 	sig_timestamps(p7, si, env, &w);
-	v->checked_at = w.ts_trusted ? SIG_AT_SIGNING_TIME : SIG_AT_NOW;
-	v->valid_at = w.ts_trusted ? w.ts_time : env->now;
+	lifetime = w.signer && sig_leaf_lifetime(w.signer);
+	v->checked_at = !w.ts_trusted ? SIG_AT_NOW
+			: lifetime    ? SIG_AT_NOW_LIFETIME
+				      : SIG_AT_SIGNING_TIME;
+	v->valid_at =
+		v->checked_at == SIG_AT_SIGNING_TIME ? w.ts_time : env->now;
 	if (!w.signer) {
 		sig_fail(v, SIG_NO_SIGNER_CERT);
 		goto out;
 	}
 	rc = signer_facts(w.signer, &v->signer);
+	sig_leaf_check(w.signer, v);
 	sig_chain_check(env, w.signer, p7->d.sign->cert, v->valid_at, &chain);
 	if (sig_fail(v, chain.result == SIG_CH_TRUSTED	   ? SIG_VERIFIED
 			: chain.result == SIG_CH_UNTRUSTED ? SIG_UNTRUSTED_ROOT

@@ -71,6 +71,11 @@ b = bytearray(open(sys.argv[1], "rb").read()); b[at:at + 4] = struct.pack("<I", 
 open(sys.argv[1], "wb").write(b)
 PY
 cp "$FIXTURES/x64/exports.dll" "$SRC/unsigned.dll"
+# the signer's own certificate: server auth only, no digitalSignature,
+# no EKU extension at all (allowed)
+for x in srvauth nodigsig noeku; do
+	sign "$SRC/leaf-$x.dll" "$FIXTURES/x64/exports.dll" -certs "$K/${x}chain.pem" -key "$K/$x.key" -h sha256
+done
 # expired signer: invalid now; valid at a trusted timestamp's time (2020)
 sign "$SRC/expired.dll" "$FIXTURES/x64/exports.dll" -certs "$K/oldchain.pem" -key "$K/old.key" -h sha256
 # RFC 3161 timestamps from osslsigncode's built-in TSA (-TSA-certs, -TSA-key,
@@ -82,6 +87,10 @@ if osslsigncode sign --help 2>&1 | grep -q -- -TSA-certs; then
 		-TSA-certs "$K/tsachain.pem" -TSA-key "$K/tsa.key"
 	sign "$SRC/expired-stamped.dll" "$FIXTURES/x64/exports.dll" -certs "$K/oldchain.pem" \
 		-key "$K/old.key" -h sha256 -TSA-certs "$K/oldtsachain.pem" \
+		-TSA-key "$K/oldtsa.key" -TSA-time 1590969600
+	# the same timestamp, but a signer with the lifetime-signing usage
+	sign "$SRC/lifetime-stamped.dll" "$FIXTURES/x64/exports.dll" -certs "$K/lifetimechain.pem" \
+		-key "$K/lifetime.key" -h sha256 -TSA-certs "$K/oldtsachain.pem" \
 		-TSA-key "$K/oldtsa.key" -TSA-time 1590969600
 else
 	bad "$(osslsigncode --version 2>&1 | head -n 1 | sed "s/,.*//") has no built-in TSA (-TSA-certs):" \
@@ -213,6 +222,32 @@ check_eq "expired signer, stamped: time" "$(sig_bullet 'Signing Time' <"$MNT/exp
 check_eq "expired signer, stamped: checked then" \
 	"$(sig_bullet 'Validity Checked At' <"$MNT/expired-stamped.dll.md")" \
 	"the signing time (a trusted timestamp gives it)"
+
+# leaf checks, each expectation from openssl's reading of the certificate
+# (and osslsigncode's verdict on the code-signing purpose)
+check "srvauth: openssl: no code signing in its EKU" bash -c \
+	'openssl x509 -in "$0" -noout -ext extendedKeyUsage | grep -q "Server Authentication" &&
+	 ! openssl x509 -in "$0" -noout -ext extendedKeyUsage | grep -q "Code Signing"' "$K/srvauth.pem"
+check "srvauth: osslsigncode refuses its purpose" bash -c \
+	'! osslsigncode verify -in "$0" -CAfile "$1" >/dev/null 2>&1' "$SRC/leaf-srvauth.dll" "$K/root.pem"
+check_eq "srvauth: not for code signing" "$(st leaf-srvauth.dll)" \
+	"The signature's signer certificate is not for code signing: its extended key usage does not include it."
+check "nodigsig: openssl: no Digital Signature in its key usage" bash -c \
+	'openssl x509 -in "$0" -noout -ext keyUsage | grep -q "Key Encipherment" &&
+	 ! openssl x509 -in "$0" -noout -ext keyUsage | grep -q "Digital Signature"' "$K/nodigsig.pem"
+check_eq "nodigsig: key usage" "$(st leaf-nodigsig.dll)" \
+	"The signature's signer certificate may not make signatures: its key usage does not include digital signatures."
+check "noeku: openssl: no EKU extension" bash -c \
+	'[ -z "$(openssl x509 -in "$0" -noout -ext extendedKeyUsage 2>/dev/null)" ]' "$K/noeku.pem"
+check_eq "noeku: no EKU extension is no restriction" "$(st leaf-noeku.dll)" "Signature verified."
+check "lifetime: openssl: the lifetime-signing usage" bash -c \
+	'openssl x509 -in "$0" -noout -ext extendedKeyUsage | grep -q "1.3.6.1.4.1.311.10.3.13"' "$K/lifetime.pem"
+check_eq "lifetime signer, trusted timestamp in 2020: checked now" "$(st lifetime-stamped.dll)" \
+	"The signature's certificate chain is not valid at now: certificate has expired ($(pki_name subject "$K/lifetime.pem"))."
+check_eq "lifetime: the timestamp itself is trusted" "$(sig_bullet Timestamp <"$MNT/lifetime-stamped.dll.md")" \
+	"RFC 3161 timestamp by $(pki_name subject "$K/oldtsa.pem"): verified, trusted"
+check_eq "lifetime: why now" "$(sig_bullet 'Validity Checked At' <"$MNT/lifetime-stamped.dll.md")" \
+	"now (the signer's certificate has the lifetime-signing usage: a timestamp does not extend its validity)"
 
 # catalogs: found under the CatRoot path (in another case), signer shown
 check_eq "catalog: status" "$(st sys/catmember.dll)" "Signature verified."

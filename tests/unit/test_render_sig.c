@@ -199,6 +199,17 @@ static void sentences(void)
 	v = mk(SIG_KIND_EMBEDDED, SIG_NO_SIGNER_CERT);
 	check_sentence(&v, "The signature's signer certificate is not in it.",
 		       seen);
+	v = mk(SIG_KIND_EMBEDDED, SIG_LEAF_NOT_CODE_SIGNING);
+	check_sentence(&v,
+		       "The signature's signer certificate is not for code "
+		       "signing: its extended key usage does not include it.",
+		       seen);
+	v = mk(SIG_KIND_CATALOG, SIG_LEAF_KEY_USAGE);
+	check_sentence(&v,
+		       "The catalog signature's signer certificate may not "
+		       "make signatures: its key usage does not include "
+		       "digital signatures.",
+		       seen);
 
 	v = mk(SIG_KIND_EMBEDDED, SIG_UNTRUSTED_ROOT);
 	v.chain.result = SIG_CH_UNTRUSTED;
