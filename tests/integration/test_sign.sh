@@ -78,6 +78,48 @@ for x in srvauth nodigsig noeku; do
 done
 # expired signer: invalid now; valid at a trusted timestamp's time (2020)
 sign "$SRC/expired.dll" "$FIXTURES/x64/exports.dll" -certs "$K/oldchain.pem" -key "$K/old.key" -h sha256
+# PKCS#9 countersignatures made here with openssl and spliced into the
+# expired signer's signature (countersign.py writes the DER): the legacy
+# form (RSA over the bare SHA-1, `openssl pkeyutl -sign`, as VeriSign's
+# and Symantec's services made them), the PKCS#1 form (`openssl dgst
+# -sign`, which osslsigncode accepts), one whose signature value is
+# damaged and one whose messageDigest is not the signature's hash
+osslsigncode extract-signature -in "$SRC/expired.dll" -out "$T/expired.p7" >>"$T/sign.log" 2>&1 ||
+	bad "osslsigncode extract-signature"
+osslsigncode remove-signature -in "$SRC/expired.dll" -out "$T/bare.dll" >>"$T/sign.log" 2>&1 ||
+	bad "osslsigncode remove-signature"
+openssl x509 -in "$K/oldtsa.pem" -pubkey -noout >"$T/oldtsa.pub"
+countersign() { # countersign OUT legacy|pkcs1|badsig|baddigest
+	local out=$1 mode=$2 wrong=0
+	[ "$mode" = baddigest ] && wrong=1
+	/usr/bin/python3 "$(dirname "$0")/countersign.py" attrs "$T/expired.p7" 200601000000Z $wrong \
+		"$T/cs-attrs.der" && openssl dgst -sha1 -binary -out "$T/cs-hash" "$T/cs-attrs.der" || return 1
+	if [ "$mode" = pkcs1 ]; then
+		openssl dgst -sha1 -sign "$K/oldtsa.key" -out "$T/cs-sig" "$T/cs-attrs.der"
+	else
+		openssl pkeyutl -sign -inkey "$K/oldtsa.key" -in "$T/cs-hash" -out "$T/cs-sig"
+	fi || return 1
+	[ "$mode" = badsig ] && { /usr/bin/python3 -c '
+import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-1] ^= 1
+open(sys.argv[1], "wb").write(b)' "$T/cs-sig" || return 1; }
+	/usr/bin/python3 "$(dirname "$0")/countersign.py" splice "$T/expired.p7" "$T/cs-attrs.der" \
+		"$T/cs-sig" "$K/oldtsa.pem" "$T/cs.p7" || return 1
+	rm -f "$out"
+	osslsigncode attach-signature -sigin "$T/cs.p7" -in "$T/bare.dll" -out "$out" >>"$T/sign.log" 2>&1
+	[ -s "$out" ]
+}
+countersign "$SRC/cs-legacy.dll" legacy || bad "countersign legacy"
+# the legacy signature value recovers to the bare 20-byte hash: no DigestInfo
+check "legacy countersignature: RSA over the bare SHA-1" bash -c \
+	'openssl pkeyutl -verifyrecover -pubin -inkey "$0" -in "$1" | cmp -s - "$2" && [ "$(stat -c %s "$2")" = 20 ]' \
+	"$T/oldtsa.pub" "$T/cs-sig" "$T/cs-hash"
+countersign "$SRC/cs-pkcs1.dll" pkcs1 || bad "countersign pkcs1"
+check "PKCS#1 countersignature: osslsigncode verifies it, at its time" bash -c \
+	'osslsigncode verify -in "$0" -CAfile "$1" -TSA-CAfile "$1" 2>&1 | grep -q "^Signature verification time: Jun  1 00:00:00 2020 GMT"' \
+	"$SRC/cs-pkcs1.dll" "$K/root.pem"
+countersign "$SRC/cs-badsig.dll" badsig || bad "countersign badsig"
+countersign "$SRC/cs-baddigest.dll" baddigest || bad "countersign baddigest"
+
 # RFC 3161 timestamps from osslsigncode's built-in TSA (-TSA-certs, -TSA-key,
 # -TSA-time: osslsigncode 2.9 of bookworm-backports has them, Debian 12's
 # own 2.5 does not): without them the timestamp checks cannot run, which
@@ -222,6 +264,23 @@ check_eq "expired signer, stamped: time" "$(sig_bullet 'Signing Time' <"$MNT/exp
 check_eq "expired signer, stamped: checked then" \
 	"$(sig_bullet 'Validity Checked At' <"$MNT/expired-stamped.dll.md")" \
 	"the signing time (a trusted timestamp gives it)"
+
+cs_who="countersignature by $(pki_name subject "$K/oldtsa.pem")"
+for m in legacy pkcs1; do
+	check_eq "countersignature ($m): the expired signer is valid at its time" "$(st cs-$m.dll)" "Signature verified."
+	check_eq "countersignature ($m): time" "$(sig_bullet 'Signing Time' <"$MNT/cs-$m.dll.md")" \
+		"2020-06-01 00:00:00 UTC (countersignature)"
+	check_eq "countersignature ($m): trusted" "$(sig_bullet Timestamp <"$MNT/cs-$m.dll.md")" \
+		"$cs_who: verified, trusted"
+	check_eq "countersignature ($m): checked then" "$(sig_bullet 'Validity Checked At' <"$MNT/cs-$m.dll.md")" \
+		"the signing time (a trusted timestamp gives it)"
+done
+for m in badsig baddigest; do
+	check_eq "countersignature ($m): does not verify" "$(sig_bullet Timestamp <"$MNT/cs-$m.dll.md")" \
+		"$cs_who: its signature does not verify"
+	check_eq "countersignature ($m): checked now, expired" "$(st cs-$m.dll)" \
+		"The signature's certificate chain is not valid at now: certificate has expired ($(pki_name subject "$K/old.pem"))."
+done
 
 # leaf checks, each expectation from openssl's reading of the certificate
 # (and osslsigncode's verdict on the code-signing purpose)
