@@ -70,10 +70,20 @@ struct sig_trust;
 
 int sig_trust_new(struct sig_trust **out);
 void sig_trust_free(struct sig_trust *t);
-/* The system's CA bundle (OpenSSL's default paths). */
+/* The system's CA bundle (OpenSSL's default paths), for every purpose. */
 int sig_trust_add_system(struct sig_trust *t);
-/* Every certificate in a PEM file; -EINVAL (with *err) when it holds none
- * or cannot be read. */
+/*
+ * Every certificate in a PEM file; -EINVAL (with *err) when it holds none
+ * or cannot be read. Comment lines above a certificate give the
+ * properties of Microsoft's root program (data/microsoft-trusted-roots.pem
+ * has them; docs/signatures.md says how each is applied):
+ *   # Extended key usages: ['code_signing', 'time_stamping', ...]
+ *   # Disallowed Filetime: YYYY-MM-DD HH:MM:SS+00:00
+ *   # Disallowed extended key usages: [...]
+ *   # Not before Filetime: YYYY-MM-DD HH:MM:SS+00:00
+ *   # Not before extended key usages: [...]
+ * A certificate without them is trusted for every purpose.
+ */
 int sig_trust_add_file(struct sig_trust *t, const char *path, char **err);
 /* What the anchors are: a SHA-256 that changes when any anchor does. */
 int sig_trust_digest(const struct sig_trust *t, uint8_t out[32]);
@@ -154,8 +164,22 @@ enum sig_chain_result {
 	SIG_CH_INVALID,	  /* reason (OpenSSL's), about cert */
 };
 
+/* what a chain is checked for: the purpose its root must be trusted for */
+enum sig_purpose { SIG_FOR_CODE_SIGNING, SIG_FOR_TIME_STAMPING };
+
+/* why an UNTRUSTED chain's root is not trusted */
+enum sig_root_why {
+	SIG_ROOT_NOT_ANCHOR = 0, /* not among the anchors at all */
+	SIG_ROOT_PURPOSE,	 /* its purposes do not include this one */
+	SIG_ROOT_DISALLOWED,	 /* disabled (for it) since `since` */
+	SIG_ROOT_NOT_BEFORE,	 /* not for leaves issued from `since` on */
+};
+
 struct sig_chain {
 	enum sig_chain_result result;
+	enum sig_purpose purpose;
+	enum sig_root_why why; /* UNTRUSTED: why */
+	time_t since;	       /* DISALLOWED, NOT_BEFORE: the date */
 	char *root;   /* UNTRUSTED: the root (or topmost issuer), or NULL */
 	char *reason; /* INVALID: OpenSSL's reason, or NULL */
 	char *cert;   /* INVALID: the certificate it concerns, or NULL */

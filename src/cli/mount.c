@@ -120,6 +120,8 @@ static const struct fuse_opt mount_spec[] = {
 	MOPT("volume_id=%s", volume_id, 0),
 	MOPT("--no-default-trust", sign.no_default_trust, 1),
 	MOPT("no_default_trust", sign.no_default_trust, 1),
+	MOPT("--system-trust", sign.system_trust, 1),
+	MOPT("system_trust", sign.system_trust, 1),
 	FUSE_OPT_KEY("--trust=", KEY_TRUST),
 	FUSE_OPT_KEY("trust=", KEY_TRUST),
 	FUSE_OPT_KEY("--catalogs=", KEY_CATALOGS),

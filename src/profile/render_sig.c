@@ -96,6 +96,42 @@ static int chain_why(struct dynbuf *s, const struct sig_chain *c)
 	return 1;
 }
 
+/* "a root that is not trusted: ROOT", or why the root program's
+ * properties refuse it for the chain's purpose */
+static void untrusted_root(struct dynbuf *s, const struct sig_chain *c)
+{
+	const char *root = c->root ? c->root : "(unnamed)";
+	const char *purpose = c->purpose == SIG_FOR_TIME_STAMPING
+				      ? "time stamping"
+				      : "code signing";
+	char date[16] = "";
+	struct tm tm;
+
+	if (c->since && gmtime_r(&c->since, &tm))
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	switch (c->why) {
+	case SIG_ROOT_PURPOSE:
+		db_printf(s,
+			  "a root not trusted for %s (not among the root's "
+			  "purposes): %s",
+			  purpose, root);
+		break;
+	case SIG_ROOT_DISALLOWED:
+		db_printf(s, "a root disabled for %s%s%s: %s", purpose,
+			  *date ? " since " : "", date, root);
+		break;
+	case SIG_ROOT_NOT_BEFORE:
+		db_printf(s,
+			  "a root not trusted for %s in certificates issued "
+			  "from %s on: %s",
+			  purpose, date, root);
+		break;
+	default:
+		db_printf(s, "a root that is not trusted: %s", root);
+		break;
+	}
+}
+
 /* the sentences that name no subject, or that are not "The %s ..." */
 static int status_plain(struct dynbuf *s, const struct sig_verdict *v)
 {
@@ -200,10 +236,9 @@ static void status_text(struct dynbuf *s, const struct sig_verdict *v)
 			   "signatures.");
 		break;
 	case SIG_UNTRUSTED_ROOT:
-		db_printf(s,
-			  " is valid, but its chain ends in a root that is not "
-			  "trusted: %s.",
-			  v->chain.root ? v->chain.root : "(unnamed)");
+		db_adds(s, " is valid, but its chain ends in ");
+		untrusted_root(s, &v->chain);
+		db_addc(s, '.');
 		break;
 	default: /* SIG_CHAIN_INVALID */
 		db_printf(s, "'s certificate chain is not valid at %s: ",
@@ -277,8 +312,13 @@ static void timestamp_text(struct dynbuf *s, const struct sig_timestamp *ts)
 		  : rfc		? "an unknown authority"
 				: "an unknown signer",
 		  state[ts->state]);
-	if (ts->state == SIG_TS_UNTRUSTED_ROOT && ts->chain.root)
+	if (ts->state == SIG_TS_UNTRUSTED_ROOT && ts->chain.root &&
+	    ts->chain.why == SIG_ROOT_NOT_ANCHOR)
 		db_printf(s, ": %s", ts->chain.root);
+	else if (ts->state == SIG_TS_UNTRUSTED_ROOT) {
+		db_adds(s, ": its chain ends in ");
+		untrusted_root(s, &ts->chain);
+	}
 	if (ts->state == SIG_TS_CHAIN_INVALID &&
 	    (ts->chain.oom || ts->chain.reason)) {
 		db_adds(s, ": ");

@@ -94,15 +94,36 @@ out:
 	X509_STORE_free(alone);
 }
 
+/* The chain built: is its root trusted for the purpose, by the root
+ * program's properties? Sets out when not. */
+static void root_props(const struct sig_env *env, X509_STORE_CTX *ctx,
+		       X509 *leaf, time_t at, struct sig_chain *out)
+{
+	STACK_OF(X509) *ch = X509_STORE_CTX_get0_chain(ctx);
+	X509 *root = sk_X509_num(ch) > 0
+			     ? sk_X509_value(ch, sk_X509_num(ch) - 1)
+			     : NULL;
+
+	if (!root)
+		return;
+	out->why = sig_trust_judge(env->trust, root, leaf, out->purpose, at,
+				   &out->since);
+	if (out->why == SIG_ROOT_NOT_ANCHOR)
+		return;
+	out->result = SIG_CH_UNTRUSTED;
+	out->root = sig_name_of(X509_get_subject_name(root));
+}
+
 void sig_chain_check(const struct sig_env *env, X509 *leaf,
 		     STACK_OF(X509) * untrusted, time_t at,
-		     struct sig_chain *out)
+		     enum sig_purpose purpose, struct sig_chain *out)
 {
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	out->result = SIG_CH_INVALID;
+	out->purpose = purpose;
 	if (!ctx ||
 	    !X509_STORE_CTX_init(ctx, env->trust->store, leaf, untrusted)) {
 		out->oom = 1;
@@ -111,6 +132,7 @@ void sig_chain_check(const struct sig_env *env, X509 *leaf,
 	X509_STORE_CTX_set_time(ctx, 0, at);
 	if (X509_verify_cert(ctx) == 1) {
 		out->result = SIG_CH_TRUSTED;
+		root_props(env, ctx, leaf, at, out);
 		goto out;
 	}
 	err = X509_STORE_CTX_get_error(ctx);

@@ -58,9 +58,34 @@ void *sig_d2i(const ASN1_ITEM *it, const unsigned char *der, size_t len);
 #define SIG_OID_CTL	     "1.3.6.1.4.1.311.10.1"
 #define SIG_OID_LIFETIME     "1.3.6.1.4.1.311.10.3.13"
 
+/* a purpose's bit in a root's property lists; LISTED: a list is given */
+enum {
+	SIG_EKU_CODE_SIGNING = 1u << SIG_FOR_CODE_SIGNING,
+	SIG_EKU_TIME_STAMPING = 1u << SIG_FOR_TIME_STAMPING,
+	SIG_EKU_LISTED = 1u << 8,
+};
+
+/* a root's properties in Microsoft's root program (0: not given) */
+struct sig_root_props {
+	uint8_t sha1[20];
+	unsigned eku; /* the purposes it is enabled for */
+	time_t disallowed;
+	unsigned disallowed_eku;
+	time_t not_before;
+	unsigned not_before_eku;
+};
+
 struct sig_trust {
 	X509_STORE *store;
+	struct sig_root_props *props; /* sorted by sha1 once loaded */
+	size_t nprops;
 };
+
+/* trust.c: why root (trusted by the store) is not trusted for purpose,
+ * for leaf, at time at; SIG_ROOT_NOT_ANCHOR when it is trusted */
+enum sig_root_why sig_trust_judge(const struct sig_trust *t, X509 *root,
+				  X509 *leaf, enum sig_purpose purpose,
+				  time_t at, time_t *since);
 
 /* Windows' form of a name (leaf RDN first, S= for state); malloc'ed. */
 char *sig_name_of(const X509_NAME *name);
@@ -114,7 +139,7 @@ int sig_leaf_lifetime(X509 *leaf);
 /* chain.c: leaf's chain built and checked at time `at`. */
 void sig_chain_check(const struct sig_env *env, X509 *leaf,
 		     STACK_OF(X509) * untrusted, time_t at,
-		     struct sig_chain *out);
+		     enum sig_purpose purpose, struct sig_chain *out);
 void sig_chain_clear(struct sig_chain *c);
 
 /* timestamps.c: the signer's timestamps, the signing time, w->ts_*. */

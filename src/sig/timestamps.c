@@ -67,7 +67,8 @@ static void ts_chain(const struct sig_env *env, X509 *tsa,
 		     STACK_OF(X509) * certs, struct stamp *s,
 		     struct sig_work *w)
 {
-	sig_chain_check(env, tsa, certs, s->t, &s->chain);
+	sig_chain_check(env, tsa, certs, s->t, SIG_FOR_TIME_STAMPING,
+			&s->chain);
 	switch (s->chain.result) {
 	case SIG_CH_TRUSTED:
 		w->ts_trusted = 1;

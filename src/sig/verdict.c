@@ -275,7 +275,8 @@ static int check_p7(PKCS7 *p7, const struct sig_pehash *ph,
 	}
 	rc = signer_facts(w.signer, &v->signer);
 	sig_leaf_check(w.signer, v);
-	sig_chain_check(env, w.signer, p7->d.sign->cert, v->valid_at, &chain);
+	sig_chain_check(env, w.signer, p7->d.sign->cert, v->valid_at,
+			SIG_FOR_CODE_SIGNING, &chain);
 	if (sig_fail(v, chain.result == SIG_CH_TRUSTED	   ? SIG_VERIFIED
 			: chain.result == SIG_CH_UNTRUSTED ? SIG_UNTRUSTED_ROOT
 							   : SIG_CHAIN_INVALID))

@@ -402,6 +402,48 @@ umount_fs
 # the CLI says the same as the mount, and refuses a bad --trust
 check_eq "cli: status" "$("$PROFILEFS" profile --no-cache --trust="$K/root.pem" --root="$SRC" \
 	"$SRC/sha1-x86-exports.dll" | sig_bullet Status)" "Signature verified."
+
+# the root program's properties, as data/microsoft-trusted-roots.pem gives
+# them, on the test root: a copy of root.pem under the property lines
+prog() { # prog FILE LINE...
+	local out=$1
+	shift
+	printf '%s\n' "$@" >"$out"
+	cat "$K/root.pem" >>"$out"
+}
+cli_md() { "$PROFILEFS" profile --no-cache --no-default-trust --trust="$1" --root="$SRC" "$SRC/$2"; }
+cli_st() { cli_md "$@" | sig_bullet Status; }
+prog "$T/srv-root.pem" "# Extended key usages: ['client_auth', 'server_auth']"
+check_eq "root for server auth only: not for code signing" "$(cli_st "$T/srv-root.pem" sha256-x64-exports.dll)" \
+	"The signature is valid, but its chain ends in a root not trusted for code signing (not among the root's purposes): $want_root."
+prog "$T/cs-root.pem" "# Extended key usages: ['code_signing', 'server_auth']"
+check_eq "root for code signing: verified" "$(cli_st "$T/cs-root.pem" sha256-x64-exports.dll)" "Signature verified."
+check_eq "root not for time stamping: the timestamp is not trusted" \
+	"$(cli_md "$T/cs-root.pem" expired-stamped.dll | sig_bullet Timestamp)" \
+	"RFC 3161 timestamp by $(pki_name subject "$K/oldtsa.pem"): verified, but its root is not trusted: its chain ends in a root not trusted for time stamping (not among the root's purposes): $want_root"
+check "root not for time stamping: so checked now, expired" grep -q "not valid at now: certificate has expired" \
+	<<<"$(cli_st "$T/cs-root.pem" expired-stamped.dll)"
+prog "$T/dis-root.pem" "# Extended key usages: ['code_signing', 'time_stamping']" \
+	"# Disallowed Filetime: 2021-01-01 00:00:00+00:00"
+check_eq "disallowed root: not trusted now" "$(cli_st "$T/dis-root.pem" sha256-x64-exports.dll)" \
+	"The signature is valid, but its chain ends in a root disabled for code signing since 2021-01-01: $want_root."
+check_eq "disallowed root: a timestamp of 2020 keeps the signature valid" \
+	"$(cli_st "$T/dis-root.pem" expired-stamped.dll)" "Signature verified."
+prog "$T/nb-root.pem" "# Not before Filetime: 2022-01-01 00:00:00+00:00" \
+	"# Not before extended key usages: ['code_signing']"
+check "not-before: openssl dates the leaves on either side of 2022" bash -c \
+	'[ "$(date -d "$(openssl x509 -noout -startdate -in "$0" | cut -d= -f2)" +%Y)" -ge 2022 ] &&
+	 [ "$(date -d "$(openssl x509 -noout -startdate -in "$1" | cut -d= -f2)" +%Y)" -lt 2022 ]' "$K/leaf.pem" "$K/old.pem"
+check_eq "not-before: a leaf issued after the date" "$(cli_st "$T/nb-root.pem" sha256-x64-exports.dll)" \
+	"The signature is valid, but its chain ends in a root not trusted for code signing in certificates issued from 2022-01-01 on: $want_root."
+check_eq "not-before: a leaf issued before the date" "$(cli_st "$T/nb-root.pem" expired-stamped.dll)" "Signature verified."
+check_eq "not-before for code signing only: the timestamp (issued now) is trusted" \
+	"$(cli_md "$T/nb-root.pem" stamped.dll | sig_bullet Timestamp)" \
+	"RFC 3161 timestamp by $(pki_name subject "$K/tsa.pem"): verified, trusted"
+# --system-trust adds the system's CA bundle, which does not hold the test root
+check_eq "--system-trust: still the test root untrusted" \
+	"$("$PROFILEFS" profile --no-cache --system-trust --root="$SRC" "$SRC/sha256-x64-exports.dll" | sig_bullet Status)" \
+	"The signature is valid, but its chain ends in a root that is not trusted: $want_root."
 "$PROFILEFS" profile --no-cache --trust="$SRC/unsigned.dll" "$SRC/unsigned.dll" >/dev/null 2>"$T/err"
 check_eq "cli: bad --trust is a usage error" "$?" 2
 check "cli: it says why" grep -q "no PEM certificate" "$T/err"
