@@ -25,23 +25,12 @@ static int self_signed(X509 *x)
 	return (X509_get_extension_flags(x) & EXFLAG_SS) != 0;
 }
 
-void sig_leaf_check(X509 *leaf, struct sig_verdict *v)
-{
-	uint32_t flags = X509_get_extension_flags(leaf);
-
-	if ((flags & EXFLAG_XKUSAGE) &&
-	    !(X509_get_extended_key_usage(leaf) & (XKU_CODE_SIGN | XKU_ANYEKU)))
-		sig_fail(v, SIG_LEAF_NOT_CODE_SIGNING);
-	else if ((flags & EXFLAG_KUSAGE) &&
-		 !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
-		sig_fail(v, SIG_LEAF_KEY_USAGE);
-}
-
-int sig_leaf_lifetime(X509 *leaf)
+/* Does the leaf's extended-key-usage extension name oid? */
+static int has_eku(X509 *leaf, const char *oid)
 {
 	EXTENDED_KEY_USAGE *eku =
 		X509_get_ext_d2i(leaf, NID_ext_key_usage, NULL, NULL);
-	ASN1_OBJECT *want = OBJ_txt2obj(SIG_OID_LIFETIME, 1);
+	ASN1_OBJECT *want = OBJ_txt2obj(oid, 1);
 	int i, found = 0;
 
 	for (i = 0; want && i < sk_ASN1_OBJECT_num(eku) && !found; i++)
@@ -50,6 +39,29 @@ int sig_leaf_lifetime(X509 *leaf)
 	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
 	ERR_clear_error();
 	return found;
+}
+
+void sig_leaf_check(X509 *leaf, struct sig_verdict *v)
+{
+	uint32_t flags = X509_get_extension_flags(leaf);
+
+	/* code signing, any purpose, or Microsoft's driver and system
+	 * component verification (the signers of Windows' own catalogs and
+	 * of attestation-signed drivers) */
+	if ((flags & EXFLAG_XKUSAGE) &&
+	    !(X509_get_extended_key_usage(leaf) &
+	      (XKU_CODE_SIGN | XKU_ANYEKU)) &&
+	    !has_eku(leaf, SIG_OID_DRIVER_EKU) &&
+	    !has_eku(leaf, SIG_OID_SYSTEM_EKU))
+		sig_fail(v, SIG_LEAF_NOT_CODE_SIGNING);
+	else if ((flags & EXFLAG_KUSAGE) &&
+		 !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
+		sig_fail(v, SIG_LEAF_KEY_USAGE);
+}
+
+int sig_leaf_lifetime(X509 *leaf)
+{
+	return has_eku(leaf, SIG_OID_LIFETIME);
 }
 
 /* errors that mean "no trusted root", not "invalid" */

@@ -57,6 +57,8 @@ void *sig_d2i(const ASN1_ITEM *it, const unsigned char *der, size_t len);
 #define SIG_OID_RFC3161	     "1.3.6.1.4.1.311.3.3.1"
 #define SIG_OID_CTL	     "1.3.6.1.4.1.311.10.1"
 #define SIG_OID_LIFETIME     "1.3.6.1.4.1.311.10.3.13"
+#define SIG_OID_DRIVER_EKU   "1.3.6.1.4.1.311.10.3.5"
+#define SIG_OID_SYSTEM_EKU   "1.3.6.1.4.1.311.10.3.6"
 
 /* a purpose's bit in a root's property lists; LISTED: a list is given */
 enum {

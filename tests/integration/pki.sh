@@ -12,6 +12,8 @@
 #                 authentication only
 #   nodigsig.pem  a code-signing leaf whose key usage lacks digitalSignature
 #   noeku.pem     a leaf with no extended-key-usage extension at all
+#   driver.pem    a leaf whose only extended key usage is Microsoft's
+#                 Windows Hardware Driver Verification (1.3.6.1.4.1.311.10.3.5)
 #   lifetime.pem  a code-signing leaf with the lifetime-signing usage
 #                 (1.3.6.1.4.1.311.10.3.13), valid in 2020 only
 #   (each X.pem has X.key and Xchain.pem: itself and the intermediate)
@@ -42,6 +44,10 @@ extendedKeyUsage = codeSigning
 [noeku]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature
+[driver]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = 1.3.6.1.4.1.311.10.3.5
 [lifetime]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature
@@ -96,7 +102,7 @@ CNF
 			openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem \
 				-days 30 -subj "/CN=profilefs Other Signer" \
 				-addext "extendedKeyUsage=codeSigning" &&
-			for x in srvauth nodigsig noeku; do
+			for x in srvauth nodigsig noeku driver; do
 				req $x "/C=DE/O=Profilefs Test, Inc./CN=profilefs Test $x" &&
 					sign $x inter $x && cat $x.pem inter.pem >${x}chain.pem || exit 1
 			done &&

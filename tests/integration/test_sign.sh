@@ -73,7 +73,7 @@ PY
 cp "$FIXTURES/x64/exports.dll" "$SRC/unsigned.dll"
 # the signer's own certificate: server auth only, no digitalSignature,
 # no EKU extension at all (allowed)
-for x in srvauth nodigsig noeku; do
+for x in srvauth nodigsig noeku driver; do
 	sign "$SRC/leaf-$x.dll" "$FIXTURES/x64/exports.dll" -certs "$K/${x}chain.pem" -key "$K/$x.key" -h sha256
 done
 # expired signer: invalid now; valid at a trusted timestamp's time (2020)
@@ -299,6 +299,9 @@ check_eq "nodigsig: key usage" "$(st leaf-nodigsig.dll)" \
 check "noeku: openssl: no EKU extension" bash -c \
 	'[ -z "$(openssl x509 -in "$0" -noout -ext extendedKeyUsage 2>/dev/null)" ]' "$K/noeku.pem"
 check_eq "noeku: no EKU extension is no restriction" "$(st leaf-noeku.dll)" "Signature verified."
+check "driver: openssl: only Microsoft's driver verification usage" bash -c \
+	'[ "$(openssl x509 -in "$0" -noout -ext extendedKeyUsage | tail -n 1 | tr -d " ")" = 1.3.6.1.4.1.311.10.3.5 ]' "$K/driver.pem"
+check_eq "driver: Microsoft's driver verification usage is accepted" "$(st leaf-driver.dll)" "Signature verified."
 check "lifetime: openssl: the lifetime-signing usage" bash -c \
 	'openssl x509 -in "$0" -noout -ext extendedKeyUsage | grep -q "1.3.6.1.4.1.311.10.3.13"' "$K/lifetime.pem"
 check_eq "lifetime signer, trusted timestamp in 2020: checked now" "$(st lifetime-stamped.dll)" \
