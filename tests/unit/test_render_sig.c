@@ -225,6 +225,28 @@ static void sentences(void)
 		       "a root that is not trusted: CN=profilefs Test Root, "
 		       "O=\"Profilefs Test, Inc.\", C=DE.",
 		       seen);
+	/* the root program's properties (docs/signatures.md, Trust
+	 * anchors) */
+	v.kind = SIG_KIND_EMBEDDED;
+	v.chain.root = (char *)"CN=R";
+	v.chain.why = SIG_ROOT_PURPOSE;
+	check_sentence(&v,
+		       "The signature is valid, but its chain ends in a root "
+		       "not trusted for code signing (not among the root's "
+		       "purposes): CN=R.",
+		       seen);
+	v.chain.why = SIG_ROOT_DISALLOWED;
+	v.chain.since = 1675209600; /* 2023-02-01 */
+	check_sentence(&v,
+		       "The signature is valid, but its chain ends in a root "
+		       "disabled for code signing since 2023-02-01: CN=R.",
+		       seen);
+	v.chain.why = SIG_ROOT_NOT_BEFORE;
+	check_sentence(&v,
+		       "The signature is valid, but its chain ends in a root "
+		       "not trusted for code signing in certificates issued "
+		       "from 2023-02-01 on: CN=R.",
+		       seen);
 
 	v = mk(SIG_KIND_EMBEDDED, SIG_CHAIN_INVALID);
 	v.chain.result = SIG_CH_INVALID;
