@@ -34,6 +34,13 @@ struct svc_stats {
 	 * by another mount is of their bytes: not a profile computed */
 	uint64_t verified;
 	uint64_t bytes_verified; /* bytes so hashed */
+	/* computations stopped because nobody waited for them any more
+	 * (every reader gone) or the daemon was ending */
+	uint64_t cancelled;
+	/* computations waiting their turn in the memory budget right now */
+	uint64_t queued;
+	/* bytes the computations running now have taken of the budget */
+	uint64_t budget_used;
 };
 
 struct svc;
@@ -59,7 +66,26 @@ struct svc_setup {
 	/* The source's volume as named by the user (--volume-id), or NULL:
 	 * found from the file system (svc_volume_id) */
 	const char *volume_name;
+	/* Has the caller on this thread gone (its request interrupted)? Asked
+	 * now and then while a computation it waits for runs: one that no
+	 * caller waits for any more stops. NULL: callers never go. */
+	int (*caller_gone)(void);
+	/* What all computations hold together at most, in bytes (0:
+	 * SVC_MEMORY_DEFAULT); one that must wait for it waits its turn. */
+	uint64_t memory;
+	/* large files (over CAP_WHOLE_FILE) read at once (0: the number of
+	 * processors online) */
+	unsigned large_jobs;
 };
+
+#define SVC_MEMORY_DEFAULT (192ull << 20)
+
+/*
+ * Ends every computation and every wait for one, in every service of the
+ * process, with -EINTR: the daemon is ending. Async-signal-safe (called
+ * from a signal handler); there is no way back.
+ */
+void svc_shutdown(void);
 
 /*
  * A service over setup: indexes the catalogs (a failure is logged, and
@@ -86,7 +112,10 @@ struct svc_view {
  * otherwise); with compute = 1 an untrusted row is checked against the
  * file's SHA-256 (once for all callers, within the limits), and the
  * profile is computed when the check fails. -EIO when the file cannot be read,
- * -EISDIR for a directory, -ENOENT for a symlink.
+ * -EISDIR for a directory, -ENOENT for a symlink. -EINTR when the caller
+ * went (setup.caller_gone) or the service is shutting down before the
+ * profile was made; -EAGAIN when CAP_COMPUTE_CALLERS callers already wait
+ * for computations (so that others keep a thread).
  */
 int svc_view_get(struct svc *pv, const char *relpath, int compute,
 		 struct svc_view **out);

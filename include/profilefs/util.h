@@ -20,6 +20,7 @@
 #ifndef PROFILEFS_UTIL_H
 #define PROFILEFS_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -171,5 +172,33 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
  * util_thread_restore() (work done on a thread that serves requests). */
 int util_thread_nicer(void);
 void util_thread_restore(int old);
+
+/* ---- stopping long work ------------------------------------------ */
+
+/*
+ * What long work (reading a file through the digests, checking a cached
+ * row, indexing) asks between chunks: go on, or stop and return the error
+ * util_stop_check() gives. A deadline passed is -ETIME; check() (may be
+ * NULL) gives its own error, -EINTR when nobody waits for the work any
+ * more or the daemon is ending. A NULL struct util_stop never stops.
+ */
+struct util_stop {
+	double deadline; /* CLOCK_MONOTONIC seconds; 0: none */
+	int (*check)(void *arg);
+	void *arg;
+};
+
+/* A condition variable timed on CLOCK_MONOTONIC, and a wait on it of at
+ * most ms milliseconds (for waits that ask a struct util_stop now and
+ * then). */
+void util_cond_init(pthread_cond_t *c);
+void util_cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *m, unsigned ms);
+
+/* CLOCK_MONOTONIC in seconds */
+double util_now(void);
+/* a deadline seconds from now (0 seconds: none) */
+double util_deadline(unsigned seconds);
+/* 0: go on; else the error to stop with */
+int util_stop_check(const struct util_stop *s);
 
 #endif

@@ -22,6 +22,11 @@ int cli_config_parse(struct fs_config *cfg, const char *source,
 		     const char *drive, const char *exts, int sniff_mz);
 void cli_config_free(struct fs_config *cfg);
 
+/* the time limit of one profile when none is given (seconds), and the
+ * smallest memory budget taken */
+#define CLI_TIME_LIMIT_DEFAULT 120
+#define CLI_MEMORY_MIN	       (16ull << 20)
+
 /* "4096", "64K", "1.5G" (powers of 1024) -> bytes; -EINVAL */
 int cli_parse_size(const char *s, uint64_t *out);
 /* 0 when path may be opened as the cache; 2 (said in one line on stderr)

@@ -40,7 +40,12 @@ static const char mount_usage[] =
 	"                       their profile says so (default: no cap)\n"
 	"    --time-limit=SECS  stop reading a file after SECS seconds; its\n"
 	"                       profile says so and is not cached (default: "
-	"none)\n"
+	"120;\n"
+	"                       0: no limit)\n"
+	"    --memory=SIZE      what all computations hold together at most; "
+	"one\n"
+	"                       that does not fit waits its turn (default: "
+	"192M)\n"
 	"    --trust-metadata   serve a profile cached by an earlier mount by "
 	"the\n"
 	"                       file's device, inode, size, mtime and ctime "
@@ -77,6 +82,7 @@ static const char mount_usage[] =
 
 struct mount_opts {
 	char *max_size;
+	char *memory;
 	unsigned time_limit;
 	char *cache;
 	int no_cache;
@@ -110,6 +116,8 @@ static const struct fuse_opt mount_spec[] = {
 	MOPT("ext=%s", ext, 0),
 	MOPT("--max-size=%s", max_size, 0),
 	MOPT("max_size=%s", max_size, 0),
+	MOPT("--memory=%s", memory, 0),
+	MOPT("memory=%s", memory, 0),
 	MOPT("--time-limit=%u", time_limit, 0),
 	MOPT("time_limit=%u", time_limit, 0),
 	MOPT("--sniff-mz", sniff_mz, 1),
@@ -205,6 +213,7 @@ int cli_mount(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	memset(&fo, 0, sizeof(fo));
 	memset(&cfg, 0, sizeof(cfg));
+	o.time_limit = CLI_TIME_LIMIT_DEFAULT;
 	if (fuse_opt_parse(&args, &o, mount_spec, mount_proc) ||
 	    fuse_parse_cmdline(&args, &fo)) {
 		fprintf(stderr, "%s", mount_usage);
@@ -248,6 +257,13 @@ int cli_mount(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
+	if (o.memory && (cli_parse_size(o.memory, &cfg.memory) ||
+			 cfg.memory < CLI_MEMORY_MIN)) {
+		fprintf(stderr, "profilefs: --memory wants a size of at least "
+				"16M, like 256M\n");
+		rc = 2;
+		goto out;
+	}
 	/* what is left in args (argv[0], -o options, -d, -s) goes to FUSE */
 	if (fo.debug)
 		fuse_opt_add_arg(&args, "-d");
@@ -262,6 +278,7 @@ out:
 	free(o.drive);
 	free(o.ext);
 	free(o.max_size);
+	free(o.memory);
 	free(o.volume_id);
 	free(o.source);
 	svc_signing_opts_free(&o.sign);

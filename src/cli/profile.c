@@ -181,7 +181,9 @@ static int one(struct svc *pv, const char *root, const char *file)
 
 int cli_profile(int argc, char **argv)
 {
-	struct profile_opts o = { .root = "/", .drive = "C:" };
+	struct profile_opts o = { .limits.max_seconds = CLI_TIME_LIMIT_DEFAULT,
+				  .root = "/",
+				  .drive = "C:" };
 	struct svc_setup setup = { 0 };
 	struct svc_catalogs *cats = NULL;
 	struct sig_trust *trust = NULL;

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fuzzy.h>
@@ -197,17 +196,9 @@ static const EVP_MD *dg_rare_md(enum dg_pe_rare r)
 				   : EVP_sha512();
 }
 
-static double dg_now(void)
+int dg_sha256_fd(int fd, uint64_t size, const struct util_stop *stop,
+		 uint8_t out[32])
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-int dg_sha256_fd(int fd, uint64_t size, unsigned max_seconds, uint8_t out[32])
-{
-	double deadline = max_seconds ? dg_now() + max_seconds : 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t *chunk = malloc(DG_FD_CHUNK);
 	uint64_t off = 0;
@@ -222,10 +213,10 @@ int dg_sha256_fd(int fd, uint64_t size, unsigned max_seconds, uint8_t out[32])
 		size_t want = DG_FD_CHUNK;
 		ssize_t n;
 
-		if (deadline > 0 && dg_now() > deadline) {
-			rc = -ETIME;
+		rc = util_stop_check(stop);
+		if (rc)
 			goto out;
-		}
+		rc = -EIO;
 		if (size - off < want)
 			want = (size_t)(size - off);
 		n = pread(fd, chunk, want, (off_t)off);
@@ -249,14 +240,13 @@ out:
 }
 
 int dg_pe_hash_fd(int fd, uint64_t size, const struct dg_pe_layout *l,
-		  enum dg_pe_rare rare, unsigned max_seconds, uint8_t out[64],
-		  unsigned *outlen)
+		  enum dg_pe_rare rare, const struct util_stop *stop,
+		  uint8_t out[64], unsigned *outlen)
 {
 	static const uint8_t zeros[8];
-	double deadline = max_seconds ? dg_now() + max_seconds : 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t *chunk = malloc(DG_FD_CHUNK);
-	uint64_t off = 0, stop = l->end < size ? l->end : size;
+	uint64_t off = 0, end = l->end < size ? l->end : size;
 	int rc = -ENOMEM;
 
 	if (!md || !chunk)
@@ -264,16 +254,16 @@ int dg_pe_hash_fd(int fd, uint64_t size, const struct dg_pe_layout *l,
 	rc = -EIO;
 	if (EVP_DigestInit_ex(md, dg_rare_md(rare), NULL) != 1)
 		goto out;
-	while (off < stop) {
+	while (off < end) {
 		size_t want = DG_FD_CHUNK;
 		ssize_t n;
 
-		if (deadline > 0 && dg_now() > deadline) {
-			rc = -ETIME;
+		rc = util_stop_check(stop);
+		if (rc)
 			goto out;
-		}
-		if (stop - off < want)
-			want = (size_t)(stop - off);
+		rc = -EIO;
+		if (end - off < want)
+			want = (size_t)(end - off);
 		n = pread(fd, chunk, want, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;

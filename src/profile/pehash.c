@@ -11,7 +11,7 @@
 #include "profilefs/profile.h"
 
 int prof_rare_pehash(struct prof *p, int fd, const uint8_t *head, size_t len,
-		     uint64_t size, unsigned max_seconds)
+		     uint64_t size, const struct util_stop *stop)
 {
 	static const struct {
 		int md;
@@ -37,8 +37,7 @@ int prof_rare_pehash(struct prof *p, int fd, const uint8_t *head, size_t len,
 
 		if (!(want & (1u << algs[i].md)))
 			continue;
-		rc = dg_pe_hash_fd(fd, size, &l, algs[i].rare, max_seconds, md,
-				   &n);
+		rc = dg_pe_hash_fd(fd, size, &l, algs[i].rare, stop, md, &n);
 		/* out of time: that digest stays "not computed" */
 		if (rc == -ETIME)
 			return 0;

@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size ||
-	    fstat(fd, &st) < 0 || prof_compute(fd, &st, NULL, &p)) {
+	    fstat(fd, &st) < 0 || prof_compute(fd, &st, NULL, NULL, &p)) {
 		if (fd >= 0)
 			close(fd);
 		return 0;

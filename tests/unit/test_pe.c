@@ -122,7 +122,7 @@ static void test_codec(const char *path)
 	int fd = open(path, O_RDONLY);
 
 	CHECK(fd >= 0 && fstat(fd, &st) == 0);
-	CHECK(fd >= 0 && prof_compute(fd, &st, NULL, &p) == 0);
+	CHECK(fd >= 0 && prof_compute(fd, &st, NULL, NULL, &p) == 0);
 	if (fd >= 0)
 		close(fd);
 	if (!p) {
