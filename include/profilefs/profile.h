@@ -76,6 +76,16 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
  * (what a memory budget reserves for it). */
 uint64_t prof_memory(uint64_t size);
 
+/*
+ * The PE hashes in the rarer algorithms (MD5, SHA-384, SHA-512) that the
+ * signatures of p's certificate table name, read again from fd into
+ * p->sig (head: the file's first len bytes, for the layout). Asks stop
+ * between chunks: out of time (-ETIME) leaves them not computed, another
+ * error (-EINTR: cancelled) is returned. 0 or -errno.
+ */
+int prof_rare_pehash(struct prof *p, int fd, const uint8_t *head, size_t len,
+		     uint64_t size, const struct util_stop *stop);
+
 /* The profile of a file a limit kept from being read to its end: over
  * lim->max_size (st's size is named), or stopped by lim->max_seconds
  * (timed_out). Its note says which; it has no hashes. */
@@ -149,7 +159,7 @@ struct prof_view {
  * profile (and its size, stored in the cache) is kept under. Bump it with
  * any change of the text the same facts give.
  */
-#define PROF_RENDER_VERSION 1
+#define PROF_RENDER_VERSION 2
 
 /* The Markdown profile. *out is malloc'ed, NUL-terminated. */
 int prof_render(const struct prof *p, const struct prof_view *v, char **out,

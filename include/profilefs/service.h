@@ -185,6 +185,7 @@ struct svc_signing_opts {
 	char **catalogs; /* --catalogs DIR, repeatable */
 	size_t ncatalogs;
 	int no_default_trust;
+	int system_trust; /* --system-trust: the system's CA bundle too */
 };
 
 enum { SVC_OPT_TRUST, SVC_OPT_CATALOGS };

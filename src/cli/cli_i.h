@@ -39,8 +39,11 @@ int cli_cache_check(const char *path);
 	"    --trust=FILE       also trust the root certificates in FILE "     \
 	"(PEM);\n"                                                             \
 	"                       repeatable\n"                                  \
-	"    --no-default-trust do not trust the system's CA bundle and the\n" \
-	"                       shipped Microsoft roots (only --trust)\n"      \
+	"    --no-default-trust do not trust the roots of Microsoft's root\n"  \
+	"                       program (shipped; only --trust)\n"             \
+	"    --system-trust     also trust the system's CA bundle (for "       \
+	"every\n"                                                              \
+	"                       purpose)\n"                                    \
 	"    --catalogs=DIR     index the Windows catalogs (.cat) in DIR; "    \
 	"the\n"                                                                \
 	"                       source's "                                     \

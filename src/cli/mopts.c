@@ -54,8 +54,10 @@ const struct mopt mopt_table[] = {
 	{ "trust", "FILE", MOPT_TRUST, 0, NULL,
 	  "also trust the root certificates in FILE (PEM); repeatable" },
 	{ "no-default-trust", NULL, MOPT_FLAG, OFF(sign.no_default_trust), NULL,
-	  "do not trust the system's CA bundle and the shipped Microsoft "
-	  "roots (only --trust)" },
+	  "do not trust the roots of Microsoft's Trusted Root Program "
+	  "(shipped in data/, with their purposes)" },
+	{ "system-trust", NULL, MOPT_FLAG, OFF(sign.system_trust), NULL,
+	  "also trust the system's CA bundle (every purpose)" },
 	{ "catalogs", "DIR", MOPT_CATALOGS, 0, NULL,
 	  "index the Windows catalogs (.cat) in DIR too; repeatable. The "
 	  "source's Windows/System32/CatRoot/"

@@ -131,6 +131,7 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 		{ "trust", required_argument, NULL, 'T' },
 		{ "catalogs", required_argument, NULL, 'C' },
 		{ "no-default-trust", no_argument, NULL, 'N' },
+		{ "system-trust", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -207,6 +208,9 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 'N':
 			o->sign.no_default_trust = 1;
+			break;
+		case 'S':
+			o->sign.system_trust = 1;
 			break;
 		case 'h':
 			printf("%s", profile_usage);

@@ -307,6 +307,8 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	rc = parse_bytes(p, keep, kept, size);
 	if (!rc)
 		rc = read_cert_table(p, fd, keep, kept, size);
+	if (!rc)
+		rc = prof_rare_pehash(p, fd, keep, kept, size, stop);
 	if (rc)
 		goto out;
 	/* the bytes hashed and parsed were all of one version of the file */

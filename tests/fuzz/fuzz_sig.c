@@ -25,8 +25,16 @@ static struct sig_trust *anchors(void)
 {
 	static struct sig_trust *t;
 
-	if (!t && sig_trust_new(&t) == 0)
+	char *err = NULL;
+
+	if (!t && sig_trust_new(&t) == 0) {
 		sig_trust_add_system(t);
+		/* the root program, so that its properties are judged */
+		sig_trust_add_file(
+			t, PROFILEFS_SRCDATA "/microsoft-trusted-roots.pem",
+			&err);
+		free(err);
+	}
 	return t;
 }
 
@@ -56,19 +64,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!env.trust)
 		return 0;
-	/* as a certificate table */
-	if (sig_table_parse(data, size, &t) == 0 &&
-	    sig_check_embedded(&t, h1, h256, &env, SIG_UNSIGNED_NO_TABLE, &r) ==
-		    0)
+	/* as a certificate table (the digests it names: the second read's
+	 * PE hashes are taken from the input when it names any) */
+	if (sig_table_parse(data, size, &t) == 0) {
+		t.rare = sig_table_digests(&t) &
+			 ((1u << SIG_MD_MD5) | (1u << SIG_MD_SHA384) |
+			  (1u << SIG_MD_SHA512));
+		memcpy(t.pe_sha512, data, size < 64 ? size : 64);
+	}
+	if (t.present && sig_check_embedded(&t, h1, h256, &env,
+					    SIG_UNSIGNED_NO_TABLE, &r) == 0)
 		use(r);
 	sig_table_clear(&t);
 	/* as one PKCS#7 entry, checked against its own signed digest too */
 	memset(&t, 0, sizeof(t));
 	t.present = 1;
-	if (sig_table_add(&t, 0x200, 2, data, size) == 0 &&
-	    sig_check_embedded(&t, size >= 20 ? data : h1,
-			       size >= 32 ? data : h256, &env,
-			       SIG_UNSIGNED_NO_TABLE, &r) == 0)
+	if (sig_table_add(&t, 0x200, 2, data, size) == 0)
+		t.rare = sig_table_digests(&t) & (1u << SIG_MD_SHA384);
+	if (t.n == 1 && sig_check_embedded(&t, size >= 20 ? data : h1,
+					   size >= 32 ? data : h256, &env,
+					   SIG_UNSIGNED_NO_TABLE, &r) == 0)
 		use(r);
 	sig_table_clear(&t);
 	/* as a catalog */

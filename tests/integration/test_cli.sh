@@ -207,15 +207,36 @@ umount_fs
 tested+=(trust=)
 
 # the system's bundle is OpenSSL's default file (SSL_CERT_FILE): the test
-# root there is trusted, unless no-default-trust
+# root there is trusted only with system-trust
 SSL_CERT_FILE=$K/root.pem mount_fs || finish
-check_eq "the test root as the system bundle" "$(status signed.dll)" "$verified"
+check "the system bundle is not trusted by default" \
+	[ "$(status signed.dll)" != "$verified" ]
 umount_fs
 for k in 0 1 2; do
-	spelled $k no-default-trust
+	spelled $k system-trust
 	SSL_CERT_FILE=$K/root.pem mount_fs "${SP[@]}" || continue
-	check "no-default-trust (${SP[*]}): not verified" [ "$(status signed.dll)" != "$verified" ]
+	check_eq "system-trust (${SP[*]}): verified" "$(status signed.dll)" \
+		"$verified"
 	umount_fs
+done
+tested+=(system-trust)
+# no-default-trust: the roots of the root program (as many as the shipped
+# PEM holds certificates) are not loaded; the mount says what it trusts
+program=$(grep -c 'BEGIN CERTIFICATE' "$(dirname "$0")/../../data/microsoft-trusted-roots.pem")
+: >"$T/daemon.log"
+mount_fs || finish
+umount_fs
+check "by default the root program's $program roots are trusted" \
+	grep -q "trust: $program root certificates (Microsoft's root program: yes" "$T/daemon.log"
+for k in 0 1 2; do
+	spelled $k no-default-trust
+	: >"$T/daemon.log"
+	mount_fs --trust="$K/root.pem" "${SP[@]}" || continue
+	check_eq "no-default-trust (${SP[*]}): the --trust root still verifies" \
+		"$(status signed.dll)" "$verified"
+	umount_fs
+	check "no-default-trust (${SP[*]}): only the --trust root" \
+		grep -q "trust: 1 root certificates (Microsoft's root program: no" "$T/daemon.log"
 done
 tested+=(no-default-trust)
 

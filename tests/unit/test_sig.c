@@ -10,6 +10,9 @@
 
 #include <openssl/x509.h>
 
+#include <openssl/pem.h>
+
+#include "../../src/sig/sig_i.h"
 #include "profilefs/profile.h"
 #include "profilefs/sig.h"
 #include "t.h"
@@ -172,8 +175,93 @@ static void unsigned_report(void)
 	sig_trust_free(t);
 }
 
+/* the root of the shipped program file whose subject has cn in it */
+static X509 *program_root(const char *cn)
+{
+	FILE *f = fopen(PROFILEFS_SRCDATA "/microsoft-trusted-roots.pem", "r");
+	X509 *x = NULL;
+	char buf[512];
+
+	while (f && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof(buf));
+		if (strstr(buf, cn))
+			break;
+		X509_free(x);
+	}
+	if (f)
+		fclose(f);
+	return x;
+}
+
+/* the shipped root program, its properties applied (each expectation
+ * from the comment lines above the root in data/) */
+static void program(void)
+{
+	struct sig_trust *t = NULL;
+	X509 *g4 = program_root("CN=VeriSign Class 3 Public Primary "
+				"Certification Authority - G4"),
+	     *rsa17 = program_root("CN=Microsoft RSA Root Certificate "
+				   "Authority 2017"),
+	     *ms11 = program_root("CN=Microsoft Root Certificate Authority "
+				  "2011");
+	char *err = NULL;
+	time_t since = 0;
+
+	CHECK(sig_trust_new(&t) == 0);
+	CHECK(sig_trust_add_file(
+		      t, PROFILEFS_SRCDATA "/microsoft-trusted-roots.pem",
+		      &err) == 0);
+	free(err);
+	CHECK(g4 && rsa17 && ms11);
+	if (t && g4 && rsa17 && ms11) {
+		/* G4: disallowed 2023-02-01 (1675209600), all purposes */
+		CHECK(sig_trust_judge(t, g4, g4, SIG_FOR_CODE_SIGNING,
+				      1654041600,
+				      &since) == SIG_ROOT_NOT_ANCHOR);
+		CHECK(sig_trust_judge(t, g4, g4, SIG_FOR_CODE_SIGNING,
+				      1717200000,
+				      &since) == SIG_ROOT_DISALLOWED &&
+		      since == 1675209600);
+		/* client and server auth only */
+		CHECK(sig_trust_judge(t, rsa17, rsa17, SIG_FOR_CODE_SIGNING,
+				      1717200000, &since) == SIG_ROOT_PURPOSE);
+		CHECK(sig_trust_judge(t, ms11, ms11, SIG_FOR_CODE_SIGNING,
+				      1717200000,
+				      &since) == SIG_ROOT_NOT_ANCHOR);
+		CHECK(sig_trust_judge(t, ms11, ms11, SIG_FOR_TIME_STAMPING,
+				      1717200000,
+				      &since) == SIG_ROOT_NOT_ANCHOR);
+	}
+	X509_free(g4);
+	X509_free(rsa17);
+	X509_free(ms11);
+	sig_trust_free(t);
+}
+
+/* the rare PE hashes go with the table in the stored part */
+static void rare_part(void)
+{
+	struct prof *p = prof_new(), *q = prof_new();
+	struct dynbuf b;
+
+	db_init(&b, 1 << 20);
+	p->sig.present = 1;
+	p->sig.rare = 1u << SIG_MD_SHA384;
+	memset(p->sig.pe_sha384, 0xab, sizeof(p->sig.pe_sha384));
+	CHECK(prof_encode_part(p, "sig", &b) == 0);
+	CHECK(prof_decode_part(q, "sig", b.data, b.len) == 0);
+	CHECK(q->sig.rare == p->sig.rare &&
+	      memcmp(q->sig.pe_sha384, p->sig.pe_sha384, 48) == 0);
+	CHECK(prof_decode_part(q, "sig", b.data, b.len - 1) == -EINVAL);
+	db_free(&b);
+	prof_free(p);
+	prof_free(q);
+}
+
 int main(void)
 {
+	program();
+	rare_part();
 	names();
 	table();
 	part();
