@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "profilefs/fs.h"
+#include "profilefs/sig.h"
 #include "profilefs/util.h"
 #include "cli_i.h"
 #include "mopts.h"
@@ -527,10 +528,15 @@ static int configure(struct fs_config *cfg, struct parse *p,
 		return 2;
 	}
 	rc = svc_signing_trust(&o->sign, &cfg->trust);
-	if (!rc)
-		rc = svc_signing_catalogs(&o->sign, cfg->source,
-					  &cfg->catalogs);
-	return rc;
+	if (rc)
+		return rc;
+	/* what the mount trusts, in its log */
+	log_info("trust: %zu root certificates (Microsoft's root program: "
+		 "%s; the system's bundle: %s; --trust files: %zu)",
+		 sig_trust_count(cfg->trust),
+		 o->sign.no_default_trust ? "no" : "yes",
+		 o->sign.system_trust ? "yes" : "no", o->sign.ntrust);
+	return svc_signing_catalogs(&o->sign, cfg->source, &cfg->catalogs);
 }
 
 int cli_mount(int argc, char **argv)

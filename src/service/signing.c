@@ -58,10 +58,6 @@ int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 			return 2;
 		}
 	}
-	log_info("trust: %zu root certificates (Microsoft's root program: "
-		 "%s; the system's bundle: %s; --trust files: %zu)",
-		 sig_trust_count(t), o->no_default_trust ? "no" : "yes",
-		 o->system_trust ? "yes" : "no", o->ntrust);
 	*out = t;
 	return 0;
 }
