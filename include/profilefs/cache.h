@@ -198,6 +198,18 @@ void cache_catalogs_free(struct cache_catalog *v, size_t n);
  * *id for its members */
 int cache_catalog_put(struct cache_txn *t, const struct cache_catalog *cat,
 		      int64_t *id);
+/*
+ * A catalog indexed in parts, its members added over several batches (a
+ * catalog of a million members would otherwise hold the write connection
+ * for seconds): pending records it without a SHA-256, so that no lookup
+ * uses it (cache_catalog_find gives NULL) and a scan after a crash reads
+ * it again; seal sets the SHA-256 of the bytes read, dropping the members
+ * added unless keep_members (a catalog found malformed at its end).
+ */
+int cache_catalog_pending(struct cache_txn *t, const struct cache_catalog *cat,
+			  int64_t *id);
+int cache_catalog_seal(struct cache_txn *t, int64_t id,
+		       const uint8_t sha256[32], int keep_members);
 int cache_catalog_member_add(struct cache_txn *t, int64_t id,
 			     const uint8_t *digest, size_t len);
 int cache_catalog_drop(struct cache_txn *t, const char *path);

@@ -18,6 +18,7 @@ const char *const cache_catalog_sql[ST_N] = {
 		       "mtime_ns = excluded.mtime_ns, "
 		       "ctime_ns = excluded.ctime_ns, sha256 = excluded.sha256 "
 		       "RETURNING id",
+	[ST_CAT_SEAL] = "UPDATE catalogs SET sha256 = ? WHERE id = ?",
 	[ST_CAT_CLEAR] = "DELETE FROM catalog_members WHERE catalog = ?",
 	[ST_CAT_MEMBER] = "INSERT OR IGNORE INTO catalog_members (digest, "
 			  "catalog) VALUES (?, ?)",
@@ -107,19 +108,16 @@ static int clear_members(struct cache_txn *t, int64_t id)
 	return rc < 0 ? rc : 0;
 }
 
-int cache_catalog_put(struct cache_txn *t, const struct cache_catalog *cat,
-		      int64_t *id)
+static int put(struct cache_txn *t, const struct cache_catalog *cat,
+	       int64_t *id, struct cache_arg sha256)
 {
 	int64_t got = 0;
-	int rc;
+	int rc = run(t, ST_CAT_PUT,
+		     CACHE_ARGS(A_TEXT(cat->path), A_I64(cat->size),
+				A_I64(cat->mtime_ns), A_I64(cat->ctime_ns),
+				sha256),
+		     cache_row_i64, &got);
 
-	if (!cat->has_sha256)
-		return -EINVAL; /* a row that could never be used */
-	rc = run(t, ST_CAT_PUT,
-		 CACHE_ARGS(A_TEXT(cat->path), A_I64(cat->size),
-			    A_I64(cat->mtime_ns), A_I64(cat->ctime_ns),
-			    A_BLOB(cat->sha256, 32)),
-		 cache_row_i64, &got);
 	if (rc == 0)
 		rc = -EIO; /* RETURNING gives a row or fails */
 	if (rc < 0)
@@ -128,6 +126,31 @@ int cache_catalog_put(struct cache_txn *t, const struct cache_catalog *cat,
 	if (!rc)
 		*id = got;
 	return rc;
+}
+
+int cache_catalog_put(struct cache_txn *t, const struct cache_catalog *cat,
+		      int64_t *id)
+{
+	if (!cat->has_sha256)
+		return -EINVAL; /* a row that could never be used */
+	return put(t, cat, id, A_BLOB(cat->sha256, 32));
+}
+
+int cache_catalog_pending(struct cache_txn *t, const struct cache_catalog *cat,
+			  int64_t *id)
+{
+	return put(t, cat, id, (struct cache_arg){ .kind = ARG_NULL });
+}
+
+int cache_catalog_seal(struct cache_txn *t, int64_t id,
+		       const uint8_t sha256[32], int keep_members)
+{
+	int rc = keep_members ? 0 : clear_members(t, id);
+
+	if (!rc)
+		rc = run(t, ST_CAT_SEAL,
+			 CACHE_ARGS(A_BLOB(sha256, 32), A_I64(id)), NULL, NULL);
+	return rc < 0 ? rc : 0;
 }
 
 int cache_catalog_member_add(struct cache_txn *t, int64_t id,

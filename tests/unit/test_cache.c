@@ -164,6 +164,39 @@ static void catalogs(const char *path)
 		  sizeof(found)) == 0);
 	CHECK_STR(found, "1\n");
 	CHECK(cache_catalogs_generation(c, &gen) == 0 && gen == gen0 + 3);
+	/* in parts: members committed while pending are found without a
+	 * SHA-256 (not used); sealed, with it; sealed as malformed, gone */
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	row = cat("/r/p.cat", 10, 5, 52, 0);
+	CHECK(cache_catalog_pending(t, &row, &id) == 0);
+	CHECK(cache_catalog_member_add(t, id, d3, 32) == 0);
+	usleep(1000 * (CACHE_BATCH_MS + 10)); /* the batch is committed */
+	CHECK(cache_txn_batch(t) == 0);
+	CHECK(cache_catalog_member_add(t, id, d2, 20) == 0);
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d3, 32, collect, found) == 0);
+	CHECK_STR(found, "/r/p.cat:-;");
+	row = cat("/r/p.cat", 10, 5, 52, 0xdd);
+	CHECK(cache_catalog_seal(t, id, row.sha256, 1) == 0);
+	CHECK(cache_txn_commit(t) == 0);
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d2, 20, collect, found) == 0);
+	CHECK_STR(found, "/r/p.cat:dd;");
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	CHECK(cache_catalog_pending(t, &row, &id) == 0);
+	CHECK(cache_catalog_member_add(t, id, d3, 32) == 0);
+	CHECK(cache_catalog_seal(t, id, row.sha256, 0) == 0);
+	CHECK(cache_txn_commit(t) == 0);
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d3, 32, collect, found) == 0);
+	CHECK_STR(found, "");
+	CHECK(cache_catalog_list(c, &v, &n) == 0 && n == 2);
+	CHECK(n == 2 && strcmp(v[1].path, "/r/p.cat") == 0 && v[1].has_sha256 &&
+	      v[1].sha256[0] == 0xdd);
+	cache_catalogs_free(v, n);
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	CHECK(cache_catalog_drop(t, "/r/p.cat") == 0);
+	CHECK(cache_txn_commit(t) == 0);
 	cache_close(c);
 	c = NULL;
 
