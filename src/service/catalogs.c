@@ -285,10 +285,11 @@ static int read_catalog(int dirfd, const char *name, uint8_t **buf, size_t *len,
 
 struct member_ctx {
 	struct cache_txn *t;
-	const struct cache_catalog *row;
+	struct cache_cat_stage *stage;
 	int64_t id;
 	const struct util_stop *stop;
 	unsigned n;
+	int cache_err; /* an error of the cache's, not of the catalog's */
 };
 
 static int add_member(void *ctx, const uint8_t *digest, size_t len)
@@ -296,14 +297,22 @@ static int add_member(void *ctx, const uint8_t *digest, size_t len)
 	struct member_ctx *m = ctx;
 	int rc;
 
-	/* read again whole: the row again, without the members given */
-	if (!digest)
-		return cache_catalog_pending(m->t, m->row, &m->id);
-	rc = cache_catalog_member_add(m->t, m->id, digest, len);
-	if (rc || ++m->n % MEMBERS_STEP)
-		return rc;
-	rc = util_stop_check(m->stop);
-	return rc ? rc : cache_txn_batch(m->t);
+	/* read again whole: the members given so far are dropped */
+	if (!digest) {
+		rc = cache_catalog_stage_end(m->t, m->stage, 0, NULL);
+		m->stage = NULL;
+		return rc ? rc
+			  : cache_catalog_stage_begin(m->t, m->id, &m->stage);
+	}
+	rc = cache_catalog_stage_add(m->t, m->stage, digest, len);
+	if (!rc && ++m->n % MEMBERS_STEP == 0) {
+		rc = util_stop_check(m->stop);
+		if (!rc && (rc = cache_txn_batch(m->t)) != 0)
+			m->cache_err = 1;
+	} else if (rc) {
+		m->cache_err = 1;
+	}
+	return rc;
 }
 
 static int64_t mtime_ns(const struct stat *st)
@@ -319,9 +328,10 @@ static int64_t ctime_ns(const struct stat *st)
 /*
  * The catalog's row and members, all from one read of its bytes (the
  * stat is taken before the read: a later change moves its ctime on, and
- * the next scan reads it again). The catalog is streamed: its members go
- * in over several batches while its row is pending (no SHA-256: no
- * lookup uses it), and the SHA-256 of the bytes read seals it at the end.
+ * the next scan reads it again). The catalog is streamed: its members are
+ * staged, then go into the index over several batches while its row is
+ * pending (no SHA-256: no lookup uses it), and the SHA-256 of the bytes
+ * read seals it at the end.
  * A catalog that does not decode is recorded without members, so it is
  * not read again until it changes; one that could not be read to its end
  * stays pending, and the next scan reads it again.
@@ -331,7 +341,7 @@ static int index_one(struct cache_txn *t, const struct cat_dir *d,
 		     const struct util_stop *stop)
 {
 	struct cache_catalog row = { .path = (char *)path };
-	struct member_ctx m = { t, &row, 0, stop, 0 };
+	struct member_ctx m = { t, NULL, 0, stop, 0, 0 };
 	struct sig_cat_src src = { -1, NULL, 0 };
 	char *problem = NULL;
 	uint8_t sha256[32];
@@ -356,13 +366,24 @@ static int index_one(struct cache_txn *t, const struct cat_dir *d,
 	row.ctime_ns = ctime_ns(&st);
 	rc = cache_catalog_pending(t, &row, &m.id);
 	if (!rc)
+		rc = cache_catalog_stage_begin(t, m.id, &m.stage);
+	if (!rc)
 		rc = sig_catalog_stream(&src, 0, add_member, &m, stop, sha256,
 					&problem);
 	if (rc == -EINVAL)
 		log_warn("catalog %s: %s", path, problem);
+	/* the members go into the index once the whole catalog is read and
+	 * found good */
+	if (m.stage) {
+		int end = cache_catalog_stage_end(t, m.stage, rc == 0, stop);
+
+		if (!rc && end)
+			m.cache_err = 1;
+		rc = rc ? rc : end;
+	}
 	if (rc == 0 || rc == -EINVAL)
 		rc = cache_catalog_seal(t, m.id, sha256, rc == 0);
-	if (rc == -EIO) {
+	if (rc == -EIO && !m.cache_err) {
 		log_warn("catalog %s: not indexed: it changed while it was "
 			 "read",
 			 path);
