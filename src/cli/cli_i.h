@@ -13,7 +13,8 @@ int cli_mount(int argc, char **argv);
 
 /*
  * Fills cfg from the command line and checks it: SOURCE is a directory,
- * MOUNTPOINT a directory, neither inside the other, the cache not inside
+ * MOUNTPOINT a directory, the same or neither inside the other, the cache
+ * not inside
  * MOUNTPOINT, the extension list well formed. Prints what is wrong and
  * returns 2 (usage) or 1.
  */

@@ -46,6 +46,15 @@ struct rules_args {
 	int quiet;
 };
 
+/* after a mistake: the usage lines, not the whole help */
+static void short_usage(void)
+{
+	const char *end = strstr(rules_usage, "\n\n");
+
+	fprintf(stderr, "%.*s\nprofilefs rules --help tells more\n",
+		(int)(end - rules_usage), rules_usage);
+}
+
 static int parse(int argc, char **argv, struct rules_args *a)
 {
 	static const struct option longs[] = {
@@ -80,7 +89,7 @@ static int parse(int argc, char **argv, struct rules_args *a)
 			printf("%s", rules_usage);
 			exit(0);
 		default:
-			fprintf(stderr, "%s", rules_usage);
+			short_usage();
 			return 2;
 		}
 	}
@@ -168,7 +177,7 @@ int cli_rules(int argc, char **argv)
 			printf("%s", rules_usage);
 			return 0;
 		}
-		fprintf(stderr, "%s", rules_usage);
+		short_usage();
 		return 2;
 	}
 	verb = argv[1];
@@ -180,8 +189,8 @@ int cli_rules(int argc, char **argv)
 	a.o.progress = !a.quiet && isatty(2);
 	if (strcmp(verb, "add") && strcmp(verb, "list") &&
 	    strcmp(verb, "update") && strcmp(verb, "remove")) {
-		fprintf(stderr, "profilefs rules: no verb %s\n%s", verb,
-			rules_usage);
+		fprintf(stderr, "profilefs rules: no verb %s\n", verb);
+		short_usage();
 		return 2;
 	}
 	if (!a.cache)
