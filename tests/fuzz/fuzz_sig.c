@@ -81,8 +81,10 @@ static void compare(const uint8_t *data, size_t size)
 	streamed(data, size, SIG_CAT_NO_WHOLE, &walk);
 	streamed(data, size, 0, &fallback);
 	EVP_Digest(data, size, sha, NULL, EVP_sha256(), NULL);
+	/* (over SIG_CAT_WHOLE bytes, a catalog the walk does not follow is
+	 * malformed: not decoded whole) */
 	if ((walk.rc != -ENOTSUP && !same(&walk, &whole)) ||
-	    !same(&fallback, &whole) ||
+	    (size <= SIG_CAT_WHOLE && !same(&fallback, &whole)) ||
 	    ((fallback.rc == 0 || fallback.rc == -EINVAL) &&
 	     memcmp(fallback.sha256, sha, 32) != 0))
 		abort();
