@@ -89,7 +89,10 @@ void svc_shutdown(void);
 
 /*
  * A service over setup: indexes the catalogs (a failure is logged, and
- * the last index is used) and starts their rescans when asked. -ENOMEM.
+ * the last index is used), on the rescanning thread when rescan is asked
+ * (a profile whose Signature section needs the index waits for that
+ * first scan; every other answer is given at once), else before it
+ * returns. -ENOMEM.
  */
 int svc_open(const struct svc_setup *setup, struct svc **out);
 /* Stops the rescans and frees the service (not what setup named). */
@@ -162,11 +165,21 @@ void svc_catalogs_free(struct svc_catalogs *c);
 int svc_catalogs_add_dir(struct svc_catalogs *c, const char *dir);
 size_t svc_catalogs_count_dirs(const struct svc_catalogs *c);
 /* Indexes new and changed catalogs, drops the gone (progress: a count on
- * stderr). */
+ * stderr). Catalogs are streamed (sig_catalog_stream), their members
+ * stored in batches; a scan stops between two batches with -EINTR when
+ * svc_catalogs_stop() or svc_shutdown() asks. */
 int svc_catalogs_sync(struct svc_catalogs *c, int progress);
+/* Has the first scan since the cache was set ended (done or failed)? A
+ * mount makes it on the rescanning thread, so that it answers meanwhile;
+ * a verdict that needs the index waits for it (svc_catalogs_wait, which
+ * returns stop's error when it says to stop, asked every 100 ms). */
+struct util_stop;
+int svc_catalogs_ready(struct svc_catalogs *c);
+int svc_catalogs_wait(struct svc_catalogs *c, const struct util_stop *stop);
 /* The index's generation after the last scan; -1 until one succeeded. */
 int64_t svc_catalogs_generation(struct svc_catalogs *c);
-/* Rescans every 2 s on a thread of its own, until stopped (or freed). */
+/* Scans at once, then every 2 s, on a thread of its own, until stopped
+ * (or freed). */
 int svc_catalogs_start(struct svc_catalogs *c);
 void svc_catalogs_stop(struct svc_catalogs *c);
 /* The verdict of the catalog that lists the PE hash (SHA-256 or SHA-1),

@@ -333,6 +333,46 @@ typedef int (*sig_member_fn)(void *ctx, const uint8_t *digest, size_t len);
 int sig_catalog_members(const uint8_t *der, size_t len, sig_member_fn fn,
 			void *ctx, char **problem);
 
+/*
+ * The same, streamed: the catalog is read once, front to back, through
+ * pread in windows of SIG_CAT_WINDOW bytes (or from memory), and its
+ * SHA-256 is computed in the same pass; what it holds is independent of
+ * the catalog's size. The DER is walked down to the trusted subjects
+ * (ContentInfo, SignedData, encapContentInfo, [0], the list); each subject
+ * (at most SIG_CAT_SUBJECT bytes) is decoded by OpenSSL with the list's
+ * own template, and once the walk is done everything but the subjects
+ * (the list's other fields, the certificates, the signer infos: at most
+ * SIG_CAT_SKELETON bytes) is decoded by sig_catalog_members(), so that
+ * the answer is the one the whole decode gives. A catalog whose encoding
+ * the walk does not follow (BER indefinite lengths, long-form tags, a
+ * subject too large) is decoded whole when it is at most SIG_CAT_WHOLE
+ * bytes, and is malformed otherwise.
+ *
+ * fn(ctx, NULL, 0) means: forget the members given so far (the catalog
+ * is read again whole). On -EINVAL (*problem malloc'ed: not a catalog)
+ * members may have been given before the fault was found: the caller
+ * drops them. sha256 is set on 0 and -EINVAL. Other errors: -EIO (a
+ * short read: the file shrank), -ENOMEM, stop's (asked at every window),
+ * fn's. With SIG_CAT_NO_WHOLE, a catalog the walk does not follow gives
+ * -ENOTSUP instead of the whole decode (for the tests).
+ */
+#define SIG_CAT_WINDOW	 (1u << 20)
+#define SIG_CAT_SUBJECT	 (1u << 20)
+#define SIG_CAT_SKELETON (4u << 20)
+#define SIG_CAT_WHOLE	 (4u << 20)
+#define SIG_CAT_NO_WHOLE 1u
+
+struct util_stop;
+struct sig_cat_src {
+	int fd;		    /* read with pread, or */
+	const uint8_t *mem; /* when not NULL */
+	uint64_t size;	    /* bytes read (from offset 0) */
+};
+int sig_catalog_stream(const struct sig_cat_src *src, unsigned flags,
+		       sig_member_fn fn, void *ctx,
+		       const struct util_stop *stop, uint8_t sha256[32],
+		       char **problem);
+
 /* ---- names (exposed for the unit test) -------------------------------- */
 
 /* "CN=…, O=…, S=…, C=…" from a DER Name; malloc'ed, NULL on failure. */

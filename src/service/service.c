@@ -68,6 +68,11 @@ static int ending(void)
 	return atomic_load(&shutting_down);
 }
 
+int svc_ending(void)
+{
+	return ending();
+}
+
 /* Has this thread's caller gone (or is the daemon ending)? */
 static int caller_gone(const struct svc *pv)
 {
@@ -237,11 +242,14 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 		cats = NULL;
 	} else {
 		svc_catalogs_set_cache(cats, pv->cache);
-		rc = svc_catalogs_sync(cats, setup->progress);
+		/* a mount indexes on the rescanning thread, and answers */
+		rc = setup->rescan ? svc_catalogs_start(cats) : -EAGAIN;
+		if (rc && setup->rescan)
+			log_warn("catalogs: no rescans (no thread)");
+		if (rc)
+			rc = svc_catalogs_sync(cats, setup->progress);
 		if (rc)
 			log_warn("catalogs not indexed: %s", strerror(-rc));
-		if (setup->rescan && svc_catalogs_start(cats))
-			log_warn("catalogs: no rescans (no thread)");
 	}
 	svc_set_signing(pv, setup->trust, cats);
 	*out = pv;
@@ -998,6 +1006,24 @@ void svc_view_put(struct svc *pv, struct svc_view *pub)
 	free(v);
 }
 
+static int gone_stop(void *arg)
+{
+	return caller_gone(arg) ? -EINTR : 0;
+}
+
+/* A verdict that needs the catalog index waits for its first scan (a
+ * profile never says "not signed" because the index was not ready);
+ * without compute_ok (a stat's size) it does not wait: -ENOENT. */
+static int catalogs_first(struct svc *pv, const struct prof *p, int compute_ok)
+{
+	struct util_stop stop = { 0, gone_stop, pv };
+
+	if (!pv->trust || !pv->catalogs || !p->is_pe || !p->hashed ||
+	    !p->dg.pehash || svc_catalogs_ready(pv->catalogs))
+		return 0;
+	return compute_ok ? svc_catalogs_wait(pv->catalogs, &stop) : -ENOENT;
+}
+
 int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
 		 struct svc_view **out)
 {
@@ -1034,6 +1060,9 @@ int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
 			v->degraded = 1;
 		rc = 0;
 	}
+	rc = catalogs_first(pv, v->h.p, compute_ok);
+	if (rc)
+		goto fail;
 	gens_now(pv, &v->g);
 	v->pub.v.sig = svc_signature_of(pv, v->h.p, &v->g);
 	if (!v->pub.v.sig && pv->trust && v->h.p->is_pe && v->h.p->hashed)

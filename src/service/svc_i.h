@@ -71,6 +71,9 @@ struct svc {
 void svc_set_signing(struct svc *pv, const struct sig_trust *trust,
 		     struct svc_catalogs *catalogs);
 
+/* has svc_shutdown() been called? */
+int svc_ending(void);
+
 /* adds n to a counter of pv->stats */
 void svc_count(struct svc *pv, uint64_t *field, uint64_t n);
 

@@ -38,6 +38,7 @@ typedef struct {
 
 DECLARE_ASN1_ITEM(SIG_SPC_INDIRECT)
 DECLARE_ASN1_ITEM(SIG_CTL)
+DECLARE_ASN1_ITEM(SIG_CTL_SUBJECT)
 
 /* digests.c: p7's content as an SpcIndirectDataContent, or NULL */
 SIG_SPC_INDIRECT *sig_indirect(PKCS7 *p7);
@@ -50,6 +51,15 @@ struct sig_pehash {
 
 /* ASN1_item_d2i of a whole buffer; NULL when it does not decode. */
 void *sig_d2i(const ASN1_ITEM *it, const unsigned char *der, size_t len);
+
+/* sig_catalog_members(), and how many trusted subjects the list has (-1:
+ * none, when it decodes) */
+int sig_catalog_decode(const uint8_t *der, size_t len, sig_member_fn fn,
+		       void *ctx, char **problem, int *nsubjects);
+/* the members of one TrustedSubject (its whole DER); -EINVAL when it does
+ * not decode as the list's template would */
+int sig_catalog_subject(const uint8_t *der, size_t len, sig_member_fn fn,
+			void *ctx);
 
 /* the OIDs of Microsoft's that these use */
 #define SIG_OID_SPC_INDIRECT "1.3.6.1.4.1.311.2.1.4"

@@ -3,11 +3,17 @@
  * as a whole certificate table, as the PKCS#7 blob of a single entry (the
  * path every signed file takes: SignedData, SpcIndirectDataContent,
  * nested signatures, countersignatures, RFC 3161 tokens, chains), as a
- * catalog (members and signature) and as a distinguished name. The trust
+ * catalog (members and signature) and as a distinguished name. The
+ * streamed member walk is compared with the whole decode on every input:
+ * where the walk follows the encoding it gives the same members (or the
+ * same problem), and with its fallback it always does. The trust
  * store holds the system's anchors, so that chains are really built.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "profilefs/profile.h"
 #include "profilefs/sig.h"
@@ -19,6 +25,75 @@ static int count(void *ctx, const uint8_t *digest, size_t len)
 	(void)digest;
 	*(size_t *)ctx += len;
 	return 0;
+}
+
+/* members as length-prefixed digests; NULL forgets them */
+static int collect(void *ctx, const uint8_t *digest, size_t len)
+{
+	struct dynbuf *b = ctx;
+
+	if (!digest) {
+		db_reset(b);
+		return 0;
+	}
+	db_addc(b, (char)len);
+	return db_add(b, digest, len);
+}
+
+struct members {
+	int rc;
+	char *problem;
+	struct dynbuf list;
+	uint8_t sha256[32];
+};
+
+static void streamed(const uint8_t *data, size_t size, unsigned flags,
+		     struct members *m)
+{
+	struct sig_cat_src src = { -1, data, size };
+
+	db_init(&m->list, 1u << 30);
+	m->rc = sig_catalog_stream(&src, flags, collect, &m->list, NULL,
+				   m->sha256, &m->problem);
+}
+
+/* the same answer: members, or the problem */
+static int same(const struct members *a, const struct members *b)
+{
+	if (a->rc != b->rc)
+		return 0;
+	if (a->rc == -EINVAL)
+		return a->problem && b->problem &&
+		       strcmp(a->problem, b->problem) == 0;
+	return a->rc != 0 ||
+	       (a->list.len == b->list.len &&
+		memcmp(a->list.data, b->list.data, a->list.len) == 0);
+}
+
+static void compare(const uint8_t *data, size_t size)
+{
+	struct members whole = { 0 }, walk = { 0 }, fallback = { 0 };
+	uint8_t sha[32];
+
+	db_init(&whole.list, 1u << 30);
+	whole.rc = sig_catalog_members(data, size, collect, &whole.list,
+				       &whole.problem);
+	streamed(data, size, SIG_CAT_NO_WHOLE, &walk);
+	streamed(data, size, 0, &fallback);
+	EVP_Digest(data, size, sha, NULL, EVP_sha256(), NULL);
+	/* (over SIG_CAT_WHOLE bytes, a catalog the walk does not follow is
+	 * malformed: not decoded whole) */
+	if ((walk.rc != -ENOTSUP && !same(&walk, &whole)) ||
+	    (size <= SIG_CAT_WHOLE && !same(&fallback, &whole)) ||
+	    ((fallback.rc == 0 || fallback.rc == -EINVAL) &&
+	     memcmp(fallback.sha256, sha, 32) != 0))
+		abort();
+	free(whole.problem);
+	free(walk.problem);
+	free(fallback.problem);
+	db_free(&whole.list);
+	db_free(&walk.list);
+	db_free(&fallback.list);
 }
 
 static struct sig_trust *anchors(void)
@@ -89,6 +164,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* as a catalog */
 	sig_catalog_members(data, size, count, &n, &problem);
 	free(problem);
+	compare(data, size);
 	if (sig_check_catalog(data, size, "fuzz.cat", &env, &r) == 0)
 		use(r);
 	name = sig_name_windows(data, size);
