@@ -46,7 +46,7 @@ done
 mount_fs || finish
 check "default: hello.dll.md" test -f "$D/hello.dll.md"
 check_eq "default: no .json profile listed" \
-	"$(ls "$D" | grep '\.json$')" "real.dll.json"
+	"$(cd "$D" && ls -- *.json)" "real.dll.json"
 check "default: hello.dll.json is not there" test ! -e "$D/hello.dll.json"
 umount_fs
 

@@ -148,6 +148,38 @@ static void render_once(struct svc *pv)
 	free(b);
 }
 
+/* JSON beside Markdown: one computation, a render each, memo keys that
+ * never collide, and a size the memo knows */
+static void two_formats(struct svc *pv)
+{
+	uint64_t computed = stats(pv).computed, renders = stats(pv).renders;
+	const struct svc_text *j, *j2, *m;
+	uint64_t size = 0;
+
+	put_file("fmt.dll", "MZ two formats", 14);
+	CHECK(svc_text_get(pv, "fmt.dll", SVC_JSON, 1, &j) == 0);
+	CHECK(stats(pv).computed == computed + 1);
+	CHECK(stats(pv).renders == renders + 1);
+	CHECK(j->len > 2 && j->md[0] == '{' && j->md[j->len - 1] == '\n');
+	CHECK(memmem(j->md, j->len, "\"name\": \"fmt.dll\"", 17) != NULL);
+	CHECK(svc_text_get(pv, "fmt.dll", SVC_MD, 1, &m) == 0);
+	/* the Markdown: the computed profile, rendered anew */
+	CHECK(stats(pv).computed == computed + 1);
+	CHECK(stats(pv).renders == renders + 2);
+	CHECK(m->md[0] != '{' && m != j);
+	/* the JSON again: the memo's copy */
+	CHECK(svc_text_get(pv, "fmt.dll", SVC_JSON, 1, &j2) == 0);
+	CHECK(j2 == j && stats(pv).renders == renders + 2);
+	CHECK(svc_profile_size(pv, "fmt.dll", SVC_JSON, &size) == 0 &&
+	      size == j->len);
+	CHECK(svc_profile_size(pv, "fmt.dll", SVC_MD, &size) == 0 &&
+	      size == m->len);
+	CHECK(stats(pv).renders == renders + 2);
+	svc_text_put(pv, j);
+	svc_text_put(pv, j2);
+	svc_text_put(pv, m);
+}
+
 /* each input of the key, changed: a new render, and the right text */
 static void invalidation(struct svc *pv, struct cache *c, const char *pe)
 {
@@ -377,6 +409,7 @@ int main(int argc, char **argv)
 	pv = open_svc(c, NULL);
 	single_flight(pv);
 	render_once(pv);
+	two_formats(pv);
 	invalidation(pv, c, argv[1]);
 	svc_close(pv);
 	stored_size(c);
