@@ -186,7 +186,8 @@ int sig_trust_add_file(struct sig_trust *t, const char *path, char **err)
 	fclose(f);
 	if (rc)
 		return rc;
-	qsort(t->props, t->nprops, sizeof(*t->props), props_cmp);
+	if (t->nprops)
+		qsort(t->props, t->nprops, sizeof(*t->props), props_cmp);
 	if (n == 0) {
 		if (asprintf(err, "%s: no PEM certificate in it", path) < 0)
 			*err = NULL;
