@@ -36,8 +36,22 @@ int rules_stem_allowed(const char *stem, size_t n);
 
 /* ---- a repository's facts ------------------------------------------- */
 
-/* The license a LICENSE text states ("MIT", "DRL 1.1", ...), or NULL. */
-const char *rules_license_of(const char *text, size_t len);
+/* The SPDX identifier of the licence a LICENSE text states ("MIT",
+ * "GPL-3.0", "DRL-1.1", an SPDX-License-Identifier line's expression)
+ * into out (max bytes with the NUL): 1, or 0 when it is not known. Looks
+ * at an SPDX-License-Identifier line, then the title the text opens with,
+ * then compares the whole text with the canonical ones (rules/license.c
+ * says how); never at the licences a text merely mentions. */
+#define RULES_LICENSE_MAX 128
+int rules_license_of(const char *text, size_t len, char *out, size_t max);
+/* The canonical texts compared with: those built in and those of
+ * rules_license_dir found (loaded once, on first use); how many. */
+extern const char rules_license_dir[];
+size_t rules_license_canonical(void);
+/* The whole-text step alone: the best canonical match's similarity
+ * (0..1), and its SPDX identifier in *spdx when it is close enough */
+double rules_license_similarity(const char *text, size_t len,
+				const char **spdx);
 /* The web URL of a git remote ("git@github.com:a/b.git" ->
  * "https://github.com/a/b"), malloc'ed, or NULL for a local remote. */
 char *rules_web_url(const char *remote);

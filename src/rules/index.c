@@ -167,7 +167,7 @@ static void read_git(int dirfd, char **url, char **branch)
  * themselves, any other recognised license the repository, else nothing */
 static int license_rank(const char *l)
 {
-	return !l ? 0 : strncmp(l, "DRL", 3) ? 1 : 2;
+	return !*l ? 0 : strncmp(l, "DRL-", 4) ? 1 : 2;
 }
 
 static int license_name(const struct dirent *de)
@@ -178,18 +178,20 @@ static int license_name(const struct dirent *de)
 	       !strncasecmp(nm, "LICENCE", 7) || !strncasecmp(nm, "COPYING", 7);
 }
 
-/* The license the repository's LICENSE/COPYING files state: the first
- * regular file, by name, of the highest rank; the first
- * RULES_LICENSE_FILES of them are read. */
+/* The license the repository's LICENSE/COPYING files state (an SPDX
+ * identifier, rules_license_of()): the first regular file, by name, of
+ * the highest rank; the first RULES_LICENSE_FILES of them are read. A
+ * file whose licence is not known is named by its file name. */
 static void read_license(int dirfd, char **license, char **file)
 {
 	struct dirent **names;
 	int n, i, best = -1, read = 0;
-	const char *what = NULL;
+	char what[RULES_LICENSE_MAX] = "";
 
 	n = scandirat(dirfd, ".", &names, license_name, alphasort);
 	for (i = 0; i < n && read < RULES_LICENSE_FILES; i++) {
-		const char *nm = names[i]->d_name, *l;
+		const char *nm = names[i]->d_name;
+		char l[RULES_LICENSE_MAX] = "";
 		size_t len;
 		char *text;
 
@@ -197,16 +199,17 @@ static void read_license(int dirfd, char **license, char **file)
 		if (!text)
 			continue; /* not a regular file, or unreadable */
 		read++;
-		l = rules_license_of(text, len);
+		if (!rules_license_of(text, len, l, sizeof(l)))
+			l[0] = '\0';
 		free(text);
 		if (best < 0 || license_rank(l) > license_rank(what)) {
 			best = i;
-			what = l;
+			memcpy(what, l, sizeof(what));
 		}
 	}
 	if (best >= 0) {
 		*file = strdup(names[best]->d_name);
-		*license = what ? strdup(what) : strdup(names[best]->d_name);
+		*license = strdup(*what ? what : names[best]->d_name);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);

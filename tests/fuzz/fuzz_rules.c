@@ -30,7 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rules_line_names(s, n, name);
 		at += n + 1;
 	}
-	rules_license_of(text, size);
+	{
+		char l[RULES_LICENSE_MAX];
+
+		rules_license_of(text, size, l, sizeof(l));
+	}
 	rules_stem_allowed(name, strlen(name));
 	url = rules_web_url(name);
 	link = rules_file_url(url ? url : name, name, name);

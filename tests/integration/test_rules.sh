@@ -70,12 +70,30 @@ list=$(rules list)
 check_eq "list header" "$(head -n 1 <<<"$list")" \
 	"$(printf 'name\turl\tlicense\tfiles\tlines\tindexed')"
 check_eq "sigma listed" "$(grep '^sigma' <<<"$list" | cut -f1-5)" \
-	"$(printf 'sigma\thttps://github.com/Example/sigma\tDRL 1.1\t4\t%s' \
+	"$(printf 'sigma\thttps://github.com/Example/sigma\tDRL-1.1\t4\t%s' \
 		"$(cat "$R"/sigma/LICENSE* "$R"/sigma/rules/windows/*/*.yml | grep -c '[^[:space:]]')")"
 check_eq "LOLBAS listed" "$(grep '^LOLBAS' <<<"$list" | cut -f1-4)" \
 	"$(printf 'LOLBAS\thttps://github.com/Example/LOLBAS\t-\t1')"
 check_eq "atomic listed (no git: no URL; binary files skipped)" \
 	"$(grep '^atomic' <<<"$list" | cut -f1-4)" "$(printf 'atomic\t-\tMIT\t2')"
+
+# licences: each named by its SPDX identifier, from what the text says of
+# itself: Debian's GPL-3 (which mentions the AGPL) and GPL-2 (which
+# mentions the LGPL), MPL-2.0, and a text nobody knows (its file name)
+for l in GPL-3 GPL-2 MPL-2.0 unknown; do
+	mkdir -p "$R/lic-$l"
+	echo "image: lic.dll" >"$R/lic-$l/rule.yml"
+	if [ "$l" = unknown ]; then
+		printf 'You may do as you please.\n' >"$R/lic-$l/COPYING.txt"
+	else
+		cp "/usr/share/common-licenses/$l" "$R/lic-$l/LICENSE"
+	fi
+	rules add -q "$R/lic-$l" || bad "rules add lic-$l"
+done
+check_eq "licences: GPL-3 not AGPL, GPL-2 not LGPL, MPL-2.0, unknown by file name" \
+	"$(rules list | grep '^lic-' | cut -f1,3 | sort)" \
+	"$(printf 'lic-GPL-2\tGPL-2.0\nlic-GPL-3\tGPL-3.0\nlic-MPL-2.0\tMPL-2.0\nlic-unknown\tCOPYING.txt')"
+for l in GPL-3 GPL-2 MPL-2.0 unknown; do rules remove "lic-$l" || bad "remove lic-$l"; done
 
 mkdir -p "$SRC/Windows/System32"
 for b in comsvcs.dll termsrv.dll wkssvc.dll net.exe reg.exe recover.exe many.dll xyz.dll; do
@@ -86,7 +104,7 @@ prof() { "$PROFILEFS" profile --cache="$CACHE" --root="$SRC" "$SRC/Windows/Syste
 
 S='[sigma](https://github.com/Example/sigma)'
 SF='[dump_comsvcs.yml](https://github.com/Example/sigma/blob/master/rules/windows/proc_creation/dump_comsvcs.yml)'
-SL='[DRL 1.1](https://github.com/Example/sigma/blob/master/LICENSE.Detection.Rules.md)'
+SL='[DRL-1.1](https://github.com/Example/sigma/blob/master/LICENSE.Detection.Rules.md)'
 L='[LOLBAS](https://github.com/Example/LOLBAS)'
 LF='[comsvcs.yml](https://github.com/Example/LOLBAS/blob/main/yml/OSLibraries/comsvcs.yml)'
 AF='[T1003.001.md](atomics/T1003.001/T1003.001.md)'

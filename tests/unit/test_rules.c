@@ -1,5 +1,5 @@
 /* rules: the boundary rules of rules.h line by line, the stoplist, the
- * license texts, web addresses of git remotes and file links, the
+ * web addresses of git remotes and file links, the
  * indexer's batches, a hostile repository (FIFOs, a link out of it), and a
  * first pass cut short: hidden, then resumed. */
 #include <errno.h>
@@ -70,40 +70,6 @@ static void test_match(void)
 	CHECK(!rules_stem_allowed("abcd", 4));
 	/* bytes that are not UTF-8 do not get in the way */
 	CHECK(names("\xff\xfe comsvcs.dll \x80", "comsvcs.dll") == RULES_NAME);
-}
-
-static void test_license(void)
-{
-	static const struct {
-		const char *text, *want;
-	} cases[] = {
-		{ "Detection Rule License (DRL) 1.1\n...", "DRL 1.1" },
-		{ "Detection Rule License (DRL) 1.0\n...", "DRL 1.0" },
-		{ "MIT License\n\nPermission is hereby granted, free of "
-		  "charge, "
-		  "to any person",
-		  "MIT" },
-		{ "Apache License\nVersion 2.0, January 2004", "Apache-2.0" },
-		{ "GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007",
-		  "GPL-3.0" },
-		{ "GNU GENERAL PUBLIC LICENSE\nVersion 2, June 1991",
-		  "GPL-2.0" },
-		{ "GNU LESSER GENERAL PUBLIC LICENSE\nVersion 3", "LGPL-3.0" },
-		{ "Redistribution and use in source and binary forms ... "
-		  "Neither the name of",
-		  "BSD-3-Clause" },
-		{ "Redistribution and use in source and binary forms ...",
-		  "BSD-2-Clause" },
-		{ "Attribution-NonCommercial 4.0 International",
-		  "CC BY-NC 4.0" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK_STR(
-			rules_license_of(cases[i].text, strlen(cases[i].text)),
-			cases[i].want);
-	CHECK(rules_license_of("All rights reserved.", 20) == NULL);
 }
 
 #define CHECK_URL(expr, want)                                                  \
@@ -329,7 +295,6 @@ static void test_resume(void)
 int main(void)
 {
 	test_match();
-	test_license();
 	test_urls();
 	test_batches();
 	test_hostile();
