@@ -33,7 +33,7 @@
 
 #include "profilefs/digest.h"
 
-#define CACHE_SCHEMA_VERSION 5
+#define CACHE_SCHEMA_VERSION 6
 
 struct cache;
 struct cache_txn;
@@ -128,6 +128,9 @@ void cache_txn_rollback(struct cache_txn *t);
 struct cache_repo {
 	int64_t id;
 	char *name, *path, *url, *branch, *license, *license_file;
+	/* globs, one a line, or NULL (rules.h says what they select) */
+	char *includes, *excludes;
+	int default_excludes; /* the default excludes apply */
 	/* seconds since the epoch of the last complete pass; 0 while the
 	 * first pass has not finished (the search leaves its rows out) */
 	int64_t indexed_at;

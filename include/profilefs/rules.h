@@ -59,6 +59,28 @@ char *rules_web_url(const char *remote);
  * writes it (GitHub's /blob/, GitLab's /-/blob/, Bitbucket's /src/). */
 char *rules_file_url(const char *url, const char *branch, const char *path);
 
+/* ---- which files are indexed ---------------------------------------- */
+
+/*
+ * A file is indexed unless a folder on its way is one of the default
+ * excludes (when they apply), or an exclude glob selects it, or include
+ * globs are given and none selects it. A glob without '/' selects a file
+ * when it matches the file's name or the name of a folder on its way
+ * (fnmatch, a leading '.' matched only by a '.'); a glob with '/' is a
+ * path from the top (a leading '/' is dropped) and selects a file when it
+ * matches the file's path or the path of a folder on its way ('*' matches
+ * '/' too). A folder is walked unless the default or exclude globs drop it.
+ */
+#define RULES_GLOB_MAX 1024
+/* folder names, NULL-terminated: test, tests, testdata, regression_data,
+ * deprecated, ... */
+extern const char *const rules_default_excludes[];
+/* rel: the path below the top; globs one a line, or NULL */
+int rules_selected(const char *rel, int folder, const char *includes,
+		   const char *excludes, int default_excludes);
+/* not empty, at most RULES_GLOB_MAX bytes, no newline */
+int rules_glob_ok(const char *glob);
+
 /* ---- indexing ------------------------------------------------------- */
 
 struct rules_opts {
@@ -66,6 +88,11 @@ struct rules_opts {
 	const char *url;     /* NULL: from .git/config's origin */
 	const char *license; /* NULL: from the LICENSE file */
 	int progress;	     /* a progress line on stderr */
+	/* which files: globs one a line; set_* says they were given (for
+	 * rules_update: replace what is stored; NULL then clears it) */
+	const char *includes, *excludes;
+	int set_includes, set_excludes;
+	int default_excludes; /* -1: as stored (add: yes), 0: no, 1: yes */
 };
 
 /* Indexes a new repository at dir: -ENOENT when dir does not exist,
@@ -76,13 +103,17 @@ struct rules_opts {
  * under the same name resumes it. */
 int rules_add(struct cache *c, const char *dir, const struct rules_opts *o);
 /* Indexes again what changed in one repository (or all, name NULL); an
- * incomplete one is completed. */
-int rules_update(struct cache *c, const char *name, int progress);
+ * incomplete one is completed. Of o, progress and the selection of files
+ * count (a changed selection drops the files it leaves out); -EINVAL for
+ * a change of selection with no name. */
+int rules_update(struct cache *c, const char *name, const struct rules_opts *o);
 int rules_remove(struct cache *c, const char *name);
 /* name, URL, license, files, lines, when indexed ("incomplete" for a
  * first pass that did not finish): a header line, then one tab-separated
- * line a repository */
-int rules_list(struct cache *c, FILE *out);
+ * line a repository; verbose: after each, a line of its own for each of
+ * its globs, "\tinclude\tGLOB", "\texclude\tGLOB" and "\texclude
+ * (default)\tNAME/" */
+int rules_list(struct cache *c, FILE *out, int verbose);
 
 /* ---- lookup ---------------------------------------------------------- */
 

@@ -14,17 +14,21 @@
 
 #define REPO_COLS                                                              \
 	"id, name, path, url, branch, license, license_file, indexed_at, "     \
-	"files, lines"
+	"files, lines, includes, excludes, default_excludes"
 
 const char *const cache_rules_sql[ST_N] = {
 	[ST_REPO_GET] = "SELECT " REPO_COLS " FROM rule_repos WHERE name = ?",
 	[ST_REPO_LIST] = "SELECT " REPO_COLS " FROM rule_repos ORDER BY name",
 	[ST_REPO_INSERT] = "INSERT INTO rule_repos (name, path, url, branch, "
-			   "license, license_file, indexed_at, files, lines) "
-			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			   "license, license_file, indexed_at, files, lines, "
+			   "includes, excludes, default_excludes) "
+			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+			   "RETURNING id",
 	[ST_REPO_UPDATE] = "UPDATE rule_repos SET name = ?, path = ?, url = ?, "
 			   "branch = ?, license = ?, license_file = ?, "
-			   "indexed_at = ?, files = ?, lines = ? WHERE id = ?",
+			   "indexed_at = ?, files = ?, lines = ?, "
+			   "includes = ?, excludes = ?, default_excludes = ? "
+			   "WHERE id = ?",
 	[ST_REPO_FILES] = "SELECT f.id FROM rule_files f JOIN rule_repos r "
 			  "ON r.id = f.repo WHERE r.name = ?",
 	[ST_REPO_DROP_FILES] = "DELETE FROM rule_files WHERE repo IN (SELECT "
@@ -86,6 +90,8 @@ void cache_repo_clear(struct cache_repo *r)
 	free(r->branch);
 	free(r->license);
 	free(r->license_file);
+	free(r->includes);
+	free(r->excludes);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -111,6 +117,9 @@ static int row_repo(sqlite3_stmt *st, struct cache_repo *r)
 	r->indexed_at = sqlite3_column_int64(st, 7);
 	r->files = (uint64_t)sqlite3_column_int64(st, 8);
 	r->lines = (uint64_t)sqlite3_column_int64(st, 9);
+	r->includes = cache_col_dup(st, 10);
+	r->excludes = cache_col_dup(st, 11);
+	r->default_excludes = sqlite3_column_int(st, 12);
 	if (!r->name || !r->path) {
 		cache_repo_clear(r);
 		return -ENOMEM;
@@ -174,7 +183,9 @@ int cache_repo_put(struct cache_txn *t, struct cache_repo *r)
 #define REPO_ARGS                                                              \
 	A_TEXT(r->name), A_TEXT(r->path), A_TEXT(r->url), A_TEXT(r->branch),   \
 		A_TEXT(r->license), A_TEXT(r->license_file),                   \
-		A_I64(r->indexed_at), A_I64(r->files), A_I64(r->lines)
+		A_I64(r->indexed_at), A_I64(r->files), A_I64(r->lines),        \
+		A_TEXT(r->includes), A_TEXT(r->excludes),                      \
+		A_I64(r->default_excludes)
 	if (r->id)
 		rc = run(t, ST_REPO_UPDATE, CACHE_ARGS(REPO_ARGS, A_I64(r->id)),
 			 NULL, NULL);

@@ -12,9 +12,13 @@
 #include "cli_i.h"
 
 static const char rules_usage[] =
-	"usage: profilefs rules add [--name=N] [--url=U] [--license=L] DIR...\n"
-	"       profilefs rules list\n"
+	"usage: profilefs rules add [--name=N] [--url=U] [--license=L]\n"
+	"                           [--include=GLOB]... [--exclude=GLOB]... "
+	"DIR...\n"
+	"       profilefs rules list [-v]\n"
 	"       profilefs rules update [NAME...]\n"
+	"       profilefs rules update [--include=GLOB]... "
+	"[--exclude=GLOB]... NAME\n"
 	"       profilefs rules remove NAME...\n"
 	"\n"
 	"Indexes local clones of detection-rule repositories (sigma, LOLBAS,\n"
@@ -29,6 +33,19 @@ static const char rules_usage[] =
 	"    --url=U        its web address (default: .git/config's origin)\n"
 	"    --license=L    its license (default: read from LICENSE*, "
 	"COPYING*)\n"
+	"    --include=GLOB index only the files GLOB selects (repeatable)\n"
+	"    --exclude=GLOB do not index the files GLOB selects "
+	"(repeatable)\n"
+	"    --no-include, --no-exclude\n"
+	"                   (update) drop the stored includes, excludes\n"
+	"    --no-default-excludes, --default-excludes\n"
+	"                   leave out (or not) the folders of test data and\n"
+	"                   deprecated rules: test, tests, testdata, "
+	"test_data,\n"
+	"                   testing, regression_data, deprecated, .github\n"
+	"                   (by default they are left out)\n"
+	"    -v, --verbose  (list) each repository's globs on lines of their "
+	"own\n"
 	"    --cache=PATH   the cache database (default: " CACHE_DEFAULT_DOC
 	")\n"
 	"    -q, --quiet    no progress line\n"
@@ -38,13 +55,42 @@ static const char rules_usage[] =
 	"name, url, license, files, lines, when indexed (UTC), or "
 	"\"incomplete\"\n"
 	"for one whose indexing was cut short: it is not searched until\n"
-	"rules add of the same DIR (or rules update) completes it.\n";
+	"rules add of the same DIR (or rules update) completes it.\n"
+	"A GLOB without '/' matches a file's or a folder's name, one with "
+	"'/'\n"
+	"a path from the repository's top (its folders' too; '*' matches "
+	"'/').\n"
+	"The selection is stored with the repository; rules update NAME with\n"
+	"--include (--exclude) replaces the stored includes (excludes).\n";
 
 struct rules_args {
 	struct rules_opts o;
 	const char *cache;
-	int quiet;
+	int quiet, verbose;
+	char *inc, *exc; /* the globs given, one a line */
 };
+
+/* glob appended to *list (one a line); 2 for a glob that cannot be one */
+static int add_glob(char **list, const char *glob)
+{
+	char *n;
+
+	if (!rules_glob_ok(glob)) {
+		fprintf(stderr,
+			"profilefs rules: %s: a glob is 1 to %d bytes, no "
+			"newline\n",
+			glob, RULES_GLOB_MAX);
+		return 2;
+	}
+	if (asprintf(&n, "%s%s%s", *list ? *list : "", *list ? "\n" : "",
+		     glob) < 0) {
+		fprintf(stderr, "profilefs: out of memory\n");
+		return 1;
+	}
+	free(*list);
+	*list = n;
+	return 0;
+}
 
 static int parse(int argc, char **argv, struct rules_args *a)
 {
@@ -54,13 +100,41 @@ static int parse(int argc, char **argv, struct rules_args *a)
 		{ "license", required_argument, NULL, 'l' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "include", required_argument, NULL, 'I' },
+		{ "exclude", required_argument, NULL, 'X' },
+		{ "no-include", no_argument, NULL, 'i' },
+		{ "no-exclude", no_argument, NULL, 'x' },
+		{ "default-excludes", no_argument, NULL, 'D' },
+		{ "no-default-excludes", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int ch;
+	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "qh", longs, NULL)) != -1) {
+	a->o.default_excludes = -1;
+	while ((ch = getopt_long(argc, argv, "qvh", longs, NULL)) != -1) {
 		switch (ch) {
+		case 'I':
+		case 'X':
+			rc = add_glob(ch == 'I' ? &a->inc : &a->exc, optarg);
+			if (rc)
+				return rc;
+			*(ch == 'I' ? &a->o.set_includes : &a->o.set_excludes) =
+				1;
+			break;
+		case 'i':
+		case 'x':
+			*(ch == 'i' ? &a->o.set_includes : &a->o.set_excludes) =
+				1;
+			break;
+		case 'D':
+		case 'N':
+			a->o.default_excludes = ch == 'D';
+			break;
+		case 'v':
+			a->verbose = 1;
+			break;
 		case 'n':
 			a->o.name = optarg;
 			break;
@@ -84,6 +158,8 @@ static int parse(int argc, char **argv, struct rules_args *a)
 			return 2;
 		}
 	}
+	a->o.includes = a->inc;
+	a->o.excludes = a->exc;
 	return 0;
 }
 
@@ -136,20 +212,19 @@ static int add(struct cache *c, struct rules_args *a, int argc, char **argv)
 }
 
 static int each_name(struct cache *c, int argc, char **argv, int update,
-		     int progress)
+		     const struct rules_opts *o)
 {
 	int i, status = 0;
 
 	if (update && argc == 0)
-		return rules_update(c, NULL, progress) ? 1 : 0;
+		return rules_update(c, NULL, o) ? 1 : 0;
 	if (argc == 0) {
 		fprintf(stderr, "profilefs rules remove: no NAME given\n");
 		return 2;
 	}
 	for (i = 0; i < argc; i++)
-		status |= complain(argv[i],
-				   update ? rules_update(c, argv[i], progress)
-					  : rules_remove(c, argv[i]));
+		status |= complain(argv[i], update ? rules_update(c, argv[i], o)
+						   : rules_remove(c, argv[i]));
 	return status;
 }
 
@@ -178,6 +253,17 @@ int cli_rules(int argc, char **argv)
 	argc -= optind + 1;
 	argv += optind + 1;
 	a.o.progress = !a.quiet && isatty(2);
+	if ((a.o.set_includes || a.o.set_excludes ||
+	     a.o.default_excludes >= 0) &&
+	    (!strcmp(verb, "list") || !strcmp(verb, "remove") ||
+	     (!strcmp(verb, "update") && argc != 1))) {
+		fprintf(stderr, "profilefs rules: the files to index are "
+				"chosen with rules add, or rules update of "
+				"one NAME\n");
+		free(a.inc);
+		free(a.exc);
+		return 2;
+	}
 	if (strcmp(verb, "add") && strcmp(verb, "list") &&
 	    strcmp(verb, "update") && strcmp(verb, "remove")) {
 		fprintf(stderr, "profilefs rules: no verb %s\n%s", verb,
@@ -199,11 +285,12 @@ int cli_rules(int argc, char **argv)
 	if (!strcmp(verb, "add"))
 		rc = add(c, &a, argc, argv);
 	else if (!strcmp(verb, "list"))
-		rc = rules_list(c, stdout) ? 1 : 0;
+		rc = rules_list(c, stdout, a.verbose) ? 1 : 0;
 	else
-		rc = each_name(c, argc, argv, !strcmp(verb, "update"),
-			       a.o.progress);
+		rc = each_name(c, argc, argv, !strcmp(verb, "update"), &a.o);
 	cache_close(c);
 	free(def);
+	free(a.inc);
+	free(a.exc);
 	return rc;
 }

@@ -335,11 +335,18 @@ static void walk(struct pass *p, int dfd, const char *rel, int depth)
 			continue;
 		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+			continue;
 		if (asprintf(&path, "%s%s%s", rel, *rel ? "/" : "", nm) < 0) {
 			p->rc = -ENOMEM;
 			break;
 		}
-		if (S_ISDIR(st.st_mode)) {
+		if (!rules_selected(path, S_ISDIR(st.st_mode),
+				    p->repo->includes, p->repo->excludes,
+				    p->repo->default_excludes)) {
+			/* left out: a file indexed before loses its lines
+			 * at the end of the pass */
+		} else if (S_ISDIR(st.st_mode)) {
 			int fd = util_open_beneath(dirfd(d), nm,
 						   O_RDONLY | O_DIRECTORY |
 							   O_CLOEXEC);
@@ -409,6 +416,13 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 	}
 	repo.path = real;
 	repo.name = strdup(o->name ? o->name : path_base(real));
+	repo.default_excludes = o->default_excludes != 0;
+	if ((o->includes && !(repo.includes = strdup(o->includes))) ||
+	    (o->excludes && !(repo.excludes = strdup(o->excludes)))) {
+		close(fd);
+		cache_repo_clear(&repo);
+		return -ENOMEM;
+	}
 	read_git(fd, &repo.url, &repo.branch);
 	read_license(fd, &repo.license, &repo.license_file);
 	close(fd);
@@ -445,22 +459,58 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 	return rc;
 }
 
-int rules_update(struct cache *c, const char *name, int show)
+/* the selection of o, where given, in place of r's */
+static int reselect(struct cache_repo *r, const struct rules_opts *o)
+{
+	char *inc = r->includes, *exc = r->excludes;
+
+	if (o->set_includes)
+		inc = o->includes ? strdup(o->includes) : NULL;
+	if (o->set_excludes)
+		exc = o->excludes ? strdup(o->excludes) : NULL;
+	if ((o->set_includes && o->includes && !inc) ||
+	    (o->set_excludes && o->excludes && !exc)) {
+		if (inc != r->includes)
+			free(inc);
+		if (exc != r->excludes)
+			free(exc);
+		return -ENOMEM;
+	}
+	if (inc != r->includes) {
+		free(r->includes);
+		r->includes = inc;
+	}
+	if (exc != r->excludes) {
+		free(r->excludes);
+		r->excludes = exc;
+	}
+	if (o->default_excludes >= 0)
+		r->default_excludes = o->default_excludes;
+	return 0;
+}
+
+int rules_update(struct cache *c, const char *name, const struct rules_opts *o)
 {
 	struct cache_repo *all;
 	size_t n, i;
 	int rc, first = 0;
+	int change =
+		o->set_includes || o->set_excludes || o->default_excludes >= 0;
 
+	if (change && !name)
+		return -EINVAL;
 	rc = cache_repo_list(c, &all, &n);
 	if (rc)
 		return rc;
 	if (name) {
 		for (i = 0; i < n && strcmp(all[i].name, name); i++)
 			;
-		rc = i < n ? index_repo(c, &all[i], show) : -ENOENT;
+		rc = i < n ? reselect(&all[i], o) : -ENOENT;
+		if (!rc)
+			rc = index_repo(c, &all[i], o->progress);
 	} else {
 		for (i = 0; i < n; i++) {
-			int r = index_repo(c, &all[i], show);
+			int r = index_repo(c, &all[i], o->progress);
 
 			if (r) {
 				log_err("rules: %s (%s): %s", all[i].name,
@@ -480,10 +530,24 @@ int rules_remove(struct cache *c, const char *name)
 	return cache_repo_remove(c, name);
 }
 
-int rules_list(struct cache *c, FILE *out)
+static void list_globs(FILE *out, const char *what, const char *globs)
+{
+	const char *g = globs;
+
+	while (g && *g) {
+		size_t n = strcspn(g, "\n");
+
+		fprintf(out, "\t%s\t%.*s\n", what, (int)n, g);
+		g += n;
+		if (*g == '\n')
+			g++;
+	}
+}
+
+int rules_list(struct cache *c, FILE *out, int verbose)
 {
 	struct cache_repo *all;
-	size_t n, i;
+	size_t n, i, k;
 	int rc;
 
 	rc = cache_repo_list(c, &all, &n);
@@ -507,6 +571,14 @@ int rules_list(struct cache *c, FILE *out)
 			all[i].license ? all[i].license : "-",
 			(unsigned long long)all[i].files,
 			(unsigned long long)all[i].lines, when);
+		if (!verbose)
+			continue;
+		list_globs(out, "include", all[i].includes);
+		list_globs(out, "exclude", all[i].excludes);
+		for (k = 0;
+		     all[i].default_excludes && rules_default_excludes[k]; k++)
+			fprintf(out, "\texclude (default)\t%s/\n",
+				rules_default_excludes[k]);
 	}
 	cache_repos_free(all, n);
 	return 0;

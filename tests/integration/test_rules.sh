@@ -235,6 +235,49 @@ check "mount: and how many more (3000 files x 20 lines - 200)" \
 	grep -qx "\*$((3000 * 20 - 200)) more matching lines are not shown\.\*" <<<"$big"
 umount_fs
 
+# which files: a sigma-like repository with regression_data/, deprecated/
+# and rules/ folders, each naming sel.dll once (and docs/ in a name
+# glob's way). By default only rules/ and docs/ are indexed.
+SEL=$R/sel
+mkdir -p "$SEL/rules/windows" "$SEL/regression_data/rules/windows" "$SEL/deprecated" \
+	"$SEL/docs" "$SEL/tests"
+for f in rules/windows/a.yml regression_data/rules/windows/0b6a.json deprecated/old.yml \
+	docs/notes.md tests/test_rules.py; do
+	echo "image: sel.dll ($f)" >"$SEL/$f"
+done
+head -c 500 /dev/urandom >"$SRC/Windows/System32/sel.dll"
+files() { prof sel.dll | section | sed 's/.*(\(.*\)).*/\1/' | sort | tr '\n' ' '; }
+rules add -q "$SEL" || bad "rules add sel"
+check_eq "default: test data, tests and deprecated rules left out" "$(files)" \
+	"docs/notes.md rules/windows/a.yml "
+check_eq "list -v: the default excludes" \
+	"$(rules list -v | sed -n '/^sel\t/,/^[^\t]/p' | grep -c $'^\texclude (default)\t')" \
+	"$(grep -o '"[^"]*",' "$(dirname "$0")/../../src/rules/select.c" | wc -l)"
+check "list -v: regression_data/ among them" \
+	grep -qx $'\texclude (default)\tregression_data/' <(rules list -v)
+check_eq "list without -v: one line a repository" "$(rules list | grep -c $'^\t')" 0
+rules update -q --include=rules --exclude='*.md' sel 2>"$T/err"
+check "update --include --exclude ($(cat "$T/err"))" [ $? -eq 0 ]
+check_eq "--include rules: rules/ only (not regression_data/rules)" "$(files)" "rules/windows/a.yml "
+check_eq "list -v: the globs stored" \
+	"$(rules list -v | sed -n '/^sel\t/,$p' | grep -v 'default' | sed 1d | grep $'^\t')" \
+	"$(printf '\tinclude\trules\n\texclude\t*.md')"
+echo "image: sel.dll (rules/windows/b.yml)" >"$SEL/rules/windows/b.yml"
+rules update -q sel || bad "rules update sel"
+check_eq "rules update keeps the globs" "$(files)" "rules/windows/a.yml rules/windows/b.yml "
+rules update -q --no-include --no-exclude --no-default-excludes sel || bad "update --no-*"
+check_eq "--no-default-excludes: every file" "$(files)" \
+	"deprecated/old.yml docs/notes.md regression_data/rules/windows/0b6a.json rules/windows/a.yml rules/windows/b.yml tests/test_rules.py "
+check_eq "list -v: no globs left" "$(rules list -v | sed -n '/^sel\t/,$p' | grep -c $'^\t')" 0
+rules remove sel
+rules add -q --exclude=deprecated --no-default-excludes --include='*.yml' "$SEL" ||
+	bad "rules add --exclude --include"
+check_eq "add --include '*.yml' --exclude deprecated" "$(files)" \
+	"rules/windows/a.yml rules/windows/b.yml "
+rules update -q --include=x 2>"$T/err"
+check_eq "update --include without a NAME is refused" "$?" 2
+rules remove sel
+
 # a DIR that is not there, or not a folder
 rules add -q "$T/nosuch" 2>"$T/err"
 check_eq "missing DIR: says so" "$?:$(cat "$T/err")" "1:profilefs: $T/nosuch: no such folder"
