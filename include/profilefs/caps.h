@@ -19,7 +19,8 @@
 /* times a file that changes while it is read is read again */
 #define CAP_REREAD 2
 
-/* Possible Misuse rows in one profile (a line says how many more) */
+/* Possible Misuse rows of each rule repository in one profile (a line
+ * says how many more, and of which repositories) */
 #define CAP_MISUSE_ROWS 200
 /* binaries whose Possible Misuse rows a mount keeps in memory */
 #define CAP_MISUSE_MEMO 8192

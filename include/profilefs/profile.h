@@ -113,10 +113,18 @@ struct prof_misuse_row {
 	char *license_url; /* or NULL */
 };
 
+/* matching lines of one repository beyond its cap */
+struct prof_misuse_more {
+	char *source; /* the repository's name */
+	size_t n;
+};
+
 struct prof_misuse {
 	struct prof_misuse_row *rows;
 	size_t n;
-	size_t more; /* matching lines beyond the cap */
+	size_t more; /* matching lines beyond the caps, in all */
+	struct prof_misuse_more *where; /* by repository name */
+	size_t nwhere;
 };
 
 void prof_misuse_free(struct prof_misuse *m);
@@ -141,7 +149,7 @@ struct prof_view {
  * profile (and its size, stored in the cache) is kept under. Bump it with
  * any change of the text the same facts give.
  */
-#define PROF_RENDER_VERSION 1
+#define PROF_RENDER_VERSION 2
 
 /* The Markdown profile. *out is malloc'ed, NUL-terminated. */
 int prof_render(const struct prof *p, const struct prof_view *v, char **out,

@@ -117,9 +117,13 @@ int rules_list(struct cache *c, FILE *out, int verbose);
 
 /* ---- lookup ---------------------------------------------------------- */
 
-/* The lines that name `name`, grouped by repository then file, at most
- * cap rows (m->more counts the rest). *out is freed with
- * prof_misuse_free(). */
+/* The lines that name `name`: first those of a file named after the
+ * binary (its name without extension is the binary's name or stem), then
+ * those of detection rules (.yml, .yaml, .yar, .yara, .rule, .rules,
+ * .toml, .json, .kql, .spl, .xml), then the rest; within each by
+ * repository, path and line. At most cap rows of each repository, the
+ * first in that order; m->more counts the rest, m->where by repository.
+ * *out is freed with prof_misuse_free(). */
 int rules_lookup(struct cache *c, const char *name, size_t cap,
 		 struct prof_misuse **out);
 

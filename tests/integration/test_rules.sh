@@ -108,19 +108,21 @@ SL='[DRL-1.1](https://github.com/Example/sigma/blob/master/LICENSE.Detection.Rul
 L='[LOLBAS](https://github.com/Example/LOLBAS)'
 LF='[comsvcs.yml](https://github.com/Example/LOLBAS/blob/main/yml/OSLibraries/comsvcs.yml)'
 AF='[T1003.001.md](atomics/T1003.001/T1003.001.md)'
+# LOLBAS's comsvcs.yml is named after the binary: first; then the sigma
+# rule (YAML); then atomic's Markdown
 want=$(cat <<ROWS
 $L | $LF | \`Name: Comsvcs.dll\` | 
 $L | $LF | \`- Command: rundll32 C:\\windows\\system32\\comsvcs.dll MiniDump "[LSASS_PID] dump.bin full"\` | 
 $L | $LF | \`- Path: c:\\windows\\system32\\comsvcs.dll\` | 
-atomic | $AF | \`## Atomic Test #3 - Dump LSASS.exe Memory using comsvcs.dll\` | MIT
-atomic | $AF | \`bytes \\xFF\\xFE then comsvcs.dll\` | MIT
 $S | $SF | \`title: Process Dump via Rundll32 and Comsvcs.dll\` | $SL
 $S | $SF | \`- 'comsvcs.dll,#24'\` | $SL
 $S | $SF | \`- '*comsvcs*MiniDump*full*'\` | $SL
 $S | $SF | \`\`- 'a \\| b \`c\` comsvcs.dll'\`\` | $SL
+atomic | $AF | \`## Atomic Test #3 - Dump LSASS.exe Memory using comsvcs.dll\` | MIT
+atomic | $AF | \`bytes \\xFF\\xFE then comsvcs.dll\` | MIT
 ROWS
 )
-check_eq "comsvcs.dll rows: full names, the stem, escapes, not xcomsvcs" \
+check_eq "comsvcs.dll rows: ranked; full names, the stem, escapes, not xcomsvcs" \
 	"$(prof comsvcs.dll | section)" "$want"
 check_eq "termsrv.dll by its stem" "$(prof termsrv.dll | section | cut -d'|' -f3)" \
 	" \`TargetName: TERMSRV*\` "
@@ -131,7 +133,8 @@ for b in net.exe reg.exe recover.exe xyz.dll; do
 done
 many=$(prof many.dll)
 check_eq "capped at 200 rows" "$(section <<<"$many" | wc -l)" 200
-check "says how many more" grep -qx '\*50 more matching lines are not shown\.\*' <<<"$many"
+check "says how many more, and where" \
+	grep -qx '\*50 more matching lines are not shown: 50 in many\.\*' <<<"$many"
 
 # through a mount: the section, then re-indexing and removal seen at once
 mount_fs || finish
@@ -232,8 +235,39 @@ big=$(cat "$m/bigrepo.dll.md")
 check_eq "mount: the resumed repository's rows, capped" \
 	"$(section <<<"$big" | cut -d'|' -f1 | sort -u)" "big "
 check "mount: and how many more (3000 files x 20 lines - 200)" \
-	grep -qx "\*$((3000 * 20 - 200)) more matching lines are not shown\.\*" <<<"$big"
+	grep -qx "\*$((3000 * 20 - 200)) more matching lines are not shown: $((3000 * 20 - 200)) in big\.\*" <<<"$big"
 umount_fs
+
+# ranking and the cap of each repository: alpha has a file named after
+# ranked.dll (1 line), a rule (2 lines) and 300 lines of documentation;
+# beta 250 lines of rules. Each repository keeps its first 200 in the
+# section's order: named file, rules, documentation; by repository, path
+# and line within each.
+mkdir -p "$R/alpha/yml" "$R/alpha/rules" "$R/alpha/docs" "$R/beta/rules"
+echo "Name: Ranked.dll" >"$R/alpha/yml/Ranked.yml"
+printf 'image: ranked.dll a\nimage: ranked.dll b\n' >"$R/alpha/rules/r.yml"
+for i in $(seq 1 300); do echo "doc $i ranked.dll"; done >"$R/alpha/docs/a.md"
+for i in $(seq 1 250); do echo "- ranked.dll $i"; done >"$R/beta/rules/b.yml"
+head -c 500 /dev/urandom >"$SRC/Windows/System32/ranked.dll"
+rules add -q "$R/alpha" "$R/beta" || bad "rules add alpha beta"
+ranked=$(prof ranked.dll)
+rows=$(section <<<"$ranked" | cut -d'|' -f1,2 | sed 's/\[\([^]]*\)\]([^)]*)/\1/g; s/ *$//')
+want=$( {
+	echo "alpha | Ranked.yml"
+	yes "alpha | r.yml" | head -n 2
+	yes "beta | b.yml" | head -n 200
+	yes "alpha | a.md" | head -n $((200 - 1 - 2))
+} )
+check_eq "ranked: named file, rules (alpha, beta), documentation; 200 of each" \
+	"$(sed 's/ | /|/' <<<"$rows" | uniq -c | sed 's/^ *//')" \
+	"$(sed 's/ | /|/' <<<"$want" | uniq -c | sed 's/^ *//')"
+check_eq "the first of alpha's documentation lines kept" \
+	"$(section <<<"$ranked" | grep -m1 'a.md' | cut -d'|' -f3)" " \`doc 1 ranked.dll\` "
+check "the rest, by repository" grep -qx \
+	"\*$((1 + 2 + 300 - 200 + 250 - 200)) more matching lines are not shown: $((303 - 200)) in alpha, $((250 - 200)) in beta\.\*" \
+	<<<"$ranked"
+echo "ranked rows: $(sed 's/ | /|/' <<<"$rows" | uniq -c | tr -s ' \n' ' ')"
+rules remove alpha beta
 
 # which files: a sigma-like repository with regression_data/, deprecated/
 # and rules/ folders, each naming sel.dll once (and docs/ in a name
