@@ -55,6 +55,16 @@ double rules_license_similarity(const char *text, size_t len,
 /* The web URL of a git remote ("git@github.com:a/b.git" ->
  * "https://github.com/a/b"), malloc'ed, or NULL for a local remote. */
 char *rules_web_url(const char *remote);
+/* What git says of the repository at dir (an absolute path, its top): the
+ * web URL of its origin (insteadOf applied; NULL for none or a local
+ * one) and the branch checked out (or the commit, detached; NULL for
+ * none), malloc'ed. git is run as a child process, bounded in time, with
+ * no system config, hooks, pager or fsmonitor (rules/git.c); without git,
+ * both are NULL. Works for worktrees and .git files. */
+void rules_git_facts(const char *dir, char **url, char **branch);
+/* A repository's name in its URL ("https://github.com/SigmaHQ/sigma.git"
+ * -> "sigma"), malloc'ed, or NULL. */
+char *rules_name_of_url(const char *url);
 /* The link to path in a repository at URL on branch, as the hosting site
  * writes it (GitHub's /blob/, GitLab's /-/blob/, Bitbucket's /src/). */
 char *rules_file_url(const char *url, const char *branch, const char *path);
@@ -84,8 +94,8 @@ int rules_glob_ok(const char *glob);
 /* ---- indexing ------------------------------------------------------- */
 
 struct rules_opts {
-	const char *name;    /* NULL: the folder's name */
-	const char *url;     /* NULL: from .git/config's origin */
+	const char *name;    /* NULL: from the URL, else the folder's name */
+	const char *url;     /* NULL: the origin's, as git says */
 	const char *license; /* NULL: from the LICENSE file */
 	int progress;	     /* a progress line on stderr */
 	/* which files: globs one a line; set_* says they were given (for

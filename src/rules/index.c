@@ -118,51 +118,6 @@ static char *read_small(int dirfd, const char *name, size_t max, size_t *len)
 	return buf;
 }
 
-/* origin's URL from .git/config, and the checked-out branch */
-static void read_git(int dirfd, char **url, char **branch)
-{
-	size_t len;
-	/* .git itself must be a folder in the repository, not a link */
-	int gfd = util_open_beneath(dirfd, ".git",
-				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char *cfg = NULL, *head = NULL, *p;
-
-	if (gfd < 0)
-		return;
-	cfg = read_small(gfd, "config", 1 << 16, &len);
-	head = read_small(gfd, "HEAD", 4096, &len);
-	close(gfd);
-
-	if (cfg && (p = strstr(cfg, "[remote \"origin\"]"))) {
-		char *end = strchr(p + 1, '[');
-
-		for (p = strchr(p, '\n'); p && (!end || p < end);
-		     p = strchr(p + 1, '\n')) {
-			char *s = p + 1, *e;
-
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (strncmp(s, "url", 3) != 0)
-				continue;
-			s += 3;
-			while (*s == ' ' || *s == '\t' || *s == '=')
-				s++;
-			e = s + strcspn(s, "\r\n");
-			while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-				e--;
-			*e = '\0';
-			*url = rules_web_url(s);
-			break;
-		}
-	}
-	if (head && !strncmp(head, "ref: refs/heads/", 16)) {
-		head[16 + strcspn(head + 16, "\r\n")] = '\0';
-		*branch = strdup(head + 16);
-	}
-	free(cfg);
-	free(head);
-}
-
 /* how much a license file tells: a Detection Rule License covers the rules
  * themselves, any other recognised license the repository, else nothing */
 static int license_rank(const char *l)
@@ -415,7 +370,17 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 		return rc;
 	}
 	repo.path = real;
-	repo.name = strdup(o->name ? o->name : path_base(real));
+	rules_git_facts(real, &repo.url, &repo.branch);
+	if (o->url) {
+		free(repo.url);
+		repo.url = strdup(o->url);
+	}
+	/* the name: --name, else the repository's in its URL, else the
+	 * folder's */
+	if (o->name)
+		repo.name = strdup(o->name);
+	else if (!repo.url || !(repo.name = rules_name_of_url(repo.url)))
+		repo.name = strdup(path_base(real));
 	repo.default_excludes = o->default_excludes != 0;
 	if ((o->includes && !(repo.includes = strdup(o->includes))) ||
 	    (o->excludes && !(repo.excludes = strdup(o->excludes)))) {
@@ -423,13 +388,8 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 		cache_repo_clear(&repo);
 		return -ENOMEM;
 	}
-	read_git(fd, &repo.url, &repo.branch);
 	read_license(fd, &repo.license, &repo.license_file);
 	close(fd);
-	if (o->url) {
-		free(repo.url);
-		repo.url = strdup(o->url);
-	}
 	if (o->license) {
 		free(repo.license);
 		repo.license = strdup(o->license);

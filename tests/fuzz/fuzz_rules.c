@@ -2,7 +2,8 @@
  * libFuzzer target: what the rules module reads from a repository. The
  * input's first line is a binary's name (and a git remote), the rest are
  * rule lines and a license text: every line goes through the matcher, the
- * whole through the license reader, the first line through the URL makers.
+ * whole through the license reader, the first line through the URL makers and
+ * the name of a URL.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	rules_stem_allowed(name, strlen(name));
 	url = rules_web_url(name);
+	free(rules_name_of_url(url ? url : name));
 	link = rules_file_url(url ? url : name, name, name);
 	free(link);
 	free(url);

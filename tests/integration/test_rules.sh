@@ -8,12 +8,14 @@
 # resumed), and the messages for a DIR that is missing or not a folder.
 . "$(dirname "$0")/lib.sh"
 R=$T/repos
-mkdir -p "$R/sigma/.git" "$R/sigma/rules/windows/proc_creation" \
-	"$R/sigma/rules/windows/other" "$R/LOLBAS/.git" "$R/LOLBAS/yml/OSLibraries" \
+mkdir -p "$R/sigma/rules/windows/proc_creation" \
+	"$R/sigma/rules/windows/other" "$R/LOLBAS/yml/OSLibraries" \
 	"$R/atomic/atomics/T1003.001" "$R/many"
-printf '[core]\n\tbare = false\n[remote "origin"]\n\turl = git@github.com:Example/sigma.git\n' \
-	>"$R/sigma/.git/config"
-printf 'ref: refs/heads/master\n' >"$R/sigma/.git/HEAD"
+# real git repositories (git is what rules add asks), with no commit yet
+git init -q -b master "$R/sigma" && git -C "$R/sigma" remote add origin git@github.com:Example/sigma.git ||
+	bad "git init sigma"
+git init -q -b main "$R/LOLBAS" &&
+	git -C "$R/LOLBAS" remote add origin https://github.com/Example/LOLBAS.git || bad "git init LOLBAS"
 printf '# Detection Rule License (DRL) 1.1\n\nPermission is hereby granted...\n' \
 	>"$R/sigma/LICENSE.Detection.Rules.md"
 # the tools' license comes first by name; the rules' license wins
@@ -38,8 +40,6 @@ title: Terminal service tampering
     - 'reg add HKLM\Software'
     - 'recover'
 YML
-printf '[remote "origin"]\n\turl = https://github.com/Example/LOLBAS.git\n' >"$R/LOLBAS/.git/config"
-printf 'ref: refs/heads/main\n' >"$R/LOLBAS/.git/HEAD"
 cat >"$R/LOLBAS/yml/OSLibraries/comsvcs.yml" <<'YML'
 Name: Comsvcs.dll
 Commands:
@@ -183,9 +183,8 @@ rc=$?
 echo "rules add with FIFOs: $(((($(date +%s%N) - t0) / 1000000))) ms, status $rc"
 check "FIFOs named LICENSE and .git/HEAD: rules add completes ($rc: $(cat "$T/err"))" \
 	[ $rc -eq 0 ]
-check_eq "hostile: origin read, no license, no branch, one file" \
-	"$(rules list | grep '^hostile' | cut -f2-5)" \
-	"$(printf 'https://github.com/Example/hostile\t-\t1\t2')"
+check_eq "hostile: git not asked (a FIFO HEAD), no license, one file" \
+	"$(rules list | grep '^hostile' | cut -f2-5)" "$(printf -- '-\t-\t1\t2')"
 
 # a first pass killed after its first batches: a repository of 3000 files
 # of 40 lines each, 20 of which name bigrepo.dll
@@ -220,7 +219,7 @@ check_eq "the killed repository is listed as incomplete" \
 mount_fs || finish
 check_eq "mount: the hostile repository's own file" \
 	"$(section <"$m/inside.dll.md" | cut -d'|' -f1,3)" \
-	'[hostile](https://github.com/Example/hostile) | `image: inside.dll` '
+	'hostile | `image: inside.dll` '
 check "mount: a link out of the repository is not followed" \
 	bash -c '! grep -q "^## Possible Misuse" "$0"' "$m/outside.dll.md"
 check "mount: no rows of the incomplete repository" \
@@ -268,6 +267,41 @@ check "the rest, by repository" grep -qx \
 	<<<"$ranked"
 echo "ranked rows: $(sed 's/ | /|/' <<<"$rows" | uniq -c | tr -s ' \n' ' ')"
 rules remove alpha beta
+
+# what git says: a worktree (a .git file, its own branch) of a repository
+# whose folder name is not the repository's, a remote written with an
+# insteadOf prefix, and a git archive export (no .git: --url gives the URL
+# and the name)
+G=$R/h5-src
+gitc() { git -c user.name=t -c user.email=t@example.org -c init.defaultBranch=main "$@"; }
+gitc init -q "$G" && git -C "$G" remote add origin git@github.com:Example/upstream-rules.git
+mkdir -p "$G/rules"
+echo "image: gitfacts.dll" >"$G/rules/g.yml"
+gitc -C "$G" add -A && gitc -C "$G" commit -qm one || bad "git commit"
+gitc -C "$G" worktree add -q -b feature "$R/h5-sigma" || bad "git worktree add"
+check "the worktree has a .git file" [ -f "$R/h5-sigma/.git" ]
+gitc init -q "$R/short" && git -C "$R/short" config url.https://gitlab.com/.insteadOf gl: &&
+	git -C "$R/short" remote add origin gl:Group/short-rules.git && cp "$G/rules/g.yml" "$R/short/" ||
+	bad "insteadOf repository"
+mkdir -p "$R/export"
+git -C "$G" archive --format=tar HEAD | tar -x -C "$R/export" || bad "git archive"
+rules add -q "$R/h5-sigma" "$R/short" || bad "rules add worktree, insteadOf"
+rules add -q --url=https://github.com/Example/exported-rules "$R/export" || bad "rules add export"
+check_eq "worktree, insteadOf, export: names and URLs from the remote" \
+	"$(rules list | grep -E '^(upstream-rules|short-rules|exported-rules)\s' | cut -f1,2 | sort)" \
+	"$(printf '%s\t%s\n' exported-rules https://github.com/Example/exported-rules \
+		short-rules https://gitlab.com/Group/short-rules \
+		upstream-rules https://github.com/Example/upstream-rules)"
+head -c 500 /dev/urandom >"$SRC/Windows/System32/gitfacts.dll"
+check_eq "links: the worktree's branch, GitLab's form, HEAD for an export" \
+	"$(prof gitfacts.dll | section | cut -d'|' -f2 | sort)" \
+	"$(printf ' [g.yml](%s) \n' https://github.com/Example/exported-rules/blob/HEAD/rules/g.yml \
+		https://github.com/Example/upstream-rules/blob/feature/rules/g.yml \
+		https://gitlab.com/Group/short-rules/-/blob/main/g.yml | sort)"
+rules add -q "$R/export" 2>/dev/null
+check_eq "an export without --url: the folder's name, no URL" \
+	"$(rules list | grep $'^export\t' | cut -f1,2)" "$(printf 'export\t-')"
+rules remove upstream-rules short-rules exported-rules export
 
 # which files: a sigma-like repository with regression_data/, deprecated/
 # and rules/ folders, each naming sel.dll once (and docs/ in a name
