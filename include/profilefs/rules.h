@@ -122,8 +122,36 @@ int rules_remove(struct cache *c, const char *name);
  * first pass that did not finish): a header line, then one tab-separated
  * line a repository; verbose: after each, a line of its own for each of
  * its globs, "\tinclude\tGLOB", "\texclude\tGLOB" and "\texclude
- * (default)\tNAME/" */
+ * (default)\tNAME/"; c NULL (no index yet): the header alone */
 int rules_list(struct cache *c, FILE *out, int verbose);
+
+/* ---- the rules index ------------------------------------------------- */
+
+/*
+ * The rules index is a database of its own (the cache's schema, its rule
+ * tables used), one per user: $XDG_DATA_HOME/profilefs/rules.db when
+ * XDG_DATA_HOME is set, else /var/lib/profilefs/rules.db for root and
+ * ~/.local/share/profilefs/rules.db for others. `--rules=PATH` names
+ * another. Malloc'ed; NULL when there is no HOME to put it in.
+ */
+char *rules_default_path(void);
+#define RULES_DEFAULT_DOC                                                      \
+	"$XDG_DATA_HOME/profilefs/rules.db, else ~/.local/share/profilefs/"    \
+	"rules.db; root: /var/lib/profilefs/rules.db"
+
+/* A reader's handle (a mount, `profilefs profile`): never creates the
+ * database; opens it on first use once it exists. Safe from many
+ * threads. path NULL: the default (-ENOENT when there is none). */
+struct rules_index;
+int rules_index_new(const char *path, struct rules_index **out);
+void rules_index_free(struct rules_index *ri);
+const char *rules_index_path(const struct rules_index *ri);
+/* the index's generation (unique to the database: a new database does
+ * not repeat an old one's), or -1 while there is no database */
+int64_t rules_index_generation(struct rules_index *ri);
+/* rules_lookup() on the index; *out NULL while there is none */
+int rules_index_lookup(struct rules_index *ri, const char *name, size_t cap,
+		       struct prof_misuse **out);
 
 /* ---- lookup ---------------------------------------------------------- */
 

@@ -58,7 +58,10 @@ const char *const cache_rules_sql[ST_N] = {
 			    "WHERE repo = ?",
 	[ST_RFILE_NLINES] = "SELECT count(*), coalesce(sum(nlines), 0) FROM "
 			    "rule_files WHERE repo = ?",
-	[ST_GEN_GET] = "SELECT value FROM meta WHERE key = 'rules_generation'",
+	/* the instance in the high half: unique to the database */
+	[ST_GEN_GET] = "SELECT (value & 4294967295) | (coalesce((SELECT value "
+		       "FROM meta WHERE key = 'rules_instance'), 0) << 32) "
+		       "FROM meta WHERE key = 'rules_generation'",
 	[ST_GEN_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = "
 			"'rules_generation'",
 	[ST_SEARCH] = "SELECT r.name, f.path, l.line, t.text FROM rule_text t "

@@ -14,6 +14,7 @@
 #include "profilefs/cache.h"
 #include "profilefs/fs.h"
 #include "profilefs/util.h"
+#include "profilefs/rules.h"
 #include "cli_i.h"
 
 static const char mount_usage[] =
@@ -29,6 +30,8 @@ static const char mount_usage[] =
 	"profilefs options (also as -o name=value):\n"
 	"    --cache=PATH       the cache database (default: " CACHE_DEFAULT_DOC
 	")\n"
+	"    --rules=PATH       the rules index (Possible Misuse; default:\n"
+	"                       " RULES_DEFAULT_DOC ")\n"
 	"    --no-cache         keep nothing: compute every profile anew\n"
 	"    --drive=X:         drive prefix of File Path (default: C:)\n"
 	"    --ext=LIST         binary extensions, comma-separated\n"
@@ -79,6 +82,7 @@ struct mount_opts {
 	char *max_size;
 	unsigned time_limit;
 	char *cache;
+	char *rules;
 	int no_cache;
 	char *drive;
 	char *ext;
@@ -101,6 +105,7 @@ enum { KEY_TRUST = 100, KEY_CATALOGS };
 /* clang-format off */
 static const struct fuse_opt mount_spec[] = {
 	MOPT("--cache=%s", cache, 0),
+	MOPT("--rules=%s", rules, 0),
 	MOPT("cache=%s", cache, 0),
 	MOPT("--no-cache", no_cache, 1),
 	MOPT("no_cache", no_cache, 1),
@@ -229,6 +234,9 @@ int cli_mount(int argc, char **argv)
 	}
 	rc = cli_config_parse(&cfg, o.source, fo.mountpoint, o.cache,
 			      o.no_cache, o.drive, o.ext, o.sniff_mz);
+	if (!rc)
+		rc = cli_rules_path(o.rules, cfg.mountpoint,
+				    (char **)&cfg.rules_path);
 	if (rc)
 		goto out;
 	cfg.foreground = fo.foreground;
@@ -257,6 +265,7 @@ out:
 	fuse_opt_free_args(&args);
 	free(fo.mountpoint);
 	free(o.cache);
+	free(o.rules);
 	free(o.drive);
 	free(o.ext);
 	free(o.max_size);

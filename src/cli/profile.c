@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "profilefs/cache.h"
+#include "profilefs/rules.h"
 #include "profilefs/service.h"
 #include "profilefs/util.h"
 #include "cli_i.h"
@@ -27,6 +28,8 @@ static const char profile_usage[] =
 	"    --cache=PATH  the cache database (default: " CACHE_DEFAULT_DOC
 	")\n"
 	"    --no-cache    neither read nor write a cache\n"
+	"    --rules=PATH  the rules index (Possible Misuse; default:\n"
+	"                  " RULES_DEFAULT_DOC ")\n"
 	"    --trust-metadata  serve a cached profile by the file's device, "
 	"inode,\n"
 	"                  size, mtime and ctime alone (no SHA-256 check of "
@@ -48,6 +51,7 @@ struct profile_opts {
 	const char *root;
 	const char *drive;
 	const char *cache;
+	const char *rules;
 	int no_cache;
 	int trust_metadata;
 	const char *volume_id;
@@ -61,6 +65,7 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 		{ "drive", required_argument, NULL, 'd' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "no-cache", no_argument, NULL, 'n' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "trust-metadata", no_argument, NULL, 'M' },
 		{ "volume-id", required_argument, NULL, 'V' },
 		{ "max-size", required_argument, NULL, 's' },
@@ -80,6 +85,9 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 'd':
 			o->drive = optarg;
+			break;
+		case 'R':
+			o->rules = optarg;
 			break;
 		case 'c':
 			o->cache = optarg;
@@ -183,7 +191,8 @@ int cli_profile(int argc, char **argv)
 	struct sig_trust *trust = NULL;
 	struct svc *pv = NULL;
 	struct cache *cache = NULL;
-	char *root = NULL, *def = NULL;
+	struct rules_index *rules = NULL;
+	char *root = NULL, *def = NULL, *rules_path = NULL;
 	int rc, rootfd, i, status = 0;
 
 	rc = parse(argc, argv, &o);
@@ -216,6 +225,11 @@ int cli_profile(int argc, char **argv)
 		if (!path || cache_open_or_rebuild(path, &cache))
 			log_warn("no cache: every profile is computed anew");
 	}
+	status = cli_rules_path(o.rules, NULL, &rules_path);
+	if (status)
+		goto out;
+	if (rules_path && rules_index_new(rules_path, &rules))
+		log_warn("no rules index: no Possible Misuse rows");
 	status = svc_signing_trust(&o.sign, &trust);
 	if (!status)
 		status = svc_signing_catalogs(&o.sign, root, &cats);
@@ -224,6 +238,7 @@ int cli_profile(int argc, char **argv)
 	setup.rootfd = rootfd;
 	setup.drive = o.drive;
 	setup.cache = cache;
+	setup.rules = rules;
 	setup.limits = o.limits;
 	setup.trust = trust;
 	setup.catalogs = cats;
@@ -244,6 +259,8 @@ out:
 	sig_trust_free(trust);
 	svc_signing_opts_free(&o.sign);
 	cache_close(cache);
+	rules_index_free(rules);
+	free(rules_path);
 	close(rootfd);
 	free(def);
 	free(root);

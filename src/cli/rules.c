@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "profilefs/cache.h"
@@ -23,7 +24,8 @@ static const char rules_usage[] =
 	"\n"
 	"Indexes local clones of detection-rule repositories (sigma, LOLBAS,\n"
 	"atomic-red-team, signature-base, any folder of text files) into the\n"
-	"cache, so that each profile's Possible Misuse section lists the "
+	"rules index, a database of its own that every mount finds, so that "
+	"each profile's Possible Misuse section lists the "
 	"lines\n"
 	"that name its binary. Mounts see the change at once.\n"
 	"\n"
@@ -46,8 +48,7 @@ static const char rules_usage[] =
 	"                   (by default they are left out)\n"
 	"    -v, --verbose  (list) each repository's globs on lines of their "
 	"own\n"
-	"    --cache=PATH   the cache database (default: " CACHE_DEFAULT_DOC
-	")\n"
+	"    --rules=PATH   the rules index (default: " RULES_DEFAULT_DOC ")\n"
 	"    -q, --quiet    no progress line\n"
 	"    -h, --help     this text\n"
 	"\n"
@@ -65,7 +66,7 @@ static const char rules_usage[] =
 
 struct rules_args {
 	struct rules_opts o;
-	const char *cache;
+	const char *cache, *rules;
 	int quiet, verbose;
 	char *inc, *exc; /* the globs given, one a line */
 };
@@ -99,6 +100,7 @@ static int parse(int argc, char **argv, struct rules_args *a)
 		{ "url", required_argument, NULL, 'u' },
 		{ "license", required_argument, NULL, 'l' },
 		{ "cache", required_argument, NULL, 'c' },
+		{ "rules", required_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "include", required_argument, NULL, 'I' },
@@ -146,6 +148,9 @@ static int parse(int argc, char **argv, struct rules_args *a)
 			break;
 		case 'c':
 			a->cache = optarg;
+			break;
+		case 'R':
+			a->rules = optarg;
 			break;
 		case 'q':
 			a->quiet = 1;
@@ -233,7 +238,8 @@ int cli_rules(int argc, char **argv)
 	struct rules_args a;
 	struct cache *c = NULL;
 	const char *verb;
-	char *def = NULL;
+	char *path = NULL;
+	struct stat st;
 	int rc;
 
 	memset(&a, 0, sizeof(a));
@@ -270,17 +276,46 @@ int cli_rules(int argc, char **argv)
 			rules_usage);
 		return 2;
 	}
-	if (!a.cache)
-		a.cache = def = cache_default_path();
-	if (a.cache && cli_cache_check(a.cache)) {
-		free(def);
+	if (a.cache) {
+		fprintf(stderr,
+			"profilefs rules: the rules index is a database of "
+			"its own, not the cache: --rules=PATH (default: %s)\n",
+			RULES_DEFAULT_DOC);
+		free(a.inc);
+		free(a.exc);
 		return 2;
 	}
-	if (!a.cache || cache_open_or_rebuild(a.cache, &c)) {
-		fprintf(stderr, "profilefs: cannot open the cache %s\n",
-			a.cache ? a.cache : "(no path)");
-		free(def);
-		return 1;
+	rc = cli_rules_path(a.rules, NULL, &path);
+	if (!rc && !path) {
+		fprintf(stderr, "profilefs: no rules index path: set --rules, "
+				"XDG_DATA_HOME or HOME\n");
+		rc = 2;
+	}
+	if (rc) {
+		free(a.inc);
+		free(a.exc);
+		return rc;
+	}
+	if (strcmp(verb, "add") && (stat(path, &st) < 0 || st.st_size == 0)) {
+		/* nothing indexed yet: a reader does not make the database */
+		int i;
+
+		if (!strcmp(verb, "list"))
+			rc = rules_list(NULL, stdout, 0) ? 1 : 0;
+		else if (argc == 0 && !strcmp(verb, "update"))
+			rc = 0;
+		else if (argc == 0)
+			rc = each_name(NULL, argc, argv, 0, &a.o);
+		for (i = 0; i < argc && strcmp(verb, "list"); i++)
+			rc |= complain(argv[i], -ENOENT);
+		goto out;
+	}
+	if (!strcmp(verb, "add") ? cache_open_or_rebuild(path, &c)
+				 : cache_open(path, &c)) {
+		fprintf(stderr, "profilefs: cannot open the rules index %s\n",
+			path);
+		rc = 1;
+		goto out;
 	}
 	if (!strcmp(verb, "add"))
 		rc = add(c, &a, argc, argv);
@@ -288,8 +323,9 @@ int cli_rules(int argc, char **argv)
 		rc = rules_list(c, stdout, a.verbose) ? 1 : 0;
 	else
 		rc = each_name(c, argc, argv, !strcmp(verb, "update"), &a.o);
+out:
 	cache_close(c);
-	free(def);
+	free(path);
 	free(a.inc);
 	free(a.exc);
 	return rc;

@@ -507,13 +507,15 @@ static void list_globs(FILE *out, const char *what, const char *globs)
 int rules_list(struct cache *c, FILE *out, int verbose)
 {
 	struct cache_repo *all;
-	size_t n, i, k;
+	size_t n = 0, i, k;
 	int rc;
 
-	rc = cache_repo_list(c, &all, &n);
+	rc = c ? cache_repo_list(c, &all, &n) : 0;
 	if (rc)
 		return rc;
 	fprintf(out, "name\turl\tlicense\tfiles\tlines\tindexed\n");
+	if (!c)
+		return 0; /* no index yet */
 	for (i = 0; i < n; i++) {
 		time_t t = (time_t)all[i].indexed_at;
 		struct tm tm;

@@ -58,12 +58,22 @@ head -c 3000 /dev/urandom >"$R/atomic/atomics/T1003.001/blob.bin"
 printf '\0binary with comsvcs.dll inside\n' >>"$R/atomic/atomics/T1003.001/blob.bin"
 for i in $(seq 1 250); do echo "line $i uses many.dll"; done >"$R/many/list.txt"
 
-rules() { "$PROFILEFS" rules "$@" --cache="$CACHE"; }
+# the default rules index ($XDG_DATA_HOME/profilefs/rules.db, lib.sh)
+rules() { "$PROFILEFS" rules "$@"; }
+rules list >/dev/null
+check "a read-only command makes no database" [ ! -e "$RULES_DB" ]
+check_eq "rules list of no index: the header alone" "$(rules list)" \
+	"$(printf 'name\turl\tlicense\tfiles\tlines\tindexed')"
+rules remove nosuch 2>/dev/null
+check "rules remove of no index: fails, makes nothing" [ $? -ne 0 -a ! -e "$RULES_DB" ]
+rules list --cache="$CACHE" 2>"$T/err"
+check "rules --cache: refused, naming --rules ($(cat "$T/err"))" \
+	grep -q -- '--rules=PATH' "$T/err"
 rules add -q "$R/sigma" "$R/LOLBAS" "$R/atomic" 2>"$T/err"
 check "rules add exits 0 ($(cat "$T/err"))" [ $? -eq 0 ]
 rules add -q --name=many "$R/many" || bad "rules add --name"
 check "adding a name twice is refused" \
-	bash -c '! "$0" rules add -q --cache="$1" "$2" 2>/dev/null' "$PROFILEFS" "$CACHE" "$R/many"
+	bash -c '! "$0" rules add -q "$1" 2>/dev/null' "$PROFILEFS" "$R/many"
 
 # list: header, then name, url, license, files, lines, when
 list=$(rules list)
@@ -142,6 +152,19 @@ m="$MNT/Windows/System32"
 check "mount: the section" grep -q '^## Possible Misuse$' "$m/comsvcs.dll.md"
 check "mount: the same rows as the CLI" \
 	cmp -s <(section <"$m/comsvcs.dll.md") <(prof comsvcs.dll | section)
+# one rules index per user: a mount with another --cache finds it too
+umount_fs
+CACHE0=$CACHE
+CACHE=$T/cache2/other.db
+mount_fs || finish
+check "another --cache: the rows too" grep -q '^## Possible Misuse$' "$m/comsvcs.dll.md"
+check "another --cache: the same rows" \
+	cmp -s <(section <"$m/comsvcs.dll.md") <(prof comsvcs.dll | section)
+check_eq "the cache holds no rules index" \
+	"$(sqlite3 "file:$CACHE?mode=ro" 'SELECT count(*) FROM rule_repos')" 0
+umount_fs
+CACHE=$CACHE0
+mount_fs || finish
 computed=$(stat_of computed)
 sed -i '/comsvcs.dll,#24/d' "$R/sigma/rules/windows/proc_creation/dump_comsvcs.yml"
 rm "$R/LOLBAS/yml/OSLibraries/comsvcs.yml"
@@ -153,7 +176,7 @@ check_eq "the rest stays (2 atomic, 3 sigma)" "$(wc -l <<<"$rows")" 5
 check_eq "LOLBAS now has no files" "$(rules list | grep '^LOLBAS' | cut -f4)" 0
 for n in sigma LOLBAS atomic many; do rules remove "$n" || bad "remove $n"; done
 check "remove: unknown name fails" \
-	bash -c '! "$0" rules remove --cache="$1" nosuch 2>/dev/null' "$PROFILEFS" "$CACHE"
+	bash -c '! "$0" rules remove nosuch 2>/dev/null' "$PROFILEFS"
 check "the section is gone after rules remove" \
 	bash -c '! grep -q "^## Possible Misuse" "$0"' "$m/comsvcs.dll.md"
 check_eq "the size follows the section" "$(stat -c %s "$m/comsvcs.dll.md")" \
@@ -178,7 +201,7 @@ for b in inside.dll outside.dll bigrepo.dll; do
 	head -c 500 /dev/urandom >"$SRC/Windows/System32/$b"
 done
 t0=$(date +%s%N)
-timeout 20 "$PROFILEFS" rules add -q --cache="$CACHE" "$H" 2>"$T/err"
+timeout 20 "$PROFILEFS" rules add -q "$H" 2>"$T/err"
 rc=$?
 echo "rules add with FIFOs: $(((($(date +%s%N) - t0) / 1000000))) ms, status $rc"
 check "FIFOs named LICENSE and .git/HEAD: rules add completes ($rc: $(cat "$T/err"))" \
@@ -197,11 +220,11 @@ for i in range(3000):
         for j in range(40):
             f.write("line %d of rule %d %s\n" % (j, i, "bigrepo.dll" if j % 2 else "x"))
 PY
-"$PROFILEFS" rules add -q --cache="$CACHE" "$B" 2>/dev/null &
+"$PROFILEFS" rules add -q "$B" 2>/dev/null &
 adder=$!
 n=0
 for i in $(seq 1 2000); do
-	n=$(sqlite3 "file:$CACHE?mode=ro" "SELECT count(*) FROM rule_files f \
+	n=$(sqlite3 "file:$RULES_DB?mode=ro" "SELECT count(*) FROM rule_files f \
 		JOIN rule_repos r ON r.id = f.repo WHERE r.name = 'big'" 2>/dev/null)
 	[ "${n:-0}" -gt 0 ] && break
 	kill -0 $adder 2>/dev/null || break
@@ -302,6 +325,21 @@ rules add -q "$R/export" 2>/dev/null
 check_eq "an export without --url: the folder's name, no URL" \
 	"$(rules list | grep $'^export\t' | cut -f1,2)" "$(printf 'export\t-')"
 rules remove upstream-rules short-rules exported-rules export
+
+# --rules=PATH: another index, for the mount and every command
+O=$T/elsewhere/rules.db
+mkdir -p "$R/own"
+echo "image: ownidx.dll" >"$R/own/a.yml"
+head -c 500 /dev/urandom >"$SRC/Windows/System32/ownidx.dll"
+rules add -q --rules="$O" "$R/own" || bad "rules add --rules"
+check_eq "--rules: listed there" "$(rules list --rules="$O" | cut -f1 | sed 1d)" own
+check_eq "--rules: not in the default index" "$(rules list | grep -c '^own')" 0
+check "profile without --rules: no rows" bash -c '! grep -q "^## Possible Misuse" <<<"$0"' "$(prof ownidx.dll)"
+check "profile --rules: the rows" grep -q 'ownidx.dll' \
+	<("$PROFILEFS" profile --rules="$O" --cache="$CACHE" --root="$SRC" "$SRC/Windows/System32/ownidx.dll" | section)
+mount_fs --rules="$O" || finish
+check "mount --rules: the rows" grep -q 'ownidx.dll' <(section <"$m/ownidx.dll.md")
+umount_fs
 
 # which files: a sigma-like repository with regression_data/, deprecated/
 # and rules/ folders, each naming sel.dll once (and docs/ in a name
