@@ -186,29 +186,59 @@ static int complain(const char *what, int rc)
 	return rc != 0;
 }
 
+/* Says why DIR cannot be a repository (missing, not a folder, not
+ * readable), before anything is opened: a path, not a repository's name */
+static int dir_wrong(const char *dir, int rc)
+{
+	if (rc == -ENOENT)
+		fprintf(stderr, "profilefs: %s: no such folder\n", dir);
+	else if (rc == -ENOTDIR)
+		fprintf(stderr, "profilefs: %s: not a folder\n", dir);
+	else
+		return complain(dir, rc);
+	return 1;
+}
+
+/* 0 when dir is a folder, else -errno (-ENOTDIR for anything else) */
+static int dir_check(const char *dir)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/* the DIRs that are folders, the others said: how many are left */
+static int add_check(int argc, char **argv, int *status)
+{
+	int i, left = 0;
+
+	for (i = 0; i < argc; i++) {
+		int rc = dir_check(argv[i]);
+
+		if (rc) {
+			*status |= dir_wrong(argv[i], rc);
+			argv[i] = NULL;
+		} else {
+			left++;
+		}
+	}
+	return left;
+}
+
 static int add(struct cache *c, struct rules_args *a, int argc, char **argv)
 {
 	int i, status = 0;
 
-	if (argc < 1) {
-		fprintf(stderr, "profilefs rules add: no DIR given\n");
-		return 2;
-	}
-	if (a->o.name && argc > 1) {
-		fprintf(stderr,
-			"profilefs rules add: --name goes with one DIR\n");
-		return 2;
-	}
 	for (i = 0; i < argc; i++) {
-		int rc = rules_add(c, argv[i], &a->o);
+		int rc;
 
-		/* a DIR is a path, not a repository's name */
-		if (rc == -ENOENT)
-			fprintf(stderr, "profilefs: %s: no such folder\n",
-				argv[i]);
-		else if (rc == -ENOTDIR)
-			fprintf(stderr, "profilefs: %s: not a folder\n",
-				argv[i]);
+		if (!argv[i])
+			continue; /* said by add_check() */
+		rc = rules_add(c, argv[i], &a->o);
+		if (rc == -ENOENT || rc == -ENOTDIR)
+			dir_wrong(argv[i], rc); /* gone since */
 		else
 			complain(argv[i], rc);
 		status |= rc != 0;
@@ -296,6 +326,23 @@ int cli_rules(int argc, char **argv)
 		free(a.exc);
 		return rc;
 	}
+	if (!strcmp(verb, "add")) {
+		/* the DIRs first: a command that adds nothing makes nothing */
+		if (argc < 1) {
+			fprintf(stderr, "profilefs rules add: no DIR given\n");
+			rc = 2;
+			goto out;
+		}
+		if (a.o.name && argc > 1) {
+			fprintf(stderr, "profilefs rules add: --name goes "
+					"with one DIR\n");
+			rc = 2;
+			goto out;
+		}
+		rc = 0;
+		if (!add_check(argc, argv, &rc))
+			goto out;
+	}
 	if (strcmp(verb, "add") && (stat(path, &st) < 0 || st.st_size == 0)) {
 		/* nothing indexed yet: a reader does not make the database */
 		int i;
@@ -318,7 +365,7 @@ int cli_rules(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(verb, "add"))
-		rc = add(c, &a, argc, argv);
+		rc |= add(c, &a, argc, argv);
 	else if (!strcmp(verb, "list"))
 		rc = rules_list(c, stdout, a.verbose) ? 1 : 0;
 	else

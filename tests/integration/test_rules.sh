@@ -390,4 +390,12 @@ check_eq "missing DIR: says so" "$?:$(cat "$T/err")" "1:profilefs: $T/nosuch: no
 rules add -q "$T/outside.yml" 2>"$T/err"
 check_eq "a file for DIR: says so" "$?:$(cat "$T/err")" \
 	"1:profilefs: $T/outside.yml: not a folder"
+N=$T/none/rules.db
+"$PROFILEFS" rules add -q --rules="$N" "$T/nosuch" "$T/outside.yml" 2>"$T/err"
+check_eq "no index yet: each DIR said, status 1" "$?:$(cat "$T/err")" \
+	"$(printf '1:profilefs: %s: no such folder\nprofilefs: %s: not a folder' "$T/nosuch" "$T/outside.yml")"
+check "... and no index made for nothing" [ ! -e "$N" ]
+"$PROFILEFS" rules add -q --rules="$N" "$T/nosuch" "$R/own" 2>"$T/err"
+check_eq "one DIR missing, one added: status 1" "$?:$(cat "$T/err")" "1:profilefs: $T/nosuch: no such folder"
+check_eq "... the other added" "$("$PROFILEFS" rules list --rules="$N" | cut -f1 | sed 1d)" own
 finish
