@@ -24,17 +24,18 @@ static const char rules_usage[] =
 	"\n"
 	"Indexes local clones of detection-rule repositories (sigma, LOLBAS,\n"
 	"atomic-red-team, signature-base, any folder of text files) into the\n"
-	"rules index, a database of its own that every mount finds, so that "
-	"each profile's Possible Misuse section lists the "
-	"lines\n"
-	"that name its binary. Mounts see the change at once.\n"
+	"rules index, a database of its own that every mount finds, so that\n"
+	"each profile's Possible Misuse section lists the lines that name its\n"
+	"binary. Mounts see the change at once.\n"
 	"\n"
-	"    --name=N       the repository's name (default: the folder's "
-	"name;\n"
-	"                   one DIR only)\n"
-	"    --url=U        its web address (default: .git/config's origin)\n"
-	"    --license=L    its license (default: read from LICENSE*, "
-	"COPYING*)\n"
+	"    --name=N       the repository's name (default: the last part of "
+	"its\n"
+	"                   URL, else the folder's name; one DIR only)\n"
+	"    --url=U        its web address (default: its origin's, as git "
+	"says)\n"
+	"    --license=L    its license (default: the SPDX identifier of "
+	"LICENSE*,\n"
+	"                   COPYING*, else the file's name)\n"
 	"    --include=GLOB index only the files GLOB selects (repeatable)\n"
 	"    --exclude=GLOB do not index the files GLOB selects "
 	"(repeatable)\n"
@@ -48,21 +49,30 @@ static const char rules_usage[] =
 	"                   (by default they are left out)\n"
 	"    -v, --verbose  (list) each repository's globs on lines of their "
 	"own\n"
-	"    --rules=PATH   the rules index (default: " RULES_DEFAULT_DOC ")\n"
-	"    -q, --quiet    no progress line\n"
-	"    -h, --help     this text\n"
-	"\n"
-	"list prints a header line and one tab-separated line a repository:\n"
-	"name, url, license, files, lines, when indexed (UTC), or "
-	"\"incomplete\"\n"
-	"for one whose indexing was cut short: it is not searched until\n"
-	"rules add of the same DIR (or rules update) completes it.\n"
-	"A GLOB without '/' matches a file's or a folder's name, one with "
-	"'/'\n"
-	"a path from the repository's top (its folders' too; '*' matches "
-	"'/').\n"
-	"The selection is stored with the repository; rules update NAME with\n"
-	"--include (--exclude) replaces the stored includes (excludes).\n";
+	"    --rules=PATH   the rules index, default:\n" RULES_DEFAULT_DOC(
+		"                   ") "\n"
+				       "    -q, --quiet    no progress line\n"
+				       "    -h, --help     this text\n"
+				       "\n"
+				       "list prints a header line and one "
+				       "tab-separated line a repository:\n"
+				       "name, url, license, files, lines, when "
+				       "indexed (UTC), or "
+				       "\"incomplete\"\n"
+				       "for one whose indexing was cut short: "
+				       "it is not searched until\n"
+				       "rules add of the same DIR (or rules "
+				       "update) completes it.\n"
+				       "A GLOB without '/' matches a file's or "
+				       "a folder's name, one with "
+				       "'/'\n"
+				       "a path from the repository's top (its "
+				       "folders' too; '*' matches "
+				       "'/').\n"
+				       "The selection is stored with the "
+				       "repository; rules update NAME with\n"
+				       "--include (--exclude) replaces the "
+				       "stored includes (excludes).\n";
 
 struct rules_args {
 	struct rules_opts o;
@@ -309,8 +319,8 @@ int cli_rules(int argc, char **argv)
 	if (a.cache) {
 		fprintf(stderr,
 			"profilefs rules: the rules index is a database of "
-			"its own, not the cache: --rules=PATH (default: %s)\n",
-			RULES_DEFAULT_DOC);
+			"its own, not the cache: --rules=PATH (profilefs "
+			"rules --help)\n");
 		free(a.inc);
 		free(a.exc);
 		return 2;
