@@ -113,9 +113,10 @@ struct rules_opts {
  * under the same name resumes it. */
 int rules_add(struct cache *c, const char *dir, const struct rules_opts *o);
 /* Indexes again what changed in one repository (or all, name NULL); an
- * incomplete one is completed. Of o, progress and the selection of files
- * count (a changed selection drops the files it leaves out); -EINVAL for
- * a change of selection with no name. */
+ * incomplete one is completed. Its URL, branch and licence are read
+ * again, but those rules_add() was given; a value not found stays. Of o,
+ * progress and the selection of files count (a changed selection drops the
+ * files it leaves out); -EINVAL for a change of selection with no name. */
 int rules_update(struct cache *c, const char *name, const struct rules_opts *o);
 int rules_remove(struct cache *c, const char *name);
 /* name, URL, license, files, lines, when indexed ("incomplete" for a

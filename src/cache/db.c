@@ -92,12 +92,14 @@ static const char *const cache_upgrade[CACHE_SCHEMA_VERSION] = {
 	"ALTER TABLE catalogs ADD COLUMN sha256 BLOB;",
 	/* 5 -> 6: a rule repository's include and exclude globs (one a
 	 * line, NULL for none), and whether the default excludes (test data,
-	 * deprecated rules) apply; the repositories indexed before get them
-	 * at their next pass. */
+	 * deprecated rules) apply (the repositories indexed before get them
+	 * at their next pass), and which facts the user gave (--url,
+	 * --license), which a pass does not read again. */
 	"ALTER TABLE rule_repos ADD COLUMN includes TEXT;"
 	"ALTER TABLE rule_repos ADD COLUMN excludes TEXT;"
 	"ALTER TABLE rule_repos ADD COLUMN default_excludes INTEGER NOT NULL"
 	" DEFAULT 1;"
+	"ALTER TABLE rule_repos ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;"
 	/* and a number drawn for the database, so that the rules generation
 	 * of one rules index does not repeat another's (rendered sizes are
 	 * stored under keys that hold it) */

@@ -14,20 +14,21 @@
 
 #define REPO_COLS                                                              \
 	"id, name, path, url, branch, license, license_file, indexed_at, "     \
-	"files, lines, includes, excludes, default_excludes"
+	"files, lines, includes, excludes, default_excludes, pinned"
 
 const char *const cache_rules_sql[ST_N] = {
 	[ST_REPO_GET] = "SELECT " REPO_COLS " FROM rule_repos WHERE name = ?",
 	[ST_REPO_LIST] = "SELECT " REPO_COLS " FROM rule_repos ORDER BY name",
 	[ST_REPO_INSERT] = "INSERT INTO rule_repos (name, path, url, branch, "
 			   "license, license_file, indexed_at, files, lines, "
-			   "includes, excludes, default_excludes) "
-			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+			   "includes, excludes, default_excludes, pinned) "
+			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 			   "RETURNING id",
 	[ST_REPO_UPDATE] = "UPDATE rule_repos SET name = ?, path = ?, url = ?, "
 			   "branch = ?, license = ?, license_file = ?, "
 			   "indexed_at = ?, files = ?, lines = ?, "
-			   "includes = ?, excludes = ?, default_excludes = ? "
+			   "includes = ?, excludes = ?, default_excludes = ?, "
+			   "pinned = ? "
 			   "WHERE id = ?",
 	[ST_REPO_FILES] = "SELECT f.id FROM rule_files f JOIN rule_repos r "
 			  "ON r.id = f.repo WHERE r.name = ?",
@@ -123,6 +124,7 @@ static int row_repo(sqlite3_stmt *st, struct cache_repo *r)
 	r->includes = cache_col_dup(st, 10);
 	r->excludes = cache_col_dup(st, 11);
 	r->default_excludes = sqlite3_column_int(st, 12);
+	r->pinned = sqlite3_column_int(st, 13);
 	if (!r->name || !r->path) {
 		cache_repo_clear(r);
 		return -ENOMEM;
@@ -188,7 +190,7 @@ int cache_repo_put(struct cache_txn *t, struct cache_repo *r)
 		A_TEXT(r->license), A_TEXT(r->license_file),                   \
 		A_I64(r->indexed_at), A_I64(r->files), A_I64(r->lines),        \
 		A_TEXT(r->includes), A_TEXT(r->excludes),                      \
-		A_I64(r->default_excludes)
+		A_I64(r->default_excludes), A_I64(r->pinned)
 	if (r->id)
 		rc = run(t, ST_REPO_UPDATE, CACHE_ARGS(REPO_ARGS, A_I64(r->id)),
 			 NULL, NULL);

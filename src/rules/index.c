@@ -382,6 +382,8 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 	else if (!repo.url || !(repo.name = rules_name_of_url(repo.url)))
 		repo.name = strdup(path_base(real));
 	repo.default_excludes = o->default_excludes != 0;
+	repo.pinned = (o->url ? CACHE_PIN_URL : 0) |
+		      (o->license ? CACHE_PIN_LICENSE : 0);
 	if ((o->includes && !(repo.includes = strdup(o->includes))) ||
 	    (o->excludes && !(repo.excludes = strdup(o->excludes)))) {
 		close(fd);
@@ -417,6 +419,42 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 			repo.name);
 	cache_repo_clear(&repo);
 	return rc;
+}
+
+/* A new value in place of *old, when there is one: a pass that finds
+ * nothing (a clone moved, git missing) keeps what was found before */
+static void take(char **old, char *now)
+{
+	if (!now)
+		return;
+	free(*old);
+	*old = now;
+}
+
+/* What the repository says of itself now (the branch checked out, the
+ * origin, the licence), but what the user gave: rules update reads it
+ * again */
+static void refresh(struct cache_repo *r)
+{
+	char *url = NULL, *branch = NULL, *license = NULL, *file = NULL;
+	int fd;
+
+	rules_git_facts(r->path, &url, &branch);
+	if (!(r->pinned & CACHE_PIN_URL))
+		take(&r->url, url);
+	else
+		free(url);
+	take(&r->branch, branch);
+	fd = open(r->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		read_license(fd, &license, &file);
+		close(fd);
+	}
+	if (!(r->pinned & CACHE_PIN_LICENSE))
+		take(&r->license, license);
+	else
+		free(license);
+	take(&r->license_file, file);
 }
 
 /* the selection of o, where given, in place of r's */
@@ -466,11 +504,16 @@ int rules_update(struct cache *c, const char *name, const struct rules_opts *o)
 		for (i = 0; i < n && strcmp(all[i].name, name); i++)
 			;
 		rc = i < n ? reselect(&all[i], o) : -ENOENT;
-		if (!rc)
+		if (!rc) {
+			refresh(&all[i]);
 			rc = index_repo(c, &all[i], o->progress);
+		}
 	} else {
 		for (i = 0; i < n; i++) {
-			int r = index_repo(c, &all[i], o->progress);
+			int r;
+
+			refresh(&all[i]);
+			r = index_repo(c, &all[i], o->progress);
 
 			if (r) {
 				log_err("rules: %s (%s): %s", all[i].name,

@@ -157,9 +157,11 @@ umount_fs
 CACHE0=$CACHE
 CACHE=$T/cache2/other.db
 mount_fs || finish
-check "another --cache: the rows too" grep -q '^## Possible Misuse$' "$m/comsvcs.dll.md"
-check "another --cache: the same rows" \
-	cmp -s <(section <"$m/comsvcs.dll.md") <(prof comsvcs.dll | section)
+# (read into variables: a reader still holding the file would keep the
+# unmount below from happening)
+md=$(cat "$m/comsvcs.dll.md")
+check "another --cache: the rows too" grep -q '^## Possible Misuse$' <<<"$md"
+check_eq "another --cache: the same rows" "$(section <<<"$md")" "$(prof comsvcs.dll | section)"
 check_eq "the cache holds no rules index" \
 	"$(sqlite3 "file:$CACHE?mode=ro" 'SELECT count(*) FROM rule_repos')" 0
 umount_fs
@@ -321,6 +323,18 @@ check_eq "links: the worktree's branch, GitLab's form, HEAD for an export" \
 	"$(printf ' [g.yml](%s) \n' https://github.com/Example/exported-rules/blob/HEAD/rules/g.yml \
 		https://github.com/Example/upstream-rules/blob/feature/rules/g.yml \
 		https://gitlab.com/Group/short-rules/-/blob/main/g.yml | sort)"
+# rules update reads the facts again, but what the user gave: the branch
+# checked out now, a new licence; an export's --url stays
+gitc -C "$R/h5-sigma" checkout -q -b renamed || bad "git checkout"
+cp /usr/share/common-licenses/Apache-2.0 "$R/h5-sigma/LICENSE"
+printf 'You may.\n' >"$R/export/LICENSE"
+rules update -q upstream-rules exported-rules || bad "rules update of the git repositories"
+check_eq "update: the licence read again" "$(rules list | grep $'^upstream-rules\t' | cut -f3)" Apache-2.0
+check "update: links on the branch checked out now" grep -q \
+	'https://github.com/Example/upstream-rules/blob/renamed/rules/g.yml' <(prof gitfacts.dll | section)
+check_eq "update: an export's --url kept, its licence read" \
+	"$(rules list | grep $'^exported-rules\t' | cut -f2,3)" \
+	"$(printf 'https://github.com/Example/exported-rules\tLICENSE')"
 rules add -q "$R/export" 2>/dev/null
 check_eq "an export without --url: the folder's name, no URL" \
 	"$(rules list | grep $'^export\t' | cut -f1,2)" "$(printf 'export\t-')"
@@ -338,7 +352,8 @@ check "profile without --rules: no rows" bash -c '! grep -q "^## Possible Misuse
 check "profile --rules: the rows" grep -q 'ownidx.dll' \
 	<("$PROFILEFS" profile --rules="$O" --cache="$CACHE" --root="$SRC" "$SRC/Windows/System32/ownidx.dll" | section)
 mount_fs --rules="$O" || finish
-check "mount --rules: the rows" grep -q 'ownidx.dll' <(section <"$m/ownidx.dll.md")
+md=$(cat "$m/ownidx.dll.md")
+check "mount --rules: the rows" grep -q 'ownidx.dll' <<<"$(section <<<"$md")"
 umount_fs
 
 # which files: a sigma-like repository with regression_data/, deprecated/

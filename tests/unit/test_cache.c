@@ -79,7 +79,8 @@ static int collect(void *ctx, const char *path, const uint8_t *sha256)
 #define UNDO_STEP6                                                             \
 	"ALTER TABLE rule_repos DROP COLUMN includes; "                        \
 	"ALTER TABLE rule_repos DROP COLUMN excludes; "                        \
-	"ALTER TABLE rule_repos DROP COLUMN default_excludes; "
+	"ALTER TABLE rule_repos DROP COLUMN default_excludes; "                \
+	"ALTER TABLE rule_repos DROP COLUMN pinned; "
 
 /* SQL that undoes the 4 -> 5 step (the sqlite3 tool drops its columns),
  * and the steps after it */
