@@ -77,7 +77,8 @@ char *rules_file_url(const char *url, const char *branch, const char *path);
  * globs are given and none selects it. A glob without '/' selects a file
  * when it matches the file's name or the name of a folder on its way
  * (fnmatch, a leading '.' matched only by a '.'); a glob with '/' is a
- * path from the top (a leading '/' is dropped) and selects a file when it
+ * path from the top (a leading '/' and trailing ones are dropped:
+ * "/rules" and "rules/" are the top's rules folder) and selects a file when it
  * matches the file's path or the path of a folder on its way ('*' matches
  * '/' too). A folder is walked unless the default or exclude globs drop it.
  */

@@ -21,12 +21,17 @@ static int glob_matches(const char *glob, size_t n, const char *rel)
 {
 	char pat[RULES_GLOB_MAX + 1], part[4096];
 	const char *p;
+	int anchored;
 
 	if (n == 0 || n > RULES_GLOB_MAX)
 		return 0;
 	memcpy(pat, glob, n);
 	pat[n] = '\0';
-	if (!memchr(pat, '/', n)) {
+	anchored = memchr(pat, '/', n) != NULL;
+	/* "rules/": the top's rules folder */
+	while (n > 1 && pat[n - 1] == '/')
+		pat[--n] = '\0';
+	if (!anchored) {
 		/* a name: any folder on the way, or the file itself */
 		for (p = rel; *p;) {
 			size_t k = strcspn(p, "/");

@@ -92,6 +92,9 @@ static void test_select(void)
 	/* a path from the top, or a folder on the way */
 	CHECK(rules_selected("rules/w/a.yml", 0, "rules", NULL, 1));
 	CHECK(rules_selected("rules/w/a.yml", 0, "/rules/w", NULL, 1));
+	CHECK(rules_selected("rules/w/a.yml", 0, "rules/", NULL, 1));
+	CHECK(!rules_selected("x/rules/a.yml", 0, "rules/", NULL, 1));
+	CHECK(rules_selected("x/rules/a.yml", 0, "rules", NULL, 1));
 	CHECK(!rules_selected("other/rules/a.yml", 0, "rules/*", NULL, 1));
 	CHECK(rules_selected("rules/w/a.yml", 0, "rules/*.yml", NULL, 1));
 	CHECK(!rules_selected("docs/a.md", 0, "rules\nyml/*", NULL, 1));
