@@ -137,12 +137,6 @@ int rules_list(struct cache *c, FILE *out, int verbose);
  * another. Malloc'ed; NULL when there is no HOME to put it in.
  */
 char *rules_default_path(void);
-/* the default, for --help: lines to follow an indentation of n spaces */
-#define RULES_DEFAULT_DOC(ind)                                                 \
-	ind "$XDG_DATA_HOME/profilefs/rules.db, else\n" ind                    \
-	    "~/.local/share/profilefs/rules.db; for root\n" ind                \
-	    "/var/lib/profilefs/rules.db"
-
 /* A reader's handle (a mount, `profilefs profile`): never creates the
  * database; opens it on first use once it exists. Safe from many
  * threads. path NULL: the default (-ENOENT when there is none). */

@@ -28,31 +28,25 @@ static const char profile_usage[] =
 	"    --cache=PATH  the cache database (default: " CACHE_DEFAULT_DOC
 	")\n"
 	"    --no-cache    neither read nor write a cache\n"
-	"    --rules=PATH  the rules index (Possible Misuse), "
-	"default:\n" RULES_DEFAULT_DOC(
-		"                  ") "\n"
-				      "    --trust-metadata  serve a cached "
-				      "profile by the file's device, "
-				      "inode,\n"
-				      "                  size, mtime and ctime "
-				      "alone (no SHA-256 check of "
-				      "the\n"
-				      "                  file): a file "
-				      "rewritten with those put back keeps "
-				      "its\n"
-				      "                  old profile\n"
-				      "    --volume-id=NAME  the volume in the "
-				      "cache's file identities, as "
-				      "for\n"
-				      "                  the mount (default: "
-				      "its UUID, else its device "
-				      "number)\n"
-				      "    --max-size=SIZE, --time-limit=SECS  "
-				      " as for the "
-				      "mount\n" CLI_SIGNING_HELP
-				      "                       (the CatRoot "
-				      "below --root, that is)\n"
-				      "    -h, --help    this text\n";
+	"    --rules=PATH  the rules index (Possible Misuse), default:\n"
+	"                  $XDG_DATA_HOME/profilefs/rules.db, else\n"
+	"                  ~/.local/share/profilefs/rules.db; for root\n"
+	"                  /var/lib/profilefs/rules.db\n"
+	"    --trust-metadata  serve a cached profile by the file's device, "
+	"inode,\n"
+	"                  size, mtime and ctime alone (no SHA-256 check of "
+	"the\n"
+	"                  file): a file rewritten with those put back keeps "
+	"its\n"
+	"                  old profile\n"
+	"    --volume-id=NAME  the volume in the cache's file identities, as "
+	"for\n"
+	"                  the mount (default: its UUID, else its device "
+	"number)\n"
+	"    --max-size=SIZE, --time-limit=SECS   as for the "
+	"mount\n" CLI_SIGNING_HELP
+	"                       (the CatRoot below --root, that is)\n"
+	"    -h, --help    this text\n";
 
 struct profile_opts {
 	struct prof_limits limits;
