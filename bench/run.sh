@@ -117,3 +117,7 @@ bash bench/service.sh "$b"
 #    device): reading every profile cold, after it, and with
 #    --trust-metadata (bench/remount.sh; root)
 bash bench/remount.sh "$b"
+
+# 8. bounded work: stat under 70 huge reads against bindfs, cancellation,
+#    SIGTERM, peak RSS against the memory budget (bench/bounded.sh)
+bash bench/bounded.sh "$b"

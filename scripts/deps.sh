@@ -24,6 +24,9 @@ while read -r pkg suite _; do
 			from[$pkg]=$suite
 		continue
 	fi
+	# npm also comes with NodeSource's nodejs, which conflicts with
+	# Debian's npm: a working npm command is enough
+	[ "$pkg" = npm ] && command -v npm >/dev/null && continue
 	dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null |
 		grep -q "install ok installed" || missing+=("$pkg")
 done <"$list"

@@ -64,6 +64,7 @@ fi
 
 echo "== valgrind memcheck"
 vg="valgrind -q --error-exitcode=99 --leak-check=full"
+vg="$vg --suppressions=$PWD/tests/valgrind.supp"
 vg="$vg --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
 if [ -f build-ci/build.ninja ]; then
 	run build-ci valgrind-unit --suite unit --wrap="$vg"

@@ -206,8 +206,36 @@ void cache_catalogs_free(struct cache_catalog *v, size_t n);
  * *id for its members */
 int cache_catalog_put(struct cache_txn *t, const struct cache_catalog *cat,
 		      int64_t *id);
+/*
+ * A catalog indexed in parts, its members added over several batches (a
+ * catalog of a million members would otherwise hold the write connection
+ * for seconds): pending records it without a SHA-256, so that no lookup
+ * uses it (cache_catalog_find gives NULL) and a scan after a crash reads
+ * it again; seal sets the SHA-256 of the bytes read, dropping the members
+ * added unless keep_members (a catalog found malformed at its end).
+ */
+int cache_catalog_pending(struct cache_txn *t, const struct cache_catalog *cat,
+			  int64_t *id);
+int cache_catalog_seal(struct cache_txn *t, int64_t id,
+		       const uint8_t sha256[32], int keep_members);
 int cache_catalog_member_add(struct cache_txn *t, int64_t id,
 			     const uint8_t *digest, size_t len);
+/*
+ * Members of many: staged in a temporary table (appended: random digests
+ * inserted one by one into the index rewrite a page each, at every
+ * batch's commit), then merged into the index by the end, range by range
+ * of their first byte, each sorted, with a batch between two ranges and
+ * stop asked before each. end with keep 0 drops them; it frees s in any
+ * case. Between begin and end the transaction's batches may commit.
+ */
+struct cache_cat_stage;
+struct util_stop;
+int cache_catalog_stage_begin(struct cache_txn *t, int64_t id,
+			      struct cache_cat_stage **out);
+int cache_catalog_stage_add(struct cache_txn *t, struct cache_cat_stage *s,
+			    const uint8_t *digest, size_t len);
+int cache_catalog_stage_end(struct cache_txn *t, struct cache_cat_stage *s,
+			    int keep, const struct util_stop *stop);
 int cache_catalog_drop(struct cache_txn *t, const char *path);
 /* the catalogs that list digest, by path, each with the SHA-256 it was
  * indexed from (NULL: not recorded); cb returns nonzero to stop */

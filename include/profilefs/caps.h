@@ -18,6 +18,10 @@
 #define CAP_NOTES 16
 /* times a file that changes while it is read is read again */
 #define CAP_REREAD 2
+/* callers (FUSE threads) that may wait for or run computations at once;
+ * the mount runs CAP_COMPUTE_CALLERS + 32 threads, so that stat, readdir,
+ * cached reads and FUSE's interrupts always find one */
+#define CAP_COMPUTE_CALLERS 96
 
 /* Possible Misuse rows of each rule repository in one profile (a line
  * says how many more, and of which repositories) */

@@ -13,21 +13,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "profilefs/util.h"
+
 #define DG_SSDEEP_MAX 160 /* >= FUZZY_MAX_RESULT, checked in digest.c */
 
 /*
  * The Authenticode PE image hash covers the file in order less the
  * CheckSum field (4 bytes at checksum), the certificate-table directory
- * entry (8 bytes at certdir) and everything from end on (the certificate
- * table); an unsigned file is hashed as if zero-padded by pad bytes to a
- * multiple of 8, as Windows (and osslsigncode) do.
+ * entry (certdir_len bytes at certdir: 8, or 0 when the optional header has
+ * no such entry) and everything from end on (the certificate table); an
+ * unsigned file is hashed as if zero-padded by pad bytes to a multiple of
+ * 8, as Windows (and osslsigncode) do.
  */
 struct dg_pe_layout {
 	uint64_t checksum;
 	uint64_t certdir;
+	unsigned certdir_len;
 	uint64_t end;
 	unsigned pad;
 };
+
+/* the PE hashes that only some signatures name, made in a second read */
+enum dg_pe_rare { DG_PE_MD5, DG_PE_SHA384, DG_PE_SHA512, DG_PE_NRARE };
 
 struct dg_result {
 	int pehash; /* pesha1 and pe256 are valid */
@@ -59,11 +66,22 @@ int dg_sha256(const void *p, size_t n, uint8_t out[32]);
 
 /*
  * SHA-256 of the first size bytes of fd, read in order with pread in 1 MiB
- * chunks (what checks a cached profile against the file). -ETIME once
- * max_seconds (0: no limit) have gone by, -EAGAIN when the file ends
- * before size (it shrank), -EIO, -ENOMEM.
+ * chunks (what checks a cached profile against the file). Between chunks
+ * it asks stop (NULL: never stops) and returns its error (-ETIME, -EINTR);
+ * -EAGAIN when the file ends before size (it shrank), -EIO, -ENOMEM.
  */
-int dg_sha256_fd(int fd, uint64_t size, unsigned max_seconds, uint8_t out[32]);
+int dg_sha256_fd(int fd, uint64_t size, const struct util_stop *stop,
+		 uint8_t out[32]);
+
+/*
+ * The PE image hash of fd (size bytes) in the algorithm rare, read again
+ * with pread; out has room for 64 bytes, *outlen gets the length. Between
+ * chunks it asks stop (NULL: never stops) and returns its error (-ETIME,
+ * -EINTR); -EAGAIN when the file ends early, -EIO, -ENOMEM.
+ */
+int dg_pe_hash_fd(int fd, uint64_t size, const struct dg_pe_layout *l,
+		  enum dg_pe_rare rare, const struct util_stop *stop,
+		  uint8_t out[64], unsigned *outlen);
 
 /* Writes 2*n hex digits and a NUL to out. */
 void dg_hex(const uint8_t *p, size_t n, char *out, int upper);

@@ -25,6 +25,8 @@ struct fs_config {
 	const char *rules_path; /* the rules index; NULL: none */
 	struct svc_names *names;
 	struct prof_limits limits;
+	uint64_t
+		memory; /* svc_setup's: the computations' budget (0: default) */
 	int foreground;
 	int trust_metadata; /* svc_setup's: cache rows believed unchecked */
 	const char *volume_name;       /* svc_setup's: --volume-id, or NULL */

@@ -64,9 +64,27 @@ struct prof_limits {
  * One read of the file: every digest, then the parsers over the bytes.
  * When a limit stops it, the profile has no hashes (hashed is 0) and a note
  * says what was skipped; such a profile is not to be cached.
+ *
+ * stop is asked between chunks (NULL: lim->max_seconds from now is the
+ * only deadline): -ETIME gives the time limit's profile, any other error
+ * (-EINTR: nobody waits any more) is returned, and nothing is made.
  */
 int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
-		 struct prof **out);
+		 const struct util_stop *stop, struct prof **out);
+
+/* What prof_compute() holds at most while it reads a file of size bytes
+ * (what a memory budget reserves for it). */
+uint64_t prof_memory(uint64_t size);
+
+/*
+ * The PE hashes in the rarer algorithms (MD5, SHA-384, SHA-512) that the
+ * signatures of p's certificate table name, read again from fd into
+ * p->sig (head: the file's first len bytes, for the layout). Asks stop
+ * between chunks: out of time (-ETIME) leaves them not computed, another
+ * error (-EINTR: cancelled) is returned. 0 or -errno.
+ */
+int prof_rare_pehash(struct prof *p, int fd, const uint8_t *head, size_t len,
+		     uint64_t size, const struct util_stop *stop);
 
 /* The profile of a file a limit kept from being read to its end: over
  * lim->max_size (st's size is named), or stopped by lim->max_seconds
@@ -154,6 +172,18 @@ struct prof_view {
 /* The Markdown profile. *out is malloc'ed, NUL-terminated. */
 int prof_render(const struct prof *p, const struct prof_view *v, char **out,
 		size_t *len);
+
+/*
+ * The JSON profile (json.c; docs/profile-json.md, docs/profile.schema.json):
+ * the facts prof_render() writes, as one JSON object and a newline.
+ * pretty: indented over several lines; else one line (JSON Lines). *out
+ * is malloc'ed, NUL-terminated. PROF_JSON_VERSION is its schema_version:
+ * bumped when a member changes name, type or meaning (added members do
+ * not bump it).
+ */
+#define PROF_JSON_VERSION 1
+int prof_render_json(const struct prof *p, const struct prof_view *v,
+		     int pretty, char **out, size_t *len);
 
 /* The Signature section of a verdict (render_sig.c), and its Status
  * sentence alone (malloc'ed; 0 or -ENOMEM). */

@@ -34,6 +34,13 @@ struct svc_stats {
 	 * by another mount is of their bytes: not a profile computed */
 	uint64_t verified;
 	uint64_t bytes_verified; /* bytes so hashed */
+	/* computations stopped because nobody waited for them any more
+	 * (every reader gone) or the daemon was ending */
+	uint64_t cancelled;
+	/* computations waiting their turn in the memory budget right now */
+	uint64_t queued;
+	/* bytes the computations running now have taken of the budget */
+	uint64_t budget_used;
 };
 
 struct svc;
@@ -62,11 +69,33 @@ struct svc_setup {
 	/* The source's volume as named by the user (--volume-id), or NULL:
 	 * found from the file system (svc_volume_id) */
 	const char *volume_name;
+	/* Has the caller on this thread gone (its request interrupted)? Asked
+	 * now and then while a computation it waits for runs: one that no
+	 * caller waits for any more stops. NULL: callers never go. */
+	int (*caller_gone)(void);
+	/* What all computations hold together at most, in bytes (0:
+	 * SVC_MEMORY_DEFAULT); one that must wait for it waits its turn. */
+	uint64_t memory;
+	/* large files (over CAP_WHOLE_FILE) read at once (0: the number of
+	 * processors online) */
+	unsigned large_jobs;
 };
+
+#define SVC_MEMORY_DEFAULT (192ull << 20)
+
+/*
+ * Ends every computation and every wait for one, in every service of the
+ * process, with -EINTR: the daemon is ending. Async-signal-safe (called
+ * from a signal handler); there is no way back.
+ */
+void svc_shutdown(void);
 
 /*
  * A service over setup: indexes the catalogs (a failure is logged, and
- * the last index is used) and starts their rescans when asked. -ENOMEM.
+ * the last index is used), on the rescanning thread when rescan is asked
+ * (a profile whose Signature section needs the index waits for that
+ * first scan; every other answer is given at once), else before it
+ * returns. -ENOMEM.
  */
 int svc_open(const struct svc_setup *setup, struct svc **out);
 /* Stops the rescans and frees the service (not what setup named). */
@@ -89,7 +118,10 @@ struct svc_view {
  * otherwise); with compute = 1 an untrusted row is checked against the
  * file's SHA-256 (once for all callers, within the limits), and the
  * profile is computed when the check fails. -EIO when the file cannot be read,
- * -EISDIR for a directory, -ENOENT for a symlink.
+ * -EISDIR for a directory, -ENOENT for a symlink. -EINTR when the caller
+ * went (setup.caller_gone) or the service is shutting down before the
+ * profile was made; -EAGAIN when CAP_COMPUTE_CALLERS callers already wait
+ * for computations (so that others keep a thread).
  */
 int svc_view_get(struct svc *pv, const char *relpath, int compute,
 		 struct svc_view **out);
@@ -136,11 +168,21 @@ void svc_catalogs_free(struct svc_catalogs *c);
 int svc_catalogs_add_dir(struct svc_catalogs *c, const char *dir);
 size_t svc_catalogs_count_dirs(const struct svc_catalogs *c);
 /* Indexes new and changed catalogs, drops the gone (progress: a count on
- * stderr). */
+ * stderr). Catalogs are streamed (sig_catalog_stream), their members
+ * stored in batches; a scan stops between two batches with -EINTR when
+ * svc_catalogs_stop() or svc_shutdown() asks. */
 int svc_catalogs_sync(struct svc_catalogs *c, int progress);
+/* Has the first scan since the cache was set ended (done or failed)? A
+ * mount makes it on the rescanning thread, so that it answers meanwhile;
+ * a verdict that needs the index waits for it (svc_catalogs_wait, which
+ * returns stop's error when it says to stop, asked every 100 ms). */
+struct util_stop;
+int svc_catalogs_ready(struct svc_catalogs *c);
+int svc_catalogs_wait(struct svc_catalogs *c, const struct util_stop *stop);
 /* The index's generation after the last scan; -1 until one succeeded. */
 int64_t svc_catalogs_generation(struct svc_catalogs *c);
-/* Rescans every 2 s on a thread of its own, until stopped (or freed). */
+/* Scans at once, then every 2 s, on a thread of its own, until stopped
+ * (or freed). */
 int svc_catalogs_start(struct svc_catalogs *c);
 void svc_catalogs_stop(struct svc_catalogs *c);
 /* The verdict of the catalog that lists the PE hash (SHA-256 or SHA-1),
@@ -159,6 +201,7 @@ struct svc_signing_opts {
 	char **catalogs; /* --catalogs DIR, repeatable */
 	size_t ncatalogs;
 	int no_default_trust;
+	int system_trust; /* --system-trust: the system's CA bundle too */
 };
 
 enum { SVC_OPT_TRUST, SVC_OPT_CATALOGS };

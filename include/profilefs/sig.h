@@ -34,6 +34,13 @@ struct sig_table {
 	char *problem; /* why (part of) the table cannot be used, or NULL */
 	struct sig_entry *entries;
 	size_t n;
+	/* the file's PE hash in the rarer algorithms its signatures name,
+	 * made in a second read: bit (1u << SIG_MD_MD5, _SHA384, _SHA512)
+	 * set in rare when that one was computed */
+	unsigned rare;
+	uint8_t pe_md5[16];
+	uint8_t pe_sha384[48];
+	uint8_t pe_sha512[64];
 };
 
 /*
@@ -47,6 +54,15 @@ int sig_table_add(struct sig_table *t, uint16_t revision, uint16_t type,
 		  const uint8_t *data, size_t len);
 int sig_table_set_problem(struct sig_table *t, const char *problem);
 void sig_table_clear(struct sig_table *t);
+/*
+ * The digest algorithms (bits 1u << enum sig_md) that the Authenticode
+ * contents of the table's PKCS#7 entries, and of the signatures nested in
+ * them, name: what the PE hash must be computed in.
+ */
+unsigned sig_table_digests(const struct sig_table *t);
+/* Where rare's PE hash is kept in t (and its length), NULL for another
+ * algorithm. */
+uint8_t *sig_table_rare(struct sig_table *t, int md, size_t *len);
 
 /* ---- trust anchors ---------------------------------------------------- */
 
@@ -54,11 +70,23 @@ struct sig_trust;
 
 int sig_trust_new(struct sig_trust **out);
 void sig_trust_free(struct sig_trust *t);
-/* The system's CA bundle (OpenSSL's default paths). */
+/* The system's CA bundle (OpenSSL's default paths), for every purpose. */
 int sig_trust_add_system(struct sig_trust *t);
-/* Every certificate in a PEM file; -EINVAL (with *err) when it holds none
- * or cannot be read. */
+/*
+ * Every certificate in a PEM file; -EINVAL (with *err) when it holds none
+ * or cannot be read. Comment lines above a certificate give the
+ * properties of Microsoft's root program (data/microsoft-trusted-roots.pem
+ * has them; docs/signatures.md says how each is applied):
+ *   # Extended key usages: ['code_signing', 'time_stamping', ...]
+ *   # Disallowed Filetime: YYYY-MM-DD HH:MM:SS+00:00
+ *   # Disallowed extended key usages: [...]
+ *   # Not before Filetime: YYYY-MM-DD HH:MM:SS+00:00
+ *   # Not before extended key usages: [...]
+ * A certificate without them is trusted for every purpose.
+ */
 int sig_trust_add_file(struct sig_trust *t, const char *path, char **err);
+/* How many root certificates are trusted. */
+size_t sig_trust_count(const struct sig_trust *t);
 /* What the anchors are: a SHA-256 that changes when any anchor does. */
 int sig_trust_digest(const struct sig_trust *t, uint8_t out[32]);
 
@@ -81,23 +109,25 @@ enum sig_kind {
 
 /* The first check that failed, in the order of docs/signatures.md. */
 enum sig_status {
-	SIG_NOT_CHECKED = 0,	 /* nothing failed, nothing was concluded */
-	SIG_VERIFIED,		 /* every check passed */
-	SIG_NOT_SIGNED,		 /* no table; unsigned_why says why */
-	SIG_TABLE_PROBLEM,	 /* no usable entry: table_problem */
-	SIG_WRONG_TYPE,		 /* entry_type is not 2 (PKCS#7) */
-	SIG_NO_DECODE,		 /* the PKCS#7 data does not decode */
-	SIG_NOT_SIGNED_DATA,	 /* decodes, but is not a SignedData */
-	SIG_SIGNER_COUNT,	 /* count signers, not one */
-	SIG_NO_CONTENT,		 /* no signed content */
-	SIG_NOT_INDIRECT,	 /* content not an SpcIndirectDataContent */
-	SIG_DIGEST_NOT_COMPUTED, /* digest_alg is not one computed here */
-	SIG_DIGEST_MISMATCH,	 /* the PE hash differs from signed_digest */
-	SIG_DIGEST_ALGS,	 /* count digest algorithms, or an unknown */
-	SIG_NOT_VERIFIED,	 /* p7_reason (and openssl_reason) */
-	SIG_NO_SIGNER_CERT,	 /* the signer's certificate is missing */
-	SIG_UNTRUSTED_ROOT,	 /* valid up to chain.root, not trusted */
-	SIG_CHAIN_INVALID,	 /* chain.reason (chain.cert), at checked_at */
+	SIG_NOT_CHECKED = 0,	   /* nothing failed, nothing was concluded */
+	SIG_VERIFIED,		   /* every check passed */
+	SIG_NOT_SIGNED,		   /* no table; unsigned_why says why */
+	SIG_TABLE_PROBLEM,	   /* no usable entry: table_problem */
+	SIG_WRONG_TYPE,		   /* entry_type is not 2 (PKCS#7) */
+	SIG_NO_DECODE,		   /* the PKCS#7 data does not decode */
+	SIG_NOT_SIGNED_DATA,	   /* decodes, but is not a SignedData */
+	SIG_SIGNER_COUNT,	   /* count signers, not one */
+	SIG_NO_CONTENT,		   /* no signed content */
+	SIG_NOT_INDIRECT,	   /* content not an SpcIndirectDataContent */
+	SIG_DIGEST_NOT_COMPUTED,   /* digest_alg is not one computed here */
+	SIG_DIGEST_MISMATCH,	   /* the PE hash differs from signed_digest */
+	SIG_DIGEST_ALGS,	   /* count digest algorithms, or an unknown */
+	SIG_NOT_VERIFIED,	   /* p7_reason (and openssl_reason) */
+	SIG_NO_SIGNER_CERT,	   /* the signer's certificate is missing */
+	SIG_LEAF_NOT_CODE_SIGNING, /* its EKU extension lacks code signing */
+	SIG_LEAF_KEY_USAGE,	   /* its key usage lacks digitalSignature */
+	SIG_UNTRUSTED_ROOT,	   /* valid up to chain.root, not trusted */
+	SIG_CHAIN_INVALID, /* chain.reason (chain.cert), at checked_at */
 	SIG_STATUS_COUNT
 };
 
@@ -107,6 +137,8 @@ enum sig_unsigned {
 	SIG_UNSIGNED_NO_CATALOGS,    /* ... and no catalogs are indexed */
 	SIG_UNSIGNED_NOT_IN_CATALOG, /* ... and no catalog lists its hash */
 	SIG_UNSIGNED_NO_PEHASH,	     /* its PE image hash is unknown */
+	SIG_UNSIGNED_CATALOG_FAILED, /* ... and the catalog that lists it
+				      * does not hold (catalog_failed) */
 };
 
 /* why PKCS7_verify refused a signature */
@@ -134,8 +166,22 @@ enum sig_chain_result {
 	SIG_CH_INVALID,	  /* reason (OpenSSL's), about cert */
 };
 
+/* what a chain is checked for: the purpose its root must be trusted for */
+enum sig_purpose { SIG_FOR_CODE_SIGNING, SIG_FOR_TIME_STAMPING };
+
+/* why an UNTRUSTED chain's root is not trusted */
+enum sig_root_why {
+	SIG_ROOT_NOT_ANCHOR = 0, /* not among the anchors at all */
+	SIG_ROOT_PURPOSE,	 /* its purposes do not include this one */
+	SIG_ROOT_DISALLOWED,	 /* disabled (for it) since `since` */
+	SIG_ROOT_NOT_BEFORE,	 /* not for leaves issued from `since` on */
+};
+
 struct sig_chain {
 	enum sig_chain_result result;
+	enum sig_purpose purpose;
+	enum sig_root_why why; /* UNTRUSTED: why */
+	time_t since;	       /* DISALLOWED, NOT_BEFORE: the date */
 	char *root;   /* UNTRUSTED: the root (or topmost issuer), or NULL */
 	char *reason; /* INVALID: OpenSSL's reason, or NULL */
 	char *cert;   /* INVALID: the certificate it concerns, or NULL */
@@ -182,6 +228,8 @@ enum sig_checked_at {
 	SIG_AT_UNKNOWN,	     /* not checked (an earlier check failed) */
 	SIG_AT_NOW,	     /* no trusted timestamp */
 	SIG_AT_SIGNING_TIME, /* a trusted timestamp gave the time */
+	SIG_AT_NOW_LIFETIME, /* a trusted timestamp, but the signer has the
+			      * lifetime-signing usage: checked now */
 };
 
 struct sig_verdict {
@@ -218,6 +266,9 @@ struct sig_verdict {
 	size_t nsubs;
 	/* CATALOG: the embedded signature it won over, or NULL */
 	struct sig_verdict *embedded;
+	/* EMBEDDED: the catalog that lists the file but whose signature
+	 * does not hold (the embedded verdict is reported), or NULL */
+	struct sig_verdict *catalog_failed;
 };
 
 void sig_verdict_free(struct sig_verdict *v);
@@ -251,6 +302,18 @@ int sig_check_catalog(const uint8_t *der, size_t len, const char *name,
 int sig_verdict_holds(const struct sig_verdict *v);
 
 /*
+ * What Windows reports (PowerShell's Get-AuthenticodeSignature): the
+ * catalog's verdict when it holds (the embedded one, when the file has a
+ * table, goes along as cat->embedded); otherwise the embedded verdict,
+ * with the failed catalog as emb->catalog_failed (a file without a table
+ * is then not signed, SIG_UNSIGNED_CATALOG_FAILED). Takes both (either may
+ * be NULL; has_table: the file has a certificate table) and returns the
+ * one reported.
+ */
+struct sig_verdict *sig_report(struct sig_verdict *cat, struct sig_verdict *emb,
+			       int has_table);
+
+/*
  * The catalog choice, one catalog's verdict at a time in path order: the
  * first whose signature holds, else the first. Returns the choice so far
  * (chosen is NULL before the first); *done once no later one can win.
@@ -269,6 +332,46 @@ const struct sig_verdict *sig_catalog_choose(const struct sig_verdict *chosen,
 typedef int (*sig_member_fn)(void *ctx, const uint8_t *digest, size_t len);
 int sig_catalog_members(const uint8_t *der, size_t len, sig_member_fn fn,
 			void *ctx, char **problem);
+
+/*
+ * The same, streamed: the catalog is read once, front to back, through
+ * pread in windows of SIG_CAT_WINDOW bytes (or from memory), and its
+ * SHA-256 is computed in the same pass; what it holds is independent of
+ * the catalog's size. The DER is walked down to the trusted subjects
+ * (ContentInfo, SignedData, encapContentInfo, [0], the list); each subject
+ * (at most SIG_CAT_SUBJECT bytes) is decoded by OpenSSL with the list's
+ * own template, and once the walk is done everything but the subjects
+ * (the list's other fields, the certificates, the signer infos: at most
+ * SIG_CAT_SKELETON bytes) is decoded by sig_catalog_members(), so that
+ * the answer is the one the whole decode gives. A catalog whose encoding
+ * the walk does not follow (BER indefinite lengths, long-form tags, a
+ * subject too large) is decoded whole when it is at most SIG_CAT_WHOLE
+ * bytes, and is malformed otherwise.
+ *
+ * fn(ctx, NULL, 0) means: forget the members given so far (the catalog
+ * is read again whole). On -EINVAL (*problem malloc'ed: not a catalog)
+ * members may have been given before the fault was found: the caller
+ * drops them. sha256 is set on 0 and -EINVAL. Other errors: -EIO (a
+ * short read: the file shrank), -ENOMEM, stop's (asked at every window),
+ * fn's. With SIG_CAT_NO_WHOLE, a catalog the walk does not follow gives
+ * -ENOTSUP instead of the whole decode (for the tests).
+ */
+#define SIG_CAT_WINDOW	 (1u << 20)
+#define SIG_CAT_SUBJECT	 (1u << 20)
+#define SIG_CAT_SKELETON (4u << 20)
+#define SIG_CAT_WHOLE	 (4u << 20)
+#define SIG_CAT_NO_WHOLE 1u
+
+struct util_stop;
+struct sig_cat_src {
+	int fd;		    /* read with pread, or */
+	const uint8_t *mem; /* when not NULL */
+	uint64_t size;	    /* bytes read (from offset 0) */
+};
+int sig_catalog_stream(const struct sig_cat_src *src, unsigned flags,
+		       sig_member_fn fn, void *ctx,
+		       const struct util_stop *stop, uint8_t sha256[32],
+		       char **problem);
 
 /* ---- names (exposed for the unit test) -------------------------------- */
 

@@ -20,6 +20,7 @@
 #ifndef PROFILEFS_UTIL_H
 #define PROFILEFS_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -86,6 +87,8 @@ enum md_ctx {
 void md_text(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
 /* A code span whose fence is longer than any backtick run in s. */
 void md_code(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
+/* Only the \xNN rule: for a line on a terminal (a file's name on stderr). */
+void md_plain(struct dynbuf *b, const char *s, size_t n);
 /* The inside of a double-quoted YAML scalar: " and \ escaped. */
 void md_yaml(struct dynbuf *b, const char *s, size_t n);
 
@@ -93,6 +96,20 @@ void md_yaml(struct dynbuf *b, const char *s, size_t n);
  * letters, digits, - . _ ~ / and the scheme and port of an http(s) URL. */
 void md_link(struct dynbuf *b, const char *text, const char *url,
 	     enum md_ctx ctx);
+
+/*
+ * JSON (src/profile/json.c, docs/profile-json.md "Strings"). md_utf8()
+ * appends s as valid UTF-8: each maximal ill-formed subsequence becomes
+ * one U+FFFD, as Python's bytes.decode("utf-8", "replace") does.
+ * md_json_safe() rewrites JSON text (which json-c made from md_utf8()
+ * strings) so that no character a terminal or a bidi-aware viewer acts on
+ * is left raw: DEL, a C1 control or a bidi embedding, override or
+ * isolate becomes its \uXXXX escape, which a JSON reader decodes back to
+ * the same character (json-c escapes the C0 controls itself). They can
+ * occur only inside strings, where the escape means the same thing.
+ */
+void md_utf8(struct dynbuf *b, const char *s, size_t n);
+void md_json_safe(struct dynbuf *b, const char *s, size_t n);
 
 /* ---- Windows path --------------------------------------------------- */
 
@@ -171,5 +188,33 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
  * util_thread_restore() (work done on a thread that serves requests). */
 int util_thread_nicer(void);
 void util_thread_restore(int old);
+
+/* ---- stopping long work ------------------------------------------ */
+
+/*
+ * What long work (reading a file through the digests, checking a cached
+ * row, indexing) asks between chunks: go on, or stop and return the error
+ * util_stop_check() gives. A deadline passed is -ETIME; check() (may be
+ * NULL) gives its own error, -EINTR when nobody waits for the work any
+ * more or the daemon is ending. A NULL struct util_stop never stops.
+ */
+struct util_stop {
+	double deadline; /* CLOCK_MONOTONIC seconds; 0: none */
+	int (*check)(void *arg);
+	void *arg;
+};
+
+/* A condition variable timed on CLOCK_MONOTONIC, and a wait on it of at
+ * most ms milliseconds (for waits that ask a struct util_stop now and
+ * then). */
+void util_cond_init(pthread_cond_t *c);
+void util_cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *m, unsigned ms);
+
+/* CLOCK_MONOTONIC in seconds */
+double util_now(void);
+/* a deadline seconds from now (0 seconds: none) */
+double util_deadline(unsigned seconds);
+/* 0: go on; else the error to stop with */
+int util_stop_check(const struct util_stop *s);
 
 #endif

@@ -68,6 +68,7 @@ enum {
 	/* catalogs.c */
 	ST_CAT_LIST,
 	ST_CAT_PUT,
+	ST_CAT_SEAL,
 	ST_CAT_CLEAR,
 	ST_CAT_MEMBER,
 	ST_CAT_DROP,

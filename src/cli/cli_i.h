@@ -13,7 +13,8 @@ int cli_mount(int argc, char **argv);
 
 /*
  * Fills cfg from the command line and checks it: SOURCE is a directory,
- * MOUNTPOINT a directory, neither inside the other, the cache not inside
+ * MOUNTPOINT a directory, the same or neither inside the other, the cache
+ * not inside
  * MOUNTPOINT, the extension list well formed. Prints what is wrong and
  * returns 2 (usage) or 1.
  */
@@ -28,6 +29,11 @@ void cli_config_free(struct fs_config *cfg);
  * (said on stderr). */
 int cli_rules_path(const char *given, const char *mountpoint, char **out);
 
+/* the time limit of one profile when none is given (seconds), and the
+ * smallest memory budget taken */
+#define CLI_TIME_LIMIT_DEFAULT 120
+#define CLI_MEMORY_MIN	       (16ull << 20)
+
 /* "4096", "64K", "1.5G" (powers of 1024) -> bytes; -EINVAL */
 int cli_parse_size(const char *s, uint64_t *out);
 /* 0 when path may be opened as the cache; 2 (said in one line on stderr)
@@ -39,8 +45,11 @@ int cli_cache_check(const char *path);
 	"    --trust=FILE       also trust the root certificates in FILE "     \
 	"(PEM);\n"                                                             \
 	"                       repeatable\n"                                  \
-	"    --no-default-trust do not trust the system's CA bundle and the\n" \
-	"                       shipped Microsoft roots (only --trust)\n"      \
+	"    --no-default-trust do not trust the roots of Microsoft's root\n"  \
+	"                       program (shipped; only --trust)\n"             \
+	"    --system-trust     also trust the system's CA bundle (for "       \
+	"every\n"                                                              \
+	"                       purpose)\n"                                    \
 	"    --catalogs=DIR     index the Windows catalogs (.cat) in DIR; "    \
 	"the\n"                                                                \
 	"                       source's "                                     \

@@ -88,19 +88,23 @@ int cli_config_parse(struct fs_config *cfg, const char *source,
 	rc = svc_names_new(exts ? exts : SVC_DEFAULT_EXTS, sniff_mz,
 			   &cfg->names);
 	if (rc) {
-		fprintf(stderr, "profilefs: --ext wants extensions without "
-				"dots or slashes, comma-separated\n");
+		fprintf(stderr, "profilefs: --ext wants at most 64 extensions "
+				"of at most 15 characters\n");
 		return 2;
 	}
 	cfg->source = resolve_dir("source", source);
 	cfg->mountpoint = resolve_dir("mountpoint", mountpoint);
 	if (!cfg->source || !cfg->mountpoint)
 		return 1;
-	if (path_within(cfg->mountpoint, cfg->source) ||
-	    path_within(cfg->source, cfg->mountpoint)) {
+	/* the same folder is an in-place mount: the source is opened before
+	 * mounting and read by descriptor (fs_main), under the mount */
+	if (strcmp(cfg->mountpoint, cfg->source) != 0 &&
+	    (path_within(cfg->mountpoint, cfg->source) ||
+	     path_within(cfg->source, cfg->mountpoint))) {
 		fprintf(stderr,
 			"profilefs: the mountpoint %s and the source "
-			"%s may not lie one inside the other\n",
+			"%s may not lie one inside the other (they may be "
+			"the same folder)\n",
 			cfg->mountpoint, cfg->source);
 		return 2;
 	}

@@ -1,261 +1,600 @@
 /*
  * The mount's command line: FUSE's option syntax (-o a,b, -f, -d) plus
- * ours, each also usable as -o name=value (for fstab).
+ * ours, from the table in mopts.c: each as --name=V, --name V and -o
+ * name=V in dash or underscore spelling (for fstab and mount(8), which
+ * runs us as `profilefs SOURCE MOUNTPOINT -o OPTS`).
+ *
+ * Mistakes are said in one line and give 2; --help alone prints the whole
+ * help.
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
 #include <fuse.h>
+#include <fuse_log.h>
 #include <fuse_lowlevel.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "profilefs/cache.h"
 #include "profilefs/fs.h"
+#include "profilefs/sig.h"
 #include "profilefs/util.h"
-#include "profilefs/rules.h"
 #include "cli_i.h"
+#include "mopts.h"
 
 static const char mount_usage[] =
 	"usage: profilefs [options] SOURCE MOUNTPOINT\n"
 	"       profilefs profile [options] FILE...\n"
-	"       profilefs rules add|list|update|remove ...\n"
+	"       profilefs rules add|list|update|remove ...\n";
+
+static const char mount_about[] =
 	"\n"
-	"Mounts SOURCE read-only at MOUNTPOINT and shows beside every binary "
-	"B\n"
-	"a Markdown profile B.md (hashes, ...), computed on first read and\n"
-	"cached. Unmount with: fusermount3 -u MOUNTPOINT\n"
+	"Mounts SOURCE read-only at MOUNTPOINT (which may be SOURCE itself) "
+	"and shows\n"
+	"beside every binary B a Markdown profile B.md (hashes, ...), computed "
+	"on\n"
+	"first read and cached. Unmount with: fusermount3 -u MOUNTPOINT\n"
 	"\n"
-	"profilefs options (also as -o name=value):\n"
-	"    --cache=PATH       the cache database (default: " CACHE_DEFAULT_DOC
-	")\n"
-	"    --rules=PATH       the rules index (Possible Misuse), default:\n"
-	"                       $XDG_DATA_HOME/profilefs/rules.db, else\n"
-	"                       ~/.local/share/profilefs/rules.db; for root\n"
-	"                       /var/lib/profilefs/rules.db\n"
-	"    --no-cache         keep nothing: compute every profile anew\n"
-	"    --drive=X:         drive prefix of File Path (default: C:)\n"
-	"    --ext=LIST         binary extensions, comma-separated\n"
-	"                       (default: " SVC_DEFAULT_EXTS ")\n"
-	"    --sniff-mz         also treat any file starting with \"MZ\" as a "
-	"binary\n"
-	"    --max-size=SIZE    do not read files larger than SIZE (K, M, G, "
-	"T);\n"
-	"                       their profile says so (default: no cap)\n"
-	"    --time-limit=SECS  stop reading a file after SECS seconds; its\n"
-	"                       profile says so and is not cached (default: "
-	"none)\n"
-	"    --trust-metadata   serve a profile cached by an earlier mount by "
-	"the\n"
-	"                       file's device, inode, size, mtime and ctime "
-	"alone,\n"
-	"                       without reading the file to check its "
-	"SHA-256;\n"
-	"                       faster, but a file rewritten with all of those "
-	"put\n"
-	"                       back (whoever controls a disk image can) keeps "
-	"its\n"
-	"                       old profile. Without it, ls -l of a fresh "
-	"mount\n"
-	"                       shows size 0 for a profile until it is "
-	"read\n"
-	"    --volume-id=NAME   the source's volume in the cache's file "
-	"identities\n"
-	"                       (default: its UUID, found with libblkid, "
-	"else its\n"
-	"                       device number): a name keeps the cache across "
-	"copies\n"
-	"                       of one volume that have no "
-	"UUID\n" CLI_SIGNING_HELP
-	"    -f                 stay in the foreground\n"
-	"    -d                 debug: foreground, print every FUSE request\n"
-	"    -o OPT[,OPT...]    mount options (allow_other adds "
-	"default_permissions;\n"
-	"                       ro,nosuid,nodev are always set)\n"
-	"    -h, --help         this text\n"
-	"    -V, --version      the version\n"
+	"Options (each also as -o name=V or -o name_with_underscores=V, for "
+	"fstab):\n";
+
+static const char mount_more[] =
 	"\n"
 	"profilefs profile --help and profilefs rules --help show those "
-	"commands.\n"
-	"The mount's counters: getfattr -n user.profilefs.stats MOUNTPOINT\n";
+	"commands;\n"
+	"man profilefs tells more. The mount's counters:\n"
+	"    getfattr -n user.profilefs.stats MOUNTPOINT\n";
 
-struct mount_opts {
-	char *max_size;
-	unsigned time_limit;
-	char *cache;
-	char *rules;
-	int no_cache;
-	char *drive;
-	char *ext;
-	int sniff_mz;
-	int trust_metadata;
-	char *volume_id;
+#define SEE_HELP " (profilefs --help lists the options)"
+
+/* the options parsed by hand, before and beside the table's */
+struct cli_flags {
 	int help;
 	int version;
+	int bad; /* a table option was refused (and said so) */
 	char *source;
-	struct svc_signing_opts sign;
 };
 
-enum { KEY_TRUST = 100, KEY_CATALOGS };
+struct parse {
+	struct mount_opts o;
+	struct cli_flags c;
+};
 
-#define MOPT(t, f, v)                                                          \
-	{                                                                      \
-		t, offsetof(struct mount_opts, f), v                           \
+enum { KEY_HELP = 1, KEY_VERSION, KEY_BASE = 1000 };
+
+/* ---- values ------------------------------------------------------------ */
+
+/* "dll:exe", "dll,exe", ".dll" -> "dll,exe"; NULL (said) when malformed */
+static char *parse_exts(const char *opt, const char *v)
+{
+	char *out = calloc(1, strlen(v) + 1), *d = out;
+	const char *p = v;
+
+	if (!out)
+		return NULL;
+	for (;;) {
+		size_t len = strcspn(p, ":,");
+		size_t i;
+
+		if (*p == '.' && len > 0) {
+			p++;
+			len--;
+		}
+		for (i = 0; i < len; i++)
+			if (!(p[i] >= 'a' && p[i] <= 'z') &&
+			    !(p[i] >= 'A' && p[i] <= 'Z') &&
+			    !(p[i] >= '0' && p[i] <= '9') && p[i] != '_' &&
+			    p[i] != '-')
+				break;
+		if (len == 0 || i < len) {
+			fprintf(stderr,
+				"profilefs: %s wants extensions separated by "
+				"':' like dll:exe, not %s%s%s" SEE_HELP "\n",
+				opt, *v ? "\"" : "an empty list", v,
+				*v ? "\"" : "");
+			free(out);
+			return NULL;
+		}
+		if (d > out)
+			*d++ = ',';
+		memcpy(d, p, len);
+		d += len;
+		p += len;
+		if (!*p)
+			break;
+		p++;
 	}
+	return out;
+}
 
-/* clang-format off */
-static const struct fuse_opt mount_spec[] = {
-	MOPT("--cache=%s", cache, 0),
-	MOPT("--rules=%s", rules, 0),
-	MOPT("cache=%s", cache, 0),
-	MOPT("--no-cache", no_cache, 1),
-	MOPT("no_cache", no_cache, 1),
-	MOPT("--drive=%s", drive, 0),
-	MOPT("drive=%s", drive, 0),
-	MOPT("--ext=%s", ext, 0),
-	MOPT("ext=%s", ext, 0),
-	MOPT("--max-size=%s", max_size, 0),
-	MOPT("max_size=%s", max_size, 0),
-	MOPT("--time-limit=%u", time_limit, 0),
-	MOPT("time_limit=%u", time_limit, 0),
-	MOPT("--sniff-mz", sniff_mz, 1),
-	MOPT("sniff_mz", sniff_mz, 1),
-	MOPT("--trust-metadata", trust_metadata, 1),
-	MOPT("trust_metadata", trust_metadata, 1),
-	MOPT("--volume-id=%s", volume_id, 0),
-	MOPT("volume_id=%s", volume_id, 0),
-	MOPT("--no-default-trust", sign.no_default_trust, 1),
-	MOPT("no_default_trust", sign.no_default_trust, 1),
-	FUSE_OPT_KEY("--trust=", KEY_TRUST),
-	FUSE_OPT_KEY("trust=", KEY_TRUST),
-	FUSE_OPT_KEY("--catalogs=", KEY_CATALOGS),
-	FUSE_OPT_KEY("catalogs=", KEY_CATALOGS),
-	MOPT("-h", help, 1),
-	MOPT("--help", help, 1),
-	MOPT("-V", version, 1),
-	MOPT("--version", version, 1),
-	FUSE_OPT_END
-};
-/* clang-format on */
+static int parse_uint(const char *v, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n > 0xffffffffUL)
+		return -EINVAL;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int set_str(char **field, const char *v)
+{
+	char *copy = strdup(v);
+
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+/*
+ * Sets m from value (NULL: given without '='); opt is the option as the
+ * user wrote it, for the message. 0, or -1 when refused (said in one line).
+ */
+static int mopt_set(struct mount_opts *o, const struct mopt *m, const char *opt,
+		    const char *v)
+{
+	char *field = (char *)o + m->off;
+	char *exts;
+
+	if (m->kind == MOPT_FLAG) {
+		if (v) {
+			fprintf(stderr,
+				"profilefs: %s takes no value" SEE_HELP "\n",
+				opt);
+			return -1;
+		}
+		*(int *)(void *)field = 1;
+		return 0;
+	}
+	if (!v || (!*v && m->kind != MOPT_EXTS)) {
+		fprintf(stderr,
+			"profilefs: %s wants a value: %s=%s" SEE_HELP "\n", opt,
+			m->name, m->meta);
+		return -1;
+	}
+	switch (m->kind) {
+	case MOPT_STR:
+		return set_str((char **)(void *)field, v) ? -1 : 0;
+	case MOPT_UINT:
+		if (parse_uint(v, (unsigned *)(void *)field) == 0)
+			return 0;
+		fprintf(stderr,
+			"profilefs: %s wants a whole number, not "
+			"\"%s\"" SEE_HELP "\n",
+			opt, v);
+		return -1;
+	case MOPT_SIZE:
+		if (cli_parse_size(v, (uint64_t *)(void *)field) == 0)
+			return 0;
+		fprintf(stderr,
+			"profilefs: %s wants a size like 512M, not "
+			"\"%s\"" SEE_HELP "\n",
+			opt, v);
+		return -1;
+	case MOPT_EXTS:
+		exts = parse_exts(opt, v);
+		if (!exts)
+			return -1;
+		free(*(char **)(void *)field);
+		*(char **)(void *)field = exts;
+		return 0;
+	case MOPT_TRUST:
+	case MOPT_CATALOGS:
+		return svc_signing_opt(&o->sign,
+				       m->kind == MOPT_TRUST ? SVC_OPT_TRUST
+							     : SVC_OPT_CATALOGS,
+				       v)
+			       ? -1
+			       : 0;
+	case MOPT_FLAG:
+		break;
+	}
+	return -1;
+}
+
+/* ---- the command line -------------------------------------------------- */
+
+/* rows of the table that we parse (the others are spelled literally) */
+static int parsed(const struct mopt *m)
+{
+	return m->name[0] != '-';
+}
+
+/* "max-size" -> "max_size" in a new string */
+static char *underscored(const char *name, const char *prefix,
+			 const char *suffix)
+{
+	char *s;
+
+	if (asprintf(&s, "%s%s%s", prefix, name, suffix) < 0)
+		return NULL;
+	for (char *p = s + strlen(prefix); *p; p++)
+		if (*p == '-')
+			*p = '_';
+	return s;
+}
+
+/*
+ * The fuse_opt templates of the table: --name=, name=, name_us=, and the
+ * bare names (a flag, or a valued option missing its value), each keyed
+ * KEY_BASE + its row. NULL on no memory; mopt_spec_free() frees.
+ */
+#define SPELLINGS 8
+static struct fuse_opt *mopt_spec(void)
+{
+	struct fuse_opt *spec =
+		calloc(mopt_count * SPELLINGS + 5, sizeof(*spec));
+	size_t i, n = 0;
+
+	if (!spec)
+		return NULL;
+	for (i = 0; i < mopt_count; i++) {
+		const struct mopt *m = &mopt_table[i];
+		const char *eq = m->meta ? "=" : "";
+		char *t[SPELLINGS] = { NULL };
+		int k, nt = 0;
+
+		if (!parsed(m))
+			continue;
+		t[nt++] = underscored(m->name, "--", eq);
+		if (asprintf(&t[nt++], "--%s%s", m->name, eq) < 0)
+			t[nt - 1] = NULL;
+		t[nt++] = underscored(m->name, "", eq);
+		if (asprintf(&t[nt++], "%s%s", m->name, eq) < 0)
+			t[nt - 1] = NULL;
+		if (!m->meta) { /* refused with a word: "no-cache=1" */
+			if (asprintf(&t[nt++], "--%s=", m->name) < 0)
+				t[nt - 1] = NULL;
+			t[nt++] = underscored(m->name, "", "=");
+			if (asprintf(&t[nt++], "%s=", m->name) < 0)
+				t[nt - 1] = NULL;
+		} else {
+			t[nt++] = underscored(m->name, "--", "");
+			if (asprintf(&t[nt++], "--%s", m->name) < 0)
+				t[nt - 1] = NULL;
+			t[nt++] = underscored(m->name, "", "");
+			t[nt++] = strdup(m->name);
+		}
+		for (k = 0; k < nt; k++) {
+			spec[n].templ = t[k];
+			spec[n].value = (int)(KEY_BASE + i);
+			spec[n++].offset = -1U;
+			if (!t[k])
+				goto fail;
+		}
+	}
+	spec[n++] = (struct fuse_opt)FUSE_OPT_KEY("-h", KEY_HELP);
+	spec[n++] = (struct fuse_opt)FUSE_OPT_KEY("--help", KEY_HELP);
+	spec[n++] = (struct fuse_opt)FUSE_OPT_KEY("-V", KEY_VERSION);
+	spec[n++] = (struct fuse_opt)FUSE_OPT_KEY("--version", KEY_VERSION);
+	return spec;
+fail:
+	for (n = 0; spec[n].templ || spec[n].value; n++)
+		free((char *)spec[n].templ);
+	free(spec);
+	return NULL;
+}
+
+static void mopt_spec_free(struct fuse_opt *spec)
+{
+	for (size_t n = 0; spec && spec[n].templ; n++)
+		if (spec[n].value >= KEY_BASE)
+			free((char *)spec[n].templ);
+	free(spec);
+}
 
 /* keeps the first non-option (SOURCE) for us, the rest for libfuse */
 static int mount_proc(void *data, const char *arg, int key,
 		      struct fuse_args *outargs)
 {
-	struct mount_opts *o = data;
+	struct parse *p = data;
+	const char *eq = strchr(arg, '=');
+	char opt[64];
 
 	(void)outargs;
-	if (key == KEY_TRUST || key == KEY_CATALOGS)
-		return svc_signing_opt(&o->sign,
-				       key == KEY_TRUST ? SVC_OPT_TRUST
-							: SVC_OPT_CATALOGS,
-				       strchr(arg, '=') + 1)
-			       ? -1
-			       : 0;
-	if (key == FUSE_OPT_KEY_NONOPT && !o->source) {
-		o->source = strdup(arg);
-		return o->source ? 0 : -1;
+	if (key == KEY_HELP || key == KEY_VERSION) {
+		*(key == KEY_HELP ? &p->c.help : &p->c.version) = 1;
+		return 0;
+	}
+	if (key >= KEY_BASE) {
+		snprintf(opt, sizeof(opt), "%.*s",
+			 (int)(eq ? (size_t)(eq - arg) : strlen(arg)), arg);
+		if (mopt_set(&p->o, &mopt_table[key - KEY_BASE], opt,
+			     eq ? eq + 1 : NULL)) {
+			p->c.bad = 1;
+			return -1;
+		}
+		return 0;
+	}
+	if (key == FUSE_OPT_KEY_NONOPT && !p->c.source) {
+		p->c.source = strdup(arg);
+		return p->c.source ? 0 : -1;
 	}
 	return 1;
 }
 
-/*
- * fuse_opt matches "--name=%s" but not "--name VALUE"; join the two words
- * so both spellings work. Returns a new argv (the strings are argv's or
- * new), or NULL.
- */
-static char **join_values(int *argc, char **argv)
+/* Is a the valued option of a row, spelled --name or --name_us? */
+static int valued_word(const char *a)
 {
-	static const char *const valued[] = { "--cache",      "--drive",
-					      "--ext",	      "--max-size",
-					      "--time-limit", "--trust",
-					      "--catalogs" };
-	const size_t nvalued = sizeof(valued) / sizeof(valued[0]);
-	char **out = calloc((size_t)*argc + 1, sizeof(*out));
-	int i, j, n = 0;
+	size_t i;
+
+	if (strncmp(a, "--", 2) != 0 || strchr(a, '='))
+		return 0;
+	for (i = 0; i < mopt_count; i++) {
+		const struct mopt *m = &mopt_table[i];
+		size_t k;
+
+		if (!parsed(m) || !m->meta || strlen(m->name) != strlen(a + 2))
+			continue;
+		for (k = 0; m->name[k]; k++)
+			if (m->name[k] != a[2 + k] &&
+			    !(m->name[k] == '-' && a[2 + k] == '_'))
+				break;
+		if (!m->name[k])
+			return 1;
+	}
+	return 0;
+}
+
+/* -o's text with double-quoted spans made fuse_opt escapes: a,"b,c" ->
+ * a,b\,c */
+static char *unquote(const char *s)
+{
+	char *out = malloc(2 * strlen(s) + 1), *d = out;
+	int quoted = 0;
 
 	if (!out)
 		return NULL;
+	for (; *s; s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		else if (*s == ',' && quoted)
+			d += sprintf(d, "\\,");
+		else
+			*d++ = *s;
+	}
+	*d = '\0';
+	return out;
+}
+
+/*
+ * argv as fuse_opt reads it: "--name VALUE" joined to "--name=VALUE"
+ * (fuse_opt matches only the latter), -o's quotes made escapes. The new
+ * strings are listed in *owned (freed by the caller with free_words).
+ */
+static char **normalize(int *argc, char **argv, char ***owned)
+{
+	char **out = calloc((size_t)*argc + 1, sizeof(*out));
+	char **mine = calloc((size_t)*argc + 1, sizeof(*mine));
+	int i, n = 0, nm = 0;
+
+	if (!out || !mine)
+		goto fail;
 	for (i = 0; i < *argc; i++) {
-		out[n] = argv[i];
-		for (j = 0; (size_t)j < nvalued && i + 1 < *argc; j++) {
-			if (strcmp(argv[i], valued[j]) != 0)
-				continue;
-			if (asprintf(&out[n], "%s=%s", argv[i], argv[i + 1]) <
-			    0)
-				out[n] = argv[i];
-			else
-				i++;
-			break;
+		char *w = argv[i];
+
+		if (i > 0 && valued_word(argv[i]) && i + 1 < *argc) {
+			if (asprintf(&w, "%s=%s", argv[i], argv[i + 1]) < 0)
+				goto fail;
+			mine[nm++] = w;
+			i++;
+		} else if (i > 0 && strncmp(argv[i], "-o", 2) == 0 &&
+			   strchr(argv[i], '"')) {
+			w = unquote(argv[i]);
+			if (!w)
+				goto fail;
+			mine[nm++] = w;
+		} else if (i > 0 && i + 1 < *argc &&
+			   strcmp(argv[i], "-o") == 0 &&
+			   strchr(argv[i + 1], '"')) {
+			out[n++] = argv[i++];
+			w = unquote(argv[i]);
+			if (!w)
+				goto fail;
+			mine[nm++] = w;
 		}
-		n++;
+		out[n++] = w;
 	}
 	*argc = n;
+	*owned = mine;
 	return out;
+fail:
+	for (i = 0; mine && i < nm; i++)
+		free(mine[i]);
+	free(mine);
+	free(out);
+	return NULL;
+}
+
+static void free_words(char **w)
+{
+	for (size_t i = 0; w && w[i]; i++)
+		free(w[i]);
+	free(w);
+}
+
+/* ---- libfuse's word on its options -------------------------------------- */
+
+static char fuse_said[256];
+
+static void capture_log(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	size_t used = strlen(fuse_said);
+
+	/* libfuse says one thing in several calls ("...: `", arg, "'\n") */
+	(void)level;
+	if (!strchr(fuse_said, '\n') && used + 1 < sizeof(fuse_said))
+		vsnprintf(fuse_said + used, sizeof(fuse_said) - used, fmt, ap);
+}
+
+/* what libfuse said, in one line of ours */
+static void say_fuse(void)
+{
+	const char *s = fuse_said;
+	size_t len;
+
+	if (strncmp(s, "fuse: ", 6) == 0)
+		s += 6;
+	len = strcspn(s, "\n");
+	fprintf(stderr, "profilefs: %.*s" SEE_HELP "\n", (int)len,
+		*s ? s : "bad arguments");
+}
+
+/*
+ * The options left for FUSE, tried on a struct fuse that is never
+ * mounted: an unknown one is then a usage error said in one line, before
+ * anything is opened. 0 or -1.
+ */
+static int fuse_accepts(const struct fuse_args *left)
+{
+	static const struct fuse_operations none;
+	struct fuse_args copy = FUSE_ARGS_INIT(0, NULL);
+	struct fuse *f = NULL;
+	int i, ok = 1;
+
+	for (i = 0; i < left->argc && ok; i++)
+		ok = fuse_opt_add_arg(&copy, left->argv[i]) == 0;
+	if (ok) {
+		fuse_set_log_func(capture_log);
+		f = fuse_new(&copy, &none, sizeof(none), NULL);
+		fuse_set_log_func(NULL);
+	}
+	fuse_opt_free_args(&copy);
+	if (!f)
+		return -1;
+	fuse_destroy(f);
+	return 0;
+}
+
+/* ---- the mount ----------------------------------------------------------- */
+
+/* the table's defaults, as if given first */
+static int set_defaults(struct mount_opts *o)
+{
+	for (size_t i = 0; i < mopt_count; i++) {
+		const struct mopt *m = &mopt_table[i];
+
+		if (parsed(m) && m->def && mopt_set(o, m, m->name, m->def))
+			return -1;
+	}
+	return 0;
+}
+
+static void mount_opts_free(struct mount_opts *o)
+{
+	free(o->cache);
+	free(o->rules);
+	free(o->drive);
+	free(o->ext);
+	free(o->volume_id);
+	svc_signing_opts_free(&o->sign);
+}
+
+static void print_help(void)
+{
+	printf("%s%s", mount_usage, mount_about);
+	mopt_print_help(stdout);
+	printf("\n%s%s", mopt_help_exit, mount_more);
+}
+
+/* fills cfg from what was parsed: 0, or the exit status */
+static int configure(struct fs_config *cfg, struct parse *p,
+		     const struct fuse_cmdline_opts *fo)
+{
+	struct mount_opts *o = &p->o;
+	int rc;
+
+	rc = cli_config_parse(cfg, p->c.source, fo->mountpoint, o->cache,
+			      o->no_cache, o->drive, o->ext, o->sniff_mz);
+	if (!rc)
+		rc = cli_rules_path(o->rules, cfg->mountpoint,
+				    (char **)&cfg->rules_path);
+	if (rc)
+		return rc;
+	cfg->foreground = fo->foreground;
+	cfg->trust_metadata = o->trust_metadata;
+	cfg->volume_name = o->volume_id;
+	cfg->limits.max_seconds = o->time_limit;
+	cfg->limits.max_size = o->max_size;
+	cfg->memory = o->memory;
+	if (o->memory && o->memory < CLI_MEMORY_MIN) {
+		fprintf(stderr, "profilefs: memory wants a size of at least "
+				"16M, like 256M" SEE_HELP "\n");
+		return 2;
+	}
+	rc = svc_signing_trust(&o->sign, &cfg->trust);
+	if (rc)
+		return rc;
+	/* what the mount trusts, in its log */
+	log_info("trust: %zu root certificates (Microsoft's root program: "
+		 "%s; the system's bundle: %s; --trust files: %zu)",
+		 sig_trust_count(cfg->trust),
+		 o->sign.no_default_trust ? "no" : "yes",
+		 o->sign.system_trust ? "yes" : "no", o->sign.ntrust);
+	return svc_signing_catalogs(&o->sign, cfg->source, &cfg->catalogs);
 }
 
 int cli_mount(int argc, char **argv)
 {
-	const int argc0 = argc;
-	char **joined = join_values(&argc, argv);
-	struct fuse_args args = FUSE_ARGS_INIT(argc, joined);
+	char **owned = NULL;
+	char **words = normalize(&argc, argv, &owned);
+	struct fuse_args args = FUSE_ARGS_INIT(argc, words);
+	struct fuse_opt *spec = mopt_spec();
 	struct fuse_cmdline_opts fo;
-	struct mount_opts o;
+	struct parse p;
 	struct fs_config cfg;
 	int rc = 1;
 
-	if (!joined)
-		return 1;
-	memset(&o, 0, sizeof(o));
+	memset(&p, 0, sizeof(p));
 	memset(&fo, 0, sizeof(fo));
 	memset(&cfg, 0, sizeof(cfg));
-	if (fuse_opt_parse(&args, &o, mount_spec, mount_proc) ||
-	    fuse_parse_cmdline(&args, &fo)) {
-		fprintf(stderr, "%s", mount_usage);
+	if (!words || !spec || set_defaults(&p.o))
+		goto out;
+	fuse_said[0] = '\0';
+	fuse_set_log_func(capture_log);
+	rc = fuse_opt_parse(&args, &p, spec, mount_proc) ||
+	     fuse_parse_cmdline(&args, &fo);
+	fuse_set_log_func(NULL);
+	if (rc) {
+		if (!p.c.bad)
+			say_fuse();
+		rc = 2;
 		goto out;
 	}
-	if (o.help || fo.show_help) {
-		printf("%s", mount_usage);
-		rc = 0;
-		goto out;
+	if (p.c.help || fo.show_help) {
+		print_help();
+		goto out; /* rc 0 */
 	}
-	if (o.version || fo.show_version) {
+	if (p.c.version || fo.show_version) {
 		printf("profilefs %s (libfuse %s)\n", PROFILEFS_VERSION,
 		       fuse_pkgversion());
-		rc = 0;
 		goto out;
 	}
-	if (!o.source || !fo.mountpoint) {
+	if (!p.c.source || !fo.mountpoint) {
 		fprintf(stderr,
-			"profilefs: SOURCE and MOUNTPOINT are needed\n"
-			"%s",
+			"profilefs: SOURCE and MOUNTPOINT are needed; "
+			"profilefs --help tells more\n%s",
 			mount_usage);
 		rc = 2;
 		goto out;
 	}
-	rc = cli_config_parse(&cfg, o.source, fo.mountpoint, o.cache,
-			      o.no_cache, o.drive, o.ext, o.sniff_mz);
-	if (!rc)
-		rc = cli_rules_path(o.rules, cfg.mountpoint,
-				    (char **)&cfg.rules_path);
-	if (rc)
-		goto out;
-	cfg.foreground = fo.foreground;
-	cfg.trust_metadata = o.trust_metadata;
-	cfg.volume_name = o.volume_id;
-	rc = svc_signing_trust(&o.sign, &cfg.trust);
-	if (!rc)
-		rc = svc_signing_catalogs(&o.sign, cfg.source, &cfg.catalogs);
-	if (rc)
-		goto out;
-	cfg.limits.max_seconds = o.time_limit;
-	if (o.max_size && cli_parse_size(o.max_size, &cfg.limits.max_size)) {
-		fprintf(stderr,
-			"profilefs: --max-size wants a size like 512M\n");
+	if (fuse_accepts(&args)) {
+		say_fuse();
 		rc = 2;
 		goto out;
 	}
+	rc = configure(&cfg, &p, &fo);
+	if (rc)
+		goto out;
 	/* what is left in args (argv[0], -o options, -d, -s) goes to FUSE */
 	if (fo.debug)
 		fuse_opt_add_arg(&args, "-d");
@@ -266,24 +605,10 @@ out:
 	cli_config_free(&cfg);
 	fuse_opt_free_args(&args);
 	free(fo.mountpoint);
-	free(o.cache);
-	free(o.rules);
-	free(o.drive);
-	free(o.ext);
-	free(o.max_size);
-	free(o.volume_id);
-	free(o.source);
-	svc_signing_opts_free(&o.sign);
-	/* the strings join_values() made: those not in argv (fuse_opt_parse
-	 * kept copies of what it needed) */
-	for (int i = 0; joined && i < argc; i++) {
-		int mine = 1;
-
-		for (int j = 0; j < argc0 && mine; j++)
-			mine = joined[i] != argv[j];
-		if (mine)
-			free(joined[i]);
-	}
-	free(joined);
+	free(p.c.source);
+	mount_opts_free(&p.o);
+	mopt_spec_free(spec);
+	free_words(owned);
+	free(words);
 	return rc;
 }

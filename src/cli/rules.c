@@ -17,9 +17,8 @@ static const char rules_usage[] =
 	"                           [--include=GLOB]... [--exclude=GLOB]... "
 	"DIR...\n"
 	"       profilefs rules list [-v]\n"
-	"       profilefs rules update [NAME...]\n"
 	"       profilefs rules update [--include=GLOB]... "
-	"[--exclude=GLOB]... NAME\n"
+	"[--exclude=GLOB]... [NAME...]\n"
 	"       profilefs rules remove NAME...\n"
 	"\n"
 	"Indexes local clones of detection-rule repositories (sigma, LOLBAS,\n"
@@ -95,6 +94,15 @@ static int add_glob(char **list, const char *glob)
 	return 0;
 }
 
+/* after a mistake: the usage lines, not the whole help */
+static void short_usage(void)
+{
+	const char *end = strstr(rules_usage, "\n\n");
+
+	fprintf(stderr, "%.*s\nprofilefs rules --help tells more\n",
+		(int)(end - rules_usage), rules_usage);
+}
+
 static int parse(int argc, char **argv, struct rules_args *a)
 {
 	static const struct option longs[] = {
@@ -161,7 +169,7 @@ static int parse(int argc, char **argv, struct rules_args *a)
 			printf("%s", rules_usage);
 			exit(0);
 		default:
-			fprintf(stderr, "%s", rules_usage);
+			short_usage();
 			return 2;
 		}
 	}
@@ -281,7 +289,7 @@ int cli_rules(int argc, char **argv)
 			printf("%s", rules_usage);
 			return 0;
 		}
-		fprintf(stderr, "%s", rules_usage);
+		short_usage();
 		return 2;
 	}
 	verb = argv[1];
@@ -304,8 +312,8 @@ int cli_rules(int argc, char **argv)
 	}
 	if (strcmp(verb, "add") && strcmp(verb, "list") &&
 	    strcmp(verb, "update") && strcmp(verb, "remove")) {
-		fprintf(stderr, "profilefs rules: no verb %s\n%s", verb,
-			rules_usage);
+		fprintf(stderr, "profilefs rules: no verb %s\n", verb);
+		short_usage();
 		return 2;
 	}
 	if (a.cache) {

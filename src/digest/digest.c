@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <fuzzy.h>
@@ -101,36 +100,39 @@ int dg_set_pe(struct dg_ctx *c, const struct dg_pe_layout *l)
 	return 0;
 }
 
-static int pe_feed(struct dg_ctx *c, const uint8_t *p, uint64_t from,
+static int pe_feed(EVP_MD_CTX **md, int nmd, const uint8_t *p, uint64_t from,
 		   uint64_t to)
 {
-	if (from >= to ||
-	    (EVP_DigestUpdate(c->pe[0], p + from, (size_t)(to - from)) == 1 &&
-	     EVP_DigestUpdate(c->pe[1], p + from, (size_t)(to - from)) == 1))
-		return 0;
-	return -EIO;
+	int i;
+
+	for (i = 0; i < nmd && from < to; i++)
+		if (EVP_DigestUpdate(md[i], p + from, (size_t)(to - from)) != 1)
+			return -EIO;
+	return 0;
 }
 
-/* the part of [pos, pos + n) the PE hash covers, as offsets into p */
-static int pe_update(struct dg_ctx *c, const uint8_t *p, size_t n)
+/* the part of [pos, pos + n) the PE hash covers, fed to each of md */
+static int pe_update(const struct dg_pe_layout *l, uint64_t pos,
+		     EVP_MD_CTX **md, int nmd, const uint8_t *p, size_t n)
 {
-	const struct dg_pe_layout *l = &c->layout;
 	const uint64_t skip[2][2] = { { l->checksum, l->checksum + 4 },
-				      { l->certdir, l->certdir + 8 } };
-	uint64_t start = c->pos, stop = c->pos + n, at = start;
+				      { l->certdir,
+					l->certdir + l->certdir_len } };
+	uint64_t start = pos, stop = pos + n, at = start;
 	int k;
 
 	if (stop > l->end)
 		stop = l->end;
 	for (k = 0; k < 2 && at < stop; k++) {
-		if (skip[k][1] <= at || skip[k][0] >= stop)
+		if (skip[k][1] <= at || skip[k][0] >= stop ||
+		    skip[k][0] == skip[k][1])
 			continue;
-		if (pe_feed(c, p, at - start,
+		if (pe_feed(md, nmd, p, at - start,
 			    skip[k][0] > at ? skip[k][0] - start : at - start))
 			return -EIO;
 		at = skip[k][1];
 	}
-	return at < stop ? pe_feed(c, p, at - start, stop - start) : 0;
+	return at < stop ? pe_feed(md, nmd, p, at - start, stop - start) : 0;
 }
 
 int dg_update(struct dg_ctx *c, const void *p, size_t n)
@@ -142,7 +144,7 @@ int dg_update(struct dg_ctx *c, const void *p, size_t n)
 			return -EIO;
 	if (fuzzy_update(c->fuzzy, p, n) != 0)
 		return -EIO;
-	if (c->pe[0] && pe_update(c, p, n))
+	if (c->pe[0] && pe_update(&c->layout, c->pos, c->pe, 2, p, n))
 		return -EIO;
 	c->pos += n;
 	return 0;
@@ -187,17 +189,16 @@ int dg_sha256(const void *p, size_t n, uint8_t out[32])
 
 #define DG_FD_CHUNK (1u << 20)
 
-static double dg_now(void)
+static const EVP_MD *dg_rare_md(enum dg_pe_rare r)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return r == DG_PE_MD5	   ? EVP_md5()
+	       : r == DG_PE_SHA384 ? EVP_sha384()
+				   : EVP_sha512();
 }
 
-int dg_sha256_fd(int fd, uint64_t size, unsigned max_seconds, uint8_t out[32])
+int dg_sha256_fd(int fd, uint64_t size, const struct util_stop *stop,
+		 uint8_t out[32])
 {
-	double deadline = max_seconds ? dg_now() + max_seconds : 0;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t *chunk = malloc(DG_FD_CHUNK);
 	uint64_t off = 0;
@@ -212,10 +213,10 @@ int dg_sha256_fd(int fd, uint64_t size, unsigned max_seconds, uint8_t out[32])
 		size_t want = DG_FD_CHUNK;
 		ssize_t n;
 
-		if (deadline > 0 && dg_now() > deadline) {
-			rc = -ETIME;
+		rc = util_stop_check(stop);
+		if (rc)
 			goto out;
-		}
+		rc = -EIO;
 		if (size - off < want)
 			want = (size_t)(size - off);
 		n = pread(fd, chunk, want, (off_t)off);
@@ -232,6 +233,53 @@ int dg_sha256_fd(int fd, uint64_t size, unsigned max_seconds, uint8_t out[32])
 		off += (uint64_t)n;
 	}
 	rc = EVP_DigestFinal_ex(md, out, NULL) == 1 ? 0 : -EIO;
+out:
+	EVP_MD_CTX_free(md);
+	free(chunk);
+	return rc;
+}
+
+int dg_pe_hash_fd(int fd, uint64_t size, const struct dg_pe_layout *l,
+		  enum dg_pe_rare rare, const struct util_stop *stop,
+		  uint8_t out[64], unsigned *outlen)
+{
+	static const uint8_t zeros[8];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t *chunk = malloc(DG_FD_CHUNK);
+	uint64_t off = 0, end = l->end < size ? l->end : size;
+	int rc = -ENOMEM;
+
+	if (!md || !chunk)
+		goto out;
+	rc = -EIO;
+	if (EVP_DigestInit_ex(md, dg_rare_md(rare), NULL) != 1)
+		goto out;
+	while (off < end) {
+		size_t want = DG_FD_CHUNK;
+		ssize_t n;
+
+		rc = util_stop_check(stop);
+		if (rc)
+			goto out;
+		rc = -EIO;
+		if (end - off < want)
+			want = (size_t)(end - off);
+		n = pread(fd, chunk, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0) {
+			rc = -EAGAIN;
+			goto out;
+		}
+		if (pe_update(l, off, &md, 1, chunk, (size_t)n))
+			goto out;
+		off += (uint64_t)n;
+	}
+	if (l->pad && EVP_DigestUpdate(md, zeros, l->pad) != 1)
+		goto out;
+	rc = EVP_DigestFinal_ex(md, out, outlen) == 1 ? 0 : -EIO;
 out:
 	EVP_MD_CTX_free(md);
 	free(chunk);

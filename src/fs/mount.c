@@ -2,7 +2,9 @@
  * Mounting: the options every mount gets, the order of start-up (the
  * cache is opened after the daemon has detached, so its SQLite handle and
  * locks belong to the process that serves), and a clean unmount on
- * SIGTERM, SIGINT and SIGHUP (libfuse's handlers end the loop).
+ * SIGTERM, SIGINT and SIGHUP: libfuse's handlers end the loop, which then
+ * waits for every request being served, so ours first tells every
+ * computation to stop (svc_shutdown).
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
@@ -44,6 +46,65 @@ static int has_opt(int argc, char **argv, const char *opt)
 	return 0;
 }
 
+static const int end_signals[] = { SIGTERM, SIGINT, SIGHUP };
+#define N_END_SIGNALS (sizeof(end_signals) / sizeof(end_signals[0]))
+/* libfuse's handlers, called after ours */
+static struct sigaction fuse_handlers[N_END_SIGNALS];
+
+static void on_end_signal(int sig)
+{
+	size_t i;
+
+	svc_shutdown();
+	for (i = 0; i < N_END_SIGNALS; i++)
+		if (end_signals[i] == sig &&
+		    fuse_handlers[i].sa_handler != SIG_DFL &&
+		    fuse_handlers[i].sa_handler != SIG_IGN)
+			fuse_handlers[i].sa_handler(sig);
+}
+
+/*
+ * Ours before libfuse's (install), or libfuse's back (remove). A signal
+ * libfuse left alone (one the daemon was started with ignored, as a shell
+ * starts a background job's SIGINT) stays so.
+ */
+static int chained[N_END_SIGNALS];
+
+static int end_signals_chain(int install)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_end_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < N_END_SIGNALS; i++) {
+		if (!install) {
+			if (chained[i] &&
+			    sigaction(end_signals[i], &fuse_handlers[i], NULL))
+				return -errno;
+			chained[i] = 0;
+			continue;
+		}
+		if (sigaction(end_signals[i], NULL, &fuse_handlers[i]))
+			return -errno;
+		if (fuse_handlers[i].sa_handler == SIG_IGN ||
+		    fuse_handlers[i].sa_handler == SIG_DFL)
+			continue;
+		if (sigaction(end_signals[i], &sa, NULL))
+			return -errno;
+		chained[i] = 1;
+	}
+	return 0;
+}
+
+/* for the service: has the request this thread serves been interrupted
+ * (its caller killed, or given up)? */
+static int request_gone(void)
+{
+	return fuse_interrupted();
+}
+
 static int serve(struct fuse *fuse, struct fs *fs)
 {
 	const struct fs_config *cfg = fs->cfg;
@@ -57,6 +118,8 @@ static int serve(struct fuse *fuse, struct fs *fs)
 		.trust_metadata = cfg->trust_metadata,
 		.volume_name = cfg->volume_name,
 		.progress = cfg->foreground,
+		.caller_gone = request_gone,
+		.memory = cfg->memory,
 	};
 	struct fuse_loop_config *lc;
 	struct cache *cache = NULL;
@@ -83,12 +146,17 @@ static int serve(struct fuse *fuse, struct fs *fs)
 		rc = -EIO;
 		goto out;
 	}
+	if (end_signals_chain(1)) {
+		rc = -EIO;
+		goto out_signals;
+	}
 	lc = fuse_loop_cfg_create();
 	if (!lc) {
 		rc = -ENOMEM;
 		goto out_signals;
 	}
-	fuse_loop_cfg_set_max_threads(lc, 64);
+	/* computations take at most CAP_COMPUTE_CALLERS threads */
+	fuse_loop_cfg_set_max_threads(lc, CAP_COMPUTE_CALLERS + 32);
 	fuse_loop_cfg_set_idle_threads(lc, 8);
 	rc = fuse_loop_mt(fuse, lc);
 	/* a loop ended by SIGTERM, SIGINT or SIGHUP returns the signal: that
@@ -100,6 +168,7 @@ static int serve(struct fuse *fuse, struct fs *fs)
 	rc = rc ? -EIO : 0;
 	fuse_loop_cfg_destroy(lc);
 out_signals:
+	end_signals_chain(0);
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 out:
 	/* the loop is over: releases that did not come by now never will,

@@ -364,9 +364,18 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 
 static int profile_load(struct fs *fs, struct fh *h)
 {
+	int rc;
+
 	pthread_mutex_lock(&h->lock);
 	if (!h->loaded) {
-		h->rc = svc_text_get(fs->pv, h->bin, 1, &h->text);
+		rc = svc_text_get(fs->pv, h->bin, 1, &h->text);
+		if (rc == -EINTR || rc == -EAGAIN) {
+			/* the reader went (or the daemon ends), or too many
+			 * wait for computations: a later read tries again */
+			pthread_mutex_unlock(&h->lock);
+			return rc;
+		}
+		h->rc = rc;
 		if (h->rc) {
 			log_warn("no profile for %s: %s", h->bin,
 				 strerror(-h->rc));
@@ -436,14 +445,17 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 		"computed=%llu\ncache_hits=%llu\nbytes_read=%llu\n"
 		"errors=%llu\ncomputing=%llu\nrenders=%llu\n"
 		"stored=%llu\nnot_stored=%llu\nverified=%llu\n"
-		"bytes_verified=%llu\n",
+		"bytes_verified=%llu\ncancelled=%llu\nqueued=%llu\n"
+		"budget_used=%llu\n",
 		(unsigned long long)s.computed,
 		(unsigned long long)s.cache_hits,
 		(unsigned long long)s.bytes_read, (unsigned long long)s.errors,
 		(unsigned long long)s.computing, (unsigned long long)s.renders,
 		(unsigned long long)s.stored, (unsigned long long)s.not_stored,
 		(unsigned long long)s.verified,
-		(unsigned long long)s.bytes_verified);
+		(unsigned long long)s.bytes_verified,
+		(unsigned long long)s.cancelled, (unsigned long long)s.queued,
+		(unsigned long long)s.budget_used);
 	if (size == 0)
 		return n;
 	if ((size_t)n > size)

@@ -6,16 +6,19 @@
  * every count against the parser's caps and against the bytes left, so a
  * damaged blob is refused (and the part computed again), never trusted.
  *
- * Part "pe", version 3:
+ * Part "pe", version 4 (4: PE hashes without a certificate-entry skip when
+ * NumberOfRvaAndSizes < 5):
  *   u8 is_pe, str pe_note, str imphash, str rich_hash,
  *   u8 pehash, 20 bytes PE SHA-1, 32 bytes PE SHA-256, u8 has_pe_info,
  *   then when has_pe_info: the header fields of struct pe_info, sections,
  *   imports (dll, delay, functions), exports, export name, version,
  *   anomalies.
  *
- * Part "sig", version 1: the certificate table.
+ * Part "sig", version 2: the certificate table.
  *   u8 present, str problem, u32 count, then per entry
- *   u16 revision, u16 type, u32 length, the bytes.
+ *   u16 revision, u16 type, u32 length, the bytes; then u32 rare (the PE
+ *   hashes made in a second read), and the MD5, SHA-384 and SHA-512 PE
+ *   hashes whose bits it has, in that order.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,8 +28,8 @@
 #include "profilefs/profile.h"
 
 const struct prof_part_desc prof_parts[] = {
-	{ "pe", 3 },
-	{ "sig", 1 },
+	{ "pe", 4 },
+	{ "sig", 2 },
 };
 const size_t prof_nparts = sizeof(prof_parts) / sizeof(prof_parts[0]);
 _Static_assert(sizeof(prof_parts) / sizeof(prof_parts[0]) <= PROF_MAX_PARTS,
@@ -347,6 +350,9 @@ static void get_hex(struct dec *d, char *out, size_t size)
 	free(s);
 }
 
+/* the rare PE hashes in the order they are stored */
+static const int rare_md[3] = { SIG_MD_MD5, SIG_MD_SHA384, SIG_MD_SHA512 };
+
 static int encode_sig(const struct sig_table *t, struct dynbuf *out)
 {
 	size_t i;
@@ -359,6 +365,15 @@ static int encode_sig(const struct sig_table *t, struct dynbuf *out)
 		put_u16(out, t->entries[i].type);
 		put_u32(out, t->entries[i].len);
 		db_add(out, t->entries[i].data, t->entries[i].len);
+	}
+	put_u32(out, t->rare);
+	for (i = 0; i < 3; i++) {
+		size_t n;
+		uint8_t *h =
+			sig_table_rare((struct sig_table *)t, rare_md[i], &n);
+
+		if (t->rare & (1u << rare_md[i]))
+			db_add(out, h, n);
 	}
 	return out->err;
 }
@@ -389,6 +404,17 @@ static int decode_sig(struct prof *p, const void *data, size_t len)
 		d.err = sig_table_add(&t, rev, type, d.r.p + d.off, elen);
 		d.off += elen;
 	}
+	t.rare = get_u32(&d);
+	for (i = 0; i < 3 && !d.err; i++) {
+		size_t hn;
+		uint8_t *h = sig_table_rare(&t, rare_md[i], &hn);
+
+		if (t.rare & (1u << rare_md[i]))
+			get_bytes(&d, h, hn);
+	}
+	if (t.rare & ~((1u << SIG_MD_MD5) | (1u << SIG_MD_SHA384) |
+		       (1u << SIG_MD_SHA512)))
+		d.err = -EINVAL;
 	if (!d.err && d.off != len)
 		d.err = -EINVAL;
 	if (d.err) {

@@ -56,6 +56,9 @@ static const char *unsigned_why(enum sig_unsigned why)
 		       "lists its PE hash";
 	case SIG_UNSIGNED_NO_PEHASH:
 		return "its PE image hash is unknown";
+	case SIG_UNSIGNED_CATALOG_FAILED:
+		return "there is no certificate table, and the signature of "
+		       "the catalog that lists its PE hash does not hold";
 	default:
 		return "there is no certificate table";
 	}
@@ -91,6 +94,42 @@ static int chain_why(struct dynbuf *s, const struct sig_chain *c)
 	if (c->cert)
 		db_printf(s, " (%s)", c->cert);
 	return 1;
+}
+
+/* "a root that is not trusted: ROOT", or why the root program's
+ * properties refuse it for the chain's purpose */
+static void untrusted_root(struct dynbuf *s, const struct sig_chain *c)
+{
+	const char *root = c->root ? c->root : "(unnamed)";
+	const char *purpose = c->purpose == SIG_FOR_TIME_STAMPING
+				      ? "time stamping"
+				      : "code signing";
+	char date[16] = "";
+	struct tm tm;
+
+	if (c->since && gmtime_r(&c->since, &tm))
+		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	switch (c->why) {
+	case SIG_ROOT_PURPOSE:
+		db_printf(s,
+			  "a root not trusted for %s (not among the root's "
+			  "purposes): %s",
+			  purpose, root);
+		break;
+	case SIG_ROOT_DISALLOWED:
+		db_printf(s, "a root disabled for %s%s%s: %s", purpose,
+			  *date ? " since " : "", date, root);
+		break;
+	case SIG_ROOT_NOT_BEFORE:
+		db_printf(s,
+			  "a root not trusted for %s in certificates issued "
+			  "from %s on: %s",
+			  purpose, date, root);
+		break;
+	default:
+		db_printf(s, "a root that is not trusted: %s", root);
+		break;
+	}
 }
 
 /* the sentences that name no subject, or that are not "The %s ..." */
@@ -187,11 +226,19 @@ static void status_text(struct dynbuf *s, const struct sig_verdict *v)
 	case SIG_NO_SIGNER_CERT:
 		db_adds(s, "'s signer certificate is not in it.");
 		break;
+	case SIG_LEAF_NOT_CODE_SIGNING:
+		db_adds(s, "'s signer certificate is not for code signing: "
+			   "its extended key usage does not include it.");
+		break;
+	case SIG_LEAF_KEY_USAGE:
+		db_adds(s, "'s signer certificate may not make signatures: "
+			   "its key usage does not include digital "
+			   "signatures.");
+		break;
 	case SIG_UNTRUSTED_ROOT:
-		db_printf(s,
-			  " is valid, but its chain ends in a root that is not "
-			  "trusted: %s.",
-			  v->chain.root ? v->chain.root : "(unnamed)");
+		db_adds(s, " is valid, but its chain ends in ");
+		untrusted_root(s, &v->chain);
+		db_addc(s, '.');
 		break;
 	default: /* SIG_CHAIN_INVALID */
 		db_printf(s, "'s certificate chain is not valid at %s: ",
@@ -265,8 +312,13 @@ static void timestamp_text(struct dynbuf *s, const struct sig_timestamp *ts)
 		  : rfc		? "an unknown authority"
 				: "an unknown signer",
 		  state[ts->state]);
-	if (ts->state == SIG_TS_UNTRUSTED_ROOT && ts->chain.root)
+	if (ts->state == SIG_TS_UNTRUSTED_ROOT && ts->chain.root &&
+	    ts->chain.why == SIG_ROOT_NOT_ANCHOR)
 		db_printf(s, ": %s", ts->chain.root);
+	else if (ts->state == SIG_TS_UNTRUSTED_ROOT) {
+		db_adds(s, ": its chain ends in ");
+		untrusted_root(s, &ts->chain);
+	}
 	if (ts->state == SIG_TS_CHAIN_INVALID &&
 	    (ts->chain.oom || ts->chain.reason)) {
 		db_adds(s, ": ");
@@ -341,6 +393,10 @@ static void facts(struct dynbuf *b, const struct sig_verdict *v,
 			   v->checked_at == SIG_AT_SIGNING_TIME
 				   ? "the signing time (a trusted timestamp "
 				     "gives it)"
+			   : v->checked_at == SIG_AT_NOW_LIFETIME
+				   ? "now (the signer's certificate has the "
+				     "lifetime-signing usage: a timestamp does "
+				     "not extend its validity)"
 				   : "now (no trusted timestamp)",
 			   0, s);
 }
@@ -370,6 +426,14 @@ void prof_render_signature(struct dynbuf *b, const struct sig_verdict *v)
 	if (v->embedded) {
 		status_text(&s, v->embedded);
 		bullet(b, "Embedded Signature", &s, 0);
+	}
+	if (v->catalog_failed) {
+		db_printf(&s, "%s: ",
+			  v->catalog_failed->catalog
+				  ? v->catalog_failed->catalog
+				  : "?");
+		status_text(&s, v->catalog_failed);
+		bullet(b, "Catalog Signature", &s, 0);
 	}
 	db_free(&s);
 }

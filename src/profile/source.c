@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "profilefs/pe.h"
@@ -54,28 +54,24 @@ static int same_file(const struct stat *a, const struct stat *b)
 
 /*
  * Reads exactly size bytes at the file's start, hashing each chunk and
- * keeping up to keep_max bytes in *keep for the parsers. A short read means
- * the file shrank: -EAGAIN.
+ * keeping up to keep_max bytes in *keep for the parsers; asks stop
+ * between chunks. A short read means the file shrank: -EAGAIN.
  */
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *keep,
-		    size_t keep_max, uint8_t *chunk, double deadline)
+		    size_t keep_max, uint8_t *chunk,
+		    const struct util_stop *stop)
 {
 	uint64_t off = 0;
+	int rc;
 
 	while (off < size) {
-		if (deadline > 0 && now_s() > deadline)
-			return -ETIME;
 		size_t want = CAP_CHUNK;
 		uint8_t *dst;
 		ssize_t n;
+
+		rc = util_stop_check(stop);
+		if (rc)
+			return rc;
 
 		if (size - off < want)
 			want = (size_t)(size - off);
@@ -230,16 +226,50 @@ int prof_limited(const struct stat *st, const struct prof_limits *lim,
 	return 0;
 }
 
+static size_t keep_size(uint64_t size)
+{
+	return size <= CAP_WHOLE_FILE ? (size_t)size : CAP_HEAD;
+}
+
+uint64_t prof_memory(uint64_t size)
+{
+	/* the kept bytes, the chunk, and what the parsers make of them (a
+	 * fraction of what they read, by the caps) */
+	uint64_t keep = keep_size(size);
+
+	return keep + keep / 4 + 2 * (uint64_t)CAP_CHUNK;
+}
+
+/*
+ * The kept bytes are mapped, not taken from malloc's arenas: whatever the
+ * sizes of the files read, their memory goes back to the system when the
+ * profile is made (an arena keeps its peak).
+ */
+static uint8_t *keep_alloc(size_t n)
+{
+	void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void keep_free(uint8_t *p, size_t n)
+{
+	if (p)
+		munmap(p, n ? n : 1);
+}
+
 int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
-		 struct prof **out)
+		 const struct util_stop *stop, struct prof **out)
 {
 	static const struct prof_limits none = { 0, 0 };
 	uint64_t size = (uint64_t)st->st_size;
-	size_t keep_max = size <= CAP_WHOLE_FILE ? (size_t)size : CAP_HEAD;
+	size_t keep_max = keep_size(size);
 	size_t kept;
 	uint8_t *keep = NULL, *chunk = NULL;
 	struct dg_ctx *dg = NULL;
 	struct prof *p = NULL;
+	struct util_stop own;
 	struct stat after;
 	int rc;
 
@@ -247,8 +277,13 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 		lim = &none;
 	if (lim->max_size && size > lim->max_size)
 		return prof_limited(st, lim, 0, out);
+	if (!stop) {
+		own = (struct util_stop){ util_deadline(lim->max_seconds), NULL,
+					  NULL };
+		stop = &own;
+	}
 	rc = -ENOMEM;
-	keep = malloc(keep_max ? keep_max : 1);
+	keep = keep_alloc(keep_max);
 	chunk = malloc(CAP_CHUNK);
 	p = prof_new();
 	if (!keep || !chunk || !p)
@@ -256,8 +291,7 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	rc = dg_new(&dg, size);
 	if (rc)
 		goto out;
-	rc = read_all(fd, size, dg, keep, keep_max, chunk,
-		      lim->max_seconds ? now_s() + lim->max_seconds : 0);
+	rc = read_all(fd, size, dg, keep, keep_max, chunk, stop);
 	if (rc == -ETIME) {
 		rc = prof_limited(st, lim, 1, out);
 		goto out;
@@ -273,6 +307,8 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	rc = parse_bytes(p, keep, kept, size);
 	if (!rc)
 		rc = read_cert_table(p, fd, keep, kept, size);
+	if (!rc)
+		rc = prof_rare_pehash(p, fd, keep, kept, size, stop);
 	if (rc)
 		goto out;
 	/* the bytes hashed and parsed were all of one version of the file */
@@ -286,6 +322,6 @@ out:
 	prof_free(p);
 	dg_free(dg);
 	free(chunk);
-	free(keep);
+	keep_free(keep, keep_max);
 	return rc;
 }

@@ -73,6 +73,9 @@ struct svc_catalogs {
 	pthread_t thread;
 	int running, stop;
 	pthread_cond_t wake; /* with lock, on CLOCK_MONOTONIC */
+	/* the first scan since the cache was set has ended (with lock) */
+	int ready;
+	pthread_cond_t ready_cond;
 };
 
 int svc_catalogs_new(struct cache *cache, struct svc_catalogs **out)
@@ -91,6 +94,7 @@ int svc_catalogs_new(struct cache *cache, struct svc_catalogs **out)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&c->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	util_cond_init(&c->ready_cond);
 	*out = c;
 	return 0;
 }
@@ -122,6 +126,7 @@ void svc_catalogs_free(struct svc_catalogs *c)
 	}
 	free(c->dirs);
 	pthread_cond_destroy(&c->wake);
+	pthread_cond_destroy(&c->ready_cond);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->scan_lock);
 	free(c);
@@ -134,6 +139,7 @@ void svc_catalogs_set_cache(struct svc_catalogs *c, struct cache *cache)
 	c->cache = cache;
 	memo_drop(c);
 	c->memo_gen = -1;
+	__atomic_store_n(&c->ready, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&c->gen, -1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_unlock(&c->scan_lock);
@@ -272,16 +278,41 @@ static int read_catalog(int dirfd, const char *name, uint8_t **buf, size_t *len,
 	return 0;
 }
 
+/* members added between two asks of the transaction's batch and of
+ * the stop: the write connection is let go every CACHE_BATCH_MS even
+ * inside a catalog of a million members */
+#define MEMBERS_STEP 256
+
 struct member_ctx {
 	struct cache_txn *t;
+	struct cache_cat_stage *stage;
 	int64_t id;
+	const struct util_stop *stop;
+	unsigned n;
+	int cache_err; /* an error of the cache's, not of the catalog's */
 };
 
 static int add_member(void *ctx, const uint8_t *digest, size_t len)
 {
 	struct member_ctx *m = ctx;
+	int rc;
 
-	return cache_catalog_member_add(m->t, m->id, digest, len);
+	/* read again whole: the members given so far are dropped */
+	if (!digest) {
+		rc = cache_catalog_stage_end(m->t, m->stage, 0, NULL);
+		m->stage = NULL;
+		return rc ? rc
+			  : cache_catalog_stage_begin(m->t, m->id, &m->stage);
+	}
+	rc = cache_catalog_stage_add(m->t, m->stage, digest, len);
+	if (!rc && ++m->n % MEMBERS_STEP == 0) {
+		rc = util_stop_check(m->stop);
+		if (!rc && (rc = cache_txn_batch(m->t)) != 0)
+			m->cache_err = 1;
+	} else if (rc) {
+		m->cache_err = 1;
+	}
+	return rc;
 }
 
 static int64_t mtime_ns(const struct stat *st)
@@ -294,41 +325,72 @@ static int64_t ctime_ns(const struct stat *st)
 	return (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 }
 
-/* The catalog's row and members, all from one read of its bytes (the
+/*
+ * The catalog's row and members, all from one read of its bytes (the
  * stat is taken before the read: a later change moves its ctime on, and
- * the next scan reads it again). */
+ * the next scan reads it again). The catalog is streamed: its members are
+ * staged, then go into the index over several batches while its row is
+ * pending (no SHA-256: no lookup uses it), and the SHA-256 of the bytes
+ * read seals it at the end.
+ * A catalog that does not decode is recorded without members, so it is
+ * not read again until it changes; one that could not be read to its end
+ * stays pending, and the next scan reads it again.
+ */
 static int index_one(struct cache_txn *t, const struct cat_dir *d,
-		     const char *name, const char *path)
+		     const char *name, const char *path,
+		     const struct util_stop *stop)
 {
-	struct member_ctx m = { t, 0 };
-	struct cache_catalog row = { .path = (char *)path, .has_sha256 = 1 };
+	struct cache_catalog row = { .path = (char *)path };
+	struct member_ctx m = { t, NULL, 0, stop, 0, 0 };
+	struct sig_cat_src src = { -1, NULL, 0 };
 	char *problem = NULL;
+	uint8_t sha256[32];
 	struct stat st;
-	uint8_t *buf;
-	size_t len;
-	int rc = read_catalog(d->fd, name, &buf, &len, &st);
+	int rc = 0;
 
+	src.fd = util_open_noatime(d->fd, name,
+				   O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (src.fd < 0)
+		rc = -errno;
+	else if (fstat(src.fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		 (uint64_t)st.st_size > CAP_CATALOG_FILE)
+		rc = -EFBIG;
 	if (rc) {
 		log_warn("catalog %s: not indexed: %s", path, strerror(-rc));
+		if (src.fd >= 0)
+			close(src.fd);
 		return 0;
 	}
-	row.size = (uint64_t)st.st_size;
+	row.size = src.size = (uint64_t)st.st_size;
 	row.mtime_ns = mtime_ns(&st);
 	row.ctime_ns = ctime_ns(&st);
-	/* a catalog that does not decode is recorded without members, so it
-	 * is not read again until it changes */
-	rc = dg_sha256(buf, len, row.sha256);
+	rc = cache_catalog_pending(t, &row, &m.id);
 	if (!rc)
-		rc = cache_catalog_put(t, &row, &m.id);
-	if (!rc) {
-		rc = sig_catalog_members(buf, len, add_member, &m, &problem);
-		if (rc == -EINVAL) {
-			log_warn("catalog %s: %s", path, problem);
-			rc = 0;
-		}
+		rc = cache_catalog_stage_begin(t, m.id, &m.stage);
+	if (!rc)
+		rc = sig_catalog_stream(&src, 0, add_member, &m, stop, sha256,
+					&problem);
+	if (rc == -EINVAL)
+		log_warn("catalog %s: %s", path, problem);
+	/* the members go into the index once the whole catalog is read and
+	 * found good */
+	if (m.stage) {
+		int end = cache_catalog_stage_end(t, m.stage, rc == 0, stop);
+
+		if (!rc && end)
+			m.cache_err = 1;
+		rc = rc ? rc : end;
+	}
+	if (rc == 0 || rc == -EINVAL)
+		rc = cache_catalog_seal(t, m.id, sha256, rc == 0);
+	if (rc == -EIO && !m.cache_err) {
+		log_warn("catalog %s: not indexed: it changed while it was "
+			 "read",
+			 path);
+		rc = 0;
 	}
 	free(problem);
-	free(buf);
+	close(src.fd);
 	return rc ? rc : cache_txn_batch(t);
 }
 
@@ -392,7 +454,8 @@ static int changed(const struct cache_catalog *k, const struct stat *st,
 static int sync_dir(struct svc_catalogs *c, const struct cat_dir *d,
 		    struct cache_catalog *known, size_t nknown,
 		    unsigned char *seen, const struct stale_list *stale,
-		    struct cache_txn **t, int progress, size_t *done)
+		    struct cache_txn **t, int progress, size_t *done,
+		    const struct util_stop *stop)
 {
 	DIR *dir = fdopendir(dup(d->fd));
 	struct dirent *e;
@@ -426,7 +489,9 @@ static int sync_dir(struct svc_catalogs *c, const struct cat_dir *d,
 				rc = cache_txn_begin(c->cache,
 						     CACHE_INDEX_CATALOGS, t);
 			if (!rc)
-				rc = index_one(*t, d, e->d_name, path);
+				rc = util_stop_check(stop);
+			if (!rc)
+				rc = index_one(*t, d, e->d_name, path, stop);
 			if (progress)
 				fprintf(stderr, "\rindexing catalogs: %zu",
 					++*done);
@@ -453,7 +518,8 @@ static const struct cat_dir *dir_of(const struct svc_catalogs *c,
 	return NULL;
 }
 
-static int sync_locked(struct svc_catalogs *c, int progress)
+static int sync_locked(struct svc_catalogs *c, int progress,
+		       const struct util_stop *stop)
 {
 	struct cache_catalog *known = NULL;
 	struct stale_list stale;
@@ -479,7 +545,7 @@ static int sync_locked(struct svc_catalogs *c, int progress)
 		rc = -ENOMEM;
 	for (i = 0; i < c->ndirs && !rc; i++)
 		rc = sync_dir(c, &c->dirs[i], known, nknown, seen, &stale, &t,
-			      progress, &done);
+			      progress, &done, stop);
 	for (i = 0; i < nknown && !rc; i++) {
 		if (seen[i] || !dir_of(c, known[i].path))
 			continue;
@@ -510,13 +576,50 @@ static int sync_locked(struct svc_catalogs *c, int progress)
 	return rc;
 }
 
+/* what a scan asks between batches: svc_catalogs_stop() or the end */
+static int scan_stop(void *arg)
+{
+	struct svc_catalogs *c = arg;
+
+	return __atomic_load_n(&c->stop, __ATOMIC_ACQUIRE) || svc_ending()
+		       ? -EINTR
+		       : 0;
+}
+
+/* the first scan has ended (done or failed): waiters go on */
+static void set_ready(struct svc_catalogs *c)
+{
+	pthread_mutex_lock(&c->lock);
+	__atomic_store_n(&c->ready, 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&c->ready_cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
 int svc_catalogs_sync(struct svc_catalogs *c, int progress)
 {
+	struct util_stop stop = { 0, scan_stop, c };
 	int rc;
 
 	pthread_mutex_lock(&c->scan_lock);
-	rc = sync_locked(c, progress);
+	rc = sync_locked(c, progress, &stop);
 	pthread_mutex_unlock(&c->scan_lock);
+	set_ready(c);
+	return rc;
+}
+
+int svc_catalogs_ready(struct svc_catalogs *c)
+{
+	return __atomic_load_n(&c->ready, __ATOMIC_ACQUIRE);
+}
+
+int svc_catalogs_wait(struct svc_catalogs *c, const struct util_stop *stop)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->ready && !(rc = util_stop_check(stop)))
+		util_cond_wait_ms(&c->ready_cond, &c->lock, 100);
+	pthread_mutex_unlock(&c->lock);
 	return rc;
 }
 
@@ -536,8 +639,9 @@ static void *rescans(void *arg)
 	util_thread_nicer();
 	pthread_mutex_lock(&c->lock);
 	while (!c->stop) {
-		/* a stale catalog is indexed again at once */
-		if (!c->nstale) {
+		/* a stale catalog is indexed again at once, and the first
+		 * scan is made at once */
+		if (!c->nstale && c->ready) {
 			clock_gettime(CLOCK_MONOTONIC, &at);
 			at.tv_sec += CATALOG_RESCAN;
 			rc = pthread_cond_timedwait(&c->wake, &c->lock, &at);
@@ -560,7 +664,7 @@ int svc_catalogs_start(struct svc_catalogs *c)
 
 	if (!c || !c->ndirs || c->running)
 		return 0;
-	c->stop = 0;
+	__atomic_store_n(&c->stop, 0, __ATOMIC_RELEASE);
 	rc = -pthread_create(&c->thread, NULL, rescans, c);
 	c->running = rc == 0;
 	return rc;
@@ -571,7 +675,7 @@ void svc_catalogs_stop(struct svc_catalogs *c)
 	if (!c || !c->running)
 		return;
 	pthread_mutex_lock(&c->lock);
-	c->stop = 1;
+	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
 	pthread_cond_signal(&c->wake);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
@@ -627,8 +731,8 @@ static int verdict(struct svc_catalogs *c, const char *path,
 	struct cat_memo *grown;
 	uint8_t now[32];
 	struct stat st;
-	uint8_t *buf;
-	size_t i, len;
+	uint8_t *buf = NULL;
+	size_t i, len = 0;
 	int rc;
 
 	if (gen != c->memo_gen) {

@@ -14,10 +14,18 @@
  * checked first: the file's SHA-256, under the single flight, must name
  * cached content, which is then served and its identity stored again.
  * --trust-metadata skips the check, as before.
+ *
+ * A computation belongs to its callers: `live` counts those still waiting
+ * (the one computing included). Each asks setup.caller_gone now and then;
+ * one that has gone leaves, and when none is left the computation stops
+ * between two chunks (-EINTR), leaves the flights so that a later caller
+ * starts afresh, and nothing is stored. Before it reads, a computation
+ * takes its share of the memory budget, and a large file a slot (gate.c).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -32,13 +40,44 @@
 
 struct flight {
 	struct cache_ident id;
+	struct svc *pv;
 	struct flight *next;
 	unsigned refs;
+	unsigned live; /* callers still waiting, the one computing included */
+	int lead_gone; /* the caller computing it has gone */
+	int cancelled; /* stopped: out of the flights list */
 	int done;
 	int rc;
 	struct prof *prof; /* read-only once done */
 	pthread_cond_t cond;
 };
+
+/* how often a caller waiting for a computation asks whether it has gone */
+#define WAIT_POLL_MS 100
+
+/* set by svc_shutdown(): every computation and wait ends */
+static atomic_int shutting_down;
+
+void svc_shutdown(void)
+{
+	atomic_store(&shutting_down, 1);
+}
+
+static int ending(void)
+{
+	return atomic_load(&shutting_down);
+}
+
+int svc_ending(void)
+{
+	return ending();
+}
+
+/* Has this thread's caller gone (or is the daemon ending)? */
+static int caller_gone(const struct svc *pv)
+{
+	return ending() || (pv->caller_gone && pv->caller_gone());
+}
 
 /* the Possible Misuse rows of one file name, for one rules generation */
 struct memo {
@@ -149,6 +188,13 @@ out:
 	pthread_mutex_unlock(&pv->lock);
 }
 
+static unsigned online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
 int svc_open(const struct svc_setup *setup, struct svc **out)
 {
 	struct svc_catalogs *cats = setup->catalogs;
@@ -165,6 +211,16 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 		free(pv);
 		return -ENOMEM;
 	}
+	if (gate_new(setup->memory ? setup->memory : SVC_MEMORY_DEFAULT,
+		     setup->large_jobs ? setup->large_jobs : online_cpus(),
+		     &pv->gate)) {
+		svc_volumes_free(pv->volumes);
+		rmemo_free(pv->rendered);
+		free(pv->drive);
+		free(pv);
+		return -ENOMEM;
+	}
+	pv->caller_gone = setup->caller_gone;
 	pv->rootfd = setup->rootfd;
 	pv->cache = setup->cache;
 	pv->rules = setup->rules;
@@ -187,11 +243,14 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 		cats = NULL;
 	} else {
 		svc_catalogs_set_cache(cats, pv->cache);
-		rc = svc_catalogs_sync(cats, setup->progress);
+		/* a mount indexes on the rescanning thread, and answers */
+		rc = setup->rescan ? svc_catalogs_start(cats) : -EAGAIN;
+		if (rc && setup->rescan)
+			log_warn("catalogs: no rescans (no thread)");
+		if (rc)
+			rc = svc_catalogs_sync(cats, setup->progress);
 		if (rc)
 			log_warn("catalogs not indexed: %s", strerror(-rc));
-		if (setup->rescan && svc_catalogs_start(cats))
-			log_warn("catalogs: no rescans (no thread)");
 	}
 	svc_set_signing(pv, setup->trust, cats);
 	*out = pv;
@@ -208,6 +267,7 @@ void svc_close(struct svc *pv)
 	}
 	rmemo_free(pv->rendered);
 	svc_volumes_free(pv->volumes);
+	gate_free(pv->gate);
 	svc_sig_memo_clear(pv);
 	pthread_rwlock_destroy(&pv->sig_lock);
 	memo_clear(pv);
@@ -220,9 +280,15 @@ void svc_close(struct svc *pv)
 
 void svc_get_stats(struct svc *pv, struct svc_stats *out)
 {
+	uint64_t used;
+	unsigned busy, queued;
+
 	pthread_mutex_lock(&pv->lock);
 	*out = pv->stats;
 	pthread_mutex_unlock(&pv->lock);
+	gate_usage(pv->gate, &used, &busy, &queued);
+	out->queued = queued;
+	out->budget_used = used;
 }
 
 void svc_count(struct svc *pv, uint64_t *field, uint64_t n)
@@ -344,8 +410,42 @@ static int store(struct svc *pv, const struct cache_ident *id,
 
 /* ---- computing ------------------------------------------------------- */
 
+/*
+ * Reads fd (of st) through fn once its share of the memory budget is
+ * taken: the bytes a computation holds, and a slot when the file is
+ * large. A file over the size cap is not read: it takes nothing. The
+ * time limit runs from when the reading starts.
+ */
+typedef int read_fn(struct svc *pv, int fd, const struct stat *st,
+		    const struct util_stop *stop, void *out);
+
+static int gated(struct svc *pv, int fd, const struct stat *st, uint64_t bytes,
+		 const struct util_stop *stop, read_fn *fn, void *out)
+{
+	uint64_t size = (uint64_t)st->st_size;
+	int large = size > CAP_WHOLE_FILE, rc;
+	struct util_stop timed = *stop;
+
+	if (pv->limits.max_size && size > pv->limits.max_size)
+		return fn(pv, fd, st, stop, out);
+	rc = gate_enter(pv->gate, bytes, large, stop);
+	if (rc)
+		return rc;
+	timed.deadline = util_deadline(pv->limits.max_seconds);
+	rc = fn(pv, fd, st, &timed, out);
+	gate_leave(pv->gate, bytes, large);
+	return rc;
+}
+
+static int read_profile(struct svc *pv, int fd, const struct stat *st,
+			const struct util_stop *stop, void *out)
+{
+	return prof_compute(fd, st, &pv->limits, stop, out);
+}
+
 /* Reads the file; a file that keeps changing under us is an error. */
-static int compute_now(struct svc *pv, const char *relpath, struct prof **out,
+static int compute_now(struct svc *pv, const char *relpath,
+		       const struct util_stop *stop, struct prof **out,
 		       struct cache_ident *id)
 {
 	struct stat st;
@@ -357,7 +457,8 @@ static int compute_now(struct svc *pv, const char *relpath, struct prof **out,
 			return prof_special(st.st_mode, out);
 		if (rc)
 			return rc;
-		rc = prof_compute(fd, &st, &pv->limits, out);
+		rc = gated(pv, fd, &st, prof_memory((uint64_t)st.st_size), stop,
+			   read_profile, out);
 		close(fd);
 		if (rc != -EAGAIN)
 			break;
@@ -374,10 +475,12 @@ static int compute_now(struct svc *pv, const char *relpath, struct prof **out,
 	return rc;
 }
 
-static int compute(struct svc *pv, const char *relpath, struct prof **out,
+static int compute(struct svc *pv, const char *relpath,
+		   const struct util_stop *stop, struct prof **out,
 		   struct cache_ident *id)
 {
-	int old = util_thread_nicer(), rc = compute_now(pv, relpath, out, id);
+	int old = util_thread_nicer();
+	int rc = compute_now(pv, relpath, stop, out, id);
 
 	util_thread_restore(old);
 	return rc;
@@ -397,8 +500,16 @@ static int same_ident(const struct cache_ident *a, const struct cache_ident *b)
  * row claims id (a computation hashes anyway), the file is over the size
  * cap, it changed, or its content is not cached.
  */
+static int read_sha256(struct svc *pv, int fd, const struct stat *st,
+		       const struct util_stop *stop, void *out)
+{
+	(void)pv;
+	return dg_sha256_fd(fd, (uint64_t)st->st_size, stop, out);
+}
+
 static int verify_now(struct svc *pv, const char *relpath,
-		      const struct cache_ident *id, struct prof **out)
+		      const struct cache_ident *id,
+		      const struct util_stop *stop, struct prof **out)
 {
 	struct cache_content ct;
 	struct cache_ident now;
@@ -416,7 +527,8 @@ static int verify_now(struct svc *pv, const char *relpath,
 	rc = -ENOENT;
 	if (!same_ident(&now, id))
 		goto out;
-	rc = dg_sha256_fd(fd, id->size, pv->limits.max_seconds, sha);
+	rc = gated(pv, fd, &st, 2 * (uint64_t)CAP_CHUNK, stop, read_sha256,
+		   sha);
 	if (rc == -ETIME) {
 		/* the profile prof_compute() would make, as far as it read */
 		rc = prof_limited(&st, &pv->limits, 1, out);
@@ -443,16 +555,19 @@ static int verify_now(struct svc *pv, const char *relpath,
 		vouch(pv, id);
 	goto out;
 out_enoent:
-	rc = rc == -ENOMEM ? rc : -ENOENT;
+	/* out of memory, or nobody waits: no computation either */
+	rc = rc == -ENOMEM || rc == -EINTR ? rc : -ENOENT;
 out:
 	close(fd);
 	return rc;
 }
 
 static int verify(struct svc *pv, const char *relpath,
-		  const struct cache_ident *id, struct prof **out)
+		  const struct cache_ident *id, const struct util_stop *stop,
+		  struct prof **out)
 {
-	int old = util_thread_nicer(), rc = verify_now(pv, relpath, id, out);
+	int old = util_thread_nicer();
+	int rc = verify_now(pv, relpath, id, stop, out);
 
 	util_thread_restore(old);
 	return rc;
@@ -468,46 +583,124 @@ static struct flight *flight_find(struct svc *pv, const struct cache_ident *id)
 	return NULL;
 }
 
-static void flight_put(struct svc *pv, struct flight *f)
+/* Leaves the flights list (a cancelled flight is not joined again). */
+static void flight_unlink(struct svc *pv, struct flight *f)
 {
 	struct flight **pp;
 
-	if (--f->refs)
-		return;
 	for (pp = &pv->flights; *pp; pp = &(*pp)->next) {
 		if (*pp == f) {
 			*pp = f->next;
 			break;
 		}
 	}
+}
+
+static void flight_put(struct svc *pv, struct flight *f)
+{
+	if (--f->refs)
+		return;
+	flight_unlink(pv, f);
 	pthread_cond_destroy(&f->cond);
 	prof_free(f->prof);
 	free(f);
 }
 
 /*
+ * What the computing caller asks between chunks: stop (-EINTR) when every
+ * caller of the flight has gone, its own included, or the daemon ends.
+ */
+static int flight_stop(void *arg)
+{
+	struct flight *f = arg;
+	struct svc *pv = f->pv;
+	int gone = caller_gone(pv), rc = 0;
+
+	pthread_mutex_lock(&pv->lock);
+	if (gone && !f->lead_gone) {
+		f->lead_gone = 1;
+		f->live--;
+	}
+	if (f->live == 0 || ending()) {
+		if (!f->cancelled) {
+			f->cancelled = 1;
+			flight_unlink(pv, f);
+		}
+		rc = -EINTR;
+	}
+	pthread_mutex_unlock(&pv->lock);
+	return rc;
+}
+
+/* Waits (pv->lock held) for a flight another caller computes; -EINTR
+ * when this caller goes first (it leaves the flight). */
+static int flight_wait(struct svc *pv, struct flight *f)
+{
+	while (!f->done) {
+		if (caller_gone(pv)) {
+			f->live--;
+			return -EINTR;
+		}
+		util_cond_wait_ms(&f->cond, &pv->lock, WAIT_POLL_MS);
+	}
+	return f->rc;
+}
+
+/* Makes the profile of a flight: from the cache, else checked, else read. */
+static int flight_run(struct svc *pv, struct flight *f, const char *relpath,
+		      struct prof **p)
+{
+	struct util_stop stop = { 0, flight_stop, f };
+	struct cache_ident got;
+	int rc;
+
+	/* a caller may have stored it between our miss and our entry */
+	rc = load_cached(pv, &f->id, p);
+	if (rc == 0) {
+		svc_count(pv, &pv->stats.cache_hits, 1);
+		return 0;
+	}
+	rc = verify(pv, relpath, &f->id, &stop, p);
+	if (rc != -ENOENT)
+		return rc;
+	rc = compute(pv, relpath, &stop, p, &got);
+	if (rc == 0 && (*p)->hashed && store(pv, &got, *p) == 0)
+		vouch(pv, &got);
+	return rc;
+}
+
+/*
  * The profile of a regular file with identity id: joins a computation in
  * flight or starts one. *out is shared: read-only, released by
- * release_shared().
+ * release_shared(); on -EINTR and -EAGAIN *out is NULL.
  */
 static int get_shared(struct svc *pv, const char *relpath,
 		      const struct cache_ident *id, struct flight **out)
 {
-	struct cache_ident got;
 	struct flight *f;
 	struct prof *p = NULL;
 	int rc;
 
 	*out = NULL;
 	pthread_mutex_lock(&pv->lock);
+	if (pv->callers >= CAP_COMPUTE_CALLERS) {
+		pthread_mutex_unlock(&pv->lock);
+		return -EAGAIN;
+	}
 	f = flight_find(pv, id);
 	if (f) {
 		f->refs++;
-		while (!f->done)
-			pthread_cond_wait(&f->cond, &pv->lock);
+		f->live++;
+		pv->callers++;
+		rc = flight_wait(pv, f);
+		pv->callers--;
+		if (rc == -EINTR && !f->done) {
+			flight_put(pv, f);
+			f = NULL;
+		}
 		pthread_mutex_unlock(&pv->lock);
 		*out = f;
-		return f->rc;
+		return rc;
 	}
 	f = calloc(1, sizeof(*f));
 	if (!f) {
@@ -515,30 +708,26 @@ static int get_shared(struct svc *pv, const char *relpath,
 		return -ENOMEM;
 	}
 	f->id = *id;
+	f->pv = pv;
 	f->refs = 1;
-	pthread_cond_init(&f->cond, NULL);
+	f->live = 1;
+	util_cond_init(&f->cond);
 	f->next = pv->flights;
 	pv->flights = f;
 	pv->stats.computing++;
+	pv->callers++;
 	pthread_mutex_unlock(&pv->lock);
 
-	/* a caller may have stored it between our miss and our entry */
-	rc = load_cached(pv, id, &p);
-	if (rc == 0)
-		svc_count(pv, &pv->stats.cache_hits, 1);
-	else
-		rc = verify(pv, relpath, id, &p);
-	if (rc == -ENOENT) {
-		rc = compute(pv, relpath, &p, &got);
-		if (rc == 0 && p->hashed && store(pv, &got, p) == 0)
-			vouch(pv, &got);
-	}
+	rc = flight_run(pv, f, relpath, &p);
 
 	pthread_mutex_lock(&pv->lock);
 	f->rc = rc;
 	f->prof = p;
 	f->done = 1;
 	pv->stats.computing--;
+	pv->callers--;
+	if (rc == -EINTR)
+		pv->stats.cancelled++;
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&pv->lock);
 	*out = f;
@@ -610,7 +799,7 @@ static int obtain(struct svc *pv, const char *relpath, int compute_ok,
 	rc = get_shared(pv, relpath, &id, &h->f);
 	if (rc == 0)
 		h->p = h->f->prof;
-	else
+	else if (rc != -EINTR && rc != -EAGAIN)
 		svc_count(pv, &pv->stats.errors, 1);
 	return rc;
 }
@@ -817,6 +1006,24 @@ void svc_view_put(struct svc *pv, struct svc_view *pub)
 	free(v);
 }
 
+static int gone_stop(void *arg)
+{
+	return caller_gone(arg) ? -EINTR : 0;
+}
+
+/* A verdict that needs the catalog index waits for its first scan (a
+ * profile never says "not signed" because the index was not ready);
+ * without compute_ok (a stat's size) it does not wait: -ENOENT. */
+static int catalogs_first(struct svc *pv, const struct prof *p, int compute_ok)
+{
+	struct util_stop stop = { 0, gone_stop, pv };
+
+	if (!pv->trust || !pv->catalogs || !p->is_pe || !p->hashed ||
+	    !p->dg.pehash || svc_catalogs_ready(pv->catalogs))
+		return 0;
+	return compute_ok ? svc_catalogs_wait(pv->catalogs, &stop) : -ENOENT;
+}
+
 int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
 		 struct svc_view **out)
 {
@@ -837,6 +1044,9 @@ int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
 	v->mui_path = mui_beside(pv, relpath, &mui_st);
 	if (v->mui_path) {
 		rc = obtain(pv, v->mui_path, compute_ok, &v->mui);
+		/* its caller went, or waits its turn: no profile without it */
+		if (rc == -EINTR || rc == -EAGAIN)
+			goto fail;
 		if (rc == -ENOENT && !compute_ok) {
 			/* its .mui is not cached yet: so neither is this
 			 * profile's final text */
@@ -850,6 +1060,9 @@ int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
 			v->degraded = 1;
 		rc = 0;
 	}
+	rc = catalogs_first(pv, v->h.p, compute_ok);
+	if (rc)
+		goto fail;
 	gens_now(pv, &v->g);
 	v->pub.v.sig = svc_signature_of(pv, v->h.p, &v->g);
 	if (!v->pub.v.sig && pv->trust && v->h.p->is_pe && v->h.p->hashed)

@@ -83,18 +83,12 @@ static int sig_make(struct svc *pv, const struct prof *p, int64_t gen,
 		why = SIG_UNSIGNED_NOT_IN_CATALOG;
 	rc = sig_check_embedded(&p->sig, p->dg.pesha1, p->dg.pe256, &env, why,
 				&emb);
-	if (rc || !cat) {
+	if (rc) {
 		sig_verdict_free(cat);
-		*out = emb;
 		return rc;
 	}
-	/* the catalog wins, as on Windows; an embedded one goes along (the
-	 * profile sums it up) when the file has a table */
-	if (p->sig.n || p->sig.problem)
-		cat->embedded = emb;
-	else
-		sig_verdict_free(emb);
-	*out = cat;
+	/* a catalog that holds wins, as on Windows; else the embedded one */
+	*out = sig_report(cat, emb, p->sig.n || p->sig.problem);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /*
  * What signatures are checked against, for the mount and for `profilefs
- * profile`: the trust anchors (the system's CA bundle and the shipped
- * Microsoft roots unless --no-default-trust, plus each --trust FILE) and
+ * profile`: the trust anchors (the roots of Microsoft's Trusted Root
+ * Program with their properties, shipped in data/, unless
+ * --no-default-trust; the system's CA bundle with --system-trust; each
+ * --trust FILE) and
  * the catalog folders (--catalogs DIR, and the CatRoot found in the
  * source).
  */
@@ -17,9 +19,9 @@
 
 /* installed, else beside the sources (a build that is not installed) */
 static const char *const roots_paths[] = { PROFILEFS_DATADIR
-					   "/microsoft-roots.pem",
+					   "/microsoft-trusted-roots.pem",
 					   PROFILEFS_SRCDATA
-					   "/microsoft-roots.pem" };
+					   "/microsoft-trusted-roots.pem" };
 
 int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 {
@@ -30,8 +32,9 @@ int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 
 	if (sig_trust_new(&t))
 		return 1;
-	if (!o->no_default_trust) {
+	if (o->system_trust)
 		sig_trust_add_system(t);
+	if (!o->no_default_trust) {
 		for (i = 0; i < 2; i++)
 			if (access(roots_paths[i], R_OK) == 0 &&
 			    sig_trust_add_file(t, roots_paths[i], &err) == 0)
@@ -40,8 +43,9 @@ int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 		err = NULL;
 		if (i == 2)
 			fprintf(stderr,
-				"profilefs: warning: the Microsoft "
-				"roots are not installed (%s)\n",
+				"profilefs: warning: the roots of "
+				"Microsoft's root program are not "
+				"installed (%s)\n",
 				roots_paths[0]);
 	}
 	for (i = 0; i < o->ntrust; i++) {

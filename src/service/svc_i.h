@@ -27,8 +27,11 @@ struct svc {
 	struct cache *cache;
 	/* the setup's rules index: Possible Misuse */
 	struct rules_index *rules;
-	pthread_mutex_t lock; /* flights and stats */
+	pthread_mutex_t lock; /* flights, callers and stats */
 	struct flight *flights;
+	unsigned callers; /* waiting for or running computations */
+	int (*caller_gone)(void);
+	struct gate *gate; /* the memory budget */
 	struct svc_stats stats;
 	/* rules lookups are kept per name until the rules change; renders
 	 * hold the read lock while they use a memo's rows */
@@ -70,6 +73,9 @@ struct svc {
 void svc_set_signing(struct svc *pv, const struct sig_trust *trust,
 		     struct svc_catalogs *catalogs);
 
+/* has svc_shutdown() been called? */
+int svc_ending(void);
+
 /* adds n to a counter of pv->stats */
 void svc_count(struct svc *pv, uint64_t *field, uint64_t n);
 
@@ -100,6 +106,24 @@ const struct svc_text *rmemo_put(struct rmemo *m, const uint8_t key[32],
 const struct svc_text *rmemo_own(struct rmemo *m, char *md, size_t len);
 void rmemo_release(struct rmemo *m, const struct svc_text *t);
 void rmemo_usage(struct rmemo *m, size_t *bytes, size_t *count);
+
+/* ---- gate.c: the memory budget and the large-file slots ------------ */
+
+struct gate;
+
+/* cap bytes shared by all computations; slots large files at once */
+int gate_new(uint64_t cap, unsigned slots, struct gate **out);
+void gate_free(struct gate *g);
+/*
+ * Waits its turn for bytes (clamped to the cap: what is larger runs
+ * alone) and, when large, for a slot; asks stop every 100 ms and returns
+ * its error (having taken nothing) when it says to stop.
+ */
+int gate_enter(struct gate *g, uint64_t bytes, int large,
+	       const struct util_stop *stop);
+void gate_leave(struct gate *g, uint64_t bytes, int large);
+void gate_usage(struct gate *g, uint64_t *used, unsigned *busy,
+		unsigned *queued);
 
 /* ---- catalogs.c -------------------------------------------------------- */
 

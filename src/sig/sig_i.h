@@ -38,19 +38,66 @@ typedef struct {
 
 DECLARE_ASN1_ITEM(SIG_SPC_INDIRECT)
 DECLARE_ASN1_ITEM(SIG_CTL)
+DECLARE_ASN1_ITEM(SIG_CTL_SUBJECT)
+
+/* digests.c: p7's content as an SpcIndirectDataContent, or NULL */
+SIG_SPC_INDIRECT *sig_indirect(PKCS7 *p7);
+void sig_indirect_free(SIG_SPC_INDIRECT *ind);
+
+/* the file's PE hashes by enum sig_md (NULL: not computed) */
+struct sig_pehash {
+	const uint8_t *md[SIG_MD_OTHER];
+};
 
 /* ASN1_item_d2i of a whole buffer; NULL when it does not decode. */
 void *sig_d2i(const ASN1_ITEM *it, const unsigned char *der, size_t len);
+
+/* sig_catalog_members(), and how many trusted subjects the list has (-1:
+ * none, when it decodes) */
+int sig_catalog_decode(const uint8_t *der, size_t len, sig_member_fn fn,
+		       void *ctx, char **problem, int *nsubjects);
+/* the members of one TrustedSubject (its whole DER); -EINVAL when it does
+ * not decode as the list's template would */
+int sig_catalog_subject(const uint8_t *der, size_t len, sig_member_fn fn,
+			void *ctx);
 
 /* the OIDs of Microsoft's that these use */
 #define SIG_OID_SPC_INDIRECT "1.3.6.1.4.1.311.2.1.4"
 #define SIG_OID_NESTED	     "1.3.6.1.4.1.311.2.4.1"
 #define SIG_OID_RFC3161	     "1.3.6.1.4.1.311.3.3.1"
 #define SIG_OID_CTL	     "1.3.6.1.4.1.311.10.1"
+#define SIG_OID_LIFETIME     "1.3.6.1.4.1.311.10.3.13"
+#define SIG_OID_DRIVER_EKU   "1.3.6.1.4.1.311.10.3.5"
+#define SIG_OID_SYSTEM_EKU   "1.3.6.1.4.1.311.10.3.6"
+
+/* a purpose's bit in a root's property lists; LISTED: a list is given */
+enum {
+	SIG_EKU_CODE_SIGNING = 1u << SIG_FOR_CODE_SIGNING,
+	SIG_EKU_TIME_STAMPING = 1u << SIG_FOR_TIME_STAMPING,
+	SIG_EKU_LISTED = 1u << 8,
+};
+
+/* a root's properties in Microsoft's root program (0: not given) */
+struct sig_root_props {
+	uint8_t sha1[20];
+	unsigned eku; /* the purposes it is enabled for */
+	time_t disallowed;
+	unsigned disallowed_eku;
+	time_t not_before;
+	unsigned not_before_eku;
+};
 
 struct sig_trust {
 	X509_STORE *store;
+	struct sig_root_props *props; /* sorted by sha1 once loaded */
+	size_t nprops;
 };
+
+/* trust.c: why root (trusted by the store) is not trusted for purpose,
+ * for leaf, at time at; SIG_ROOT_NOT_ANCHOR when it is trusted */
+enum sig_root_why sig_trust_judge(const struct sig_trust *t, X509 *root,
+				  X509 *leaf, enum sig_purpose purpose,
+				  time_t at, time_t *since);
 
 /* Windows' form of a name (leaf RDN first, S= for state); malloc'ed. */
 char *sig_name_of(const X509_NAME *name);
@@ -85,19 +132,26 @@ X509 *sig_signer_cert(PKCS7 *p7, PKCS7_SIGNER_INFO *si);
 int sig_attr_is(const X509_ATTRIBUTE *a, const char *oid);
 
 /*
- * verify.c: the SignedData checks and, for Authenticode, the digest
- * comparison, then PKCS7_verify. Sets w->signer. Returns 0 when the
- * timestamps and the chain are to be looked at next (*si set), 1 when
- * the signature's structure stopped the check.
+ * verify.c: the SignedData checks and, for Authenticode (ph not NULL),
+ * the digest comparison, then PKCS7_verify. Sets w->signer. Returns 0
+ * when the timestamps and the chain are to be looked at next (*si set),
+ * 1 when the signature's structure stopped the check.
  */
-int sig_verify(PKCS7 *p7, int authenticode, const uint8_t *pe_sha1,
-	       const uint8_t *pe_sha256, struct sig_work *w,
+int sig_verify(PKCS7 *p7, const struct sig_pehash *ph, struct sig_work *w,
 	       PKCS7_SIGNER_INFO **si);
+
+/* chain.c: the signer's own certificate, as Windows checks it for code
+ * signing: an extended-key-usage extension, when there is one, includes
+ * code signing (or any purpose); a key usage, when there is one, allows
+ * digital signatures. The first failure goes into v. */
+void sig_leaf_check(X509 *leaf, struct sig_verdict *v);
+/* Has the leaf the lifetime-signing usage (1.3.6.1.4.1.311.10.3.13)? */
+int sig_leaf_lifetime(X509 *leaf);
 
 /* chain.c: leaf's chain built and checked at time `at`. */
 void sig_chain_check(const struct sig_env *env, X509 *leaf,
 		     STACK_OF(X509) * untrusted, time_t at,
-		     struct sig_chain *out);
+		     enum sig_purpose purpose, struct sig_chain *out);
 void sig_chain_clear(struct sig_chain *c);
 
 /* timestamps.c: the signer's timestamps, the signing time, w->ts_*. */

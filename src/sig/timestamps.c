@@ -14,6 +14,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/rsa.h>
 #include <openssl/ts.h>
 
 #include "sig_i.h"
@@ -66,7 +67,8 @@ static void ts_chain(const struct sig_env *env, X509 *tsa,
 		     STACK_OF(X509) * certs, struct stamp *s,
 		     struct sig_work *w)
 {
-	sig_chain_check(env, tsa, certs, s->t, &s->chain);
+	sig_chain_check(env, tsa, certs, s->t, SIG_FOR_TIME_STAMPING,
+			&s->chain);
 	switch (s->chain.result) {
 	case SIG_CH_TRUSTED:
 		w->ts_trusted = 1;
@@ -107,6 +109,69 @@ static void ts_record(struct sig_work *w, struct stamp *s)
 	sig_chain_clear(&s->chain);
 }
 
+/*
+ * Does a countersignature's signature hold? Its messageDigest attribute
+ * must be the hash of the signer's signature value (the attributes are
+ * then what is signed, as a DER SET), and the signature value must match
+ * the stamping key over their hash: the PKCS#1 form (a DigestInfo), or
+ * for RSA the bare hash, as VeriSign's and Symantec's time-stamping
+ * services signed them (2004-2020) and as Windows accepts.
+ */
+static int cs_holds(PKCS7_SIGNER_INFO *si, PKCS7_SIGNER_INFO *cs, X509 *tsa)
+{
+	const EVP_MD *md = EVP_get_digestbyobj(cs->digest_alg->algorithm);
+	unsigned char want[EVP_MAX_MD_SIZE], tbs[EVP_MAX_MD_SIZE];
+	unsigned wlen = 0, tlen = 0;
+	unsigned char *der = NULL;
+	const ASN1_TYPE *mdattr;
+	EVP_PKEY *key = X509_get0_pubkey(tsa);
+	EVP_PKEY_CTX *ctx = NULL;
+	int n, ok = 0;
+
+	if (!md || !key || !digest_of(md, si->enc_digest, want, &wlen))
+		return 0;
+	if (sk_X509_ATTRIBUTE_num(cs->auth_attr) > 0) {
+		mdattr =
+			PKCS7_get_signed_attribute(cs, NID_pkcs9_messageDigest);
+		if (!mdattr || mdattr->type != V_ASN1_OCTET_STRING ||
+		    (unsigned)mdattr->value.octet_string->length != wlen ||
+		    memcmp(mdattr->value.octet_string->data, want, wlen) != 0)
+			return 0;
+		n = ASN1_item_i2d((ASN1_VALUE *)cs->auth_attr, &der,
+				  ASN1_ITEM_rptr(PKCS7_ATTR_VERIFY));
+		if (n <= 0 ||
+		    EVP_Digest(der, (size_t)n, tbs, &tlen, md, NULL) != 1)
+			goto out;
+	} else {
+		memcpy(tbs, want, wlen);
+		tlen = wlen;
+	}
+	/* the PKCS#1 form: a DigestInfo of md */
+	ctx = EVP_PKEY_CTX_new(key, NULL);
+	ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
+	     EVP_PKEY_CTX_set_signature_md(ctx, md) == 1 &&
+	     EVP_PKEY_verify(ctx, cs->enc_digest->data,
+			     (size_t)cs->enc_digest->length, tbs, tlen) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	ctx = NULL;
+	/* the legacy form: RSA over the bare hash (no signature md: the
+	 * recovered block is compared with tbs as it is) */
+	if (!ok && EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA) {
+		ctx = EVP_PKEY_CTX_new(key, NULL);
+		ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
+		     EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) ==
+			     1 &&
+		     EVP_PKEY_verify(ctx, cs->enc_digest->data,
+				     (size_t)cs->enc_digest->length, tbs,
+				     tlen) == 1;
+	}
+out:
+	EVP_PKEY_CTX_free(ctx);
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return ok;
+}
+
 /* A PKCS#9 countersignature (the Authenticode timestamp of old). */
 static void countersignature(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 			     const ASN1_TYPE *val, const struct sig_env *env,
@@ -116,8 +181,6 @@ static void countersignature(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 			   .state = SIG_TS_BAD_SIGNATURE };
 	const unsigned char *p;
 	PKCS7_SIGNER_INFO *cs;
-	BIO *mem = NULL, *md = NULL;
-	unsigned char buf[256];
 	int verified = 0;
 	X509 *tsa;
 
@@ -130,18 +193,7 @@ static void countersignature(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 	s.has_time = signing_time_attr(cs, &s.t);
 	tsa = sig_signer_cert(p7, cs);
 	if (tsa) {
-		const EVP_MD *m =
-			EVP_get_digestbyobj(cs->digest_alg->algorithm);
-
-		mem = BIO_new_mem_buf(si->enc_digest->data,
-				      si->enc_digest->length);
-		md = m ? BIO_new(BIO_f_md()) : NULL;
-		if (mem && md && BIO_set_md(md, m) == 1) {
-			BIO_push(md, mem);
-			while (BIO_read(md, buf, sizeof(buf)) > 0)
-				;
-			verified = PKCS7_signatureVerify(md, p7, cs, tsa) == 1;
-		}
+		verified = cs_holds(si, cs, tsa);
 		s.who = sig_name_of(X509_get_subject_name(tsa));
 	} else {
 		s.state = SIG_TS_NO_CERT;
@@ -151,8 +203,6 @@ static void countersignature(PKCS7 *p7, PKCS7_SIGNER_INFO *si,
 	if (verified && s.has_time)
 		ts_chain(env, tsa, p7->d.sign->cert, &s, w);
 	ts_record(w, &s);
-	BIO_free(mem);
-	BIO_free(md);
 	ERR_clear_error();
 	PKCS7_SIGNER_INFO_free(cs);
 }

@@ -47,6 +47,7 @@ static void verdict_clear(struct sig_verdict *v)
 		verdict_clear(&v->subs[i]);
 	free(v->subs);
 	sig_verdict_free(v->embedded);
+	sig_verdict_free(v->catalog_failed);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -110,6 +111,7 @@ static int verdict_copy(struct sig_verdict *to, const struct sig_verdict *from)
 	to->subs = NULL;
 	to->nsubs = 0;
 	to->embedded = NULL;
+	to->catalog_failed = NULL;
 	if (dup_str(&to->table_problem, from->table_problem) ||
 	    dup_str(&to->openssl_reason, from->openssl_reason) ||
 	    dup_chain(&to->chain, &from->chain) ||
@@ -138,8 +140,11 @@ static int verdict_copy(struct sig_verdict *to, const struct sig_verdict *from)
 		if (rc)
 			return rc;
 	}
+	rc = 0;
 	if (from->embedded)
 		rc = sig_verdict_dup(from->embedded, &to->embedded);
+	if (!rc && from->catalog_failed)
+		rc = sig_verdict_dup(from->catalog_failed, &to->catalog_failed);
 	return rc;
 }
 
@@ -164,6 +169,25 @@ int sig_verdict_dup(const struct sig_verdict *v, struct sig_verdict **out)
 int sig_verdict_holds(const struct sig_verdict *v)
 {
 	return v && v->status == SIG_VERIFIED;
+}
+
+struct sig_verdict *sig_report(struct sig_verdict *cat, struct sig_verdict *emb,
+			       int has_table)
+{
+	if (!cat)
+		return emb;
+	if (!emb || sig_verdict_holds(cat)) {
+		if (emb && has_table)
+			cat->embedded = emb;
+		else
+			sig_verdict_free(emb);
+		return cat;
+	}
+	if (emb->status == SIG_NOT_SIGNED &&
+	    emb->unsigned_why != SIG_UNSIGNED_NO_PEHASH)
+		emb->unsigned_why = SIG_UNSIGNED_CATALOG_FAILED;
+	emb->catalog_failed = cat;
+	return emb;
 }
 
 const struct sig_verdict *sig_catalog_choose(const struct sig_verdict *chosen,
@@ -224,29 +248,35 @@ static int signer_facts(X509 *x, struct sig_signer **out)
 }
 
 /*
- * Checks one SignedData into v. authenticode: the content is an
- * SpcIndirectDataContent to check against the PE hashes; 0 for a catalog.
+ * Checks one SignedData into v. ph: the content is an
+ * SpcIndirectDataContent to check against these PE hashes; NULL for a
+ * catalog.
  */
-static int check_p7(PKCS7 *p7, int authenticode, const uint8_t *pe_sha1,
-		    const uint8_t *pe_sha256, const struct sig_env *env,
-		    struct sig_verdict *v)
+static int check_p7(PKCS7 *p7, const struct sig_pehash *ph,
+		    const struct sig_env *env, struct sig_verdict *v)
 {
 	struct sig_work w = { v, NULL, 0, 0 };
 	PKCS7_SIGNER_INFO *si = NULL;
 	struct sig_chain chain;
-	int rc = 0;
+	int rc = 0, lifetime;
 
-	if (sig_verify(p7, authenticode, pe_sha1, pe_sha256, &w, &si))
+	if (sig_verify(p7, ph, &w, &si))
 		goto out;
 	sig_timestamps(p7, si, env, &w);
-	v->checked_at = w.ts_trusted ? SIG_AT_SIGNING_TIME : SIG_AT_NOW;
-	v->valid_at = w.ts_trusted ? w.ts_time : env->now;
+	lifetime = w.signer && sig_leaf_lifetime(w.signer);
+	v->checked_at = !w.ts_trusted ? SIG_AT_NOW
+			: lifetime    ? SIG_AT_NOW_LIFETIME
+				      : SIG_AT_SIGNING_TIME;
+	v->valid_at =
+		v->checked_at == SIG_AT_SIGNING_TIME ? w.ts_time : env->now;
 	if (!w.signer) {
 		sig_fail(v, SIG_NO_SIGNER_CERT);
 		goto out;
 	}
 	rc = signer_facts(w.signer, &v->signer);
-	sig_chain_check(env, w.signer, p7->d.sign->cert, v->valid_at, &chain);
+	sig_leaf_check(w.signer, v);
+	sig_chain_check(env, w.signer, p7->d.sign->cert, v->valid_at,
+			SIG_FOR_CODE_SIGNING, &chain);
 	if (sig_fail(v, chain.result == SIG_CH_TRUSTED	   ? SIG_VERIFIED
 			: chain.result == SIG_CH_UNTRUSTED ? SIG_UNTRUSTED_ROOT
 							   : SIG_CHAIN_INVALID))
@@ -283,8 +313,8 @@ static struct sig_verdict *add_sub(struct sig_verdict *v, enum sig_kind kind,
 }
 
 /* the signatures nested in an Authenticode signature */
-static int add_nested(struct sig_verdict *v, PKCS7 *p7, const uint8_t *pe_sha1,
-		      const uint8_t *pe_sha256, const struct sig_env *env)
+static int add_nested(struct sig_verdict *v, PKCS7 *p7,
+		      const struct sig_pehash *ph, const struct sig_env *env)
 {
 	STACK_OF(X509_ATTRIBUTE) * ua;
 	unsigned k = 0;
@@ -314,8 +344,7 @@ static int add_nested(struct sig_verdict *v, PKCS7 *p7, const uint8_t *pe_sha1,
 					    (size_t)val->value.sequence->length)
 				    : NULL;
 			if (n)
-				rc = check_p7(n, 1, pe_sha1, pe_sha256, env,
-					      nv);
+				rc = check_p7(n, ph, env, nv);
 			else
 				sig_fail(nv, SIG_NO_DECODE);
 			PKCS7_free(n);
@@ -326,8 +355,7 @@ static int add_nested(struct sig_verdict *v, PKCS7 *p7, const uint8_t *pe_sha1,
 
 /* the further certificate-table entries (Windows reports the first) */
 static int add_entries(struct sig_verdict *v, const struct sig_table *t,
-		       const uint8_t *pe_sha1, const uint8_t *pe_sha256,
-		       const struct sig_env *env)
+		       const struct sig_pehash *ph, const struct sig_env *env)
 {
 	size_t i;
 	int rc = 0;
@@ -344,7 +372,7 @@ static int add_entries(struct sig_verdict *v, const struct sig_table *t,
 		}
 		ev->entry_type = e->type;
 		if (p7)
-			rc = check_p7(p7, 1, pe_sha1, pe_sha256, env, ev);
+			rc = check_p7(p7, ph, env, ev);
 		else
 			sig_fail(ev,
 				 e->type == 2 ? SIG_NO_DECODE : SIG_WRONG_TYPE);
@@ -357,8 +385,9 @@ static int embedded(struct sig_verdict *v, const struct sig_table *t,
 		    const uint8_t *pesha1, const uint8_t *pe256,
 		    const struct sig_env *env, enum sig_unsigned why)
 {
+	struct sig_pehash ph = { { NULL } };
 	PKCS7 *p7 = NULL;
-	int rc = 0;
+	int rc = 0, m;
 
 	if (!t || !t->present || (t->n == 0 && !t->problem)) {
 		v->status = SIG_NOT_SIGNED;
@@ -369,18 +398,27 @@ static int embedded(struct sig_verdict *v, const struct sig_table *t,
 		v->status = SIG_TABLE_PROBLEM;
 		return dup_str(&v->table_problem, t->problem);
 	}
+	ph.md[SIG_MD_SHA1] = pesha1;
+	ph.md[SIG_MD_SHA256] = pe256;
+	for (m = SIG_MD_MD5; m < SIG_MD_OTHER; m++) {
+		size_t n;
+		uint8_t *h = sig_table_rare((struct sig_table *)t, m, &n);
+
+		if (h && (t->rare & (1u << m)))
+			ph.md[m] = h;
+	}
 	v->entry_type = t->entries[0].type;
 	if (t->entries[0].type != 2)
 		sig_fail(v, SIG_WRONG_TYPE);
 	else if (!(p7 = p7_of(t->entries[0].data, t->entries[0].len)))
 		sig_fail(v, SIG_NO_DECODE);
 	else
-		rc = check_p7(p7, 1, pesha1, pe256, env, v);
+		rc = check_p7(p7, &ph, env, v);
 	ERR_clear_error();
 	if (!rc && p7)
-		rc = add_nested(v, p7, pesha1, pe256, env);
+		rc = add_nested(v, p7, &ph, env);
 	if (!rc)
-		rc = add_entries(v, t, pesha1, pe256, env);
+		rc = add_entries(v, t, &ph, env);
 	if (!rc)
 		rc = dup_str(&v->table_entries_problem, t->problem);
 	PKCS7_free(p7);
@@ -419,7 +457,7 @@ int sig_check_catalog(const uint8_t *der, size_t len, const char *name,
 	v->kind = SIG_KIND_CATALOG;
 	rc = dup_str(&v->catalog, name);
 	if (!rc && p7)
-		rc = check_p7(p7, 0, NULL, NULL, env, v);
+		rc = check_p7(p7, NULL, env, v);
 	else if (!rc)
 		sig_fail(v, SIG_NO_DECODE);
 out:

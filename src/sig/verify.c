@@ -98,23 +98,20 @@ static void p7_reason(struct sig_verdict *v)
 	v->openssl_reason = r ? strdup(r) : NULL;
 }
 
-/* The Authenticode content: its digest against the file's PE hash.
- * Returns 1 when the content is not an SpcIndirectDataContent. */
-static int indirect(PKCS7 *p7, const unsigned char *der, size_t derlen,
-		    const uint8_t *pe_sha1, const uint8_t *pe_sha256,
+/* The Authenticode content: its digest against the file's PE hash in the
+ * algorithm it names. Returns 1 when the content is not an
+ * SpcIndirectDataContent. */
+static int indirect(PKCS7 *p7, const struct sig_pehash *ph,
 		    struct sig_verdict *v)
 {
-	ASN1_OBJECT *want = OBJ_txt2obj(SIG_OID_SPC_INDIRECT, 1);
-	SIG_SPC_INDIRECT *ind = NULL;
+	SIG_SPC_INDIRECT *ind = sig_indirect(p7);
 	const X509_ALGOR *alg;
 	const ASN1_OCTET_STRING *dig;
 	const uint8_t *mine = NULL;
+	const EVP_MD *md;
 	size_t mlen = 0;
 	int nid;
 
-	if (want && OBJ_cmp(p7->d.sign->contents->type, want) == 0)
-		ind = sig_d2i(ASN1_ITEM_rptr(SIG_SPC_INDIRECT), der, derlen);
-	ASN1_OBJECT_free(want);
 	if (!ind) {
 		sig_fail(v, SIG_NOT_INDIRECT);
 		return 1;
@@ -128,21 +125,21 @@ static int indirect(PKCS7 *p7, const unsigned char *der, size_t derlen,
 		memcpy(v->signed_digest, dig->data, (size_t)dig->length);
 		v->signed_len = (size_t)dig->length;
 	}
-	if (nid == NID_sha1)
-		mine = pe_sha1, mlen = 20;
-	else if (nid == NID_sha256)
-		mine = pe_sha256, mlen = 32;
+	md = EVP_get_digestbynid(nid);
+	if (v->digest_alg < SIG_MD_OTHER && md) {
+		mine = ph->md[v->digest_alg];
+		mlen = (size_t)EVP_MD_get_size(md);
+	}
 	if (!mine)
 		sig_fail(v, SIG_DIGEST_NOT_COMPUTED);
 	else if ((size_t)dig->length != mlen ||
 		 memcmp(mine, dig->data, mlen) != 0)
 		sig_fail(v, SIG_DIGEST_MISMATCH);
-	ASN1_item_free((ASN1_VALUE *)ind, ASN1_ITEM_rptr(SIG_SPC_INDIRECT));
+	sig_indirect_free(ind);
 	return 0;
 }
 
-int sig_verify(PKCS7 *p7, int authenticode, const uint8_t *pe_sha1,
-	       const uint8_t *pe_sha256, struct sig_work *w,
+int sig_verify(PKCS7 *p7, const struct sig_pehash *ph, struct sig_work *w,
 	       PKCS7_SIGNER_INFO **si_out)
 {
 	struct sig_verdict *v = w->v;
@@ -169,7 +166,7 @@ int sig_verify(PKCS7 *p7, int authenticode, const uint8_t *pe_sha1,
 	}
 	if (si->digest_alg)
 		sig_set_md(v, OBJ_obj2nid(si->digest_alg->algorithm));
-	if (authenticode && indirect(p7, der, derlen, pe_sha1, pe_sha256, v))
+	if (ph && indirect(p7, ph, v))
 		return 1;
 	w->signer = sig_signer_cert(p7, si);
 	if (w->signer)

@@ -177,6 +177,11 @@ void md_text(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx)
 	escape(b, s, n, M_TEXT, ctx);
 }
 
+void md_plain(struct dynbuf *b, const char *s, size_t n)
+{
+	escape(b, s, n, M_CODE, MD_TEXT);
+}
+
 void md_yaml(struct dynbuf *b, const char *s, size_t n)
 {
 	escape(b, s, n, M_YAML, MD_TEXT);
@@ -249,4 +254,89 @@ void md_link(struct dynbuf *b, const char *text, const char *u, enum md_ctx ctx)
 	db_adds(b, "](");
 	url(b, u);
 	db_addc(b, ')');
+}
+
+/* ---- JSON ---------------------------------------------------------- */
+
+/*
+ * How many bytes at s (n > 0, s[0] not the start of a valid sequence) make
+ * the maximal subpart of an ill-formed sequence: the lead byte and the
+ * continuation bytes that could still have completed it (Unicode's "U+FFFD
+ * substitution of maximal subparts", which Python's and the WHATWG
+ * decoders follow, so one U+FFFD replaces what they replace).
+ */
+static size_t bad_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		need = 3;
+	else if (c >= 0xf0 && c <= 0xf4)
+		need = 4;
+	else
+		return 1;
+	/* the second byte's range excludes overlongs, surrogates and
+	 * code points past U+10FFFF */
+	if (c == 0xe0)
+		lo = 0xa0;
+	else if (c == 0xed)
+		hi = 0x9f;
+	else if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i < need && i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
+			break;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return i;
+}
+
+void md_utf8(struct dynbuf *b, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = utf8_len(s + i, n - i, &cp);
+		if (k) {
+			i += k;
+			continue;
+		}
+		db_add(b, s + run, i - run);
+		db_adds(b, "\xef\xbf\xbd"); /* U+FFFD */
+		run = i += bad_len(s + i, n - i);
+	}
+	db_add(b, s + run, n - run);
+}
+
+void md_json_safe(struct dynbuf *b, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0, k;
+	uint32_t cp;
+
+	while (i < n) {
+		k = utf8_len(s + i, n - i, &cp);
+		/* C0 controls: json-c escapes them in strings, and outside
+		 * strings they are the layout's whitespace */
+		if (k && (!hidden(cp) || cp < 0x20)) {
+			i += k;
+			continue;
+		}
+		db_add(b, s + run, i - run);
+		if (k)
+			db_printf(b, "\\u%04x", (unsigned)cp);
+		else /* never from md_utf8()'s strings; kept visible */
+			db_adds(b, "\\ufffd");
+		run = i += k ? k : 1;
+	}
+	db_add(b, s + run, n - run);
 }

@@ -1,23 +1,53 @@
 #!/bin/bash
-# Signed EFI binaries from Debian's shim-signed and grub-efi-amd64-signed,
-# fetched with apt-get download and unpacked (not installed: their
-# maintainer scripts would try to set up a boot loader), then checked by
-# efi.py. Without the packages (no network, no apt) there is nothing to
-# check: a failure, always.
+# Real signed files nobody here made: Debian's signed EFI binaries
+# (shim-signed, grub-efi-amd64-signed, fwupd-amd64-signed) and its
+# win32-loader, fetched with apt-get download and unpacked (not installed:
+# their maintainer scripts would try to set up a boot loader), and
+# node-pty 1.1.0 from npm (Microsoft's conpty.dll and OpenConsole.exe),
+# fetched with npm pack; then checked by efi.py against osslsigncode and
+# openssl. The packages and the oracles' output are kept in
+# ${XDG_CACHE_HOME:-~/.cache}/profilefs-oracle (the oracles' by the
+# file's SHA-256), so that a second run needs no network. Without the
+# packages (no network, no apt, no npm, nothing cached) there is nothing
+# to check: a failure, always.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 prog=$1
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/profilefs-oracle
 T=$(mktemp -d /tmp/pfs-efi-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-fetch() { (cd "$T" && apt-get download shim-signed grub-efi-amd64-signed) >>"$T/apt.log" 2>&1; }
-# a machine whose package lists were cleaned needs them again (as root)
-fetch || { [ "$(id -u)" -eq 0 ] && apt-get update -qq >>"$T/apt.log" 2>&1 && fetch; }
-for d in "$T"/*.deb; do
-	[ -f "$d" ] && dpkg-deb -x "$d" "$T/x"
+mkdir -p "$cache/pkgs" "$cache/oracle" || { echo "FAIL: cannot make $cache"; exit 1; }
+debs=(shim-signed grub-efi-amd64-signed fwupd-amd64-signed win32-loader)
+npm_pkg=node-pty@1.1.0
+fetch_debs() { (cd "$cache/pkgs" && apt-get download "${debs[@]}") >>"$T/fetch.log" 2>&1; }
+have_debs() {
+	local p
+	for p in "${debs[@]}"; do
+		compgen -G "$cache/pkgs/${p}_*.deb" >/dev/null || return 1
+	done
+}
+if ! have_debs; then
+	# a machine whose package lists were cleaned needs them again (as root)
+	fetch_debs || { [ "$(id -u)" -eq 0 ] && apt-get update -qq >>"$T/fetch.log" 2>&1 && fetch_debs; }
+fi
+if [ ! -s "$cache/pkgs/node-pty-1.1.0.tgz" ]; then
+	(cd "$cache/pkgs" && npm pack "$npm_pkg") >>"$T/fetch.log" 2>&1
+fi
+have_debs && [ -s "$cache/pkgs/node-pty-1.1.0.tgz" ] || {
+	echo "FAIL: the signed packages could not be fetched: $(tail -n 3 "$T/fetch.log" 2>/dev/null)"
+	exit 1
+}
+for p in "${debs[@]}"; do
+	for d in "$cache/pkgs/${p}"_*.deb; do
+		dpkg-deb -x "$d" "$T/x" || { echo "FAIL: dpkg-deb -x $d"; exit 1; }
+	done
 done
-mapfile -t files < <(find "$T/x" -name '*.efi.signed' 2>/dev/null | sort)
+mkdir -p "$T/npm" && tar -xzf "$cache/pkgs/node-pty-1.1.0.tgz" -C "$T/npm" ||
+	{ echo "FAIL: tar node-pty-1.1.0.tgz"; exit 1; }
+mapfile -t files < <(find "$T/x" "$T/npm" -type f \( -name '*.efi.signed' -o -iname '*.exe' \
+	-o -iname '*.dll' \) 2>/dev/null | sort)
 if [ ${#files[@]} -eq 0 ]; then
-	echo "FAIL: the signed EFI packages could not be fetched: $(tail -n 2 "$T/apt.log")"
+	echo "FAIL: the packages hold no PE files"
 	exit 1
 fi
-exec /usr/bin/python3 "$here/efi.py" "$prog" "${files[@]}"
+exec /usr/bin/python3 "$here/efi.py" "$prog" "$cache/oracle" "$here/../../data/microsoft-trusted-roots.pem" "${files[@]}"

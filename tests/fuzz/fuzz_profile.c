@@ -4,13 +4,17 @@
  * rendered, stored as parts, read back and rendered again: the two
  * renderings must be the same bytes. An input starting with "PART" is
  * instead decoded as a stored part (a damaged cache) and rendered. The
- * certificate table must come back from its part unchanged too.
+ * certificate table must come back from its part unchanged too. The
+ * JSON profile of the same facts must parse (json-c's tokener, UTF-8
+ * checked) as one object, and hold no raw control byte.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "profilefs/profile.h"
 
@@ -27,6 +31,42 @@ static void render_free(const struct prof *p, char **md, size_t *len)
 		*md = NULL;
 }
 
+/* the JSON of p parses as one object, with no raw control or DEL */
+static void json_check(const struct prof *p)
+{
+	struct prof_view v = {
+		"Windows/System32/fuzz.dll", "C:", NULL, NULL, NULL, NULL
+	};
+	struct json_tokener *tok;
+	struct json_object *o;
+	char *text = NULL;
+	size_t len = 0, i;
+
+	if (prof_render_json(p, &v, 0, &text, &len))
+		return; /* out of memory, or over the cap */
+	for (i = 0; i + 1 < len; i++) {
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f) {
+			fprintf(stderr, "a raw control byte in the JSON\n");
+			abort();
+		}
+	}
+	tok = json_tokener_new();
+	if (!tok)
+		abort();
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+					    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	if (!o || !json_object_is_type(o, json_type_object) ||
+	    text[len - 1] != '\n') {
+		fprintf(stderr, "the JSON does not parse: %s\n",
+			json_tokener_error_desc(json_tokener_get_error(tok)));
+		abort();
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+	free(text);
+}
+
 static void part_blob(const uint8_t *data, size_t size)
 {
 	struct prof *p = prof_new();
@@ -36,6 +76,7 @@ static void part_blob(const uint8_t *data, size_t size)
 	if (p && prof_decode_part(p, "pe", data, size) == 0) {
 		render_free(p, &md, &len);
 		free(md);
+		json_check(p);
 	}
 	if (p)
 		prof_decode_part(p, "sig", data, size);
@@ -92,13 +133,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	fd = memfd_create("fuzz", MFD_CLOEXEC);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size ||
-	    fstat(fd, &st) < 0 || prof_compute(fd, &st, NULL, &p)) {
+	    fstat(fd, &st) < 0 || prof_compute(fd, &st, NULL, NULL, &p)) {
 		if (fd >= 0)
 			close(fd);
 		return 0;
 	}
 	close(fd);
 	render_free(p, &md1, &len1);
+	json_check(p);
 	q = prof_new();
 	if (md1 && q && round_trip(p, q) == 0) {
 		q->hashed = p->hashed;

@@ -3,11 +3,17 @@
  * as a whole certificate table, as the PKCS#7 blob of a single entry (the
  * path every signed file takes: SignedData, SpcIndirectDataContent,
  * nested signatures, countersignatures, RFC 3161 tokens, chains), as a
- * catalog (members and signature) and as a distinguished name. The trust
+ * catalog (members and signature) and as a distinguished name. The
+ * streamed member walk is compared with the whole decode on every input:
+ * where the walk follows the encoding it gives the same members (or the
+ * same problem), and with its fallback it always does. The trust
  * store holds the system's anchors, so that chains are really built.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "profilefs/profile.h"
 #include "profilefs/sig.h"
@@ -21,12 +27,89 @@ static int count(void *ctx, const uint8_t *digest, size_t len)
 	return 0;
 }
 
+/* members as length-prefixed digests; NULL forgets them */
+static int collect(void *ctx, const uint8_t *digest, size_t len)
+{
+	struct dynbuf *b = ctx;
+
+	if (!digest) {
+		db_reset(b);
+		return 0;
+	}
+	db_addc(b, (char)len);
+	return db_add(b, digest, len);
+}
+
+struct members {
+	int rc;
+	char *problem;
+	struct dynbuf list;
+	uint8_t sha256[32];
+};
+
+static void streamed(const uint8_t *data, size_t size, unsigned flags,
+		     struct members *m)
+{
+	struct sig_cat_src src = { -1, data, size };
+
+	db_init(&m->list, 1u << 30);
+	m->rc = sig_catalog_stream(&src, flags, collect, &m->list, NULL,
+				   m->sha256, &m->problem);
+}
+
+/* the same answer: members, or the problem */
+static int same(const struct members *a, const struct members *b)
+{
+	if (a->rc != b->rc)
+		return 0;
+	if (a->rc == -EINVAL)
+		return a->problem && b->problem &&
+		       strcmp(a->problem, b->problem) == 0;
+	return a->rc != 0 ||
+	       (a->list.len == b->list.len &&
+		memcmp(a->list.data, b->list.data, a->list.len) == 0);
+}
+
+static void compare(const uint8_t *data, size_t size)
+{
+	struct members whole = { 0 }, walk = { 0 }, fallback = { 0 };
+	uint8_t sha[32];
+
+	db_init(&whole.list, 1u << 30);
+	whole.rc = sig_catalog_members(data, size, collect, &whole.list,
+				       &whole.problem);
+	streamed(data, size, SIG_CAT_NO_WHOLE, &walk);
+	streamed(data, size, 0, &fallback);
+	EVP_Digest(data, size, sha, NULL, EVP_sha256(), NULL);
+	/* (over SIG_CAT_WHOLE bytes, a catalog the walk does not follow is
+	 * malformed: not decoded whole) */
+	if ((walk.rc != -ENOTSUP && !same(&walk, &whole)) ||
+	    (size <= SIG_CAT_WHOLE && !same(&fallback, &whole)) ||
+	    ((fallback.rc == 0 || fallback.rc == -EINVAL) &&
+	     memcmp(fallback.sha256, sha, 32) != 0))
+		abort();
+	free(whole.problem);
+	free(walk.problem);
+	free(fallback.problem);
+	db_free(&whole.list);
+	db_free(&walk.list);
+	db_free(&fallback.list);
+}
+
 static struct sig_trust *anchors(void)
 {
 	static struct sig_trust *t;
 
-	if (!t && sig_trust_new(&t) == 0)
+	char *err = NULL;
+
+	if (!t && sig_trust_new(&t) == 0) {
 		sig_trust_add_system(t);
+		/* the root program, so that its properties are judged */
+		sig_trust_add_file(
+			t, PROFILEFS_SRCDATA "/microsoft-trusted-roots.pem",
+			&err);
+		free(err);
+	}
 	return t;
 }
 
@@ -56,24 +139,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!env.trust)
 		return 0;
-	/* as a certificate table */
-	if (sig_table_parse(data, size, &t) == 0 &&
-	    sig_check_embedded(&t, h1, h256, &env, SIG_UNSIGNED_NO_TABLE, &r) ==
-		    0)
+	/* as a certificate table (the digests it names: the second read's
+	 * PE hashes are taken from the input when it names any) */
+	if (sig_table_parse(data, size, &t) == 0) {
+		t.rare = sig_table_digests(&t) &
+			 ((1u << SIG_MD_MD5) | (1u << SIG_MD_SHA384) |
+			  (1u << SIG_MD_SHA512));
+		memcpy(t.pe_sha512, data, size < 64 ? size : 64);
+	}
+	if (t.present && sig_check_embedded(&t, h1, h256, &env,
+					    SIG_UNSIGNED_NO_TABLE, &r) == 0)
 		use(r);
 	sig_table_clear(&t);
 	/* as one PKCS#7 entry, checked against its own signed digest too */
 	memset(&t, 0, sizeof(t));
 	t.present = 1;
-	if (sig_table_add(&t, 0x200, 2, data, size) == 0 &&
-	    sig_check_embedded(&t, size >= 20 ? data : h1,
-			       size >= 32 ? data : h256, &env,
-			       SIG_UNSIGNED_NO_TABLE, &r) == 0)
+	if (sig_table_add(&t, 0x200, 2, data, size) == 0)
+		t.rare = sig_table_digests(&t) & (1u << SIG_MD_SHA384);
+	if (t.n == 1 && sig_check_embedded(&t, size >= 20 ? data : h1,
+					   size >= 32 ? data : h256, &env,
+					   SIG_UNSIGNED_NO_TABLE, &r) == 0)
 		use(r);
 	sig_table_clear(&t);
 	/* as a catalog */
 	sig_catalog_members(data, size, count, &n, &problem);
 	free(problem);
+	compare(data, size);
 	if (sig_check_catalog(data, size, "fuzz.cat", &env, &r) == 0)
 		use(r);
 	name = sig_name_windows(data, size);

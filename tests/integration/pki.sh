@@ -8,6 +8,15 @@
 #   old.pem/key   a code-signing certificate that expired in 2021
 #   oldtsa.pem    a time-stamping certificate valid since 2019
 #   other.pem/key a self-signed code-signing certificate (another signer)
+#   srvauth.pem   a leaf (under inter) whose extended key usage is server
+#                 authentication only
+#   nodigsig.pem  a code-signing leaf whose key usage lacks digitalSignature
+#   noeku.pem     a leaf with no extended-key-usage extension at all
+#   driver.pem    a leaf whose only extended key usage is Microsoft's
+#                 Windows Hardware Driver Verification (1.3.6.1.4.1.311.10.3.5)
+#   lifetime.pem  a code-signing leaf with the lifetime-signing usage
+#                 (1.3.6.1.4.1.311.10.3.13), valid in 2020 only
+#   (each X.pem has X.key and Xchain.pem: itself and the intermediate)
 pki_make() {
 	local d=$1
 	mkdir -p "$d/ca/new"
@@ -24,6 +33,25 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = codeSigning
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[srvauth]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+[nodigsig]
+basicConstraints = CA:FALSE
+keyUsage = critical,keyEncipherment
+extendedKeyUsage = codeSigning
+[noeku]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+[driver]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = 1.3.6.1.4.1.311.10.3.5
+[lifetime]
+basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = codeSigning,1.3.6.1.4.1.311.10.3.13
 [tsa]
 basicConstraints = CA:FALSE
 keyUsage = critical,digitalSignature
@@ -74,6 +102,13 @@ CNF
 			openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem \
 				-days 30 -subj "/CN=profilefs Other Signer" \
 				-addext "extendedKeyUsage=codeSigning" &&
+			for x in srvauth nodigsig noeku driver; do
+				req $x "/C=DE/O=Profilefs Test, Inc./CN=profilefs Test $x" &&
+					sign $x inter $x && cat $x.pem inter.pem >${x}chain.pem || exit 1
+			done &&
+			req lifetime "/C=DE/O=Profilefs Test, Inc./CN=profilefs Test lifetime" &&
+			ca_sign lifetime inter lifetime 20200101000000Z 20210101000000Z &&
+			cat lifetime.pem inter.pem >lifetimechain.pem &&
 			cat leaf.pem inter.pem >chain.pem &&
 			cat old.pem inter.pem >oldchain.pem &&
 			cat tsa.pem root.pem >tsachain.pem &&

@@ -30,8 +30,8 @@ for arch in x64 x86; do
 done
 sign "$SRC/nested.dll" "$SRC/sha1-x64-exports.dll" "${with_leaf[@]}" -h sha256 -nest
 # a digest mismatch: one byte of .text flipped after signing
-cp "$SRC/sha256-x64-exports.dll" "$SRC/flipped.dll"
-pyedit "$SRC/flipped.dll" <<'PY'
+flip_text() {
+	pyedit "$1" <<'PY'
 import sys, pefile
 pe = pefile.PE(sys.argv[1])
 off = next(s.PointerToRawData for s in pe.sections if s.Name.startswith(b".text")) + 16
@@ -39,6 +39,16 @@ pe.close()
 b = bytearray(open(sys.argv[1], "rb").read()); b[off] ^= 0xFF
 open(sys.argv[1], "wb").write(b)
 PY
+}
+cp "$SRC/sha256-x64-exports.dll" "$SRC/flipped.dll"
+flip_text "$SRC/flipped.dll"
+# the rarer digests (computed in a second read): signed, and tampered
+for h in md5 sha384 sha512; do
+	sign "$SRC/$h-x64-exports.dll" "$FIXTURES/x64/exports.dll" "${with_leaf[@]}" -h $h
+	sign "$SRC/$h-x86-noexports.exe" "$FIXTURES/x86/noexports.exe" "${with_leaf[@]}" -h $h
+	cp "$SRC/$h-x64-exports.dll" "$SRC/flipped-$h.dll"
+	flip_text "$SRC/flipped-$h.dll"
+done
 # a corrupt signature blob: the PKCS#7 header overwritten
 cp "$SRC/sha256-x64-exports.dll" "$SRC/corrupt.dll"
 pyedit "$SRC/corrupt.dll" <<'PY'
@@ -61,8 +71,55 @@ b = bytearray(open(sys.argv[1], "rb").read()); b[at:at + 4] = struct.pack("<I", 
 open(sys.argv[1], "wb").write(b)
 PY
 cp "$FIXTURES/x64/exports.dll" "$SRC/unsigned.dll"
+# the signer's own certificate: server auth only, no digitalSignature,
+# no EKU extension at all (allowed)
+for x in srvauth nodigsig noeku driver; do
+	sign "$SRC/leaf-$x.dll" "$FIXTURES/x64/exports.dll" -certs "$K/${x}chain.pem" -key "$K/$x.key" -h sha256
+done
 # expired signer: invalid now; valid at a trusted timestamp's time (2020)
 sign "$SRC/expired.dll" "$FIXTURES/x64/exports.dll" -certs "$K/oldchain.pem" -key "$K/old.key" -h sha256
+# PKCS#9 countersignatures made here with openssl and spliced into the
+# expired signer's signature (countersign.py writes the DER): the legacy
+# form (RSA over the bare SHA-1, `openssl pkeyutl -sign`, as VeriSign's
+# and Symantec's services made them), the PKCS#1 form (`openssl dgst
+# -sign`, which osslsigncode accepts), one whose signature value is
+# damaged and one whose messageDigest is not the signature's hash
+osslsigncode extract-signature -in "$SRC/expired.dll" -out "$T/expired.p7" >>"$T/sign.log" 2>&1 ||
+	bad "osslsigncode extract-signature"
+osslsigncode remove-signature -in "$SRC/expired.dll" -out "$T/bare.dll" >>"$T/sign.log" 2>&1 ||
+	bad "osslsigncode remove-signature"
+openssl x509 -in "$K/oldtsa.pem" -pubkey -noout >"$T/oldtsa.pub"
+countersign() { # countersign OUT legacy|pkcs1|badsig|baddigest
+	local out=$1 mode=$2 wrong=0
+	[ "$mode" = baddigest ] && wrong=1
+	/usr/bin/python3 "$(dirname "$0")/countersign.py" attrs "$T/expired.p7" 200601000000Z $wrong \
+		"$T/cs-attrs.der" && openssl dgst -sha1 -binary -out "$T/cs-hash" "$T/cs-attrs.der" || return 1
+	if [ "$mode" = pkcs1 ]; then
+		openssl dgst -sha1 -sign "$K/oldtsa.key" -out "$T/cs-sig" "$T/cs-attrs.der"
+	else
+		openssl pkeyutl -sign -inkey "$K/oldtsa.key" -in "$T/cs-hash" -out "$T/cs-sig"
+	fi || return 1
+	[ "$mode" = badsig ] && { /usr/bin/python3 -c '
+import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-1] ^= 1
+open(sys.argv[1], "wb").write(b)' "$T/cs-sig" || return 1; }
+	/usr/bin/python3 "$(dirname "$0")/countersign.py" splice "$T/expired.p7" "$T/cs-attrs.der" \
+		"$T/cs-sig" "$K/oldtsa.pem" "$T/cs.p7" || return 1
+	rm -f "$out"
+	osslsigncode attach-signature -sigin "$T/cs.p7" -in "$T/bare.dll" -out "$out" >>"$T/sign.log" 2>&1
+	[ -s "$out" ]
+}
+countersign "$SRC/cs-legacy.dll" legacy || bad "countersign legacy"
+# the legacy signature value recovers to the bare 20-byte hash: no DigestInfo
+check "legacy countersignature: RSA over the bare SHA-1" bash -c \
+	'openssl pkeyutl -verifyrecover -pubin -inkey "$0" -in "$1" | cmp -s - "$2" && [ "$(stat -c %s "$2")" = 20 ]' \
+	"$T/oldtsa.pub" "$T/cs-sig" "$T/cs-hash"
+countersign "$SRC/cs-pkcs1.dll" pkcs1 || bad "countersign pkcs1"
+check "PKCS#1 countersignature: osslsigncode verifies it, at its time" bash -c \
+	'osslsigncode verify -in "$0" -CAfile "$1" -TSA-CAfile "$1" 2>&1 | grep -q "^Signature verification time: Jun  1 00:00:00 2020 GMT"' \
+	"$SRC/cs-pkcs1.dll" "$K/root.pem"
+countersign "$SRC/cs-badsig.dll" badsig || bad "countersign badsig"
+countersign "$SRC/cs-baddigest.dll" baddigest || bad "countersign baddigest"
+
 # RFC 3161 timestamps from osslsigncode's built-in TSA (-TSA-certs, -TSA-key,
 # -TSA-time: osslsigncode 2.9 of bookworm-backports has them, Debian 12's
 # own 2.5 does not): without them the timestamp checks cannot run, which
@@ -72,6 +129,10 @@ if osslsigncode sign --help 2>&1 | grep -q -- -TSA-certs; then
 		-TSA-certs "$K/tsachain.pem" -TSA-key "$K/tsa.key"
 	sign "$SRC/expired-stamped.dll" "$FIXTURES/x64/exports.dll" -certs "$K/oldchain.pem" \
 		-key "$K/old.key" -h sha256 -TSA-certs "$K/oldtsachain.pem" \
+		-TSA-key "$K/oldtsa.key" -TSA-time 1590969600
+	# the same timestamp, but a signer with the lifetime-signing usage
+	sign "$SRC/lifetime-stamped.dll" "$FIXTURES/x64/exports.dll" -certs "$K/lifetimechain.pem" \
+		-key "$K/lifetime.key" -h sha256 -TSA-certs "$K/oldtsachain.pem" \
 		-TSA-key "$K/oldtsa.key" -TSA-time 1590969600
 else
 	bad "$(osslsigncode --version 2>&1 | head -n 1 | sed "s/,.*//") has no built-in TSA (-TSA-certs):" \
@@ -96,6 +157,11 @@ h_both=$(pe_hash "$SRC/sys/both.dll")
 h_later_sha1=$(pe_hash "$SRC/sys/later.dll" sha1)
 check "osslsigncode gave the PE hashes" [ ${#h_member} -eq 64 ] && [ ${#h_both} -eq 64 ] && [ ${#h_later_sha1} -eq 40 ]
 cat_make "$CATDIR/test.cat" "$K/leaf" "$h_member" "$h_both" 2>>"$T/sign.log" || bad "cat_make"
+# a catalog that does not hold (its signer's root is not trusted) listing
+# a file with a valid embedded signature: the embedded verdict is reported
+sign "$SRC/sys/embok.dll" "$FIXTURES/x86/resonly.dll" "${with_leaf[@]}" -h sha256
+h_embok=$(pe_hash "$SRC/sys/embok.dll")
+cat_make "$CATDIR/other.cat" "$K/other" "$h_embok" 2>>"$T/sign.log" || bad "cat_make other"
 
 # borrowed trust: swap.cat, signed by the untrusted "other" signer, lists
 # borrowed.dll (and dummies, so that it is the larger); later the trusted
@@ -155,6 +221,21 @@ for arch in x64 x86; do
 		done
 	done
 done
+for h in md5 sha384 sha512; do
+	H=$(tr a-z A-Z <<<"$h" | sed 's/^SHA/SHA-/')
+	for n in $h-x64-exports.dll $h-x86-noexports.exe; do
+		md=$(cat "$MNT/$n.md")
+		check_eq "$n: status" "$(sig_bullet Status <<<"$md")" "Signature verified."
+		check_eq "$n: algorithm" "$(sig_bullet 'Digest Algorithm' <<<"$md")" "$H"
+		# the digest it signs is osslsigncode's calculated PE hash
+		check_eq "$n: signed digest is osslsigncode's PE hash" \
+			"$(sig_bullet 'Signed Digest' <<<"$md")" "\`$(ossl_calculated "$SRC/$n")\`"
+	done
+	check "flipped-$h: osslsigncode refuses it" bash -c '! osslsigncode verify -in "$0" -CAfile "$1" >/dev/null 2>&1' \
+		"$SRC/flipped-$h.dll" "$K/root.pem"
+	check_eq "flipped-$h: digest mismatch" "$(st flipped-$h.dll)" \
+		"The file's digest does not match: its $H PE hash differs from the digest the signature signs (the file was changed after signing)."
+done
 check "section order: exports, signature, metadata" bash -c \
 	'grep "^## " "$0" | tr "\n" "|" | grep -q "## DLL Exports:|## Signature|## File Metadata|"' \
 	"$MNT/sha256-x64-exports.dll.md"
@@ -184,6 +265,52 @@ check_eq "expired signer, stamped: checked then" \
 	"$(sig_bullet 'Validity Checked At' <"$MNT/expired-stamped.dll.md")" \
 	"the signing time (a trusted timestamp gives it)"
 
+cs_who="countersignature by $(pki_name subject "$K/oldtsa.pem")"
+for m in legacy pkcs1; do
+	check_eq "countersignature ($m): the expired signer is valid at its time" "$(st cs-$m.dll)" "Signature verified."
+	check_eq "countersignature ($m): time" "$(sig_bullet 'Signing Time' <"$MNT/cs-$m.dll.md")" \
+		"2020-06-01 00:00:00 UTC (countersignature)"
+	check_eq "countersignature ($m): trusted" "$(sig_bullet Timestamp <"$MNT/cs-$m.dll.md")" \
+		"$cs_who: verified, trusted"
+	check_eq "countersignature ($m): checked then" "$(sig_bullet 'Validity Checked At' <"$MNT/cs-$m.dll.md")" \
+		"the signing time (a trusted timestamp gives it)"
+done
+for m in badsig baddigest; do
+	check_eq "countersignature ($m): does not verify" "$(sig_bullet Timestamp <"$MNT/cs-$m.dll.md")" \
+		"$cs_who: its signature does not verify"
+	check_eq "countersignature ($m): checked now, expired" "$(st cs-$m.dll)" \
+		"The signature's certificate chain is not valid at now: certificate has expired ($(pki_name subject "$K/old.pem"))."
+done
+
+# leaf checks, each expectation from openssl's reading of the certificate
+# (and osslsigncode's verdict on the code-signing purpose)
+check "srvauth: openssl: no code signing in its EKU" bash -c \
+	'openssl x509 -in "$0" -noout -ext extendedKeyUsage | grep -q "Server Authentication" &&
+	 ! openssl x509 -in "$0" -noout -ext extendedKeyUsage | grep -q "Code Signing"' "$K/srvauth.pem"
+check "srvauth: osslsigncode refuses its purpose" bash -c \
+	'! osslsigncode verify -in "$0" -CAfile "$1" >/dev/null 2>&1' "$SRC/leaf-srvauth.dll" "$K/root.pem"
+check_eq "srvauth: not for code signing" "$(st leaf-srvauth.dll)" \
+	"The signature's signer certificate is not for code signing: its extended key usage does not include it."
+check "nodigsig: openssl: no Digital Signature in its key usage" bash -c \
+	'openssl x509 -in "$0" -noout -ext keyUsage | grep -q "Key Encipherment" &&
+	 ! openssl x509 -in "$0" -noout -ext keyUsage | grep -q "Digital Signature"' "$K/nodigsig.pem"
+check_eq "nodigsig: key usage" "$(st leaf-nodigsig.dll)" \
+	"The signature's signer certificate may not make signatures: its key usage does not include digital signatures."
+check "noeku: openssl: no EKU extension" bash -c \
+	'[ -z "$(openssl x509 -in "$0" -noout -ext extendedKeyUsage 2>/dev/null)" ]' "$K/noeku.pem"
+check_eq "noeku: no EKU extension is no restriction" "$(st leaf-noeku.dll)" "Signature verified."
+check "driver: openssl: only Microsoft's driver verification usage" bash -c \
+	'[ "$(openssl x509 -in "$0" -noout -ext extendedKeyUsage | tail -n 1 | tr -d " ")" = 1.3.6.1.4.1.311.10.3.5 ]' "$K/driver.pem"
+check_eq "driver: Microsoft's driver verification usage is accepted" "$(st leaf-driver.dll)" "Signature verified."
+check "lifetime: openssl: the lifetime-signing usage" bash -c \
+	'openssl x509 -in "$0" -noout -ext extendedKeyUsage | grep -q "1.3.6.1.4.1.311.10.3.13"' "$K/lifetime.pem"
+check_eq "lifetime signer, trusted timestamp in 2020: checked now" "$(st lifetime-stamped.dll)" \
+	"The signature's certificate chain is not valid at now: certificate has expired ($(pki_name subject "$K/lifetime.pem"))."
+check_eq "lifetime: the timestamp itself is trusted" "$(sig_bullet Timestamp <"$MNT/lifetime-stamped.dll.md")" \
+	"RFC 3161 timestamp by $(pki_name subject "$K/oldtsa.pem"): verified, trusted"
+check_eq "lifetime: why now" "$(sig_bullet 'Validity Checked At' <"$MNT/lifetime-stamped.dll.md")" \
+	"now (the signer's certificate has the lifetime-signing usage: a timestamp does not extend its validity)"
+
 # catalogs: found under the CatRoot path (in another case), signer shown
 check_eq "catalog: status" "$(st sys/catmember.dll)" "Signature verified."
 check_eq "catalog: name" "$(sig_bullet Catalog <"$MNT/sys/catmember.dll.md")" "test.cat"
@@ -192,6 +319,13 @@ check_eq "catalog: serial" "$(sig_bullet Serial <"$MNT/sys/catmember.dll.md")" "
 check_eq "catalog wins over embedded" "$(sig_bullet Subject <"$MNT/sys/both.dll.md")" "$want_subject"
 check "the embedded one is summed up" grep -q "root that is not trusted: CN=profilefs Other Signer" \
 	<<<"$(sig_bullet 'Embedded Signature' <"$MNT/sys/both.dll.md")"
+check_eq "failed catalog, valid embedded: the embedded verdict" "$(st sys/embok.dll)" "Signature verified."
+check_eq "failed catalog, valid embedded: its signer" "$(sig_bullet Subject <"$MNT/sys/embok.dll.md")" "$want_subject"
+check_eq "failed catalog, valid embedded: the catalog's bullet" \
+	"$(sig_bullet 'Catalog Signature' <"$MNT/sys/embok.dll.md")" \
+	"other.cat: The catalog signature is valid, but its chain ends in a root that is not trusted: $(pki_name subject "$K/other.pem")."
+check "failed catalog, valid embedded: no Catalog bullet" \
+	bash -c '! grep -q "^\* Catalog:" "$0"' "$MNT/sys/embok.dll.md"
 check "not in the catalog yet" grep -q "^The file is not signed" <<<"$(st sys/later.dll)"
 # a new catalog (SHA-1 member) is indexed without a remount
 cat_make "$CATDIR/later.cat" "$K/leaf" "$h_later_sha1" 2>>"$T/sign.log" || bad "cat_make later"
@@ -203,9 +337,10 @@ check "removed catalog forgotten" grep -q "^The file is not signed" <<<"$(st sys
 
 # borrowed trust: the untrusted catalog's verdict, indexed by its SHA-256
 other_root=$(pki_name subject "$K/other.pem")
-check_eq "untrusted catalog: status" "$(st sys/borrowed.dll)" \
-	"The catalog signature is valid, but its chain ends in a root that is not trusted: $other_root."
-check_eq "untrusted catalog: name" "$(sig_bullet Catalog <"$MNT/sys/borrowed.dll.md")" "swap.cat"
+check_eq "untrusted catalog, no table: not signed" "$(st sys/borrowed.dll)" \
+	"The file is not signed: there is no certificate table, and the signature of the catalog that lists its PE hash does not hold."
+check_eq "untrusted catalog: its own bullet" "$(sig_bullet 'Catalog Signature' <"$MNT/sys/borrowed.dll.md")" \
+	"swap.cat: The catalog signature is valid, but its chain ends in a root that is not trusted: $other_root."
 check_eq "index: the untrusted catalog's sha256sum" "$(indexed_sha)" \
 	"$(sha256sum "$CATDIR/swap.cat" | cut -c1-64)"
 before=$(stat -c '%s %y' "$CATDIR/swap.cat")
@@ -257,13 +392,61 @@ umount_fs
 mount_fs || finish
 check_eq "untrusted root" "$(st sha256-x64-exports.dll)" \
 	"The signature is valid, but its chain ends in a root that is not trusted: $want_root."
-check_eq "untrusted catalog" "$(st sys/catmember.dll)" \
-	"The catalog signature is valid, but its chain ends in a root that is not trusted: $want_root."
+check_eq "untrusted catalog, no table" "$(st sys/catmember.dll)" \
+	"The file is not signed: there is no certificate table, and the signature of the catalog that lists its PE hash does not hold."
+check_eq "untrusted catalog: its bullet" "$(sig_bullet 'Catalog Signature' <"$MNT/sys/catmember.dll.md")" \
+	"test.cat: The catalog signature is valid, but its chain ends in a root that is not trusted: $want_root."
+check_eq "both fail: the embedded verdict" "$(st sys/both.dll)" \
+	"The signature is valid, but its chain ends in a root that is not trusted: $other_root."
+check "both fail: the catalog's bullet" grep -q "^test.cat: The catalog signature is valid" \
+	<<<"$(sig_bullet 'Catalog Signature' <"$MNT/sys/both.dll.md")"
 umount_fs
 
 # the CLI says the same as the mount, and refuses a bad --trust
 check_eq "cli: status" "$("$PROFILEFS" profile --no-cache --trust="$K/root.pem" --root="$SRC" \
 	"$SRC/sha1-x86-exports.dll" | sig_bullet Status)" "Signature verified."
+
+# the root program's properties, as data/microsoft-trusted-roots.pem gives
+# them, on the test root: a copy of root.pem under the property lines
+prog() { # prog FILE LINE...
+	local out=$1
+	shift
+	printf '%s\n' "$@" >"$out"
+	cat "$K/root.pem" >>"$out"
+}
+cli_md() { "$PROFILEFS" profile --no-cache --no-default-trust --trust="$1" --root="$SRC" "$SRC/$2"; }
+cli_st() { cli_md "$@" | sig_bullet Status; }
+prog "$T/srv-root.pem" "# Extended key usages: ['client_auth', 'server_auth']"
+check_eq "root for server auth only: not for code signing" "$(cli_st "$T/srv-root.pem" sha256-x64-exports.dll)" \
+	"The signature is valid, but its chain ends in a root not trusted for code signing (not among the root's purposes): $want_root."
+prog "$T/cs-root.pem" "# Extended key usages: ['code_signing', 'server_auth']"
+check_eq "root for code signing: verified" "$(cli_st "$T/cs-root.pem" sha256-x64-exports.dll)" "Signature verified."
+check_eq "root not for time stamping: the timestamp is not trusted" \
+	"$(cli_md "$T/cs-root.pem" expired-stamped.dll | sig_bullet Timestamp)" \
+	"RFC 3161 timestamp by $(pki_name subject "$K/oldtsa.pem"): verified, but its root is not trusted: its chain ends in a root not trusted for time stamping (not among the root's purposes): $want_root"
+check "root not for time stamping: so checked now, expired" grep -q "not valid at now: certificate has expired" \
+	<<<"$(cli_st "$T/cs-root.pem" expired-stamped.dll)"
+prog "$T/dis-root.pem" "# Extended key usages: ['code_signing', 'time_stamping']" \
+	"# Disallowed Filetime: 2021-01-01 00:00:00+00:00"
+check_eq "disallowed root: not trusted now" "$(cli_st "$T/dis-root.pem" sha256-x64-exports.dll)" \
+	"The signature is valid, but its chain ends in a root disabled for code signing since 2021-01-01: $want_root."
+check_eq "disallowed root: a timestamp of 2020 keeps the signature valid" \
+	"$(cli_st "$T/dis-root.pem" expired-stamped.dll)" "Signature verified."
+prog "$T/nb-root.pem" "# Not before Filetime: 2022-01-01 00:00:00+00:00" \
+	"# Not before extended key usages: ['code_signing']"
+check "not-before: openssl dates the leaves on either side of 2022" bash -c \
+	'[ "$(date -d "$(openssl x509 -noout -startdate -in "$0" | cut -d= -f2)" +%Y)" -ge 2022 ] &&
+	 [ "$(date -d "$(openssl x509 -noout -startdate -in "$1" | cut -d= -f2)" +%Y)" -lt 2022 ]' "$K/leaf.pem" "$K/old.pem"
+check_eq "not-before: a leaf issued after the date" "$(cli_st "$T/nb-root.pem" sha256-x64-exports.dll)" \
+	"The signature is valid, but its chain ends in a root not trusted for code signing in certificates issued from 2022-01-01 on: $want_root."
+check_eq "not-before: a leaf issued before the date" "$(cli_st "$T/nb-root.pem" expired-stamped.dll)" "Signature verified."
+check_eq "not-before for code signing only: the timestamp (issued now) is trusted" \
+	"$(cli_md "$T/nb-root.pem" stamped.dll | sig_bullet Timestamp)" \
+	"RFC 3161 timestamp by $(pki_name subject "$K/tsa.pem"): verified, trusted"
+# --system-trust adds the system's CA bundle, which does not hold the test root
+check_eq "--system-trust: still the test root untrusted" \
+	"$("$PROFILEFS" profile --no-cache --system-trust --root="$SRC" "$SRC/sha256-x64-exports.dll" | sig_bullet Status)" \
+	"The signature is valid, but its chain ends in a root that is not trusted: $want_root."
 "$PROFILEFS" profile --no-cache --trust="$SRC/unsigned.dll" "$SRC/unsigned.dll" >/dev/null 2>"$T/err"
 check_eq "cli: bad --trust is a usage error" "$?" 2
 check "cli: it says why" grep -q "no PEM certificate" "$T/err"

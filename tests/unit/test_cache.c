@@ -105,6 +105,7 @@ static void catalogs(const char *path)
 	struct cache_catalog *v = NULL, row;
 	struct cache *c = NULL;
 	struct cache_txn *t = NULL;
+	struct cache_cat_stage *stage = NULL;
 	int64_t id = 0, gen0 = -1, gen = -1;
 	char found[256] = "";
 	size_t n = 0;
@@ -173,6 +174,66 @@ static void catalogs(const char *path)
 		  sizeof(found)) == 0);
 	CHECK_STR(found, "1\n");
 	CHECK(cache_catalogs_generation(c, &gen) == 0 && gen == gen0 + 3);
+	/* in parts: members committed while pending are found without a
+	 * SHA-256 (not used); sealed, with it; sealed as malformed, gone */
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	row = cat("/r/p.cat", 10, 5, 52, 0);
+	CHECK(cache_catalog_pending(t, &row, &id) == 0);
+	CHECK(cache_catalog_member_add(t, id, d3, 32) == 0);
+	usleep(1000 * (CACHE_BATCH_MS + 10)); /* the batch is committed */
+	CHECK(cache_txn_batch(t) == 0);
+	CHECK(cache_catalog_member_add(t, id, d2, 20) == 0);
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d3, 32, collect, found) == 0);
+	CHECK_STR(found, "/r/p.cat:-;");
+	row = cat("/r/p.cat", 10, 5, 52, 0xdd);
+	CHECK(cache_catalog_seal(t, id, row.sha256, 1) == 0);
+	CHECK(cache_txn_commit(t) == 0);
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d2, 20, collect, found) == 0);
+	CHECK_STR(found, "/r/p.cat:dd;");
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	CHECK(cache_catalog_pending(t, &row, &id) == 0);
+	CHECK(cache_catalog_member_add(t, id, d3, 32) == 0);
+	CHECK(cache_catalog_seal(t, id, row.sha256, 0) == 0);
+	CHECK(cache_txn_commit(t) == 0);
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d3, 32, collect, found) == 0);
+	CHECK_STR(found, "");
+	CHECK(cache_catalog_list(c, &v, &n) == 0 && n == 2);
+	CHECK(n == 2 && strcmp(v[1].path, "/r/p.cat") == 0 && v[1].has_sha256 &&
+	      v[1].sha256[0] == 0xdd);
+	cache_catalogs_free(v, n);
+	/* staged: in the index only at the end, and only when kept */
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	CHECK(cache_catalog_pending(t, &row, &id) == 0);
+	CHECK(cache_catalog_stage_begin(t, id, &stage) == 0);
+	CHECK(cache_catalog_stage_add(t, stage, d3, 32) == 0);
+	CHECK(cache_catalog_stage_add(t, stage, d2, 20) == 0);
+	CHECK(cache_catalog_stage_add(t, stage, d3, 32) == 0); /* twice */
+	CHECK(cache_catalog_stage_end(t, stage, 1, NULL) == 0);
+	CHECK(cache_catalog_seal(t, id, row.sha256, 1) == 0);
+	CHECK(cache_txn_commit(t) == 0);
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d3, 32, collect, found) == 0);
+	CHECK(cache_catalog_find(c, d2, 20, collect, found) == 0);
+	CHECK_STR(found, "/r/p.cat:dd;/r/p.cat:dd;");
+	CHECK(sql(path, "SELECT count(*) FROM catalog_members", found,
+		  sizeof(found)) == 0);
+	CHECK_STR(found, "3\n"); /* a.cat's d1, p.cat's d2 and d3 */
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	CHECK(cache_catalog_pending(t, &row, &id) == 0);
+	CHECK(cache_catalog_stage_begin(t, id, &stage) == 0);
+	CHECK(cache_catalog_stage_add(t, stage, d1, 32) == 0);
+	CHECK(cache_catalog_stage_end(t, stage, 0, NULL) == 0);
+	CHECK(cache_catalog_seal(t, id, row.sha256, 0) == 0);
+	CHECK(cache_txn_commit(t) == 0);
+	found[0] = '\0';
+	CHECK(cache_catalog_find(c, d1, 32, collect, found) == 0);
+	CHECK_STR(found, "/r/a.cat:aa;");
+	CHECK(cache_txn_begin(c, CACHE_INDEX_CATALOGS, &t) == 0);
+	CHECK(cache_catalog_drop(t, "/r/p.cat") == 0);
+	CHECK(cache_txn_commit(t) == 0);
 	cache_close(c);
 	c = NULL;
 

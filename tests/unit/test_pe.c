@@ -122,7 +122,7 @@ static void test_codec(const char *path)
 	int fd = open(path, O_RDONLY);
 
 	CHECK(fd >= 0 && fstat(fd, &st) == 0);
-	CHECK(fd >= 0 && prof_compute(fd, &st, NULL, &p) == 0);
+	CHECK(fd >= 0 && prof_compute(fd, &st, NULL, NULL, &p) == 0);
 	if (fd >= 0)
 		close(fd);
 	if (!p) {
@@ -164,7 +164,7 @@ static void put_le32(uint8_t *p, uint32_t v)
  */
 static void test_layout(const char *path)
 {
-	struct dg_pe_layout l = { 0, 0, 0, 0 };
+	struct dg_pe_layout l = { 0 };
 	struct pe_info *pe = NULL;
 	struct stat st;
 	uint8_t *buf = NULL;
@@ -185,6 +185,7 @@ static void test_layout(const char *path)
 		return;
 	}
 	CHECK(pe_hash_layout(buf, (size_t)n, (uint64_t)n, &l) == 0);
+	CHECK(l.certdir_len == 8);
 	CHECK(l.checksum + 4 <= (uint64_t)n && l.certdir + 8 <= (uint64_t)n);
 	if (l.checksum + 4 > (uint64_t)n || l.certdir + 8 > (uint64_t)n) {
 		free(buf);
@@ -201,6 +202,12 @@ static void test_layout(const char *path)
 	/* the certificate table starts past the end: the hash runs to it */
 	CHECK(pe_hash_layout(buf, (size_t)n, (uint64_t)n, &l) == 0 &&
 	      l.end == (uint64_t)n && l.pad == 0);
+	/* NumberOfRvaAndSizes 4 (the dword before the directories): no
+	 * certificate-table entry, nothing left out there, the hash runs to
+	 * the end */
+	put_le32(buf + l.certdir - PE_DIR_SECURITY * 8 - 4, 4);
+	CHECK(pe_hash_layout(buf, (size_t)n, (uint64_t)n, &l) == 0 &&
+	      l.certdir_len == 0 && l.end == (uint64_t)n);
 	pe_free(pe);
 	free(buf);
 }

@@ -168,13 +168,13 @@ static void test_compute_changes(void)
 	CHECK(fstat(fd, &st) == 0);
 	/* the file shrinks after it was stat'ed: never a mix of old and new */
 	CHECK(ftruncate(fd, 4) == 0);
-	CHECK(prof_compute(fd, &st, NULL, &p) == -EAGAIN && p == NULL);
+	CHECK(prof_compute(fd, &st, NULL, NULL, &p) == -EAGAIN && p == NULL);
 	/* and grows */
 	CHECK(fstat(fd, &st) == 0);
 	CHECK(write(fd, "more", 4) == 4);
-	CHECK(prof_compute(fd, &st, NULL, &p) == -EAGAIN && p == NULL);
+	CHECK(prof_compute(fd, &st, NULL, NULL, &p) == -EAGAIN && p == NULL);
 	CHECK(fstat(fd, &st) == 0);
-	CHECK(prof_compute(fd, &st, NULL, &p) == 0 && p && p->size == 16);
+	CHECK(prof_compute(fd, &st, NULL, NULL, &p) == 0 && p && p->size == 16);
 	prof_free(p);
 	close(fd);
 	unlink(path);

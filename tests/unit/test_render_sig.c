@@ -73,6 +73,12 @@ static void sentences(void)
 		       "The file is not signed: there is no certificate "
 		       "table.",
 		       seen);
+	v.unsigned_why = SIG_UNSIGNED_CATALOG_FAILED;
+	check_sentence(&v,
+		       "The file is not signed: there is no certificate "
+		       "table, and the signature of the catalog that lists "
+		       "its PE hash does not hold.",
+		       seen);
 	v.unsigned_why = SIG_UNSIGNED_NO_PEHASH;
 	check_sentence(&v,
 		       "The file is not signed: its PE image hash is "
@@ -193,6 +199,17 @@ static void sentences(void)
 	v = mk(SIG_KIND_EMBEDDED, SIG_NO_SIGNER_CERT);
 	check_sentence(&v, "The signature's signer certificate is not in it.",
 		       seen);
+	v = mk(SIG_KIND_EMBEDDED, SIG_LEAF_NOT_CODE_SIGNING);
+	check_sentence(&v,
+		       "The signature's signer certificate is not for code "
+		       "signing: its extended key usage does not include it.",
+		       seen);
+	v = mk(SIG_KIND_CATALOG, SIG_LEAF_KEY_USAGE);
+	check_sentence(&v,
+		       "The catalog signature's signer certificate may not "
+		       "make signatures: its key usage does not include "
+		       "digital signatures.",
+		       seen);
 
 	v = mk(SIG_KIND_EMBEDDED, SIG_UNTRUSTED_ROOT);
 	v.chain.result = SIG_CH_UNTRUSTED;
@@ -207,6 +224,28 @@ static void sentences(void)
 		       "The catalog signature is valid, but its chain ends in "
 		       "a root that is not trusted: CN=profilefs Test Root, "
 		       "O=\"Profilefs Test, Inc.\", C=DE.",
+		       seen);
+	/* the root program's properties (docs/signatures.md, Trust
+	 * anchors) */
+	v.kind = SIG_KIND_EMBEDDED;
+	v.chain.root = (char *)"CN=R";
+	v.chain.why = SIG_ROOT_PURPOSE;
+	check_sentence(&v,
+		       "The signature is valid, but its chain ends in a root "
+		       "not trusted for code signing (not among the root's "
+		       "purposes): CN=R.",
+		       seen);
+	v.chain.why = SIG_ROOT_DISALLOWED;
+	v.chain.since = 1675209600; /* 2023-02-01 */
+	check_sentence(&v,
+		       "The signature is valid, but its chain ends in a root "
+		       "disabled for code signing since 2023-02-01: CN=R.",
+		       seen);
+	v.chain.why = SIG_ROOT_NOT_BEFORE;
+	check_sentence(&v,
+		       "The signature is valid, but its chain ends in a root "
+		       "not trusted for code signing in certificates issued "
+		       "from 2023-02-01 on: CN=R.",
 		       seen);
 
 	v = mk(SIG_KIND_EMBEDDED, SIG_CHAIN_INVALID);
@@ -335,10 +374,72 @@ static void catalog_choice(void)
 	CHECK(c == &ok2 && done);
 }
 
+/* a new verdict of kind and status (for sig_report, which takes them) */
+static struct sig_verdict *heap(enum sig_kind kind, enum sig_status status)
+{
+	struct sig_verdict *v = calloc(1, sizeof(*v));
+
+	if (v) {
+		v->kind = kind;
+		v->status = status;
+	}
+	return v;
+}
+
+/* the catalog when it holds, else the embedded verdict with the
+ * catalog's failure beside it, as its own bullet */
+static void report_order(void)
+{
+	struct sig_verdict *cat, *emb, *r;
+	struct dynbuf b;
+	char *out = NULL;
+	size_t len;
+
+	/* catalog holds: it is reported, the embedded one goes along */
+	cat = heap(SIG_KIND_CATALOG, SIG_VERIFIED);
+	emb = heap(SIG_KIND_EMBEDDED, SIG_UNTRUSTED_ROOT);
+	r = sig_report(cat, emb, 1);
+	CHECK(r == cat && r->embedded == emb && !r->catalog_failed);
+	sig_verdict_free(r);
+	/* catalog fails, embedded holds: the embedded verdict */
+	cat = heap(SIG_KIND_CATALOG, SIG_UNTRUSTED_ROOT);
+	emb = heap(SIG_KIND_EMBEDDED, SIG_VERIFIED);
+	r = sig_report(cat, emb, 1);
+	CHECK(r == emb && r->catalog_failed == cat && !r->embedded);
+	sig_verdict_free(r);
+	/* catalog fails, no table: not signed, with the catalog bullet */
+	cat = heap(SIG_KIND_CATALOG, SIG_UNTRUSTED_ROOT);
+	emb = heap(SIG_KIND_EMBEDDED, SIG_NOT_SIGNED);
+	if (cat) {
+		cat->catalog = strdup("test.cat");
+		cat->chain.root = strdup("CN=Root");
+	}
+	r = sig_report(cat, emb, 0);
+	CHECK(r == emb && r && r->unsigned_why == SIG_UNSIGNED_CATALOG_FAILED);
+	db_init(&b, CAP_PROFILE);
+	if (r)
+		prof_render_signature(&b, r);
+	CHECK(db_take(&b, &out, &len) == 0);
+	CHECK_STR(out, "\n## Signature\n\n"
+		       "* Status: The file is not signed: there is no "
+		       "certificate table, and the signature of the catalog "
+		       "that lists its PE hash does not hold.\n"
+		       "* Catalog Signature: test.cat: The catalog signature "
+		       "is valid, but its chain ends in a root that is not "
+		       "trusted: CN=Root.\n");
+	free(out);
+	sig_verdict_free(r);
+	/* no catalog: the embedded verdict as it is */
+	emb = heap(SIG_KIND_EMBEDDED, SIG_VERIFIED);
+	CHECK(sig_report(NULL, emb, 1) == emb);
+	sig_verdict_free(emb);
+}
+
 int main(void)
 {
 	sentences();
 	bullets();
 	catalog_choice();
+	report_order();
 	return t_done();
 }

@@ -267,6 +267,56 @@ static void test_paths(void)
 	      !drive_ok(""));
 }
 
+/* md_utf8() or md_json_safe() of s, NUL-terminated */
+static char *json_fn(void (*fn)(struct dynbuf *, const char *, size_t),
+		     const char *s, size_t n)
+{
+	struct dynbuf b;
+	char *out = NULL;
+	size_t len;
+
+	db_init(&b, 4096);
+	fn(&b, s, n);
+	if (db_take(&b, &out, &len))
+		db_free(&b);
+	return out;
+}
+
+#define FFFD "\xef\xbf\xbd"
+
+static void test_json_strings(void)
+{
+	/* the wants are Python's b"...".decode("utf-8", "replace") */
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "bad\xff\xc0\xaf\xed\xa0\x80\xe2\x82",
+		  "bad" FFFD FFFD FFFD FFFD FFFD FFFD FFFD },
+		{ "\xe2\x82x", FFFD "x" },
+		{ "\xf0\x9f\x98", FFFD },
+		{ "\xf4\x90\x80\x80", FFFD FFFD FFFD FFFD },
+		{ "ok\xc3\xa9", "ok\xc3\xa9" },
+		{ "", "" },
+	};
+	size_t i;
+	char *got;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = json_fn(md_utf8, cases[i].in, strlen(cases[i].in));
+		CHECK_STR(got, cases[i].want);
+		free(got);
+	}
+	/* DEL, C1 and bidi controls as \u escapes; C0 (json-c's, and the
+	 * layout's newlines) and other text left alone */
+	got = json_fn(md_json_safe,
+		      "{\n \"a\x7f\xc2\x9b\xe2\x80\xae\xe2\x81"
+		      "\xa9\xc3\xa9\"}",
+		      strlen("{\n \"a\x7f\xc2\x9b\xe2\x80\xae\xe2\x81\xa9\xc3"
+			     "\xa9\"}"));
+	CHECK_STR(got, "{\n \"a\\u007f\\u009b\\u202e\\u2069\xc3\xa9\"}");
+	free(got);
+}
+
 int main(void)
 {
 	test_dynbuf();
@@ -274,5 +324,6 @@ int main(void)
 	test_reader_sub();
 	test_markdown();
 	test_paths();
+	test_json_strings();
 	return t_done();
 }

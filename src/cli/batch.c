@@ -1,0 +1,426 @@
+/*
+ * Batch profiling: `profilefs profile -r DIR...` and several FILEs. The
+ * list is made first (walked without following symlinks, the mount's rule
+ * for which names are binaries), sorted, then profiled by a pool of
+ * threads over one service while the main thread writes the outputs in
+ * the list's order: the output is the same whatever --jobs is.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "profilefs/util.h"
+#include "batch_i.h"
+
+void batch_say(const char *path, const char *msg)
+{
+	struct dynbuf b;
+
+	db_init(&b, 1 << 16);
+	md_plain(&b, path, strlen(path));
+	fprintf(stderr, "profilefs: %s: %s\n", b.len ? b.data : "", msg);
+	db_free(&b);
+}
+
+/* ---- the root --------------------------------------------------------- */
+
+/* Does the folder dir hold a folder named Windows (any case)? */
+static int holds_windows(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct stat st;
+	int found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d)) != NULL)
+		found = strcasecmp(e->d_name, "windows") == 0 &&
+			fstatat(dirfd(d), e->d_name, &st,
+				AT_SYMLINK_NOFOLLOW) == 0 &&
+			S_ISDIR(st.st_mode);
+	closedir(d);
+	return found;
+}
+
+/* cuts path after its last '/' ("/a/b" -> "/a", "/a" -> "/") */
+static void up(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash == path)
+		path[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+}
+
+static char *guess_one(const char *path)
+{
+	struct stat st;
+	char *start = strdup(path), *dir;
+
+	if (!start)
+		return NULL;
+	if (stat(start, &st) != 0 || !S_ISDIR(st.st_mode))
+		up(start);
+	dir = strdup(start);
+	if (!dir) {
+		free(start);
+		return NULL;
+	}
+	for (;;) {
+		if (holds_windows(dir)) {
+			free(start);
+			return dir;
+		}
+		if (strcmp(dir, "/") == 0)
+			break;
+		up(dir);
+	}
+	free(dir);
+	return start;
+}
+
+/* a becomes the deepest folder holding both a and b (both absolute) */
+static void common(char *a, const char *b)
+{
+	size_t i = 0, last = 0;
+
+	while (a[i] && a[i] == b[i]) {
+		if (a[i] == '/')
+			last = i;
+		i++;
+	}
+	if ((!a[i] || a[i] == '/') && (!b[i] || b[i] == '/'))
+		last = i;
+	a[last ? last : 1] = '\0';
+}
+
+int batch_guess_root(char *const *paths, size_t n, char **root)
+{
+	char *r = NULL, *g;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		g = guess_one(paths[i]);
+		if (!g) {
+			free(r);
+			return -ENOMEM;
+		}
+		if (!r) {
+			r = g;
+			continue;
+		}
+		common(r, g);
+		free(g);
+	}
+	if (!r && !(r = strdup("/")))
+		return -ENOMEM;
+	*root = r;
+	return 0;
+}
+
+/* ---- the list --------------------------------------------------------- */
+
+static int push(struct batch *b, char *rel)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 256;
+		char **v = realloc(b->rel, cap * sizeof(*v));
+
+		if (!v) {
+			free(rel);
+			return -ENOMEM;
+		}
+		b->rel = v;
+		b->cap = cap;
+	}
+	b->rel[b->n++] = rel;
+	return 0;
+}
+
+static char *join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), n = strlen(name);
+	char *s = malloc(a + n + 2);
+
+	if (!s)
+		return NULL;
+	memcpy(s, dir, a);
+	if (a)
+		s[a++] = '/';
+	memcpy(s + a, name, n + 1);
+	return s;
+}
+
+struct walk {
+	struct batch *b;
+	int rootfd;
+	const char *root;
+	const struct svc_names *names;
+	int *failed;
+};
+
+static void walk_fail(const struct walk *w, const char *rel, const char *msg)
+{
+	char *path = join(w->root, rel);
+
+	batch_say(path ? path : rel, msg);
+	free(path);
+	(*w->failed)++;
+}
+
+static int walk(const struct walk *w, const char *rel, unsigned depth);
+
+/* the entries of the folder rel that are binaries, then its folders */
+static int walk_dir(const struct walk *w, const char *rel, DIR *d,
+		    unsigned depth)
+{
+	struct batch subs = { 0 };
+	struct dirent *e;
+	struct stat st;
+	size_t i;
+	int rc = 0;
+
+	while (!rc && (e = readdir(d)) != NULL) {
+		char *child;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue; /* gone meanwhile */
+		if (!S_ISDIR(st.st_mode) &&
+		    !svc_is_binary(w->names, dirfd(d), e->d_name, &st, 1))
+			continue;
+		child = join(rel, e->d_name);
+		if (!child)
+			rc = -ENOMEM;
+		else
+			rc = push(S_ISDIR(st.st_mode) ? &subs : w->b, child);
+	}
+	/* the folder is closed by the caller before its folders are walked:
+	 * one descriptor open at a time, however deep the tree */
+	closedir(d);
+	for (i = 0; !rc && i < subs.n; i++)
+		rc = walk(w, subs.rel[i], depth + 1);
+	batch_free(&subs);
+	return rc;
+}
+
+static int walk(const struct walk *w, const char *rel, unsigned depth)
+{
+	int fd;
+	DIR *d;
+
+	if (depth > BATCH_MAX_DEPTH) {
+		walk_fail(w, rel, "folders nested too deep; not walked");
+		return 0;
+	}
+	fd = *rel ? util_open_beneath(w->rootfd, rel,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+		  : openat(w->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		walk_fail(w, rel, strerror(errno));
+		return 0;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return walk_dir(w, rel, d, depth);
+}
+
+int batch_add(struct batch *b, int rootfd, const char *root, const char *path,
+	      int recursive, const struct svc_names *names, int *failed)
+{
+	struct walk w = { b, rootfd, root, names, failed };
+	const char *rel;
+	struct stat st;
+	char *copy;
+
+	if (!path_within(path, root)) {
+		batch_say(path, "not below --root");
+		(*failed)++;
+		return 0;
+	}
+	rel = path + strlen(root);
+	while (*rel == '/')
+		rel++;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (recursive)
+			return walk(&w, rel, 0);
+		batch_say(path, "Is a directory (-r walks it)");
+		(*failed)++;
+		return 0;
+	}
+	copy = strdup(rel);
+	return copy ? push(b, copy) : -ENOMEM;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void batch_sort(struct batch *b)
+{
+	size_t i, k = 0;
+
+	if (b->n)
+		qsort(b->rel, b->n, sizeof(*b->rel), by_path);
+	for (i = 0; i < b->n; i++) {
+		if (k && strcmp(b->rel[k - 1], b->rel[i]) == 0)
+			free(b->rel[i]);
+		else
+			b->rel[k++] = b->rel[i];
+	}
+	b->n = k;
+}
+
+void batch_free(struct batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->rel[i]);
+	free(b->rel);
+	b->rel = NULL;
+	b->n = b->cap = 0;
+}
+
+/* ---- the workers ----------------------------------------------------- */
+
+struct slot {
+	char *out;
+	size_t len;
+	int rc;
+	int done;
+};
+
+struct run {
+	const struct batch *b;
+	batch_fn fn;
+	void *ctx;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t next;	/* the next item a worker takes */
+	size_t written; /* items the writer is done with */
+	size_t window;	/* how far the workers may run ahead of it */
+	struct slot *slots;
+};
+
+static void *worker(void *arg)
+{
+	struct run *r = arg;
+	struct slot s;
+	size_t i;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		while (r->next < r->b->n && r->next >= r->written + r->window)
+			pthread_cond_wait(&r->cond, &r->lock);
+		if (r->next >= r->b->n)
+			break;
+		i = r->next++;
+		pthread_mutex_unlock(&r->lock);
+		memset(&s, 0, sizeof(s));
+		s.rc = r->fn(r->ctx, r->b->rel[i], &s.out, &s.len);
+		s.done = 1;
+		pthread_mutex_lock(&r->lock);
+		r->slots[i] = s;
+		pthread_cond_broadcast(&r->cond);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+static void progress_line(size_t done, size_t n)
+{
+	fprintf(stderr, "\rprofilefs: %zu of %zu files profiled", done, n);
+}
+
+/* writes item i (or says why it failed); -EIO when out fails */
+static int emit(struct run *r, size_t i, const char *root, FILE *out,
+		int progress, int *failed)
+{
+	struct slot *s = &r->slots[i];
+	int rc = 0;
+
+	if (s->rc) {
+		char *path = join(root, r->b->rel[i]);
+
+		if (progress)
+			fputs("\r\033[K", stderr);
+		batch_say(path ? path : r->b->rel[i], strerror(-s->rc));
+		free(path);
+		(*failed)++;
+	} else if (fwrite(s->out, 1, s->len, out) != s->len) {
+		fprintf(stderr, "profilefs: cannot write: %s\n",
+			strerror(errno));
+		rc = -EIO;
+	}
+	free(s->out);
+	s->out = NULL;
+	if (progress)
+		progress_line(i + 1, r->b->n);
+	return rc;
+}
+
+int batch_run(const struct batch *b, unsigned jobs, batch_fn fn, void *ctx,
+	      const char *root, int progress, FILE *out)
+{
+	struct run r = { .b = b, .fn = fn, .ctx = ctx };
+	pthread_t tid[BATCH_MAX_JOBS];
+	unsigned started = 0, k;
+	int rc = 0, failed = 0;
+	size_t i;
+
+	if (jobs < 1)
+		jobs = 1;
+	if (jobs > BATCH_MAX_JOBS)
+		jobs = BATCH_MAX_JOBS;
+	r.window = 4 * (size_t)jobs;
+	r.slots = calloc(b->n ? b->n : 1, sizeof(*r.slots));
+	if (!r.slots)
+		return -ENOMEM;
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.cond, NULL);
+	for (k = 0; k < jobs && (size_t)k < b->n; k++)
+		if (pthread_create(&tid[started], NULL, worker, &r) == 0)
+			started++;
+	if (!started && b->n) {
+		/* no thread at all: profile here, one at a time */
+		r.window = b->n;
+		worker(&r);
+	}
+	for (i = 0; i < b->n && !rc; i++) {
+		pthread_mutex_lock(&r.lock);
+		while (!r.slots[i].done)
+			pthread_cond_wait(&r.cond, &r.lock);
+		pthread_mutex_unlock(&r.lock);
+		rc = emit(&r, i, root, out, progress, &failed);
+		pthread_mutex_lock(&r.lock);
+		r.written = i + 1;
+		if (rc)
+			r.next = b->n; /* take nothing more */
+		pthread_cond_broadcast(&r.cond);
+		pthread_mutex_unlock(&r.lock);
+	}
+	for (k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	for (i = 0; i < b->n; i++)
+		free(r.slots[i].out);
+	if (progress && b->n)
+		fputs("\r\033[K", stderr);
+	pthread_cond_destroy(&r.cond);
+	pthread_mutex_destroy(&r.lock);
+	free(r.slots);
+	return rc ? rc : failed;
+}

@@ -1,0 +1,66 @@
+/*
+ * `profilefs profile` over many files (batch.c): which files, below which
+ * root, and the workers that profile them while their outputs are written
+ * in the list's order.
+ */
+#ifndef PROFILEFS_BATCH_I_H
+#define PROFILEFS_BATCH_I_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "profilefs/caps.h"
+#include "profilefs/service.h"
+
+/* folders deeper than this below a walked argument are refused */
+#define BATCH_MAX_DEPTH 128
+/* the service refuses (-EAGAIN) callers past CAP_COMPUTE_CALLERS */
+#define BATCH_MAX_JOBS CAP_COMPUTE_CALLERS
+
+/* the files to profile, as paths below the root (malloc'ed) */
+struct batch {
+	char **rel;
+	size_t n, cap;
+};
+
+/* "profilefs: PATH: MSG" on stderr, PATH's controls shown as \xNN */
+void batch_say(const char *path, const char *msg);
+
+/*
+ * The root a File Path is shown below, when --root is not given: for each
+ * path (a realpath), the nearest folder at or above it that holds a
+ * Windows folder (any case), else the path itself when it is a folder,
+ * else the folder that holds it; for several paths, the deepest folder
+ * that holds all of those. *root is malloc'ed. -ENOMEM.
+ */
+int batch_guess_root(char *const *paths, size_t n, char **root);
+
+/*
+ * Adds path (a realpath at or below root, whose descriptor rootfd is): a
+ * file as it is (whatever its name), a folder only when recursive, as the
+ * binaries below it, by the mount's rule (names, svc_is_binary()); no
+ * symlink is followed. What cannot be added is said on stderr and counted
+ * in *failed. 0 or -ENOMEM.
+ */
+int batch_add(struct batch *b, int rootfd, const char *root, const char *path,
+	      int recursive, const struct svc_names *names, int *failed);
+
+/* sorts the list by path (byte order) and drops repeats */
+void batch_sort(struct batch *b);
+void batch_free(struct batch *b);
+
+/* one file's output (malloc'ed, *len bytes), or -errno; called on several
+ * threads at once */
+typedef int (*batch_fn)(void *ctx, const char *rel, char **out, size_t *len);
+
+/*
+ * Runs fn over the list on jobs threads, and writes each output to out in
+ * the list's order as soon as those before it are written (at most a few
+ * per thread are held waiting). A failure is said on stderr with the
+ * file's path (root/rel). progress: a count on stderr, redrawn in place.
+ * Returns how many files failed, or -EIO when out could not be written.
+ */
+int batch_run(const struct batch *b, unsigned jobs, batch_fn fn, void *ctx,
+	      const char *root, int progress, FILE *out);
+
+#endif

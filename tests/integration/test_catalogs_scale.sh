@@ -1,0 +1,141 @@
+#!/bin/bash
+# A Windows catalog of 1.5 million members (about 180 MB), written by
+# catscale.py and signed by openssl cms, indexed by a mount: the mount
+# answers stat, ls and the profiles that do not need the catalogs while it
+# is indexed; the daemon's peak RSS stays under 256 MiB while it indexes;
+# a profile that needs the index waits for it and finds its file verified
+# (never "not signed"); every member is in the index (the count comes
+# from the generator's parameter); SIGTERM during the indexing ends the
+# daemon with status 0 within 5 s.
+#
+# The catalog and its PKI are kept under ~/.cache/profilefs-oracle (or
+# $PROFILEFS_ORACLE_CACHE), by member count and the listed file's PE hash:
+# made once (about 10 s), then reused.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pki.sh"
+: "${FIXTURES:?set FIXTURES to the built PE fixtures}"
+N=${CATSCALE_MEMBERS:-1500000}
+base=${PROFILEFS_ORACLE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/profilefs-oracle}/catscale-v1
+K=$base/pki
+if [ ! -s "$K/root.pem" ] || [ ! -s "$K/leaf.key" ]; then
+	rm -rf "$base"
+	mkdir -p "$base"
+	pki_make "$K" || { bad "openssl could not make the test PKI: $(tail -5 "$K/pki.log")"; finish; }
+fi
+
+mkdir -p "$SRC/sys"
+cp "$FIXTURES/x64/noenglish.dll" "$SRC/sys/member.dll"
+cp "$FIXTURES/x64/exports.dll" "$SRC/sys/notlisted.dll"
+head -c 5000 /dev/urandom >"$SRC/small.dll"
+# the member's PE hash, computed by osslsigncode over a signed copy
+osslsigncode sign -certs "$K/other.pem" -key "$K/other.key" -h sha256 \
+	-in "$SRC/sys/member.dll" -out "$T/hashcopy" >"$T/sign.log" 2>&1
+h=$(ossl_calculated "$T/hashcopy" | tr A-F a-f)
+check "osslsigncode gave the PE hash" [ ${#h} -eq 64 ]
+CATDIR=$base/$N-$h
+if [ ! -s "$CATDIR/big.cat" ]; then
+	rm -rf "$base"/[0-9]*-*
+	mkdir -p "$CATDIR"
+	s=$(date +%s)
+	/usr/bin/python3 "$(dirname "$0")/catscale.py" "$CATDIR/big.cat" "$N" \
+		"$K/leaf" "$K/inter.pem" "$h" 2>>"$T/sign.log" ||
+		{ bad "catscale.py: $(tail -3 "$T/sign.log")"; finish; }
+	echo "made a catalog of $N members in $(($(date +%s) - s)) s"
+fi
+size=$(stat -c %s "$CATDIR/big.cat")
+echo "catalog: $N members, $((size >> 20)) MiB"
+
+stat_ms() { # milliseconds one stat of $1 takes
+	local s e
+	s=$(date +%s%N)
+	stat "$1" >/dev/null
+	e=$(date +%s%N)
+	echo $(((e - s) / 1000000))
+}
+pending() { # catalogs recorded but not sealed yet
+	sqlite3 "$CACHE" "SELECT count(*) FROM catalogs WHERE sha256 IS NULL" 2>/dev/null
+}
+sealed() {
+	sqlite3 "$CACHE" "SELECT count(*) FROM catalogs WHERE sha256 IS NOT NULL" 2>/dev/null
+}
+hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$PID/status"; }
+
+wait_sealed() { # waits up to 3 minutes for the catalog to be indexed
+	local i
+	for i in $(seq 1 900); do
+		[ "$(sealed)" = 1 ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# 1. While it is indexed: stat, ls and a profile that needs no catalog
+# answer; a profile that needs the index waits for it, then is verified
+mount_fs --trust="$K/root.pem" --catalogs="$CATDIR" || finish
+start=$(date +%s)
+cat "$MNT/sys/member.dll.md" >"$T/early.md" 2>&1 &
+early=$!
+sleep 1
+worst=0
+for f in small.dll small.dll.md sys sys/member.dll sys/member.dll.md; do
+	ms=$(stat_ms "$MNT/$f")
+	[ "$ms" -gt "$worst" ] && worst=$ms
+done
+echo "stat while the catalog is indexed: worst ${worst} ms"
+check "stat answers within 2 s while the catalog is indexed" [ "$worst" -lt 2000 ]
+check "ls answers meanwhile" bash -c 'ls "$0/sys" | grep -qx member.dll.md' "$MNT"
+want=$(sha256sum "$SRC/small.dll" | cut -d' ' -f1 | tr a-f A-F)
+s=$(date +%s%N)
+got=$(grep '^SHA256 ' "$MNT/small.dll.md")
+ms=$((($(date +%s%N) - s) / 1000000))
+check_eq "a profile that needs no catalog is made meanwhile" "$got" "SHA256 | \`$want\`"
+check "... within 2 s (${ms} ms)" [ "$ms" -lt 2000 ]
+check_eq "the catalog was still being indexed then" "$(pending)" 1
+check "the reader of the member's profile waits for the index" kill -0 "$early"
+check "the catalog is indexed" wait_sealed
+echo "indexed $N members in about $(($(date +%s) - start)) s"
+check_eq "every member is in the index" \
+	"$(sqlite3 "$CACHE" 'SELECT count(*) FROM catalog_members')" "$N"
+wait "$early"
+check_eq "the early reader's profile: verified by the catalog, once indexed" \
+	"$(sig_bullet Status <"$T/early.md")" "Signature verified."
+check_eq "the early reader's profile: the catalog named" \
+	"$(sig_bullet Catalog <"$T/early.md")" "big.cat"
+sig_bullet Status <"$MNT/sys/notlisted.dll.md" >"$T/notlisted"
+check "a file the catalog does not list: not signed" \
+	grep -q '^The file is not signed' "$T/notlisted"
+echo "daemon peak RSS with the catalog's verdict (read whole): $(($(hwm_kb) >> 10)) MiB"
+umount_fs
+
+# 2. The daemon's peak RSS while it indexes (a new cache; no profile asks
+# for the catalog's verdict, which reads the catalog whole)
+rm -f "$CACHE" "$CACHE"-*
+mount_fs --trust="$K/root.pem" --catalogs="$CATDIR" || finish
+check "the catalog is indexed again" wait_sealed
+hwm=$(hwm_kb)
+echo "daemon peak RSS while indexing $N members: $((hwm >> 10)) MiB"
+if [ "$SANITIZED" = 1 ]; then
+	echo "(sanitized build: the RSS bound is checked by the plain build)"
+else
+	check "peak RSS while indexing under 256 MiB" [ "$hwm" -lt $((256 << 10)) ]
+fi
+umount_fs
+
+# 3. SIGTERM while the catalog is indexed (a new cache): exit 0 within 5 s
+rm -f "$CACHE" "$CACHE"-*
+mount_fs --trust="$K/root.pem" --catalogs="$CATDIR" || finish
+sleep 2
+check_eq "SIGTERM: the catalog is being indexed" "$(pending)" 1
+kill -TERM "$PID"
+gone=0
+for i in $(seq 1 50); do
+	kill -0 "$PID" 2>/dev/null || { gone=1; break; }
+	sleep 0.1
+done
+check "SIGTERM during the indexing: the daemon ends within 5 s" [ "$gone" = 1 ]
+[ "$gone" = 1 ] || { kill -9 "$PID"; fusermount3 -uz "$MNT"; }
+wait "$PID"
+check_eq "SIGTERM: exit status 0" "$?" 0
+check "SIGTERM: unmounted" bash -c '! mountpoint -q "$0"' "$MNT"
+PID=
+finish

@@ -1,0 +1,348 @@
+#!/bin/bash
+# The mount's command line: every option of `profilefs --help` in its
+# spellings (--name=V, --name V, -o name=V, -o name_with_underscores=V),
+# each seen to take effect through a real mount; lists in -o (ext=dll:exe,
+# ext="dll,exe"); mistakes refused in one line with exit status 2; the
+# in-place mount (SOURCE over itself).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pki.sh"
+: "${FIXTURES:?set FIXTURES to the built PE fixtures}"
+have_examples || { bad "no example binaries (EXAMPLES)"; finish; }
+
+cp "$EXAMPLES/hello.dll" "$EXAMPLES/tool.exe" "$SRC/"
+printf 'MZ' >"$SRC/tiny.sys"
+{ printf 'MZ'; head -c 500 /dev/urandom; } >"$SRC/noext"
+echo "plain text" >"$SRC/notes.txt"
+
+# spelled K NAME [VALUE]: the option in spelling K into the array SP
+#   0 --name=V   1 -o name=V   2 -o name_with_underscores=V   3 --name V
+spelled() {
+	local k=$1 name=$2 us=${2//-/_}
+	SP=()
+	if [ $# -eq 2 ]; then
+		case $k in
+		0) SP=("--$name") ;;
+		1) SP=(-o "$name") ;;
+		2) SP=(-o "$us") ;;
+		esac
+		return
+	fi
+	case $k in
+	0) SP=("--$name=$3") ;;
+	1) SP=(-o "$name=$3") ;;
+	2) SP=(-o "$us=$3") ;;
+	3) SP=("--$name" "$3") ;;
+	esac
+}
+# the options --help lists, one per line ("name" or "name=")
+help_opts() {
+	"$PROFILEFS" --help | grep -oE '^    --[a-z-]+=?' | sed 's/^ *--//'
+}
+tested=()
+
+# --- every option in its spellings, each seen to work --------------------
+
+# cache=PATH: the database is made there
+for k in 0 1 2 3; do
+	spelled $k cache "$T/c$k/cache.db"
+	mount_fs "${SP[@]}" || continue
+	cat "$MNT/hello.dll.md" >/dev/null
+	umount_fs
+	check "cache (${SP[*]}): a row in the database" \
+		[ "$(sqlite3 "$T/c$k/cache.db" 'SELECT count(*) FROM files')" -ge 1 ]
+done
+tested+=(cache=)
+
+# no-cache: nothing is written to --cache
+for k in 0 1 2; do
+	rm -rf "$T/cache"
+	spelled $k no-cache
+	mount_fs "${SP[@]}" || continue
+	check "no-cache (${SP[*]}): a profile" grep -q '^# hello.dll$' "$MNT/hello.dll.md"
+	umount_fs
+	check "no-cache (${SP[*]}): no database" [ ! -e "$CACHE" ]
+done
+tested+=(no-cache)
+
+# drive=X:: File Path starts with it
+for k in 0 1 2 3; do
+	spelled $k drive E:
+	mount_fs "${SP[@]}" || continue
+	check_eq "drive (${SP[*]})" "$(grep '^\* File Path:' "$MNT/hello.dll.md")" \
+		'* File Path: `E:\hello.dll`'
+	umount_fs
+done
+tested+=(drive=)
+
+# ext=LIST: exactly the extensions listed, however they are separated
+ext_is_dll_exe() {
+	local what=$1
+	check_eq "$what: the profiles" "$(cd "$MNT" && ls -- *.md | tr '\n' ' ')" \
+		"hello.dll.md tool.exe.md "
+}
+for k in 0 1 2 3; do
+	spelled $k ext dll:exe
+	mount_fs "${SP[@]}" || continue
+	ext_is_dll_exe "ext (${SP[*]})"
+	umount_fs
+done
+for spelling in "--ext=dll,exe" "--ext=.dll:.EXE" "-oext=\"dll,exe\""; do
+	mount_fs "$spelling" || continue
+	ext_is_dll_exe "ext ($spelling)"
+	umount_fs
+done
+mount_fs -o 'ro,ext="dll,exe",drive=F:' || true
+ext_is_dll_exe "ext (-o ro,ext=\"dll,exe\",drive=F:)"
+check "the option after the quoted list" grep -q 'F:\\hello.dll' "$MNT/hello.dll.md"
+umount_fs
+tested+=(ext=)
+
+# sniff-mz: a file without an extension that starts with MZ
+for k in 0 1 2; do
+	spelled $k sniff-mz
+	mount_fs "${SP[@]}" || continue
+	check "sniff-mz (${SP[*]})" [ -f "$MNT/noext.md" ]
+	umount_fs
+done
+mount_fs || finish
+check "without sniff-mz: no profile" [ ! -e "$MNT/noext.md" ]
+umount_fs
+tested+=(sniff-mz)
+
+# max-size=SIZE: a larger file is not read
+hello_size=$(stat -c %s "$SRC/hello.dll")
+for k in 0 1 2 3; do
+	spelled $k max-size 1K
+	mount_fs "${SP[@]}" || continue
+	check "max-size (${SP[*]})" grep -q "The file is $hello_size bytes, more than the size cap of 1024" \
+		"$MNT/hello.dll.md"
+	umount_fs
+done
+tested+=(max-size=)
+
+# time-limit=SECS: reading a 64 GiB sparse file stops after 1 s
+truncate -s 64G "$SRC/huge.dll"
+for k in 0 1 2 3; do
+	spelled $k time-limit 1
+	mount_fs --no-cache "${SP[@]}" || continue
+	start=$(date +%s)
+	check "time-limit (${SP[*]})" grep -q "Reading stopped after 1 s (the time limit)" "$MNT/huge.dll.md"
+	check "time-limit (${SP[*]}): in time" [ $(($(date +%s) - start)) -lt $((10 * TIME_SCALE)) ]
+	umount_fs
+done
+rm "$SRC/huge.dll"
+tested+=(time-limit=)
+
+# memory=SIZE: the budget; under 16M is refused, in every spelling (the
+# budget's effect is test_bounded.sh's), a larger one serves
+for k in 0 1 2 3; do
+	spelled $k memory 1M
+	"$PROFILEFS" -f --cache="$CACHE" "${SP[@]}" "$SRC" "$MNT" 2>"$T/err"
+	check_eq "memory (${SP[*]}): too small, exit status" "$?" 2
+	check "memory (${SP[*]}): says so" grep -q "memory wants a size of at least 16M" "$T/err"
+	spelled $k memory 64M
+	mount_fs "${SP[@]}" || continue
+	check "memory (${SP[*]}): serves" grep -q '^# hello.dll$' "$MNT/hello.dll.md"
+	umount_fs
+done
+tested+=(memory=)
+
+# trust-metadata: a profile cached by an earlier mount has its size at once
+# (without it, 0 until read: it is checked against the file's SHA-256)
+rm -rf "$T/cache"
+mount_fs || finish
+want=$(wc -c <"$MNT/hello.dll.md")
+umount_fs
+mount_fs || finish
+check_eq "without trust-metadata: size 0 before a read" "$(stat -c %s "$MNT/hello.dll.md")" 0
+umount_fs
+for k in 0 1 2; do
+	spelled $k trust-metadata
+	mount_fs "${SP[@]}" || continue
+	check_eq "trust-metadata (${SP[*]}): the size at once" "$(stat -c %s "$MNT/hello.dll.md")" "$want"
+	umount_fs
+done
+tested+=(trust-metadata)
+
+# volume-id=NAME: the cache's file identities are of the name (the first 8
+# bytes of SHA-256("name:NAME"), as a signed 64-bit integer in SQLite)
+for k in 0 1 2 3; do
+	rm -rf "$T/cache"
+	spelled $k volume-id "case-$k"
+	mount_fs "${SP[@]}" || continue
+	cat "$MNT/hello.dll.md" >/dev/null
+	umount_fs
+	want=$(python3 -c 'import hashlib, sys
+v = int.from_bytes(hashlib.sha256(("name:" + sys.argv[1]).encode()).digest()[:8], "big")
+print(v - (1 << 64) if v >= 1 << 63 else v)' "case-$k")
+	check_eq "volume-id (${SP[*]})" "$(sqlite3 "$CACHE" 'SELECT DISTINCT dev FROM files')" "$want"
+done
+tested+=(volume-id=)
+
+# trust=FILE, no-default-trust, catalogs=DIR: a test PKI (openssl), a DLL
+# signed by osslsigncode, a catalog outside the tree listing another one
+K=$T/pki
+pki_make "$K" || { bad "openssl could not make the test PKI"; finish; }
+osslsigncode sign -certs "$K/chain.pem" -key "$K/leaf.key" -h sha256 \
+	-in "$FIXTURES/x64/exports.dll" -out "$SRC/signed.dll" >"$T/sign.log" 2>&1 ||
+	bad "osslsigncode sign"
+cp "$FIXTURES/x64/noenglish.dll" "$SRC/member.dll"
+osslsigncode sign -certs "$K/other.pem" -key "$K/other.key" -h sha256 \
+	-in "$SRC/member.dll" -out "$T/hashcopy" >>"$T/sign.log" 2>&1 || bad "osslsigncode sign (hash)"
+h_member=$(ossl_calculated "$T/hashcopy")
+mkdir -p "$T/cats"
+cat_make "$T/cats/test.cat" "$K/leaf" "$h_member" 2>>"$T/sign.log" || bad "cat_make"
+verified="Signature verified."
+status() { sig_bullet Status <"$MNT/$1.md"; }
+
+for k in 0 1 2 3; do
+	spelled $k trust "$K/root.pem"
+	mount_fs "${SP[@]}" || continue
+	check_eq "trust (${SP[*]})" "$(status signed.dll)" "$verified"
+	umount_fs
+done
+mount_fs || finish
+check "without trust: not verified" [ "$(status signed.dll)" != "$verified" ]
+umount_fs
+tested+=(trust=)
+
+# the system's bundle is OpenSSL's default file (SSL_CERT_FILE): the test
+# root there is trusted only with system-trust
+SSL_CERT_FILE=$K/root.pem mount_fs || finish
+check "the system bundle is not trusted by default" \
+	[ "$(status signed.dll)" != "$verified" ]
+umount_fs
+for k in 0 1 2; do
+	spelled $k system-trust
+	SSL_CERT_FILE=$K/root.pem mount_fs "${SP[@]}" || continue
+	check_eq "system-trust (${SP[*]}): verified" "$(status signed.dll)" \
+		"$verified"
+	umount_fs
+done
+tested+=(system-trust)
+# no-default-trust: the roots of the root program (as many as the shipped
+# PEM holds certificates) are not loaded; the mount says what it trusts
+program=$(grep -c 'BEGIN CERTIFICATE' "$(dirname "$0")/../../data/microsoft-trusted-roots.pem")
+: >"$T/daemon.log"
+mount_fs || finish
+umount_fs
+check "by default the root program's $program roots are trusted" \
+	grep -q "trust: $program root certificates (Microsoft's root program: yes" "$T/daemon.log"
+for k in 0 1 2; do
+	spelled $k no-default-trust
+	: >"$T/daemon.log"
+	mount_fs --trust="$K/root.pem" "${SP[@]}" || continue
+	check_eq "no-default-trust (${SP[*]}): the --trust root still verifies" \
+		"$(status signed.dll)" "$verified"
+	umount_fs
+	check "no-default-trust (${SP[*]}): only the --trust root" \
+		grep -q "trust: 1 root certificates (Microsoft's root program: no" "$T/daemon.log"
+done
+tested+=(no-default-trust)
+
+for k in 0 1 2 3; do
+	rm -rf "$T/cache"
+	spelled $k catalogs "$T/cats"
+	mount_fs --trust="$K/root.pem" "${SP[@]}" || continue
+	check_eq "catalogs (${SP[*]})" "$(status member.dll)" "$verified"
+	umount_fs
+done
+tested+=(catalogs=)
+
+# rules=PATH: the rules index named (a database of its own), each spelling
+mkdir -p "$T/rrepo"
+echo "image: hello.dll" >"$T/rrepo/r.yml"
+"$PROFILEFS" rules add -q --rules="$T/rules-x/r.db" "$T/rrepo" || bad "rules add --rules"
+for k in 0 1 2 3; do
+	spelled $k rules "$T/rules-x/r.db"
+	mount_fs "${SP[@]}" || continue
+	check "rules (${SP[*]}): the rows" grep -q '^## Possible Misuse' "$MNT/hello.dll.md"
+	umount_fs
+done
+mount_fs || finish
+check "without rules: no rows" bash -c '! grep -q "^## Possible Misuse" "$0"' "$MNT/hello.dll.md"
+umount_fs
+tested+=(rules=)
+
+# every option --help lists was tried above, and no other
+check_eq "the options tested are those of --help" "$(help_opts | sort | tr '\n' ' ')" \
+	"$(printf '%s\n' "${tested[@]}" | sort | tr '\n' ' ')"
+
+# --- mistakes: one line, exit status 2, nothing mounted -------------------
+
+# refused ARGS...: exit 2, one line on stderr naming what is wrong
+refused() {
+	local what=$1 want=$2
+	shift 2
+	"$PROFILEFS" -f --cache="$CACHE" "$@" 2>"$T/err" >/dev/null
+	local rc=$?
+	check_eq "$what: exit status" "$rc" 2
+	check_eq "$what: one line" "$(wc -l <"$T/err")" 1
+	check "$what: says '$want'" grep -qF -- "$want" "$T/err"
+	check "$what: not mounted" bash -c '! mountpoint -q "$0"' "$MNT"
+}
+refused "-o ext=" "not an empty list" -o ext= "$SRC" "$MNT"
+refused "--ext=" "not an empty list" --ext= "$SRC" "$MNT"
+refused "-o ext=dll::exe" '"dll::exe"' -o ext=dll::exe "$SRC" "$MNT"
+refused "-o ext=dll.exe" '"dll.exe"' -o ext=dll.exe "$SRC" "$MNT"
+refused "-o ext=a/b" '"a/b"' -o ext=a/b "$SRC" "$MNT"
+refused "unknown -o option" "unknown option(s): \`-o bogus'" -o ro,bogus "$SRC" "$MNT"
+refused "unknown --option" "unknown option(s): \`--bogus=1'" --bogus=1 "$SRC" "$MNT"
+refused "a flag with a value" "no_cache takes no value" -o no_cache=1 "$SRC" "$MNT"
+refused "a value missing" "ext wants a value" -o ext "$SRC" "$MNT"
+refused "not a number" 'time_limit wants a whole number, not "soon"' -o time_limit=soon "$SRC" "$MNT"
+refused "not a size" 'max-size wants a size like 512M' --max-size=big "$SRC" "$MNT"
+refused "a third argument" "invalid argument" "$SRC" "$MNT" "$T"
+refused "a bad drive" "--drive wants a letter" -o drive=CD "$SRC" "$MNT"
+refused "a missing --trust file" "$T/none.pem" -o trust="$T/none.pem" "$SRC" "$MNT"
+mkdir -p "$SRC/sub"
+refused "the mountpoint inside the source" "may not lie one inside the other" "$SRC" "$SRC/sub"
+rmdir "$SRC/sub"
+# missing MOUNTPOINT: the sentence and the short usage, not the help
+"$PROFILEFS" "$SRC" 2>"$T/err"
+check_eq "no MOUNTPOINT: exit status" "$?" 2
+check "no MOUNTPOINT: short" [ "$(wc -l <"$T/err")" -le 4 ]
+check "no MOUNTPOINT: usage line" grep -q "^usage: profilefs \[options\] SOURCE MOUNTPOINT" "$T/err"
+# profilefs rules: a mistake gives the usage lines, not the whole help
+for args in "bogus" "add --bogus" "--bogus"; do
+	"$PROFILEFS" rules $args >/dev/null 2>"$T/err"
+	check_eq "rules $args: exit status" "$?" 2
+	check "rules $args: short" [ "$(wc -l <"$T/err")" -le 7 ]
+	check "rules $args: the usage lines" grep -q "^usage: profilefs rules add" "$T/err"
+	check "rules $args: not the whole help" bash -c '! grep -q "Indexes local clones" "$0"' "$T/err"
+done
+"$PROFILEFS" rules --help | grep -q "Indexes local clones"
+check_eq "rules --help: the whole help" "$?" 0
+# --help is the whole help, on stdout, status 0, with the exit statuses
+"$PROFILEFS" --help >"$T/help" 2>"$T/err"
+check_eq "--help: exit status" "$?" 0
+check "--help: exit statuses" grep -q "^Exit status: 0 " "$T/help"
+check "--help: nothing on stderr" [ ! -s "$T/err" ]
+
+# --- in place: SOURCE mounted over itself ------------------------------------
+
+rm -rf "$T/cache"
+# its catalogs too: the CatRoot is read by descriptor, under the mount
+catroot="$SRC/Windows/System32/CatRoot/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"
+mkdir -p "$catroot"
+cp "$T/cats/test.cat" "$catroot/"
+(cd "$SRC" && sha256sum hello.dll tool.exe member.dll signed.dll noext notes.txt) >"$T/sums"
+before=$(cd "$SRC" && ls -a | tr '\n' ' ')
+MNT_SAVE=$MNT
+MNT=$SRC # mount_fs gives "$SRC" "$MNT": the source twice
+mount_fs --trust="$K/root.pem" || true
+check "in place: mounted" mountpoint -q "$SRC"
+check "in place: a FUSE mount over the source" \
+	grep -q " $SRC ro,nosuid,nodev.* - fuse.profilefs " /proc/self/mountinfo
+check "in place: binaries byte-identical" bash -c 'cd "$0" && sha256sum -c --quiet "$1"' "$SRC" "$T/sums"
+check "in place: .md beside them" grep -q '^# hello.dll$' "$SRC/hello.dll.md"
+check "in place: tool.exe.md" grep -q '^# tool.exe$' "$SRC/tool.exe.md"
+check_eq "in place: the CatRoot's catalog" "$(status member.dll)" "$verified"
+check "in place: read-only" bash -c '! touch "$0/new" 2>/dev/null' "$SRC"
+umount_fs
+MNT=$MNT_SAVE
+check "in place: unmounted" bash -c '! mountpoint -q "$0"' "$SRC"
+check_eq "in place: the source as it was" "$(cd "$SRC" && ls -a | tr '\n' ' ')" "$before"
+check "in place: no .md left" bash -c '! ls "$0"/*.md 2>/dev/null | grep -q .' "$SRC"
+
+finish
