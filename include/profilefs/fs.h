@@ -32,7 +32,12 @@ struct fs_config {
 	const char *volume_name;       /* svc_setup's: --volume-id, or NULL */
 	struct sig_trust *trust;       /* owned */
 	struct svc_catalogs *catalogs; /* owned: --catalogs, and the CatRoot */
+	/* the profiles shown beside a binary: FS_FORMAT(SVC_MD) |
+	 * FS_FORMAT(SVC_JSON) as --formats says (0: Markdown alone) */
+	unsigned formats;
 };
+
+#define FS_FORMAT(f) (1u << (unsigned)(f))
 
 /* Mounts, detaches unless foreground, opens the cache, serves until
  * unmounted or signalled. argc/argv: the FUSE options left over. */

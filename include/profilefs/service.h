@@ -27,7 +27,7 @@ struct svc_stats {
 	uint64_t bytes_read; /* bytes of source files hashed */
 	uint64_t errors;     /* profiles that could not be made */
 	uint64_t computing;  /* profiles being computed right now */
-	uint64_t renders;    /* Markdown renders of a profile */
+	uint64_t renders;    /* renders of a profile (Markdown or JSON) */
 	uint64_t stored;     /* computed profiles stored in the cache */
 	uint64_t not_stored; /* computed profiles the cache did not take */
 	/* files hashed (SHA-256 only) to check that a cached profile made
@@ -127,6 +127,11 @@ int svc_view_get(struct svc *pv, const char *relpath, int compute,
 		 struct svc_view **out);
 void svc_view_put(struct svc *pv, struct svc_view *v);
 
+/* What a text is written in: the Markdown profile (prof_render), or the
+ * JSON one (prof_render_json, pretty: what `profilefs profile
+ * --format=json` prints). */
+enum svc_format { SVC_MD = 0, SVC_JSON = 1, SVC_FORMATS };
+
 /* A rendered profile: shared and read-only until svc_text_put(). */
 struct svc_text {
 	const char *md;
@@ -134,18 +139,19 @@ struct svc_text {
 };
 
 /*
- * The Markdown profile of relpath, rendered at most once per render key
- * (everything the text depends on: the content, the path shown, the .mui,
- * the rules and catalog generations, the trust, the drive, the day) and
- * kept in a memo bounded by CAP_RENDER_MEMO bytes. compute as for
+ * The profile of relpath in fmt, rendered at most once per render key
+ * (everything the text depends on: the format, the content, the path
+ * shown, the .mui, the rules and catalog generations, the trust, the
+ * drive, the day) and kept in a memo bounded by CAP_RENDER_MEMO bytes
+ * (both formats share it; their keys never collide). compute as for
  * svc_view_get().
  */
-int svc_text_get(struct svc *pv, const char *relpath, int compute,
-		 const struct svc_text **out);
+int svc_text_get(struct svc *pv, const char *relpath, enum svc_format fmt,
+		 int compute, const struct svc_text **out);
 void svc_text_put(struct svc *pv, const struct svc_text *t);
 
 /*
- * The size of relpath's profile when it is cached; never computes (nor
+ * The size of relpath's profile in fmt when it is cached; never computes (nor
  * reads the file), and renders only when neither the memo nor the cache
  * knows the size for its key (which it then stores with the cached
  * profile). -ENOENT when the profile is not cached, or (without
@@ -153,7 +159,8 @@ void svc_text_put(struct svc *pv, const struct svc_text *t);
  * by this service: the check reads the whole file, which is the work of a
  * read, not of a stat.
  */
-int svc_profile_size(struct svc *pv, const char *relpath, uint64_t *size);
+int svc_profile_size(struct svc *pv, const char *relpath, enum svc_format fmt,
+		     uint64_t *size);
 
 void svc_get_stats(struct svc *pv, struct svc_stats *out);
 

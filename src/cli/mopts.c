@@ -34,6 +34,10 @@ const struct mopt mopt_table[] = {
 	  "binary extensions, case-insensitive, separated by ':' (or ',' in "
 	  "--ext=LIST, and inside double quotes in -o): letters, digits, '_' "
 	  "and '-', not empty" },
+	{ "formats", "LIST", MOPT_FORMATS, OFF(formats), "md",
+	  "the profiles shown beside a binary B, separated by ':' (or ',' as "
+	  "in ext): md for B.md, json for B.json (the JSON profile, as "
+	  "profilefs profile --format=json prints it); not empty" },
 	{ "sniff-mz", NULL, MOPT_FLAG, OFF(sniff_mz), NULL,
 	  "also treat any regular file starting with \"MZ\" as a binary" },
 	{ "max-size", "SIZE", MOPT_SIZE, OFF(max_size), NULL,
@@ -104,7 +108,7 @@ static void shown_default(const struct mopt *m, char *buf, size_t len)
 	char *p;
 
 	snprintf(buf, len, "%s", m->def ? m->def : "");
-	if (m->kind == MOPT_EXTS)
+	if (m->kind == MOPT_EXTS || m->kind == MOPT_FORMATS)
 		for (p = buf; (p = strchr(p, ',')) != NULL; p++)
 			*p = ':';
 }

@@ -28,6 +28,7 @@ struct mount_opts {
 	char *drive;
 	char *ext; /* checked, comma-separated for svc_names_new() */
 	int sniff_mz;
+	unsigned formats; /* FS_FORMAT() bits of the profiles shown */
 	uint64_t max_size;
 	uint64_t memory; /* 0: the service's default */
 	unsigned time_limit;
@@ -42,6 +43,7 @@ enum mopt_kind {
 	MOPT_UINT,     /* unsigned, decimal */
 	MOPT_SIZE,     /* uint64_t, "512M" (cli_parse_size) */
 	MOPT_EXTS,     /* char *: extensions, checked and joined with ',' */
+	MOPT_FORMATS,  /* unsigned: md, json as FS_FORMAT() bits */
 	MOPT_TRUST,    /* sign: --trust, repeatable */
 	MOPT_CATALOGS, /* sign: --catalogs, repeatable */
 };

@@ -109,6 +109,41 @@ static char *parse_exts(const char *opt, const char *v)
 	return out;
 }
 
+/* "md:json", "json" -> FS_FORMAT() bits; 0 (said) when malformed */
+static unsigned parse_formats(const char *opt, const char *v)
+{
+	static const char *const names[SVC_FORMATS] = {
+		[SVC_MD] = "md",
+		[SVC_JSON] = "json",
+	};
+	const char *p = v;
+	unsigned set = 0;
+	int f;
+
+	for (;;) {
+		size_t len = strcspn(p, ":,");
+
+		for (f = 0; f < SVC_FORMATS; f++)
+			if (strlen(names[f]) == len &&
+			    strncmp(p, names[f], len) == 0)
+				break;
+		if (f == SVC_FORMATS) {
+			fprintf(stderr,
+				"profilefs: %s wants md, json or md:json, "
+				"not %s%s%s" SEE_HELP "\n",
+				opt, *v ? "\"" : "an empty list", v,
+				*v ? "\"" : "");
+			return 0;
+		}
+		set |= FS_FORMAT(f);
+		p += len;
+		if (!*p)
+			break;
+		p++;
+	}
+	return set;
+}
+
 static int parse_uint(const char *v, unsigned *out)
 {
 	char *end;
@@ -143,6 +178,7 @@ static int mopt_set(struct mount_opts *o, const struct mopt *m, const char *opt,
 		    const char *v)
 {
 	char *field = (char *)o + m->off;
+	unsigned formats;
 	char *exts;
 
 	if (m->kind == MOPT_FLAG) {
@@ -155,7 +191,7 @@ static int mopt_set(struct mount_opts *o, const struct mopt *m, const char *opt,
 		*(int *)(void *)field = 1;
 		return 0;
 	}
-	if (!v || (!*v && m->kind != MOPT_EXTS)) {
+	if (!v || (!*v && m->kind != MOPT_EXTS && m->kind != MOPT_FORMATS)) {
 		fprintf(stderr,
 			"profilefs: %s wants a value: %s=%s" SEE_HELP "\n", opt,
 			m->name, m->meta);
@@ -186,6 +222,12 @@ static int mopt_set(struct mount_opts *o, const struct mopt *m, const char *opt,
 			return -1;
 		free(*(char **)(void *)field);
 		*(char **)(void *)field = exts;
+		return 0;
+	case MOPT_FORMATS:
+		formats = parse_formats(opt, v);
+		if (!formats)
+			return -1;
+		*(unsigned *)(void *)field = formats;
 		return 0;
 	case MOPT_TRUST:
 	case MOPT_CATALOGS:
@@ -522,6 +564,7 @@ static int configure(struct fs_config *cfg, struct parse *p,
 		return rc;
 	cfg->foreground = fo->foreground;
 	cfg->trust_metadata = o->trust_metadata;
+	cfg->formats = o->formats;
 	cfg->volume_name = o->volume_id;
 	cfg->limits.max_seconds = o->time_limit;
 	cfg->limits.max_size = o->max_size;

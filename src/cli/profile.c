@@ -267,7 +267,7 @@ static int one(void *ctx, const char *rel, char **out, size_t *len)
 		svc_view_put(w->pv, v);
 		return rc;
 	}
-	rc = svc_text_get(w->pv, rel, 1, &t);
+	rc = svc_text_get(w->pv, rel, SVC_MD, 1, &t);
 	if (rc)
 		return rc;
 	*out = malloc(t->len ? t->len : 1);

@@ -196,47 +196,83 @@ static const EVP_MD *dg_rare_md(enum dg_pe_rare r)
 				   : EVP_sha512();
 }
 
-int dg_sha256_fd(int fd, uint64_t size, const struct util_stop *stop,
-		 uint8_t out[32])
+/*
+ * Reads fd's first end bytes in order, in DG_FD_CHUNK preads, and hands
+ * each chunk with its offset to fn (non-zero: -EIO); asks stop between
+ * chunks and returns its error. -EAGAIN when the file ends early.
+ */
+typedef int chunk_fn(void *ctx, uint64_t off, const uint8_t *p, size_t n);
+
+static int fd_chunks(int fd, uint64_t end, const struct util_stop *stop,
+		     chunk_fn *fn, void *ctx)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint8_t *chunk = malloc(DG_FD_CHUNK);
 	uint64_t off = 0;
-	int rc = -ENOMEM;
+	int rc = 0;
 
-	if (!md || !chunk)
-		goto out;
-	rc = -EIO;
-	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		goto out;
-	while (off < size) {
+	if (!chunk)
+		return -ENOMEM;
+	while (off < end) {
 		size_t want = DG_FD_CHUNK;
 		ssize_t n;
 
 		rc = util_stop_check(stop);
 		if (rc)
-			goto out;
-		rc = -EIO;
-		if (size - off < want)
-			want = (size_t)(size - off);
+			break;
+		if (end - off < want)
+			want = (size_t)(end - off);
 		n = pread(fd, chunk, want, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			goto out;
-		if (n == 0) {
-			rc = -EAGAIN;
-			goto out;
+		if (n <= 0) {
+			rc = n < 0 ? -EIO : -EAGAIN;
+			break;
 		}
-		if (EVP_DigestUpdate(md, chunk, (size_t)n) != 1)
-			goto out;
+		if (fn(ctx, off, chunk, (size_t)n)) {
+			rc = -EIO;
+			break;
+		}
 		off += (uint64_t)n;
 	}
-	rc = EVP_DigestFinal_ex(md, out, NULL) == 1 ? 0 : -EIO;
-out:
-	EVP_MD_CTX_free(md);
 	free(chunk);
 	return rc;
+}
+
+static int sha256_chunk(void *ctx, uint64_t off, const uint8_t *p, size_t n)
+{
+	(void)off;
+	return EVP_DigestUpdate(ctx, p, n) != 1;
+}
+
+int dg_sha256_fd(int fd, uint64_t size, const struct util_stop *stop,
+		 uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int rc = -ENOMEM;
+
+	if (!md)
+		goto out;
+	rc = -EIO;
+	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		goto out;
+	rc = fd_chunks(fd, size, stop, sha256_chunk, md);
+	if (!rc)
+		rc = EVP_DigestFinal_ex(md, out, NULL) == 1 ? 0 : -EIO;
+out:
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+struct pe_chunk_ctx {
+	const struct dg_pe_layout *l;
+	EVP_MD_CTX *md;
+};
+
+static int pe_chunk(void *ctx, uint64_t off, const uint8_t *p, size_t n)
+{
+	struct pe_chunk_ctx *c = ctx;
+
+	return pe_update(c->l, off, &c->md, 1, p, n);
 }
 
 int dg_pe_hash_fd(int fd, uint64_t size, const struct dg_pe_layout *l,
@@ -244,45 +280,23 @@ int dg_pe_hash_fd(int fd, uint64_t size, const struct dg_pe_layout *l,
 		  uint8_t out[64], unsigned *outlen)
 {
 	static const uint8_t zeros[8];
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint8_t *chunk = malloc(DG_FD_CHUNK);
-	uint64_t off = 0, end = l->end < size ? l->end : size;
+	struct pe_chunk_ctx c = { l, EVP_MD_CTX_new() };
 	int rc = -ENOMEM;
 
-	if (!md || !chunk)
+	if (!c.md)
 		goto out;
 	rc = -EIO;
-	if (EVP_DigestInit_ex(md, dg_rare_md(rare), NULL) != 1)
+	if (EVP_DigestInit_ex(c.md, dg_rare_md(rare), NULL) != 1)
 		goto out;
-	while (off < end) {
-		size_t want = DG_FD_CHUNK;
-		ssize_t n;
-
-		rc = util_stop_check(stop);
-		if (rc)
-			goto out;
-		rc = -EIO;
-		if (end - off < want)
-			want = (size_t)(end - off);
-		n = pread(fd, chunk, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto out;
-		if (n == 0) {
-			rc = -EAGAIN;
-			goto out;
-		}
-		if (pe_update(l, off, &md, 1, chunk, (size_t)n))
-			goto out;
-		off += (uint64_t)n;
-	}
-	if (l->pad && EVP_DigestUpdate(md, zeros, l->pad) != 1)
+	rc = fd_chunks(fd, l->end < size ? l->end : size, stop, pe_chunk, &c);
+	if (rc)
 		goto out;
-	rc = EVP_DigestFinal_ex(md, out, outlen) == 1 ? 0 : -EIO;
+	rc = -EIO;
+	if (l->pad && EVP_DigestUpdate(c.md, zeros, l->pad) != 1)
+		goto out;
+	rc = EVP_DigestFinal_ex(c.md, out, outlen) == 1 ? 0 : -EIO;
 out:
-	EVP_MD_CTX_free(md);
-	free(chunk);
+	EVP_MD_CTX_free(c.md);
 	return rc;
 }
 

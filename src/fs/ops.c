@@ -8,6 +8,8 @@
  *   /a/b/x.dll            the source file a/b/x.dll, byte for byte
  *   /a/b/x.dll.md         the profile of a/b/x.dll (when x.dll is a binary
  *                         and no real a/b/x.dll.md exists: real files win)
+ *   /a/b/x.dll.json       its JSON profile, by the same rules, when the
+ *                         mount shows JSON (--formats=md:json)
  *
  * A profile's size is exact once it is cached. Before that, stat says 0
  * and the file is opened with direct I/O, so readers read to the end
@@ -33,15 +35,28 @@
 #include "profilefs/util.h"
 #include "fs_i.h"
 
-#define FS_SUFFIX      ".md"
-#define FS_SUFFIX_LEN  3
 #define FS_STATS_XATTR "user.profilefs.stats"
+
+/* a profile's name is its binary's and the suffix of its format */
+static const char *const fs_suffix[SVC_FORMATS] = {
+	[SVC_MD] = ".md",
+	[SVC_JSON] = ".json",
+};
+
+/* Is format f shown? Markdown alone when nothing was said. */
+static int shown(const struct fs *fs, enum svc_format f)
+{
+	unsigned set = fs->cfg->formats ? fs->cfg->formats : FS_FORMAT(SVC_MD);
+
+	return !!(set & FS_FORMAT(f));
+}
 
 /* an open file: a source descriptor, or a profile read from memory */
 struct fh {
 	struct fh *prev, *next; /* in fs->fh_list */
 	int fd;			/* -1 for a profile */
 	char *bin;		/* the binary's relative path, for a profile */
+	enum svc_format fmt;	/* the profile's */
 	pthread_mutex_t lock;
 	int loaded;
 	int rc;
@@ -117,24 +132,34 @@ static int is_binary(struct fs *fs, int dfd, const char *name,
 
 /*
  * What a mounted path names. Returns 0 with *bin NULL for a source entry
- * (lstat in *st), 0 with *bin set (malloc'ed) for a profile (*st is the
- * binary's lstat), or -errno.
+ * (lstat in *st), 0 with *bin set (malloc'ed) for a profile in *fmt (*st
+ * is the binary's lstat), or -errno. A real file wins over a profile of
+ * its name.
  */
-static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin)
+static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin,
+		   enum svc_format *fmt)
 {
 	const char *rel = rel_of(path);
-	size_t n = strlen(rel);
+	size_t n = strlen(rel), slen = 0;
+	int err, f;
 	char *b;
-	int err;
 
 	*bin = NULL;
 	err = util_lstat_beneath(fs->rootfd, rel, st);
 	if (err == 0)
 		return 0;
-	if (err != -ENOENT || n <= FS_SUFFIX_LEN ||
-	    strcmp(rel + n - FS_SUFFIX_LEN, FS_SUFFIX) != 0)
+	if (err != -ENOENT)
 		return err;
-	b = strndup(rel, n - FS_SUFFIX_LEN);
+	for (f = 0; f < SVC_FORMATS; f++) {
+		slen = strlen(fs_suffix[f]);
+		if (shown(fs, (enum svc_format)f) && n > slen &&
+		    strcmp(rel + n - slen, fs_suffix[f]) == 0)
+			break;
+	}
+	if (f == SVC_FORMATS)
+		return err;
+	*fmt = (enum svc_format)f;
+	b = strndup(rel, n - slen);
 	if (!b)
 		return -ENOMEM;
 	if (util_lstat_beneath(fs->rootfd, b, st) < 0 ||
@@ -169,13 +194,14 @@ static int op_getattr(const char *path, struct stat *st,
 {
 	struct fs *fs = fs_get();
 	struct fh *h = fi ? (struct fh *)(uintptr_t)fi->fh : NULL;
+	enum svc_format fmt = SVC_MD;
 	uint64_t size = 0;
 	char *bin;
 	int rc;
 
 	if (h && h->fd >= 0)
 		return fstat(h->fd, st) < 0 ? -errno : 0;
-	rc = resolve(fs, path, st, &bin);
+	rc = resolve(fs, path, st, &bin, &fmt);
 	if (rc || !bin)
 		return rc;
 	/* an open profile has its bytes; a cached one an exact size (which
@@ -186,7 +212,7 @@ static int op_getattr(const char *path, struct stat *st,
 			size = h->text->len;
 		pthread_mutex_unlock(&h->lock);
 	}
-	if (!size && svc_profile_size(fs->pv, bin, &size))
+	if (!size && svc_profile_size(fs->pv, bin, fmt, &size))
 		size = 0;
 	profile_attr(st, (size_t)size);
 	free(bin);
@@ -218,6 +244,8 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 {
 	struct stat st, real;
 	char md[NAME_MAX + 1];
+	size_t nlen = strlen(name);
+	int f, checked = 0;
 
 	memset(&st, 0, sizeof(st));
 	/* "." and ".." are folders; ".." of the root is not the source's to
@@ -231,20 +259,32 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 		return 0; /* gone since readdir: leave it out */
 	if (fill(buf, name, &st, 0, 0))
 		return 1;
-	/* a profile name must fit NAME_MAX; a real x.md hides the profile */
-	if (strlen(name) + FS_SUFFIX_LEN > NAME_MAX)
-		return 0;
-	snprintf(md, sizeof(md), "%s%s", name, FS_SUFFIX);
-	if (util_lstat_beneath(dfd, md, &real) == 0)
-		return 0;
-	/* the profile's owner and mode are the binary's (and is_binary()
-	 * wants them): d_type alone is not enough */
-	if (type != DT_UNKNOWN && util_lstat_beneath(dfd, name, &st) < 0)
-		return 0;
-	if (!is_binary(fs, dfd, name, &st))
-		return 0;
-	profile_attr(&st, 0);
-	return fill(buf, md, &st, 0, 0);
+	for (f = 0; f < SVC_FORMATS; f++) {
+		if (!shown(fs, (enum svc_format)f))
+			continue;
+		/* a profile name must fit NAME_MAX; a real x.md (x.json)
+		 * hides the profile */
+		if (nlen + strlen(fs_suffix[f]) > NAME_MAX)
+			continue;
+		memcpy(md, name, nlen);
+		strcpy(md + nlen, fs_suffix[f]);
+		if (util_lstat_beneath(dfd, md, &real) == 0)
+			continue;
+		/* the profile's owner and mode are the binary's (and
+		 * is_binary() wants them): d_type alone is not enough */
+		if (!checked) {
+			if (type != DT_UNKNOWN &&
+			    util_lstat_beneath(dfd, name, &st) < 0)
+				return 0;
+			if (!is_binary(fs, dfd, name, &st))
+				return 0;
+			profile_attr(&st, 0);
+			checked = 1;
+		}
+		if (fill(buf, md, &st, 0, 0))
+			return 1;
+	}
+	return 0;
 }
 
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
@@ -282,7 +322,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 	return rc;
 }
 
-static struct fh *fh_new(struct fs *fs, int fd, char *bin)
+static struct fh *fh_new(struct fs *fs, int fd, char *bin, enum svc_format fmt)
 {
 	struct fh *h = calloc(1, sizeof(*h));
 
@@ -290,6 +330,7 @@ static struct fh *fh_new(struct fs *fs, int fd, char *bin)
 		return NULL;
 	h->fd = fd;
 	h->bin = bin;
+	h->fmt = fmt;
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_lock(&fs->fh_lock);
 	h->next = fs->fh_list;
@@ -332,6 +373,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_get();
 	struct stat st;
+	enum svc_format fmt = SVC_MD;
 	struct fh *h;
 	char *bin;
 	int fd = -1, rc;
@@ -339,7 +381,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	if ((fi->flags & O_ACCMODE) != O_RDONLY ||
 	    (fi->flags & (O_TRUNC | O_APPEND | O_CREAT)))
 		return -EROFS;
-	rc = resolve(fs, path, &st, &bin);
+	rc = resolve(fs, path, &st, &bin, &fmt);
 	if (rc)
 		return rc;
 	if (!bin) {
@@ -347,7 +389,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		if (rc)
 			return rc;
 	}
-	h = fh_new(fs, fd, bin);
+	h = fh_new(fs, fd, bin, fmt);
 	if (!h) {
 		if (fd >= 0)
 			close(fd);
@@ -368,7 +410,7 @@ static int profile_load(struct fs *fs, struct fh *h)
 
 	pthread_mutex_lock(&h->lock);
 	if (!h->loaded) {
-		rc = svc_text_get(fs->pv, h->bin, 1, &h->text);
+		rc = svc_text_get(fs->pv, h->bin, h->fmt, 1, &h->text);
 		if (rc == -EINTR || rc == -EAGAIN) {
 			/* the reader went (or the daemon ends), or too many
 			 * wait for computations: a later read tries again */
@@ -491,6 +533,7 @@ static int op_getxattr(const char *path, const char *name, char *value,
 {
 	struct fs *fs = fs_get();
 	char full[64];
+	enum svc_format fmt;
 	struct stat st;
 	char *bin;
 	ssize_t n;
@@ -498,7 +541,7 @@ static int op_getxattr(const char *path, const char *name, char *value,
 
 	if (strcmp(path, "/") == 0 && strcmp(name, FS_STATS_XATTR) == 0)
 		return stats_text(fs, value, size);
-	rc = resolve(fs, path, &st, &bin);
+	rc = resolve(fs, path, &st, &bin, &fmt);
 	if (rc)
 		return rc;
 	if (bin) {
@@ -521,12 +564,13 @@ static int op_listxattr(const char *path, char *list, size_t size)
 	struct fs *fs = fs_get();
 	char full[64];
 	struct stat st;
+	enum svc_format fmt;
 	size_t extra = 0;
 	char *bin;
 	ssize_t n;
 	int fd, rc;
 
-	rc = resolve(fs, path, &st, &bin);
+	rc = resolve(fs, path, &st, &bin, &fmt);
 	if (rc)
 		return rc;
 	if (bin) {

@@ -914,22 +914,29 @@ static char *mui_beside(struct svc *pv, const char *relpath, struct stat *st)
 }
 
 /*
- * The render key: a SHA-256 over everything the text depends on. The code
- * (PROF_RENDER_VERSION), the content, the path and drive shown, the .mui
- * beside it (lent its strings when the binary is a PE image), the rules
- * generation, and the trust, catalog folders, catalog generation and day
- * of the verdict.
+ * The render key: a SHA-256 over everything the text depends on. The format
+ * and its code (PROF_RENDER_VERSION, PROF_JSON_VERSION), the content, the path
+ * and drive shown, the .mui beside it (lent its strings when the binary is a PE
+ * image), the rules generation, and the trust, catalog folders, catalog
+ * generation and day of the verdict.
  */
-static int render_key(struct svc *pv, const uint8_t sha256[32],
-		      const char *relpath, const char *mui_path,
-		      const uint8_t mui_sha256[32], const struct svc_gens *g,
-		      uint8_t key[32])
+static int render_key(struct svc *pv, enum svc_format fmt,
+		      const uint8_t sha256[32], const char *relpath,
+		      const char *mui_path, const uint8_t mui_sha256[32],
+		      const struct svc_gens *g, uint8_t key[32])
 {
 	struct dynbuf b;
 	int rc;
 
 	db_init(&b, 1 << 20);
-	db_printf(&b, "render %d %s", PROF_RENDER_VERSION, PROFILEFS_VERSION);
+	/* Markdown's key is as it always was (sizes already in caches stay
+	 * good); JSON's starts with a word of its own, so never collides */
+	if (fmt == SVC_JSON)
+		db_printf(&b, "json %d %s", PROF_JSON_VERSION,
+			  PROFILEFS_VERSION);
+	else
+		db_printf(&b, "render %d %s", PROF_RENDER_VERSION,
+			  PROFILEFS_VERSION);
 	db_add(&b, "", 1);
 	db_add(&b, sha256, 32);
 	db_printf(&b, "%s%c%s%c", relpath, 0, pv->drive, 0);
@@ -951,7 +958,7 @@ static int render_key(struct svc *pv, const uint8_t sha256[32],
 /* The key of a cached profile, from the cache's rows alone (no part is
  * read, nor the file): -ENOENT when the profile or its .mui is not cached,
  * or its row is not one this service may believe (trusted()). */
-static int cached_key(struct svc *pv, const char *relpath,
+static int cached_key(struct svc *pv, enum svc_format fmt, const char *relpath,
 		      const struct stat *st, uint8_t key[32])
 {
 	struct cache_content ct, mui_ct = { 0 };
@@ -974,7 +981,7 @@ static int cached_key(struct svc *pv, const char *relpath,
 	}
 	if (!rc) {
 		gens_now(pv, &g);
-		rc = render_key(pv, ct.dg.sha256, relpath, mui,
+		rc = render_key(pv, fmt, ct.dg.sha256, relpath, mui,
 				mui_ct.dg.sha256, &g, key);
 	}
 	free(mui);
@@ -1083,7 +1090,8 @@ fail:
 /* The key of a view's text; -ENOENT when it has none: a profile without
  * hashes, a section left out by a failure, a .mui not read, or rules or
  * catalogs that moved on while it was rendered. */
-static int view_key(struct svc *pv, const struct svc_view_i *v, uint8_t key[32])
+static int view_key(struct svc *pv, enum svc_format fmt,
+		    const struct svc_view_i *v, uint8_t key[32])
 {
 	const struct prof *p = v->h.p, *mui = v->mui.p;
 	struct svc_gens now;
@@ -1094,32 +1102,34 @@ static int view_key(struct svc *pv, const struct svc_view_i *v, uint8_t key[32])
 	gens_now(pv, &now);
 	if (memcmp(&now, &v->g, sizeof(now)) != 0)
 		return -ENOENT;
-	return render_key(pv, p->dg.sha256, v->pub.v.relpath, v->mui_path,
+	return render_key(pv, fmt, p->dg.sha256, v->pub.v.relpath, v->mui_path,
 			  mui ? mui->dg.sha256 : NULL, &v->g, key);
 }
 
 /* ---- the text ------------------------------------------------------------ */
 
-/* Renders relpath's view; *key_ok says whether key names the text. */
-static int render_view(struct svc *pv, const char *relpath, int compute_ok,
-		       char **md, size_t *len, uint8_t key[32], int *key_ok,
-		       struct cache_ident *id)
+/* Renders relpath's view in fmt; *key_ok says whether key names the
+ * text. */
+static int render_view(struct svc *pv, const char *relpath, enum svc_format fmt,
+		       int compute_ok, char **md, size_t *len, uint8_t key[32],
+		       int *key_ok, struct cache_ident *id)
 {
 	struct svc_view *v;
 	int rc = svc_view_get(pv, relpath, compute_ok, &v);
 
 	if (rc)
 		return rc;
-	rc = prof_render(v->prof, &v->v, md, len);
+	rc = fmt == SVC_JSON ? prof_render_json(v->prof, &v->v, 1, md, len)
+			     : prof_render(v->prof, &v->v, md, len);
 	svc_count(pv, &pv->stats.renders, 1);
-	*key_ok = !rc && view_key(pv, (struct svc_view_i *)v, key) == 0;
+	*key_ok = !rc && view_key(pv, fmt, (struct svc_view_i *)v, key) == 0;
 	*id = ((struct svc_view_i *)v)->h.id;
 	svc_view_put(pv, v);
 	return rc;
 }
 
-int svc_text_get(struct svc *pv, const char *relpath, int compute_ok,
-		 const struct svc_text **out)
+int svc_text_get(struct svc *pv, const char *relpath, enum svc_format fmt,
+		 int compute_ok, const struct svc_text **out)
 {
 	const struct svc_text *t;
 	struct cache_ident id;
@@ -1132,22 +1142,28 @@ int svc_text_get(struct svc *pv, const char *relpath, int compute_ok,
 	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
 	if (rc)
 		return rc;
-	if (S_ISREG(st.st_mode) && cached_key(pv, relpath, &st, key) == 0) {
+	if (S_ISREG(st.st_mode) &&
+	    cached_key(pv, fmt, relpath, &st, key) == 0) {
 		t = rmemo_get(pv->rendered, key);
 		if (t) {
 			*out = t;
 			return 0;
 		}
 	}
-	rc = render_view(pv, relpath, compute_ok, &md, &len, key, &key_ok, &id);
+	rc = render_view(pv, relpath, fmt, compute_ok, &md, &len, key, &key_ok,
+			 &id);
 	if (rc)
 		return rc;
 	t = key_ok ? rmemo_put(pv->rendered, key, md, len)
 		   : rmemo_own(pv->rendered, md, len);
 	if (!t)
 		return -ENOMEM;
-	/* a size stored for the key, for the next mount's ls -l */
-	if (key_ok && pv->cache)
+	/* a size stored for the key, for the next mount's ls -l. The cache
+	 * has one such slot per file: the Markdown's. A JSON text's size
+	 * comes from the memo, else from a render of the cached profile
+	 * (never a computation); storing it too would make each format's
+	 * stat displace the other's, a write per stat. */
+	if (key_ok && pv->cache && fmt == SVC_MD)
 		cache_render_size_put(pv->cache, &id, key, t->len);
 	*out = t;
 	return 0;
@@ -1158,7 +1174,8 @@ void svc_text_put(struct svc *pv, const struct svc_text *t)
 	rmemo_release(pv->rendered, t);
 }
 
-int svc_profile_size(struct svc *pv, const char *relpath, uint64_t *size)
+int svc_profile_size(struct svc *pv, const char *relpath, enum svc_format fmt,
+		     uint64_t *size)
 {
 	const struct svc_text *t;
 	struct cache_ident id;
@@ -1171,7 +1188,7 @@ int svc_profile_size(struct svc *pv, const char *relpath, uint64_t *size)
 		return rc;
 	if (S_ISREG(st.st_mode)) {
 		/* a cached profile's size, without rendering when it can */
-		if (cached_key(pv, relpath, &st, key))
+		if (cached_key(pv, fmt, relpath, &st, key))
 			return -ENOENT;
 		t = rmemo_get(pv->rendered, key);
 		if (t) {
@@ -1183,7 +1200,7 @@ int svc_profile_size(struct svc *pv, const char *relpath, uint64_t *size)
 		if (cache_render_size_get(pv->cache, &id, key, size) == 0)
 			return 0;
 	}
-	rc = svc_text_get(pv, relpath, 0, &t);
+	rc = svc_text_get(pv, relpath, fmt, 0, &t);
 	if (rc)
 		return rc;
 	*size = t->len;

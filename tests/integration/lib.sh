@@ -95,6 +95,15 @@ v = os.getxattr(sys.argv[1], "user.profilefs.stats").decode()
 print(dict(l.split("=") for l in v.split())[sys.argv[2]])' "$MNT" "$1"
 }
 
+# milliseconds one stat of $1 takes
+stat_ms() {
+	local s e
+	s=$(date +%s%N)
+	stat "$1" >/dev/null
+	e=$(date +%s%N)
+	echo $(((e - s) / 1000000))
+}
+
 # the profile `profilefs profile` prints for a source file
 cli_profile() {
 	"$PROFILEFS" profile --no-cache --root="$SRC" "$SRC/$1"

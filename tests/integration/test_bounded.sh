@@ -5,13 +5,6 @@
 # together stay within the memory budget.
 . "$(dirname "$0")/lib.sh"
 
-stat_ms() { # milliseconds one stat of $1 takes
-	local s e
-	s=$(date +%s%N)
-	stat "$1" >/dev/null
-	e=$(date +%s%N)
-	echo $(((e - s) / 1000000))
-}
 # waits up to $2 seconds for the counter $1 to read $3
 wait_stat() {
 	local i

@@ -45,13 +45,6 @@ fi
 size=$(stat -c %s "$CATDIR/big.cat")
 echo "catalog: $N members, $((size >> 20)) MiB"
 
-stat_ms() { # milliseconds one stat of $1 takes
-	local s e
-	s=$(date +%s%N)
-	stat "$1" >/dev/null
-	e=$(date +%s%N)
-	echo $(((e - s) / 1000000))
-}
 pending() { # catalogs recorded but not sealed yet
 	sqlite3 "$CACHE" "SELECT count(*) FROM catalogs WHERE sha256 IS NULL" 2>/dev/null
 }

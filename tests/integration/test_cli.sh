@@ -2,12 +2,13 @@
 # The mount's command line: every option of `profilefs --help` in its
 # spellings (--name=V, --name V, -o name=V, -o name_with_underscores=V),
 # each seen to take effect through a real mount; lists in -o (ext=dll:exe,
-# ext="dll,exe"); mistakes refused in one line with exit status 2; the
-# in-place mount (SOURCE over itself).
+# ext="dll,exe", formats=md:json); mistakes refused in one line with exit
+# status 2; the in-place mount (SOURCE over itself).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pki.sh"
 : "${FIXTURES:?set FIXTURES to the built PE fixtures}"
 have_examples || { bad "no example binaries (EXAMPLES)"; finish; }
+command -v jq >/dev/null || { bad "jq is missing (scripts/deps.sh)"; finish; }
 
 cp "$EXAMPLES/hello.dll" "$EXAMPLES/tool.exe" "$SRC/"
 printf 'MZ' >"$SRC/tiny.sys"
@@ -96,6 +97,29 @@ ext_is_dll_exe "ext (-o ro,ext=\"dll,exe\",drive=F:)"
 check "the option after the quoted list" grep -q 'F:\\hello.dll' "$MNT/hello.dll.md"
 umount_fs
 tested+=(ext=)
+
+# formats=LIST: B.json beside B.md, however the list is separated
+for k in 0 1 2 3; do
+	spelled $k formats md:json
+	mount_fs "${SP[@]}" || continue
+	check "formats (${SP[*]}): hello.dll.md" grep -q '^# hello.dll$' "$MNT/hello.dll.md"
+	check_eq "formats (${SP[*]}): hello.dll.json" \
+		"$(jq -r .name "$MNT/hello.dll.json")" hello.dll
+	umount_fs
+done
+for spelling in "--formats=json,md" "-oformats=\"md,json\""; do
+	mount_fs "$spelling" || continue
+	check "formats ($spelling): hello.dll.json" jq -e .hashes "$MNT/hello.dll.json" >/dev/null
+	umount_fs
+done
+mount_fs -o formats=json || true
+check "formats=json: no hello.dll.md" [ ! -e "$MNT/hello.dll.md" ]
+check "formats=json: hello.dll.json" [ -f "$MNT/hello.dll.json" ]
+umount_fs
+mount_fs || true
+check "without formats: no hello.dll.json" [ ! -e "$MNT/hello.dll.json" ]
+umount_fs
+tested+=(formats=)
 
 # sniff-mz: a file without an extension that starts with MZ
 for k in 0 1 2; do
@@ -286,6 +310,8 @@ refused "--ext=" "not an empty list" --ext= "$SRC" "$MNT"
 refused "-o ext=dll::exe" '"dll::exe"' -o ext=dll::exe "$SRC" "$MNT"
 refused "-o ext=dll.exe" '"dll.exe"' -o ext=dll.exe "$SRC" "$MNT"
 refused "-o ext=a/b" '"a/b"' -o ext=a/b "$SRC" "$MNT"
+refused "-o formats=" "not an empty list" -o formats= "$SRC" "$MNT"
+refused "--formats=md:html" '"md:html"' --formats=md:html "$SRC" "$MNT"
 refused "unknown -o option" "unknown option(s): \`-o bogus'" -o ro,bogus "$SRC" "$MNT"
 refused "unknown --option" "unknown option(s): \`--bogus=1'" --bogus=1 "$SRC" "$MNT"
 refused "a flag with a value" "no_cache takes no value" -o no_cache=1 "$SRC" "$MNT"

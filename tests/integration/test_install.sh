@@ -29,7 +29,7 @@ installed() { grep -E "$1" "$T/installed" | head -n 1; }
 BIN=$(installed '/bin/profilefs$')
 MAN=$(installed '/man1/profilefs\.1$')
 COMP=$(installed '/completions/profilefs$')
-ROOTS=$(installed '/profilefs/microsoft-roots\.pem$')
+ROOTS=$(installed '/profilefs/microsoft-trusted-roots\.pem$')
 check "installs the binary" [ -n "$BIN" ]
 check "installs the man page in man1" [ -n "$MAN" ]
 check "installs the bash completion" [ -n "$COMP" ]

@@ -83,7 +83,7 @@ static char *text_of(struct svc *pv, const char *rel)
 	const struct svc_text *t;
 	char *s;
 
-	if (svc_text_get(pv, rel, 1, &t))
+	if (svc_text_get(pv, rel, SVC_MD, 1, &t))
 		return NULL;
 	s = strndup(t->md, t->len);
 	svc_text_put(pv, t);
@@ -100,7 +100,7 @@ static void *race(void *arg)
 {
 	struct racer *r = arg;
 
-	r->rc = svc_text_get(r->pv, "big.bin", 1, &r->t);
+	r->rc = svc_text_get(r->pv, "big.bin", SVC_MD, 1, &r->t);
 	return NULL;
 }
 
@@ -142,15 +142,47 @@ static void render_once(struct svc *pv)
 	CHECK(stats(pv).renders == renders + 1);
 	b = text_of(pv, "app.dll");
 	CHECK(a && b && strcmp(a, b) == 0);
-	CHECK(svc_profile_size(pv, "app.dll", &size) == 0);
+	CHECK(svc_profile_size(pv, "app.dll", SVC_MD, &size) == 0);
 	CHECK(a && size == strlen(a));
 	/* the second read and the size took the memo's copy */
 	CHECK(stats(pv).renders == renders + 1);
 	/* stat never computes: an uncached file has no size yet */
-	CHECK(svc_profile_size(pv, "never-read.dll", &size) == -ENOENT);
+	CHECK(svc_profile_size(pv, "never-read.dll", SVC_MD, &size) == -ENOENT);
 	CHECK(stats(pv).computed == computed + 1);
 	free(a);
 	free(b);
+}
+
+/* JSON beside Markdown: one computation, a render each, memo keys that
+ * never collide, and a size the memo knows */
+static void two_formats(struct svc *pv)
+{
+	uint64_t computed = stats(pv).computed, renders = stats(pv).renders;
+	const struct svc_text *j, *j2, *m;
+	uint64_t size = 0;
+
+	put_file("fmt.dll", "MZ two formats", 14);
+	CHECK(svc_text_get(pv, "fmt.dll", SVC_JSON, 1, &j) == 0);
+	CHECK(stats(pv).computed == computed + 1);
+	CHECK(stats(pv).renders == renders + 1);
+	CHECK(j->len > 2 && j->md[0] == '{' && j->md[j->len - 1] == '\n');
+	CHECK(memmem(j->md, j->len, "\"name\": \"fmt.dll\"", 17) != NULL);
+	CHECK(svc_text_get(pv, "fmt.dll", SVC_MD, 1, &m) == 0);
+	/* the Markdown: the computed profile, rendered anew */
+	CHECK(stats(pv).computed == computed + 1);
+	CHECK(stats(pv).renders == renders + 2);
+	CHECK(m->md[0] != '{' && m != j);
+	/* the JSON again: the memo's copy */
+	CHECK(svc_text_get(pv, "fmt.dll", SVC_JSON, 1, &j2) == 0);
+	CHECK(j2 == j && stats(pv).renders == renders + 2);
+	CHECK(svc_profile_size(pv, "fmt.dll", SVC_JSON, &size) == 0 &&
+	      size == j->len);
+	CHECK(svc_profile_size(pv, "fmt.dll", SVC_MD, &size) == 0 &&
+	      size == m->len);
+	CHECK(stats(pv).renders == renders + 2);
+	svc_text_put(pv, j);
+	svc_text_put(pv, j2);
+	svc_text_put(pv, m);
 }
 
 /* each input of the key, changed: a new render, and the right text */
@@ -234,7 +266,7 @@ static void stored_size(struct cache *c)
 
 	CHECK(fstatat(rootfd, "app.dll", &st, 0) == 0);
 	CHECK(fstatat(rootfd, "en-US/app.dll.mui", &mui_st, 0) == 0);
-	CHECK(svc_profile_size(pv, "app.dll", &size) == 0);
+	CHECK(svc_profile_size(pv, "app.dll", SVC_MD, &size) == 0);
 	CHECK(stats(pv).renders == 0);
 	a = text_of(pv, "app.dll");
 	CHECK(a && size == strlen(a));
@@ -247,7 +279,7 @@ static void stored_size(struct cache *c)
 	/* the default: no size before the file is read and checked */
 	pv = open_svc(c, NULL);
 	size = 0;
-	CHECK(svc_profile_size(pv, "app.dll", &size) == -ENOENT);
+	CHECK(svc_profile_size(pv, "app.dll", SVC_MD, &size) == -ENOENT);
 	CHECK(stats(pv).renders == 0 && stats(pv).verified == 0);
 	a = text_of(pv, "app.dll");
 	CHECK(a && strlen(a) == want);
@@ -258,7 +290,8 @@ static void stored_size(struct cache *c)
 	      (uint64_t)st.st_size + (uint64_t)mui_st.st_size);
 	free(a);
 	/* checked once: now its size is known, from the memo */
-	CHECK(svc_profile_size(pv, "app.dll", &size) == 0 && size == want);
+	CHECK(svc_profile_size(pv, "app.dll", SVC_MD, &size) == 0 &&
+	      size == want);
 	a = text_of(pv, "app.dll");
 	CHECK(a && strlen(a) == want);
 	free(a);
@@ -268,7 +301,7 @@ static void stored_size(struct cache *c)
 	/* another trust: another verdict, so another key */
 	CHECK(sig_trust_new(&trust) == 0);
 	pv = open_svc_m(c, trust, 1);
-	CHECK(svc_profile_size(pv, "app.dll", &size2) == 0);
+	CHECK(svc_profile_size(pv, "app.dll", SVC_MD, &size2) == 0);
 	CHECK(stats(pv).renders == 1);
 	a = text_of(pv, "app.dll");
 	CHECK(a && strstr(a, "## Signature") && size2 == strlen(a));
@@ -389,6 +422,7 @@ int main(int argc, char **argv)
 	pv = open_svc(c, NULL);
 	single_flight(pv);
 	render_once(pv);
+	two_formats(pv);
 	invalidation(pv, argv[1]);
 	svc_close(pv);
 	stored_size(c);
