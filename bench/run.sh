@@ -63,8 +63,8 @@ wait $pid
 #    a profile costs (target < 5 ms), against grep -rFil for the name
 ls "$wine" >"$t/names"
 /usr/bin/python3 bench/gen_repos.py "$t/repos" "$t/names"
-idx=$(ms "$b/profilefs" rules add -q --cache="$t/rules.db" "$t"/repos/*)
-"$b/profilefs" rules list --cache="$t/rules.db" | cut -f1,4,5 | column -t
+idx=$(ms "$b/profilefs" rules add -q --rules="$t/rules.db" "$t"/repos/*)
+"$b/profilefs" rules list --rules="$t/rules.db" | cut -f1,4,5 | column -t
 echo "rules: indexed in ${idx} ms, cache $(du -h "$t/rules.db" | cut -f1) for $(du -sh "$t/repos" | cut -f1) of rules"
 mapfile -t names <"$t/names"
 "$b/bench/bench_rules" "$t/rules.db" "${names[@]}"

@@ -47,8 +47,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 # min and median of the arguments
 minmed() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%s %s", v[1], v[int((NR + 1) / 2)] }'; }
 
+# CACHE is the rules index too: the contention measured is that of one
+# database shared by a rules update and the mount's stores
 mnt_up() { # CACHE LOG: profilefs on $t/src at $t/mnt, in the foreground
-	"$pfs" -f --cache="$1" "$t/src" "$t/mnt" 2>>"$2" &
+	"$pfs" -f --cache="$1" --rules="$1" "$t/src" "$t/mnt" 2>>"$2" &
 	dpid=$!
 	for _ in $(seq 1 200); do
 		mountpoint -q "$t/mnt" && return 0
@@ -158,7 +160,7 @@ s=$EPOCHREALTIME
 /usr/bin/python3 bench/gen_small_rules.py "$t/rules" "$t/names" "$nrules"
 gen=$(el "$s" "$EPOCHREALTIME")
 s=$EPOCHREALTIME
-"$pfs" rules add -q --cache="$t/c.db" "$t/rules" 2>"$t/add.err"
+"$pfs" rules add -q --rules="$t/c.db" "$t/rules" 2>"$t/add.err"
 add_rc=$?
 add=$(el "$s" "$EPOCHREALTIME")
 echo "rules: $nrules files ($(du -sh "$t/rules" | cut -f1)) made in ${gen} ms; rules add ${add} ms (exit $add_rc), cache $(du -h "$t/c.db" | cut -f1)"
@@ -196,7 +198,7 @@ errs_alone=$(cat "$t"/r?.err | grep -c .)
 mnt_down
 find "$t/rules" -type f -exec touch {} +
 s=$EPOCHREALTIME
-timeout 900 "$pfs" rules update -q --cache="$t/peer.db" >/dev/null 2>"$t/upd_alone.err"
+timeout 900 "$pfs" rules update -q --rules="$t/peer.db" >/dev/null 2>"$t/upd_alone.err"
 upd_rc=$?
 upd_alone=$(el "$s" "$EPOCHREALTIME")
 rm -f "$t"/peer.db*
@@ -216,7 +218,7 @@ rm -f "$t/stop"
 spid=$!
 sleep 0.5
 s=$EPOCHREALTIME
-( timeout 900 "$pfs" rules update -q --cache="$t/c.db" >"$t/upd.out" 2>"$t/upd.err"
+( timeout 900 "$pfs" rules update -q --rules="$t/c.db" >"$t/upd.out" 2>"$t/upd.err"
 	echo $? >"$t/upd.rc"; echo "$EPOCHREALTIME" >"$t/upd.end" ) &
 upid=$!
 reader 1 "${cold[@]:0:150}" >"$t/r1.err" 2>&1 &

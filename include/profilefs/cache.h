@@ -33,7 +33,7 @@
 
 #include "profilefs/digest.h"
 
-#define CACHE_SCHEMA_VERSION 5
+#define CACHE_SCHEMA_VERSION 6
 
 struct cache;
 struct cache_txn;
@@ -128,11 +128,19 @@ void cache_txn_rollback(struct cache_txn *t);
 struct cache_repo {
 	int64_t id;
 	char *name, *path, *url, *branch, *license, *license_file;
+	/* globs, one a line, or NULL (rules.h says what they select) */
+	char *includes, *excludes;
+	int default_excludes; /* the default excludes apply */
+	/* what the user gave, which a pass does not read again */
+	int pinned; /* CACHE_PIN_URL | CACHE_PIN_LICENSE */
 	/* seconds since the epoch of the last complete pass; 0 while the
 	 * first pass has not finished (the search leaves its rows out) */
 	int64_t indexed_at;
 	uint64_t files, lines;
 };
+
+#define CACHE_PIN_URL	  1
+#define CACHE_PIN_LICENSE 2
 
 void cache_repo_clear(struct cache_repo *r);
 int cache_repo_get(struct cache *c, const char *name, struct cache_repo *out);

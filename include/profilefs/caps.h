@@ -23,7 +23,8 @@
  * cached reads and FUSE's interrupts always find one */
 #define CAP_COMPUTE_CALLERS 96
 
-/* Possible Misuse rows in one profile (a line says how many more) */
+/* Possible Misuse rows of each rule repository in one profile (a line
+ * says how many more, and of which repositories) */
 #define CAP_MISUSE_ROWS 200
 /* binaries whose Possible Misuse rows a mount keeps in memory */
 #define CAP_MISUSE_MEMO 8192

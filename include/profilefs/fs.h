@@ -22,6 +22,7 @@ struct fs_config {
 	const char *mountpoint; /* absolute, resolved */
 	const char *drive;
 	const char *cache_path; /* NULL: no cache */
+	const char *rules_path; /* the rules index; NULL: none */
 	struct svc_names *names;
 	struct prof_limits limits;
 	uint64_t

@@ -131,10 +131,18 @@ struct prof_misuse_row {
 	char *license_url; /* or NULL */
 };
 
+/* matching lines of one repository beyond its cap */
+struct prof_misuse_more {
+	char *source; /* the repository's name */
+	size_t n;
+};
+
 struct prof_misuse {
 	struct prof_misuse_row *rows;
 	size_t n;
-	size_t more; /* matching lines beyond the cap */
+	size_t more; /* matching lines beyond the caps, in all */
+	struct prof_misuse_more *where; /* by repository name */
+	size_t nwhere;
 };
 
 void prof_misuse_free(struct prof_misuse *m);

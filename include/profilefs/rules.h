@@ -36,22 +36,74 @@ int rules_stem_allowed(const char *stem, size_t n);
 
 /* ---- a repository's facts ------------------------------------------- */
 
-/* The license a LICENSE text states ("MIT", "DRL 1.1", ...), or NULL. */
-const char *rules_license_of(const char *text, size_t len);
+/* The SPDX identifier of the licence a LICENSE text states ("MIT",
+ * "GPL-3.0", "DRL-1.1", an SPDX-License-Identifier line's expression)
+ * into out (max bytes with the NUL): 1, or 0 when it is not known. Looks
+ * at an SPDX-License-Identifier line, then the title the text opens with,
+ * then compares the whole text with the canonical ones (rules/license.c
+ * says how); never at the licences a text merely mentions. */
+#define RULES_LICENSE_MAX 128
+int rules_license_of(const char *text, size_t len, char *out, size_t max);
+/* The canonical texts compared with: those built in and those of
+ * rules_license_dir found (loaded once, on first use); how many. */
+extern const char rules_license_dir[];
+size_t rules_license_canonical(void);
+/* The whole-text step alone: the best canonical match's similarity
+ * (0..1), and its SPDX identifier in *spdx when it is close enough */
+double rules_license_similarity(const char *text, size_t len,
+				const char **spdx);
 /* The web URL of a git remote ("git@github.com:a/b.git" ->
  * "https://github.com/a/b"), malloc'ed, or NULL for a local remote. */
 char *rules_web_url(const char *remote);
+/* What git says of the repository at dir (an absolute path, its top): the
+ * web URL of its origin (insteadOf applied; NULL for none or a local
+ * one) and the branch checked out (or the commit, detached; NULL for
+ * none), malloc'ed. git is run as a child process, bounded in time, with
+ * no system config, hooks, pager or fsmonitor (rules/git.c); without git,
+ * both are NULL. Works for worktrees and .git files. */
+void rules_git_facts(const char *dir, char **url, char **branch);
+/* A repository's name in its URL ("https://github.com/SigmaHQ/sigma.git"
+ * -> "sigma"), malloc'ed, or NULL. */
+char *rules_name_of_url(const char *url);
 /* The link to path in a repository at URL on branch, as the hosting site
  * writes it (GitHub's /blob/, GitLab's /-/blob/, Bitbucket's /src/). */
 char *rules_file_url(const char *url, const char *branch, const char *path);
 
+/* ---- which files are indexed ---------------------------------------- */
+
+/*
+ * A file is indexed unless a folder on its way is one of the default
+ * excludes (when they apply), or an exclude glob selects it, or include
+ * globs are given and none selects it. A glob without '/' selects a file
+ * when it matches the file's name or the name of a folder on its way
+ * (fnmatch, a leading '.' matched only by a '.'); a glob with '/' is a
+ * path from the top (a leading '/' and trailing ones are dropped:
+ * "/rules" and "rules/" are the top's rules folder) and selects a file when it
+ * matches the file's path or the path of a folder on its way ('*' matches
+ * '/' too). A folder is walked unless the default or exclude globs drop it.
+ */
+#define RULES_GLOB_MAX 1024
+/* folder names, NULL-terminated: test, tests, testdata, regression_data,
+ * deprecated, ... */
+extern const char *const rules_default_excludes[];
+/* rel: the path below the top; globs one a line, or NULL */
+int rules_selected(const char *rel, int folder, const char *includes,
+		   const char *excludes, int default_excludes);
+/* not empty, at most RULES_GLOB_MAX bytes, no newline */
+int rules_glob_ok(const char *glob);
+
 /* ---- indexing ------------------------------------------------------- */
 
 struct rules_opts {
-	const char *name;    /* NULL: the folder's name */
-	const char *url;     /* NULL: from .git/config's origin */
+	const char *name;    /* NULL: from the URL, else the folder's name */
+	const char *url;     /* NULL: the origin's, as git says */
 	const char *license; /* NULL: from the LICENSE file */
 	int progress;	     /* a progress line on stderr */
+	/* which files: globs one a line; set_* says they were given (for
+	 * rules_update: replace what is stored; NULL then clears it) */
+	const char *includes, *excludes;
+	int set_includes, set_excludes;
+	int default_excludes; /* -1: as stored (add: yes), 0: no, 1: yes */
 };
 
 /* Indexes a new repository at dir: -ENOENT when dir does not exist,
@@ -62,19 +114,52 @@ struct rules_opts {
  * under the same name resumes it. */
 int rules_add(struct cache *c, const char *dir, const struct rules_opts *o);
 /* Indexes again what changed in one repository (or all, name NULL); an
- * incomplete one is completed. */
-int rules_update(struct cache *c, const char *name, int progress);
+ * incomplete one is completed. Its URL, branch and licence are read
+ * again, but those rules_add() was given; a value not found stays. Of o,
+ * progress and the selection of files count (a changed selection drops the
+ * files it leaves out); -EINVAL for a change of selection with no name. */
+int rules_update(struct cache *c, const char *name, const struct rules_opts *o);
 int rules_remove(struct cache *c, const char *name);
 /* name, URL, license, files, lines, when indexed ("incomplete" for a
  * first pass that did not finish): a header line, then one tab-separated
- * line a repository */
-int rules_list(struct cache *c, FILE *out);
+ * line a repository; verbose: after each, a line of its own for each of
+ * its globs, "\tinclude\tGLOB", "\texclude\tGLOB" and "\texclude
+ * (default)\tNAME/"; c NULL (no index yet): the header alone */
+int rules_list(struct cache *c, FILE *out, int verbose);
+
+/* ---- the rules index ------------------------------------------------- */
+
+/*
+ * The rules index is a database of its own (the cache's schema, its rule
+ * tables used), one per user: $XDG_DATA_HOME/profilefs/rules.db when
+ * XDG_DATA_HOME is set, else /var/lib/profilefs/rules.db for root and
+ * ~/.local/share/profilefs/rules.db for others. `--rules=PATH` names
+ * another. Malloc'ed; NULL when there is no HOME to put it in.
+ */
+char *rules_default_path(void);
+/* A reader's handle (a mount, `profilefs profile`): never creates the
+ * database; opens it on first use once it exists. Safe from many
+ * threads. path NULL: the default (-ENOENT when there is none). */
+struct rules_index;
+int rules_index_new(const char *path, struct rules_index **out);
+void rules_index_free(struct rules_index *ri);
+const char *rules_index_path(const struct rules_index *ri);
+/* the index's generation (unique to the database: a new database does
+ * not repeat an old one's), or -1 while there is no database */
+int64_t rules_index_generation(struct rules_index *ri);
+/* rules_lookup() on the index; *out NULL while there is none */
+int rules_index_lookup(struct rules_index *ri, const char *name, size_t cap,
+		       struct prof_misuse **out);
 
 /* ---- lookup ---------------------------------------------------------- */
 
-/* The lines that name `name`, grouped by repository then file, at most
- * cap rows (m->more counts the rest). *out is freed with
- * prof_misuse_free(). */
+/* The lines that name `name`: first those of a file named after the
+ * binary (its name without extension is the binary's name or stem), then
+ * those of detection rules (.yml, .yaml, .yar, .yara, .rule, .rules,
+ * .toml, .json, .kql, .spl, .xml), then the rest; within each by
+ * repository, path and line. At most cap rows of each repository, the
+ * first in that order; m->more counts the rest, m->where by repository.
+ * *out is freed with prof_misuse_free(). */
 int rules_lookup(struct cache *c, const char *name, size_t cap,
 		 struct prof_misuse **out);
 

@@ -44,12 +44,15 @@ struct svc_stats {
 };
 
 struct svc;
+struct rules_index;
 
 /* What a service serves from; every pointer stays the caller's. */
 struct svc_setup {
 	int rootfd; /* the source root */
 	const char *drive;
 	struct cache *cache; /* NULL: no caching, and no catalogs */
+	/* the rules index (rules.h); NULL: no Possible Misuse */
+	struct rules_index *rules;
 	struct prof_limits limits;
 	const struct sig_trust *trust; /* NULL: no Signature section */
 	struct svc_catalogs *catalogs; /* NULL or no folders: none */

@@ -90,6 +90,21 @@ static const char *const cache_upgrade[CACHE_SCHEMA_VERSION] = {
 	"ALTER TABLE files5 RENAME TO files;"
 	"ALTER TABLE catalogs ADD COLUMN ctime_ns INTEGER;"
 	"ALTER TABLE catalogs ADD COLUMN sha256 BLOB;",
+	/* 5 -> 6: a rule repository's include and exclude globs (one a
+	 * line, NULL for none), and whether the default excludes (test data,
+	 * deprecated rules) apply (the repositories indexed before get them
+	 * at their next pass), and which facts the user gave (--url,
+	 * --license), which a pass does not read again. */
+	"ALTER TABLE rule_repos ADD COLUMN includes TEXT;"
+	"ALTER TABLE rule_repos ADD COLUMN excludes TEXT;"
+	"ALTER TABLE rule_repos ADD COLUMN default_excludes INTEGER NOT NULL"
+	" DEFAULT 1;"
+	"ALTER TABLE rule_repos ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;"
+	/* and a number drawn for the database, so that the rules generation
+	 * of one rules index does not repeat another's (rendered sizes are
+	 * stored under keys that hold it) */
+	"INSERT OR IGNORE INTO meta VALUES ('rules_instance',"
+	" abs(random() % 2147483648));",
 };
 
 /* SQLite's result as -errno: what the callers tell apart */

@@ -14,17 +14,22 @@
 
 #define REPO_COLS                                                              \
 	"id, name, path, url, branch, license, license_file, indexed_at, "     \
-	"files, lines"
+	"files, lines, includes, excludes, default_excludes, pinned"
 
 const char *const cache_rules_sql[ST_N] = {
 	[ST_REPO_GET] = "SELECT " REPO_COLS " FROM rule_repos WHERE name = ?",
 	[ST_REPO_LIST] = "SELECT " REPO_COLS " FROM rule_repos ORDER BY name",
 	[ST_REPO_INSERT] = "INSERT INTO rule_repos (name, path, url, branch, "
-			   "license, license_file, indexed_at, files, lines) "
-			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+			   "license, license_file, indexed_at, files, lines, "
+			   "includes, excludes, default_excludes, pinned) "
+			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+			   "RETURNING id",
 	[ST_REPO_UPDATE] = "UPDATE rule_repos SET name = ?, path = ?, url = ?, "
 			   "branch = ?, license = ?, license_file = ?, "
-			   "indexed_at = ?, files = ?, lines = ? WHERE id = ?",
+			   "indexed_at = ?, files = ?, lines = ?, "
+			   "includes = ?, excludes = ?, default_excludes = ?, "
+			   "pinned = ? "
+			   "WHERE id = ?",
 	[ST_REPO_FILES] = "SELECT f.id FROM rule_files f JOIN rule_repos r "
 			  "ON r.id = f.repo WHERE r.name = ?",
 	[ST_REPO_DROP_FILES] = "DELETE FROM rule_files WHERE repo IN (SELECT "
@@ -54,7 +59,10 @@ const char *const cache_rules_sql[ST_N] = {
 			    "WHERE repo = ?",
 	[ST_RFILE_NLINES] = "SELECT count(*), coalesce(sum(nlines), 0) FROM "
 			    "rule_files WHERE repo = ?",
-	[ST_GEN_GET] = "SELECT value FROM meta WHERE key = 'rules_generation'",
+	/* the instance in the high half: unique to the database */
+	[ST_GEN_GET] = "SELECT (value & 4294967295) | (coalesce((SELECT value "
+		       "FROM meta WHERE key = 'rules_instance'), 0) << 32) "
+		       "FROM meta WHERE key = 'rules_generation'",
 	[ST_GEN_BUMP] = "UPDATE meta SET value = value + 1 WHERE key = "
 			"'rules_generation'",
 	[ST_SEARCH] = "SELECT r.name, f.path, l.line, t.text FROM rule_text t "
@@ -86,6 +94,8 @@ void cache_repo_clear(struct cache_repo *r)
 	free(r->branch);
 	free(r->license);
 	free(r->license_file);
+	free(r->includes);
+	free(r->excludes);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -111,6 +121,10 @@ static int row_repo(sqlite3_stmt *st, struct cache_repo *r)
 	r->indexed_at = sqlite3_column_int64(st, 7);
 	r->files = (uint64_t)sqlite3_column_int64(st, 8);
 	r->lines = (uint64_t)sqlite3_column_int64(st, 9);
+	r->includes = cache_col_dup(st, 10);
+	r->excludes = cache_col_dup(st, 11);
+	r->default_excludes = sqlite3_column_int(st, 12);
+	r->pinned = sqlite3_column_int(st, 13);
 	if (!r->name || !r->path) {
 		cache_repo_clear(r);
 		return -ENOMEM;
@@ -174,7 +188,9 @@ int cache_repo_put(struct cache_txn *t, struct cache_repo *r)
 #define REPO_ARGS                                                              \
 	A_TEXT(r->name), A_TEXT(r->path), A_TEXT(r->url), A_TEXT(r->branch),   \
 		A_TEXT(r->license), A_TEXT(r->license_file),                   \
-		A_I64(r->indexed_at), A_I64(r->files), A_I64(r->lines)
+		A_I64(r->indexed_at), A_I64(r->files), A_I64(r->lines),        \
+		A_TEXT(r->includes), A_TEXT(r->excludes),                      \
+		A_I64(r->default_excludes), A_I64(r->pinned)
 	if (r->id)
 		rc = run(t, ST_REPO_UPDATE, CACHE_ARGS(REPO_ARGS, A_I64(r->id)),
 			 NULL, NULL);

@@ -23,6 +23,12 @@ int cli_config_parse(struct fs_config *cfg, const char *source,
 		     const char *drive, const char *exts, int sniff_mz);
 void cli_config_free(struct fs_config *cfg);
 
+/* The rules index's path (rules.h): given (--rules) or the default, made
+ * absolute and checked as cli_cache_check() does, and not inside
+ * mountpoint (when not NULL); *out NULL when there is no default. 0, or 2
+ * (said on stderr). */
+int cli_rules_path(const char *given, const char *mountpoint, char **out);
+
 /* the time limit of one profile when none is given (seconds), and the
  * smallest memory budget taken */
 #define CLI_TIME_LIMIT_DEFAULT 120

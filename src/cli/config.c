@@ -8,6 +8,7 @@
 #include "profilefs/cache.h"
 #include "profilefs/fs.h"
 #include "profilefs/util.h"
+#include "profilefs/rules.h"
 #include "cli_i.h"
 
 static char *resolve_dir(const char *what, const char *path)
@@ -131,8 +132,41 @@ int cli_config_parse(struct fs_config *cfg, const char *source,
 	return cli_cache_check(cfg->cache_path);
 }
 
+int cli_rules_path(const char *given, const char *mountpoint, char **out)
+{
+	char *def = NULL, *p;
+
+	*out = NULL;
+	if (!given && !(given = def = rules_default_path()))
+		return 0; /* no HOME: no rules index */
+	p = resolve_cache(given);
+	if (!p) {
+		fprintf(stderr, "profilefs: the rules index %s: %s\n", given,
+			strerror(errno ? errno : ENOENT));
+		free(def);
+		return 2;
+	}
+	free(def);
+	if (mountpoint && path_within(p, mountpoint)) {
+		fprintf(stderr,
+			"profilefs: the rules index %s may not lie inside "
+			"the mountpoint %s\n",
+			p, mountpoint);
+		free(p);
+		return 2;
+	}
+	if (cli_cache_check(p)) {
+		free(p);
+		return 2;
+	}
+	*out = p;
+	return 0;
+}
+
 void cli_config_free(struct fs_config *cfg)
 {
+	free((char *)cfg->rules_path);
+	cfg->rules_path = NULL;
 	free((char *)cfg->source);
 	free((char *)cfg->mountpoint);
 	free((char *)cfg->cache_path);

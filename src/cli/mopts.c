@@ -20,6 +20,12 @@
 const struct mopt mopt_table[] = {
 	{ "cache", "PATH", MOPT_STR, OFF(cache), NULL,
 	  "the cache database (default: " CACHE_DEFAULT_DOC ")" },
+	{ "rules", "PATH", MOPT_STR, OFF(rules), NULL,
+	  "the rules index (Possible Misuse), a database of its own that "
+	  "every mount finds whatever its cache (default: "
+	  "$XDG_DATA_HOME/profilefs/rules.db, else "
+	  "~/.local/share/profilefs/rules.db; for root "
+	  "/var/lib/profilefs/rules.db)" },
 	{ "no-cache", NULL, MOPT_FLAG, OFF(no_cache), NULL,
 	  "keep nothing: compute every profile anew" },
 	{ "drive", "X:", MOPT_STR, OFF(drive), "C:",

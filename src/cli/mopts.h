@@ -23,6 +23,7 @@
 /* the values, as the rows below fill them */
 struct mount_opts {
 	char *cache;
+	char *rules; /* the rules index; NULL: the default */
 	int no_cache;
 	char *drive;
 	char *ext; /* checked, comma-separated for svc_names_new() */

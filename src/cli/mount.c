@@ -534,6 +534,7 @@ static int set_defaults(struct mount_opts *o)
 static void mount_opts_free(struct mount_opts *o)
 {
 	free(o->cache);
+	free(o->rules);
 	free(o->drive);
 	free(o->ext);
 	free(o->volume_id);
@@ -556,6 +557,9 @@ static int configure(struct fs_config *cfg, struct parse *p,
 
 	rc = cli_config_parse(cfg, p->c.source, fo->mountpoint, o->cache,
 			      o->no_cache, o->drive, o->ext, o->sniff_mz);
+	if (!rc)
+		rc = cli_rules_path(o->rules, cfg->mountpoint,
+				    (char **)&cfg->rules_path);
 	if (rc)
 		return rc;
 	cfg->foreground = fo->foreground;

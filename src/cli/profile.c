@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "profilefs/cache.h"
+#include "profilefs/rules.h"
 #include "profilefs/service.h"
 #include "profilefs/util.h"
 #include "batch_i.h"
@@ -52,6 +53,10 @@ static const char profile_usage[] =
 	"    --cache=PATH  the cache database (default: " CACHE_DEFAULT_DOC
 	")\n"
 	"    --no-cache    neither read nor write a cache\n"
+	"    --rules=PATH  the rules index (Possible Misuse), default:\n"
+	"                  $XDG_DATA_HOME/profilefs/rules.db, else\n"
+	"                  ~/.local/share/profilefs/rules.db; for root\n"
+	"                  /var/lib/profilefs/rules.db\n"
 	"    --trust-metadata  serve a cached profile by the file's device, "
 	"inode,\n"
 	"                  size, mtime and ctime alone (no SHA-256 check of "
@@ -75,6 +80,7 @@ struct profile_opts {
 	const char *root;
 	const char *drive;
 	const char *cache;
+	const char *rules;
 	int no_cache;
 	int trust_metadata;
 	const char *volume_id;
@@ -124,6 +130,7 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 		{ "drive", required_argument, NULL, 'd' },
 		{ "cache", required_argument, NULL, 'c' },
 		{ "no-cache", no_argument, NULL, 'n' },
+		{ "rules", required_argument, NULL, 'U' },
 		{ "trust-metadata", no_argument, NULL, 'M' },
 		{ "volume-id", required_argument, NULL, 'V' },
 		{ "max-size", required_argument, NULL, 's' },
@@ -169,6 +176,9 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 			break;
 		case 'd':
 			o->drive = optarg;
+			break;
+		case 'U':
+			o->rules = optarg;
 			break;
 		case 'c':
 			o->cache = optarg;
@@ -357,11 +367,11 @@ static int open_root(const char *given, char **abs, size_t nabs, char **root,
 /* the service over rootfd, with the cache and signing options of o */
 static int open_service(const struct profile_opts *o, int rootfd,
 			const char *root, struct cache **cache,
-			struct sig_trust **trust, struct svc_catalogs **cats,
-			struct svc **pv)
+			struct rules_index **rules, struct sig_trust **trust,
+			struct svc_catalogs **cats, struct svc **pv)
 {
 	struct svc_setup setup = { 0 };
-	char *def = NULL;
+	char *def = NULL, *rules_path = NULL;
 	int status = 0;
 
 	if (!o->no_cache) {
@@ -375,6 +385,13 @@ static int open_service(const struct profile_opts *o, int rootfd,
 		if (status)
 			return status;
 	}
+	/* the rules index: opened by the service once it exists */
+	status = cli_rules_path(o->rules, NULL, &rules_path);
+	if (status)
+		return status;
+	if (rules_path && rules_index_new(rules_path, rules))
+		log_warn("no rules index: no Possible Misuse rows");
+	free(rules_path);
 	status = svc_signing_trust(&o->sign, trust);
 	if (!status)
 		status = svc_signing_catalogs(&o->sign, root, cats);
@@ -383,6 +400,7 @@ static int open_service(const struct profile_opts *o, int rootfd,
 	setup.rootfd = rootfd;
 	setup.drive = o->drive;
 	setup.cache = *cache;
+	setup.rules = *rules;
 	setup.limits = o->limits;
 	setup.trust = *trust;
 	setup.catalogs = *cats;
@@ -400,6 +418,7 @@ int cli_profile(int argc, char **argv)
 	struct sig_trust *trust = NULL;
 	struct svc *pv = NULL;
 	struct cache *cache = NULL;
+	struct rules_index *rules = NULL;
 	struct batch list = { 0 };
 	struct work w;
 	char *root = NULL, **abs = NULL;
@@ -419,8 +438,8 @@ int cli_profile(int argc, char **argv)
 	if (!status)
 		status = make_list(&o, rootfd, root, abs, nabs, &list, &failed);
 	if (!status)
-		status = open_service(&o, rootfd, root, &cache, &trust, &cats,
-				      &pv);
+		status = open_service(&o, rootfd, root, &cache, &rules, &trust,
+				      &cats, &pv);
 	if (status)
 		goto out;
 	w.pv = pv;
@@ -439,6 +458,7 @@ out:
 	sig_trust_free(trust);
 	svc_signing_opts_free(&o.sign);
 	cache_close(cache);
+	rules_index_free(rules);
 	if (rootfd >= 0)
 		close(rootfd);
 	batch_free(&list);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "profilefs/cache.h"
+#include "profilefs/rules.h"
 #include "profilefs/util.h"
 #include "fs_i.h"
 
@@ -122,6 +123,7 @@ static int serve(struct fuse *fuse, struct fs *fs)
 	};
 	struct fuse_loop_config *lc;
 	struct cache *cache = NULL;
+	struct rules_index *rules = NULL;
 	int rc;
 
 	if (fs->cfg->cache_path) {
@@ -133,6 +135,10 @@ static int serve(struct fuse *fuse, struct fs *fs)
 	}
 	fs->cache = cache;
 	setup.cache = cache;
+	/* the rules index: opened by the service once it exists */
+	if (cfg->rules_path && rules_index_new(cfg->rules_path, &rules))
+		log_warn("no rules index: no Possible Misuse rows");
+	setup.rules = rules;
 	rc = svc_open(&setup, &fs->pv);
 	if (rc)
 		goto out;
@@ -171,6 +177,7 @@ out:
 	svc_close(fs->pv);
 	fs->pv = NULL;
 	cache_close(cache);
+	rules_index_free(rules);
 	return rc;
 }
 

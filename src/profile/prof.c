@@ -105,5 +105,8 @@ void prof_misuse_free(struct prof_misuse *m)
 		free(r->license_url);
 	}
 	free(m->rows);
+	for (i = 0; i < m->nwhere; i++)
+		free(m->where[i].source);
+	free(m->where);
 	free(m);
 }

@@ -251,9 +251,15 @@ static void sec_misuse(struct dynbuf *b, const struct view *v)
 			text_cell(b, r->license);
 		db_addc(b, '\n');
 	}
-	if (m->more)
-		db_printf(b, "\n*%zu more matching lines are not shown.*\n",
-			  m->more);
+	if (!m->more)
+		return;
+	/* "*N more matching lines are not shown: A in sigma, B in x.*" */
+	db_printf(b, "\n*%zu more matching lines are not shown", m->more);
+	for (i = 0; i < m->nwhere; i++) {
+		db_printf(b, "%s%zu in ", i ? ", " : ": ", m->where[i].n);
+		text(b, m->where[i].source);
+	}
+	db_adds(b, ".*\n");
 }
 
 /* ---- sections of ours --------------------------------------------- */

@@ -118,56 +118,11 @@ static char *read_small(int dirfd, const char *name, size_t max, size_t *len)
 	return buf;
 }
 
-/* origin's URL from .git/config, and the checked-out branch */
-static void read_git(int dirfd, char **url, char **branch)
-{
-	size_t len;
-	/* .git itself must be a folder in the repository, not a link */
-	int gfd = util_open_beneath(dirfd, ".git",
-				    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char *cfg = NULL, *head = NULL, *p;
-
-	if (gfd < 0)
-		return;
-	cfg = read_small(gfd, "config", 1 << 16, &len);
-	head = read_small(gfd, "HEAD", 4096, &len);
-	close(gfd);
-
-	if (cfg && (p = strstr(cfg, "[remote \"origin\"]"))) {
-		char *end = strchr(p + 1, '[');
-
-		for (p = strchr(p, '\n'); p && (!end || p < end);
-		     p = strchr(p + 1, '\n')) {
-			char *s = p + 1, *e;
-
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (strncmp(s, "url", 3) != 0)
-				continue;
-			s += 3;
-			while (*s == ' ' || *s == '\t' || *s == '=')
-				s++;
-			e = s + strcspn(s, "\r\n");
-			while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-				e--;
-			*e = '\0';
-			*url = rules_web_url(s);
-			break;
-		}
-	}
-	if (head && !strncmp(head, "ref: refs/heads/", 16)) {
-		head[16 + strcspn(head + 16, "\r\n")] = '\0';
-		*branch = strdup(head + 16);
-	}
-	free(cfg);
-	free(head);
-}
-
 /* how much a license file tells: a Detection Rule License covers the rules
  * themselves, any other recognised license the repository, else nothing */
 static int license_rank(const char *l)
 {
-	return !l ? 0 : strncmp(l, "DRL", 3) ? 1 : 2;
+	return !*l ? 0 : strncmp(l, "DRL-", 4) ? 1 : 2;
 }
 
 static int license_name(const struct dirent *de)
@@ -178,18 +133,20 @@ static int license_name(const struct dirent *de)
 	       !strncasecmp(nm, "LICENCE", 7) || !strncasecmp(nm, "COPYING", 7);
 }
 
-/* The license the repository's LICENSE/COPYING files state: the first
- * regular file, by name, of the highest rank; the first
- * RULES_LICENSE_FILES of them are read. */
+/* The license the repository's LICENSE/COPYING files state (an SPDX
+ * identifier, rules_license_of()): the first regular file, by name, of
+ * the highest rank; the first RULES_LICENSE_FILES of them are read. A
+ * file whose licence is not known is named by its file name. */
 static void read_license(int dirfd, char **license, char **file)
 {
 	struct dirent **names;
 	int n, i, best = -1, read = 0;
-	const char *what = NULL;
+	char what[RULES_LICENSE_MAX] = "";
 
 	n = scandirat(dirfd, ".", &names, license_name, alphasort);
 	for (i = 0; i < n && read < RULES_LICENSE_FILES; i++) {
-		const char *nm = names[i]->d_name, *l;
+		const char *nm = names[i]->d_name;
+		char l[RULES_LICENSE_MAX] = "";
 		size_t len;
 		char *text;
 
@@ -197,16 +154,17 @@ static void read_license(int dirfd, char **license, char **file)
 		if (!text)
 			continue; /* not a regular file, or unreadable */
 		read++;
-		l = rules_license_of(text, len);
+		if (!rules_license_of(text, len, l, sizeof(l)))
+			l[0] = '\0';
 		free(text);
 		if (best < 0 || license_rank(l) > license_rank(what)) {
 			best = i;
-			what = l;
+			memcpy(what, l, sizeof(what));
 		}
 	}
 	if (best >= 0) {
 		*file = strdup(names[best]->d_name);
-		*license = what ? strdup(what) : strdup(names[best]->d_name);
+		*license = strdup(*what ? what : names[best]->d_name);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
@@ -332,11 +290,18 @@ static void walk(struct pass *p, int dfd, const char *rel, int depth)
 			continue;
 		if (fstatat(dirfd(d), nm, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+			continue;
 		if (asprintf(&path, "%s%s%s", rel, *rel ? "/" : "", nm) < 0) {
 			p->rc = -ENOMEM;
 			break;
 		}
-		if (S_ISDIR(st.st_mode)) {
+		if (!rules_selected(path, S_ISDIR(st.st_mode),
+				    p->repo->includes, p->repo->excludes,
+				    p->repo->default_excludes)) {
+			/* left out: a file indexed before loses its lines
+			 * at the end of the pass */
+		} else if (S_ISDIR(st.st_mode)) {
 			int fd = util_open_beneath(dirfd(d), nm,
 						   O_RDONLY | O_DIRECTORY |
 							   O_CLOEXEC);
@@ -405,14 +370,28 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 		return rc;
 	}
 	repo.path = real;
-	repo.name = strdup(o->name ? o->name : path_base(real));
-	read_git(fd, &repo.url, &repo.branch);
-	read_license(fd, &repo.license, &repo.license_file);
-	close(fd);
+	rules_git_facts(real, &repo.url, &repo.branch);
 	if (o->url) {
 		free(repo.url);
 		repo.url = strdup(o->url);
 	}
+	/* the name: --name, else the repository's in its URL, else the
+	 * folder's */
+	if (o->name)
+		repo.name = strdup(o->name);
+	else if (!repo.url || !(repo.name = rules_name_of_url(repo.url)))
+		repo.name = strdup(path_base(real));
+	repo.default_excludes = o->default_excludes != 0;
+	repo.pinned = (o->url ? CACHE_PIN_URL : 0) |
+		      (o->license ? CACHE_PIN_LICENSE : 0);
+	if ((o->includes && !(repo.includes = strdup(o->includes))) ||
+	    (o->excludes && !(repo.excludes = strdup(o->excludes)))) {
+		close(fd);
+		cache_repo_clear(&repo);
+		return -ENOMEM;
+	}
+	read_license(fd, &repo.license, &repo.license_file);
+	close(fd);
 	if (o->license) {
 		free(repo.license);
 		repo.license = strdup(o->license);
@@ -442,22 +421,99 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 	return rc;
 }
 
-int rules_update(struct cache *c, const char *name, int show)
+/* A new value in place of *old, when there is one: a pass that finds
+ * nothing (a clone moved, git missing) keeps what was found before */
+static void take(char **old, char *now)
+{
+	if (!now)
+		return;
+	free(*old);
+	*old = now;
+}
+
+/* What the repository says of itself now (the branch checked out, the
+ * origin, the licence), but what the user gave: rules update reads it
+ * again */
+static void refresh(struct cache_repo *r)
+{
+	char *url = NULL, *branch = NULL, *license = NULL, *file = NULL;
+	int fd;
+
+	rules_git_facts(r->path, &url, &branch);
+	if (!(r->pinned & CACHE_PIN_URL))
+		take(&r->url, url);
+	else
+		free(url);
+	take(&r->branch, branch);
+	fd = open(r->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		read_license(fd, &license, &file);
+		close(fd);
+	}
+	if (!(r->pinned & CACHE_PIN_LICENSE))
+		take(&r->license, license);
+	else
+		free(license);
+	take(&r->license_file, file);
+}
+
+/* the selection of o, where given, in place of r's */
+static int reselect(struct cache_repo *r, const struct rules_opts *o)
+{
+	char *inc = r->includes, *exc = r->excludes;
+
+	if (o->set_includes)
+		inc = o->includes ? strdup(o->includes) : NULL;
+	if (o->set_excludes)
+		exc = o->excludes ? strdup(o->excludes) : NULL;
+	if ((o->set_includes && o->includes && !inc) ||
+	    (o->set_excludes && o->excludes && !exc)) {
+		if (inc != r->includes)
+			free(inc);
+		if (exc != r->excludes)
+			free(exc);
+		return -ENOMEM;
+	}
+	if (inc != r->includes) {
+		free(r->includes);
+		r->includes = inc;
+	}
+	if (exc != r->excludes) {
+		free(r->excludes);
+		r->excludes = exc;
+	}
+	if (o->default_excludes >= 0)
+		r->default_excludes = o->default_excludes;
+	return 0;
+}
+
+int rules_update(struct cache *c, const char *name, const struct rules_opts *o)
 {
 	struct cache_repo *all;
 	size_t n, i;
 	int rc, first = 0;
+	int change =
+		o->set_includes || o->set_excludes || o->default_excludes >= 0;
 
+	if (change && !name)
+		return -EINVAL;
 	rc = cache_repo_list(c, &all, &n);
 	if (rc)
 		return rc;
 	if (name) {
 		for (i = 0; i < n && strcmp(all[i].name, name); i++)
 			;
-		rc = i < n ? index_repo(c, &all[i], show) : -ENOENT;
+		rc = i < n ? reselect(&all[i], o) : -ENOENT;
+		if (!rc) {
+			refresh(&all[i]);
+			rc = index_repo(c, &all[i], o->progress);
+		}
 	} else {
 		for (i = 0; i < n; i++) {
-			int r = index_repo(c, &all[i], show);
+			int r;
+
+			refresh(&all[i]);
+			r = index_repo(c, &all[i], o->progress);
 
 			if (r) {
 				log_err("rules: %s (%s): %s", all[i].name,
@@ -477,16 +533,32 @@ int rules_remove(struct cache *c, const char *name)
 	return cache_repo_remove(c, name);
 }
 
-int rules_list(struct cache *c, FILE *out)
+static void list_globs(FILE *out, const char *what, const char *globs)
+{
+	const char *g = globs;
+
+	while (g && *g) {
+		size_t n = strcspn(g, "\n");
+
+		fprintf(out, "\t%s\t%.*s\n", what, (int)n, g);
+		g += n;
+		if (*g == '\n')
+			g++;
+	}
+}
+
+int rules_list(struct cache *c, FILE *out, int verbose)
 {
 	struct cache_repo *all;
-	size_t n, i;
+	size_t n = 0, i, k;
 	int rc;
 
-	rc = cache_repo_list(c, &all, &n);
+	rc = c ? cache_repo_list(c, &all, &n) : 0;
 	if (rc)
 		return rc;
 	fprintf(out, "name\turl\tlicense\tfiles\tlines\tindexed\n");
+	if (!c)
+		return 0; /* no index yet */
 	for (i = 0; i < n; i++) {
 		time_t t = (time_t)all[i].indexed_at;
 		struct tm tm;
@@ -504,6 +576,14 @@ int rules_list(struct cache *c, FILE *out)
 			all[i].license ? all[i].license : "-",
 			(unsigned long long)all[i].files,
 			(unsigned long long)all[i].lines, when);
+		if (!verbose)
+			continue;
+		list_globs(out, "include", all[i].includes);
+		list_globs(out, "exclude", all[i].excludes);
+		for (k = 0;
+		     all[i].default_excludes && rules_default_excludes[k]; k++)
+			fprintf(out, "\texclude (default)\t%s/\n",
+				rules_default_excludes[k]);
 	}
 	cache_repos_free(all, n);
 	return 0;

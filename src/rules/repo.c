@@ -1,46 +1,9 @@
-/* What a repository says about itself: its license, its web address. */
+/* What a repository says about itself: its web address. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "profilefs/rules.h"
-
-static int has(const char *text, size_t len, const char *needle)
-{
-	size_t n = strlen(needle), i;
-
-	for (i = 0; i + n <= len; i++)
-		if (strncasecmp(text + i, needle, n) == 0)
-			return 1;
-	return 0;
-}
-
-const char *rules_license_of(const char *t, size_t len)
-{
-	if (has(t, len, "Detection Rule License"))
-		return has(t, len, "Version 1.1") || has(t, len, "DRL 1.1") ||
-				       has(t, len, "DRL) 1.1")
-			       ? "DRL 1.1"
-			       : "DRL 1.0";
-	if (has(t, len, "Attribution-NonCommercial 4.0") ||
-	    has(t, len, "CC BY-NC 4.0"))
-		return "CC BY-NC 4.0";
-	if (has(t, len, "Apache License") && has(t, len, "Version 2.0"))
-		return "Apache-2.0";
-	if (has(t, len, "GNU LESSER GENERAL PUBLIC LICENSE"))
-		return has(t, len, "Version 3") ? "LGPL-3.0" : "LGPL-2.1";
-	if (has(t, len, "GNU AFFERO GENERAL PUBLIC LICENSE"))
-		return "AGPL-3.0";
-	if (has(t, len, "GNU GENERAL PUBLIC LICENSE"))
-		return has(t, len, "Version 3") ? "GPL-3.0" : "GPL-2.0";
-	if (has(t, len, "Permission is hereby granted, free of charge"))
-		return "MIT";
-	if (has(t, len, "Redistribution and use in source and binary forms"))
-		return has(t, len, "Neither the name") ? "BSD-3-Clause"
-						       : "BSD-2-Clause";
-	return NULL;
-}
 
 char *rules_web_url(const char *remote)
 {

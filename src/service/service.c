@@ -223,6 +223,7 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 	pv->caller_gone = setup->caller_gone;
 	pv->rootfd = setup->rootfd;
 	pv->cache = setup->cache;
+	pv->rules = setup->rules;
 	pv->limits = setup->limits;
 	pv->memo_gen = -1;
 	pv->sig_gen = -1;
@@ -838,7 +839,7 @@ static const struct prof_misuse *misuse_of(struct svc *pv, const char *relpath,
 	char *low;
 
 	pthread_rwlock_rdlock(&pv->memo_lock);
-	if (!pv->cache || gen < 0)
+	if (!pv->rules || gen < 0)
 		return NULL;
 	low = lower_name(relpath);
 	if (!low)
@@ -849,7 +850,8 @@ static const struct prof_misuse *misuse_of(struct svc *pv, const char *relpath,
 		return found;
 	}
 	pthread_rwlock_unlock(&pv->memo_lock);
-	if (rules_lookup(pv->cache, path_base(relpath), CAP_MISUSE_ROWS, &m))
+	if (rules_index_lookup(pv->rules, path_base(relpath), CAP_MISUSE_ROWS,
+			       &m))
 		log_warn("rules: lookup of %s failed", path_base(relpath));
 	pthread_rwlock_wrlock(&pv->memo_lock);
 	if (gen != pv->memo_gen || pv->nmemo >= CAP_MISUSE_MEMO) {
@@ -886,9 +888,7 @@ static const struct prof_misuse *misuse_of(struct svc *pv, const char *relpath,
  * so that the rows and the verdict shown are those the key names. */
 static void gens_now(struct svc *pv, struct svc_gens *g)
 {
-	g->rules = -1;
-	if (pv->cache && cache_rules_generation(pv->cache, &g->rules))
-		g->rules = -1;
+	g->rules = pv->rules ? rules_index_generation(pv->rules) : -1;
 	g->sig = -1;
 	if (pv->trust && pv->catalogs)
 		g->sig = svc_catalogs_generation(pv->catalogs);

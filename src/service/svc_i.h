@@ -25,6 +25,8 @@ struct svc {
 	int rootfd;
 	char *drive;
 	struct cache *cache;
+	/* the setup's rules index: Possible Misuse */
+	struct rules_index *rules;
 	pthread_mutex_t lock; /* flights, callers and stats */
 	struct flight *flights;
 	unsigned callers; /* waiting for or running computations */

@@ -2,7 +2,9 @@
  * libFuzzer target: what the rules module reads from a repository. The
  * input's first line is a binary's name (and a git remote), the rest are
  * rule lines and a license text: every line goes through the matcher, the
- * whole through the license reader, the first line through the URL makers.
+ * whole through the license reader (SPDX line, title, whole text), the
+ * first line through the URL makers, the name of a URL, and the selection
+ * of files (as a path, with the rest as include and exclude globs).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +32,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rules_line_names(s, n, name);
 		at += n + 1;
 	}
-	rules_license_of(text, size);
+	{
+		char l[RULES_LICENSE_MAX];
+
+		rules_license_of(text, size, l, sizeof(l));
+	}
+	/* the first line as a path of the repository, the rest as globs */
+	{
+		char *globs = malloc(size - first + 1);
+
+		if (globs) {
+			memcpy(globs, text + first, size - first);
+			globs[size - first] = '\0';
+			rules_selected(name, 0, globs, globs, 1);
+			rules_selected(name, 1, NULL, globs, 1);
+			free(globs);
+		}
+	}
 	rules_stem_allowed(name, strlen(name));
 	url = rules_web_url(name);
+	free(rules_name_of_url(url ? url : name));
 	link = rules_file_url(url ? url : name, name, name);
 	free(link);
 	free(url);

@@ -23,6 +23,10 @@ T=$(mktemp -d /tmp/pfs-it-XXXXXX)
 SRC=$T/src
 MNT=$T/mnt
 CACHE=$T/cache/cache.db
+# the rules index every command and mount finds by default (rules.h):
+# the test's own, never the user's
+export XDG_DATA_HOME=$T/xdg
+RULES_DB=$XDG_DATA_HOME/profilefs/rules.db
 mkdir -p "$SRC" "$MNT"
 PID=
 pass=0

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The cache file: --cache at something that is not a profilefs cache (a
 # text file, another program's SQLite database, a cache of a newer schema)
-# is refused by the mount, `profile` and `rules list` with exit status 2
+# is refused by the mount, `profile` and `rules list` (as --cache or
+# --rules) with exit status 2
 # and one line, and left byte for byte as it was, with no -wal or -shm made
 # and nothing moved aside; a damaged cache of ours is still moved aside.
 # The cache, its -wal and -shm are 0600 and a folder it makes 0700, under
@@ -56,7 +57,8 @@ for name in text other newer; do
 	check "mount, $name: not mounted" bash -c '! mountpoint -q "$0"' "$MNT"
 	refused "profile, $name" "$f" \
 		"$PROFILEFS" profile --cache="$f" --root="$SRC" "$SRC/x.dll"
-	refused "rules list, $name" "$f" "$PROFILEFS" rules list --cache="$f"
+	refused "rules list, $name" "$f" "$PROFILEFS" rules list --rules="$f"
+	refused "mount --rules, $name" "$f" "$PROFILEFS" --rules="$f" "$SRC" "$MNT"
 done
 check_eq "the other program's table is still there" \
 	"$(sqlite3 "$F/other.db" 'SELECT x FROM t')" 42
@@ -100,11 +102,14 @@ check_eq "made folder: -shm 0600" "$(stat -c %a "$CACHE-shm")" 600
 check_eq "made folder: 0700" "$(stat -c %a "$T/made/deeper")" 700
 check_eq "made folder's parent: 0700" "$(stat -c %a "$T/made")" 700
 umount_fs
-"$PROFILEFS" rules list --cache="$T/rules/c.db" >/dev/null
-check_eq "rules list: cache 0600" "$(stat -c %a "$T/rules/c.db")" 600
-check_eq "rules list: folder 0700" "$(stat -c %a "$T/rules")" 700
+"$PROFILEFS" rules list --rules="$T/rules/c.db" >/dev/null
+check "rules list: makes no rules index" [ ! -e "$T/rules/c.db" ]
+mkdir -p "$T/empty-repo"
+"$PROFILEFS" rules add -q --rules="$T/rules/c.db" "$T/empty-repo"
+check_eq "rules add: index 0600" "$(stat -c %a "$T/rules/c.db")" 600
+check_eq "rules add: folder 0700" "$(stat -c %a "$T/rules")" 700
 # one made 0644 by an older profilefs is narrowed
 chmod 644 "$T/rules/c.db"
-"$PROFILEFS" rules list --cache="$T/rules/c.db" >/dev/null
+"$PROFILEFS" rules list --rules="$T/rules/c.db" >/dev/null
 check_eq "an old 0644 cache: narrowed to 0600" "$(stat -c %a "$T/rules/c.db")" 600
 finish

@@ -273,6 +273,21 @@ for k in 0 1 2 3; do
 done
 tested+=(catalogs=)
 
+# rules=PATH: the rules index named (a database of its own), each spelling
+mkdir -p "$T/rrepo"
+echo "image: hello.dll" >"$T/rrepo/r.yml"
+"$PROFILEFS" rules add -q --rules="$T/rules-x/r.db" "$T/rrepo" || bad "rules add --rules"
+for k in 0 1 2 3; do
+	spelled $k rules "$T/rules-x/r.db"
+	mount_fs "${SP[@]}" || continue
+	check "rules (${SP[*]}): the rows" grep -q '^## Possible Misuse' "$MNT/hello.dll.md"
+	umount_fs
+done
+mount_fs || finish
+check "without rules: no rows" bash -c '! grep -q "^## Possible Misuse" "$0"' "$MNT/hello.dll.md"
+umount_fs
+tested+=(rules=)
+
 # every option --help lists was tried above, and no other
 check_eq "the options tested are those of --help" "$(help_opts | sort | tr '\n' ' ')" \
 	"$(printf '%s\n' "${tested[@]}" | sort | tr '\n' ' ')"

@@ -53,12 +53,17 @@ static struct svc_stats stats(struct svc *pv)
 	return s;
 }
 
+/* the rules index: a database of its own, made by the first rules_add */
+static struct rules_index *rules_index;
+static char rulespath[96];
+
 static struct svc *open_svc_m(struct cache *c, const struct sig_trust *trust,
 			      int trust_metadata)
 {
 	struct svc_setup setup = { .rootfd = rootfd,
 				   .drive = "C:",
 				   .cache = c,
+				   .rules = rules_index,
 				   .trust = trust,
 				   .trust_metadata = trust_metadata };
 	struct svc *pv = NULL;
@@ -181,7 +186,7 @@ static void two_formats(struct svc *pv)
 }
 
 /* each input of the key, changed: a new render, and the right text */
-static void invalidation(struct svc *pv, struct cache *c, const char *pe)
+static void invalidation(struct svc *pv, const char *pe)
 {
 	uint64_t renders = stats(pv).renders, computed = stats(pv).computed;
 	struct rules_opts ro = { 0 };
@@ -222,7 +227,13 @@ static void invalidation(struct svc *pv, struct cache *c, const char *pe)
 			fprintf(f, "Image|endswith: '\\app.dll'\n");
 			fclose(f);
 		}
-		CHECK(rules_add(c, dir, &ro) == 0);
+		struct cache *rc = NULL;
+
+		/* the service looked for the index before: it finds it now */
+		CHECK(access(rulespath, F_OK) != 0);
+		CHECK(cache_open(rulespath, &rc) == 0);
+		CHECK(rc && rules_add(rc, dir, &ro) == 0);
+		cache_close(rc);
 	}
 	a = text_of(pv, "app.dll");
 	CHECK(a && strstr(a, "Possible Misuse") && strstr(a, "rule.yml"));
@@ -403,6 +414,8 @@ int main(int argc, char **argv)
 	rootfd = open(root, O_RDONLY | O_DIRECTORY);
 	snprintf(cachepath, sizeof(cachepath), "%s.db", root);
 	CHECK(cache_open(cachepath, &c) == 0);
+	snprintf(rulespath, sizeof(rulespath), "%s.rules.db", root);
+	CHECK(rules_index_new(rulespath, &rules_index) == 0);
 	copy_file(argv[1], "app.dll");
 	copy_file(argv[1], "never-read.dll");
 
@@ -410,18 +423,19 @@ int main(int argc, char **argv)
 	single_flight(pv);
 	render_once(pv);
 	two_formats(pv);
-	invalidation(pv, c, argv[1]);
+	invalidation(pv, argv[1]);
 	svc_close(pv);
 	stored_size(c);
 	lying_row(c, argv[1]);
 
 	cache_close(c);
+	rules_index_free(rules_index);
 	close(rootfd);
 	{
 		char cmd[256];
 
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.rules' '%s'*", root,
-			 root, cachepath);
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.rules' '%s'* '%s'*",
+			 root, root, cachepath, rulespath);
 		CHECK(system(cmd) == 0);
 	}
 	return t_done();
