@@ -34,7 +34,10 @@ h=$(ossl_calculated "$T/hashcopy" | tr A-F a-f)
 check "osslsigncode gave the PE hash" [ ${#h} -eq 64 ]
 CATDIR=$base/$N-$h
 if [ ! -s "$CATDIR/big.cat" ]; then
-	rm -rf "$base"/[0-9]*-*
+	# catalogs made for other fixtures (another build's) a day ago or more
+	# go; a newer one may be another run's, in use
+	find "$base" -mindepth 1 -maxdepth 1 -name '[0-9]*-*' -mmin +1440 \
+		-exec rm -rf {} +
 	mkdir -p "$CATDIR"
 	s=$(date +%s)
 	/usr/bin/python3 "$(dirname "$0")/catscale.py" "$CATDIR/big.cat" "$N" \
