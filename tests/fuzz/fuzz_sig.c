@@ -67,7 +67,8 @@ static int same(const struct members *a, const struct members *b)
 		       strcmp(a->problem, b->problem) == 0;
 	return a->rc != 0 ||
 	       (a->list.len == b->list.len &&
-		memcmp(a->list.data, b->list.data, a->list.len) == 0);
+		(a->list.len == 0 ||
+		 memcmp(a->list.data, b->list.data, a->list.len) == 0));
 }
 
 static void compare(const uint8_t *data, size_t size)

@@ -213,7 +213,8 @@ static int same(const struct members *a, const struct members *b)
 		       strcmp(a->problem, b->problem) == 0;
 	return a->rc != 0 ||
 	       (a->list.len == b->list.len &&
-		memcmp(a->list.data, b->list.data, a->list.len) == 0);
+		(a->list.len == 0 ||
+		 memcmp(a->list.data, b->list.data, a->list.len) == 0));
 }
 
 /* Both ways over d: 1 when they agree; *walked when the walk followed
