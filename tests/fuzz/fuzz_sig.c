@@ -17,6 +17,7 @@
 
 #include "profilefs/profile.h"
 #include "profilefs/sig.h"
+#include "../sig_members.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,60 +28,15 @@ static int count(void *ctx, const uint8_t *digest, size_t len)
 	return 0;
 }
 
-/* members as length-prefixed digests; NULL forgets them */
-static int collect(void *ctx, const uint8_t *digest, size_t len)
-{
-	struct dynbuf *b = ctx;
-
-	if (!digest) {
-		db_reset(b);
-		return 0;
-	}
-	db_addc(b, (char)len);
-	return db_add(b, digest, len);
-}
-
-struct members {
-	int rc;
-	char *problem;
-	struct dynbuf list;
-	uint8_t sha256[32];
-};
-
-static void streamed(const uint8_t *data, size_t size, unsigned flags,
-		     struct members *m)
-{
-	struct sig_cat_src src = { -1, data, size };
-
-	db_init(&m->list, 1u << 30);
-	m->rc = sig_catalog_stream(&src, flags, collect, &m->list, NULL,
-				   m->sha256, &m->problem);
-}
-
-/* the same answer: members, or the problem */
-static int same(const struct members *a, const struct members *b)
-{
-	if (a->rc != b->rc)
-		return 0;
-	if (a->rc == -EINVAL)
-		return a->problem && b->problem &&
-		       strcmp(a->problem, b->problem) == 0;
-	return a->rc != 0 ||
-	       (a->list.len == b->list.len &&
-		(a->list.len == 0 ||
-		 memcmp(a->list.data, b->list.data, a->list.len) == 0));
-}
-
 static void compare(const uint8_t *data, size_t size)
 {
-	struct members whole = { 0 }, walk = { 0 }, fallback = { 0 };
+	struct sig_cat_src src = { -1, data, size };
+	struct members whole, walk, fallback;
 	uint8_t sha[32];
 
-	db_init(&whole.list, 1u << 30);
-	whole.rc = sig_catalog_members(data, size, collect, &whole.list,
-				       &whole.problem);
-	streamed(data, size, SIG_CAT_NO_WHOLE, &walk);
-	streamed(data, size, 0, &fallback);
+	decoded(data, size, &whole);
+	streamed(&src, SIG_CAT_NO_WHOLE, &walk);
+	streamed(&src, 0, &fallback);
 	EVP_Digest(data, size, sha, NULL, EVP_sha256(), NULL);
 	/* (over SIG_CAT_WHOLE bytes, a catalog the walk does not follow is
 	 * malformed: not decoded whole) */
@@ -89,12 +45,9 @@ static void compare(const uint8_t *data, size_t size)
 	    ((fallback.rc == 0 || fallback.rc == -EINVAL) &&
 	     memcmp(fallback.sha256, sha, 32) != 0))
 		abort();
-	free(whole.problem);
-	free(walk.problem);
-	free(fallback.problem);
-	db_free(&whole.list);
-	db_free(&walk.list);
-	db_free(&fallback.list);
+	members_free(&whole);
+	members_free(&walk);
+	members_free(&fallback);
 }
 
 static struct sig_trust *anchors(void)
