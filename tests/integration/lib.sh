@@ -95,6 +95,23 @@ v = os.getxattr(sys.argv[1], "user.profilefs.stats").decode()
 print(dict(l.split("=") for l in v.split())[sys.argv[2]])' "$MNT" "$1"
 }
 
+# signal_ends SIG WHAT: sends SIG to the daemon, which must end within
+# 5 s with status 0, unmounted (one that does not is killed)
+signal_ends() {
+	local i gone=0
+	kill -"$1" "$PID"
+	for i in $(seq 1 50); do
+		kill -0 "$PID" 2>/dev/null || { gone=1; break; }
+		sleep 0.1
+	done
+	check "$2: the daemon ends within 5 s" [ "$gone" = 1 ]
+	[ "$gone" = 1 ] || { kill -9 "$PID"; fusermount3 -uz "$MNT"; }
+	wait "$PID"
+	check_eq "$2: exit status 0" "$?" 0
+	check "$2: unmounted" bash -c '! mountpoint -q "$0"' "$MNT"
+	PID=
+}
+
 # milliseconds one stat of $1 takes
 stat_ms() {
 	local s e

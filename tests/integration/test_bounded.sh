@@ -67,19 +67,7 @@ for sig in TERM INT HUP; do
 	cat "$MNT/huge1.dll.md" >/dev/null 2>&1 &
 	cat "$MNT/huge1.dll.md" >/dev/null 2>&1 &
 	sleep 1
-	kill -$sig "$PID"
-	gone=0
-	for i in $(seq 1 50); do
-		kill -0 "$PID" 2>/dev/null || { gone=1; break; }
-		sleep 0.1
-	done
-	check "SIG$sig during a 1 TB profile: the daemon ends within 5 s" \
-		[ "$gone" = 1 ]
-	[ "$gone" = 1 ] || { kill -9 "$PID"; fusermount3 -uz "$MNT"; }
-	wait "$PID"
-	check_eq "SIG$sig: exit status 0" "$?" 0
-	check "SIG$sig: unmounted" bash -c '! mountpoint -q "$0"' "$MNT"
-	PID=
+	signal_ends "$sig" "SIG$sig during a 1 TB profile"
 	wait
 done
 rm -f "$SRC"/huge*.dll

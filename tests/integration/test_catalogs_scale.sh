@@ -122,16 +122,5 @@ rm -f "$CACHE" "$CACHE"-*
 mount_fs --trust="$K/root.pem" --catalogs="$CATDIR" || finish
 sleep 2
 check_eq "SIGTERM: the catalog is being indexed" "$(pending)" 1
-kill -TERM "$PID"
-gone=0
-for i in $(seq 1 50); do
-	kill -0 "$PID" 2>/dev/null || { gone=1; break; }
-	sleep 0.1
-done
-check "SIGTERM during the indexing: the daemon ends within 5 s" [ "$gone" = 1 ]
-[ "$gone" = 1 ] || { kill -9 "$PID"; fusermount3 -uz "$MNT"; }
-wait "$PID"
-check_eq "SIGTERM: exit status 0" "$?" 0
-check "SIGTERM: unmounted" bash -c '! mountpoint -q "$0"' "$MNT"
-PID=
+signal_ends TERM "SIGTERM during the indexing"
 finish
