@@ -6,6 +6,7 @@
 #
 #   bench/run.sh [BUILD_DIR]      default: build
 #   bench/service.sh [BUILD_DIR]  the service part alone
+#   bench/scale.sh [BUILD_DIR]    the partition-scale table alone
 set -u
 cd "$(dirname "$0")/.."
 b=${1:-build}
@@ -121,3 +122,8 @@ bash bench/remount.sh "$b"
 # 8. bounded work: stat under 70 huge reads against bindfs, cancellation,
 #    SIGTERM, peak RSS against the memory budget (bench/bounded.sh)
 bash bench/bounded.sh "$b"
+
+# 9. partition scale: cold profiles on every core, warm grep, cached reads,
+#    ls -lR and peak RSS, in one table against pehash, the digest bound,
+#    plain files, bindfs and the disk (bench/scale.sh)
+bash bench/scale.sh "$b"
