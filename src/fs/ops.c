@@ -406,29 +406,40 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 
 static int profile_load(struct fs *fs, struct fh *h)
 {
+	const struct svc_text *t = NULL;
 	int rc;
 
 	pthread_mutex_lock(&h->lock);
-	if (!h->loaded) {
-		rc = svc_text_get(fs->pv, h->bin, h->fmt, 1, &h->text);
-		if (rc == -EINTR || rc == -EAGAIN) {
-			/* the reader went (or the daemon ends), or too many
-			 * wait for computations: a later read tries again */
-			pthread_mutex_unlock(&h->lock);
-			return rc;
-		}
-		h->rc = rc;
-		if (h->rc) {
-			log_warn("no profile for %s: %s", h->bin,
-				 strerror(-h->rc));
-			/* the format's word for "cannot be read" */
-			if (h->rc != -ENOMEM)
-				h->rc = -EIO;
-		}
-		h->loaded = 1;
-	}
+	rc = h->loaded ? h->rc : 1;
 	pthread_mutex_unlock(&h->lock);
-	return h->rc;
+	if (rc != 1)
+		return rc;
+	/* made without the handle's lock: a second read on this handle joins
+	 * the same computation in the service and leaves it on its own
+	 * interrupt, instead of waiting on a lock no signal ends */
+	rc = svc_text_get(fs->pv, h->bin, h->fmt, 1, &t);
+	if (rc == -EINTR || rc == -EAGAIN)
+		/* the reader went (or the daemon ends), or too many wait for
+		 * computations: a later read tries again */
+		return rc;
+	if (rc) {
+		log_warn("no profile for %s: %s", h->bin, strerror(-rc));
+		/* the format's word for "cannot be read" */
+		if (rc != -ENOMEM)
+			rc = -EIO;
+	}
+	pthread_mutex_lock(&h->lock);
+	if (!h->loaded) {
+		h->text = t;
+		h->rc = rc;
+		h->loaded = 1;
+		t = NULL;
+	}
+	rc = h->rc;
+	pthread_mutex_unlock(&h->lock);
+	if (t)
+		svc_text_put(fs->pv, t);
+	return rc;
 }
 
 static int op_read(const char *path, char *buf, size_t size, off_t off,
