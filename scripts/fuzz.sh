@@ -1,11 +1,11 @@
 #!/bin/bash
-# Runs every libFuzzer target for SECONDS each (default 60; as many at once
-# as there are processors) with ASan and
-# UBSan, starting from the checked-in corpus, the hostile files of
-# tests/malformed/gen.py and the built fixtures. A crash is copied into
-# tests/fuzz/corpus/TARGET/ so that `meson test --suite fuzz` replays it
-# from then on; commit it with the fix. Prints the seconds each target ran and
-# crashes found; exits 1 if any target crashed.
+# Runs every libFuzzer target for SECONDS each (default 60), with ASan and
+# UBSan, as many targets at once as there are processors, starting from
+# the checked-in corpus, the hostile files of tests/malformed/gen.py and
+# the built fixtures. A crash is copied into tests/fuzz/corpus/TARGET/ so
+# that `meson test --suite fuzz` replays it from then on; commit it with
+# the fix. Prints each target's runs and the crashes found; exits 1 if any
+# target crashed.
 set -u
 cd "$(dirname "$0")/.."
 secs=${1:-60}
