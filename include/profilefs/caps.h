@@ -49,8 +49,8 @@
 #define CAP_PE_VS_BLOCKS 4096
 /* anomalies kept per file */
 #define CAP_PE_ANOMALIES 64
-/* bytes of the DOS stub searched for a Rich header */
-#define CAP_PE_RICH_SCAN 0x1000
+/* bytes of a Rich header decoded (the DOS stub from 0x80 up to "Rich") */
+#define CAP_PE_RICH (1u << 20)
 
 /* Authenticode: bytes of a certificate table kept, entries read from it,
  * nested signatures followed, and the largest catalog file indexed */
