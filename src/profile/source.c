@@ -222,13 +222,13 @@ int prof_limited(const struct stat *st, const struct prof_limits *lim,
 
 uint64_t prof_memory(uint64_t size)
 {
-	/* the chunk, the PE parser's cache, the certificate table (no
-	 * larger than the file), and what the parsers make of what they
-	 * read (a fraction of it, by the caps): the same for any size past
-	 * a few MiB */
-	uint64_t table = size < CAP_SIG_TABLE ? size : CAP_SIG_TABLE;
+	/* the chunk (and the rarer PE hashes' own), the PE parser's block
+	 * cache, the certificate table (no larger than the file), and what
+	 * the parsers make of what they read (a fraction of it, by the
+	 * caps): the same for every file past 8 MiB, whatever its size */
+	uint64_t m = size < CAP_SIG_TABLE ? size : CAP_SIG_TABLE;
 
-	return 2 * (uint64_t)CAP_CHUNK + PE_PARSE_MEMORY + table + table / 4;
+	return 2 * (uint64_t)CAP_CHUNK + PE_PARSE_MEMORY + m + m / 2;
 }
 
 int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
