@@ -150,12 +150,14 @@ int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
 /*
  * The same parse of the file_len bytes of fd, read with pread through a
  * cache of a fixed few hundred KiB (whatever the file's size: nothing else
- * of it is held). -EINVAL when it is not a PE image (*why says why, as
- * pe_identify()), -EAGAIN when the file turned out shorter than file_len
- * (it shrank: nothing read from it is used), -EIO, -ENOMEM, -EFBIG.
+ * of it is held). stop (NULL: none) is asked before every 1 MiB read.
+ * -EINVAL when it is not a PE image (*why says why, as pe_identify()),
+ * -EAGAIN when the file turned out shorter than file_len (it shrank:
+ * nothing read from it is used), what stop said (-ETIME, -EINTR), -EIO,
+ * -ENOMEM, -EFBIG.
  */
-int pe_parse_fd(int fd, uint64_t file_len, struct pe_info **out,
-		const char **why);
+int pe_parse_fd(int fd, uint64_t file_len, const struct util_stop *stop,
+		struct pe_info **out, const char **why);
 
 /* What pe_parse_fd()'s reader holds at most (its block cache), in bytes:
  * 8 blocks of 64 KiB (src/pe/pe_i.h) */

@@ -475,14 +475,14 @@ int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
 	return parse(&s, file_len, out, &why);
 }
 
-int pe_parse_fd(int fd, uint64_t file_len, struct pe_info **out,
-		const char **why)
+int pe_parse_fd(int fd, uint64_t file_len, const struct util_stop *stop,
+		struct pe_info **out, const char **why)
 {
 	struct pe_src s;
 	int rc;
 
 	*why = NULL;
-	rc = pe_src_fd(&s, fd, file_len);
+	rc = pe_src_fd(&s, fd, file_len, stop);
 	if (!rc)
 		rc = parse(&s, file_len, out, why);
 	pe_src_free(&s);

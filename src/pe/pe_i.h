@@ -7,6 +7,9 @@
  *        +----------------+-----------------+
  *                         v
  *        ctx.c (anomalies, allocation, RVA reads), names.c (names, ids)
+ *                         |
+ *                         v
+ *        src.c (the bytes: a buffer, or a file through a block cache)
  *
  * The parts are called by the driver only; the helpers call no part.
  */
@@ -91,7 +94,8 @@ static inline uint32_t pe_opt_dirs(int pe32plus)
  * hundred KiB whatever the file's size. Every read is bounds-checked
  * against len as struct rd's are; a file that turns out shorter than len
  * (it shrank) sets err to -EAGAIN, and every read fails from then on: no
- * byte of another version of the file is ever used.
+ * byte of another version of the file is ever used. A stop that says stop
+ * (time is up, the readers have gone) ends the reads the same way.
  */
 #define PE_SRC_BLOCK  (64u << 10)
 #define PE_SRC_BLOCKS 8
@@ -113,8 +117,12 @@ struct pe_src {
 	uint8_t *mem; /* the blocks' bytes (fd only) */
 	struct pe_blk *last;
 	uint64_t tick;
-	int err; /* -EAGAIN (the file shrank), -EIO; 0 */
+	const struct util_stop *stop; /* asked every PE_SRC_STOP_EVERY reads */
+	unsigned fills;
+	int err; /* -EAGAIN (the file shrank), -EIO, the stop's; 0 */
 };
+/* blocks read between two questions to the stop: 1 MiB */
+#define PE_SRC_STOP_EVERY 16
 
 struct pe_ctx {
 	struct pe_src *s;   /* the bytes */
@@ -128,8 +136,11 @@ struct pe_ctx {
 
 /* A source over buf's len bytes; nothing to free. */
 void pe_src_mem(struct pe_src *s, const uint8_t *buf, size_t len);
-/* A source over fd's len bytes; -ENOMEM. Freed with pe_src_free(). */
-int pe_src_fd(struct pe_src *s, int fd, uint64_t len);
+/* A source over fd's len bytes, asking stop (NULL: none) before its first
+ * read and then every PE_SRC_STOP_EVERY: what it says becomes s->err.
+ * -ENOMEM, -EFBIG. Freed with pe_src_free(). */
+int pe_src_fd(struct pe_src *s, int fd, uint64_t len,
+	      const struct util_stop *stop);
 void pe_src_free(struct pe_src *s);
 
 /*

@@ -22,13 +22,15 @@ void pe_src_mem(struct pe_src *s, const uint8_t *buf, size_t len)
 	s->len = buf ? len : 0;
 }
 
-int pe_src_fd(struct pe_src *s, int fd, uint64_t len)
+int pe_src_fd(struct pe_src *s, int fd, uint64_t len,
+	      const struct util_stop *stop)
 {
 	uint64_t nblk = (len + PE_SRC_BLOCK - 1) / PE_SRC_BLOCK;
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = fd;
+	s->stop = stop;
 	if (len > SIZE_MAX)
 		return -EFBIG;
 	s->len = (size_t)len;
@@ -58,8 +60,16 @@ static int fill(struct pe_src *s, struct pe_blk *b, uint64_t off)
 						  : PE_SRC_BLOCK;
 	size_t got = 0;
 	ssize_t n;
+	int rc;
 
 	b->used = 0;
+	if (s->fills++ % PE_SRC_STOP_EVERY == 0) {
+		rc = util_stop_check(s->stop);
+		if (rc) {
+			s->err = rc;
+			return rc;
+		}
+	}
 	while (got < want) {
 		n = pread(s->fd, b->p + got, want - got, (off_t)(off + got));
 		if (n < 0 && errno == EINTR)

@@ -118,13 +118,14 @@ static int md5_hex(const void *p, size_t n, char *out)
 	return rc;
 }
 
-static int parse_file(struct prof *p, int fd, uint64_t file_len)
+static int parse_file(struct prof *p, int fd, uint64_t file_len,
+		      const struct util_stop *stop)
 {
 	struct dynbuf imp;
 	const char *why = NULL;
 	int rc;
 
-	rc = pe_parse_fd(fd, file_len, &p->pe, &why);
+	rc = pe_parse_fd(fd, file_len, stop, &p->pe, &why);
 	if (rc == -EINVAL && why) {
 		p->pe_note = strdup(why);
 		return p->pe_note ? 0 : -ENOMEM;
@@ -277,7 +278,11 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	/* the chunk is not needed any more: the parse holds its own cache */
 	free(chunk);
 	chunk = NULL;
-	rc = parse_file(p, fd, size);
+	rc = parse_file(p, fd, size, stop);
+	if (rc == -ETIME) {
+		rc = prof_limited(st, lim, 1, out);
+		goto out;
+	}
 	if (!rc)
 		rc = read_cert_table(p, fd, size);
 	if (!rc && has_layout)

@@ -67,7 +67,7 @@ static int parse_fd(const uint8_t *data, size_t size, struct pe_info **out)
 	if (fd < 0 || ftruncate(fd, 0) ||
 	    (size && pwrite(fd, data, size, 0) != (ssize_t)size))
 		abort();
-	return pe_parse_fd(fd, size, out, &why);
+	return pe_parse_fd(fd, size, NULL, out, &why);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -222,8 +222,23 @@ static void test_layout(const char *path)
  * "not a PE image" either).
  */
 #define SHRINK_LEN (300u << 10)
+static int asked;
+static int go_on(void *arg)
+{
+	(void)arg;
+	asked++;
+	return 0;
+}
+static int readers_gone(void *arg)
+{
+	(void)arg;
+	return -EINTR;
+}
+
 static void test_shrink(const char *path)
 {
+	const struct util_stop go = { 0, go_on, NULL },
+			       gone = { 0, readers_gone, NULL };
 	static const off_t cuts[] = { 200u << 10, 100u << 10, 1000, 0 };
 	char tmp[] = "/tmp/test_pe_shrink.XXXXXX";
 	struct pe_info *mem = NULL, *pe = NULL;
@@ -247,7 +262,7 @@ static void test_shrink(const char *path)
 	unlink(tmp);
 	CHECK(pwrite(out, buf, SHRINK_LEN, 0) == SHRINK_LEN);
 	CHECK(pe_parse(buf, SHRINK_LEN, SHRINK_LEN, &mem) == 0);
-	CHECK(pe_parse_fd(out, SHRINK_LEN, &pe, &why) == 0);
+	CHECK(pe_parse_fd(out, SHRINK_LEN, NULL, &pe, &why) == 0);
 	/* the same parse, the checksum over all 300 KiB included */
 	CHECK(mem && pe && pe->checksum_known &&
 	      pe->checksum_computed == mem->checksum_computed &&
@@ -256,15 +271,23 @@ static void test_shrink(const char *path)
 	      pe->nanomalies == mem->nanomalies);
 	pe_free(pe);
 	pe_free(mem);
+	/* a stop is asked (before the first read), and heard */
+	pe = NULL;
+	CHECK(pe_parse_fd(out, SHRINK_LEN, &go, &pe, &why) == 0 && pe);
+	CHECK(asked >= 1);
+	pe_free(pe);
+	pe = NULL;
+	CHECK(pe_parse_fd(out, SHRINK_LEN, &gone, &pe, &why) == -EINTR);
+	CHECK(pe == NULL);
 	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		pe = NULL;
 		CHECK(ftruncate(out, cuts[i]) == 0);
-		CHECK(pe_parse_fd(out, SHRINK_LEN, &pe, &why) == -EAGAIN);
+		CHECK(pe_parse_fd(out, SHRINK_LEN, NULL, &pe, &why) == -EAGAIN);
 		CHECK(pe == NULL);
 	}
 	/* not a PE image: said as pe_identify() says it */
 	CHECK(ftruncate(out, 0) == 0 && pwrite(out, "MZ", 2, 0) == 2);
-	CHECK(pe_parse_fd(out, 2, &pe, &why) == -EINVAL && pe == NULL);
+	CHECK(pe_parse_fd(out, 2, NULL, &pe, &why) == -EINVAL && pe == NULL);
 	CHECK_STR(why, "Not a PE image: the DOS header is truncated.");
 	close(out);
 	free(buf);
