@@ -76,8 +76,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			struct pe_info *pe;
 
-			if ((use_fd ? pe_parse_fd(f[i].fd, f[i].len, NULL, &pe,
-						  &why)
+			if ((use_fd ? pe_parse_fd(f[i].fd, f[i].len, NULL, NULL,
+						  &pe, &why)
 				    : pe_parse(f[i].buf, f[i].len, f[i].len,
 					       &pe)) == 0) {
 				pe_files++;

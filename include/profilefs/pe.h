@@ -150,14 +150,25 @@ int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
 /*
  * The same parse of the file_len bytes of fd, read with pread through a
  * cache of a fixed few hundred KiB (whatever the file's size: nothing else
- * of it is held). stop (NULL: none) is asked before every 1 MiB read.
+ * of it is held). stop (NULL: none) is asked before every 1 MiB read. sum
+ * (NULL: read the file for it) is pe_checksum_add() over all of the file,
+ * made by a caller that read it anyway (the digests' pass), so that the
+ * header checksum does not read the whole file again.
  * -EINVAL when it is not a PE image (*why says why, as pe_identify()),
  * -EAGAIN when the file turned out shorter than file_len (it shrank:
  * nothing read from it is used), what stop said (-ETIME, -EINTR), -EIO,
  * -ENOMEM, -EFBIG.
  */
 int pe_parse_fd(int fd, uint64_t file_len, const struct util_stop *stop,
-		struct pe_info **out, const char **why);
+		const uint64_t *sum, struct pe_info **out, const char **why);
+
+/*
+ * Adds the n bytes at file offset off to *sum, the running sum of a file's
+ * little-endian dwords (the last one zero-padded) that the PE header
+ * checksum is made from. Pieces of any sizes, each file offset once: start
+ * at 0.
+ */
+void pe_checksum_add(uint64_t *sum, uint64_t off, const uint8_t *p, size_t n);
 
 /* What pe_parse_fd()'s reader holds at most (its block cache), in bytes:
  * 8 blocks of 64 KiB (src/pe/pe_i.h) */

@@ -232,53 +232,68 @@ static void parse_optional(struct pe_ctx *c, uint16_t opt_size)
 	pe->ndirs = (uint32_t)i;
 }
 
+void pe_checksum_add(uint64_t *sum, uint64_t off, const uint8_t *p, size_t n)
+{
+	uint64_t v = *sum;
+	size_t i = 0;
+
+	/* byte by byte up to a dword boundary, dwords, the bytes left:
+	 * the same sum as of the dwords, whatever the pieces */
+	for (; i < n && (off + i) % 4; i++)
+		v += (uint64_t)p[i] << (8 * ((off + i) % 4));
+	for (; i + 4 <= n; i += 4)
+		v += (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 |
+		     (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 3] << 24;
+	for (; i < n; i++)
+		v += (uint64_t)p[i] << (8 * ((off + i) % 4));
+	/* folded before it could overflow (a file past 4 GiB): the same
+	 * sum in ones' complement */
+	if (v >> 62)
+		v = (v & 0xffffffffu) + (v >> 32);
+	*sum = v;
+}
+
 /*
  * pefile's generate_checksum(): the file as little-endian dwords (the last
  * one zero-padded), less the CheckSum field, summed with end-around carry,
- * folded to 16 bits, plus the file's length. The carry is folded once at
- * the end: a 64-bit sum of at most 2^30 dwords cannot overflow, and the
- * folded result is the same ones' complement sum.
+ * folded to 16 bits, plus the file's length. The carry is folded at the
+ * end (and on the way only past 4 GiB): the folded result is the same
+ * ones' complement sum. The sum of the whole file is the caller's when it
+ * made one while it read the file (c->sum), else read here.
  */
 static void checksum(struct pe_ctx *c)
 {
-	size_t len = c->len, off = 0, i, got, words = len / 4;
+	size_t len = c->len, off = 0, got, at, i;
 	size_t skip = (c->opt_off + PE_OPT_CHECKSUM) / 4;
 	const uint8_t *p;
 	uint64_t sum = 0;
-	uint32_t last = 0, v;
+	uint8_t field[4];
 
-	/* the pieces a source gives are whole dwords but for the last:
-	 * they end at a multiple of its block size or at the end */
-	while (off < 4 * words) {
-		got = pe_peek(c->s, off, 4 * words - off, &p);
-		if (!got || got % 4)
-			return;
-		for (i = 0; i < got; i += 4)
-			sum += (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 |
-			       (uint32_t)p[i + 2] << 16 |
-			       (uint32_t)p[i + 3] << 24;
-		off += got;
-		/* folded before it could overflow (a file past 4 GiB):
-		 * the same sum in ones' complement */
-		if (sum >> 62)
-			sum = (sum & 0xffffffffu) + (sum >> 32);
+	if (c->sum) {
+		sum = *c->sum;
+	} else {
+		while (off < len) {
+			got = pe_peek(c->s, off, len - off, &p);
+			if (!got)
+				return;
+			pe_checksum_add(&sum, off, p, got);
+			off += got;
+		}
 	}
-	for (i = 4 * words; i < len; i++) {
-		uint8_t b;
+	/* less the CheckSum field's dword (zero-padded at the end) */
+	at = 4 * skip;
+	if (at < len) {
+		got = len - at < 4 ? len - at : 4;
+		if (pe_read(c->s, at, got, field))
+			return;
+		for (i = 0; i < got; i++) {
+			uint64_t b = (uint64_t)field[i] << (8 * i);
 
-		if (pe_read(c->s, i, 1, &b))
-			return;
-		last |= (uint32_t)b << (8 * (i % 4));
-	}
-	sum += last;
-	if (skip < words) {
-		if (pe_u32(c->s, 4 * skip, &v))
-			return;
-		if (sum < v) /* only after a fold: + 0xffffffff is + 0 */
-			sum += 0xffffffffu;
-		sum -= v;
-	} else if (skip == words) {
-		sum -= last;
+			if (sum <
+			    b) /* only after a fold: + 0xffffffff is + 0 */
+				sum += 0xffffffffu;
+			sum -= b;
+		}
 	}
 	while (sum >> 32)
 		sum = (sum & 0xffffffffu) + (sum >> 32);
@@ -406,10 +421,10 @@ void pe_free(struct pe_info *pe)
 /* The parse of what s holds, the first s->len bytes of a file of file_len
  * bytes. -EINVAL (not a PE image: *why says why), -ENOMEM, and s's error
  * when reading it failed. */
-static int parse(struct pe_src *s, uint64_t file_len, struct pe_info **out,
-		 const char **why)
+static int parse(struct pe_src *s, uint64_t file_len, const uint64_t *sum,
+		 struct pe_info **out, const char **why)
 {
-	struct pe_ctx c = { s, s->len, NULL, 0, 0 };
+	struct pe_ctx c = { s, s->len, NULL, 0, 0, sum };
 	uint16_t nsec = 0, opt_size = 0;
 	uint8_t fhb[PE_FH_SIZE];
 	struct rd fh = { fhb, sizeof(fhb) };
@@ -472,11 +487,11 @@ int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
 	const char *why;
 
 	pe_src_mem(&s, buf, len);
-	return parse(&s, file_len, out, &why);
+	return parse(&s, file_len, NULL, out, &why);
 }
 
 int pe_parse_fd(int fd, uint64_t file_len, const struct util_stop *stop,
-		struct pe_info **out, const char **why)
+		const uint64_t *sum, struct pe_info **out, const char **why)
 {
 	struct pe_src s;
 	int rc;
@@ -484,7 +499,7 @@ int pe_parse_fd(int fd, uint64_t file_len, const struct util_stop *stop,
 	*why = NULL;
 	rc = pe_src_fd(&s, fd, file_len, stop);
 	if (!rc)
-		rc = parse(&s, file_len, out, why);
+		rc = parse(&s, file_len, sum, out, why);
 	pe_src_free(&s);
 	return rc;
 }

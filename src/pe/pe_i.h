@@ -125,11 +125,12 @@ struct pe_src {
 #define PE_SRC_STOP_EVERY 16
 
 struct pe_ctx {
-	struct pe_src *s;   /* the bytes */
-	size_t len;	    /* how many: s->len */
-	struct pe_info *pe; /* being filled */
-	int oom;	    /* an allocation failed: give up */
-	uint32_t opt_off;   /* file offset of the optional header */
+	struct pe_src *s;    /* the bytes */
+	size_t len;	     /* how many: s->len */
+	struct pe_info *pe;  /* being filled */
+	int oom;	     /* an allocation failed: give up */
+	uint32_t opt_off;    /* file offset of the optional header */
+	const uint64_t *sum; /* pe_checksum_add() over the file, or NULL */
 };
 
 /* ---- the bytes (src.c) ------------------------------------------------ */

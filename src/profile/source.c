@@ -59,12 +59,13 @@ static int same_file(const struct stat *a, const struct stat *b)
 /*
  * Reads exactly size bytes from the file's start, a chunk at a time, and
  * hashes them; asks stop between chunks. *layout (when *has_layout) is
- * where the PE image hash skips and ends, from the first chunk. A short
+ * where the PE image hash skips and ends, from the first chunk; *pe_sum
+ * the sum the PE header checksum is made of (pe_checksum_add()). A short
  * read means the file shrank: -EAGAIN.
  */
 static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *chunk,
 		    struct dg_pe_layout *layout, int *has_layout,
-		    const struct util_stop *stop)
+		    uint64_t *pe_sum, const struct util_stop *stop)
 {
 	uint64_t off = 0;
 	int rc;
@@ -98,6 +99,7 @@ static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *chunk,
 		}
 		if (dg_update(dg, chunk, (size_t)n))
 			return -EIO;
+		pe_checksum_add(pe_sum, off, chunk, (size_t)n);
 		off += (uint64_t)n;
 	}
 	return 0;
@@ -119,13 +121,13 @@ static int md5_hex(const void *p, size_t n, char *out)
 }
 
 static int parse_file(struct prof *p, int fd, uint64_t file_len,
-		      const struct util_stop *stop)
+		      const uint64_t *pe_sum, const struct util_stop *stop)
 {
 	struct dynbuf imp;
 	const char *why = NULL;
 	int rc;
 
-	rc = pe_parse_fd(fd, file_len, stop, &p->pe, &why);
+	rc = pe_parse_fd(fd, file_len, stop, pe_sum, &p->pe, &why);
 	if (rc == -EINVAL && why) {
 		p->pe_note = strdup(why);
 		return p->pe_note ? 0 : -ENOMEM;
@@ -238,6 +240,7 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	static const struct prof_limits none = { 0, 0 };
 	uint64_t size = (uint64_t)st->st_size;
 	struct dg_pe_layout layout;
+	uint64_t pe_sum = 0;
 	int has_layout;
 	uint8_t *chunk = NULL;
 	struct dg_ctx *dg = NULL;
@@ -263,7 +266,7 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	rc = dg_new(&dg, size);
 	if (rc)
 		goto out;
-	rc = read_all(fd, size, dg, chunk, &layout, &has_layout, stop);
+	rc = read_all(fd, size, dg, chunk, &layout, &has_layout, &pe_sum, stop);
 	if (rc == -ETIME) {
 		rc = prof_limited(st, lim, 1, out);
 		goto out;
@@ -278,7 +281,7 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	/* the chunk is not needed any more: the parse holds its own cache */
 	free(chunk);
 	chunk = NULL;
-	rc = parse_file(p, fd, size, stop);
+	rc = parse_file(p, fd, size, &pe_sum, stop);
 	if (rc == -ETIME) {
 		rc = prof_limited(st, lim, 1, out);
 		goto out;

@@ -45,7 +45,7 @@ static void dump(const char *path, const uint8_t *buf, size_t len, int fd)
 	const char *why;
 
 	if (buf ? pe_parse(buf, len, len, &pe)
-		: pe_parse_fd(fd, len, NULL, &pe, &why)) {
+		: pe_parse_fd(fd, len, NULL, NULL, &pe, &why)) {
 		printf(", \"pe\": false}\n");
 		return;
 	}

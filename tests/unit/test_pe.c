@@ -262,7 +262,7 @@ static void test_shrink(const char *path)
 	unlink(tmp);
 	CHECK(pwrite(out, buf, SHRINK_LEN, 0) == SHRINK_LEN);
 	CHECK(pe_parse(buf, SHRINK_LEN, SHRINK_LEN, &mem) == 0);
-	CHECK(pe_parse_fd(out, SHRINK_LEN, NULL, &pe, &why) == 0);
+	CHECK(pe_parse_fd(out, SHRINK_LEN, NULL, NULL, &pe, &why) == 0);
 	/* the same parse, the checksum over all 300 KiB included */
 	CHECK(mem && pe && pe->checksum_known &&
 	      pe->checksum_computed == mem->checksum_computed &&
@@ -273,21 +273,23 @@ static void test_shrink(const char *path)
 	pe_free(mem);
 	/* a stop is asked (before the first read), and heard */
 	pe = NULL;
-	CHECK(pe_parse_fd(out, SHRINK_LEN, &go, &pe, &why) == 0 && pe);
+	CHECK(pe_parse_fd(out, SHRINK_LEN, &go, NULL, &pe, &why) == 0 && pe);
 	CHECK(asked >= 1);
 	pe_free(pe);
 	pe = NULL;
-	CHECK(pe_parse_fd(out, SHRINK_LEN, &gone, &pe, &why) == -EINTR);
+	CHECK(pe_parse_fd(out, SHRINK_LEN, &gone, NULL, &pe, &why) == -EINTR);
 	CHECK(pe == NULL);
 	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		pe = NULL;
 		CHECK(ftruncate(out, cuts[i]) == 0);
-		CHECK(pe_parse_fd(out, SHRINK_LEN, NULL, &pe, &why) == -EAGAIN);
+		CHECK(pe_parse_fd(out, SHRINK_LEN, NULL, NULL, &pe, &why) ==
+		      -EAGAIN);
 		CHECK(pe == NULL);
 	}
 	/* not a PE image: said as pe_identify() says it */
 	CHECK(ftruncate(out, 0) == 0 && pwrite(out, "MZ", 2, 0) == 2);
-	CHECK(pe_parse_fd(out, 2, NULL, &pe, &why) == -EINVAL && pe == NULL);
+	CHECK(pe_parse_fd(out, 2, NULL, NULL, &pe, &why) == -EINVAL &&
+	      pe == NULL);
 	CHECK_STR(why, "Not a PE image: the DOS header is truncated.");
 	close(out);
 	free(buf);
