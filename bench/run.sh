@@ -36,6 +36,10 @@ p=$(echo "$peer" | sed 's/.* \([0-9.]*\) ms$/\1/')
 echo "$ours"
 echo "$peer"
 echo "parse ratio (profilefs / pefile): $(ratio "$o" "$p")  target: profilefs parse < 1000 ms"
+# the same parse from the descriptors (pread through the parser's block
+# cache, the header checksum's sum read too: prof_compute has it from its
+# digest pass)
+"$b/bench/bench_parse" --fd "${files[@]}"
 
 # 2. cold profiles (one read: 6 digests + parse + render) against the six
 #    standalone tools, each reading every file

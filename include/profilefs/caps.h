@@ -6,10 +6,11 @@
 #ifndef PROFILEFS_CAPS_H
 #define PROFILEFS_CAPS_H
 
-/* files up to this size are read whole into memory for parsing */
-#define CAP_WHOLE_FILE (64u << 20)
-/* of larger files, this much of the head is kept for parsing */
-#define CAP_HEAD (8u << 20)
+/* files larger than this are large: each also takes one of the gate's
+ * large slots (src/service/gate.c), so that small files never wait behind
+ * them (no file is held in memory: the parsers read what they need with
+ * pread, src/pe/src.c) */
+#define CAP_LARGE_FILE (64u << 20)
 /* chunk size of the single hashing pass */
 #define CAP_CHUNK (1u << 20)
 /* a rendered profile never grows beyond this */
@@ -49,8 +50,8 @@
 #define CAP_PE_VS_BLOCKS 4096
 /* anomalies kept per file */
 #define CAP_PE_ANOMALIES 64
-/* bytes of the DOS stub searched for a Rich header */
-#define CAP_PE_RICH_SCAN 0x1000
+/* bytes of a Rich header decoded (the DOS stub from 0x80 up to "Rich") */
+#define CAP_PE_RICH (1u << 20)
 
 /* Authenticode: bytes of a certificate table kept, entries read from it,
  * nested signatures followed, and the largest catalog file indexed */

@@ -2,11 +2,12 @@
  * pe: what the bytes of a file say about it as a PE image.
  *
  * pe_parse() reads a whole file image (a buffer and its length, owned by
- * the caller) through the bounds-checked reader and fills a struct pe_info
- * that owns copies of everything it keeps: nothing points into the buffer
- * afterwards. Malformed is not an error: what cannot be read is recorded
- * as an anomaly (a sentence) and parsing goes on with the rest. Every
- * count the file controls is capped (caps.h) before anything is sized by
+ * the caller), pe_parse_fd() a file with pread, both through the same
+ * bounds-checked reads (src/pe/src.c), and fills a struct pe_info that
+ * owns copies of everything it keeps: nothing points into the buffer or
+ * the reader's cache afterwards. Malformed is not an error: what cannot be read
+ * is recorded as an anomaly (a sentence) and parsing goes on with the rest.
+ * Every count the file controls is capped (caps.h) before anything is sized by
  * it, and every loop over file-controlled links has a budget.
  *
  * Errors: -EINVAL when the buffer is not a PE image at all (pe_identify
@@ -140,11 +141,38 @@ struct pe_info {
 
 /*
  * buf holds the first len bytes of a file of file_len bytes (len <
- * file_len when the file is too large to read whole: what lies beyond is
- * reported as not read, and the checksum as unknown).
+ * file_len when only a head is at hand: what lies beyond is reported as
+ * not read, and the checksum as unknown).
  */
 int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
 	     struct pe_info **out);
+
+/*
+ * The same parse of the file_len bytes of fd, read with pread through a
+ * cache of a fixed few hundred KiB (whatever the file's size: nothing else
+ * of it is held). stop (NULL: none) is asked before every 1 MiB read. sum
+ * (NULL: read the file for it) is pe_checksum_add() over all of the file,
+ * made by a caller that read it anyway (the digests' pass), so that the
+ * header checksum does not read the whole file again.
+ * -EINVAL when it is not a PE image (*why says why, as pe_identify()),
+ * -EAGAIN when the file turned out shorter than file_len (it shrank:
+ * nothing read from it is used), what stop said (-ETIME, -EINTR), -EIO,
+ * -ENOMEM, -EFBIG.
+ */
+int pe_parse_fd(int fd, uint64_t file_len, const struct util_stop *stop,
+		const uint64_t *sum, struct pe_info **out, const char **why);
+
+/*
+ * Adds the n bytes at file offset off to *sum, the running sum of a file's
+ * little-endian dwords (the last one zero-padded) that the PE header
+ * checksum is made from. Pieces of any sizes, each file offset once: start
+ * at 0.
+ */
+void pe_checksum_add(uint64_t *sum, uint64_t off, const uint8_t *p, size_t n);
+
+/* What pe_parse_fd()'s reader holds at most (its block cache), in bytes:
+ * 8 blocks of 64 KiB (src/pe/pe_i.h) */
+#define PE_PARSE_MEMORY (512u << 10)
 void pe_free(struct pe_info *pe);
 
 /*

@@ -73,17 +73,20 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 		 const struct util_stop *stop, struct prof **out);
 
 /* What prof_compute() holds at most while it reads a file of size bytes
- * (what a memory budget reserves for it). */
+ * (what a memory budget reserves for it): a constant, less for a file
+ * smaller than its certificate-table cap. */
 uint64_t prof_memory(uint64_t size);
 
 /*
  * The PE hashes in the rarer algorithms (MD5, SHA-384, SHA-512) that the
  * signatures of p's certificate table name, read again from fd into
- * p->sig (head: the file's first len bytes, for the layout). Asks stop
- * between chunks: out of time (-ETIME) leaves them not computed, another
- * error (-EINTR: cancelled) is returned. 0 or -errno.
+ * p->sig (l: where the PE image hash skips and ends, pe_hash_layout()'s of
+ * the file's first chunk). Asks stop between chunks: out of time (-ETIME)
+ * leaves them not computed, another error (-EINTR: cancelled) is
+ * returned. 0 or -errno.
  */
-int prof_rare_pehash(struct prof *p, int fd, const uint8_t *head, size_t len,
+struct dg_pe_layout;
+int prof_rare_pehash(struct prof *p, int fd, const struct dg_pe_layout *l,
 		     uint64_t size, const struct util_stop *stop);
 
 /* The profile of a file a limit kept from being read to its end: over

@@ -76,7 +76,7 @@ struct svc_setup {
 	/* What all computations hold together at most, in bytes (0:
 	 * SVC_MEMORY_DEFAULT); one that must wait for it waits its turn. */
 	uint64_t memory;
-	/* large files (over CAP_WHOLE_FILE) read at once (0: the number of
+	/* large files (over CAP_LARGE_FILE) read at once (0: the number of
 	 * processors online) */
 	unsigned large_jobs;
 };

@@ -111,7 +111,7 @@ static int rva_span(struct pe_ctx *c, uint64_t rva, size_t n, size_t *off)
 {
 	size_t avail;
 
-	if (pe_rva_to_off(c->pe, c->r.len, rva, off, &avail) || avail < n)
+	if (pe_rva_to_off(c->pe, c->len, rva, off, &avail) || avail < n)
 		return -ERANGE;
 	return 0;
 }
@@ -120,36 +120,29 @@ int pe_rva_u16(struct pe_ctx *c, uint64_t rva, uint16_t *v)
 {
 	size_t off;
 
-	return rva_span(c, rva, 2, &off) ? -ERANGE : rd_u16(&c->r, off, v);
+	return rva_span(c, rva, 2, &off) ? -ERANGE : pe_u16(c->s, off, v);
 }
 
 int pe_rva_u32(struct pe_ctx *c, uint64_t rva, uint32_t *v)
 {
 	size_t off;
 
-	return rva_span(c, rva, 4, &off) ? -ERANGE : rd_u32(&c->r, off, v);
+	return rva_span(c, rva, 4, &off) ? -ERANGE : pe_u32(c->s, off, v);
 }
 
 int pe_rva_u64(struct pe_ctx *c, uint64_t rva, uint64_t *v)
 {
 	size_t off;
 
-	return rva_span(c, rva, 8, &off) ? -ERANGE : rd_u64(&c->r, off, v);
+	return rva_span(c, rva, 8, &off) ? -ERANGE : pe_u64(c->s, off, v);
 }
 
 char *pe_rva_string(struct pe_ctx *c, uint64_t rva, size_t max, int *terminated)
 {
 	size_t off, avail, n;
-	const uint8_t *nul;
 
 	*terminated = 0;
-	if (pe_rva_to_off(c->pe, c->r.len, rva, &off, &avail))
+	if (pe_rva_to_off(c->pe, c->len, rva, &off, &avail))
 		return NULL;
-	n = avail < max ? avail : max;
-	nul = memchr(c->r.p + off, 0, n);
-	if (nul) {
-		n = (size_t)(nul - (c->r.p + off));
-		*terminated = 1;
-	}
-	return pe_strndup(c, c->r.p + off, n);
+	return (char *)pe_read_until(c, off, avail, max, 1, &n, terminated);
 }

@@ -46,13 +46,13 @@ static uint64_t safety(struct pe_ctx *c, uint32_t rva)
 
 		if (rva < s->va_adj || rva >= s->rva_end)
 			continue;
-		raw = s->rawptr < c->r.len ? c->r.len - s->rawptr : 0;
+		raw = s->rawptr < c->len ? c->len - s->rawptr : 0;
 		if (raw > s->rawsize)
 			raw = s->rawsize;
 		return (uint64_t)s->va + raw > rva ? (s->va + raw - rva) / 4
 						   : 0;
 	}
-	return c->r.len / 4;
+	return c->len / 4;
 }
 
 static int add_export(struct pe_ctx *c, uint64_t ordinal, char *name, char *fwd,

@@ -20,31 +20,42 @@
 
 /* ---- headers -------------------------------------------------------- */
 
-static double entropy(const uint8_t *p, size_t n)
+/* Shannon entropy of the n bytes at off (all inside the file), read a
+ * piece at a time; -1 when the file cannot be read. */
+static double entropy(struct pe_ctx *c, size_t off, size_t n)
 {
 	/* four histograms: consecutive equal bytes do not wait on each
-	 * other's increments */
-	uint32_t count[4][256];
+	 * other's increments (64-bit: a section may pass 4 GiB) */
+	uint64_t count[4][256];
+	size_t len = n, i, k, got;
+	const uint8_t *p;
 	double h = 0;
-	size_t i, k;
 
 	if (n == 0)
 		return 0;
 	memset(count, 0, sizeof(count));
-	for (i = 0; i + 4 <= n; i += 4) {
-		count[0][p[i]]++;
-		count[1][p[i + 1]]++;
-		count[2][p[i + 2]]++;
-		count[3][p[i + 3]]++;
+	while (n) {
+		got = pe_peek(c->s, off, n, &p);
+		if (!got)
+			return -1;
+		for (i = 0; i + 4 <= got; i += 4) {
+			count[0][p[i]]++;
+			count[1][p[i + 1]]++;
+			count[2][p[i + 2]]++;
+			count[3][p[i + 3]]++;
+		}
+		for (; i < got; i++)
+			count[0][p[i]]++;
+		off += got;
+		n -= got;
 	}
-	for (; i < n; i++)
-		count[0][p[i]]++;
+	n = len;
 	for (k = 0; k < 256; k++) {
-		uint64_t c = (uint64_t)count[0][k] + count[1][k] + count[2][k] +
-			     count[3][k];
+		uint64_t m =
+			count[0][k] + count[1][k] + count[2][k] + count[3][k];
 
-		if (c) {
-			double f = (double)c / (double)n;
+		if (m) {
+			double f = (double)m / (double)n;
 
 			h -= f * log2(f);
 		}
@@ -98,40 +109,41 @@ static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 	for (i = 0; i < want; i++) {
 		struct pe_section *s = &pe->sections[i];
 		size_t off = (size_t)table + PE_SEC_SIZE * i;
+		uint8_t ent[PE_SEC_SIZE];
+		struct rd e = { ent, sizeof(ent) };
 
-		if (!rd_has(&c->r, off, PE_SEC_SIZE)) {
+		if (pe_read(c->s, off, PE_SEC_SIZE, ent)) {
 			pe_anomaly(c,
 				   "The section table is truncated: %zu of "
 				   "%zu sections are in the file.",
 				   i, want);
 			break;
 		}
-		memcpy(s->name, c->r.p + off + PE_SEC_NAME, 8);
-		rd_u32(&c->r, off + PE_SEC_VSIZE, &s->vsize);
-		rd_u32(&c->r, off + PE_SEC_VA, &s->va);
-		rd_u32(&c->r, off + PE_SEC_RAWSIZE, &s->rawsize);
-		rd_u32(&c->r, off + PE_SEC_RAWPTR, &s->rawptr);
-		rd_u32(&c->r, off + PE_SEC_CHARACTERISTICS,
-		       &s->characteristics);
+		memcpy(s->name, ent + PE_SEC_NAME, 8);
+		rd_u32(&e, PE_SEC_VSIZE, &s->vsize);
+		rd_u32(&e, PE_SEC_VA, &s->va);
+		rd_u32(&e, PE_SEC_RAWSIZE, &s->rawsize);
+		rd_u32(&e, PE_SEC_RAWPTR, &s->rawptr);
+		rd_u32(&e, PE_SEC_CHARACTERISTICS, &s->characteristics);
 		pe->nsections++;
 	}
 	/* sections may overlap, and thousands may cover the whole file:
 	 * entropy is counted over at most as many bytes as the file has
 	 * (and a little), so the work stays linear in the file's size */
-	budget = c->r.len + (1u << 20);
+	budget = c->len + (1u << 20);
 	for (i = 0; i < pe->nsections; i++) {
 		struct pe_section *s = &pe->sections[i];
 		uint64_t end = (uint64_t)s->rawptr + s->rawsize, len;
 
-		section_bounds(pe, i, c->r.len);
-		if (s->rawsize && end > c->r.len)
+		section_bounds(pe, i, c->len);
+		if (s->rawsize && end > c->len)
 			pe_anomaly(c,
 				   "Section %zu's raw data (0x%X bytes at "
 				   "0x%X) runs past the end of the file.",
 				   i + 1, s->rawsize, s->rawptr);
-		if (s->rawptr >= c->r.len)
+		if (s->rawptr >= c->len)
 			continue;
-		len = (end < c->r.len ? end : c->r.len) - s->rawptr;
+		len = (end < c->len ? end : c->len) - s->rawptr;
 		if (len > budget) {
 			if (!skipped++)
 				pe_anomaly(c,
@@ -144,7 +156,7 @@ static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 			continue;
 		}
 		budget -= len;
-		s->entropy = entropy(c->r.p + s->rawptr, (size_t)len);
+		s->entropy = entropy(c, s->rawptr, (size_t)len);
 	}
 }
 
@@ -152,7 +164,10 @@ static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 static void parse_optional(struct pe_ctx *c, uint16_t opt_size)
 {
 	struct pe_info *pe = c->pe;
-	struct rd opt = { NULL, 0 };
+	/* the fields read end with the data directories: a longer optional
+	 * header is read no further */
+	uint8_t buf[PE_OPT_DIRS_PE32PLUS + PE_DIR_ENTRY * PE_NDIRS];
+	struct rd opt = { buf, 0 };
 	uint16_t magic = 0;
 	uint32_t v32 = 0, nrva = 0, dirs;
 	size_t i;
@@ -160,12 +175,16 @@ static void parse_optional(struct pe_ctx *c, uint16_t opt_size)
 	/* an optional header cut short by the file is read as far as it
 	 * goes (not at all when it starts past the end); fields past its
 	 * end stay 0 */
-	if (rd_sub(&c->r, c->opt_off, opt_size, &opt)) {
-		rd_sub(&c->r, c->opt_off,
-		       c->r.len > c->opt_off ? c->r.len - c->opt_off : 0, &opt);
+	opt.len = opt_size;
+	if (c->opt_off > c->len || opt_size > c->len - c->opt_off) {
+		opt.len = c->len > c->opt_off ? c->len - c->opt_off : 0;
 		pe_anomaly(c, "The optional header is truncated by the end of "
 			      "the file.");
 	}
+	if (opt.len > sizeof(buf))
+		opt.len = sizeof(buf);
+	if (pe_read(c->s, c->opt_off, opt.len, buf))
+		opt.len = 0;
 	rd_u16(&opt, PE_OPT_MAGIC, &magic);
 	if (magic == PE_OPT_MAGIC_PE32PLUS) {
 		pe->pe32plus = 1;
@@ -213,35 +232,69 @@ static void parse_optional(struct pe_ctx *c, uint16_t opt_size)
 	pe->ndirs = (uint32_t)i;
 }
 
+void pe_checksum_add(uint64_t *sum, uint64_t off, const uint8_t *p, size_t n)
+{
+	uint64_t v = *sum;
+	size_t i = 0;
+
+	/* byte by byte up to a dword boundary, dwords, the bytes left:
+	 * the same sum as of the dwords, whatever the pieces */
+	for (; i < n && (off + i) % 4; i++)
+		v += (uint64_t)p[i] << (8 * ((off + i) % 4));
+	for (; i + 4 <= n; i += 4)
+		v += (uint32_t)p[i] | (uint32_t)p[i + 1] << 8 |
+		     (uint32_t)p[i + 2] << 16 | (uint32_t)p[i + 3] << 24;
+	for (; i < n; i++)
+		v += (uint64_t)p[i] << (8 * ((off + i) % 4));
+	/* folded before it could overflow (a file past 4 GiB): the same
+	 * sum in ones' complement */
+	if (v >> 62)
+		v = (v & 0xffffffffu) + (v >> 32);
+	*sum = v;
+}
+
 /*
  * pefile's generate_checksum(): the file as little-endian dwords (the last
  * one zero-padded), less the CheckSum field, summed with end-around carry,
- * folded to 16 bits, plus the file's length. The carry is folded once at
- * the end: a 64-bit sum of at most 2^30 dwords cannot overflow, and the
- * folded result is the same ones' complement sum.
+ * folded to 16 bits, plus the file's length. The carry is folded at the
+ * end (and on the way only past 4 GiB): the folded result is the same
+ * ones' complement sum. The sum of the whole file is the caller's when it
+ * made one while it read the file (c->sum), else read here.
  */
 static void checksum(struct pe_ctx *c)
 {
-	const uint8_t *p = c->r.p;
-	size_t len = c->r.len, i, words;
+	size_t len = c->len, off = 0, got, at, i;
 	size_t skip = (c->opt_off + PE_OPT_CHECKSUM) / 4;
+	const uint8_t *p;
 	uint64_t sum = 0;
-	uint32_t last = 0;
+	uint8_t field[4];
 
-	words = len / 4;
-	for (i = 0; i < words; i++)
-		sum += (uint32_t)p[4 * i] | (uint32_t)p[4 * i + 1] << 8 |
-		       (uint32_t)p[4 * i + 2] << 16 |
-		       (uint32_t)p[4 * i + 3] << 24;
-	for (i = 4 * words; i < len; i++)
-		last |= (uint32_t)p[i] << (8 * (i % 4));
-	sum += last;
-	if (skip < words)
-		sum -= (uint32_t)p[4 * skip] | (uint32_t)p[4 * skip + 1] << 8 |
-		       (uint32_t)p[4 * skip + 2] << 16 |
-		       (uint32_t)p[4 * skip + 3] << 24;
-	else if (skip == words)
-		sum -= last;
+	if (c->sum) {
+		sum = *c->sum;
+	} else {
+		while (off < len) {
+			got = pe_peek(c->s, off, len - off, &p);
+			if (!got)
+				return;
+			pe_checksum_add(&sum, off, p, got);
+			off += got;
+		}
+	}
+	/* less the CheckSum field's dword (zero-padded at the end) */
+	at = 4 * skip;
+	if (at < len) {
+		got = len - at < 4 ? len - at : 4;
+		if (pe_read(c->s, at, got, field))
+			return;
+		for (i = 0; i < got; i++) {
+			uint64_t b = (uint64_t)field[i] << (8 * i);
+
+			if (sum <
+			    b) /* only after a fold: + 0xffffffff is + 0 */
+				sum += 0xffffffffu;
+			sum -= b;
+		}
+	}
 	while (sum >> 32)
 		sum = (sum & 0xffffffffu) + (sum >> 32);
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -251,52 +304,89 @@ static void checksum(struct pe_ctx *c)
 	c->pe->checksum_known = 1;
 }
 
+/* The offset of the first "Rich" in [from, end), or end. */
+static size_t find_rich(struct pe_ctx *c, size_t from, size_t end)
+{
+	static const uint8_t rich[4] = { 'R', 'i', 'c', 'h' };
+	const uint8_t *p, *hit;
+	uint8_t four[4];
+	size_t i = from, got;
+
+	while (i + 4 <= end) {
+		got = pe_peek(c->s, i, end - i, &p);
+		if (!got)
+			return end;
+		if (got < 4) {
+			/* "Rich" may start in one block and end in the next */
+			if (pe_read(c->s, i, 4, four))
+				return end;
+			if (memcmp(four, rich, 4) == 0)
+				return i;
+			i++;
+			continue;
+		}
+		hit = memmem(p, got, rich, 4);
+		if (hit)
+			return i + (size_t)(hit - p);
+		/* its last 3 bytes may start one */
+		i += got - 3;
+	}
+	return end;
+}
+
 /* The Rich header between the DOS stub and the PE header, decoded with
  * its key, as pefile's parse_rich_header() finds and checks it. */
 static void parse_rich(struct pe_ctx *c, uint32_t lfanew)
 {
 	static const uint8_t rich[4] = { 'R', 'i', 'c', 'h' };
 	/* "Rich" is searched for up to the optional header */
-	size_t end = lfanew + PE_NT_OPT_HDR, i, n, at = 0;
-	const uint8_t *p = c->r.p;
+	size_t end = (size_t)lfanew + PE_NT_OPT_HDR, i, n, at;
 	uint32_t key, check, dw0, dw2, dw3;
+	uint8_t *raw;
 	struct rd r;
-	int found = 0;
 
-	if (end > c->r.len)
-		end = c->r.len;
-	for (i = 0x80; i + 4 <= end; i++) {
-		if (memcmp(p + i, rich, 4) == 0) {
-			at = i;
-			found = 1;
-			break;
-		}
-	}
-	if (!found || at + 8 > c->r.len)
+	if (end > c->len)
+		end = c->len;
+	at = find_rich(c, 0x80, end);
+	if (at >= end || at + 8 > c->len)
 		return;
 	n = (at + 8 - 0x80) / 4 * 4;
-	if (rd_sub(&c->r, 0x80, n, &r))
+	if (n > CAP_PE_RICH) {
+		pe_anomaly(c,
+			   "The Rich header would be %zu bytes long, more "
+			   "than the %u read: it is not decoded.",
+			   n, CAP_PE_RICH);
 		return;
+	}
+	raw = malloc(n ? n : 1);
+	if (!raw) {
+		c->oom = 1;
+		return;
+	}
+	r.p = raw;
+	r.len = n;
+	if (pe_read(c->s, 0x80, n, raw))
+		goto out;
 	/* the first "Rich" on a dword boundary holds the key after it */
 	for (i = 0; i + 8 <= n; i += 4)
 		if (memcmp(r.p + i, rich, 4) == 0)
 			break;
 	if (i + 8 > n)
-		return;
+		goto out;
 	rd_u32(&r, i + 4, &key);
 	if (rd_u32(&r, 0, &dw0) || rd_u32(&r, 4, &check) ||
 	    rd_u32(&r, 8, &dw2) || rd_u32(&r, 12, &dw3))
-		return;
+		goto out;
 	if ((dw0 ^ check) != 0x536e6144 || dw2 != check || dw3 != check)
-		return;
-	c->pe->rich = malloc(at - 0x80 ? at - 0x80 : 1);
-	if (!c->pe->rich) {
-		c->oom = 1;
-		return;
-	}
+		goto out;
+	/* decoded in place: the bytes before "Rich" */
 	for (i = 0; i < at - 0x80; i++)
-		c->pe->rich[i] = r.p[i] ^ (uint8_t)(key >> (8 * (i % 4)));
+		raw[i] = r.p[i] ^ (uint8_t)(key >> (8 * (i % 4)));
+	c->pe->rich = raw;
 	c->pe->rich_len = at - 0x80;
+	return;
+out:
+	free(raw);
 }
 
 void pe_free(struct pe_info *pe)
@@ -328,22 +418,26 @@ void pe_free(struct pe_info *pe)
 	free(pe);
 }
 
-int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
-	     struct pe_info **out)
+/* The parse of what s holds, the first s->len bytes of a file of file_len
+ * bytes. -EINVAL (not a PE image: *why says why), -ENOMEM, and s's error
+ * when reading it failed. */
+static int parse(struct pe_src *s, uint64_t file_len, const uint64_t *sum,
+		 struct pe_info **out, const char **why)
 {
-	struct pe_ctx c = { { buf, len }, NULL, 0, 0 };
+	struct pe_ctx c = { s, s->len, NULL, 0, 0, sum };
 	uint16_t nsec = 0, opt_size = 0;
-	uint32_t lfanew;
-	const char *why;
-	struct rd fh;
+	uint8_t fhb[PE_FH_SIZE];
+	struct rd fh = { fhb, sizeof(fhb) };
+	uint32_t lfanew = 0;
+	int rc;
 
-	if (!pe_identify(buf, len, &why))
-		return -EINVAL;
+	if (!pe_identify_src(s, why))
+		return s->err ? s->err : -EINVAL;
 	c.pe = calloc(1, sizeof(*c.pe));
 	if (!c.pe)
 		return -ENOMEM;
-	rd_u32(&c.r, PE_DOS_LFANEW, &lfanew);
-	if (rd_sub(&c.r, (size_t)lfanew + PE_NT_FILE_HDR, PE_FH_SIZE, &fh)) {
+	pe_u32(s, PE_DOS_LFANEW, &lfanew);
+	if (pe_read(s, (size_t)lfanew + PE_NT_FILE_HDR, PE_FH_SIZE, fhb)) {
 		pe_anomaly(&c, "The file header is truncated.");
 	} else {
 		rd_u16(&fh, PE_FH_MACHINE, &c.pe->machine);
@@ -360,11 +454,11 @@ int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
 		pe_anomaly(&c, "There is no optional header.");
 	if (!c.oom)
 		parse_sections(&c, c.opt_off + opt_size, nsec);
-	if (len < file_len)
+	if (c.len < file_len)
 		pe_anomaly(&c,
 			   "Only the first %zu of %llu bytes were parsed; "
 			   "tables beyond them are not listed.",
-			   len, (unsigned long long)file_len);
+			   c.len, (unsigned long long)file_len);
 	else if (!c.oom)
 		checksum(&c);
 	if (!c.oom)
@@ -377,10 +471,35 @@ int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
 		pe_parse_exports(&c);
 	if (!c.oom)
 		pe_parse_version(&c);
-	if (c.oom) {
+	rc = s->err ? s->err : c.oom ? -ENOMEM : 0;
+	if (rc) {
 		pe_free(c.pe);
-		return -ENOMEM;
+		return rc;
 	}
 	*out = c.pe;
 	return 0;
+}
+
+int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
+	     struct pe_info **out)
+{
+	struct pe_src s;
+	const char *why;
+
+	pe_src_mem(&s, buf, len);
+	return parse(&s, file_len, NULL, out, &why);
+}
+
+int pe_parse_fd(int fd, uint64_t file_len, const struct util_stop *stop,
+		const uint64_t *sum, struct pe_info **out, const char **why)
+{
+	struct pe_src s;
+	int rc;
+
+	*why = NULL;
+	rc = pe_src_fd(&s, fd, file_len, stop);
+	if (!rc)
+		rc = parse(&s, file_len, sum, out, why);
+	pe_src_free(&s);
+	return rc;
 }

@@ -281,9 +281,9 @@ static void parse_normal(struct pe_ctx *c, size_t *budget)
 		oft = w[0];
 		name = w[3];
 		ft = w[4];
-		pe_rva_to_off(c->pe, c->r.len, rva, &off, &avail);
+		pe_rva_to_off(c->pe, c->len, rva, &off, &avail);
 		rva += 20;
-		max_len = c->r.len - off;
+		max_len = c->len - off;
 		if (rva > oft || rva > ft) {
 			uint64_t a = rva > oft ? rva - oft : 0;
 			uint64_t b = rva > ft ? rva - ft : 0;
@@ -349,7 +349,7 @@ static void parse_delay(struct pe_ctx *c, size_t *budget)
 			base = c->pe->image_base;
 		name = w[1] >= base ? w[1] - base : 0;
 		nt = w[4] >= base ? w[4] - base : 0;
-		read_thunks(c, nt, c->r.len, budget, &t);
+		read_thunks(c, nt, c->len, budget, &t);
 		if (t.n && read_funcs(c, &t, &tmp) == 0 && tmp.nfuncs)
 			add_dll(c, (uint32_t)name, 1, &tmp);
 		free(t.v);

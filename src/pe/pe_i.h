@@ -7,6 +7,9 @@
  *        +----------------+-----------------+
  *                         v
  *        ctx.c (anomalies, allocation, RVA reads), names.c (names, ids)
+ *                         |
+ *                         v
+ *        src.c (the bytes: a buffer, or a file through a block cache)
  *
  * The parts are called by the driver only; the helpers call no part.
  */
@@ -84,12 +87,91 @@ static inline uint32_t pe_opt_dirs(int pe32plus)
 	return pe32plus ? PE_OPT_DIRS_PE32PLUS : PE_OPT_DIRS_PE32;
 }
 
-struct pe_ctx {
-	struct rd r;	    /* the whole file */
-	struct pe_info *pe; /* being filled */
-	int oom;	    /* an allocation failed: give up */
-	uint32_t opt_off;   /* file offset of the optional header */
+/*
+ * Where the parser's bytes come from (src.c): a caller's buffer, or a file
+ * read with pread through a cache of PE_SRC_BLOCKS blocks of PE_SRC_BLOCK
+ * bytes (least recently used out), so that a parse holds the same few
+ * hundred KiB whatever the file's size. Every read is bounds-checked
+ * against len as struct rd's are; a file that turns out shorter than len
+ * (it shrank) sets err to -EAGAIN, and every read fails from then on: no
+ * byte of another version of the file is ever used. A stop that says stop
+ * (time is up, the readers have gone) ends the reads the same way.
+ */
+#define PE_SRC_BLOCK  (64u << 10)
+#define PE_SRC_BLOCKS 8
+_Static_assert(PE_SRC_BLOCK *PE_SRC_BLOCKS <= PE_PARSE_MEMORY,
+	       "pe.h's PE_PARSE_MEMORY counts the cache");
+
+struct pe_blk {
+	uint64_t off;  /* file offset of the block's first byte */
+	uint64_t used; /* the src's tick when last read; 0: empty */
+	size_t n;      /* bytes held */
+	uint8_t *p;
 };
+
+struct pe_src {
+	const uint8_t *buf; /* memory: the first len bytes; NULL: from fd */
+	int fd;
+	size_t len; /* the bytes that can be read */
+	struct pe_blk blk[PE_SRC_BLOCKS];
+	uint8_t *mem; /* the blocks' bytes (fd only) */
+	struct pe_blk *last;
+	uint64_t tick;
+	const struct util_stop *stop; /* asked every PE_SRC_STOP_EVERY reads */
+	unsigned fills;
+	int err; /* -EAGAIN (the file shrank), -EIO, the stop's; 0 */
+};
+/* blocks read between two questions to the stop: 1 MiB */
+#define PE_SRC_STOP_EVERY 16
+
+struct pe_ctx {
+	struct pe_src *s;    /* the bytes */
+	size_t len;	     /* how many: s->len */
+	struct pe_info *pe;  /* being filled */
+	int oom;	     /* an allocation failed: give up */
+	uint32_t opt_off;    /* file offset of the optional header */
+	const uint64_t *sum; /* pe_checksum_add() over the file, or NULL */
+};
+
+/* ---- the bytes (src.c) ------------------------------------------------ */
+
+/* A source over buf's len bytes; nothing to free. */
+void pe_src_mem(struct pe_src *s, const uint8_t *buf, size_t len);
+/* A source over fd's len bytes, asking stop (NULL: none) before its first
+ * read and then every PE_SRC_STOP_EVERY: what it says becomes s->err.
+ * -ENOMEM, -EFBIG. Freed with pe_src_free(). */
+int pe_src_fd(struct pe_src *s, int fd, uint64_t len,
+	      const struct util_stop *stop);
+void pe_src_free(struct pe_src *s);
+
+/*
+ * A pointer to the bytes at off: how many of them (at most n, at least 1)
+ * are there contiguously, valid until the next read of s; 0 when off is
+ * not before len or the file cannot be read (then s->err is set).
+ */
+size_t pe_peek(struct pe_src *s, size_t off, size_t n, const uint8_t **p);
+
+/* Copies the n bytes at off: 0, or -ERANGE when they are not all there
+ * (dst then partly written: callers use it on success only). */
+int pe_read(struct pe_src *s, size_t off, size_t n, void *dst);
+
+/* Little-endian values at a file offset, as rd_u16() and the rest: 0 or
+ * -ERANGE with *out untouched. */
+int pe_u16(struct pe_src *s, size_t off, uint16_t *out);
+int pe_u32(struct pe_src *s, size_t off, uint32_t *out);
+int pe_u64(struct pe_src *s, size_t off, uint64_t *out);
+
+/*
+ * An owned copy of the bytes at off up to the first NUL unit (unit 1:
+ * bytes, 2: UTF-16 units, both bytes 0), at most max units and at most
+ * avail bytes; *n is its length in bytes, *terminated whether a NUL was
+ * found. NULL when nothing can be read at off, or on OOM (c->oom set).
+ */
+uint8_t *pe_read_until(struct pe_ctx *c, size_t off, size_t avail, size_t max,
+		       unsigned unit, size_t *n, int *terminated);
+
+/* Does what the reader said is 1 for a PE image, as pe_identify(). */
+int pe_identify_src(struct pe_src *s, const char **why);
 
 /* ---- helpers (ctx.c) ------------------------------------------------ */
 

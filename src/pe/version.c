@@ -145,7 +145,9 @@ static void walk(struct pe_ctx *c, uint64_t base, uint32_t dir, int level,
 
 struct vs {
 	struct pe_ctx *c;
-	struct rd raw; /* the resource's bytes (as far as the file goes) */
+	/* the resource's bytes (as far as the file goes): a file offset and
+	 * a length, read through raw_u16() only */
+	size_t raw_off, raw_len;
 	uint64_t base; /* its RVA: blocks are aligned on RVAs */
 	unsigned lied; /* block lengths found not to fit */
 };
@@ -193,18 +195,17 @@ static char *utf16_at(struct vs *v, uint64_t rva, size_t max, size_t *nchars)
 {
 	size_t off, avail, n, i;
 	struct dynbuf b;
-	const uint8_t *p;
+	uint8_t *p;
 	char *out;
+	int nul;
 
 	*nchars = 0;
-	if (pe_rva_to_off(v->c->pe, v->c->r.len, rva, &off, &avail))
+	if (pe_rva_to_off(v->c->pe, v->c->len, rva, &off, &avail))
 		return NULL;
-	p = v->c->r.p + off;
-	n = avail / 2 < max ? avail / 2 : max;
-	for (i = 0; i < n; i++)
-		if (!p[2 * i] && !p[2 * i + 1])
-			break;
-	n = i;
+	p = pe_read_until(v->c, off, avail, max, 2, &n, &nul);
+	if (!p)
+		return NULL;
+	n /= 2;
 	db_init(&b, 8 * n + 16);
 	for (i = 0; i < n; i++) {
 		uint32_t u = p[2 * i] | (uint32_t)p[2 * i + 1] << 8, lo;
@@ -223,6 +224,7 @@ static char *utf16_at(struct vs *v, uint64_t rva, size_t max, size_t *nchars)
 		put_utf8(&b, u);
 	}
 	*nchars = n;
+	free(p);
 	if (db_take(&b, &out, &n)) {
 		db_free(&b);
 		v->c->oom = 1;
@@ -243,15 +245,23 @@ static void lies(struct vs *v, const char *what, uint64_t off, uint16_t len)
 		   what, (unsigned long long)(v->base + off), len);
 }
 
+/* The u16 at offset off of the resource: 0, or -ERANGE (*out untouched)
+ * when it is not inside it */
+static int raw_u16(const struct vs *v, uint64_t off, uint16_t *out)
+{
+	if (off > v->raw_len || v->raw_len - off < 2)
+		return -ERANGE;
+	return pe_u16(v->c->s, v->raw_off + (size_t)off, out);
+}
+
 /* wLength, wValueLength, wType of the block at offset off of the resource */
 static int block(const struct vs *v, uint64_t off, uint16_t *len,
 		 uint16_t *vlen, uint16_t *type)
 {
-	if (off > v->raw.len)
+	if (off > v->raw_len)
 		return -ERANGE;
-	if (rd_u16(&v->raw, (size_t)off, len) ||
-	    rd_u16(&v->raw, (size_t)off + 2, vlen) ||
-	    rd_u16(&v->raw, (size_t)off + 4, type))
+	if (raw_u16(v, off, len) || raw_u16(v, off + 2, vlen) ||
+	    raw_u16(v, off + 4, type))
 		return -ERANGE;
 	return 0;
 }
@@ -368,8 +378,8 @@ static void var_file_info(struct vs *v, uint64_t vfi, size_t keylen,
 	key = utf16_at(v, v->base + var + 6, 0x10000, &n);
 	if (key && strcmp(key, "Translation") == 0) {
 		w = align4(2 * (n + 1) + var + 6, v->base);
-		if (vlen >= 4 && rd_u16(&v->raw, (size_t)w, &lang) == 0 &&
-		    rd_u16(&v->raw, (size_t)w + 2, &cp) == 0) {
+		if (vlen >= 4 && raw_u16(v, w, &lang) == 0 &&
+		    raw_u16(v, w + 2, &cp) == 0) {
 			vi->translation = (uint32_t)lang << 16 | cp;
 			vi->has_translation = 1;
 		}
@@ -379,7 +389,7 @@ static void var_file_info(struct vs *v, uint64_t vfi, size_t keylen,
 
 static void vs_parse(struct pe_ctx *c, const struct vres *r, struct vs_info *vi)
 {
-	struct vs v = { c, { NULL, 0 }, r->rva, 0 };
+	struct vs v = { c, 0, 0, r->rva, 0 };
 	uint16_t len, vlen, type, slen, svlen, stype;
 	size_t off, avail, n;
 	uint64_t fixed, sfi;
@@ -387,16 +397,15 @@ static void vs_parse(struct pe_ctx *c, const struct vres *r, struct vs_info *vi)
 
 	/* the resource's bytes as far as the file goes (off is inside it
 	 * once translated) */
-	if (pe_rva_to_off(c->pe, c->r.len, r->rva, &off, &avail) ||
-	    rd_sub(&c->r, off,
-		   c->r.len - off < r->size ? c->r.len - off : r->size,
-		   &v.raw)) {
+	if (pe_rva_to_off(c->pe, c->len, r->rva, &off, &avail)) {
 		pe_anomaly(c,
 			   "The version resource at RVA 0x%X is not in the "
 			   "file.",
 			   r->rva);
 		return;
 	}
+	v.raw_off = off;
+	v.raw_len = c->len - off < r->size ? c->len - off : r->size;
 	if (block(&v, 0, &len, &vlen, &type)) {
 		pe_anomaly(c, "The version resource at RVA 0x%X is truncated.",
 			   r->rva);
@@ -420,7 +429,7 @@ static void vs_parse(struct pe_ctx *c, const struct vres *r, struct vs_info *vi)
 	}
 	free(key);
 	fixed = align4(6 + 2 * (n + 1), v.base);
-	if (!rd_has(&v.raw, (size_t)fixed, 52))
+	if (fixed > v.raw_len || v.raw_len - fixed < 52)
 		return;
 	sfi = align4(fixed + 52, v.base);
 	while (!c->oom) {

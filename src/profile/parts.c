@@ -6,8 +6,9 @@
  * every count against the parser's caps and against the bytes left, so a
  * damaged blob is refused (and the part computed again), never trusted.
  *
- * Part "pe", version 4 (4: PE hashes without a certificate-entry skip when
- * NumberOfRvaAndSizes < 5):
+ * Part "pe", version 5 (4: PE hashes without a certificate-entry skip when
+ * NumberOfRvaAndSizes < 5; 5: a file over 64 MiB parsed whole, no longer
+ * its first 8 MiB only):
  *   u8 is_pe, str pe_note, str imphash, str rich_hash,
  *   u8 pehash, 20 bytes PE SHA-1, 32 bytes PE SHA-256, u8 has_pe_info,
  *   then when has_pe_info: the header fields of struct pe_info, sections,
@@ -28,7 +29,7 @@
 #include "profilefs/profile.h"
 
 const struct prof_part_desc prof_parts[] = {
-	{ "pe", 4 },
+	{ "pe", 5 },
 	{ "sig", 2 },
 };
 const size_t prof_nparts = sizeof(prof_parts) / sizeof(prof_parts[0]);

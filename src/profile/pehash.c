@@ -10,7 +10,7 @@
 #include "profilefs/pe.h"
 #include "profilefs/profile.h"
 
-int prof_rare_pehash(struct prof *p, int fd, const uint8_t *head, size_t len,
+int prof_rare_pehash(struct prof *p, int fd, const struct dg_pe_layout *l,
 		     uint64_t size, const struct util_stop *stop)
 {
 	static const struct {
@@ -19,7 +19,6 @@ int prof_rare_pehash(struct prof *p, int fd, const uint8_t *head, size_t len,
 	} algs[] = { { SIG_MD_MD5, DG_PE_MD5 },
 		     { SIG_MD_SHA384, DG_PE_SHA384 },
 		     { SIG_MD_SHA512, DG_PE_SHA512 } };
-	struct dg_pe_layout l;
 	unsigned want, i, n;
 	uint8_t md[64];
 	int rc;
@@ -28,8 +27,7 @@ int prof_rare_pehash(struct prof *p, int fd, const uint8_t *head, size_t len,
 		return 0;
 	want = sig_table_digests(&p->sig);
 	if (!(want & ((1u << SIG_MD_MD5) | (1u << SIG_MD_SHA384) |
-		      (1u << SIG_MD_SHA512))) ||
-	    pe_hash_layout(head, len, size, &l))
+		      (1u << SIG_MD_SHA512))))
 		return 0;
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++) {
 		size_t hn;
@@ -37,7 +35,7 @@ int prof_rare_pehash(struct prof *p, int fd, const uint8_t *head, size_t len,
 
 		if (!(want & (1u << algs[i].md)))
 			continue;
-		rc = dg_pe_hash_fd(fd, size, &l, algs[i].rare, stop, md, &n);
+		rc = dg_pe_hash_fd(fd, size, l, algs[i].rare, stop, md, &n);
 		/* out of time: that digest stays "not computed" */
 		if (rc == -ETIME)
 			return 0;

@@ -3,13 +3,17 @@
  * leaving the source root, read with pread (a mapping would die with
  * SIGBUS if the file shrank underneath), and checked afterwards to be the
  * same file it was before.
+ *
+ * The file is read twice, and never held: once in chunks for the digests,
+ * then by the parsers, again with pread, where they need to (pe_parse_fd()
+ * through its small block cache, the certificate table, the rarer PE
+ * hashes). What a computation holds is the same whatever the file's size.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "profilefs/pe.h"
@@ -53,20 +57,22 @@ static int same_file(const struct stat *a, const struct stat *b)
 }
 
 /*
- * Reads exactly size bytes at the file's start, hashing each chunk and
- * keeping up to keep_max bytes in *keep for the parsers; asks stop
- * between chunks. A short read means the file shrank: -EAGAIN.
+ * Reads exactly size bytes from the file's start, a chunk at a time, and
+ * hashes them; asks stop between chunks. *layout (when *has_layout) is
+ * where the PE image hash skips and ends, from the first chunk; *pe_sum
+ * the sum the PE header checksum is made of (pe_checksum_add()). A short
+ * read means the file shrank: -EAGAIN.
  */
-static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *keep,
-		    size_t keep_max, uint8_t *chunk,
-		    const struct util_stop *stop)
+static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *chunk,
+		    struct dg_pe_layout *layout, int *has_layout,
+		    uint64_t *pe_sum, const struct util_stop *stop)
 {
 	uint64_t off = 0;
 	int rc;
 
+	*has_layout = 0;
 	while (off < size) {
 		size_t want = CAP_CHUNK;
-		uint8_t *dst;
 		ssize_t n;
 
 		rc = util_stop_check(stop);
@@ -75,9 +81,7 @@ static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *keep,
 
 		if (size - off < want)
 			want = (size_t)(size - off);
-		/* read straight into the kept buffer while it has room */
-		dst = off + want <= keep_max ? keep + off : chunk;
-		n = pread(fd, dst, want, (off_t)off);
+		n = pread(fd, chunk, want, (off_t)off);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -87,19 +91,15 @@ static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *keep,
 			return -EAGAIN;
 		/* the first chunk holds the headers: where the PE image hash
 		 * skips and ends (no PE image, no PE hash) */
-		if (off == 0) {
-			struct dg_pe_layout l;
-
-			if (pe_hash_layout(dst, (size_t)n, size, &l) == 0 &&
-			    dg_set_pe(dg, &l))
+		if (off == 0 &&
+		    pe_hash_layout(chunk, (size_t)n, size, layout) == 0) {
+			*has_layout = 1;
+			if (dg_set_pe(dg, layout))
 				return -EIO;
 		}
-		if (dst == chunk && off < keep_max)
-			memcpy(keep + off, chunk,
-			       (size_t)n < keep_max - off ? (size_t)n
-							  : keep_max - off);
-		if (dg_update(dg, dst, (size_t)n))
+		if (dg_update(dg, chunk, (size_t)n))
 			return -EIO;
+		pe_checksum_add(pe_sum, off, chunk, (size_t)n);
 		off += (uint64_t)n;
 	}
 	return 0;
@@ -120,21 +120,21 @@ static int md5_hex(const void *p, size_t n, char *out)
 	return rc;
 }
 
-static int parse_bytes(struct prof *p, const uint8_t *buf, size_t len,
-		       uint64_t file_len)
+static int parse_file(struct prof *p, int fd, uint64_t file_len,
+		      const uint64_t *pe_sum, const struct util_stop *stop)
 {
 	struct dynbuf imp;
-	const char *why;
+	const char *why = NULL;
 	int rc;
 
-	p->is_pe = pe_identify(buf, len, &why);
-	if (!p->is_pe) {
+	rc = pe_parse_fd(fd, file_len, stop, pe_sum, &p->pe, &why);
+	if (rc == -EINVAL && why) {
 		p->pe_note = strdup(why);
 		return p->pe_note ? 0 : -ENOMEM;
 	}
-	rc = pe_parse(buf, len, file_len, &p->pe);
 	if (rc)
 		return rc;
+	p->is_pe = 1;
 	db_init(&imp, CAP_PROFILE);
 	rc = pe_imphash_input(p->pe, &imp);
 	if (!rc)
@@ -147,10 +147,9 @@ static int parse_bytes(struct prof *p, const uint8_t *buf, size_t len,
 
 /*
  * The certificate table named by the security directory (whose address is
- * a file offset, not an RVA): from the kept bytes, else read again.
+ * a file offset, not an RVA), read again from the file.
  */
-static int read_cert_table(struct prof *p, int fd, const uint8_t *keep,
-			   size_t kept, uint64_t size)
+static int read_cert_table(struct prof *p, int fd, uint64_t size)
 {
 	uint64_t off, len;
 	uint8_t *tab;
@@ -181,8 +180,6 @@ static int read_cert_table(struct prof *p, int fd, const uint8_t *keep,
 			 (unsigned long long)len, CAP_SIG_TABLE);
 		return sig_table_set_problem(&p->sig, why);
 	}
-	if (off + len <= kept)
-		return sig_table_parse(keep + off, (size_t)len, &p->sig);
 	tab = malloc((size_t)len);
 	if (!tab)
 		return -ENOMEM;
@@ -226,37 +223,15 @@ int prof_limited(const struct stat *st, const struct prof_limits *lim,
 	return 0;
 }
 
-static size_t keep_size(uint64_t size)
-{
-	return size <= CAP_WHOLE_FILE ? (size_t)size : CAP_HEAD;
-}
-
 uint64_t prof_memory(uint64_t size)
 {
-	/* the kept bytes, the chunk, and what the parsers make of them (a
-	 * fraction of what they read, by the caps) */
-	uint64_t keep = keep_size(size);
+	/* the chunk (and the rarer PE hashes' own), the PE parser's block
+	 * cache, the certificate table (no larger than the file), and what
+	 * the parsers make of what they read (a fraction of it, by the
+	 * caps): the same for every file past 8 MiB, whatever its size */
+	uint64_t m = size < CAP_SIG_TABLE ? size : CAP_SIG_TABLE;
 
-	return keep + keep / 4 + 2 * (uint64_t)CAP_CHUNK;
-}
-
-/*
- * The kept bytes are mapped, not taken from malloc's arenas: whatever the
- * sizes of the files read, their memory goes back to the system when the
- * profile is made (an arena keeps its peak).
- */
-static uint8_t *keep_alloc(size_t n)
-{
-	void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static void keep_free(uint8_t *p, size_t n)
-{
-	if (p)
-		munmap(p, n ? n : 1);
+	return 2 * (uint64_t)CAP_CHUNK + PE_PARSE_MEMORY + m + m / 2;
 }
 
 int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
@@ -264,9 +239,10 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 {
 	static const struct prof_limits none = { 0, 0 };
 	uint64_t size = (uint64_t)st->st_size;
-	size_t keep_max = keep_size(size);
-	size_t kept;
-	uint8_t *keep = NULL, *chunk = NULL;
+	struct dg_pe_layout layout;
+	uint64_t pe_sum = 0;
+	int has_layout;
+	uint8_t *chunk = NULL;
 	struct dg_ctx *dg = NULL;
 	struct prof *p = NULL;
 	struct util_stop own;
@@ -283,15 +259,14 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 		stop = &own;
 	}
 	rc = -ENOMEM;
-	keep = keep_alloc(keep_max);
 	chunk = malloc(CAP_CHUNK);
 	p = prof_new();
-	if (!keep || !chunk || !p)
+	if (!chunk || !p)
 		goto out;
 	rc = dg_new(&dg, size);
 	if (rc)
 		goto out;
-	rc = read_all(fd, size, dg, keep, keep_max, chunk, stop);
+	rc = read_all(fd, size, dg, chunk, &layout, &has_layout, &pe_sum, stop);
 	if (rc == -ETIME) {
 		rc = prof_limited(st, lim, 1, out);
 		goto out;
@@ -303,12 +278,18 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 		goto out;
 	p->hashed = 1;
 	p->size = size;
-	kept = keep_max < size ? keep_max : (size_t)size;
-	rc = parse_bytes(p, keep, kept, size);
+	/* the chunk is not needed any more: the parse holds its own cache */
+	free(chunk);
+	chunk = NULL;
+	rc = parse_file(p, fd, size, &pe_sum, stop);
+	if (rc == -ETIME) {
+		rc = prof_limited(st, lim, 1, out);
+		goto out;
+	}
 	if (!rc)
-		rc = read_cert_table(p, fd, keep, kept, size);
-	if (!rc)
-		rc = prof_rare_pehash(p, fd, keep, kept, size, stop);
+		rc = read_cert_table(p, fd, size);
+	if (!rc && has_layout)
+		rc = prof_rare_pehash(p, fd, &layout, size, stop);
 	if (rc)
 		goto out;
 	/* the bytes hashed and parsed were all of one version of the file */
@@ -322,6 +303,5 @@ out:
 	prof_free(p);
 	dg_free(dg);
 	free(chunk);
-	keep_free(keep, keep_max);
 	return rc;
 }

@@ -5,10 +5,11 @@
  *
  * Bytes are handed out first come, first served: the waiters form a queue,
  * and only its head is let in, once what it asks for fits. A file larger
- * than CAP_WHOLE_FILE (a streamed one: only its head is kept) first takes
- * one of the large slots, which are not queued, so that small files never
- * wait behind a terabyte. Every wait wakes up every GATE_POLL_MS to ask
- * the caller's stop: a waiter whose readers have gone leaves the queue.
+ * than CAP_LARGE_FILE (long to hash, though it holds no more than an 8 MiB
+ * one: prof_memory()) first takes one of the large slots, which are not
+ * queued, so that small files never wait behind a terabyte. Every wait
+ * wakes up every GATE_POLL_MS to ask the caller's stop: a waiter whose
+ * readers have gone leaves the queue.
  */
 #include <errno.h>
 #include <pthread.h>

@@ -423,7 +423,7 @@ static int gated(struct svc *pv, int fd, const struct stat *st, uint64_t bytes,
 		 const struct util_stop *stop, read_fn *fn, void *out)
 {
 	uint64_t size = (uint64_t)st->st_size;
-	int large = size > CAP_WHOLE_FILE, rc;
+	int large = size > CAP_LARGE_FILE, rc;
 	struct util_stop timed = *stop;
 
 	if (pv->limits.max_size && size > pv->limits.max_size)

@@ -4,7 +4,14 @@ file by file: machine type, imphash, exports (ordinal, name, forwarder),
 the version strings of the table the format page chooses, and the header
 checksum pefile computes.
 
-    compare.py PE_DUMP [--known FILE] PATH...     (files or folders)
+    compare.py PE_DUMP [--known FILE] [--same-only DIR]... PATH...
+
+Every file (those of PATH and of each --same-only DIR) is also dumped
+twice, parsed from memory and from its descriptor (pe_dump --fd), and the
+two dumps must be the same, byte for byte: the parser reads both through
+one reader (src/pe/src.c), from a buffer or through its block cache. Files
+of --same-only folders (fuzz inputs, hostile files) are not held against
+pefile.
 
 Where pefile itself is wrong, tests/corpus/pefile-known.txt says so, one
 "file-name<TAB>field<TAB>reason" a line; such a field is reported as a
@@ -42,17 +49,37 @@ def main():
             if line.strip() and not line.startswith("#"):
                 name, field, why = line.rstrip("\n").split("\t", 2)
                 known[(name, field)] = why
+    same_only = []
+    while len(args) >= 2 and args[0] == "--same-only":
+        args.pop(0)
+        same_only.append(args.pop(0))
     files = list(files_of(args))
+    extra = list(files_of(same_only))
     ours = {}
-    for i in range(0, len(files), 200):
-        # PE_DUMP_WRAP: a command to run pe_dump under (valgrind in CI)
-        wrap = shlex.split(os.environ.get("PE_DUMP_WRAP", ""))
-        out = subprocess.run(wrap + [dump] + files[i:i + 200], capture_output=True,
-                             text=True, check=True).stdout
-        for line in out.splitlines():
-            d = json.loads(line)
-            ours[d["file"]] = d
+    by_fd = {}
+    for how, into in (([], ours), (["--fd"], by_fd)):
+        for i in range(0, len(files + extra), 200):
+            # PE_DUMP_WRAP: a command to run pe_dump under (valgrind in CI)
+            wrap = shlex.split(os.environ.get("PE_DUMP_WRAP", ""))
+            out = subprocess.run(wrap + [dump] + how + (files + extra)[i:i + 200],
+                                 capture_output=True, text=True, check=True).stdout
+            for line in out.splitlines():
+                into[json.loads(line)["file"]] = line
     passed = failed = skipped = 0
+    same = 0
+    for f in files + extra:
+        if f not in ours or ours[f] != by_fd.get(f):
+            print("%s: parsed from memory and from its descriptor, the dumps differ"
+                  "\n  memory: %s\n  fd:     %s" % (f, ours.get(f, "")[:600],
+                                                   by_fd.get(f, "")[:600]))
+            failed += 1
+        else:
+            same += 1
+    print("%d files: the same parse from memory and from the descriptor" % same)
+    if same == 0:
+        print("no file was dumped")
+        failed += 1
+    ours = {f: json.loads(line) for f, line in ours.items()}
     stats = {}
     for f in files:
         mine = ours.get(f)

@@ -1,6 +1,9 @@
 /*
- * pe_dump FILE...: what our PE parser reads, one JSON object a line, for
- * the differential suite (compare.py) to hold against python3-pefile.
+ * pe_dump [--fd] FILE...: what our PE parser reads, one JSON object a
+ * line, for the differential suite (compare.py) to hold against
+ * python3-pefile. The file is read into memory and parsed with
+ * pe_parse(), or with --fd parsed from its descriptor with pe_parse_fd():
+ * compare.py checks that both say the same, byte for byte.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,7 +31,7 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void dump(const char *path, const uint8_t *buf, size_t len)
+static void dump(const char *path, const uint8_t *buf, size_t len, int fd)
 {
 	struct pe_info *pe = NULL;
 	struct dynbuf b;
@@ -39,7 +42,10 @@ static void dump(const char *path, const uint8_t *buf, size_t len)
 
 	printf("{\"file\": ");
 	json_str(path);
-	if (pe_parse(buf, len, len, &pe)) {
+	const char *why;
+
+	if (buf ? pe_parse(buf, len, len, &pe)
+		: pe_parse_fd(fd, len, NULL, NULL, &pe, &why)) {
 		printf(", \"pe\": false}\n");
 		return;
 	}
@@ -87,6 +93,11 @@ static void dump(const char *path, const uint8_t *buf, size_t len)
 	} else {
 		printf("null");
 	}
+	/* not compared with pefile: for the memory/fd comparison */
+	printf(", \"rich_len\": %zu, \"sections\": [", pe->rich_len);
+	for (i = 0; i < pe->nsections; i++)
+		printf("%s%.6f", i ? ", " : "", pe->sections[i].entropy);
+	printf("], \"checksum_known\": %d", pe->checksum_known);
 	printf(", \"anomalies\": [");
 	for (i = 0; i < pe->nanomalies; i++) {
 		printf("%s", i ? ", " : "");
@@ -98,9 +109,13 @@ static void dump(const char *path, const uint8_t *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-	int i, status = 0;
+	int i = 1, status = 0, use_fd = 0;
 
-	for (i = 1; i < argc; i++) {
+	if (i < argc && strcmp(argv[i], "--fd") == 0) {
+		use_fd = 1;
+		i++;
+	}
+	for (; i < argc; i++) {
 		struct stat st;
 		uint8_t *buf;
 		int fd = open(argv[i], O_RDONLY);
@@ -110,12 +125,17 @@ int main(int argc, char **argv)
 			status = 1;
 			continue;
 		}
+		if (use_fd) {
+			dump(argv[i], NULL, (size_t)st.st_size, fd);
+			close(fd);
+			continue;
+		}
 		buf = malloc((size_t)st.st_size + 1);
 		if (!buf || read(fd, buf, (size_t)st.st_size) != st.st_size) {
 			perror(argv[i]);
 			status = 1;
 		} else {
-			dump(argv[i], buf, (size_t)st.st_size);
+			dump(argv[i], buf, (size_t)st.st_size, -1);
 		}
 		free(buf);
 		close(fd);

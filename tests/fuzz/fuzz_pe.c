@@ -1,18 +1,95 @@
 /* libFuzzer target: the PE parser over any bytes, and what the profile
- * asks of its result (the imphash input, RVA translation). */
+ * asks of its result (the imphash input, RVA translation). The bytes are
+ * parsed twice, from memory (pe_parse) and from a memfd holding them
+ * (pe_parse_fd, through the reader's block cache, with the checksum's sum
+ * made in odd pieces): any difference between the two parses aborts. */
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "profilefs/pe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static int same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* the two parses of one input: the same, field by field that matters */
+static void same(const struct pe_info *a, const struct pe_info *b)
+{
+	size_t i, k;
+
+	if (a->machine != b->machine || a->nsections != b->nsections ||
+	    a->checksum_known != b->checksum_known ||
+	    a->checksum_computed != b->checksum_computed ||
+	    a->nimports != b->nimports || a->nexports != b->nexports ||
+	    a->nanomalies != b->nanomalies || a->rich_len != b->rich_len ||
+	    a->version.found != b->version.found ||
+	    !same_str(a->export_name, b->export_name) ||
+	    (a->rich_len && memcmp(a->rich, b->rich, a->rich_len)))
+		abort();
+	for (i = 0; i < a->nsections; i++)
+		if (a->sections[i].entropy != b->sections[i].entropy)
+			abort();
+	for (i = 0; i < a->nimports; i++) {
+		if (!same_str(a->imports[i].dll, b->imports[i].dll) ||
+		    a->imports[i].nfuncs != b->imports[i].nfuncs)
+			abort();
+		for (k = 0; k < a->imports[i].nfuncs; k++)
+			if (!same_str(a->imports[i].funcs[k].name,
+				      b->imports[i].funcs[k].name))
+				abort();
+	}
+	for (i = 0; i < a->nexports; i++)
+		if (!same_str(a->exports[i].name, b->exports[i].name) ||
+		    !same_str(a->exports[i].forwarder, b->exports[i].forwarder))
+			abort();
+	for (i = 0; i < PE_VS_N; i++)
+		if (!same_str(a->version.strings[i], b->version.strings[i]))
+			abort();
+	for (i = 0; i < a->nanomalies; i++)
+		if (!same_str(a->anomalies[i], b->anomalies[i]))
+			abort();
+}
+
+/* pe_parse_fd() over the same bytes, given their checksum sum made in
+ * pieces of 7 bytes (the parse from memory makes it in one) */
+static int parse_fd(const uint8_t *data, size_t size, struct pe_info **out)
+{
+	static int fd = -2;
+	uint64_t sum = 0;
+	const char *why;
+	size_t off;
+
+	if (fd == -2)
+		fd = memfd_create("fuzz_pe", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, 0) ||
+	    (size && pwrite(fd, data, size, 0) != (ssize_t)size))
+		abort();
+	for (off = 0; off < size; off += 7)
+		pe_checksum_add(&sum, off, data + off,
+				size - off < 7 ? size - off : 7);
+	return pe_parse_fd(fd, size, NULL, &sum, out, &why);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pe_info *pe = NULL;
+	struct pe_info *pe = NULL, *pe2 = NULL;
 	struct dynbuf b;
 	size_t off, avail, i;
+	int rc = pe_parse(data, size, size, &pe), rc2;
 
-	if (pe_parse(data, size, size, &pe))
+	rc2 = parse_fd(data, size, &pe2);
+	if (rc != rc2 && rc != -ENOMEM && rc2 != -ENOMEM)
+		abort();
+	if (pe && pe2)
+		same(pe, pe2);
+	pe_free(pe2);
+	if (rc)
 		return 0;
 	db_init(&b, 1 << 24);
 	pe_imphash_input(pe, &b);

@@ -43,4 +43,50 @@ check "PE Header says 32-bit PE32" grep -qx '\* Format: PE32' "$MNT/x86/exports.
 check "PE Header says PE32+" grep -qx '\* Format: PE32+' "$MNT/x64/exports.dll.md"
 check "header checksum checked" grep -q '^\* Header Checksum: ' "$MNT/x64/exports.dll.md"
 umount_fs
+
+# A file is parsed whole whatever its size, in the same memory (the parser
+# reads with pread through a fixed cache, src/pe/src.c): exports.dll padded
+# with zeros (sparse) to 1, 48 and 200 MiB. pefile's checksum of the padded
+# file is its checksum of exports.dll plus the bytes added (zero dwords add
+# nothing to the sum, the length is added last): it is checked, with no
+# "only the first bytes" anomaly, and every run peaks within 4 MiB of the
+# others (a copy of the file would add 47 MiB).
+orig=$FIXTURES/x64/exports.dll
+olen=$(stat -c %s "$orig")
+osum=$(/usr/bin/python3 -c 'import pefile, sys
+print(pefile.PE(sys.argv[1]).generate_checksum())' "$orig")
+check "pefile's checksum of exports.dll" [ -n "$osum" ]
+hwms=
+for size in 1 48 200; do
+	big=$T/big$size.dll
+	cp "$orig" "$big"
+	truncate -s ${size}M "$big"
+	hwm=$(/usr/bin/python3 -c 'import resource, subprocess, sys
+with open(sys.argv[1], "w") as out:
+    subprocess.run(sys.argv[2:], stdout=out, check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
+		"$T/big.json" "$PROFILEFS" profile --no-cache --format=json "$big")
+	check "${size} MiB: profiled" [ -n "$hwm" ]
+	want=$((osum + (size << 20) - olen))
+	check_eq "${size} MiB: pefile's checksum" \
+		"$(jq '.pe_header.checksum_computed' "$T/big.json")" "$want"
+	check_eq "${size} MiB: nothing left unparsed" \
+		"$(jq '[.anomalies[] | select(test("were parsed"))] | length' \
+			"$T/big.json")" 0
+	check_eq "${size} MiB: its exports, as exports.dll's" \
+		"$(jq -c '.exports' "$T/big.json")" \
+		"$("$PROFILEFS" profile --no-cache --format=json "$orig" |
+			jq -c '.exports')"
+	echo "${size} MiB padded exports.dll: VmHWM ${hwm} KiB"
+	hwms="$hwms ${hwm:-0}"
+	rm -f "$big"
+done
+spread=$(tr ' ' '\n' <<<"$hwms" | sort -n | sed '/^$/d' |
+	awk 'NR == 1 {lo = $1} {hi = $1} END {print hi - lo}')
+if [ "$SANITIZED" = 1 ]; then
+	echo "(sanitized build: the memory bound is checked by the plain build)"
+else
+	check "1, 48 and 200 MiB peak within 4 MiB of each other ($spread KiB)" \
+		[ "$spread" -lt 4096 ]
+fi
 finish

@@ -3,7 +3,8 @@
  * bounds), the ordinal table against python3-pefile's, language and
  * machine names, a parsed file surviving the part codec unchanged, and
  * the Authenticode layout naming the very bytes the parser reads as the
- * CheckSum and the security directory.
+ * CheckSum and the security directory, and pe_parse_fd() on a file that
+ * shrinks: -EAGAIN, never a parse of what is left.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -212,6 +213,88 @@ static void test_layout(const char *path)
 	free(buf);
 }
 
+/*
+ * A fixture padded to SHRINK_LEN bytes (several of the reader's blocks) is
+ * parsed from its descriptor as from memory; cut shorter than the length
+ * it had (as when it shrinks between the digest pass and the parse), the
+ * parse fails -EAGAIN and gives nothing, wherever the cut falls: in the
+ * padding (the fixture is under 100 KiB), inside the headers, or at 0 (no
+ * "not a PE image" either).
+ */
+#define SHRINK_LEN (300u << 10)
+static int asked;
+static int go_on(void *arg)
+{
+	(void)arg;
+	asked++;
+	return 0;
+}
+static int readers_gone(void *arg)
+{
+	(void)arg;
+	return -EINTR;
+}
+
+static void test_shrink(const char *path)
+{
+	const struct util_stop go = { 0, go_on, NULL },
+			       gone = { 0, readers_gone, NULL };
+	static const off_t cuts[] = { 200u << 10, 100u << 10, 1000, 0 };
+	char tmp[] = "/tmp/test_pe_shrink.XXXXXX";
+	struct pe_info *mem = NULL, *pe = NULL;
+	const char *why = "unset";
+	uint8_t *buf = calloc(1, SHRINK_LEN);
+	ssize_t n = -1;
+	size_t i;
+	int fd = open(path, O_RDONLY), out = mkstemp(tmp);
+
+	if (fd >= 0 && buf)
+		n = pread(fd, buf, SHRINK_LEN, 0);
+	if (fd >= 0)
+		close(fd);
+	CHECK(out >= 0 && n > 1000 && n < (100 << 10));
+	if (out < 0 || n <= 1000 || n >= (100 << 10)) {
+		free(buf);
+		if (out >= 0)
+			close(out);
+		return;
+	}
+	unlink(tmp);
+	CHECK(pwrite(out, buf, SHRINK_LEN, 0) == SHRINK_LEN);
+	CHECK(pe_parse(buf, SHRINK_LEN, SHRINK_LEN, &mem) == 0);
+	CHECK(pe_parse_fd(out, SHRINK_LEN, NULL, NULL, &pe, &why) == 0);
+	/* the same parse, the checksum over all 300 KiB included */
+	CHECK(mem && pe && pe->checksum_known &&
+	      pe->checksum_computed == mem->checksum_computed &&
+	      pe->nsections == mem->nsections &&
+	      pe->nimports == mem->nimports &&
+	      pe->nanomalies == mem->nanomalies);
+	pe_free(pe);
+	pe_free(mem);
+	/* a stop is asked (before the first read), and heard */
+	pe = NULL;
+	CHECK(pe_parse_fd(out, SHRINK_LEN, &go, NULL, &pe, &why) == 0 && pe);
+	CHECK(asked >= 1);
+	pe_free(pe);
+	pe = NULL;
+	CHECK(pe_parse_fd(out, SHRINK_LEN, &gone, NULL, &pe, &why) == -EINTR);
+	CHECK(pe == NULL);
+	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		pe = NULL;
+		CHECK(ftruncate(out, cuts[i]) == 0);
+		CHECK(pe_parse_fd(out, SHRINK_LEN, NULL, NULL, &pe, &why) ==
+		      -EAGAIN);
+		CHECK(pe == NULL);
+	}
+	/* not a PE image: said as pe_identify() says it */
+	CHECK(ftruncate(out, 0) == 0 && pwrite(out, "MZ", 2, 0) == 2);
+	CHECK(pe_parse_fd(out, 2, NULL, NULL, &pe, &why) == -EINVAL &&
+	      pe == NULL);
+	CHECK_STR(why, "Not a PE image: the DOS header is truncated.");
+	close(out);
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	int i;
@@ -222,6 +305,7 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		test_codec(argv[i]);
 		test_layout(argv[i]);
+		test_shrink(argv[i]);
 	}
 	CHECK(argc > 1);
 	return t_done();
