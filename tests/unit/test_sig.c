@@ -21,6 +21,7 @@
 #include "profilefs/profile.h"
 #include "profilefs/sig.h"
 #include "../sig_members.h"
+#include "../sig_verdicts.h"
 #include "t.h"
 
 /* DER of a name made of (type, value, set) triples, in encoding order;
@@ -276,6 +277,153 @@ static void catalog_stream(const char *dir)
 	catalog_file(dir, "ber-indefinite.cat", 0, 0);
 }
 
+/* A copy of d (n bytes) with byte i changed. */
+static uint8_t *changed(const uint8_t *d, size_t n, size_t i)
+{
+	uint8_t *m = malloc(n);
+
+	memcpy(m, d, n);
+	m[i] ^= 0x01;
+	return m;
+}
+
+/* The whole decode's verdict of d (n bytes), after both ways agree. */
+static struct sig_verdict *both(const uint8_t *d, size_t n,
+				const struct sig_env *env)
+{
+	struct sig_verdict *w = NULL;
+	int parts = 0;
+
+	CHECK(verdicts_agree(d, n, SIG_CAT_NO_WHOLE, env, &parts, &w));
+	CHECK(parts && w);
+	if (w)
+		fprintf(stderr, "  changed: status %d, p7_reason %d (%s)\n",
+			(int)w->status, (int)w->p7_reason,
+			w->openssl_reason ? w->openssl_reason : "");
+	return w;
+}
+
+/*
+ * One catalog's verdict, read in parts and decoded whole: the same for
+ * the catalog (from memory and from its file), for a member byte changed
+ * (a digest failure), for the signature's last byte changed (a signature
+ * failure), and for truncations and byte changes all over (as
+ * catalog_file's); walks: whether the walk follows its encoding (else it
+ * is decoded whole, and read in parts never); holds: whether its
+ * signature verifies (the corpus's other catalogs were re-encoded after
+ * signing).
+ */
+static void catalog_verdict(const char *dir, const char *name, int walks,
+			    int holds, const struct sig_env *env)
+{
+	struct sig_verdict *w, *p = NULL;
+	struct sig_cat_src src;
+	struct dynbuf skel;
+	uint64_t off = 0, len = 0;
+	uint8_t *d, *m, sha[32], got[32];
+	size_t n, i, fails = 0, inparts = 0, tried = 0;
+	char path[4096];
+	int parts, fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	d = slurp(path, &n);
+	CHECK(n > 0);
+	src.fd = -1;
+	src.mem = d;
+	src.size = n;
+	CHECK(sig_catalog_signed(&src, NULL, &skel, &off, &len) ==
+	      (walks ? 0 : -ENOTSUP));
+	if (walks) {
+		db_free(&skel);
+		CHECK(off > 0 && len > 0 && off + len < n);
+	}
+	/* from its file; and the fallback (the whole decode) */
+	fd = open(path, O_RDONLY);
+	src.fd = fd;
+	src.mem = NULL;
+	CHECK(fd >= 0 &&
+	      sig_check_catalog_src(&src, 0, name, env, NULL, got, &p) == 0);
+	EVP_Digest(d, n, sha, NULL, EVP_sha256(), NULL);
+	CHECK(memcmp(got, sha, 32) == 0);
+	CHECK(sig_check_catalog(d, n, name, env, &w) == 0 &&
+	      same_verdict(w, p));
+	/* its signature holds or not (the chain is judged after) */
+	CHECK(w && p && (w->status != SIG_NOT_VERIFIED) == holds && w->signer &&
+	      w->kind == SIG_KIND_CATALOG && strcmp(w->catalog, name) == 0);
+	fprintf(stderr,
+		"%s: status %d (the whole decode's, read in parts "
+		"the same)\n",
+		name, w ? (int)w->status : -1);
+	sig_verdict_free(w);
+	sig_verdict_free(p);
+	p = NULL;
+	/* a file that shrank under its size: an I/O error, no verdict */
+	src.size = n + 100;
+	CHECK(sig_check_catalog_src(&src, 0, name, env, NULL, got, &p) == -EIO);
+	CHECK(!p);
+	close(fd);
+	if (walks && holds) {
+		/* a member's byte: the messageDigest differs (OpenSSL 3
+		 * reports a digest failure as its last error, a signature
+		 * failure, on top) */
+		m = changed(d, n, (size_t)(off + len / 2));
+		w = both(m, n, env);
+		CHECK(w && w->status == SIG_NOT_VERIFIED &&
+		      (w->p7_reason == SIG_P7_DIGEST_FAILURE ||
+		       w->p7_reason == SIG_P7_SIGNATURE_FAILURE));
+		sig_verdict_free(w);
+		free(m);
+		/* the signature value's last byte (catalogs here have no
+		 * unsigned attributes after it) */
+		m = changed(d, n, n - 1);
+		w = both(m, n, env);
+		CHECK(w && w->status == SIG_NOT_VERIFIED &&
+		      w->p7_reason == SIG_P7_SIGNATURE_FAILURE);
+		sig_verdict_free(w);
+		free(m);
+	}
+	/* truncations and changed bytes, as catalog_file's */
+	for (i = 0; i <= n; i += i < 400 ? 17 : 151) {
+		fails += !verdicts_agree(d, i, SIG_CAT_NO_WHOLE, env, &parts,
+					 NULL);
+		fails += !verdicts_agree(d, i, 0, env, NULL, NULL);
+		inparts += parts;
+		tried++;
+	}
+	for (i = 0; i < n; i += i < 400 ? 17 : 151) {
+		m = changed(d, n, i);
+		m[i] = (uint8_t)(d[i] ^ 0xff);
+		fails += !verdicts_agree(m, n, SIG_CAT_NO_WHOLE, env, &parts,
+					 NULL);
+		fails += !verdicts_agree(m, n, 0, env, NULL, NULL);
+		inparts += parts;
+		tried++;
+		free(m);
+	}
+	fprintf(stderr,
+		"%s: %zu verdict variants, %zu read in parts, %zu "
+		"disagree\n",
+		name, tried, inparts, fails);
+	CHECK(fails == 0 && (!walks || inparts * 4 > tried));
+	free(d);
+}
+
+static void catalog_verdicts(const char *dir)
+{
+	struct sig_trust *t = NULL;
+	struct sig_env env;
+
+	CHECK(sig_trust_new(&t) == 0);
+	sig_trust_add_system(t);
+	env.trust = t;
+	env.now = 1700000000;
+	catalog_verdict(dir, "test.cat", 1, 1, &env);
+	catalog_verdict(dir, "sha1-member.cat", 1, 1, &env);
+	catalog_verdict(dir, "pkcs7-content.cat", 1, 0, &env);
+	catalog_verdict(dir, "ber-indefinite.cat", 0, 0, &env);
+	sig_trust_free(t);
+}
+
 static void unsigned_report(void)
 {
 	struct sig_trust *t = NULL;
@@ -391,5 +539,6 @@ int main(int argc, char **argv)
 	refusals();
 	unsigned_report();
 	catalog_stream(argv[1]);
+	catalog_verdicts(argv[1]);
 	return t_done();
 }
