@@ -6,6 +6,7 @@
  * profile renderer does that.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -511,6 +512,37 @@ static long content_ctrl(BIO *b, int cmd, long num, void *ptr)
 	}
 }
 
+/* the content BIO's method: made once (OpenSSL gives at most 128 new
+ * BIO type indexes to a process), kept until the process ends */
+static BIO_METHOD *content_method;
+
+static void content_method_make(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+				     "profilefs catalog content");
+
+	if (m && (BIO_meth_set_read(m, content_read) != 1 ||
+		  BIO_meth_set_ctrl(m, content_ctrl) != 1)) {
+		BIO_meth_free(m);
+		m = NULL;
+	}
+	content_method = m;
+}
+
+static BIO *content_bio(struct content_src *c)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	BIO *b;
+
+	pthread_once(&once, content_method_make);
+	b = content_method ? BIO_new(content_method) : NULL;
+	if (b) {
+		BIO_set_data(b, c);
+		BIO_set_init(b, 1);
+	}
+	return b;
+}
+
 /* The verdict of the skeleton (sig_catalog_signed) with the content read
  * from the file; the file's SHA-256 from the same reads, in file order. */
 static int in_parts(const struct sig_cat_src *src, const struct dynbuf *skel,
@@ -520,7 +552,6 @@ static int in_parts(const struct sig_cat_src *src, const struct dynbuf *skel,
 {
 	struct content_src c = { NULL, off + len };
 	struct sig_cat_reader r;
-	BIO_METHOD *m = NULL;
 	BIO *bio = NULL;
 	PKCS7 *p7 = NULL;
 	int rc = sig_cat_reader_init(&r, src, stop, 0);
@@ -529,21 +560,11 @@ static int in_parts(const struct sig_cat_src *src, const struct dynbuf *skel,
 	/* the bytes before the content, hashed */
 	if (!rc)
 		rc = sig_cat_skip_to(&r, off);
-	if (!rc) {
-		m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-				 "profilefs catalog content");
-		bio = m && BIO_meth_set_read(m, content_read) == 1 &&
-				      BIO_meth_set_ctrl(m, content_ctrl) == 1
-			      ? BIO_new(m)
-			      : NULL;
-		if (!bio)
-			rc = -ENOMEM;
-	}
+	if (!rc && !(bio = content_bio(&c)))
+		rc = -ENOMEM;
 	if (!rc) {
 		const unsigned char *p = (const unsigned char *)skel->data;
 
-		BIO_set_data(bio, &c);
-		BIO_set_init(bio, 1);
 		/* (d2i_PKCS7 of the whole file takes at most 2 GiB) */
 		if (src->size <= 0x7fffffff)
 			p7 = d2i_PKCS7(NULL, &p, (long)skel->len);
@@ -562,7 +583,6 @@ static int in_parts(const struct sig_cat_src *src, const struct dynbuf *skel,
 		rc = -ENOMEM;
 	PKCS7_free(p7);
 	BIO_free(bio);
-	BIO_meth_free(m);
 	sig_cat_reader_clear(&r);
 	return rc;
 }
