@@ -193,7 +193,9 @@ int64_t svc_catalogs_generation(struct svc_catalogs *c);
 int svc_catalogs_start(struct svc_catalogs *c);
 void svc_catalogs_stop(struct svc_catalogs *c);
 /* The verdict of the catalog that lists the PE hash (SHA-256 or SHA-1),
- * or *out NULL when none does. */
+ * or *out NULL when none does. The catalog is read in parts
+ * (sig_check_catalog_src), its verdict kept per SHA-256 until the index
+ * changes. */
 int svc_catalogs_check(struct svc_catalogs *c, const uint8_t *sha1,
 		       const uint8_t *sha256, const struct sig_env *env,
 		       int64_t gen, struct sig_verdict **out);

@@ -373,6 +373,24 @@ int sig_catalog_stream(const struct sig_cat_src *src, unsigned flags,
 		       const struct util_stop *stop, uint8_t sha256[32],
 		       char **problem);
 
+/*
+ * sig_check_catalog's verdict, the catalog read in parts (struct
+ * sig_cat_src) with memory bounded whatever its size: the SignedData is
+ * decoded without its content (the trusted subjects; at most
+ * SIG_CAT_SKELETON bytes besides it), and the content's bytes are read
+ * from the file, in windows, for PKCS7_verify's digest. The verdict is
+ * the one sig_check_catalog gives for the same bytes. sha256: the file's,
+ * from the same reads (the caller compares it with the indexed one). A
+ * catalog whose encoding the walk does not follow (see
+ * sig_catalog_stream) is read whole when it is at most SIG_CAT_WHOLE
+ * bytes, else -EFBIG (with SIG_CAT_NO_WHOLE: -ENOTSUP). Errors: -EIO (a
+ * short read), -ENOMEM, stop's; no verdict is given then.
+ */
+int sig_check_catalog_src(const struct sig_cat_src *src, unsigned flags,
+			  const char *name, const struct sig_env *env,
+			  const struct util_stop *stop, uint8_t sha256[32],
+			  struct sig_verdict **out);
+
 /* ---- names (exposed for the unit test) -------------------------------- */
 
 /* "CN=…, O=…, S=…, C=…" from a DER Name; malloc'ed, NULL on failure. */

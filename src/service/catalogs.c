@@ -238,43 +238,24 @@ int svc_find_catroot(int rootfd, char **rel)
 	return rc;
 }
 
-/* Reads a whole catalog into *buf (malloc'ed). */
-static int read_catalog(int dirfd, const char *name, uint8_t **buf, size_t *len,
-			struct stat *st)
+/* Opens a catalog to be read in parts (its size in src); -EFBIG when it
+ * is not a regular file or is over the cap, as when it is indexed. */
+static int open_catalog(int dirfd, const char *name, struct sig_cat_src *src)
 {
+	struct stat st;
 	int fd = util_open_noatime(dirfd, name,
 				   O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	size_t off = 0;
-	uint8_t *p;
-	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode) ||
-	    (uint64_t)st->st_size > CAP_CATALOG_FILE) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > CAP_CATALOG_FILE) {
 		close(fd);
 		return -EFBIG;
 	}
-	p = malloc(st->st_size ? (size_t)st->st_size : 1);
-	if (!p) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (off < (size_t)st->st_size) {
-		n = pread(fd, p + off, (size_t)st->st_size - off, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
-	close(fd);
-	if (off != (size_t)st->st_size) {
-		free(p);
-		return -EIO;
-	}
-	*buf = p;
-	*len = off;
+	src->fd = fd;
+	src->mem = NULL;
+	src->size = (uint64_t)st.st_size;
 	return 0;
 }
 
@@ -729,10 +710,9 @@ static int verdict(struct svc_catalogs *c, const char *path,
 	const struct cat_dir *d = dir_of(c, path);
 	struct sig_verdict *r = NULL;
 	struct cat_memo *grown;
+	struct sig_cat_src src = { -1, NULL, 0 };
 	uint8_t now[32];
-	struct stat st;
-	uint8_t *buf = NULL;
-	size_t i, len = 0;
+	size_t i;
 	int rc;
 
 	if (gen != c->memo_gen) {
@@ -747,20 +727,21 @@ static int verdict(struct svc_catalogs *c, const char *path,
 	}
 	if (!d)
 		return -ENOENT;
-	rc = read_catalog(d->fd, path_base(path), &buf, &len, &st);
+	rc = open_catalog(d->fd, path_base(path), &src);
 	if (rc)
 		return rc;
-	rc = dg_sha256(buf, len, now);
+	/* read in parts: memory bounded whatever the catalog holds */
+	rc = sig_check_catalog_src(&src, 0, path_base(path), env, NULL, now,
+				   &r);
+	close(src.fd);
 	if (!rc && memcmp(now, sha256, 32) != 0) {
 		log_warn("catalog %s: changed since it was indexed: not used "
 			 "until it is indexed again",
 			 path);
 		mark_stale(c, path);
+		sig_verdict_free(r);
 		rc = -ESTALE;
 	}
-	if (!rc)
-		rc = sig_check_catalog(buf, len, path_base(path), env, &r);
-	free(buf);
 	if (rc)
 		return rc;
 	grown = realloc(c->memo, (c->nmemo + 1) * sizeof(*grown));

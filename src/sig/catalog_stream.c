@@ -86,7 +86,8 @@ static int read_at(const struct sig_cat_src *src, uint8_t *dst, size_t n,
 }
 
 /* Makes [pos, pos + n) (n <= SIG_CAT_WINDOW) be in the window; every
- * byte read is hashed once, in file order. WALK past the end. */
+ * byte read is hashed once, in file order (when md is set: the walk of
+ * sig_catalog_signed skips bytes and hashes none). WALK past the end. */
 static int fill(struct walk *w, size_t n)
 {
 	size_t keep, more;
@@ -108,7 +109,7 @@ static int fill(struct walk *w, size_t n)
 		rc = read_at(w->src, w->buf + keep, more, w->base + keep);
 	if (rc)
 		return rc;
-	if (EVP_DigestUpdate(w->md, w->buf + keep, more) != 1)
+	if (w->md && EVP_DigestUpdate(w->md, w->buf + keep, more) != 1)
 		return -ENOMEM;
 	w->len += more;
 	return 0;
@@ -134,6 +135,16 @@ static int advance(struct walk *w, uint64_t n, struct dynbuf *dst)
 		n -= step;
 	}
 	return 0;
+}
+
+/* Moves n bytes on without reading them (md is not set then). */
+static void skip(struct walk *w, uint64_t n)
+{
+	w->pos += n;
+	if (w->pos > w->base + w->len) {
+		w->base = w->pos;
+		w->len = 0;
+	}
 }
 
 /* The header at pos, inside [pos, end): its tag, its length and the
@@ -513,4 +524,175 @@ out:
 	db_free(&w.skel);
 	db_free(&out);
 	return rc;
+}
+
+/* ---- the signature of a catalog, without its content ---------------- */
+
+/* The OIDs the skeleton's walk wants (their contents octets): with
+ * others, OpenSSL's PKCS#7 template would read the content (it reads an
+ * unknown content type's as ANY, a whole TLV it does not look into). */
+static const uint8_t oid_signed_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7,
+					   0x0d, 0x01, 0x07, 0x02 };
+static const uint8_t oid_ctl[] = { 0x2b, 0x06, 0x01, 0x04, 0x01,
+				   0x82, 0x37, 0x0a, 0x01 };
+
+/* Copies the OID at pos, which must be this one (its length in any form
+ * OpenSSL takes, as sig_catalog_stream's walk lets it be). */
+static int copy_oid(struct walk *w, const uint8_t *want, size_t n)
+{
+	size_t hlen;
+	uint64_t len;
+	uint8_t tag;
+	int rc = header(w, inner_end(w), &tag, &hlen, &len);
+
+	if (!rc && (tag != 0x06 || len != n))
+		rc = WALK;
+	if (!rc)
+		rc = fill(w, hlen + n);
+	if (!rc && memcmp(at(w) + hlen, want, n) != 0)
+		rc = WALK;
+	return rc ? rc : advance(w, hlen + n, &w->skel);
+}
+
+/* ContentInfo (signedData), [0], SignedData, version, digestAlgorithms,
+ * encapContentInfo (CTL), [0], then the content's TLV (a SEQUENCE or an
+ * OCTET STRING, definite), which becomes an empty one of its tag. */
+static int signed_walk(struct walk *w, uint64_t *off, uint64_t *len,
+		       struct dynbuf *out)
+{
+	uint64_t clen = 0;
+	size_t hlen = 0, i;
+	uint8_t tag = 0;
+	int rc = enter(w, w->src->size, 0x30);
+
+	if (!rc)
+		rc = copy_oid(w, oid_signed_data, sizeof(oid_signed_data));
+	if (!rc)
+		rc = enter(w, inner_end(w), 0xa0);
+	if (!rc)
+		rc = enter(w, inner_end(w), 0x30); /* SignedData */
+	if (!rc)
+		rc = copy_one(w, inner_end(w), &tag); /* version */
+	if (!rc)
+		rc = copy_one(w, inner_end(w), &tag); /* digestAlgorithms */
+	if (!rc)
+		rc = enter(w, inner_end(w), 0x30); /* encapContentInfo */
+	if (!rc)
+		rc = copy_oid(w, oid_ctl, sizeof(oid_ctl));
+	if (!rc)
+		rc = enter(w, inner_end(w), 0xa0);
+	if (!rc)
+		rc = header(w, inner_end(w), &tag, &hlen, &clen);
+	if (!rc && tag != 0x30 && tag != 0x04)
+		rc = WALK;
+	if (!rc) {
+		*off = w->pos + hlen;
+		*len = clen;
+		skip(w, hlen + clen);
+		db_addc(&w->skel, (char)tag);
+		db_addc(&w->skel, 0);
+		if (w->skel.err)
+			rc = w->skel.err == -E2BIG ? WALK : w->skel.err;
+	}
+	/* the rest of every frame, innermost first */
+	for (i = w->nf; i-- > 0 && !rc;) {
+		rc = advance(w, w->f[i].end - w->pos, &w->skel);
+		w->f[i].skel_end = w->skel.len;
+	}
+	if (!rc)
+		rc = assemble(w, out);
+	return rc;
+}
+
+int sig_catalog_signed(const struct sig_cat_src *src,
+		       const struct util_stop *stop, struct dynbuf *out,
+		       uint64_t *content_off, uint64_t *content_len)
+{
+	struct walk w = { .src = src, .stop = stop };
+	int rc;
+
+	db_init(&w.skel, SIG_CAT_SKELETON);
+	db_init(out, SIG_CAT_SKELETON);
+	w.buf = malloc(SIG_CAT_WINDOW);
+	rc = w.buf ? signed_walk(&w, content_off, content_len, out) : -ENOMEM;
+	if (rc == WALK)
+		rc = -ENOTSUP;
+	if (rc)
+		db_free(out);
+	free(w.buf);
+	db_free(&w.skel);
+	return rc;
+}
+
+/* ---- reading the content, hashing the file -------------------------- */
+
+int sig_cat_reader_init(struct sig_cat_reader *r, const struct sig_cat_src *src,
+			const struct util_stop *stop, uint64_t pos)
+{
+	memset(r, 0, sizeof(*r));
+	r->src = src;
+	r->stop = stop;
+	r->pos = r->base = pos;
+	r->buf = malloc(SIG_CAT_WINDOW);
+	r->sha = EVP_MD_CTX_new();
+	if (!r->buf || !r->sha ||
+	    EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL) != 1) {
+		sig_cat_reader_clear(r);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void sig_cat_reader_clear(struct sig_cat_reader *r)
+{
+	free(r->buf);
+	EVP_MD_CTX_free(r->sha);
+	r->buf = NULL;
+	r->sha = NULL;
+}
+
+/* [pos, end) into the window (at most SIG_CAT_WINDOW bytes), hashed */
+static int reader_fill(struct sig_cat_reader *r, uint64_t end)
+{
+	size_t n = end - r->pos < SIG_CAT_WINDOW ? (size_t)(end - r->pos)
+						 : SIG_CAT_WINDOW;
+	int rc = util_stop_check(r->stop);
+
+	if (!rc && (n > r->src->size || r->pos > r->src->size - n))
+		rc = -EIO;
+	if (!rc)
+		rc = read_at(r->src, r->buf, n, r->pos);
+	if (!rc && EVP_DigestUpdate(r->sha, r->buf, n) != 1)
+		rc = -ENOMEM;
+	if (rc)
+		return r->err = rc;
+	r->base = r->pos;
+	r->len = n;
+	return 0;
+}
+
+size_t sig_cat_read(struct sig_cat_reader *r, uint64_t end, uint8_t *dst,
+		    size_t n)
+{
+	size_t got = 0, step;
+
+	while (got < n && r->pos < end && !r->err) {
+		if (r->pos == r->base + r->len && reader_fill(r, end))
+			break;
+		step = (size_t)(r->base + r->len - r->pos);
+		if (step > n - got)
+			step = n - got;
+		if (dst)
+			memcpy(dst + got, r->buf + (r->pos - r->base), step);
+		got += step;
+		r->pos += step;
+	}
+	return got;
+}
+
+int sig_cat_skip_to(struct sig_cat_reader *r, uint64_t end)
+{
+	while (r->pos < end && !r->err)
+		sig_cat_read(r, end, NULL, SIG_CAT_WINDOW);
+	return r->err;
 }

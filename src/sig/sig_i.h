@@ -3,6 +3,7 @@
 #define PROFILEFS_SIG_I_H
 
 #include <openssl/asn1.h>
+#include <openssl/evp.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
@@ -60,6 +61,49 @@ int sig_catalog_decode(const uint8_t *der, size_t len, sig_member_fn fn,
  * not decode as the list's template would */
 int sig_catalog_subject(const uint8_t *der, size_t len, sig_member_fn fn,
 			void *ctx);
+
+/*
+ * catalog_stream.c: a catalog's SignedData without its content, for its
+ * verdict (sig_check_catalog_src): walked down to the content as
+ * sig_catalog_stream walks (ContentInfo of type signedData, [0],
+ * SignedData, encapContentInfo of type CTL, [0]), the content (a SEQUENCE
+ * or an OCTET STRING, of definite length) skipped unread and left empty,
+ * everything else copied. *out (at most SIG_CAT_SKELETON bytes,
+ * db_free'd by the caller on 0) decodes with d2i_PKCS7 exactly when the
+ * catalog does (OpenSSL's template reads a CTL content as ANY, without
+ * looking into it), into the same SignedData but for the content; the
+ * bytes the content signs are the file's [*content_off, + *content_len)
+ * (sig_content's: the SEQUENCE's contents, the OCTET STRING's bytes).
+ * -ENOTSUP when the walk does not follow the encoding; -EIO, -ENOMEM,
+ * stop's.
+ */
+struct util_stop;
+struct dynbuf;
+int sig_catalog_signed(const struct sig_cat_src *src,
+		       const struct util_stop *stop, struct dynbuf *out,
+		       uint64_t *content_off, uint64_t *content_len);
+
+/* A front-to-back reader of a catalog's bytes from pos on, in windows of
+ * SIG_CAT_WINDOW bytes, each byte read hashed once into sha (SHA-256). */
+struct sig_cat_reader {
+	const struct sig_cat_src *src;
+	const struct util_stop *stop;
+	uint8_t *buf; /* the window: [base, base + len) */
+	uint64_t base;
+	size_t len;
+	uint64_t pos;
+	EVP_MD_CTX *sha;
+	int err; /* the first error (-EIO, -ENOMEM, stop's): reads stop */
+};
+int sig_cat_reader_init(struct sig_cat_reader *r, const struct sig_cat_src *src,
+			const struct util_stop *stop, uint64_t pos);
+void sig_cat_reader_clear(struct sig_cat_reader *r);
+/* Up to n bytes from pos, not past end, into dst (NULL: only hashed);
+ * fewer at end or on an error (r->err). */
+size_t sig_cat_read(struct sig_cat_reader *r, uint64_t end, uint8_t *dst,
+		    size_t n);
+/* Reads (hashes) up to end; r->err. */
+int sig_cat_skip_to(struct sig_cat_reader *r, uint64_t end);
 
 /* the OIDs of Microsoft's that these use */
 #define SIG_OID_SPC_INDIRECT "1.3.6.1.4.1.311.2.1.4"
@@ -119,6 +163,8 @@ struct sig_work {
 	X509 *signer;	/* a reference, or NULL */
 	int ts_trusted; /* a trusted timestamp gave ts_time */
 	time_t ts_time;
+	BIO *content; /* the signed content, when not in the PKCS#7 (a
+		       * catalog read in parts), else NULL */
 };
 
 /* Sets the status when none is set yet; 1 when it did (the caller then

@@ -6,6 +6,7 @@
  * profile renderer does that.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 
 #include "profilefs/caps.h"
 #include "profilefs/digest.h"
+#include "profilefs/util.h"
 #include "sig_i.h"
 
 /* ---- the verdict's memory ------------------------------------------ */
@@ -250,12 +252,14 @@ static int signer_facts(X509 *x, struct sig_signer **out)
 /*
  * Checks one SignedData into v. ph: the content is an
  * SpcIndirectDataContent to check against these PE hashes; NULL for a
- * catalog.
+ * catalog. content: the signed content's bytes when p7's is not them (a
+ * catalog read in parts), else NULL.
  */
 static int check_p7(PKCS7 *p7, const struct sig_pehash *ph,
-		    const struct sig_env *env, struct sig_verdict *v)
+		    const struct sig_env *env, BIO *content,
+		    struct sig_verdict *v)
 {
-	struct sig_work w = { v, NULL, 0, 0 };
+	struct sig_work w = { v, NULL, 0, 0, content };
 	PKCS7_SIGNER_INFO *si = NULL;
 	struct sig_chain chain;
 	int rc = 0, lifetime;
@@ -344,7 +348,7 @@ static int add_nested(struct sig_verdict *v, PKCS7 *p7,
 					    (size_t)val->value.sequence->length)
 				    : NULL;
 			if (n)
-				rc = check_p7(n, ph, env, nv);
+				rc = check_p7(n, ph, env, NULL, nv);
 			else
 				sig_fail(nv, SIG_NO_DECODE);
 			PKCS7_free(n);
@@ -372,7 +376,7 @@ static int add_entries(struct sig_verdict *v, const struct sig_table *t,
 		}
 		ev->entry_type = e->type;
 		if (p7)
-			rc = check_p7(p7, ph, env, ev);
+			rc = check_p7(p7, ph, env, NULL, ev);
 		else
 			sig_fail(ev,
 				 e->type == 2 ? SIG_NO_DECODE : SIG_WRONG_TYPE);
@@ -413,7 +417,7 @@ static int embedded(struct sig_verdict *v, const struct sig_table *t,
 	else if (!(p7 = p7_of(t->entries[0].data, t->entries[0].len)))
 		sig_fail(v, SIG_NO_DECODE);
 	else
-		rc = check_p7(p7, &ph, env, v);
+		rc = check_p7(p7, &ph, env, NULL, v);
 	ERR_clear_error();
 	if (!rc && p7)
 		rc = add_nested(v, p7, &ph, env);
@@ -457,11 +461,185 @@ int sig_check_catalog(const uint8_t *der, size_t len, const char *name,
 	v->kind = SIG_KIND_CATALOG;
 	rc = dup_str(&v->catalog, name);
 	if (!rc && p7)
-		rc = check_p7(p7, NULL, env, v);
+		rc = check_p7(p7, NULL, env, NULL, v);
 	else if (!rc)
 		sig_fail(v, SIG_NO_DECODE);
 out:
 	PKCS7_free(p7);
+	ERR_clear_error();
+	if (rc) {
+		sig_verdict_free(v);
+		return rc;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ---- a catalog read in parts ---------------------------------------- */
+
+/* the content as a BIO for PKCS7_verify: the reader's bytes up to end */
+struct content_src {
+	struct sig_cat_reader *r;
+	uint64_t end;
+};
+
+static int content_read(BIO *b, char *out, int outl)
+{
+	struct content_src *c = BIO_get_data(b);
+	size_t got;
+
+	BIO_clear_retry_flags(b);
+	if (outl <= 0)
+		return 0;
+	got = sig_cat_read(c->r, c->end, (uint8_t *)out, (size_t)outl);
+	/* (an error ends the content early: the verdict is then dropped) */
+	return got ? (int)got : c->r->err ? -1 : 0;
+}
+
+static long content_ctrl(BIO *b, int cmd, long num, void *ptr)
+{
+	struct content_src *c = BIO_get_data(b);
+
+	(void)num;
+	(void)ptr;
+	switch (cmd) {
+	case BIO_CTRL_EOF:
+		return c->r->pos >= c->end || c->r->err;
+	case BIO_CTRL_FLUSH:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* the content BIO's method: made once (OpenSSL gives at most 128 new
+ * BIO type indexes to a process), kept until the process ends */
+static BIO_METHOD *content_method;
+
+static void content_method_make(void)
+{
+	BIO_METHOD *m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+				     "profilefs catalog content");
+
+	if (m && (BIO_meth_set_read(m, content_read) != 1 ||
+		  BIO_meth_set_ctrl(m, content_ctrl) != 1)) {
+		BIO_meth_free(m);
+		m = NULL;
+	}
+	content_method = m;
+}
+
+static BIO *content_bio(struct content_src *c)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	BIO *b;
+
+	pthread_once(&once, content_method_make);
+	b = content_method ? BIO_new(content_method) : NULL;
+	if (b) {
+		BIO_set_data(b, c);
+		BIO_set_init(b, 1);
+	}
+	return b;
+}
+
+/* The verdict of the skeleton (sig_catalog_signed) with the content read
+ * from the file; the file's SHA-256 from the same reads, in file order. */
+static int in_parts(const struct sig_cat_src *src, const struct dynbuf *skel,
+		    uint64_t off, uint64_t len, const struct util_stop *stop,
+		    const struct sig_env *env, struct sig_verdict *v,
+		    uint8_t sha256[32])
+{
+	struct content_src c = { NULL, off + len };
+	struct sig_cat_reader r;
+	BIO *bio = NULL;
+	PKCS7 *p7 = NULL;
+	int rc = sig_cat_reader_init(&r, src, stop, 0);
+
+	c.r = &r;
+	/* the bytes before the content, hashed */
+	if (!rc)
+		rc = sig_cat_skip_to(&r, off);
+	if (!rc && !(bio = content_bio(&c)))
+		rc = -ENOMEM;
+	if (!rc) {
+		const unsigned char *p = (const unsigned char *)skel->data;
+
+		/* (d2i_PKCS7 of the whole file takes at most 2 GiB) */
+		if (src->size <= 0x7fffffff)
+			p7 = d2i_PKCS7(NULL, &p, (long)skel->len);
+		if (p7)
+			rc = check_p7(p7, NULL, env, bio, v);
+		else
+			sig_fail(v, SIG_NO_DECODE);
+	}
+	/* the rest of the content (when the check stopped before it, or
+	 * did not read it), then the rest of the file, hashed */
+	if (!rc)
+		rc = sig_cat_skip_to(&r, off + len);
+	if (!rc)
+		rc = sig_cat_skip_to(&r, src->size);
+	if (!rc && EVP_DigestFinal_ex(r.sha, sha256, NULL) != 1)
+		rc = -ENOMEM;
+	PKCS7_free(p7);
+	BIO_free(bio);
+	sig_cat_reader_clear(&r);
+	return rc;
+}
+
+/* the whole decode, for a small catalog the walk does not follow */
+static int whole(const struct sig_cat_src *src, const char *name,
+		 const struct sig_env *env, uint8_t sha256[32],
+		 struct sig_verdict **out)
+{
+	struct sig_cat_reader r;
+	uint8_t *buf = malloc(src->size ? (size_t)src->size : 1);
+	int rc = buf ? sig_cat_reader_init(&r, src, NULL, 0) : -ENOMEM;
+
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	if (sig_cat_read(&r, src->size, buf, (size_t)src->size) != src->size)
+		rc = r.err ? r.err : -EIO;
+	if (!rc && EVP_DigestFinal_ex(r.sha, sha256, NULL) != 1)
+		rc = -ENOMEM;
+	if (!rc)
+		rc = sig_check_catalog(buf, (size_t)src->size, name, env, out);
+	sig_cat_reader_clear(&r);
+	free(buf);
+	return rc;
+}
+
+int sig_check_catalog_src(const struct sig_cat_src *src, unsigned flags,
+			  const char *name, const struct sig_env *env,
+			  const struct util_stop *stop, uint8_t sha256[32],
+			  struct sig_verdict **out)
+{
+	struct sig_verdict *v = NULL;
+	uint64_t off = 0, len = 0;
+	struct dynbuf skel;
+	int rc = sig_catalog_signed(src, stop, &skel, &off, &len);
+
+	if (rc == -ENOTSUP) {
+		if (flags & SIG_CAT_NO_WHOLE)
+			return -ENOTSUP;
+		if (src->size > SIG_CAT_WHOLE)
+			return -EFBIG;
+		return whole(src, name, env, sha256, out);
+	}
+	if (rc)
+		return rc;
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		rc = -ENOMEM;
+	else
+		v->kind = SIG_KIND_CATALOG;
+	if (!rc)
+		rc = dup_str(&v->catalog, name);
+	if (!rc)
+		rc = in_parts(src, &skel, off, len, stop, env, v, sha256);
+	db_free(&skel);
 	ERR_clear_error();
 	if (rc) {
 		sig_verdict_free(v);

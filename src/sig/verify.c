@@ -180,13 +180,16 @@ int sig_verify(PKCS7 *p7, const struct sig_pehash *ph, struct sig_work *w,
 		if (sig_fail(v, SIG_DIGEST_ALGS))
 			v->count = sk_X509_ALGOR_num(p7->d.sign->md_algs);
 	} else {
-		in = BIO_new_mem_buf(data, (int)dlen);
+		/* (a catalog read in parts: its content's bytes from the
+		 * file, where the PKCS#7's is empty) */
+		in = w->content ? w->content : BIO_new_mem_buf(data, (int)dlen);
 		if (!in || PKCS7_verify(p7, NULL, NULL, in, NULL,
 					PKCS7_NOVERIFY) != 1) {
 			if (sig_fail(v, SIG_NOT_VERIFIED))
 				p7_reason(v);
 		}
-		BIO_free(in);
+		if (in != w->content)
+			BIO_free(in);
 	}
 	ERR_clear_error();
 	*si_out = si;

@@ -6,7 +6,9 @@
  * catalog (members and signature) and as a distinguished name. The
  * streamed member walk is compared with the whole decode on every input:
  * where the walk follows the encoding it gives the same members (or the
- * same problem), and with its fallback it always does. The trust
+ * same problem), and with its fallback it always does; so is the
+ * catalog's verdict read in parts (sig_check_catalog_src) with the
+ * whole decode's, field by field, and the SHA-256 it gives. The trust
  * store holds the system's anchors, so that chains are really built.
  */
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include "profilefs/profile.h"
 #include "profilefs/sig.h"
 #include "../sig_members.h"
+#include "../sig_verdicts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -121,6 +124,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	compare(data, size);
 	if (sig_check_catalog(data, size, "fuzz.cat", &env, &r) == 0)
 		use(r);
+	if (!verdicts_agree(data, size, SIG_CAT_NO_WHOLE, &env, NULL, NULL) ||
+	    !verdicts_agree(data, size, 0, &env, NULL, NULL))
+		abort();
 	name = sig_name_windows(data, size);
 	free(name);
 	return 0;

@@ -2,8 +2,10 @@
  * sig: names in Windows' form, the certificate table's entries, trust
  * files, the stored part, the streamed catalog walk against the whole
  * decode (over the corpus's catalogs, argv[1], and truncations and
- * byte changes of them). Whole signatures are tested through a mount
- * (tests/integration/test_sign.sh) and over real EFI binaries (corpus).
+ * byte changes of them), a catalog's verdict read in parts against the
+ * whole decode's (the corpus's, and catalogs signed here, one of 4.5 MiB).
+ * Whole signatures are tested through a mount (tests/integration/test_sign.sh)
+ * and over real EFI binaries (corpus).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <openssl/pem.h>
 
@@ -21,6 +25,7 @@
 #include "profilefs/profile.h"
 #include "profilefs/sig.h"
 #include "../sig_members.h"
+#include "../sig_verdicts.h"
 #include "t.h"
 
 /* DER of a name made of (type, value, set) triples, in encoding order;
@@ -276,6 +281,394 @@ static void catalog_stream(const char *dir)
 	catalog_file(dir, "ber-indefinite.cat", 0, 0);
 }
 
+/* A copy of d (n bytes) with byte i changed. */
+static uint8_t *changed(const uint8_t *d, size_t n, size_t i)
+{
+	uint8_t *m = malloc(n);
+
+	memcpy(m, d, n);
+	m[i] ^= 0x01;
+	return m;
+}
+
+/* The whole decode's verdict of d (n bytes), after both ways agree. */
+static struct sig_verdict *both(const uint8_t *d, size_t n,
+				const struct sig_env *env)
+{
+	struct sig_verdict *w = NULL;
+	int parts = 0;
+
+	CHECK(verdicts_agree(d, n, SIG_CAT_NO_WHOLE, env, &parts, &w));
+	CHECK(parts && w);
+	if (w)
+		fprintf(stderr, "  verdict: status %d, p7_reason %d (%s)\n",
+			(int)w->status, (int)w->p7_reason,
+			w->openssl_reason ? w->openssl_reason : "");
+	return w;
+}
+
+/*
+ * One catalog's verdict, read in parts and decoded whole: the same for
+ * the catalog (from memory and from its file), for a member byte changed
+ * (a digest failure), for the signature's last byte changed (a signature
+ * failure), and for truncations and byte changes all over (as
+ * catalog_file's); walks: whether the walk follows its encoding (else it
+ * is decoded whole, and read in parts never); holds: whether its
+ * signature verifies (the corpus's other catalogs were re-encoded after
+ * signing).
+ */
+static void catalog_verdict(const char *dir, const char *name, int walks,
+			    int holds, const struct sig_env *env)
+{
+	struct sig_verdict *w, *p = NULL;
+	struct sig_cat_src src;
+	struct dynbuf skel;
+	uint64_t off = 0, len = 0;
+	uint8_t *d, *m, sha[32], got[32];
+	size_t n, i, fails = 0, inparts = 0, tried = 0;
+	char path[4096];
+	int parts, fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	d = slurp(path, &n);
+	CHECK(n > 0);
+	src.fd = -1;
+	src.mem = d;
+	src.size = n;
+	CHECK(sig_catalog_signed(&src, NULL, &skel, &off, &len) ==
+	      (walks ? 0 : -ENOTSUP));
+	if (walks) {
+		db_free(&skel);
+		CHECK(off > 0 && len > 0 && off + len < n);
+	}
+	/* from its file; and the fallback (the whole decode) */
+	fd = open(path, O_RDONLY);
+	src.fd = fd;
+	src.mem = NULL;
+	CHECK(fd >= 0 &&
+	      sig_check_catalog_src(&src, 0, name, env, NULL, got, &p) == 0);
+	EVP_Digest(d, n, sha, NULL, EVP_sha256(), NULL);
+	CHECK(memcmp(got, sha, 32) == 0);
+	CHECK(sig_check_catalog(d, n, name, env, &w) == 0 &&
+	      same_verdict(w, p));
+	/* its signature holds or not (the chain is judged after) */
+	CHECK(w && p && (w->status != SIG_NOT_VERIFIED) == holds && w->signer &&
+	      w->kind == SIG_KIND_CATALOG && strcmp(w->catalog, name) == 0);
+	fprintf(stderr,
+		"%s: status %d (the whole decode's, read in parts "
+		"the same)\n",
+		name, w ? (int)w->status : -1);
+	sig_verdict_free(w);
+	sig_verdict_free(p);
+	p = NULL;
+	/* a file that shrank under its size: an I/O error, no verdict */
+	src.size = n + 100;
+	CHECK(sig_check_catalog_src(&src, 0, name, env, NULL, got, &p) == -EIO);
+	CHECK(!p);
+	close(fd);
+	if (walks && holds) {
+		/* a member's byte: the messageDigest differs (OpenSSL 3
+		 * reports a digest failure as its last error, a signature
+		 * failure, on top) */
+		m = changed(d, n, (size_t)(off + len / 2));
+		w = both(m, n, env);
+		CHECK(w && w->status == SIG_NOT_VERIFIED &&
+		      (w->p7_reason == SIG_P7_DIGEST_FAILURE ||
+		       w->p7_reason == SIG_P7_SIGNATURE_FAILURE));
+		sig_verdict_free(w);
+		free(m);
+		/* the signature value's last byte (catalogs here have no
+		 * unsigned attributes after it) */
+		m = changed(d, n, n - 1);
+		w = both(m, n, env);
+		CHECK(w && w->status == SIG_NOT_VERIFIED &&
+		      w->p7_reason == SIG_P7_SIGNATURE_FAILURE);
+		sig_verdict_free(w);
+		free(m);
+	}
+	/* truncations and changed bytes, as catalog_file's */
+	for (i = 0; i <= n; i += i < 400 ? 17 : 151) {
+		fails += !verdicts_agree(d, i, SIG_CAT_NO_WHOLE, env, &parts,
+					 NULL);
+		if (!parts) /* the fallback */
+			fails += !verdicts_agree(d, i, 0, env, NULL, NULL);
+		inparts += parts;
+		tried++;
+	}
+	for (i = 0; i < n; i += i < 400 ? 17 : 151) {
+		m = changed(d, n, i);
+		m[i] = (uint8_t)(d[i] ^ 0xff);
+		fails += !verdicts_agree(m, n, SIG_CAT_NO_WHOLE, env, &parts,
+					 NULL);
+		if (!parts)
+			fails += !verdicts_agree(m, n, 0, env, NULL, NULL);
+		inparts += parts;
+		tried++;
+		free(m);
+	}
+	fprintf(stderr,
+		"%s: %zu verdict variants, %zu read in parts, %zu "
+		"disagree\n",
+		name, tried, inparts, fails);
+	CHECK(fails == 0 && (!walks || inparts * 4 > tried));
+	free(d);
+}
+
+static void catalog_verdicts(const char *dir)
+{
+	struct sig_trust *t = NULL;
+	struct sig_env env;
+
+	CHECK(sig_trust_new(&t) == 0);
+	sig_trust_add_system(t);
+	env.trust = t;
+	env.now = 1700000000;
+	catalog_verdict(dir, "test.cat", 1, 1, &env);
+	catalog_verdict(dir, "sha1-member.cat", 1, 1, &env);
+	catalog_verdict(dir, "pkcs7-content.cat", 1, 0, &env);
+	catalog_verdict(dir, "ber-indefinite.cat", 0, 0, &env);
+	sig_trust_free(t);
+}
+
+/* ---- catalogs made here: signed by a CA this test makes ------------ */
+
+/* A certificate for key (issued by ca/ca_key, or self-signed when ca is
+ * NULL): a CA, or a code-signing leaf; serial as given. */
+static X509 *make_cert(EVP_PKEY *key, const char *cn, long serial, X509 *ca,
+		       EVP_PKEY *ca_key)
+{
+	X509 *x = X509_new();
+	X509_NAME *nm = X509_NAME_new();
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600L * 24 * 365);
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_UTF8,
+				   (const unsigned char *)cn, -1, -1, 0);
+	X509_set_subject_name(x, nm);
+	X509_set_issuer_name(x, ca ? X509_get_subject_name(ca) : nm);
+	X509_set_pubkey(x, key);
+	X509V3_set_ctx(&ctx, ca ? ca : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_basic_constraints,
+				  ca ? "critical,CA:FALSE"
+				     : "critical,CA:TRUE");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	if (ca) {
+		ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_ext_key_usage,
+					  "codeSigning");
+		X509_add_ext(x, ext, -1);
+		X509_EXTENSION_free(ext);
+	}
+	X509_sign(x, ca ? ca_key : key, EVP_sha256());
+	X509_NAME_free(nm);
+	return x;
+}
+
+/* A certificate trust list of n subjects (each a 20-byte identifier and
+ * no attributes): its DER, as the content a catalog signs. */
+static uint8_t *make_ctl(size_t n, size_t *len)
+{
+	static const uint8_t head[] = {
+		0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04,
+		0x01, 0x82, 0x37, 0x0c, 0x01, 0x01, /* subjectUsage */
+		0x17, 0x0d, '2',  '6',	'1',  '1',  '2',  '2',
+		'0',  '0',  '0',  '0',	'0',  '0',  'Z', /* thisUpdate */
+		0x30, 0x0b, 0x06, 0x09, 0x2b, 0x06, 0x01, 0x04,
+		0x01, 0x82, 0x37, 0x0c, 0x01, 0x02 /* subjectAlgorithm (unused)
+						    */
+	};
+	size_t subj = 26 * n, body = sizeof(head) + 6 + subj, i;
+	uint8_t *d = malloc(body + 6), *p = d;
+
+	*p++ = 0x30; /* the list, then its subjects: 4-byte lengths */
+	*p++ = 0x84;
+	for (i = 4; i-- > 0;)
+		*p++ = (uint8_t)(body >> (8 * i));
+	memcpy(p, head, sizeof(head));
+	p += sizeof(head);
+	*p++ = 0x30;
+	*p++ = 0x84;
+	for (i = 4; i-- > 0;)
+		*p++ = (uint8_t)(subj >> (8 * i));
+	for (i = 0; i < n; i++) {
+		static const uint8_t s[] = { 0x30, 0x18, 0x04, 0x14 };
+
+		memcpy(p, s, 4);
+		memset(p + 4, 0, 20);
+		memcpy(p + 4, &i, sizeof(i));
+		p[24] = 0x31;
+		p[25] = 0x00;
+		p += 26;
+	}
+	*len = (size_t)(p - d);
+	return d;
+}
+
+/* ctl signed by cert/key as `openssl cms -sign -econtent_type CTL
+ * -nodetach -binary` signs a catalog (the CMS form: an OCTET STRING) */
+static uint8_t *make_catalog(const uint8_t *ctl, size_t n, X509 *cert,
+			     EVP_PKEY *key, size_t *len)
+{
+	BIO *in = BIO_new_mem_buf(ctl, (int)n);
+	ASN1_OBJECT *type = OBJ_txt2obj("1.3.6.1.4.1.311.10.1", 1);
+	CMS_ContentInfo *cms =
+		CMS_sign(cert, key, NULL, in, CMS_BINARY | CMS_PARTIAL);
+	unsigned char *der = NULL;
+	uint8_t *out = NULL;
+	int dl;
+
+	CHECK(cms && CMS_set1_eContentType(cms, type) == 1 &&
+	      CMS_final(cms, in, NULL, CMS_BINARY) == 1);
+	dl = cms ? i2d_CMS_ContentInfo(cms, &der) : -1;
+	CHECK(dl > 0);
+	if (dl > 0) {
+		out = malloc((size_t)dl);
+		memcpy(out, der, (size_t)dl);
+		*len = (size_t)dl;
+	}
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	ASN1_OBJECT_free(type);
+	BIO_free(in);
+	return out;
+}
+
+/* where needle (nlen bytes) is in hay, or NULL */
+static uint8_t *find_bytes(uint8_t *hay, size_t n, const uint8_t *needle,
+			   size_t nlen)
+{
+	size_t i;
+
+	for (i = 0; nlen <= n && i <= n - nlen; i++)
+		if (memcmp(hay + i, needle, nlen) == 0)
+			return hay + i;
+	return NULL;
+}
+
+static size_t cert_der(X509 *x, uint8_t **der)
+{
+	int n;
+
+	*der = NULL;
+	n = i2d_X509(x, der);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* Both ways from a file (the catalog written to one): the verdict read in
+ * parts (never whole: SIG_CAT_NO_WHOLE) equals the whole decode's, and
+ * its SHA-256 is the bytes'. Returns the whole decode's. */
+static struct sig_verdict *from_file(const uint8_t *d, size_t n,
+				     const struct sig_env *env)
+{
+	char path[] = "/tmp/profilefs-test-cat-XXXXXX";
+	int fd = mkstemp(path);
+	struct sig_cat_src src = { fd, NULL, n };
+	struct sig_verdict *w = NULL, *p = NULL;
+	uint8_t sha[32], got[32];
+
+	CHECK(fd >= 0 && write(fd, d, n) == (ssize_t)n);
+	CHECK(sig_check_catalog_src(&src, SIG_CAT_NO_WHOLE, "gen.cat", env,
+				    NULL, got, &p) == 0);
+	CHECK(sig_check_catalog(d, n, "gen.cat", env, &w) == 0);
+	EVP_Digest(d, n, sha, NULL, EVP_sha256(), NULL);
+	CHECK(same_verdict(w, p) && memcmp(sha, got, 32) == 0);
+	sig_verdict_free(p);
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	return w;
+}
+
+/*
+ * Catalogs made here with a CA trusted for the check: verified both ways;
+ * one of 4.5 MiB (over SIG_CAT_WHOLE: the whole decode is never the
+ * fallback; its content spans windows) from a file; a member byte changed
+ * (the messageDigest differs); the signer's certificate swapped for one
+ * of the same issuer and serial with another key (the signature does not
+ * verify with it). Every verdict the same both ways.
+ */
+static void generated_catalogs(void)
+{
+	char pem[] = "/tmp/profilefs-test-root-XXXXXX";
+	EVP_PKEY *rk = EVP_RSA_gen(1024), *lk = EVP_RSA_gen(1024),
+		 *ok = EVP_RSA_gen(1024);
+	X509 *root = make_cert(rk, "profilefs unit Root", 1, NULL, NULL);
+	X509 *leaf = make_cert(lk, "profilefs unit Signer", 2, root, rk);
+	X509 *twin = make_cert(ok, "profilefs unit Signer", 2, root, rk);
+	struct sig_trust *t = NULL;
+	struct sig_verdict *w;
+	struct sig_env env;
+	uint8_t *ctl, *cat, *a = NULL, *b = NULL, *at;
+	size_t clen, n, alen, blen;
+	char *err = NULL;
+	FILE *f;
+	int fd = mkstemp(pem);
+
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	CHECK(f && PEM_write_X509(f, root) == 1);
+	if (f)
+		fclose(f);
+	CHECK(sig_trust_new(&t) == 0 && sig_trust_add_file(t, pem, &err) == 0);
+	free(err);
+	unlink(pem);
+	env.trust = t;
+	env.now = time(NULL);
+
+	/* small, from memory and from a file */
+	ctl = make_ctl(100, &clen);
+	cat = make_catalog(ctl, clen, leaf, lk, &n);
+	w = both(cat, n, &env);
+	CHECK(w && w->status == SIG_VERIFIED && w->signer);
+	sig_verdict_free(w);
+	w = from_file(cat, n, &env);
+	CHECK(w && w->status == SIG_VERIFIED);
+	sig_verdict_free(w);
+	/* the signer's certificate swapped for its twin (same issuer and
+	 * serial, another key: RSA-1024 certificates of one length) */
+	alen = cert_der(leaf, &a);
+	blen = cert_der(twin, &b);
+	at = find_bytes(cat, n, a, alen);
+	CHECK(alen > 0 && alen == blen && at);
+	if (at && alen == blen) {
+		memcpy(at, b, blen);
+		w = both(cat, n, &env);
+		CHECK(w && w->status == SIG_NOT_VERIFIED &&
+		      w->p7_reason == SIG_P7_SIGNATURE_FAILURE);
+		sig_verdict_free(w);
+	}
+	free(cat);
+	free(ctl);
+
+	/* 4.5 MiB: read in parts from a file, never whole */
+	ctl = make_ctl((9u << 19) / 26, &clen);
+	cat = make_catalog(ctl, clen, leaf, lk, &n);
+	CHECK(n > SIG_CAT_WHOLE);
+	w = from_file(cat, n, &env);
+	CHECK(w && w->status == SIG_VERIFIED);
+	sig_verdict_free(w);
+	/* a member's byte, in the third window */
+	cat[(5u << 19)] ^= 0x01;
+	w = from_file(cat, n, &env);
+	CHECK(w && w->status == SIG_NOT_VERIFIED);
+	sig_verdict_free(w);
+	free(cat);
+	free(ctl);
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	X509_free(root);
+	X509_free(leaf);
+	X509_free(twin);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(lk);
+	EVP_PKEY_free(ok);
+	sig_trust_free(t);
+}
+
 static void unsigned_report(void)
 {
 	struct sig_trust *t = NULL;
@@ -391,5 +784,7 @@ int main(int argc, char **argv)
 	refusals();
 	unsigned_report();
 	catalog_stream(argv[1]);
+	catalog_verdicts(argv[1]);
+	generated_catalogs();
 	return t_done();
 }
