@@ -67,7 +67,7 @@ vg="valgrind -q --error-exitcode=99 --leak-check=full"
 vg="$vg --suppressions=$PWD/tests/valgrind.supp"
 vg="$vg --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect"
 if [ -f build-ci/build.ninja ]; then
-	run build-ci valgrind-unit --suite unit --wrap="$vg"
+	run build-ci valgrind-unit --suite unit --timeout-multiplier=3 --wrap="$vg"
 	PE_DUMP_WRAP="$vg" run build-ci valgrind-corpus --suite corpus
 	# the daemon itself under valgrind (20x slower: time bounds are scaled
 	# by 10); concurrency and load, which hash 256 MB and 1 GB, run under
