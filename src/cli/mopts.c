@@ -39,12 +39,13 @@ const struct mopt mopt_table[] = {
 	  "in ext): md for B.md, json for B.json (the JSON profile, as "
 	  "profilefs profile --format=json prints it); not empty" },
 	{ "view", "NAME", MOPT_STR, OFF(view), ".profiles",
-	  "the name of the profiles-only view at the mount's root: every "
-	  "folder of the source and only the profiles, with exact sizes (a "
-	  "stat computes a profile not yet cached), listing a folder of it "
-	  "starts its profiles in the background. One name, not . or ..; a "
-	  "source entry of that name at the root is hidden: pick another name "
-	  "to reach it" },
+	  "the profiles-only view, a folder at the mount's root that is not "
+	  "listed there (ls MNT/NAME reaches it): every folder of the source "
+	  "and only the profiles, with exact sizes (a stat computes a profile "
+	  "not yet cached, as a read does); listing one of its folders starts "
+	  "computing that folder's profiles in the background on every "
+	  "processor. One file name, not . or ..; a source entry of that name "
+	  "at the root is hidden: another name reaches it" },
 	{ "warm", NULL, MOPT_FLAG, OFF(warm), NULL,
 	  "after mounting, compute the profile of every binary of the source "
 	  "in the background at low priority (nice 19, idle I/O), without "

@@ -24,7 +24,11 @@
  * Its stat computes a profile not yet cached (tar, rsync and mmap trust
  * the size), its files are opened through the page cache, and listing one
  * of its folders queues the folder's binaries for the service's
- * background pool. A source entry named NAME at the root is hidden.
+ * background pool. The root's listing does not show it (as ZFS's
+ * snapdir=hidden does not show .zfs): ls -R, find and du of the mount
+ * keep computing nothing, and never see each profile twice; it is there
+ * for whoever names it. A source entry named NAME at the root is hidden
+ * (neither listed nor reached): --view picks another name.
  */
 #define FUSE_USE_VERSION 312
 #include <dirent.h>
@@ -103,8 +107,8 @@ static int in_view(const struct fs *fs, const char *path, const char **rel)
 	return 1;
 }
 
-/* Is name, in the folder at path, the view (so the source's entry of
- * that name is hidden)? */
+/* Is name, in the folder at path, the view's name (so the source's entry
+ * of that name, which the view hides, is not listed)? */
 static int is_view_name(const struct fs *fs, const char *dir, const char *name)
 {
 	return fs->cfg->view && !strcmp(rel_of(dir), ".") &&
@@ -458,7 +462,6 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 	struct fs *fs = fs_get();
 	const char *rel = rel_of(path);
 	struct dirent *de;
-	struct stat st;
 	DIR *dir;
 	int dfd, view, rc = 0;
 
@@ -476,13 +479,6 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 		close(dfd);
 		return rc;
 	}
-	/* the view at the root, in place of a source entry of its name */
-	if (!view && fs->cfg->view && !strcmp(rel, ".")) {
-		memset(&st, 0, sizeof(st));
-		st.st_mode = S_IFDIR;
-		if (fill(buf, fs->cfg->view, &st, 0, 0))
-			goto out;
-	}
 	errno = 0;
 	while ((de = readdir(dir)) != NULL) {
 		if (view ? view_entry(fs, dirfd(dir), rel, de->d_name,
@@ -495,7 +491,6 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 	}
 	if (errno)
 		rc = -errno;
-out:
 	closedir(dir);
 	return rc;
 }
