@@ -116,6 +116,30 @@ with open(sys.argv[1], "rb") as f:
 check_eq "mmap of a cold view file: its text" "$got" "$(sha256sum <"$T/want/sub/two.exe.md")"
 umount_fs
 
+# --- a stat whose caller is killed stops its computation (EINTR) ----------
+truncate -s 3G "$SRC/big.dll"
+fresh || finish
+stat "$V/big.dll.md" >/dev/null 2>&1 &
+sp=$!
+check "stat of a cold 3 GiB profile: computing" wait_for computing 1
+kill -9 $sp
+wait $sp 2>/dev/null
+check "the killed stat's computation stopped" wait_for computing 0
+check_eq "... cancelled" "$(stat_of cancelled)" 1
+check_eq "... nothing stored" "$(stat_of stored)" 0
+umount_fs
+rm "$SRC/big.dll"
+
+# --- JSON too, when the mount shows it --------------------------------------
+fresh --formats=md:json || finish
+check_eq "formats=md:json: the view holds B.md and B.json" "$(ls "$V/sub" | tr '\n' ' ')" \
+	"one.dll.json one.dll.md three.dll.json three.dll.md two.exe.json two.exe.md "
+check_eq "formats=md:json: a cold B.json's size is exact" "$(stat -c %s "$V/sub/two.exe.json")" \
+	"$("$PROFILEFS" profile --no-cache --format=json --root="$SRC" "$SRC/sub/two.exe" | wc -c)"
+check_eq "formats=md:json: its text" "$(sha256sum <"$V/sub/two.exe.json")" \
+	"$("$PROFILEFS" profile --no-cache --format=json --root="$SRC" "$SRC/sub/two.exe" | sha256sum)"
+umount_fs
+
 # --- prefetch: a folder listed is computed without a read ------------------
 fresh || finish
 python3 -c 'import os, sys; os.listdir(sys.argv[1])' "$V/sub"
