@@ -171,12 +171,6 @@ static int is_binary(struct fs *fs, int dfd, const char *name,
 }
 
 /*
- * What a mounted path names. Returns 0 with *bin NULL for a source entry
- * (lstat in *st), 0 with *bin set (malloc'ed) for a profile in *fmt (*st
- * is the binary's lstat), or -errno. A real file wins over a profile of
- * its name.
- */
-/*
  * What a path of the view names (rel: the source path it shows): a source
  * folder (*bin NULL, its lstat in *st), or a profile as resolve() says. A
  * folder wins over a profile of its name; nothing else is in the view.
@@ -213,6 +207,12 @@ static int view_resolve(struct fs *fs, const char *rel, struct stat *st,
 	return -ENOENT;
 }
 
+/*
+ * What a mounted path names. Returns 0 with *bin NULL for a source entry
+ * (lstat in *st), 0 with *bin set (malloc'ed) for a profile in *fmt (*st
+ * is the binary's lstat), or -errno. A real file wins over a profile of
+ * its name. A path in the view is view_resolve()'s.
+ */
 static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin,
 		   enum svc_format *fmt)
 {
@@ -222,14 +222,8 @@ static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin,
 	char *b;
 
 	*bin = NULL;
-	if (in_view(fs, path, &rel)) {
-		if (!strcmp(rel, ".")) {
-			/* the view's root: the source root's folder */
-			err = util_lstat_beneath(fs->rootfd, ".", st);
-			return err;
-		}
+	if (in_view(fs, path, &rel))
 		return view_resolve(fs, rel, st, bin, fmt);
-	}
 	err = util_lstat_beneath(fs->rootfd, rel, st);
 	if (err == 0)
 		return 0;
