@@ -201,8 +201,10 @@ int svc_prefetch(struct svc *pv, const char *relpath);
  * Walks the source (folders below the root, never a symlink) on a thread
  * of its own and queues every binary names finds at low priority: the
  * walk and the workers that take its binaries run at nice 19 and idle I/O
- * priority, and a binary queued by svc_prefetch() goes first. The walk
- * waits while its queue is full. -ENOTSUP without a pool.
+ * priority, and a binary queued by svc_prefetch() goes first. A walked
+ * binary starts only while no computation waits in the memory gate, on at
+ * most workers - 1 workers at once (1 with one worker). The walk waits
+ * while its queue is full. -ENOTSUP without a pool.
  */
 int svc_prefetch_warm(struct svc *pv, const struct svc_names *names);
 

@@ -8,7 +8,10 @@
  * computation however many ask), the memory gate and the time limit hold
  * as for a reader, and the result is cached. A worker on a lo binary runs
  * at nice 19 and idle I/O priority, as the walk does: readers keep their
- * own FUSE threads and the CPU first.
+ * own FUSE threads and the CPU first. Nor do they wait behind the walk in
+ * the memory gate: a lo binary is started only while nobody waits there,
+ * and by one worker fewer than the large-file slots (so one is always
+ * free for a reader), except with one processor.
  *
  * Stopping: svc_pool_stop() (from svc_close) sets `stop`; a worker's
  * computation asks caller_gone(), which asks svc_pool_stopping() on a
@@ -49,6 +52,7 @@ struct pool {
 	struct queue hi, lo;
 	atomic_int stop;
 	unsigned nthreads;
+	unsigned low_running, low_max; /* lo binaries under way, at most */
 	pthread_t *threads;
 	int walking; /* a warm walk thread was started */
 	pthread_t walker;
@@ -148,6 +152,19 @@ static void make(struct pool *p, const char *path)
 	}
 }
 
+/* May a lo binary start now (p->lock held)? Not while a computation
+ * waits in the gate, nor past low_max at once. */
+static int low_may_start(struct pool *p)
+{
+	uint64_t used;
+	unsigned busy, waiting;
+
+	if (!p->lo.len || p->low_running >= p->low_max)
+		return 0;
+	gate_usage(p->pv->gate, &used, &busy, &waiting);
+	return waiting == 0;
+}
+
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
@@ -158,7 +175,7 @@ static void *worker(void *arg)
 	tl_pool = p;
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
-		while (!pool_ending(p) && !p->hi.len && !p->lo.len)
+		while (!pool_ending(p) && !p->hi.len && !low_may_start(p))
 			util_cond_wait_ms(&p->work, &p->lock, 100);
 		if (pool_ending(p)) {
 			pthread_mutex_unlock(&p->lock);
@@ -166,8 +183,10 @@ static void *worker(void *arg)
 		}
 		low = !p->hi.len;
 		path = pop(low ? &p->lo : &p->hi);
-		if (low)
+		if (low) {
+			p->low_running++;
 			pthread_cond_signal(&p->space);
+		}
 		pthread_mutex_unlock(&p->lock);
 		if (low)
 			prio_low(&old);
@@ -177,6 +196,8 @@ static void *worker(void *arg)
 		free(path);
 		pthread_mutex_lock(&p->lock);
 		p->done++;
+		if (low)
+			p->low_running--;
 		pthread_mutex_unlock(&p->lock);
 	}
 	return NULL;
@@ -204,6 +225,7 @@ int svc_prefetch_start(struct svc *pv, unsigned workers, unsigned formats)
 	p->pv = pv;
 	p->formats = formats ? formats : 1u << SVC_MD;
 	p->nthreads = workers ? workers : processors();
+	p->low_max = p->nthreads > 1 ? p->nthreads - 1 : 1;
 	p->threads = calloc(p->nthreads, sizeof(*p->threads));
 	if (!p->threads) {
 		free(p);
@@ -217,6 +239,7 @@ int svc_prefetch_start(struct svc *pv, unsigned workers, unsigned formats)
 		if (pthread_create(&p->threads[i], NULL, worker, p))
 			break;
 	p->nthreads = i;
+	p->low_max = i > 1 ? i - 1 : 1;
 	if (!i) {
 		pv->pool = NULL;
 		pthread_cond_destroy(&p->space);

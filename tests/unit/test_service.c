@@ -498,6 +498,40 @@ static void prefetch_pool(const char *pe)
 	CHECK(stat_reaches(pv, offsetof(struct svc_stats, computed), 4));
 	svc_close(pv);
 
+	/* the walk's binaries: one at a time with two workers (a large-file
+	 * slot stays free for a reader), each stopped by the time limit */
+	for (i = 0; i < 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "big%zu.dll", i);
+		fd = openat(rootfd, name, O_WRONLY | O_CREAT, 0644);
+		CHECK(fd >= 0 && ftruncate(fd, 2ll << 30) == 0);
+		close(fd);
+	}
+	setup.limits.max_seconds = 1;
+	CHECK(svc_open(&setup, &pv) == 0);
+	CHECK(svc_prefetch_start(pv, 2, 0) == 0);
+	CHECK(svc_prefetch_warm(pv, names) == 0);
+	{
+		uint64_t most = 0;
+
+		for (i = 0; i < 800 && stats(pv).prefetch_done < 7; i++) {
+			if (stats(pv).computing > most)
+				most = stats(pv).computing;
+			usleep(10000);
+		}
+		CHECK(stats(pv).prefetch_done == 7);
+		CHECK(most == 1);
+	}
+	svc_close(pv);
+	setup.limits.max_seconds = 0;
+	for (i = 0; i < 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "big%zu.dll", i);
+		CHECK(unlinkat(rootfd, name, 0) == 0);
+	}
+
 	/* closing stops a computation under way (a 4 GiB sparse file) */
 	fd = openat(rootfd, "huge.dll", O_WRONLY | O_CREAT, 0644);
 	CHECK(fd >= 0 && ftruncate(fd, 4ll << 30) == 0);
