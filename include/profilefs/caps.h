@@ -23,6 +23,9 @@
  * the mount runs CAP_COMPUTE_CALLERS + 32 threads, so that stat, readdir,
  * cached reads and FUSE's interrupts always find one */
 #define CAP_COMPUTE_CALLERS 96
+/* binaries waiting for the background pool (prefetch.c), in each of its
+ * two queues: a folder listed in the view, and the --warm walk */
+#define CAP_PREFETCH_QUEUE 4096
 
 /* Possible Misuse rows of each rule repository in one profile (a line
  * says how many more, and of which repositories) */

@@ -35,6 +35,10 @@ struct fs_config {
 	/* the profiles shown beside a binary: FS_FORMAT(SVC_MD) |
 	 * FS_FORMAT(SVC_JSON) as --formats says (0: Markdown alone) */
 	unsigned formats;
+	/* the profiles-only view's name at the root (one file name) */
+	const char *view;
+	/* --warm: every binary's profile computed in the background */
+	int warm;
 };
 
 #define FS_FORMAT(f) (1u << (unsigned)(f))

@@ -41,6 +41,16 @@ struct svc_stats {
 	uint64_t queued;
 	/* bytes the computations running now have taken of the budget */
 	uint64_t budget_used;
+	/* the background pool (svc_prefetch_start): binaries waiting in its
+	 * queues now, binaries it has seen to (profile made, found cached,
+	 * or failed), requests dropped because a queue was full */
+	uint64_t prefetch_queued;
+	uint64_t prefetch_done;
+	uint64_t prefetch_dropped;
+	/* the --warm walk: binaries found so far, and 1 once it has ended
+	 * (walked everything, or stopped) */
+	uint64_t warm_found;
+	uint64_t warm_walked;
 };
 
 struct svc;
@@ -163,6 +173,40 @@ int svc_profile_size(struct svc *pv, const char *relpath, enum svc_format fmt,
 		     uint64_t *size);
 
 void svc_get_stats(struct svc *pv, struct svc_stats *out);
+
+/* ---- the background pool (prefetch.c) ------------------------------ */
+
+struct svc_names;
+
+/*
+ * Starts workers threads (0: as many as processors online) that make
+ * profiles nobody reads yet, so that a later read or stat finds them
+ * cached: each binary queued is rendered in every format of the formats
+ * mask (1u << SVC_MD, 1u << SVC_JSON) through svc_text_get(), so it joins
+ * a computation in flight, obeys the memory gate and the time limit, and
+ * is stored in the cache. A binary whose size the cache already knows is
+ * skipped. Only with a cache (without one nothing made would be kept):
+ * -ENOTSUP. svc_close() (and svc_shutdown()) stop the pool; work under
+ * way stops as a reader's does when it goes (-EINTR).
+ */
+int svc_prefetch_start(struct svc *pv, unsigned workers, unsigned formats);
+/*
+ * Queues relpath, a binary, for the pool ahead of the warm walk's. A path
+ * already queued is not queued again. -EAGAIN when the queue holds
+ * CAP_PREFETCH_QUEUE binaries (the request is dropped and counted),
+ * -ENOTSUP without a pool, -ENOMEM.
+ */
+int svc_prefetch(struct svc *pv, const char *relpath);
+/*
+ * Walks the source (folders below the root, never a symlink) on a thread
+ * of its own and queues every binary names finds at low priority: the
+ * walk and the workers that take its binaries run at nice 19 and idle I/O
+ * priority, and a binary queued by svc_prefetch() goes first. A walked
+ * binary starts only while no computation waits in the memory gate, on at
+ * most workers - 1 workers at once (1 with one worker). The walk waits
+ * while its queue is full. -ENOTSUP without a pool.
+ */
+int svc_prefetch_warm(struct svc *pv, const struct svc_names *names);
 
 /* ---- signatures -------------------------------------------------------- */
 

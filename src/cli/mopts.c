@@ -38,6 +38,19 @@ const struct mopt mopt_table[] = {
 	  "the profiles shown beside a binary B, separated by ':' (or ',' as "
 	  "in ext): md for B.md, json for B.json (the JSON profile, as "
 	  "profilefs profile --format=json prints it); not empty" },
+	{ "view", "NAME", MOPT_STR, OFF(view), ".profiles",
+	  "the profiles-only view, a folder at the mount's root that is not "
+	  "listed there (ls MNT/NAME reaches it): every folder of the source "
+	  "and only the profiles, with exact sizes (a stat computes a profile "
+	  "not yet cached, as a read does); listing one of its folders starts "
+	  "computing that folder's profiles in the background on every "
+	  "processor. One file name, not . or ..; a source entry of that name "
+	  "at the root is hidden: another name reaches it" },
+	{ "warm", NULL, MOPT_FLAG, OFF(warm), NULL,
+	  "after mounting, compute the profile of every binary of the source "
+	  "in the background at low priority (nice 19, idle I/O), without "
+	  "delaying stat, ls or reads; progress in the user.profilefs.stats "
+	  "attribute of the mount's root. Needs the cache" },
 	{ "sniff-mz", NULL, MOPT_FLAG, OFF(sniff_mz), NULL,
 	  "also treat any regular file starting with \"MZ\" as a binary" },
 	{ "max-size", "SIZE", MOPT_SIZE, OFF(max_size), NULL,

@@ -29,6 +29,8 @@ struct mount_opts {
 	char *ext; /* checked, comma-separated for svc_names_new() */
 	int sniff_mz;
 	unsigned formats; /* FS_FORMAT() bits of the profiles shown */
+	char *view;	  /* the view's name at the root */
+	int warm;
 	uint64_t max_size;
 	uint64_t memory; /* 0: the service's default */
 	unsigned time_limit;

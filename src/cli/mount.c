@@ -9,6 +9,7 @@
  */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
+#include <limits.h>
 #include <fuse.h>
 #include <fuse_log.h>
 #include <fuse_lowlevel.h>
@@ -538,6 +539,7 @@ static void mount_opts_free(struct mount_opts *o)
 	free(o->drive);
 	free(o->ext);
 	free(o->volume_id);
+	free(o->view);
 	svc_signing_opts_free(&o->sign);
 }
 
@@ -565,6 +567,20 @@ static int configure(struct fs_config *cfg, struct parse *p,
 	cfg->foreground = fo->foreground;
 	cfg->trust_metadata = o->trust_metadata;
 	cfg->formats = o->formats;
+	cfg->view = o->view;
+	cfg->warm = o->warm;
+	if (!o->view || strchr(o->view, '/') || !strcmp(o->view, ".") ||
+	    !strcmp(o->view, "..") || strlen(o->view) > NAME_MAX) {
+		fprintf(stderr, "profilefs: view wants one file name, like "
+				".profiles" SEE_HELP "\n");
+		return 2;
+	}
+	if (o->warm && !cfg->cache_path) {
+		fprintf(stderr,
+			"profilefs: warm keeps what it computes in the "
+			"cache: it cannot go with no-cache" SEE_HELP "\n");
+		return 2;
+	}
 	cfg->volume_name = o->volume_id;
 	cfg->limits.max_seconds = o->time_limit;
 	cfg->limits.max_size = o->max_size;

@@ -142,6 +142,15 @@ static int serve(struct fuse *fuse, struct fs *fs)
 	rc = svc_open(&setup, &fs->pv);
 	if (rc)
 		goto out;
+	/* the background pool: for the view's listings, and --warm */
+	if ((cfg->view || cfg->warm) &&
+	    svc_prefetch_start(fs->pv, 0,
+			       cfg->formats ? cfg->formats
+					    : FS_FORMAT(SVC_MD)) == 0 &&
+	    cfg->warm && svc_prefetch_warm(fs->pv, cfg->names))
+		log_warn("warm: no thread for the walk");
+	else if (cfg->warm && !cache)
+		log_warn("warm: no cache, nothing to warm");
 	if (fuse_set_signal_handlers(fuse_get_session(fuse))) {
 		rc = -EIO;
 		goto out;

@@ -15,6 +15,20 @@
  * and the file is opened with direct I/O, so readers read to the end
  * whatever the size said (cat, grep, cp, wc -c and tail -c treat a 0 size
  * as "read to find out"); the first read computes it.
+ *
+ * The view (--view=NAME, ".profiles" by default) at the root holds every
+ * folder of the source and only the profiles, exact in size:
+ *   /NAME/a/b             the source folder a/b
+ *   /NAME/a/b/x.dll.md    the profile of a/b/x.dll (a real x.dll.md does
+ *                         not hide it here: no source file is shown)
+ * Its stat computes a profile not yet cached (tar, rsync and mmap trust
+ * the size), its files are opened through the page cache, and listing one
+ * of its folders queues the folder's binaries for the service's
+ * background pool. The root's listing does not show it (as ZFS's
+ * snapdir=hidden does not show .zfs): ls -R, find and du of the mount
+ * keep computing nothing, and never see each profile twice; it is there
+ * for whoever names it. A source entry named NAME at the root is hidden
+ * (neither listed nor reached): --view picks another name.
  */
 #define FUSE_USE_VERSION 312
 #include <dirent.h>
@@ -75,6 +89,32 @@ static const char *rel_of(const char *path)
 	return *path ? path : ".";
 }
 
+/* Is path in the view? *rel is then the source path it shows ("." for
+ * the view's own root). */
+static int in_view(const struct fs *fs, const char *path, const char **rel)
+{
+	size_t n;
+
+	if (!fs->cfg->view)
+		return 0;
+	n = strlen(fs->cfg->view);
+	while (*path == '/')
+		path++;
+	if (strncmp(path, fs->cfg->view, n) != 0 ||
+	    (path[n] != '\0' && path[n] != '/'))
+		return 0;
+	*rel = rel_of(path + n);
+	return 1;
+}
+
+/* Is name, in the folder at path, the view's name (so the source's entry
+ * of that name, which the view hides, is not listed)? */
+static int is_view_name(const struct fs *fs, const char *dir, const char *name)
+{
+	return fs->cfg->view && !strcmp(rel_of(dir), ".") &&
+	       !strcmp(name, fs->cfg->view);
+}
+
 /* Is the caller in group gid? The kernel does not pass the supplementary
  * groups; libfuse reads them from /proc. Unknown counts as no. */
 static int caller_in_group(const struct fuse_context *c, gid_t gid)
@@ -131,10 +171,47 @@ static int is_binary(struct fs *fs, int dfd, const char *name,
 }
 
 /*
+ * What a path of the view names (rel: the source path it shows): a source
+ * folder (*bin NULL, its lstat in *st), or a profile as resolve() says. A
+ * folder wins over a profile of its name; nothing else is in the view.
+ */
+static int view_resolve(struct fs *fs, const char *rel, struct stat *st,
+			char **bin, enum svc_format *fmt)
+{
+	size_t n = strlen(rel), slen;
+	int err, f;
+	char *b;
+
+	*bin = NULL;
+	err = util_lstat_beneath(fs->rootfd, rel, st);
+	if (err == 0 && S_ISDIR(st->st_mode))
+		return 0;
+	if (err && err != -ENOENT)
+		return err;
+	for (f = 0; f < SVC_FORMATS; f++) {
+		slen = strlen(fs_suffix[f]);
+		if (!shown(fs, (enum svc_format)f) || n <= slen ||
+		    strcmp(rel + n - slen, fs_suffix[f]) != 0)
+			continue;
+		b = strndup(rel, n - slen);
+		if (!b)
+			return -ENOMEM;
+		if (util_lstat_beneath(fs->rootfd, b, st) == 0 &&
+		    is_binary(fs, fs->rootfd, b, st)) {
+			*fmt = (enum svc_format)f;
+			*bin = b;
+			return 0;
+		}
+		free(b);
+	}
+	return -ENOENT;
+}
+
+/*
  * What a mounted path names. Returns 0 with *bin NULL for a source entry
  * (lstat in *st), 0 with *bin set (malloc'ed) for a profile in *fmt (*st
  * is the binary's lstat), or -errno. A real file wins over a profile of
- * its name.
+ * its name. A path in the view is view_resolve()'s.
  */
 static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin,
 		   enum svc_format *fmt)
@@ -145,6 +222,8 @@ static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin,
 	char *b;
 
 	*bin = NULL;
+	if (in_view(fs, path, &rel))
+		return view_resolve(fs, rel, st, bin, fmt);
 	err = util_lstat_beneath(fs->rootfd, rel, st);
 	if (err == 0)
 		return 0;
@@ -189,6 +268,28 @@ static void profile_attr(struct stat *st, size_t size)
 	st->st_rdev = 0;
 }
 
+/*
+ * The exact size of a profile of the view, computed when it must be:
+ * -EINTR when the caller went (or the daemon ends), -EAGAIN when too many
+ * wait for computations. A profile that cannot be made says 0 (its read
+ * then says why, as in the overlay).
+ */
+static int view_size(struct fs *fs, const char *bin, enum svc_format fmt,
+		     uint64_t *size)
+{
+	const struct svc_text *t;
+	int rc = svc_text_get(fs->pv, bin, fmt, 1, &t);
+
+	*size = 0;
+	if (rc == -EINTR || rc == -EAGAIN)
+		return rc;
+	if (rc == 0) {
+		*size = t->len;
+		svc_text_put(fs->pv, t);
+	}
+	return 0;
+}
+
 static int op_getattr(const char *path, struct stat *st,
 		      struct fuse_file_info *fi)
 {
@@ -196,6 +297,7 @@ static int op_getattr(const char *path, struct stat *st,
 	struct fh *h = fi ? (struct fh *)(uintptr_t)fi->fh : NULL;
 	enum svc_format fmt = SVC_MD;
 	uint64_t size = 0;
+	const char *rel;
 	char *bin;
 	int rc;
 
@@ -214,6 +316,16 @@ static int op_getattr(const char *path, struct stat *st,
 	}
 	if (!size && svc_profile_size(fs->pv, bin, fmt, &size))
 		size = 0;
+	if (!size && in_view(fs, path, &rel) && caller_may_read(st)) {
+		/* the view's sizes are exact: computed now, by the rules of
+		 * a read. Only for whoever may read the binary: a size tells
+		 * something of its content */
+		rc = view_size(fs, bin, fmt, &size);
+		if (rc) {
+			free(bin);
+			return rc;
+		}
+	}
 	profile_attr(st, (size_t)size);
 	free(bin);
 	return 0;
@@ -221,10 +333,14 @@ static int op_getattr(const char *path, struct stat *st,
 
 static int op_readlink(const char *path, char *buf, size_t size)
 {
+	const char *rel;
 	ssize_t n;
 	int fd, err;
 
 	if (size == 0)
+		return -EINVAL;
+	/* the view holds folders and profiles: no link */
+	if (in_view(fs_get(), path, &rel))
 		return -EINVAL;
 	fd = util_path_beneath(fs_get()->rootfd, rel_of(path));
 	if (fd < 0)
@@ -287,19 +403,67 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 	return 0;
 }
 
+/* An entry of a folder of the view (rel: the folder's source path): a
+ * folder as itself, a binary as its profiles, queued for the background
+ * pool when the caller may read it; nothing else. 1 when buf is full. */
+static int view_entry(struct fs *fs, int dfd, const char *rel, const char *name,
+		      unsigned char type, void *buf, fuse_fill_dir_t fill)
+{
+	struct stat st, real;
+	char md[NAME_MAX + 1], child[PATH_MAX];
+	size_t nlen = strlen(name);
+	int f;
+
+	memset(&st, 0, sizeof(st));
+	if (!strcmp(name, ".") || !strcmp(name, "..") || type == DT_DIR) {
+		st.st_mode = S_IFDIR;
+		return fill(buf, name, &st, 0, 0);
+	}
+	if (type == DT_LNK || util_lstat_beneath(dfd, name, &st) < 0)
+		return 0;
+	if (S_ISDIR(st.st_mode)) {
+		st.st_mode = S_IFDIR;
+		return fill(buf, name, &st, 0, 0);
+	}
+	if (!is_binary(fs, dfd, name, &st))
+		return 0;
+	if (caller_may_read(&st) &&
+	    snprintf(child, sizeof(child), "%s%s%s",
+		     strcmp(rel, ".") ? rel : "", strcmp(rel, ".") ? "/" : "",
+		     name) < (int)sizeof(child))
+		svc_prefetch(fs->pv, child);
+	profile_attr(&st, 0);
+	for (f = 0; f < SVC_FORMATS; f++) {
+		if (!shown(fs, (enum svc_format)f) ||
+		    nlen + strlen(fs_suffix[f]) > NAME_MAX)
+			continue;
+		memcpy(md, name, nlen);
+		strcpy(md + nlen, fs_suffix[f]);
+		/* a folder of the profile's name wins (view_resolve) */
+		if (util_lstat_beneath(dfd, md, &real) == 0 &&
+		    S_ISDIR(real.st_mode))
+			continue;
+		if (fill(buf, md, &st, 0, 0))
+			return 1;
+	}
+	return 0;
+}
+
 static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 		      off_t off, struct fuse_file_info *fi,
 		      enum fuse_readdir_flags flags)
 {
 	struct fs *fs = fs_get();
+	const char *rel = rel_of(path);
 	struct dirent *de;
 	DIR *dir;
-	int dfd, rc = 0;
+	int dfd, view, rc = 0;
 
 	(void)off;
 	(void)fi;
 	(void)flags;
-	dfd = util_open_beneath(fs->rootfd, rel_of(path),
+	view = in_view(fs, path, &rel);
+	dfd = util_open_beneath(fs->rootfd, rel,
 				O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;
@@ -311,8 +475,11 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 	}
 	errno = 0;
 	while ((de = readdir(dir)) != NULL) {
-		if (fill_entry(fs, dirfd(dir), de->d_name, de->d_type, buf,
-			       fill))
+		if (view ? view_entry(fs, dirfd(dir), rel, de->d_name,
+				      de->d_type, buf, fill)
+			 : !is_view_name(fs, path, de->d_name) &&
+				    fill_entry(fs, dirfd(dir), de->d_name,
+					       de->d_type, buf, fill))
 			break;
 		errno = 0;
 	}
@@ -374,6 +541,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	struct fs *fs = fs_get();
 	struct stat st;
 	enum svc_format fmt = SVC_MD;
+	const char *vrel;
+	uint64_t size;
 	struct fh *h;
 	char *bin;
 	int fd = -1, rc;
@@ -384,6 +553,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	rc = resolve(fs, path, &st, &bin, &fmt);
 	if (rc)
 		return rc;
+	if (!bin && in_view(fs, path, &vrel))
+		return -EISDIR; /* the view's folders are not opened */
 	if (!bin) {
 		rc = open_source(fs, rel_of(path), &fd);
 		if (rc)
@@ -396,9 +567,12 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		free(bin);
 		return -ENOMEM;
 	}
-	/* size unknown until computed: read to the end regardless */
+	/* size unknown until computed: read to the end regardless. In the
+	 * view stat said the exact size, and the page cache serves mmap;
+	 * a profile that could not be made (size 0) reads as its error */
 	if (bin)
-		fi->direct_io = 1;
+		fi->direct_io = !in_view(fs, path, &vrel) ||
+				svc_profile_size(fs->pv, bin, fmt, &size) != 0;
 	fi->keep_cache = 0;
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
@@ -489,7 +663,7 @@ static int op_statfs(const char *path, struct statvfs *sv)
 static int stats_text(struct fs *fs, char *buf, size_t size)
 {
 	struct svc_stats s;
-	char text[512];
+	char text[1024];
 	int n;
 
 	svc_get_stats(fs->pv, &s);
@@ -499,7 +673,9 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 		"errors=%llu\ncomputing=%llu\nrenders=%llu\n"
 		"stored=%llu\nnot_stored=%llu\nverified=%llu\n"
 		"bytes_verified=%llu\ncancelled=%llu\nqueued=%llu\n"
-		"budget_used=%llu\n",
+		"budget_used=%llu\nprefetch_queued=%llu\n"
+		"prefetch_done=%llu\nprefetch_dropped=%llu\n"
+		"warm_found=%llu\nwarm_walked=%llu\n",
 		(unsigned long long)s.computed,
 		(unsigned long long)s.cache_hits,
 		(unsigned long long)s.bytes_read, (unsigned long long)s.errors,
@@ -508,7 +684,12 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 		(unsigned long long)s.verified,
 		(unsigned long long)s.bytes_verified,
 		(unsigned long long)s.cancelled, (unsigned long long)s.queued,
-		(unsigned long long)s.budget_used);
+		(unsigned long long)s.budget_used,
+		(unsigned long long)s.prefetch_queued,
+		(unsigned long long)s.prefetch_done,
+		(unsigned long long)s.prefetch_dropped,
+		(unsigned long long)s.warm_found,
+		(unsigned long long)s.warm_walked);
 	if (size == 0)
 		return n;
 	if ((size_t)n > size)
@@ -526,9 +707,12 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 static int source_xattr_path(struct fs *fs, const char *path, int *fd,
 			     char *out, size_t size)
 {
+	const char *rel = rel_of(path);
 	int rc;
 
-	*fd = util_path_beneath(fs->rootfd, rel_of(path));
+	/* a folder of the view: the source's */
+	in_view(fs, path, &rel);
+	*fd = util_path_beneath(fs->rootfd, rel);
 	if (*fd < 0)
 		return -errno;
 	rc = util_fd_path(*fd, out, size);

@@ -76,7 +76,8 @@ int svc_ending(void)
 /* Has this thread's caller gone (or is the daemon ending)? */
 static int caller_gone(const struct svc *pv)
 {
-	return ending() || (pv->caller_gone && pv->caller_gone());
+	return ending() || svc_pool_stopping(pv) ||
+	       (pv->caller_gone && pv->caller_gone());
 }
 
 /* the Possible Misuse rows of one file name, for one rules generation */
@@ -261,6 +262,8 @@ void svc_close(struct svc *pv)
 {
 	if (!pv)
 		return;
+	/* first: its workers use everything below */
+	svc_pool_stop(pv);
 	if (pv->catalogs) {
 		svc_catalogs_stop(pv->catalogs);
 		svc_catalogs_set_cache(pv->catalogs, NULL);
@@ -289,6 +292,7 @@ void svc_get_stats(struct svc *pv, struct svc_stats *out)
 	gate_usage(pv->gate, &used, &busy, &queued);
 	out->queued = queued;
 	out->budget_used = used;
+	svc_pool_stats(pv, out);
 }
 
 void svc_count(struct svc *pv, uint64_t *field, uint64_t n)

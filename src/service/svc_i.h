@@ -64,6 +64,8 @@ struct svc {
 	struct cache_ident *vset; /* ctime CACHE_CTIME_UNKNOWN: free slot */
 	size_t vset_slots, vset_count;
 	uint64_t vset_seed;
+	/* the background pool, or NULL (prefetch.c) */
+	struct pool *pool;
 };
 
 #define SVC_VERIFIED_MAX (1u << 20)
@@ -80,6 +82,17 @@ int svc_ending(void);
 void svc_count(struct svc *pv, uint64_t *field, uint64_t n);
 
 struct svc_catalogs;
+
+/* ---- prefetch.c --------------------------------------------------- */
+
+struct pool;
+
+/* Is this thread a worker of pv's pool that is told to stop? */
+int svc_pool_stopping(const struct svc *pv);
+/* Stops the pool and waits for its threads; frees it. */
+void svc_pool_stop(struct svc *pv);
+/* Adds the pool's counters to *out. */
+void svc_pool_stats(struct svc *pv, struct svc_stats *out);
 
 /* ---- signature.c --------------------------------------------------- */
 

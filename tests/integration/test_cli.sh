@@ -121,6 +121,50 @@ check "without formats: no hello.dll.json" [ ! -e "$MNT/hello.dll.json" ]
 umount_fs
 tested+=(formats=)
 
+# view=NAME: the view under another name; the default's name is then the
+# source's own entry again
+mkdir -p "$SRC/.profiles"
+echo "mine" >"$SRC/.profiles/own.txt"
+for k in 0 1 2 3; do
+	spelled $k view pv
+	mount_fs "${SP[@]}" || continue
+	check_eq "view (${SP[*]}): the view's profiles" "$(ls "$MNT/pv" | tr '\n' ' ')" \
+		"hello.dll.md tiny.sys.md tool.exe.md "
+	check_eq "view (${SP[*]}): .profiles is the source's" "$(cat "$MNT/.profiles/own.txt")" mine
+	umount_fs
+done
+mount_fs || finish
+check "without view: .profiles is the view" [ -f "$MNT/.profiles/hello.dll.md" ]
+check "without view: the source's .profiles is hidden" [ ! -e "$MNT/.profiles/own.txt" ]
+check "without view: the hidden entry is not listed" bash -c '! ls -a "$0" | grep -qx .profiles' "$MNT"
+umount_fs
+for v in a/b . ..; do
+	"$PROFILEFS" -f --cache="$CACHE" --view="$v" "$SRC" "$MNT" 2>"$T/err"
+	check_eq "view=$v: refused, exit status" "$?" 2
+	check "view=$v: says so" grep -q "view wants one file name" "$T/err"
+done
+rm -r "$SRC/.profiles"
+tested+=(view=)
+
+# warm: every binary's profile computed after the mount, nothing read
+for k in 0 1 2; do
+	rm -rf "$T/cache"
+	spelled $k warm
+	mount_fs "${SP[@]}" || continue
+	n=$(cd "$SRC" && ls -- *.dll *.exe *.sys | wc -l)
+	for i in $(seq 1 100); do
+		[ "$(stat_of computed)" = "$n" ] && break
+		sleep 0.1
+	done
+	check_eq "warm (${SP[*]}): every binary computed" "$(stat_of computed)" "$n"
+	check_eq "warm (${SP[*]}): the walk ended" "$(stat_of warm_walked)" 1
+	umount_fs
+done
+"$PROFILEFS" -f --no-cache --warm "$SRC" "$MNT" 2>"$T/err"
+check_eq "warm with no-cache: refused, exit status" "$?" 2
+check "warm with no-cache: says so" grep -q "warm keeps what it computes in the cache" "$T/err"
+tested+=(warm)
+
 # sniff-mz: a file without an extension that starts with MZ
 for k in 0 1 2; do
 	spelled $k sniff-mz

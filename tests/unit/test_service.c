@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "profilefs/cache.h"
 #include "profilefs/rules.h"
 #include "profilefs/service.h"
+#include "profilefs/util.h"
 #include "t.h"
 
 static char root[64], cachepath[128];
@@ -43,6 +45,17 @@ static void copy_file(const char *from, const char *rel)
 	put_file(rel, buf, n);
 	if (f)
 		fclose(f);
+}
+
+/* appends n bytes to the file rel below dfd */
+static int append_beneath(int dfd, const char *rel, size_t n)
+{
+	int fd = openat(dfd, rel, O_WRONLY | O_APPEND);
+	int rc = fd >= 0 && write(fd, "xxxxxxxx", n) == (ssize_t)n ? 0 : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static struct svc_stats stats(struct svc *pv)
@@ -400,6 +413,145 @@ static void lying_row(struct cache *c, const char *pe)
 	free(a);
 }
 
+/* waits (at most 60 s) until the counter at field of pv's stats is n */
+static int stat_reaches(struct svc *pv, size_t field, uint64_t n)
+{
+	struct svc_stats st;
+	int i;
+
+	for (i = 0; i < 6000; i++) {
+		svc_get_stats(pv, &st);
+		if (*(uint64_t *)(void *)((char *)&st + field) == n)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * The background pool: without a cache there is none; queued binaries are
+ * computed once (a path queued twice, or one cached, is not computed
+ * again) and a later read finds them cached; the warm walk finds every
+ * binary below the root (not through a symlink, not a text file); closing
+ * the service stops a computation under way.
+ */
+static void prefetch_pool(const char *pe)
+{
+	char root2[64], db[96], cmd[256];
+	struct svc_setup setup = { .drive = "C:" };
+	struct svc_names *names = NULL;
+	struct cache *c2 = NULL;
+	struct svc *pv = NULL;
+	const char *bins[] = { "a.dll", "b.exe", "sub/c.dll",
+			       "sub/deep/d.sys" };
+	char *t;
+	double t0;
+	int fd, saved = rootfd;
+	size_t i;
+
+	strcpy(root2, "/tmp/pfs-pool-XXXXXX");
+	CHECK(mkdtemp(root2) != NULL);
+	fd = open(root2, O_RDONLY | O_DIRECTORY);
+	rootfd = fd; /* put_file and copy_file write below it */
+	CHECK(mkdirat(fd, "sub", 0755) == 0 &&
+	      mkdirat(fd, "sub/deep", 0755) == 0);
+	for (i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
+		copy_file(pe, bins[i]);
+		/* each its own content */
+		CHECK(append_beneath(fd, bins[i], i) == 0);
+	}
+	put_file("notes.txt", "text", 4);
+	CHECK(symlinkat("sub", fd, "loop.dll") == 0);
+	setup.rootfd = fd;
+
+	/* no cache: no pool */
+	CHECK(svc_open(&setup, &pv) == 0);
+	CHECK(svc_prefetch_start(pv, 2, 0) == -ENOTSUP);
+	CHECK(svc_prefetch(pv, "a.dll") == -ENOTSUP);
+	svc_close(pv);
+
+	snprintf(db, sizeof(db), "%s.db", root2);
+	CHECK(cache_open(db, &c2) == 0);
+	setup.cache = c2;
+	CHECK(svc_open(&setup, &pv) == 0);
+	CHECK(svc_prefetch_start(pv, 2, 1u << SVC_MD) == 0);
+	CHECK(svc_prefetch(pv, "a.dll") == 0);
+	CHECK(svc_prefetch(pv, "b.exe") == 0);
+	CHECK(svc_prefetch(pv, "a.dll") == 0);
+	CHECK(stat_reaches(pv, offsetof(struct svc_stats, computed), 2));
+	CHECK(stat_reaches(pv, offsetof(struct svc_stats, prefetch_queued), 0));
+	t = text_of(pv, "a.dll");
+	CHECK(t && strstr(t, "# a.dll\n"));
+	free(t);
+	CHECK(stats(pv).computed == 2 && stats(pv).cache_hits == 0);
+	/* a binary cached already: seen to, not computed */
+	CHECK(svc_prefetch(pv, "a.dll") == 0);
+	CHECK(stat_reaches(pv, offsetof(struct svc_stats, prefetch_queued), 0));
+	usleep(200000);
+	CHECK(stats(pv).computed == 2);
+
+	/* the warm walk: the two binaries left, found below sub/ */
+	CHECK(svc_names_new(SVC_DEFAULT_EXTS, 0, &names) == 0);
+	CHECK(svc_prefetch_warm(pv, names) == 0);
+	CHECK(stat_reaches(pv, offsetof(struct svc_stats, warm_walked), 1));
+	CHECK(stats(pv).warm_found == 4);
+	CHECK(stat_reaches(pv, offsetof(struct svc_stats, computed), 4));
+	svc_close(pv);
+
+	/* the walk's binaries: one at a time with two workers (a large-file
+	 * slot stays free for a reader), each stopped by the time limit */
+	for (i = 0; i < 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "big%zu.dll", i);
+		fd = openat(rootfd, name, O_WRONLY | O_CREAT, 0644);
+		CHECK(fd >= 0 && ftruncate(fd, 2ll << 30) == 0);
+		close(fd);
+	}
+	setup.limits.max_seconds = 1;
+	CHECK(svc_open(&setup, &pv) == 0);
+	CHECK(svc_prefetch_start(pv, 2, 0) == 0);
+	CHECK(svc_prefetch_warm(pv, names) == 0);
+	{
+		uint64_t most = 0;
+
+		for (i = 0; i < 800 && stats(pv).prefetch_done < 7; i++) {
+			if (stats(pv).computing > most)
+				most = stats(pv).computing;
+			usleep(10000);
+		}
+		CHECK(stats(pv).prefetch_done == 7);
+		CHECK(most == 1);
+	}
+	svc_close(pv);
+	setup.limits.max_seconds = 0;
+	for (i = 0; i < 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "big%zu.dll", i);
+		CHECK(unlinkat(rootfd, name, 0) == 0);
+	}
+
+	/* closing stops a computation under way (a 4 GiB sparse file) */
+	fd = openat(rootfd, "huge.dll", O_WRONLY | O_CREAT, 0644);
+	CHECK(fd >= 0 && ftruncate(fd, 4ll << 30) == 0);
+	close(fd);
+	CHECK(svc_open(&setup, &pv) == 0);
+	CHECK(svc_prefetch_start(pv, 1, 0) == 0);
+	CHECK(svc_prefetch(pv, "huge.dll") == 0);
+	CHECK(stat_reaches(pv, offsetof(struct svc_stats, computing), 1));
+	t0 = util_now();
+	svc_close(pv);
+	CHECK(util_now() - t0 < 5);
+
+	svc_names_free(names);
+	cache_close(c2);
+	close(rootfd);
+	rootfd = saved;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'*", root2, db);
+	CHECK(system(cmd) == 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct cache *c = NULL;
@@ -427,6 +579,7 @@ int main(int argc, char **argv)
 	svc_close(pv);
 	stored_size(c);
 	lying_row(c, argv[1]);
+	prefetch_pool(argv[1]);
 
 	cache_close(c);
 	rules_index_free(rules_index);
