@@ -327,7 +327,7 @@ rmdir "$SRC/sub"
 # missing MOUNTPOINT: the sentence and the short usage, not the help
 "$PROFILEFS" "$SRC" 2>"$T/err"
 check_eq "no MOUNTPOINT: exit status" "$?" 2
-check "no MOUNTPOINT: short" [ "$(wc -l <"$T/err")" -le 4 ]
+check "no MOUNTPOINT: short" [ "$(wc -l <"$T/err")" -le 5 ]
 check "no MOUNTPOINT: usage line" grep -q "^usage: profilefs \[options\] SOURCE MOUNTPOINT" "$T/err"
 # profilefs rules: a mistake gives the usage lines, not the whole help
 for args in "bogus" "add --bogus" "--bogus"; do
