@@ -35,6 +35,10 @@ struct fs_config {
 	/* the profiles shown beside a binary: FS_FORMAT(SVC_MD) |
 	 * FS_FORMAT(SVC_JSON) as --formats says (0: Markdown alone) */
 	unsigned formats;
+	/* --kernel-cache: seconds the kernel keeps names and attributes,
+	 * with its page cache used where it holds what a read gives now;
+	 * 0: no kernel caching */
+	unsigned kernel_cache;
 };
 
 #define FS_FORMAT(f) (1u << (unsigned)(f))

@@ -174,6 +174,14 @@ int svc_profile_size(struct svc *pv, const char *relpath, enum svc_format fmt,
 int svc_warm(struct svc *pv, const char *relpath, int *computed,
 	     uint64_t *size);
 
+/*
+ * svc_profile_size() of a cached profile of a regular file, with the key
+ * of its text (what the text depends on: equal keys, equal bytes), for the
+ * kernel's page cache. -ENOENT when there is no such key now.
+ */
+int svc_profile_key(struct svc *pv, const char *relpath, enum svc_format fmt,
+		    uint8_t key[32], uint64_t *size);
+
 void svc_get_stats(struct svc *pv, struct svc_stats *out);
 
 /* ---- signatures -------------------------------------------------------- */

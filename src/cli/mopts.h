@@ -34,6 +34,7 @@ struct mount_opts {
 	unsigned time_limit;
 	int trust_metadata;
 	char *volume_id;
+	unsigned kernel_cache; /* seconds; 0: off */
 	struct svc_signing_opts sign;
 };
 

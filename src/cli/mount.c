@@ -571,6 +571,7 @@ static int configure(struct fs_config *cfg, struct parse *p,
 	cfg->limits.max_seconds = o->time_limit;
 	cfg->limits.max_size = o->max_size;
 	cfg->memory = o->memory;
+	cfg->kernel_cache = o->kernel_cache;
 	if (o->memory && o->memory < CLI_MEMORY_MIN) {
 		fprintf(stderr, "profilefs: memory wants a size of at least "
 				"16M, like 256M" SEE_HELP "\n");

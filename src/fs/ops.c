@@ -199,9 +199,15 @@ static int op_getattr(const char *path, struct stat *st,
 	char *bin;
 	int rc;
 
-	if (h && h->fd >= 0)
-		return fstat(h->fd, st) < 0 ? -errno : 0;
+	if (h && h->fd >= 0) {
+		if (fstat(h->fd, st) < 0)
+			return -errno;
+		kcache_told(fs->kc, path, (uint64_t)st->st_size);
+		return 0;
+	}
 	rc = resolve(fs, path, st, &bin, &fmt);
+	if (!rc && !bin && S_ISREG(st->st_mode))
+		kcache_told(fs->kc, path, (uint64_t)st->st_size);
 	if (rc || !bin)
 		return rc;
 	/* an open profile has its bytes; a cached one an exact size (which
@@ -215,6 +221,7 @@ static int op_getattr(const char *path, struct stat *st,
 	if (!size && svc_profile_size(fs->pv, bin, fmt, &size))
 		size = 0;
 	profile_attr(st, (size_t)size);
+	kcache_told(fs->kc, path, size);
 	free(bin);
 	return 0;
 }
@@ -239,8 +246,41 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* what a readdir fills an entry with */
+struct filling {
+	void *buf;
+	fuse_fill_dir_t fill;
+	const char *dir; /* the folder's mount path ("/", "/a") */
+	int plus;	 /* readdirplus: a source entry's whole attributes */
+};
+
+/* the mount path of name in f's folder, in out (NAME_MAX + PATH_MAX) */
+static const char *entry_path(const struct filling *f, const char *name,
+			      char *out, size_t len)
+{
+	snprintf(out, len, "%s%s%s", f->dir, f->dir[1] ? "/" : "", name);
+	return out;
+}
+
+static int fill_one(struct fs *fs, const struct filling *f, const char *name,
+		    const struct stat *st, int profile)
+{
+	char path[PATH_MAX + NAME_MAX + 2];
+
+	/* a profile's attributes come by lookup (getattr), never by
+	 * readdirplus: the kernel does not take a readdirplus entry's size
+	 * for an inode it already holds, so kcache could not know the size
+	 * it has */
+	if (!f->plus || profile)
+		return f->fill(f->buf, name, st, 0, 0);
+	if (S_ISREG(st->st_mode))
+		kcache_plus(fs->kc, entry_path(f, name, path, sizeof(path)),
+			    (uint64_t)st->st_size);
+	return f->fill(f->buf, name, st, 0, FUSE_FILL_DIR_PLUS);
+}
+
 static int fill_entry(struct fs *fs, int dfd, const char *name,
-		      unsigned char type, void *buf, fuse_fill_dir_t fill)
+		      unsigned char type, const struct filling *fl)
 {
 	struct stat st, real;
 	char md[NAME_MAX + 1];
@@ -252,12 +292,13 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 	 * stat */
 	if (!strcmp(name, ".") || !strcmp(name, "..")) {
 		st.st_mode = S_IFDIR;
-		return fill(buf, name, &st, 0, 0);
+		return fl->fill(fl->buf, name, &st, 0, 0);
 	}
 	st.st_mode = DTTOIF(type);
-	if (type == DT_UNKNOWN && util_lstat_beneath(dfd, name, &st) < 0)
+	if ((type == DT_UNKNOWN || fl->plus) &&
+	    util_lstat_beneath(dfd, name, &st) < 0)
 		return 0; /* gone since readdir: leave it out */
-	if (fill(buf, name, &st, 0, 0))
+	if (fill_one(fs, fl, name, &st, 0))
 		return 1;
 	for (f = 0; f < SVC_FORMATS; f++) {
 		if (!shown(fs, (enum svc_format)f))
@@ -273,7 +314,7 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 		/* the profile's owner and mode are the binary's (and
 		 * is_binary() wants them): d_type alone is not enough */
 		if (!checked) {
-			if (type != DT_UNKNOWN &&
+			if (type != DT_UNKNOWN && !fl->plus &&
 			    util_lstat_beneath(dfd, name, &st) < 0)
 				return 0;
 			if (!is_binary(fs, dfd, name, &st))
@@ -281,7 +322,7 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 			profile_attr(&st, 0);
 			checked = 1;
 		}
-		if (fill(buf, md, &st, 0, 0))
+		if (fill_one(fs, fl, md, &st, 1))
 			return 1;
 	}
 	return 0;
@@ -292,13 +333,14 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 		      enum fuse_readdir_flags flags)
 {
 	struct fs *fs = fs_get();
+	struct filling fl = { buf, fill, path,
+			      fs->kc && (flags & FUSE_READDIR_PLUS) };
 	struct dirent *de;
 	DIR *dir;
 	int dfd, rc = 0;
 
 	(void)off;
 	(void)fi;
-	(void)flags;
 	dfd = util_open_beneath(fs->rootfd, rel_of(path),
 				O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -311,8 +353,7 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 	}
 	errno = 0;
 	while ((de = readdir(dir)) != NULL) {
-		if (fill_entry(fs, dirfd(dir), de->d_name, de->d_type, buf,
-			       fill))
+		if (fill_entry(fs, dirfd(dir), de->d_name, de->d_type, &fl))
 			break;
 		errno = 0;
 	}
@@ -369,6 +410,42 @@ static int open_source(struct fs *fs, const char *rel, int *fd)
 	return *fd < 0 ? -errno : 0;
 }
 
+/*
+ * --kernel-cache at an open: the page cache is used when the kernel's size
+ * of path is what a read gives now, and its pages from before are kept
+ * when they are of the same bytes (kcache.c): a profile by its render
+ * key, a source file by its identity (device, inode, size, mtime, ctime:
+ * a file rewritten with its mtime put back has a new ctime, so its pages
+ * go; auto_cache would keep them).
+ */
+static void kernel_cached(struct fs *fs, const char *path,
+			  const struct stat *st, const char *bin,
+			  enum svc_format fmt, struct fuse_file_info *fi)
+{
+	uint8_t key[32];
+	uint64_t size;
+	int page_cache, keep;
+
+	if (bin) {
+		if (svc_profile_key(fs->pv, bin, fmt, key, &size))
+			return; /* not cached: read direct, as without */
+	} else {
+		int64_t id[5] = { (int64_t)st->st_dev, (int64_t)st->st_ino,
+				  (int64_t)st->st_size,
+				  (int64_t)st->st_mtim.tv_sec * 1000000000 +
+					  st->st_mtim.tv_nsec,
+				  (int64_t)st->st_ctim.tv_sec * 1000000000 +
+					  st->st_ctim.tv_nsec };
+
+		size = (uint64_t)st->st_size;
+		if (dg_sha256(id, sizeof(id), key))
+			return;
+	}
+	kcache_open(fs->kc, path, size, key, &page_cache, &keep);
+	fi->direct_io = !page_cache;
+	fi->keep_cache = keep;
+}
+
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_get();
@@ -400,6 +477,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 	if (bin)
 		fi->direct_io = 1;
 	fi->keep_cache = 0;
+	if (fs->kc)
+		kernel_cached(fs, path, &st, bin, fmt, fi);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
 }
@@ -445,6 +524,7 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 		n = pread(h->fd, buf, size, off);
 		return n < 0 ? -errno : (int)n;
 	}
+	atomic_fetch_add(&fs_get()->profile_reads, 1);
 	rc = profile_load(fs_get(), h);
 	if (rc)
 		return rc;
@@ -488,7 +568,7 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 		"errors=%llu\ncomputing=%llu\nrenders=%llu\n"
 		"stored=%llu\nnot_stored=%llu\nverified=%llu\n"
 		"bytes_verified=%llu\ncancelled=%llu\nqueued=%llu\n"
-		"budget_used=%llu\n",
+		"budget_used=%llu\nprofile_reads=%llu\n",
 		(unsigned long long)s.computed,
 		(unsigned long long)s.cache_hits,
 		(unsigned long long)s.bytes_read, (unsigned long long)s.errors,
@@ -497,7 +577,8 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 		(unsigned long long)s.verified,
 		(unsigned long long)s.bytes_verified,
 		(unsigned long long)s.cancelled, (unsigned long long)s.queued,
-		(unsigned long long)s.budget_used);
+		(unsigned long long)s.budget_used,
+		(unsigned long long)atomic_load(&fs->profile_reads));
 	if (size == 0)
 		return n;
 	if ((size_t)n > size)
@@ -710,9 +791,12 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	(void)conn;
 	/* our own inode numbers: profiles have none on disk */
 	cfg->use_ino = 0;
-	/* a profile's size changes when it is first computed */
-	cfg->attr_timeout = 0;
-	cfg->entry_timeout = 1;
+	/* a profile's size changes when it is first computed: without
+	 * --kernel-cache the kernel asks each time; with it, it keeps the
+	 * size it was told for that long, and an open reads direct while
+	 * that size is not the profile's (kernel_cached) */
+	cfg->attr_timeout = fs_get()->kc ? fs_get()->cfg->kernel_cache : 0;
+	cfg->entry_timeout = fs_get()->kc ? fs_get()->cfg->kernel_cache : 1;
 	cfg->negative_timeout = 0;
 	/* no auto_cache: it keeps a source file's pages while its mtime and
 	 * size stay, and a file rewritten in place with its mtime put back

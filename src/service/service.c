@@ -1209,6 +1209,20 @@ void svc_text_put(struct svc *pv, const struct svc_text *t)
 	rmemo_release(pv->rendered, t);
 }
 
+int svc_profile_key(struct svc *pv, const char *relpath, enum svc_format fmt,
+		    uint8_t key[32], uint64_t *size)
+{
+	struct stat st;
+	int rc;
+
+	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
+	if (rc)
+		return rc;
+	if (!S_ISREG(st.st_mode) || cached_key(pv, fmt, relpath, &st, key))
+		return -ENOENT;
+	return svc_profile_size(pv, relpath, fmt, size);
+}
+
 int svc_profile_size(struct svc *pv, const char *relpath, enum svc_format fmt,
 		     uint64_t *size)
 {

@@ -171,6 +171,19 @@ for k in 0 1 2 3; do
 done
 tested+=(memory=)
 
+# kernel-cache=SECS: 0 lets the kernel keep nothing, so a profile's size
+# shows at once after it is computed (with the default, 1 s, the kernel
+# keeps for 1 s the 0 it was told before; test_kcache.sh tests the caching)
+for k in 0 1 2 3; do
+	spelled $k kernel-cache 0
+	mount_fs "${SP[@]}" || continue
+	len=$(cat "$MNT/hello.dll.md" | wc -c)
+	check_eq "kernel-cache (${SP[*]}): the size at once" \
+		"$(stat -c %s "$MNT/hello.dll.md")" "$len"
+	umount_fs
+done
+tested+=(kernel-cache=)
+
 # trust-metadata: a profile cached by an earlier mount has its size at once
 # (without it, 0 until read: it is checked against the file's SHA-256)
 rm -rf "$T/cache"
