@@ -35,6 +35,10 @@ void kcache_free(struct kcache *k);
 void kcache_told(struct kcache *k, const char *path, uint64_t size);
 /* a readdirplus entry of size, which the kernel may not take */
 void kcache_plus(struct kcache *k, const char *path, uint64_t size);
+/* At an open of a source file whose bytes are those of key (its
+ * identity), which always reads through the page cache: may the kernel
+ * keep its pages from before? */
+int kcache_keep(struct kcache *k, const char *path, const uint8_t key[32]);
 /* At an open of path whose bytes are now size bytes made of key (NULL:
  * none known): *page_cache when the kernel's size is that size (else the
  * open reads direct), *keep when its pages from before are of key. */

@@ -8,10 +8,12 @@
  * open that used the page cache (a profile: its render key, which moves
  * with the content, the .mui, the rules, the catalogs and the day; a
  * source file: its identity, with ctime, which no rewrite can put back).
- * An open may read through the page cache only when the kernel's size is
- * the size now (else it would cut or pad the bytes: such an open reads
- * direct), and may keep the pages of an earlier open only when their key
- * is the key now.
+ * A profile's open may read through the page cache only when the
+ * kernel's size is the size now (else it would cut or pad the bytes: such
+ * an open reads direct), and may keep the pages of an earlier open only
+ * when their key is the key now. A source file always reads through the
+ * page cache (mmap needs it; the kernel asks for the size again when a
+ * read goes past the one it holds) and keeps its pages by identity.
  *
  * A fixed table, KC_SLOTS slots by the path's SHA-256: a path whose slot
  * another took is simply not known, which makes its open read direct and
@@ -97,6 +99,24 @@ void kcache_told(struct kcache *k, const char *path, uint64_t size)
 		s->told_ok = 1;
 	}
 	pthread_mutex_unlock(&k->lock);
+}
+
+int kcache_keep(struct kcache *k, const char *path, const uint8_t key[32])
+{
+	struct kc_slot *s;
+	int keep = 0;
+
+	if (!k)
+		return 0;
+	pthread_mutex_lock(&k->lock);
+	s = slot_of(k, path, 1);
+	if (s) {
+		keep = s->pages_ok && memcmp(s->pages, key, 32) == 0;
+		memcpy(s->pages, key, 32);
+		s->pages_ok = 1;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return keep;
 }
 
 void kcache_plus(struct kcache *k, const char *path, uint64_t size)

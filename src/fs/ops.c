@@ -61,6 +61,9 @@ struct fh {
 	int loaded;
 	int rc;
 	const struct svc_text *text; /* the profile's bytes, once loaded */
+	/* --kernel-cache: opened direct with a size the kernel may not
+	 * have; once the bytes are made, it is told to ask again */
+	int tell;
 };
 
 static struct fs *fs_get(void)
@@ -420,16 +423,27 @@ static int open_source(struct fs *fs, const char *rel, int *fd)
  */
 static void kernel_cached(struct fs *fs, const char *path,
 			  const struct stat *st, const char *bin,
-			  enum svc_format fmt, struct fuse_file_info *fi)
+			  enum svc_format fmt, struct fuse_file_info *fi,
+			  struct fh *h)
 {
 	uint8_t key[32];
 	uint64_t size;
 	int page_cache, keep;
 
 	if (bin) {
-		if (svc_profile_key(fs->pv, bin, fmt, key, &size))
-			return; /* not cached: read direct, as without */
+		if (svc_profile_key(fs->pv, bin, fmt, key, &size)) {
+			h->tell = 1; /* not cached: read direct, as without */
+			return;
+		}
+		kcache_open(fs->kc, path, size, key, &page_cache, &keep);
+		fi->direct_io = !page_cache;
+		fi->keep_cache = keep;
+		h->tell = !page_cache;
 	} else {
+		/* a source file is never read direct (mmap would fail): a
+		 * size the kernel holds that is too small is asked again by
+		 * the kernel when a read goes past it, one too large ends at
+		 * the short read */
 		int64_t id[5] = { (int64_t)st->st_dev, (int64_t)st->st_ino,
 				  (int64_t)st->st_size,
 				  (int64_t)st->st_mtim.tv_sec * 1000000000 +
@@ -437,13 +451,10 @@ static void kernel_cached(struct fs *fs, const char *path,
 				  (int64_t)st->st_ctim.tv_sec * 1000000000 +
 					  st->st_ctim.tv_nsec };
 
-		size = (uint64_t)st->st_size;
 		if (dg_sha256(id, sizeof(id), key))
 			return;
+		fi->keep_cache = kcache_keep(fs->kc, path, key);
 	}
-	kcache_open(fs->kc, path, size, key, &page_cache, &keep);
-	fi->direct_io = !page_cache;
-	fi->keep_cache = keep;
 }
 
 static int op_open(const char *path, struct fuse_file_info *fi)
@@ -478,7 +489,7 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		fi->direct_io = 1;
 	fi->keep_cache = 0;
 	if (fs->kc)
-		kernel_cached(fs, path, &st, bin, fmt, fi);
+		kernel_cached(fs, path, &st, bin, fmt, fi, h);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
 }
@@ -515,9 +526,8 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 {
 	struct fh *h = (struct fh *)(uintptr_t)fi->fh;
 	ssize_t n;
-	int rc;
+	int rc, tell;
 
-	(void)path;
 	if (off < 0)
 		return -EINVAL;
 	if (h->fd >= 0) {
@@ -528,6 +538,16 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 	rc = profile_load(fs_get(), h);
 	if (rc)
 		return rc;
+	pthread_mutex_lock(&h->lock);
+	tell = h->tell;
+	h->tell = 0;
+	pthread_mutex_unlock(&h->lock);
+	if (tell && path) {
+		/* the kernel holds the size it was told before the profile
+		 * was made (0): it forgets it and asks again. No page of this
+		 * inode is locked by this read (it is direct). */
+		fuse_invalidate_path(fuse_get_context()->fuse, path);
+	}
 	if ((uint64_t)off >= h->text->len)
 		return 0;
 	if (size > h->text->len - (size_t)off)
