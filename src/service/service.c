@@ -832,11 +832,10 @@ int svc_warm(struct svc *pv, const char *relpath, int *computed, uint64_t *size)
 		return 0;
 	}
 	rc = obtain(pv, relpath, 1, &h);
-	if (rc)
-		return rc;
-	*computed = 1;
+	*computed = rc == 0;
+	/* a failed flight is held too (obtain's callers release it) */
 	release(pv, &h);
-	return 0;
+	return rc;
 }
 
 static const struct prof_misuse *memo_find(struct svc *pv, const char *low)
