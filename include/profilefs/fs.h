@@ -39,6 +39,10 @@ struct fs_config {
 	const char *view;
 	/* --warm: every binary's profile computed in the background */
 	int warm;
+	/* --kernel-cache: seconds the kernel keeps names and attributes,
+	 * with its page cache used where it holds what a read gives now;
+	 * 0: no kernel caching */
+	unsigned kernel_cache;
 };
 
 #define FS_FORMAT(f) (1u << (unsigned)(f))

@@ -172,6 +172,26 @@ void svc_text_put(struct svc *pv, const struct svc_text *t);
 int svc_profile_size(struct svc *pv, const char *relpath, enum svc_format fmt,
 		     uint64_t *size);
 
+/*
+ * `profilefs warm`: makes sure the profile of relpath is in the cache. A
+ * cache row for the file's identity with every part of today's version
+ * counts as done without the file being read (*computed 0); otherwise the
+ * profile is obtained as svc_view_get() with compute does (computed and
+ * stored, or checked against the file's SHA-256): *computed 1. *size is
+ * the file's size (0 for what is not a regular file, which has nothing to
+ * store). Errors as svc_view_get().
+ */
+int svc_warm(struct svc *pv, const char *relpath, int *computed,
+	     uint64_t *size);
+
+/*
+ * svc_profile_size() of a cached profile of a regular file, with the key
+ * of its text (what the text depends on: equal keys, equal bytes), for the
+ * kernel's page cache. -ENOENT when there is no such key now.
+ */
+int svc_profile_key(struct svc *pv, const char *relpath, enum svc_format fmt,
+		    uint8_t key[32], uint64_t *size);
+
 void svc_get_stats(struct svc *pv, struct svc_stats *out);
 
 /* ---- the background pool (prefetch.c) ------------------------------ */

@@ -424,3 +424,76 @@ int batch_run(const struct batch *b, unsigned jobs, batch_fn fn, void *ctx,
 	free(r.slots);
 	return rc ? rc : failed;
 }
+
+/* ---- in no order (warm) ---------------------------------------------- */
+
+struct each {
+	const struct batch *b;
+	batch_each_fn fn;
+	void *ctx;
+	const volatile sig_atomic_t *stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t next;
+	unsigned running;
+};
+
+static void *each_worker(void *arg)
+{
+	struct each *e = arg;
+	size_t i;
+
+	pthread_mutex_lock(&e->lock);
+	while (e->next < e->b->n && !*e->stop) {
+		i = e->next++;
+		pthread_mutex_unlock(&e->lock);
+		e->fn(e->ctx, i);
+		pthread_mutex_lock(&e->lock);
+	}
+	e->running--;
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->lock);
+	return NULL;
+}
+
+void batch_each(const struct batch *b, unsigned jobs, batch_each_fn fn,
+		void *ctx, const volatile sig_atomic_t *stop,
+		void (*tick)(void *ctx))
+{
+	struct each e = { .b = b, .fn = fn, .ctx = ctx, .stop = stop };
+	pthread_t tid[BATCH_MAX_JOBS];
+	unsigned started = 0, k;
+
+	if (jobs < 1)
+		jobs = 1;
+	if (jobs > BATCH_MAX_JOBS)
+		jobs = BATCH_MAX_JOBS;
+	pthread_mutex_init(&e.lock, NULL);
+	util_cond_init(&e.cond);
+	pthread_mutex_lock(&e.lock);
+	for (k = 0; k < jobs && (size_t)k < b->n; k++)
+		if (pthread_create(&tid[started], NULL, each_worker, &e) == 0) {
+			started++;
+			e.running++;
+		}
+	pthread_mutex_unlock(&e.lock);
+	if (!started && b->n) {
+		/* no thread at all: here, one at a time */
+		e.running = 1;
+		each_worker(&e);
+	}
+	pthread_mutex_lock(&e.lock);
+	while (e.running) {
+		util_cond_wait_ms(&e.cond, &e.lock, BATCH_TICK_MS);
+		if (tick) {
+			pthread_mutex_unlock(&e.lock);
+			tick(ctx);
+			pthread_mutex_lock(&e.lock);
+		}
+	}
+	pthread_mutex_unlock(&e.lock);
+	for (k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	pthread_cond_destroy(&e.cond);
+	pthread_mutex_destroy(&e.lock);
+}

@@ -6,6 +6,7 @@
 #ifndef PROFILEFS_BATCH_I_H
 #define PROFILEFS_BATCH_I_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -62,5 +63,20 @@ typedef int (*batch_fn)(void *ctx, const char *rel, char **out, size_t *len);
  */
 int batch_run(const struct batch *b, unsigned jobs, batch_fn fn, void *ctx,
 	      const char *root, int progress, FILE *out);
+
+/* how often batch_each() calls its tick (ms) */
+#define BATCH_TICK_MS 500
+
+typedef void (*batch_each_fn)(void *ctx, size_t i);
+
+/*
+ * Runs fn(ctx, i) for every item of the list on jobs threads, in no
+ * order, with no output; once *stop is set no item more is taken (those
+ * running finish, as fn decides). tick (may be NULL) is called on the
+ * calling thread every BATCH_TICK_MS while items run.
+ */
+void batch_each(const struct batch *b, unsigned jobs, batch_each_fn fn,
+		void *ctx, const volatile sig_atomic_t *stop,
+		void (*tick)(void *ctx));
 
 #endif

@@ -60,6 +60,9 @@ int cli_cache_check(const char *path);
 /* `profilefs profile ...`: argv[0] is "profile"; the exit status */
 int cli_profile(int argc, char **argv);
 
+/* `profilefs warm ...`: argv[0] is "warm"; the exit status */
+int cli_warm(int argc, char **argv);
+
 /* `profilefs rules ...`: argv[0] is "rules"; the exit status */
 int cli_rules(int argc, char **argv);
 

@@ -3,6 +3,7 @@
  *   profilefs [options] SOURCE MOUNTPOINT   mount (cli_mount)
  *   profilefs profile [options] FILE...     print profiles (cli_profile)
  *   profilefs rules VERB ...                rule repositories (cli_rules)
+ *   profilefs warm [options] PATH...        fill the cache (cli_warm)
  */
 #include <string.h>
 
@@ -15,6 +16,8 @@ int main(int argc, char **argv)
 	log_setup(0, LOG_LVL_INFO);
 	if (argc > 1 && strcmp(argv[1], "profile") == 0)
 		return cli_profile(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "warm") == 0)
+		return cli_warm(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "rules") == 0)
 		return cli_rules(argc - 1, argv + 1);
 	return cli_mount(argc, argv);

@@ -74,6 +74,15 @@ const struct mopt mopt_table[] = {
 	  "the source's volume in the cache's file identities (default: its "
 	  "UUID, found with libblkid, else its device number): a name keeps "
 	  "the cache across copies of one volume that have no UUID" },
+	{ "kernel-cache", "SECS", MOPT_UINT, OFF(kernel_cache), "1",
+	  "let the kernel keep names and attributes for SECS seconds, list "
+	  "folders with their attributes (readdirplus), and serve a profile "
+	  "or a source file from its page cache when what it holds is what a "
+	  "read gives now (a profile of the same render key, a file of the "
+	  "same identity, ctime included): a changed file's new bytes and "
+	  "profile are read at once, its new size shows within SECS seconds. "
+	  "0: the kernel caches nothing (every stat and read asks the "
+	  "daemon)" },
 	{ "trust", "FILE", MOPT_TRUST, 0, NULL,
 	  "also trust the root certificates in FILE (PEM); repeatable" },
 	{ "no-default-trust", NULL, MOPT_FLAG, OFF(sign.no_default_trust), NULL,

@@ -36,6 +36,7 @@ struct mount_opts {
 	unsigned time_limit;
 	int trust_metadata;
 	char *volume_id;
+	unsigned kernel_cache; /* seconds; 0: off */
 	struct svc_signing_opts sign;
 };
 
@@ -72,5 +73,18 @@ void mopt_print_help(FILE *f);
 
 /* the man page's option list: one .TP per option */
 void mopt_print_roff(FILE *f);
+
+/* ---- the parser (mount.c; `profilefs warm` shares it) ---------------- */
+
+/* rows parsed as --NAME (the others, "-f" and the like, are spelled
+ * literally and belong to the mount) */
+int mopt_parsed(const struct mopt *m);
+/* the table's defaults, as if given first: 0 or -1 */
+int mopt_defaults(struct mount_opts *o);
+/* sets m from v (NULL: given without '='); opt is the option as the user
+ * wrote it, for the message. 0, or -1 when refused (said in one line) */
+int mopt_set(struct mount_opts *o, const struct mopt *m, const char *opt,
+	     const char *v);
+void mopt_free(struct mount_opts *o);
 
 #endif

@@ -28,7 +28,8 @@
 static const char mount_usage[] =
 	"usage: profilefs [options] SOURCE MOUNTPOINT\n"
 	"       profilefs profile [options] FILE...\n"
-	"       profilefs rules add|list|update|remove ...\n";
+	"       profilefs rules add|list|update|remove ...\n"
+	"       profilefs warm [--jobs N] [options] PATH...\n";
 
 static const char mount_about[] =
 	"\n"
@@ -175,8 +176,8 @@ static int set_str(char **field, const char *v)
  * Sets m from value (NULL: given without '='); opt is the option as the
  * user wrote it, for the message. 0, or -1 when refused (said in one line).
  */
-static int mopt_set(struct mount_opts *o, const struct mopt *m, const char *opt,
-		    const char *v)
+int mopt_set(struct mount_opts *o, const struct mopt *m, const char *opt,
+	     const char *v)
 {
 	char *field = (char *)o + m->off;
 	unsigned formats;
@@ -247,7 +248,7 @@ static int mopt_set(struct mount_opts *o, const struct mopt *m, const char *opt,
 /* ---- the command line -------------------------------------------------- */
 
 /* rows of the table that we parse (the others are spelled literally) */
-static int parsed(const struct mopt *m)
+int mopt_parsed(const struct mopt *m)
 {
 	return m->name[0] != '-';
 }
@@ -286,7 +287,7 @@ static struct fuse_opt *mopt_spec(void)
 		char *t[SPELLINGS] = { NULL };
 		int k, nt = 0;
 
-		if (!parsed(m))
+		if (!mopt_parsed(m))
 			continue;
 		t[nt++] = underscored(m->name, "--", eq);
 		if (asprintf(&t[nt++], "--%s%s", m->name, eq) < 0)
@@ -376,7 +377,8 @@ static int valued_word(const char *a)
 		const struct mopt *m = &mopt_table[i];
 		size_t k;
 
-		if (!parsed(m) || !m->meta || strlen(m->name) != strlen(a + 2))
+		if (!mopt_parsed(m) || !m->meta ||
+		    strlen(m->name) != strlen(a + 2))
 			continue;
 		for (k = 0; m->name[k]; k++)
 			if (m->name[k] != a[2 + k] &&
@@ -521,18 +523,18 @@ static int fuse_accepts(const struct fuse_args *left)
 /* ---- the mount ----------------------------------------------------------- */
 
 /* the table's defaults, as if given first */
-static int set_defaults(struct mount_opts *o)
+int mopt_defaults(struct mount_opts *o)
 {
 	for (size_t i = 0; i < mopt_count; i++) {
 		const struct mopt *m = &mopt_table[i];
 
-		if (parsed(m) && m->def && mopt_set(o, m, m->name, m->def))
+		if (mopt_parsed(m) && m->def && mopt_set(o, m, m->name, m->def))
 			return -1;
 	}
 	return 0;
 }
 
-static void mount_opts_free(struct mount_opts *o)
+void mopt_free(struct mount_opts *o)
 {
 	free(o->cache);
 	free(o->rules);
@@ -585,6 +587,7 @@ static int configure(struct fs_config *cfg, struct parse *p,
 	cfg->limits.max_seconds = o->time_limit;
 	cfg->limits.max_size = o->max_size;
 	cfg->memory = o->memory;
+	cfg->kernel_cache = o->kernel_cache;
 	if (o->memory && o->memory < CLI_MEMORY_MIN) {
 		fprintf(stderr, "profilefs: memory wants a size of at least "
 				"16M, like 256M" SEE_HELP "\n");
@@ -616,7 +619,7 @@ int cli_mount(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	memset(&fo, 0, sizeof(fo));
 	memset(&cfg, 0, sizeof(cfg));
-	if (!words || !spec || set_defaults(&p.o))
+	if (!words || !spec || mopt_defaults(&p.o))
 		goto out;
 	fuse_said[0] = '\0';
 	fuse_set_log_func(capture_log);
@@ -665,7 +668,7 @@ out:
 	fuse_opt_free_args(&args);
 	free(fo.mountpoint);
 	free(p.c.source);
-	mount_opts_free(&p.o);
+	mopt_free(&p.o);
 	mopt_spec_free(spec);
 	free_words(owned);
 	free(words);

@@ -1,4 +1,18 @@
+/*
+ * The digests of one file. Above DG_SPLIT_MIN bytes, each chunk is hashed
+ * on two threads at once: ssdeep (libfuzzy), the slowest by far, on a
+ * helper thread the context owns, and the EVP digests and the PE image
+ * hash on the caller's. Measured on one core here (openssl speed -evp,
+ * 16 KiB blocks; the ssdeep tool): ssdeep ~7.6 ns/byte, the seven EVP
+ * passes together ~5.9 ns/byte (MD5 1.35, SHA-1 and SHA-256 ~0.56 each,
+ * twice with the PE hash, SHA-384 and SHA-512 ~1.14 each): ssdeep alone
+ * is more than all of the rest, so it is the one that moves and the
+ * split cannot do better than ~1.8x. dg_update() returns once both
+ * threads are done with the chunk (the caller reuses its buffer), so the
+ * results are those of one thread, bit for bit.
+ */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -11,9 +25,27 @@ _Static_assert(DG_SSDEEP_MAX >= FUZZY_MAX_RESULT, "ssdeep buffer too small");
 
 enum { DG_MD5, DG_SHA1, DG_SHA256, DG_SHA384, DG_SHA512, DG_N };
 
+/* files this large (size_hint) or larger are hashed on two threads */
+#define DG_SPLIT_MIN (1u << 20)
+/* chunks smaller than this are hashed on the caller's thread alone */
+#define DG_SPLIT_CHUNK (64u << 10)
+
+/* the thread that runs ssdeep beside the caller */
+struct dg_helper {
+	pthread_t tid;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct fuzzy_state *fuzzy;
+	const uint8_t *p; /* the chunk it hashes; NULL: idle */
+	size_t n;
+	int quit;
+	int rc; /* a fuzzy_update() failed */
+};
+
 struct dg_ctx {
 	EVP_MD_CTX *md[DG_N];
 	struct fuzzy_state *fuzzy;
+	struct dg_helper *helper; /* NULL: one thread */
 	/* the PE image hash: SHA-1 and SHA-256 over the layout's ranges */
 	EVP_MD_CTX *pe[2];
 	struct dg_pe_layout layout;
@@ -36,12 +68,76 @@ static const EVP_MD *dg_algo(int i)
 	}
 }
 
+static void *helper_main(void *arg)
+{
+	struct dg_helper *h = arg;
+
+	pthread_mutex_lock(&h->lock);
+	for (;;) {
+		while (!h->p && !h->quit)
+			pthread_cond_wait(&h->cond, &h->lock);
+		if (h->quit)
+			break;
+		pthread_mutex_unlock(&h->lock);
+		if (fuzzy_update(h->fuzzy, h->p, h->n) != 0)
+			h->rc = 1;
+		pthread_mutex_lock(&h->lock);
+		h->p = NULL;
+		pthread_cond_broadcast(&h->cond);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
+}
+
+static void helper_stop(struct dg_helper *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->quit = 1;
+	pthread_cond_broadcast(&h->cond);
+	pthread_mutex_unlock(&h->lock);
+	pthread_join(h->tid, NULL);
+	pthread_cond_destroy(&h->cond);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}
+
+/* the helper, or NULL when no thread can be had (one thread does all) */
+static struct dg_helper *helper_start(struct fuzzy_state *fuzzy)
+{
+	struct dg_helper *h = calloc(1, sizeof(*h));
+	pthread_attr_t attr;
+	int rc;
+
+	if (!h)
+		return NULL;
+	h->fuzzy = fuzzy;
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	if (pthread_attr_init(&attr)) {
+		free(h);
+		return NULL;
+	}
+	/* libfuzzy's update needs little stack */
+	pthread_attr_setstacksize(&attr, 256u << 10);
+	rc = pthread_create(&h->tid, &attr, helper_main, h);
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		pthread_cond_destroy(&h->cond);
+		pthread_mutex_destroy(&h->lock);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
 void dg_free(struct dg_ctx *c)
 {
 	int i;
 
 	if (!c)
 		return;
+	if (c->helper)
+		helper_stop(c->helper);
 	for (i = 0; i < DG_N; i++)
 		EVP_MD_CTX_free(c->md[i]);
 	EVP_MD_CTX_free(c->pe[0]);
@@ -74,6 +170,9 @@ int dg_new(struct dg_ctx **out, uint64_t size_hint)
 	 * sizes we cannot trust */
 	if (size_hint != UINT64_MAX)
 		fuzzy_set_total_input_length(c->fuzzy, size_hint);
+	if (size_hint != UINT64_MAX && size_hint >= DG_SPLIT_MIN &&
+	    sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		c->helper = helper_start(c->fuzzy);
 	*out = c;
 	return 0;
 
@@ -137,17 +236,35 @@ static int pe_update(const struct dg_pe_layout *l, uint64_t pos,
 
 int dg_update(struct dg_ctx *c, const void *p, size_t n)
 {
-	int i;
+	struct dg_helper *h = n >= DG_SPLIT_CHUNK ? c->helper : NULL;
+	int i, rc = 0;
 
-	for (i = 0; i < DG_N; i++)
+	if (h) {
+		/* ssdeep there, the rest here, at once */
+		pthread_mutex_lock(&h->lock);
+		h->p = p;
+		h->n = n;
+		pthread_cond_broadcast(&h->cond);
+		pthread_mutex_unlock(&h->lock);
+	} else if (fuzzy_update(c->fuzzy, p, n) != 0) {
+		return -EIO;
+	}
+	for (i = 0; i < DG_N && !rc; i++)
 		if (EVP_DigestUpdate(c->md[i], p, n) != 1)
-			return -EIO;
-	if (fuzzy_update(c->fuzzy, p, n) != 0)
-		return -EIO;
-	if (c->pe[0] && pe_update(&c->layout, c->pos, c->pe, 2, p, n))
-		return -EIO;
+			rc = -EIO;
+	if (!rc && c->pe[0] && pe_update(&c->layout, c->pos, c->pe, 2, p, n))
+		rc = -EIO;
+	if (h) {
+		/* the caller may reuse p once this returns */
+		pthread_mutex_lock(&h->lock);
+		while (h->p)
+			pthread_cond_wait(&h->cond, &h->lock);
+		if (h->rc)
+			rc = -EIO;
+		pthread_mutex_unlock(&h->lock);
+	}
 	c->pos += n;
-	return 0;
+	return rc;
 }
 
 int dg_final(struct dg_ctx *c, struct dg_result *out)

@@ -193,14 +193,19 @@ out:
 int fs_main(const struct fs_config *cfg, int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	struct fs fs = { cfg, -1, NULL, NULL, PTHREAD_MUTEX_INITIALIZER, NULL };
+	struct fs fs = { .cfg = cfg,
+			 .rootfd = -1,
+			 .fh_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse *fuse;
 	int rc, i;
 
+	if (cfg->kernel_cache && kcache_new(&fs.kc))
+		return -ENOMEM;
 	fs.rootfd = open(cfg->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fs.rootfd < 0) {
 		rc = -errno;
 		log_err("cannot open %s: %s", cfg->source, strerror(errno));
+		kcache_free(fs.kc);
 		return rc;
 	}
 	rc = -ENOMEM;
@@ -236,5 +241,6 @@ out_destroy:
 out_free:
 	fuse_opt_free_args(&args);
 	close(fs.rootfd);
+	kcache_free(fs.kc);
 	return rc;
 }

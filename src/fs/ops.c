@@ -75,6 +75,9 @@ struct fh {
 	int loaded;
 	int rc;
 	const struct svc_text *text; /* the profile's bytes, once loaded */
+	/* --kernel-cache: opened direct with a size the kernel may not
+	 * have; once the bytes are made, it is told to ask again */
+	int tell;
 };
 
 static struct fs *fs_get(void)
@@ -301,9 +304,15 @@ static int op_getattr(const char *path, struct stat *st,
 	char *bin;
 	int rc;
 
-	if (h && h->fd >= 0)
-		return fstat(h->fd, st) < 0 ? -errno : 0;
+	if (h && h->fd >= 0) {
+		if (fstat(h->fd, st) < 0)
+			return -errno;
+		kcache_told(fs->kc, path, (uint64_t)st->st_size);
+		return 0;
+	}
 	rc = resolve(fs, path, st, &bin, &fmt);
+	if (!rc && !bin && S_ISREG(st->st_mode))
+		kcache_told(fs->kc, path, (uint64_t)st->st_size);
 	if (rc || !bin)
 		return rc;
 	/* an open profile has its bytes; a cached one an exact size (which
@@ -327,6 +336,7 @@ static int op_getattr(const char *path, struct stat *st,
 		}
 	}
 	profile_attr(st, (size_t)size);
+	kcache_told(fs->kc, path, size);
 	free(bin);
 	return 0;
 }
@@ -355,8 +365,41 @@ static int op_readlink(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+/* what a readdir fills an entry with */
+struct filling {
+	void *buf;
+	fuse_fill_dir_t fill;
+	const char *dir; /* the folder's mount path ("/", "/a") */
+	int plus;	 /* readdirplus: a source entry's whole attributes */
+};
+
+/* the mount path of name in f's folder, in out (NAME_MAX + PATH_MAX) */
+static const char *entry_path(const struct filling *f, const char *name,
+			      char *out, size_t len)
+{
+	snprintf(out, len, "%s%s%s", f->dir, f->dir[1] ? "/" : "", name);
+	return out;
+}
+
+static int fill_one(struct fs *fs, const struct filling *f, const char *name,
+		    const struct stat *st, int profile)
+{
+	char path[PATH_MAX + NAME_MAX + 2];
+
+	/* a profile's attributes come by lookup (getattr), never by
+	 * readdirplus: the kernel does not take a readdirplus entry's size
+	 * for an inode it already holds, so kcache could not know the size
+	 * it has */
+	if (!f->plus || profile)
+		return f->fill(f->buf, name, st, 0, 0);
+	if (S_ISREG(st->st_mode))
+		kcache_plus(fs->kc, entry_path(f, name, path, sizeof(path)),
+			    (uint64_t)st->st_size);
+	return f->fill(f->buf, name, st, 0, FUSE_FILL_DIR_PLUS);
+}
+
 static int fill_entry(struct fs *fs, int dfd, const char *name,
-		      unsigned char type, void *buf, fuse_fill_dir_t fill)
+		      unsigned char type, const struct filling *fl)
 {
 	struct stat st, real;
 	char md[NAME_MAX + 1];
@@ -368,12 +411,13 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 	 * stat */
 	if (!strcmp(name, ".") || !strcmp(name, "..")) {
 		st.st_mode = S_IFDIR;
-		return fill(buf, name, &st, 0, 0);
+		return fl->fill(fl->buf, name, &st, 0, 0);
 	}
 	st.st_mode = DTTOIF(type);
-	if (type == DT_UNKNOWN && util_lstat_beneath(dfd, name, &st) < 0)
+	if ((type == DT_UNKNOWN || fl->plus) &&
+	    util_lstat_beneath(dfd, name, &st) < 0)
 		return 0; /* gone since readdir: leave it out */
-	if (fill(buf, name, &st, 0, 0))
+	if (fill_one(fs, fl, name, &st, 0))
 		return 1;
 	for (f = 0; f < SVC_FORMATS; f++) {
 		if (!shown(fs, (enum svc_format)f))
@@ -389,7 +433,7 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 		/* the profile's owner and mode are the binary's (and
 		 * is_binary() wants them): d_type alone is not enough */
 		if (!checked) {
-			if (type != DT_UNKNOWN &&
+			if (type != DT_UNKNOWN && !fl->plus &&
 			    util_lstat_beneath(dfd, name, &st) < 0)
 				return 0;
 			if (!is_binary(fs, dfd, name, &st))
@@ -397,7 +441,7 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
 			profile_attr(&st, 0);
 			checked = 1;
 		}
-		if (fill(buf, md, &st, 0, 0))
+		if (fill_one(fs, fl, md, &st, 1))
 			return 1;
 	}
 	return 0;
@@ -407,7 +451,7 @@ static int fill_entry(struct fs *fs, int dfd, const char *name,
  * folder as itself, a binary as its profiles, queued for the background
  * pool when the caller may read it; nothing else. 1 when buf is full. */
 static int view_entry(struct fs *fs, int dfd, const char *rel, const char *name,
-		      unsigned char type, void *buf, fuse_fill_dir_t fill)
+		      unsigned char type, const struct filling *fl)
 {
 	struct stat st, real;
 	char md[NAME_MAX + 1], child[PATH_MAX];
@@ -417,13 +461,13 @@ static int view_entry(struct fs *fs, int dfd, const char *rel, const char *name,
 	memset(&st, 0, sizeof(st));
 	if (!strcmp(name, ".") || !strcmp(name, "..") || type == DT_DIR) {
 		st.st_mode = S_IFDIR;
-		return fill(buf, name, &st, 0, 0);
+		return fl->fill(fl->buf, name, &st, 0, 0);
 	}
 	if (type == DT_LNK || util_lstat_beneath(dfd, name, &st) < 0)
 		return 0;
 	if (S_ISDIR(st.st_mode)) {
 		st.st_mode = S_IFDIR;
-		return fill(buf, name, &st, 0, 0);
+		return fl->fill(fl->buf, name, &st, 0, 0);
 	}
 	if (!is_binary(fs, dfd, name, &st))
 		return 0;
@@ -443,7 +487,7 @@ static int view_entry(struct fs *fs, int dfd, const char *rel, const char *name,
 		if (util_lstat_beneath(dfd, md, &real) == 0 &&
 		    S_ISDIR(real.st_mode))
 			continue;
-		if (fill(buf, md, &st, 0, 0))
+		if (fl->fill(fl->buf, md, &st, 0, 0))
 			return 1;
 	}
 	return 0;
@@ -455,13 +499,14 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 {
 	struct fs *fs = fs_get();
 	const char *rel = rel_of(path);
+	struct filling fl = { buf, fill, path,
+			      fs->kc && (flags & FUSE_READDIR_PLUS) };
 	struct dirent *de;
 	DIR *dir;
 	int dfd, view, rc = 0;
 
 	(void)off;
 	(void)fi;
-	(void)flags;
 	view = in_view(fs, path, &rel);
 	dfd = util_open_beneath(fs->rootfd, rel,
 				O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -476,10 +521,10 @@ static int op_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 	errno = 0;
 	while ((de = readdir(dir)) != NULL) {
 		if (view ? view_entry(fs, dirfd(dir), rel, de->d_name,
-				      de->d_type, buf, fill)
+				      de->d_type, &fl)
 			 : !is_view_name(fs, path, de->d_name) &&
 				    fill_entry(fs, dirfd(dir), de->d_name,
-					       de->d_type, buf, fill))
+					       de->d_type, &fl))
 			break;
 		errno = 0;
 	}
@@ -536,6 +581,50 @@ static int open_source(struct fs *fs, const char *rel, int *fd)
 	return *fd < 0 ? -errno : 0;
 }
 
+/*
+ * --kernel-cache at an open: the page cache is used when the kernel's size
+ * of path is what a read gives now, and its pages from before are kept
+ * when they are of the same bytes (kcache.c): a profile by its render
+ * key, a source file by its identity (device, inode, size, mtime, ctime:
+ * a file rewritten with its mtime put back has a new ctime, so its pages
+ * go; auto_cache would keep them).
+ */
+static void kernel_cached(struct fs *fs, const char *path,
+			  const struct stat *st, const char *bin,
+			  enum svc_format fmt, struct fuse_file_info *fi,
+			  struct fh *h)
+{
+	uint8_t key[32];
+	uint64_t size;
+	int page_cache, keep;
+
+	if (bin) {
+		if (svc_profile_key(fs->pv, bin, fmt, key, &size)) {
+			h->tell = 1; /* not cached: read direct, as without */
+			return;
+		}
+		kcache_open(fs->kc, path, size, key, &page_cache, &keep);
+		fi->direct_io = !page_cache;
+		fi->keep_cache = keep;
+		h->tell = !page_cache;
+	} else {
+		/* a source file is never read direct (mmap would fail): a
+		 * size the kernel holds that is too small is asked again by
+		 * the kernel when a read goes past it, one too large ends at
+		 * the short read */
+		int64_t id[5] = { (int64_t)st->st_dev, (int64_t)st->st_ino,
+				  (int64_t)st->st_size,
+				  (int64_t)st->st_mtim.tv_sec * 1000000000 +
+					  st->st_mtim.tv_nsec,
+				  (int64_t)st->st_ctim.tv_sec * 1000000000 +
+					  st->st_ctim.tv_nsec };
+
+		if (dg_sha256(id, sizeof(id), key))
+			return;
+		fi->keep_cache = kcache_keep(fs->kc, path, key);
+	}
+}
+
 static int op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_get();
@@ -574,6 +663,8 @@ static int op_open(const char *path, struct fuse_file_info *fi)
 		fi->direct_io = !in_view(fs, path, &vrel) ||
 				svc_profile_size(fs->pv, bin, fmt, &size) != 0;
 	fi->keep_cache = 0;
+	if (fs->kc)
+		kernel_cached(fs, path, &st, bin, fmt, fi, h);
 	fi->fh = (uint64_t)(uintptr_t)h;
 	return 0;
 }
@@ -621,18 +712,28 @@ static int op_read(const char *path, char *buf, size_t size, off_t off,
 {
 	struct fh *h = (struct fh *)(uintptr_t)fi->fh;
 	ssize_t n;
-	int rc;
+	int rc, tell;
 
-	(void)path;
 	if (off < 0)
 		return -EINVAL;
 	if (h->fd >= 0) {
 		n = pread(h->fd, buf, size, off);
 		return n < 0 ? -errno : (int)n;
 	}
+	atomic_fetch_add(&fs_get()->profile_reads, 1);
 	rc = profile_load(fs_get(), h);
 	if (rc)
 		return rc;
+	pthread_mutex_lock(&h->lock);
+	tell = h->tell;
+	h->tell = 0;
+	pthread_mutex_unlock(&h->lock);
+	if (tell && path) {
+		/* the kernel holds the size it was told before the profile
+		 * was made (0): it forgets it and asks again. No page of this
+		 * inode is locked by this read (it is direct). */
+		fuse_invalidate_path(fuse_get_context()->fuse, path);
+	}
 	if ((uint64_t)off >= h->text->len)
 		return 0;
 	if (size > h->text->len - (size_t)off)
@@ -673,7 +774,8 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 		"errors=%llu\ncomputing=%llu\nrenders=%llu\n"
 		"stored=%llu\nnot_stored=%llu\nverified=%llu\n"
 		"bytes_verified=%llu\ncancelled=%llu\nqueued=%llu\n"
-		"budget_used=%llu\nprefetch_queued=%llu\n"
+		"budget_used=%llu\nprofile_reads=%llu\n"
+		"prefetch_queued=%llu\n"
 		"prefetch_done=%llu\nprefetch_dropped=%llu\n"
 		"warm_found=%llu\nwarm_walked=%llu\n",
 		(unsigned long long)s.computed,
@@ -685,6 +787,7 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 		(unsigned long long)s.bytes_verified,
 		(unsigned long long)s.cancelled, (unsigned long long)s.queued,
 		(unsigned long long)s.budget_used,
+		(unsigned long long)atomic_load(&fs->profile_reads),
 		(unsigned long long)s.prefetch_queued,
 		(unsigned long long)s.prefetch_done,
 		(unsigned long long)s.prefetch_dropped,
@@ -905,9 +1008,12 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	(void)conn;
 	/* our own inode numbers: profiles have none on disk */
 	cfg->use_ino = 0;
-	/* a profile's size changes when it is first computed */
-	cfg->attr_timeout = 0;
-	cfg->entry_timeout = 1;
+	/* a profile's size changes when it is first computed: without
+	 * --kernel-cache the kernel asks each time; with it, it keeps the
+	 * size it was told for that long, and an open reads direct while
+	 * that size is not the profile's (kernel_cached) */
+	cfg->attr_timeout = fs_get()->kc ? fs_get()->cfg->kernel_cache : 0;
+	cfg->entry_timeout = fs_get()->kc ? fs_get()->cfg->kernel_cache : 1;
 	cfg->negative_timeout = 0;
 	/* no auto_cache: it keeps a source file's pages while its mtime and
 	 * size stay, and a file rewritten in place with its mtime put back

@@ -808,6 +808,40 @@ static int obtain(struct svc *pv, const char *relpath, int compute_ok,
 	return rc;
 }
 
+int svc_warm(struct svc *pv, const char *relpath, int *computed, uint64_t *size)
+{
+	struct cache_content ct;
+	struct prof *p = NULL;
+	struct cache_ident id;
+	struct held h;
+	struct stat st;
+	int rc;
+
+	*computed = 0;
+	*size = 0;
+	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
+	if (rc)
+		return rc;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return 0; /* nothing to read or to store */
+	*size = (uint64_t)st.st_size;
+	id = ident_of(pv, &st);
+	/* a row for this identity, with every part of today's version:
+	 * stored already, whoever stored it (the file is not read) */
+	if (pv->cache && cache_find(pv->cache, &id, &ct) == 0 &&
+	    load_content(pv, &ct, &p) == 0) {
+		prof_free(p);
+		return 0;
+	}
+	rc = obtain(pv, relpath, 1, &h);
+	*computed = rc == 0;
+	/* a failed flight is held too (obtain's callers release it) */
+	release(pv, &h);
+	return rc;
+}
+
 static const struct prof_misuse *memo_find(struct svc *pv, const char *low)
 {
 	size_t i;
@@ -1176,6 +1210,20 @@ int svc_text_get(struct svc *pv, const char *relpath, enum svc_format fmt,
 void svc_text_put(struct svc *pv, const struct svc_text *t)
 {
 	rmemo_release(pv->rendered, t);
+}
+
+int svc_profile_key(struct svc *pv, const char *relpath, enum svc_format fmt,
+		    uint8_t key[32], uint64_t *size)
+{
+	struct stat st;
+	int rc;
+
+	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
+	if (rc)
+		return rc;
+	if (!S_ISREG(st.st_mode) || cached_key(pv, fmt, relpath, &st, key))
+		return -ENOENT;
+	return svc_profile_size(pv, relpath, fmt, size);
 }
 
 int svc_profile_size(struct svc *pv, const char *relpath, enum svc_format fmt,

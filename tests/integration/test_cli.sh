@@ -215,6 +215,21 @@ for k in 0 1 2 3; do
 done
 tested+=(memory=)
 
+# kernel-cache=SECS: with 0 the kernel keeps no page, so each cat of a
+# profile is read by the daemon (with the default, 1 s, the fourth cat is
+# served from the page cache: test_kcache.sh tests the caching)
+for k in 0 1 2 3; do
+	spelled $k kernel-cache 0
+	mount_fs "${SP[@]}" || continue
+	for i in 1 2 3; do cat "$MNT/hello.dll.md" >/dev/null; done
+	r=$(stat_of profile_reads)
+	cat "$MNT/hello.dll.md" >/dev/null
+	check "kernel-cache (${SP[*]}): the daemon reads each time" \
+		[ "$(stat_of profile_reads)" -gt "$r" ]
+	umount_fs
+done
+tested+=(kernel-cache=)
+
 # trust-metadata: a profile cached by an earlier mount has its size at once
 # (without it, 0 until read: it is checked against the file's SHA-256)
 rm -rf "$T/cache"
@@ -371,7 +386,7 @@ rmdir "$SRC/sub"
 # missing MOUNTPOINT: the sentence and the short usage, not the help
 "$PROFILEFS" "$SRC" 2>"$T/err"
 check_eq "no MOUNTPOINT: exit status" "$?" 2
-check "no MOUNTPOINT: short" [ "$(wc -l <"$T/err")" -le 4 ]
+check "no MOUNTPOINT: short" [ "$(wc -l <"$T/err")" -le 5 ]
 check "no MOUNTPOINT: usage line" grep -q "^usage: profilefs \[options\] SOURCE MOUNTPOINT" "$T/err"
 # profilefs rules: a mistake gives the usage lines, not the whole help
 for args in "bogus" "add --bogus" "--bogus"; do

@@ -85,9 +85,12 @@ check_eq "completion: -o ro,sniff" "$(complete_of profilefs -o ro,sniff)" "ro,sn
 check_eq "completion: no file names for --memory's value" "$(complete_of profilefs --memory '')" ""
 check_eq "completion: folders for SOURCE" "$(cd "$T/empty" && mkdir -p srcdir && complete_of profilefs '')" "profile
 rules
+warm
 srcdir"
 check_eq "completion: subcommand" "$(complete_of profilefs prof)" "profile"
 check_eq "completion: rules verb" "$(complete_of profilefs rules up)" "update"
+check_eq "completion: warm's --jobs" "$(complete_of profilefs warm --jo)" "--jobs="
+check_eq "completion: warm takes the mount's options" "$(complete_of profilefs warm --volume)" "--volume-id="
 
 # --- a real install, and mount(8) ------------------------------------------
 

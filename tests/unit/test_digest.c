@@ -126,6 +126,12 @@ int main(void)
 			   chunks[sizes[i] > 10000 ? 2 + i % 3 : i % 5]);
 		unlink(path);
 	}
+	/* large enough for the two threads (ssdeep beside the EVP digests),
+	 * in chunks that take turns with a last one hashed on one thread */
+	snprintf(path, sizeof(path), "%s/split", dir);
+	make_file(path, 9000017, 99);
+	check_file(path, 9000017, 100000);
+	unlink(path);
 	rmdir(dir);
 	return t_done();
 }

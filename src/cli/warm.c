@@ -1,0 +1,570 @@
+/*
+ * `profilefs warm [--jobs N] [options] PATH...`: fills the cache ahead of
+ * the reads.
+ *
+ * A source tree: every binary below PATH (the mount's rule: --ext,
+ * --sniff-mz) whose profile the cache does not hold for the file's
+ * identity is computed and stored here, on N threads over one service
+ * (svc_warm). Each profile is stored in a transaction of its own as soon
+ * as it is made, so an interrupted run keeps what it finished and the
+ * next run skips it (by identity, without reading the file).
+ *
+ * A profilefs mountpoint (its root answers user.profilefs.stats): every
+ * *.md below PATH is read through the mount by N readers, so that the
+ * daemon computes and stores them.
+ *
+ * The options are the mount's (one table, mopts.c), so that the cache and
+ * the identities are the ones the mount uses.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "profilefs/cache.h"
+#include "profilefs/rules.h"
+#include "profilefs/service.h"
+#include "profilefs/util.h"
+#include "batch_i.h"
+#include "cli_i.h"
+#include "mopts.h"
+
+#define STATS_XATTR "user.profilefs.stats"
+
+static const char warm_usage[] =
+	"usage: profilefs warm [--jobs N] [options] PATH...\n";
+
+static const char warm_about[] =
+	"\n"
+	"Fills the cache ahead of the reads. PATH is a source tree or a "
+	"profilefs\n"
+	"mountpoint (or a folder in one):\n"
+	"  - a source tree: every binary below PATH (by the mount's rule) "
+	"whose\n"
+	"    profile the cache does not hold for the file's identity is "
+	"computed\n"
+	"    and stored; those held are skipped without being read "
+	"(\"cached\").\n"
+	"    Give it the options about the cache and the files that the "
+	"mount\n"
+	"    is given;\n"
+	"  - a mountpoint: every *.md below PATH is read through the mount,\n"
+	"    so that the daemon computes and caches it.\n"
+	"Each profile is stored as soon as it is made: an interrupted run "
+	"keeps\n"
+	"what it finished, and the next run does only the rest. On a "
+	"terminal a\n"
+	"progress line is shown on standard error; a summary line ends "
+	"every run.\n"
+	"\n"
+	"    -j, --jobs=N        N files at a time (default: one per core)\n"
+	"    -h, --help          this text\n"
+	"The mount's options (profilefs --help): only those about the cache "
+	"and\n"
+	"the files are used here; the signing ones are accepted and "
+	"ignored.\n";
+
+static const char warm_exit[] =
+	"\nExit status: 0 every file done, 1 a file could not be profiled or "
+	"read\n"
+	"(each is named on standard error), 2 a usage error, 130 interrupted "
+	"by\n"
+	"SIGINT, 143 by SIGTERM (what was finished stays cached).\n";
+
+static volatile sig_atomic_t stopped; /* the signal that stops us */
+
+static void on_signal(int sig)
+{
+	stopped = sig;
+	svc_shutdown();
+}
+
+struct warm {
+	struct batch list;
+	uint64_t *sizes; /* of each item's binary */
+	uint64_t total;	 /* of all */
+	int rootfd;
+	const char *root;
+	struct svc *pv; /* a source tree; NULL: through a mount */
+	int tty;
+	double t0;
+	atomic_ullong files, bytes, computed, cached, failed, read_bytes;
+	pthread_mutex_t say;
+	int shown; /* a progress line is on the terminal */
+};
+
+static unsigned default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > BATCH_MAX_JOBS ? BATCH_MAX_JOBS : (unsigned)n;
+}
+
+static char *join(const char *dir, const char *rel)
+{
+	size_t a = strlen(dir), n = strlen(rel);
+	char *s = malloc(a + n + 2);
+
+	if (!s)
+		return NULL;
+	memcpy(s, dir, a);
+	s[a] = '/';
+	memcpy(s + a + 1, rel, n + 1);
+	return s;
+}
+
+/* ---- progress ---------------------------------------------------------- */
+
+static void clear_line(struct warm *w)
+{
+	if (w->shown)
+		fputs("\r\033[K", stderr);
+	w->shown = 0;
+}
+
+static void fail(struct warm *w, size_t i, int err)
+{
+	char *path = join(w->root, w->list.rel[i]);
+
+	pthread_mutex_lock(&w->say);
+	clear_line(w);
+	batch_say(path ? path : w->list.rel[i], strerror(err));
+	pthread_mutex_unlock(&w->say);
+	free(path);
+	atomic_fetch_add(&w->failed, 1);
+}
+
+static void tick(void *ctx)
+{
+	struct warm *w = ctx;
+	double t = util_now() - w->t0, mb, rate;
+	unsigned long long done = atomic_load(&w->bytes);
+	long eta = -1;
+
+	if (!w->tty)
+		return;
+	mb = (double)done / 1e6;
+	rate = t > 0 ? mb / t : 0;
+	if (rate > 0 && w->total >= done)
+		eta = (long)((double)(w->total - done) / 1e6 / rate);
+	pthread_mutex_lock(&w->say);
+	fprintf(stderr,
+		"\r\033[Kprofilefs warm: %llu/%zu files, %.0f/%.0f MB, "
+		"%.1f MB/s",
+		(unsigned long long)atomic_load(&w->files), w->list.n, mb,
+		(double)w->total / 1e6, rate);
+	if (eta >= 0)
+		fprintf(stderr, ", ETA %ld:%02ld", eta / 60, eta % 60);
+	w->shown = 1;
+	pthread_mutex_unlock(&w->say);
+}
+
+/* ---- the work -------------------------------------------------------- */
+
+static void done(struct warm *w, size_t i)
+{
+	atomic_fetch_add(&w->files, 1);
+	atomic_fetch_add(&w->bytes, w->sizes[i]);
+}
+
+/* a source tree: through the service */
+static void warm_one(void *ctx, size_t i)
+{
+	struct warm *w = ctx;
+	uint64_t size;
+	int computed, rc;
+
+	rc = svc_warm(w->pv, w->list.rel[i], &computed, &size);
+	if (rc == -EINTR && stopped)
+		return; /* cancelled: neither done nor failed */
+	if (rc) {
+		fail(w, i, -rc);
+		return;
+	}
+	atomic_fetch_add(computed ? &w->computed : &w->cached, 1);
+	if (computed)
+		atomic_fetch_add(&w->read_bytes, size);
+	done(w, i);
+}
+
+/* a mountpoint: every byte of the profile read through it */
+static void read_one(void *ctx, size_t i)
+{
+	struct warm *w = ctx;
+	static __thread char buf[1 << 17];
+	ssize_t n;
+	int fd;
+
+	fd = util_open_beneath(w->rootfd, w->list.rel[i], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fail(w, i, errno);
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0 && !stopped)
+		;
+	if (n < 0 && !(errno == EINTR && stopped))
+		fail(w, i, errno);
+	else if (!stopped)
+		done(w, i);
+	close(fd);
+}
+
+/* ---- the list ---------------------------------------------------------- */
+
+/* the size of each item's binary: itself, or (through a mount) the file
+ * its .md is beside */
+static int size_list(struct warm *w, int mount)
+{
+	struct stat st;
+	size_t i;
+
+	w->sizes = calloc(w->list.n ? w->list.n : 1, sizeof(*w->sizes));
+	if (!w->sizes)
+		return -ENOMEM;
+	for (i = 0; i < w->list.n; i++) {
+		char *rel = w->list.rel[i];
+		size_t len = strlen(rel);
+		int rc;
+
+		if (mount && len > 3) {
+			rel[len - 3] = '\0';
+			rc = util_lstat_beneath(w->rootfd, rel, &st);
+			rel[len - 3] = '.';
+		} else {
+			rc = util_lstat_beneath(w->rootfd, rel, &st);
+		}
+		if (rc == 0 && S_ISREG(st.st_mode))
+			w->sizes[i] = (uint64_t)st.st_size;
+		w->total += w->sizes[i];
+	}
+	return 0;
+}
+
+/*
+ * The root of the file system that holds path (the topmost folder above
+ * it on the same device), when that is a profilefs mount (it answers the
+ * stats xattr); NULL otherwise.
+ */
+static char *mount_root(const char *path)
+{
+	struct stat st, up;
+	char *dir = strdup(path), *slash;
+	char probe[16];
+
+	if (!dir || stat(dir, &st) != 0) {
+		free(dir);
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode) && (slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	for (;;) {
+		if (getxattr(dir, STATS_XATTR, probe, 0) > 0)
+			return dir;
+		if (strcmp(dir, "/") == 0)
+			break;
+		slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		*(slash == dir ? slash + 1 : slash) = '\0';
+		if (stat(dir, &up) != 0 || up.st_dev != st.st_dev)
+			break;
+	}
+	free(dir);
+	return NULL;
+}
+
+/* the computed= counter of a mount's stats */
+static unsigned long long mount_computed(const char *root)
+{
+	char text[1024];
+	ssize_t n = getxattr(root, STATS_XATTR, text, sizeof(text) - 1);
+	char *p;
+
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	p = strstr(text, "computed=");
+	return p ? strtoull(p + 9, NULL, 10) : 0;
+}
+
+/* ---- the command line -------------------------------------------------- */
+
+struct warm_opts {
+	struct mount_opts o;
+	unsigned jobs;
+};
+
+static int parse_jobs(const char *s, unsigned *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || end == s || *end || n < 1 || n > BATCH_MAX_JOBS)
+		return -EINVAL;
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* the table's rows as getopt's long options, then --jobs and --help */
+static int parse(int argc, char **argv, struct warm_opts *wo)
+{
+	struct option longs[64];
+	size_t i, n = 0;
+	int c, idx;
+
+	for (i = 0; i < mopt_count && n < 60; i++) {
+		const struct mopt *m = &mopt_table[i];
+
+		if (!mopt_parsed(m))
+			continue;
+		longs[n].name = m->name;
+		longs[n].has_arg = m->meta ? required_argument : no_argument;
+		longs[n].flag = NULL;
+		longs[n].val = 1000 + (int)i;
+		n++;
+	}
+	longs[n++] = (struct option){ "jobs", required_argument, NULL, 'j' };
+	longs[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longs[n] = (struct option){ NULL, 0, NULL, 0 };
+	if (mopt_defaults(&wo->o))
+		return 1;
+	while ((c = getopt_long(argc, argv, "hj:", longs, &idx)) != -1) {
+		if (c >= 1000) {
+			const struct mopt *m = &mopt_table[c - 1000];
+			char opt[80];
+
+			snprintf(opt, sizeof(opt), "--%s", m->name);
+			if (mopt_set(&wo->o, m, opt, optarg))
+				return 2;
+		} else if (c == 'j') {
+			if (parse_jobs(optarg, &wo->jobs)) {
+				fprintf(stderr,
+					"profilefs warm: --jobs wants a number "
+					"from 1 to %d\n",
+					BATCH_MAX_JOBS);
+				return 2;
+			}
+		} else if (c == 'h') {
+			printf("%s%s", warm_usage, warm_about);
+			printf("%s", warm_exit);
+			exit(0);
+		} else {
+			fprintf(stderr, "%s(profilefs warm --help says more)\n",
+				warm_usage);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "profilefs warm: no PATH given (--help says "
+				"more)\n");
+		return 2;
+	}
+	if (!drive_ok(wo->o.drive)) {
+		fprintf(stderr, "profilefs warm: --drive wants a letter and a "
+				"colon, like C:\n");
+		return 2;
+	}
+	if (wo->o.memory && wo->o.memory < CLI_MEMORY_MIN) {
+		fprintf(stderr,
+			"profilefs warm: --memory wants at least 16M\n");
+		return 2;
+	}
+	return 0;
+}
+
+/* the service over rootfd, with the mount's cache options */
+static int open_service(const struct mount_opts *o, int rootfd,
+			struct cache **cache, struct svc **pv)
+{
+	struct svc_setup setup = { 0 };
+	char *def = NULL;
+	const char *path;
+	int status;
+
+	if (o->no_cache) {
+		fprintf(stderr, "profilefs warm: --no-cache leaves nothing to "
+				"warm\n");
+		return 2;
+	}
+	path = o->cache ? o->cache : (def = cache_default_path());
+	status = path ? cli_cache_check(path) : 1;
+	if (!status && cache_open_or_rebuild(path, cache)) {
+		fprintf(stderr, "profilefs warm: cannot open the cache %s\n",
+			path);
+		status = 1;
+	}
+	free(def);
+	if (status)
+		return status;
+	setup.rootfd = rootfd;
+	setup.drive = o->drive;
+	setup.cache = *cache;
+	setup.limits.max_size = o->max_size;
+	setup.limits.max_seconds = o->time_limit;
+	setup.trust_metadata = o->trust_metadata;
+	setup.volume_name = o->volume_id;
+	setup.memory = o->memory;
+	return svc_open(&setup, pv) ? 1 : 0;
+}
+
+/* The files: binaries below each PATH, or (mount) the *.md below it. */
+static int make_list(struct warm *w, const struct mount_opts *o, char **abs,
+		     size_t nabs, int mount, int *failed)
+{
+	struct svc_names *names = NULL;
+	size_t i;
+	int rc;
+
+	rc = mount ? svc_names_new("md", 0, &names)
+		   : svc_names_new(o->ext, o->sniff_mz, &names);
+	if (rc)
+		return 1;
+	for (i = 0; i < nabs && !rc; i++)
+		rc = batch_add(&w->list, w->rootfd, w->root, abs[i], 1, names,
+			       failed);
+	svc_names_free(names);
+	if (!rc) {
+		batch_sort(&w->list);
+		rc = size_list(w, mount);
+	}
+	if (rc) {
+		fprintf(stderr, "profilefs warm: %s\n", strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+static void summary(struct warm *w, double secs)
+{
+	double mb = (double)atomic_load(&w->read_bytes) / 1e6;
+
+	pthread_mutex_lock(&w->say);
+	clear_line(w);
+	fprintf(stderr,
+		"profilefs warm: %zu files: %llu computed, %llu cached, "
+		"%llu failed%s; %.1f MB read in %.2f s (%.1f MB/s)\n",
+		w->list.n, (unsigned long long)atomic_load(&w->computed),
+		(unsigned long long)atomic_load(&w->cached),
+		(unsigned long long)atomic_load(&w->failed),
+		stopped ? ", interrupted" : "", mb, secs,
+		secs > 0 ? mb / secs : 0.0);
+	pthread_mutex_unlock(&w->say);
+}
+
+/* the PATHs' realpaths, all in the one mount when mount_at is set */
+static int resolve(char **args, int n, char ***abs, size_t *nabs,
+		   char **mount_at, int *failed)
+{
+	int i;
+
+	*abs = calloc((size_t)n + 1, sizeof(**abs));
+	if (!*abs)
+		return 1;
+	for (i = 0; i < n; i++) {
+		char *a = realpath(args[i], NULL), *m;
+
+		if (!a) {
+			batch_say(args[i], strerror(errno));
+			(*failed)++;
+			continue;
+		}
+		m = mount_root(a);
+		if (*nabs &&
+		    (!*mount_at != !m || (m && strcmp(m, *mount_at)))) {
+			fprintf(stderr,
+				"profilefs warm: give the PATHs of one mount, "
+				"or source trees only\n");
+			free(a);
+			free(m);
+			return 2;
+		}
+		if (m && !*mount_at)
+			*mount_at = m;
+		else
+			free(m);
+		(*abs)[(*nabs)++] = a;
+	}
+	return *nabs ? 0 : 1;
+}
+
+int cli_warm(int argc, char **argv)
+{
+	struct warm_opts wo = { 0 };
+	struct warm w = { .rootfd = -1 };
+	struct cache *cache = NULL;
+	char **abs = NULL, *mount_at = NULL, *root = NULL;
+	size_t nabs = 0, i;
+	int status, failed = 0;
+	unsigned long long before = 0;
+	struct sigaction sa;
+
+	pthread_mutex_init(&w.say, NULL);
+	status = parse(argc, argv, &wo);
+	if (!status)
+		status = resolve(argv + optind, argc - optind, &abs, &nabs,
+				 &mount_at, &failed);
+	if (!status && !mount_at && batch_guess_root(abs, nabs, &root))
+		status = 1;
+	if (status)
+		goto out;
+	w.root = mount_at ? mount_at : root;
+	w.rootfd = open(w.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w.rootfd < 0) {
+		batch_say(w.root, strerror(errno));
+		status = 1;
+		goto out;
+	}
+	status = make_list(&w, &wo.o, abs, nabs, mount_at != NULL, &failed);
+	if (!status && !mount_at)
+		status = open_service(&wo.o, w.rootfd, &cache, &w.pv);
+	if (status)
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: a read ends with EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	w.tty = isatty(2);
+	w.t0 = util_now();
+	if (mount_at)
+		before = mount_computed(mount_at);
+	batch_each(&w.list, wo.jobs ? wo.jobs : default_jobs(),
+		   mount_at ? read_one : warm_one, &w, &stopped, tick);
+	if (mount_at) {
+		/* what the daemon computed meanwhile (others' reads
+		 * included); read_bytes: the profiles' binaries */
+		unsigned long long c = mount_computed(mount_at) - before;
+		unsigned long long d = atomic_load(&w.files);
+
+		atomic_store(&w.computed, c < d ? c : d);
+		atomic_store(&w.cached, d - (c < d ? c : d));
+		atomic_store(&w.read_bytes, atomic_load(&w.bytes));
+	}
+	summary(&w, util_now() - w.t0);
+	failed += (int)atomic_load(&w.failed);
+	status = stopped ? 128 + stopped : failed ? 1 : 0;
+out:
+	svc_close(w.pv);
+	cache_close(cache);
+	if (w.rootfd >= 0)
+		close(w.rootfd);
+	batch_free(&w.list);
+	free(w.sizes);
+	for (i = 0; abs && i < nabs; i++)
+		free(abs[i]);
+	free(abs);
+	free(mount_at);
+	free(root);
+	mopt_free(&wo.o);
+	pthread_mutex_destroy(&w.say);
+	return status;
+}
