@@ -75,7 +75,7 @@ if [ -f build-ci/build.ninja ]; then
 	TIME_SCALE=10 DAEMON_WRAP="$vg" run build-ci valgrind-integration \
 		--timeout-multiplier=4 --suite integration overlay profiles \
 		readonly cache badinput pe pehash sign malformed rules hostile crash \
-		perms cachefile remount
+		perms cachefile remount kcache
 fi
 
 echo "== libFuzzer, ${FUZZ_SECONDS:-45} s a target"
