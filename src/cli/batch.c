@@ -28,6 +28,19 @@ void batch_say(const char *path, const char *msg)
 	db_free(&b);
 }
 
+int batch_parse_jobs(const char *s, unsigned *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || end == s || *end || n < 1 || n > BATCH_MAX_JOBS)
+		return -EINVAL;
+	*out = (unsigned)n;
+	return 0;
+}
+
 /* ---- the root --------------------------------------------------------- */
 
 /* Does the folder dir hold a folder named Windows (any case)? */
@@ -145,7 +158,7 @@ static int push(struct batch *b, char *rel)
 	return 0;
 }
 
-static char *join(const char *dir, const char *name)
+char *batch_join(const char *dir, const char *name)
 {
 	size_t a = strlen(dir), n = strlen(name);
 	char *s = malloc(a + n + 2);
@@ -169,7 +182,7 @@ struct walk {
 
 static void walk_fail(const struct walk *w, const char *rel, const char *msg)
 {
-	char *path = join(w->root, rel);
+	char *path = batch_join(w->root, rel);
 
 	batch_say(path ? path : rel, msg);
 	free(path);
@@ -198,7 +211,7 @@ static int walk_dir(const struct walk *w, const char *rel, DIR *d,
 		if (!S_ISDIR(st.st_mode) &&
 		    !svc_is_binary(w->names, dirfd(d), e->d_name, &st, 1))
 			continue;
-		child = join(rel, e->d_name);
+		child = batch_join(rel, e->d_name);
 		if (!child)
 			rc = -ENOMEM;
 		else
@@ -354,7 +367,7 @@ static int emit(struct run *r, size_t i, const char *root, FILE *out,
 	int rc = 0;
 
 	if (s->rc) {
-		char *path = join(root, r->b->rel[i]);
+		char *path = batch_join(root, r->b->rel[i]);
 
 		if (progress)
 			fputs("\r\033[K", stderr);

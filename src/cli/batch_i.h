@@ -18,6 +18,12 @@
 /* the service refuses (-EAGAIN) callers past CAP_COMPUTE_CALLERS */
 #define BATCH_MAX_JOBS CAP_COMPUTE_CALLERS
 
+/* dir + "/" + name (name alone when dir is ""), malloc'ed; NULL on OOM */
+char *batch_join(const char *dir, const char *name);
+
+/* --jobs N: 1 to BATCH_MAX_JOBS, else -EINVAL */
+int batch_parse_jobs(const char *s, unsigned *out);
+
 /* the files to profile, as paths below the root (malloc'ed) */
 struct batch {
 	char **rel;

@@ -105,19 +105,6 @@ static int parse_format(const char *s, enum format *out)
 	return 0;
 }
 
-static int parse_jobs(const char *s, unsigned *out)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno || end == s || *end || n < 1 || n > BATCH_MAX_JOBS)
-		return -EINVAL;
-	*out = (unsigned)n;
-	return 0;
-}
-
 static int parse(int argc, char **argv, struct profile_opts *o)
 {
 	static const struct option longs[] = {
@@ -160,7 +147,7 @@ static int parse(int argc, char **argv, struct profile_opts *o)
 			o->recursive = 1;
 			break;
 		case 'j':
-			if (parse_jobs(optarg, &o->jobs)) {
+			if (batch_parse_jobs(optarg, &o->jobs)) {
 				fprintf(stderr,
 					"profilefs profile: --jobs wants a "
 					"number from 1 to %d\n",

@@ -107,19 +107,6 @@ static unsigned default_jobs(void)
 	return n < 1 ? 1 : n > BATCH_MAX_JOBS ? BATCH_MAX_JOBS : (unsigned)n;
 }
 
-static char *join(const char *dir, const char *rel)
-{
-	size_t a = strlen(dir), n = strlen(rel);
-	char *s = malloc(a + n + 2);
-
-	if (!s)
-		return NULL;
-	memcpy(s, dir, a);
-	s[a] = '/';
-	memcpy(s + a + 1, rel, n + 1);
-	return s;
-}
-
 /* ---- progress ---------------------------------------------------------- */
 
 static void clear_line(struct warm *w)
@@ -131,7 +118,7 @@ static void clear_line(struct warm *w)
 
 static void fail(struct warm *w, size_t i, int err)
 {
-	char *path = join(w->root, w->list.rel[i]);
+	char *path = batch_join(w->root, w->list.rel[i]);
 
 	pthread_mutex_lock(&w->say);
 	clear_line(w);
@@ -301,19 +288,6 @@ struct warm_opts {
 	unsigned jobs;
 };
 
-static int parse_jobs(const char *s, unsigned *out)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (errno || end == s || *end || n < 1 || n > BATCH_MAX_JOBS)
-		return -EINVAL;
-	*out = (unsigned)n;
-	return 0;
-}
-
 /* the table's rows as getopt's long options, then --jobs and --help */
 static int parse(int argc, char **argv, struct warm_opts *wo)
 {
@@ -346,7 +320,7 @@ static int parse(int argc, char **argv, struct warm_opts *wo)
 			if (mopt_set(&wo->o, m, opt, optarg))
 				return 2;
 		} else if (c == 'j') {
-			if (parse_jobs(optarg, &wo->jobs)) {
+			if (batch_parse_jobs(optarg, &wo->jobs)) {
 				fprintf(stderr,
 					"profilefs warm: --jobs wants a number "
 					"from 1 to %d\n",

@@ -348,6 +348,24 @@ static int assemble(struct walk *w, struct dynbuf *out)
 	return out->err ? (out->err == -E2BIG ? WALK : out->err) : 0;
 }
 
+/* from a ContentInfo's [0] down into the SignedData's encapContentInfo,
+ * copying what comes before it */
+static int to_encap(struct walk *w)
+{
+	uint8_t tag;
+	int rc = enter(w, inner_end(w), 0xa0);
+
+	if (!rc)
+		rc = enter(w, inner_end(w), 0x30); /* SignedData */
+	if (!rc)
+		rc = copy_one(w, inner_end(w), &tag); /* version */
+	if (!rc)
+		rc = copy_one(w, inner_end(w), &tag); /* digestAlgorithms */
+	if (!rc)
+		rc = enter(w, inner_end(w), 0x30); /* encapContentInfo */
+	return rc;
+}
+
 /* down into the list (through an OCTET STRING with CMS) */
 static int descend(struct walk *w)
 {
@@ -357,15 +375,7 @@ static int descend(struct walk *w)
 	if (!rc)
 		rc = copy_one(w, inner_end(w), &tag); /* contentType */
 	if (!rc)
-		rc = enter(w, inner_end(w), 0xa0);
-	if (!rc)
-		rc = enter(w, inner_end(w), 0x30); /* SignedData */
-	if (!rc)
-		rc = copy_one(w, inner_end(w), &tag); /* version */
-	if (!rc)
-		rc = copy_one(w, inner_end(w), &tag); /* digestAlgorithms */
-	if (!rc)
-		rc = enter(w, inner_end(w), 0x30); /* encapContentInfo */
+		rc = to_encap(w);
 	if (!rc)
 		rc = copy_one(w, inner_end(w), &tag);
 	if (!rc && tag != 0x06)
@@ -568,15 +578,7 @@ static int signed_walk(struct walk *w, uint64_t *off, uint64_t *len,
 	if (!rc)
 		rc = copy_oid(w, oid_signed_data, sizeof(oid_signed_data));
 	if (!rc)
-		rc = enter(w, inner_end(w), 0xa0);
-	if (!rc)
-		rc = enter(w, inner_end(w), 0x30); /* SignedData */
-	if (!rc)
-		rc = copy_one(w, inner_end(w), &tag); /* version */
-	if (!rc)
-		rc = copy_one(w, inner_end(w), &tag); /* digestAlgorithms */
-	if (!rc)
-		rc = enter(w, inner_end(w), 0x30); /* encapContentInfo */
+		rc = to_encap(w);
 	if (!rc)
 		rc = copy_oid(w, oid_ctl, sizeof(oid_ctl));
 	if (!rc)
