@@ -133,8 +133,8 @@ fusermount3 -u "$t/bind"
 lsr_d=$(ms ls -lR "$t/src")
 lsr_d2=$(ms ls -lR "$t/src")
 row "ls -lR, fresh mount, nothing cached (ms)" "$lsr_unc" "bindfs $lsr_b / disk $lsr_d" "$(ratio "$lsr_unc" "$lsr_b")" "<= bindfs, <= 1.5x disk + 5"
-row "ls -lR, every profile cached (ms, 2 runs)" "$lsr_c $lsr_c2" "bindfs $lsr_b2 / disk $lsr_d2" \
-	"$(ratio "$((lsr_c + lsr_c2))" "$((lsr_b + lsr_b2))")" "<= bindfs, <= 1.5x disk + 5"
+row "ls -lR, every profile cached (ms, 2 runs; ratio of the 2nd)" "$lsr_c $lsr_c2" "bindfs 2nd $lsr_b2 / disk $lsr_d2" \
+	"$(ratio "$lsr_c2" "$lsr_b2")" "<= bindfs, <= 1.5x disk + 5"
 
 # the profiles-only view: a cold grep -r, prefetched on every core
 rm -f "$t/cache.db"*
