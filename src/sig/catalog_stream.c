@@ -348,6 +348,19 @@ static int assemble(struct walk *w, struct dynbuf *out)
 	return out->err ? (out->err == -E2BIG ? WALK : out->err) : 0;
 }
 
+/* the rest of every frame, innermost first, then the skeleton assembled */
+static int close_frames(struct walk *w, struct dynbuf *out)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = w->nf; i-- > 0 && !rc;) {
+		rc = advance(w, w->f[i].end - w->pos, &w->skel);
+		w->f[i].skel_end = w->skel.len;
+	}
+	return rc ? rc : assemble(w, out);
+}
+
 /* from a ContentInfo's [0] down into the SignedData's encapContentInfo,
  * copying what comes before it */
 static int to_encap(struct walk *w)
@@ -396,7 +409,7 @@ static int walk(struct walk *w, sig_member_fn fn, void *ctx, int *bad,
 		int *had_subjects, struct dynbuf *out)
 {
 	uint64_t len;
-	size_t hlen, i;
+	size_t hlen;
 	uint8_t tag;
 	int rc = descend(w);
 
@@ -412,13 +425,8 @@ static int walk(struct walk *w, sig_member_fn fn, void *ctx, int *bad,
 			rc = subjects(w, w->pos + len, fn, ctx, bad);
 		}
 	}
-	/* the rest of every frame, innermost first */
-	for (i = w->nf; i-- > 0 && !rc;) {
-		rc = advance(w, w->f[i].end - w->pos, &w->skel);
-		w->f[i].skel_end = w->skel.len;
-	}
 	if (!rc)
-		rc = assemble(w, out);
+		rc = close_frames(w, out);
 	return rc;
 }
 
@@ -571,7 +579,7 @@ static int signed_walk(struct walk *w, uint64_t *off, uint64_t *len,
 		       struct dynbuf *out)
 {
 	uint64_t clen = 0;
-	size_t hlen = 0, i;
+	size_t hlen = 0;
 	uint8_t tag = 0;
 	int rc = enter(w, w->src->size, 0x30);
 
@@ -596,13 +604,8 @@ static int signed_walk(struct walk *w, uint64_t *off, uint64_t *len,
 		if (w->skel.err)
 			rc = w->skel.err == -E2BIG ? WALK : w->skel.err;
 	}
-	/* the rest of every frame, innermost first */
-	for (i = w->nf; i-- > 0 && !rc;) {
-		rc = advance(w, w->f[i].end - w->pos, &w->skel);
-		w->f[i].skel_end = w->skel.len;
-	}
 	if (!rc)
-		rc = assemble(w, out);
+		rc = close_frames(w, out);
 	return rc;
 }
 
