@@ -73,31 +73,33 @@ static void up(char *path)
 		*slash = '\0';
 }
 
-static char *guess_one(const char *path)
+/* the folder a guess starts from: path's own, or path if a folder */
+static char *start_of(const char *path)
 {
 	struct stat st;
-	char *start = strdup(path), *dir;
+	char *start = strdup(path);
 
-	if (!start)
-		return NULL;
-	if (stat(start, &st) != 0 || !S_ISDIR(st.st_mode))
+	if (start && (stat(start, &st) != 0 || !S_ISDIR(st.st_mode)))
 		up(start);
-	dir = strdup(start);
-	if (!dir) {
-		free(start);
+	return start;
+}
+
+/* the nearest folder from start up that holds Windows, else start */
+static char *guess_one(const char *start)
+{
+	char *dir = strdup(start);
+
+	if (!dir)
 		return NULL;
-	}
 	for (;;) {
-		if (holds_windows(dir)) {
-			free(start);
+		if (holds_windows(dir))
 			return dir;
-		}
 		if (strcmp(dir, "/") == 0)
 			break;
 		up(dir);
 	}
 	free(dir);
-	return start;
+	return strdup(start);
 }
 
 /* a becomes the deepest folder holding both a and b (both absolute) */
@@ -117,12 +119,23 @@ static void common(char *a, const char *b)
 
 int batch_guess_root(char *const *paths, size_t n, char **root)
 {
-	char *r = NULL, *g;
+	char *r = NULL, *g, *start, *last = NULL;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		g = guess_one(paths[i]);
+		/* the files of one folder make one guess (each reads every
+		 * folder above it: once a file, that is a folder of N files
+		 * read N times) */
+		start = start_of(paths[i]);
+		if (start && last && strcmp(start, last) == 0) {
+			free(start);
+			continue;
+		}
+		free(last);
+		last = start;
+		g = start ? guess_one(start) : NULL;
 		if (!g) {
+			free(last);
 			free(r);
 			return -ENOMEM;
 		}
@@ -133,6 +146,7 @@ int batch_guess_root(char *const *paths, size_t n, char **root)
 		common(r, g);
 		free(g);
 	}
+	free(last);
 	if (!r && !(r = strdup("/")))
 		return -ENOMEM;
 	*root = r;
