@@ -600,7 +600,11 @@ static void kernel_cached(struct fs *fs, const char *path,
 
 	if (bin) {
 		if (svc_profile_key(fs->pv, bin, fmt, key, &size)) {
-			h->tell = 1; /* not cached: read direct, as without */
+			/* not cached: as without. Only a direct read may tell
+			 * the kernel to ask the size again: a read through the
+			 * page cache holds the very pages the kernel would
+			 * drop (the view's size of a non-regular file) */
+			h->tell = fi->direct_io;
 			return;
 		}
 		kcache_open(fs->kc, path, size, key, &page_cache, &keep);
