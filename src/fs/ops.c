@@ -174,6 +174,39 @@ static int is_binary(struct fs *fs, int dfd, const char *name,
 }
 
 /*
+ * rel as a profile: the shown format whose suffix it ends with, and the
+ * binary it names (malloc'ed in *bin, its lstat in *st). -ENOENT when
+ * rel is no profile's name or names no binary.
+ */
+static int as_profile(struct fs *fs, const char *rel, struct stat *st,
+		      char **bin, enum svc_format *fmt)
+{
+	size_t n = strlen(rel), slen = 0;
+	char *b;
+	int f;
+
+	for (f = 0; f < SVC_FORMATS; f++) {
+		slen = strlen(fs_suffix[f]);
+		if (shown(fs, (enum svc_format)f) && n > slen &&
+		    strcmp(rel + n - slen, fs_suffix[f]) == 0)
+			break;
+	}
+	if (f == SVC_FORMATS)
+		return -ENOENT;
+	b = strndup(rel, n - slen);
+	if (!b)
+		return -ENOMEM;
+	if (util_lstat_beneath(fs->rootfd, b, st) < 0 ||
+	    !is_binary(fs, fs->rootfd, b, st)) {
+		free(b);
+		return -ENOENT;
+	}
+	*fmt = (enum svc_format)f;
+	*bin = b;
+	return 0;
+}
+
+/*
  * What a path of the view names (rel: the source path it shows): a source
  * folder (*bin NULL, its lstat in *st), or a profile as resolve() says. A
  * folder wins over a profile of its name; nothing else is in the view.
@@ -181,9 +214,7 @@ static int is_binary(struct fs *fs, int dfd, const char *name,
 static int view_resolve(struct fs *fs, const char *rel, struct stat *st,
 			char **bin, enum svc_format *fmt)
 {
-	size_t n = strlen(rel), slen;
-	int err, f;
-	char *b;
+	int err;
 
 	*bin = NULL;
 	err = util_lstat_beneath(fs->rootfd, rel, st);
@@ -191,23 +222,7 @@ static int view_resolve(struct fs *fs, const char *rel, struct stat *st,
 		return 0;
 	if (err && err != -ENOENT)
 		return err;
-	for (f = 0; f < SVC_FORMATS; f++) {
-		slen = strlen(fs_suffix[f]);
-		if (!shown(fs, (enum svc_format)f) || n <= slen ||
-		    strcmp(rel + n - slen, fs_suffix[f]) != 0)
-			continue;
-		b = strndup(rel, n - slen);
-		if (!b)
-			return -ENOMEM;
-		if (util_lstat_beneath(fs->rootfd, b, st) == 0 &&
-		    is_binary(fs, fs->rootfd, b, st)) {
-			*fmt = (enum svc_format)f;
-			*bin = b;
-			return 0;
-		}
-		free(b);
-	}
-	return -ENOENT;
+	return as_profile(fs, rel, st, bin, fmt);
 }
 
 /*
@@ -220,37 +235,15 @@ static int resolve(struct fs *fs, const char *path, struct stat *st, char **bin,
 		   enum svc_format *fmt)
 {
 	const char *rel = rel_of(path);
-	size_t n = strlen(rel), slen = 0;
-	int err, f;
-	char *b;
+	int err;
 
 	*bin = NULL;
 	if (in_view(fs, path, &rel))
 		return view_resolve(fs, rel, st, bin, fmt);
 	err = util_lstat_beneath(fs->rootfd, rel, st);
-	if (err == 0)
-		return 0;
 	if (err != -ENOENT)
 		return err;
-	for (f = 0; f < SVC_FORMATS; f++) {
-		slen = strlen(fs_suffix[f]);
-		if (shown(fs, (enum svc_format)f) && n > slen &&
-		    strcmp(rel + n - slen, fs_suffix[f]) == 0)
-			break;
-	}
-	if (f == SVC_FORMATS)
-		return err;
-	*fmt = (enum svc_format)f;
-	b = strndup(rel, n - slen);
-	if (!b)
-		return -ENOMEM;
-	if (util_lstat_beneath(fs->rootfd, b, st) < 0 ||
-	    !is_binary(fs, fs->rootfd, b, st)) {
-		free(b);
-		return -ENOENT;
-	}
-	*bin = b;
-	return 0;
+	return as_profile(fs, rel, st, bin, fmt);
 }
 
 /*
