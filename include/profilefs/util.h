@@ -204,6 +204,9 @@ struct util_stop {
 	void *arg;
 };
 
+/* the processors online, at least 1 */
+unsigned util_cpus(void);
+
 /* A condition variable timed on CLOCK_MONOTONIC, and a wait on it of at
  * most ms milliseconds (for waits that ask a struct util_stop now and
  * then). */

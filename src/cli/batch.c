@@ -28,6 +28,13 @@ void batch_say(const char *path, const char *msg)
 	db_free(&b);
 }
 
+unsigned batch_default_jobs(void)
+{
+	unsigned n = util_cpus();
+
+	return n > BATCH_MAX_JOBS ? BATCH_MAX_JOBS : n;
+}
+
 int batch_parse_jobs(const char *s, unsigned *out)
 {
 	char *end;

@@ -21,6 +21,9 @@
 /* dir + "/" + name (name alone when dir is ""), malloc'ed; NULL on OOM */
 char *batch_join(const char *dir, const char *name);
 
+/* --jobs when none is given: one a processor, at most BATCH_MAX_JOBS */
+unsigned batch_default_jobs(void);
+
 /* --jobs N: 1 to BATCH_MAX_JOBS, else -EINVAL */
 int batch_parse_jobs(const char *s, unsigned *out);
 

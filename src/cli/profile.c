@@ -323,13 +323,6 @@ static int make_list(const struct profile_opts *o, int rootfd, const char *root,
 	return 0;
 }
 
-static unsigned default_jobs(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > BATCH_MAX_JOBS ? BATCH_MAX_JOBS : (unsigned)n;
-}
-
 /* --root, else the guess; its realpath and descriptor, or 1 (said) */
 static int open_root(const char *given, char **abs, size_t nabs, char **root,
 		     int *rootfd)
@@ -431,8 +424,8 @@ int cli_profile(int argc, char **argv)
 		goto out;
 	w.pv = pv;
 	w.format = o.format;
-	rc = batch_run(&list, o.jobs ? o.jobs : default_jobs(), one, &w, root,
-		       isatty(2), stdout);
+	rc = batch_run(&list, o.jobs ? o.jobs : batch_default_jobs(), one, &w,
+		       root, isatty(2), stdout);
 	if (rc < 0 || fflush(stdout) != 0)
 		status = 1;
 	else

@@ -100,13 +100,6 @@ struct warm {
 	int shown; /* a progress line is on the terminal */
 };
 
-static unsigned default_jobs(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > BATCH_MAX_JOBS ? BATCH_MAX_JOBS : (unsigned)n;
-}
-
 /* ---- progress ---------------------------------------------------------- */
 
 static void clear_line(struct warm *w)
@@ -511,7 +504,7 @@ int cli_warm(int argc, char **argv)
 	w.t0 = util_now();
 	if (mount_at)
 		before = mount_computed(mount_at);
-	batch_each(&w.list, wo.jobs ? wo.jobs : default_jobs(),
+	batch_each(&w.list, wo.jobs ? wo.jobs : batch_default_jobs(),
 		   mount_at ? read_one : warm_one, &w, &stopped, tick);
 	if (mount_at) {
 		/* what the daemon computed meanwhile (others' reads

@@ -171,7 +171,7 @@ int dg_new(struct dg_ctx **out, uint64_t size_hint)
 	if (size_hint != UINT64_MAX)
 		fuzzy_set_total_input_length(c->fuzzy, size_hint);
 	if (size_hint != UINT64_MAX && size_hint >= DG_SPLIT_MIN &&
-	    sysconf(_SC_NPROCESSORS_ONLN) > 1)
+	    util_cpus() > 1)
 		c->helper = helper_start(c->fuzzy);
 	*out = c;
 	return 0;

@@ -203,13 +203,6 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static unsigned processors(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned)n : 1;
-}
-
 int svc_prefetch_start(struct svc *pv, unsigned workers, unsigned formats)
 {
 	struct pool *p;
@@ -224,7 +217,7 @@ int svc_prefetch_start(struct svc *pv, unsigned workers, unsigned formats)
 		return -ENOMEM;
 	p->pv = pv;
 	p->formats = formats ? formats : 1u << SVC_MD;
-	p->nthreads = workers ? workers : processors();
+	p->nthreads = workers ? workers : util_cpus();
 	p->low_max = p->nthreads > 1 ? p->nthreads - 1 : 1;
 	p->threads = calloc(p->nthreads, sizeof(*p->threads));
 	if (!p->threads) {

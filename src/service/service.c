@@ -189,13 +189,6 @@ out:
 	pthread_mutex_unlock(&pv->lock);
 }
 
-static unsigned online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned)n : 1;
-}
-
 int svc_open(const struct svc_setup *setup, struct svc **out)
 {
 	struct svc_catalogs *cats = setup->catalogs;
@@ -213,7 +206,7 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 		return -ENOMEM;
 	}
 	if (gate_new(setup->memory ? setup->memory : SVC_MEMORY_DEFAULT,
-		     setup->large_jobs ? setup->large_jobs : online_cpus(),
+		     setup->large_jobs ? setup->large_jobs : util_cpus(),
 		     &pv->gate)) {
 		svc_volumes_free(pv->volumes);
 		rmemo_free(pv->rendered);

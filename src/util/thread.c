@@ -60,6 +60,13 @@ int util_stop_check(const struct util_stop *s)
 	return s->deadline > 0 && util_now() > s->deadline ? -ETIME : 0;
 }
 
+unsigned util_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
 void util_cond_init(pthread_cond_t *c)
 {
 	pthread_condattr_t ca;
