@@ -64,6 +64,25 @@ static void on_end_signal(int sig)
 }
 
 /*
+ * Blocks (or unblocks) the end signals. From before the mount until the
+ * handlers are in place they wait, blocked: the service starts meanwhile
+ * (the trust roots take seconds under valgrind), and a signal then would
+ * kill the daemon by its default action with the mount left behind, not
+ * connected. Blocked again once the loop is over, so that a second signal
+ * cannot cut the cache's closing short.
+ */
+static void end_signals_block(int block)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < N_END_SIGNALS; i++)
+		sigaddset(&set, end_signals[i]);
+	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/*
  * Ours before libfuse's (install), or libfuse's back (remove). A signal
  * libfuse left alone (one the daemon was started with ignored, as a shell
  * starts a background job's SIGINT) stays so.
@@ -159,6 +178,9 @@ static int serve(struct fuse *fuse, struct fs *fs)
 		rc = -EIO;
 		goto out_signals;
 	}
+	/* a signal that came since the mount is handled now: the loop
+	 * below then ends at once, cleanly */
+	end_signals_block(0);
 	lc = fuse_loop_cfg_create();
 	if (!lc) {
 		rc = -ENOMEM;
@@ -177,6 +199,7 @@ static int serve(struct fuse *fuse, struct fs *fs)
 	rc = rc ? -EIO : 0;
 	fuse_loop_cfg_destroy(lc);
 out_signals:
+	end_signals_block(1);
 	end_signals_chain(0);
 	fuse_remove_signal_handlers(fuse_get_session(fuse));
 out:
@@ -223,6 +246,7 @@ int fs_main(const struct fs_config *cfg, int argc, char **argv)
 		rc = -EINVAL;
 		goto out_free;
 	}
+	end_signals_block(1); /* until serve() has its handlers */
 	if (fuse_mount(fuse, cfg->mountpoint)) {
 		rc = -EIO;
 		goto out_destroy;
