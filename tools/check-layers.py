@@ -225,6 +225,12 @@ class Source:
         """What header h declares (its own names, not its includes')."""
         return {d[0] for d in self.defs.get(h, ())}
 
+    def forward_decls(self, h):
+        """The struct and union tags h declares without a body."""
+        return {"%s %s" % x for x in re.findall(
+            r"^[ \t]*(struct|union)[ \t]+(\w+)[ \t]*;",
+            strip(self.text[h]), re.M)}
+
 
 def read(path):
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -468,19 +474,51 @@ def check_circles(s):
 # ---- --unused, --sizes ---------------------------------------------------
 
 def report_unused(s):
+    """Each #include none of whose own names the file uses: "unused" when
+    what it brings in, the file uses none of or has from its other
+    includes too (the line can go: a header's includers may then need
+    to include what they relied on), else the names it is included for:
+    its forward declarations of struct tags, or names of the headers it
+    includes (which may be included instead)."""
     out = []
+
+    def closure(h):
+        seen, todo = {h}, [h]
+        while todo:
+            for _, k, inc in s.includes(todo.pop()):
+                g = s.resolve(h, inc) if k == '"' else None
+                if g and g not in seen:
+                    seen.add(g)
+                    todo.append(g)
+        return seen
+
+    def provides(h):
+        names = set()
+        for g in closure(h):
+            names |= s.header_names(g) | s.forward_decls(g)
+        return names
+
     for f in s.files:
         used = set(uses_of(s, f)) | s.local_names(f)
-        for n, kind, name in s.includes(f):
-            if kind != '"':
+        incs = [(n, s.resolve(f, name), name)
+                for n, kind, name in s.includes(f) if kind == '"']
+        incs = [x for x in incs if x[1]]
+        for n, h, name in incs:
+            if s.header_names(h) & used:
                 continue
-            h = s.resolve(f, name)
-            if h is None:
-                continue
-            names = s.header_names(h)
-            if names and not names & used:
-                out.append("%s:%d: #include \"%s\": none of its names is "
-                           "used" % (f, n, name))
+            others = set()
+            for _, g, _ in incs:
+                if g != h:
+                    others |= provides(g)
+            need = (provides(h) & used) - others
+            if need:
+                out.append("%s:%d: #include \"%s\": only for its "
+                           "forward declarations or its includes: %s" %
+                           (f, n, name,
+                                             " ".join(sorted(need)[:6])))
+            else:
+                out.append("%s:%d: #include \"%s\": unused" %
+                           (f, n, name))
     return out
 
 

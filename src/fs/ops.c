@@ -44,7 +44,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "profilefs/cache.h"
 #include "profilefs/fs.h"
 #include "profilefs/util.h"
 #include "fs_i.h"
