@@ -51,7 +51,7 @@ mandoc -Tlint -Wall "$D$MAN" >"$T/lint" 2>&1
 check_eq "mandoc -Tlint: exit status" "$?" 0
 check "mandoc -Tlint: no message" [ ! -s "$T/lint" ]
 [ -s "$T/lint" ] && cat "$T/lint" >&2
-# its options are those of --help, and those of the README's table
+# its options are those of --help, and those explained in docs/options.md
 MANWIDTH=200 mandoc -Tutf8 "$D$MAN" | col -b >"$T/man.txt"
 help_opts() { "$PROFILEFS" --help | grep -oE '^    --[a-z-]+' | sed 's/^ *//' | sort; }
 man_opts() {
@@ -61,9 +61,9 @@ check "--help lists options" [ "$(help_opts | wc -l)" -ge 10 ]
 check_eq "the man page's options are --help's" "$(man_opts | tr '\n' ' ')" "$(help_opts | tr '\n' ' ')"
 readme_opts() { # the rows of the table after "Mount options"
 	awk '/^Mount options/ { on = 1; next } on && /^\|/ { rows = 1; print; next }
-		on && rows { exit }' "$TOP/README.md" | grep -oE '^\| `--[a-z-]+' | sed 's/^| `//' | sort
+		on && rows { exit }' "$TOP/docs/options.md" | grep -oE '^\| `--[a-z-]+' | sed 's/^| `//' | sort
 }
-check_eq "the README's options are --help's" "$(readme_opts | tr '\n' ' ')" "$(help_opts | tr '\n' ' ')"
+check_eq "docs/options.md's options are --help's" "$(readme_opts | tr '\n' ' ')" "$(help_opts | tr '\n' ' ')"
 check "the man page: exit statuses" grep -q "^EXIT STATUS" "$T/man.txt"
 check "the man page: version" grep -q "profilefs $("$PROFILEFS" --version | cut -d' ' -f2)" "$T/man.txt"
 
