@@ -267,6 +267,11 @@ def strip(text):
     return "".join(out)
 
 
+def strip_meson(text):
+    """meson.build without its comments."""
+    return re.sub(r"#[^\n]*", "", text)
+
+
 def tokens(text):
     """[(name, line)]: the identifiers a file uses, "struct X" for a tag,
     without members (after . or ->) and without #include lines."""
@@ -320,9 +325,18 @@ def uses_of(s, f):
 def check_layers(s, mx):
     errs = list(mx.errors)
     for d in sorted(os.listdir(s.src)):
-        if os.path.isdir(os.path.join(s.src, d)) and d not in mx.uses:
-            errs.append("%s: module %s is not in %s" %
-                        (os.path.join(s.src, d), d, mx.path))
+        folder = os.path.join(s.src, d)
+        if not os.path.isdir(folder):
+            continue
+        if d not in mx.uses:
+            errs.append("%s: module %s is not in %s" % (folder, d, mx.path))
+        build = os.path.join(folder, "meson.build")
+        listed = set(re.findall(r"'([^']+\.c)'", strip_meson(read(build)))) \
+            if os.path.exists(build) else set()
+        for f in sorted(os.listdir(folder)):
+            if f.endswith(".c") and f not in listed:
+                errs.append("%s: not built: not listed in %s" %
+                            (os.path.join(folder, f), build))
     owners = collections.defaultdict(set)  # name -> modules declaring it
     for f in s.files:
         m = s.module[f]
@@ -551,6 +565,9 @@ SELFTEST = {
                      '#include "mid_i.h"\nint mid_f(void)\n{\n'
                      "\treturn low_f() + mid_g();\n}\n",
     "src/mid/g.c": '#include "mid_i.h"\nint mid_g(void)\n{\n\treturn 1;\n}\n',
+    "src/low/meson.build": "low_src = files('low.c')\n",
+    "src/mid/meson.build": "mid_src = files('mid.c', 'g.c')\n",
+    "src/high/meson.build": "high_src = files(\n  'high.c',\n)\n",
     "src/high/high.c": '#include "profilefs/high.h"\n'
                        '#include "profilefs/mid.h"\n'
                        "int high_f(void)\n{\n\treturn mid_f();\n}\n",
@@ -577,6 +594,11 @@ SELFTEST_BAD = [
      "--layers", ["src/high/s.c:1: <sqlite3.h> (sql) in module high"]),
     ({"include/profilefs/stray.h": "int stray(void);\n"},
      "--layers", ["include/profilefs/stray.h: header of no module"]),
+    ({"src/high/h2.c": "int h2(void);\n",
+      "src/high/meson.build": "high_src = files(\n  'high.c',\n"
+                              "  # 'h2.c',\n)\n"},
+     "--layers", ["src/high/h2.c: not built: not listed in "
+                  "src/high/meson.build"]),
     ({"src/other/o.c": "int o(void);\n"},
      "--layers", ["module other is not in"]),
     ({"tools/layers.txt": "low: mid\nmid: low\n"},
