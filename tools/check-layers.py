@@ -6,7 +6,8 @@
         module and the modules tools/layers.txt lets it use; only its
         module includes SRC/<module>/*_i.h (and the module's other private
         headers); only the modules a `lib` line names include that
-        library's headers. Prints FILE:LINE: what, and fails.
+        library's headers; every .c file of SRC/<module>/ is listed in
+        SRC/<module>/meson.build. Prints FILE:LINE: what, and fails.
   check-layers.py --circles SRC   the file-level call graph of SRC (a file
         calls another when it uses a function or variable the other
         defines with external linkage); fails on any circle, printing it
