@@ -12,6 +12,8 @@
         calls another when it uses a function or variable the other
         defines with external linkage); fails on any circle, printing it
         and the names that make each step.
+  check-layers.py --oracle SRC    the file graph's calls against those
+        cscope finds (cscope -L3): fails on a call the graph misses.
   check-layers.py --unused SRC    each #include "..." none of whose own
         names (functions, macros, types, struct tags, enumerators) the
         file uses. A report: always exits 0.
@@ -486,6 +488,44 @@ def check_circles(s):
     return lines
 
 
+def check_oracle(s):
+    """The calls of the file graph against cscope's (an independent
+    reading of the same files): every call cscope finds from one file to
+    a function another defines must be an edge of the graph. The graph
+    has more: the calls inside the header macros a file uses, which
+    cscope does not expand, and functions used without a call."""
+    cscope = shutil.which("cscope")
+    if not cscope:
+        sys.exit("check-layers: no cscope (it is in scripts/packages.txt)")
+    g = call_graph(s)
+    funcs = {n: fs for n, fs in s.glob.items()
+             if any(d[0] == n and d[1] == "f" for f in fs
+                    for d in s.defs[f])}
+    mine = {(a, b, n) for a in g for b in g[a] for n in g[a][b]}
+    theirs = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "files"), "w") as f:
+            f.write("\n".join(s.files) + "\n")
+        db = os.path.join(tmp, "cscope.out")
+        subprocess.run([cscope, "-b", "-q", "-k", "-i",
+                        os.path.join(tmp, "files"), "-f", db], check=True)
+        for name in sorted(funcs):
+            out = subprocess.run([cscope, "-d", "-f", db, "-L3", name],
+                                 capture_output=True, text=True,
+                                 check=True).stdout
+            for line in out.splitlines():
+                f = line.split(" ", 1)[0]
+                if f not in g or name in s.local_names(f):
+                    continue
+                theirs |= {(f, d, name) for d in funcs[name] if d != f}
+    errs = ["%s -> %s (%s): cscope sees the call, the file graph does not" %
+            x for x in sorted(theirs - mine)]
+    print("%d calls between files by cscope, %d by the file graph (%d "
+          "through macros or without a call)" %
+          (len(theirs), len(mine), len(mine - theirs)))
+    return errs
+
+
 # ---- --unused, --sizes ---------------------------------------------------
 
 def report_unused(s):
@@ -650,6 +690,7 @@ def main():
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--layers", action="store_true")
     g.add_argument("--circles", action="store_true")
+    g.add_argument("--oracle", action="store_true")
     g.add_argument("--unused", action="store_true")
     g.add_argument("--sizes", action="store_true")
     g.add_argument("--selftest", action="store_true")
@@ -669,6 +710,10 @@ def main():
         print("\n".join(out) if out else "no call circles between the files "
               "of %s" % a.src)
         return 1 if out else 0
+    if a.oracle:
+        errs = check_oracle(s)
+        print("\n".join(errs))
+        return 1 if errs else 0
     if a.unused:
         print("\n".join(report_unused(s)))
         return 0
