@@ -78,13 +78,13 @@ class Matrix:
                 return
             for m in names:
                 if m not in self.uses:
-                    self._err(n, "lib %s: no module %s above" % (words[1], m))
+                    self._err(n, "lib %s: no module %s listed before" % (words[1], m))
             self.libs.append((words[1], pats, set(names)))
         elif words[0] == "header":
             for h in words[1:]:
                 self.headers[h] = names[0] if len(names) == 1 else None
                 if len(names) != 1 or names[0] not in self.uses:
-                    self._err(n, "header %s: want one module above" % h)
+                    self._err(n, "header %s: want one module listed before" % h)
         elif len(words) == 1:
             m = words[0]
             if m in self.uses:
@@ -127,7 +127,6 @@ class Source:
         self.matrix = matrix
         self.files = []  # paths as printed
         self.module = {}  # file -> module (None: unknown)
-        self.errors = []
         for d in sorted(os.listdir(self.src)):
             p = os.path.join(self.src, d)
             if not os.path.isdir(p):
