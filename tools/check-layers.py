@@ -161,7 +161,8 @@ class Source:
              "--extras=-q", "-L", "-"],
             input="\n".join(self.files), capture_output=True, text=True,
             check=True).stdout
-        self.defs = collections.defaultdict(list)  # file -> [(name, kind, line)]
+        # file -> [(name, kind letter, line, static)]
+        self.defs = collections.defaultdict(list)
         self.glob = collections.defaultdict(set)  # name -> .c files (extern)
         self.funcs = []  # (file, name, start, end)
         for line in out.splitlines():
@@ -179,20 +180,20 @@ class Source:
                     "typedef": "t", "union": "u", "variable": "v",
                     "externvar": "x"}.get(kind, kind)
             lineno = int(fields.get("line", "0"))
-            if kind in "sug":
+            if kind in ("s", "u", "g"):
                 name = {"s": "struct ", "u": "union ", "g": "enum "}[kind] + name
                 if "__anon" in name:
                     continue
             static = "file" in fields or "static" in fields.get("properties", "")
             self.defs[path].append((name, kind, lineno, static))
-            if path.endswith(".c") and kind in "fv" and not static:
+            if path.endswith(".c") and kind in ("f", "v") and not static:
                 self.glob[name].add(path)
             if kind == "f" and "end" in fields:
                 self.funcs.append((path, name, lineno, int(fields["end"])))
 
     def _macros(self):
         """The names in each header macro's body: a file that uses the
-        macro uses them (one level)."""
+        macro uses them."""
         self.macro_body = {}  # (header, name) -> set of names
         for f in self.files:
             if not f.endswith(".h"):
@@ -206,7 +207,7 @@ class Source:
     def local_names(self, f):
         """What f defines (a prototype or an extern declaration only
         declares: its name stays a use)."""
-        return {d[0] for d in self.defs.get(f, ()) if d[1] not in "px"}
+        return {d[0] for d in self.defs.get(f, ()) if d[1] not in ("p", "x")}
 
     def includes(self, f):
         for n, line in enumerate(self.text[f].split("\n"), 1):
@@ -301,7 +302,8 @@ def tokens(text):
 
 def uses_of(s, f):
     """{name: first line} of the names f uses but does not define, with
-    the names in the bodies of the header macros it uses."""
+    the names in the bodies of the header macros it uses (and of the
+    macros those use, in turn)."""
     local = s.local_names(f)
     seen = {}
     for name, n in s.tokens[f]:
@@ -348,9 +350,9 @@ def check_layers(s, mx):
             continue
         public = f.startswith(s.inc)
         for d in s.defs.get(f, ()):
-            if f.endswith(".h") and (public or d[1] in "dgstue"):
+            if f.endswith(".h") and (public or d[1] in tuple("dgstue")):
                 owners[d[0]].add(m)
-            elif f.endswith(".c") and d[1] in "fv" and not d[3]:
+            elif f.endswith(".c") and d[1] in ("f", "v") and not d[3]:
                 owners[d[0]].add(m)
     for f in s.files:
         m = s.module[f]
