@@ -14,6 +14,9 @@
         and the names that make each step.
   check-layers.py --oracle SRC    the file graph's calls against those
         cscope finds (cscope -L3): fails on a call the graph misses.
+  check-layers.py --objects ARCHIVE... [SRC]  the same layering as the
+        linker sees it: each libprofilefs_MODULE.a needs only symbols of
+        its module, of the modules it may use, or of libraries (nm).
   check-layers.py --unused SRC    each #include "..." none of whose own
         names (functions, macros, types, struct tags, enumerators) the
         file uses. A report: always exits 0.
@@ -527,6 +530,44 @@ def check_oracle(s):
     return errs
 
 
+def check_objects(mx, archives):
+    """The layering as the linker sees it: each module's archive
+    (libprofilefs_MODULE.a) needs (nm: U) only symbols its own module,
+    the modules it may use, or a library defines. Independent of the
+    scan of the sources: it sees what the compiler made of them, macros
+    expanded."""
+    nm = shutil.which("nm")
+    if not nm:
+        sys.exit("check-layers: no nm (binutils)")
+    owner = {}  # symbol -> module defining it
+    needs = []  # (module, object, symbol)
+    for a in archives:
+        m = re.search(r"libprofilefs_(\w+)\.a$", a)
+        if not m or m.group(1) not in mx.uses:
+            sys.exit("check-layers: %s is no module's archive" % a)
+        mod = m.group(1)
+        out = subprocess.run([nm, "-A", "-g", a], capture_output=True,
+                             text=True, check=True).stdout
+        for line in out.splitlines():
+            where, _, rest = line.rpartition(":")
+            f = rest.split()
+            if len(f) == 2 and f[0] == "U":
+                needs.append((mod, where.split(":")[-1], f[1]))
+            elif len(f) == 3:
+                owner[f[2]] = mod
+    errs = []
+    for mod, obj, sym in sorted(set(needs)):
+        o = owner.get(sym)
+        if o and not mx.may_use(mod, o):
+            errs.append("%s: %s needs %s of module %s: module %s may not "
+                        "use it (%s)" % (os.path.basename(obj), mod, sym, o,
+                                         mod, mx.path))
+    print("%d archives, %d symbols they need from each other" %
+          (len(archives), sum(1 for m, _, s in set(needs)
+                              if owner.get(s) not in (None, m))))
+    return errs
+
+
 # ---- --unused, --sizes ---------------------------------------------------
 
 def report_unused(s):
@@ -688,8 +729,32 @@ def selftest():
             fails += 1
             print("FAIL: %s on %s: exit %d, missing %r\n%s" %
                   (mode, ", ".join(change), rc, missing, out))
-    print("selftest: %d cases, %d failed" % (len(clean) + len(SELFTEST_BAD),
-                                              fails))
+    # the archives: low's calling mid's is found, mid's calling low's not
+    with tempfile.TemporaryDirectory() as tmp:
+        for mod, text in (("low", "int mid_f(void);\nint low_f(void)\n"
+                                  "{\n\treturn mid_f();\n}\n"),
+                          ("mid", "int low_f(void);\nint mid_f(void)\n"
+                                  "{\n\treturn low_f();\n}\n")):
+            c = os.path.join(tmp, mod + ".c")
+            with open(c, "w") as f:
+                f.write(text)
+            subprocess.run(["cc", "-c", "-o", c + ".o", c], check=True)
+            subprocess.run(["ar", "rc", os.path.join(
+                tmp, "libprofilefs_%s.a" % mod), c + ".o"], check=True)
+        with open(os.path.join(tmp, "layers.txt"), "w") as f:
+            f.write(SELFTEST["tools/layers.txt"])
+        r = subprocess.run(
+            [sys.executable, me, "--matrix", os.path.join(tmp, "layers.txt"),
+             "--objects"] + [os.path.join(tmp, "libprofilefs_%s.a" % m)
+                             for m in ("low", "mid")],
+            cwd=tmp, capture_output=True, text=True)
+        want = "low.c.o: low needs mid_f of module mid"
+        if r.returncode == 0 or want not in r.stdout or "low_f" in r.stdout:
+            fails += 1
+            print("FAIL: --objects: exit %d, want %r only\n%s" %
+                  (r.returncode, want, r.stdout + r.stderr))
+    print("selftest: %d cases, %d failed" %
+          (len(clean) + len(SELFTEST_BAD) + 1, fails))
     return 1 if fails else 0
 
 
@@ -699,6 +764,7 @@ def main():
     g.add_argument("--layers", action="store_true")
     g.add_argument("--circles", action="store_true")
     g.add_argument("--oracle", action="store_true")
+    g.add_argument("--objects", nargs="+", metavar="ARCHIVE")
     g.add_argument("--unused", action="store_true")
     g.add_argument("--sizes", action="store_true")
     g.add_argument("--selftest", action="store_true")
@@ -712,6 +778,10 @@ def main():
     matrix = a.matrix or os.path.join(
         os.path.dirname(os.path.abspath(a.src)), "tools", "layers.txt")
     mx = Matrix(os.path.relpath(matrix))
+    if a.objects:
+        errs = mx.errors + check_objects(mx, a.objects)
+        print("\n".join(errs))
+        return 1 if errs else 0
     s = Source(a.src, mx)
     if a.circles:
         out = check_circles(s)
