@@ -85,13 +85,37 @@ out:
 	return found;
 }
 
+/* A whole header (the last committed page 1): 0 for an empty database
+ * or one of ours this profilefs knows, else -EPROTO and why. */
+static int judge(const uint8_t hdr[HDR_LEN], char *why, size_t len)
+{
+	uint32_t app = be32(hdr + 68);
+	int32_t ver = (int32_t)be32(hdr + 60);
+
+	if (app == 0 && be32(hdr + 40) == 0)
+		return 0; /* no table ever: an empty database */
+	if (app != CACHE_APP_ID) {
+		snprintf(why, len,
+			 "another program's SQLite database (application_id "
+			 "%#x)",
+			 (unsigned)app);
+		return -EPROTO;
+	}
+	if (ver < 0 || ver > CACHE_SCHEMA_VERSION) {
+		snprintf(why, len,
+			 "a profilefs cache of schema %d, newer than this "
+			 "profilefs knows (%d)",
+			 (int)ver, CACHE_SCHEMA_VERSION);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 int cache_probe(const char *path, char *why, size_t len)
 {
 	static const uint8_t magic[16] = "SQLite format 3";
 	uint8_t hdr[HDR_LEN];
 	struct stat st;
-	uint32_t app;
-	int32_t ver;
 	ssize_t n;
 	int fd, rc = -EPROTO;
 
@@ -130,23 +154,7 @@ int cache_probe(const char *path, char *why, size_t len)
 		goto out;
 	}
 	wal_page1(path, hdr);
-	app = be32(hdr + 68);
-	ver = (int32_t)be32(hdr + 60);
-	if (app == 0 && be32(hdr + 40) == 0) {
-		rc = 0; /* no table ever: an empty database */
-	} else if (app != CACHE_APP_ID) {
-		snprintf(why, len,
-			 "another program's SQLite database (application_id "
-			 "%#x)",
-			 (unsigned)app);
-	} else if (ver < 0 || ver > CACHE_SCHEMA_VERSION) {
-		snprintf(why, len,
-			 "a profilefs cache of schema %d, newer than this "
-			 "profilefs knows (%d)",
-			 (int)ver, CACHE_SCHEMA_VERSION);
-	} else {
-		rc = 0;
-	}
+	rc = judge(hdr, why, len);
 out:
 	close(fd);
 	return rc;
