@@ -22,6 +22,7 @@
 #include "profilefs/caps.h"
 #include "profilefs/digest.h"
 #include "profilefs/pe.h"
+#include "profilefs/rules.h" /* struct prof_misuse */
 #include "profilefs/sig.h"
 #include "profilefs/util.h"
 
@@ -127,33 +128,6 @@ int prof_decode_part(struct prof *p, const char *name, const void *data,
 		     size_t len);
 
 /* ---- rendering ------------------------------------------------------ */
-
-/* The Possible Misuse rows of a binary (made by the rules module). */
-struct prof_misuse_row {
-	char *source;	   /* the repository's name */
-	char *source_url;  /* its web URL, or NULL */
-	char *file;	   /* the file's name */
-	char *file_link;   /* its URL, or its path in the repository */
-	char *text;	   /* the line */
-	char *license;	   /* or NULL */
-	char *license_url; /* or NULL */
-};
-
-/* matching lines of one repository beyond its cap */
-struct prof_misuse_more {
-	char *source; /* the repository's name */
-	size_t n;
-};
-
-struct prof_misuse {
-	struct prof_misuse_row *rows;
-	size_t n;
-	size_t more; /* matching lines beyond the caps, in all */
-	struct prof_misuse_more *where; /* by repository name */
-	size_t nwhere;
-};
-
-void prof_misuse_free(struct prof_misuse *m);
 
 /*
  * What a profile is rendered for: the file at relpath (below the source

@@ -22,7 +22,7 @@
 #include <stdio.h>
 
 struct cache;
-struct prof_misuse;
+struct prof_misuse; /* below */
 
 /* ---- matching ------------------------------------------------------- */
 
@@ -152,6 +152,34 @@ int rules_index_lookup(struct rules_index *ri, const char *name, size_t cap,
 		       struct prof_misuse **out);
 
 /* ---- lookup ---------------------------------------------------------- */
+
+/* The Possible Misuse rows of a binary, which the profile shows (their
+ * struct keeps the prof_ name of the section it fills). */
+struct prof_misuse_row {
+	char *source;	   /* the repository's name */
+	char *source_url;  /* its web URL, or NULL */
+	char *file;	   /* the file's name */
+	char *file_link;   /* its URL, or its path in the repository */
+	char *text;	   /* the line */
+	char *license;	   /* or NULL */
+	char *license_url; /* or NULL */
+};
+
+/* matching lines of one repository beyond its cap */
+struct prof_misuse_more {
+	char *source; /* the repository's name */
+	size_t n;
+};
+
+struct prof_misuse {
+	struct prof_misuse_row *rows;
+	size_t n;
+	size_t more; /* matching lines beyond the caps, in all */
+	struct prof_misuse_more *where; /* by repository name */
+	size_t nwhere;
+};
+
+void prof_misuse_free(struct prof_misuse *m);
 
 /* The lines that name `name`: first those of a file named after the
  * binary (its name without extension is the binary's name or stem), then

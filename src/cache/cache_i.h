@@ -161,6 +161,8 @@ int cache_read(struct cache *c, int id, const struct cache_arg *args,
 int cache_txn_open(struct cache *c, struct cache_txn *t, int bump);
 int cache_txn_close(struct cache_txn *t, int commit);
 
+/* ---- run.c ---------------------------------------------------------- */
+
 /* SQLite's result as -errno, logged */
 int cache_fail(struct cache_conn *k, const char *what);
 /* a row's column, copied (NULL for NULL or out of memory) */
@@ -171,5 +173,21 @@ int cache_row_i64(sqlite3_stmt *st, void *ctx);
 int cache_changes(struct cache_conn *k);
 /* a monotonic clock in ms */
 int64_t cache_now_ms(void);
+/* sleeps us microseconds, through signals */
+void cache_sleep_us(long us);
+/* the busy handler of a connection (arg): waits within its budget */
+int cache_on_busy(void *arg, int n);
+/* a connection's turn, first come first served */
+void cache_conn_lock(struct cache_conn *k);
+void cache_conn_unlock(struct cache_conn *k);
+/* runs sql (no rows wanted): 0 or -errno, logged */
+int cache_exec(struct cache_conn *k, const char *sql);
+
+/* ---- schema.c ------------------------------------------------------- */
+
+/* Creates or upgrades the schema; refuses a database that is not ours. */
+int cache_schema(struct cache_conn *k);
+/* A database whose pages do not add up is not served from (-EBADMSG). */
+int cache_quick_check(struct cache_conn *k);
 
 #endif

@@ -4,8 +4,6 @@
 
 #include <stdint.h>
 
-#include "profilefs/service.h"
-
 struct fs_config;
 
 /* `profilefs [options] SOURCE MOUNTPOINT`: the exit status */

@@ -7,7 +7,6 @@
  */
 #include <string.h>
 
-#include "profilefs/fs.h"
 #include "profilefs/util.h"
 #include "cli_i.h"
 

@@ -9,7 +9,6 @@
 
 #include "profilefs/cache.h"
 #include "profilefs/rules.h"
-#include "profilefs/util.h"
 #include "cli_i.h"
 
 static const char rules_usage[] =

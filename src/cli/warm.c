@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "profilefs/cache.h"
-#include "profilefs/rules.h"
 #include "profilefs/service.h"
 #include "profilefs/tree.h"
 #include "profilefs/util.h"

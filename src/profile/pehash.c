@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "profilefs/pe.h"
 #include "profilefs/profile.h"
 
 int prof_rare_pehash(struct prof *p, struct tree_file *f,

@@ -86,27 +86,3 @@ char *prof_mui_path(const char *relpath)
 	sprintf(out + dir, "en-US/%s.mui", base);
 	return out;
 }
-
-void prof_misuse_free(struct prof_misuse *m)
-{
-	size_t i;
-
-	if (!m)
-		return;
-	for (i = 0; i < m->n; i++) {
-		struct prof_misuse_row *r = &m->rows[i];
-
-		free(r->source);
-		free(r->source_url);
-		free(r->file);
-		free(r->file_link);
-		free(r->text);
-		free(r->license);
-		free(r->license_url);
-	}
-	free(m->rows);
-	for (i = 0; i < m->nwhere; i++)
-		free(m->where[i].source);
-	free(m->where);
-	free(m);
-}

@@ -115,6 +115,44 @@ static void env_free(char **env)
 }
 
 /*
+ * Reads the child's output from fd into buf (at most size - 1 bytes) until
+ * it ends or buf is full; past RULES_GIT_MS the child (pid) is killed and
+ * *killed set. The bytes read.
+ */
+static size_t read_until(int fd, pid_t pid, char *buf, size_t size, int *killed)
+{
+	int64_t deadline = now_ms() + RULES_GIT_MS;
+	size_t got = 0;
+	int rc;
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int64_t left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0) {
+			kill(pid, SIGKILL);
+			*killed = 1;
+			break;
+		}
+		rc = poll(&p, 1, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			continue; /* the deadline is checked above */
+		n = read(fd, buf + got, size - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == size - 1)
+			break; /* enough: the first line is all we want */
+	}
+	return got;
+}
+
+/*
  * Runs `git -C dir ARGS...` (args NULL-terminated) and gives its first
  * line of output, malloc'ed, when it exits 0 with one; NULL otherwise (no
  * git, a failure, a time-out, no output).
@@ -125,13 +163,12 @@ static char *git(const char *dir, const char *const *args)
 				 "-c",	"core.fsmonitor=false",
 				 "-c",	"core.hooksPath=/dev/null",
 				 "-C",	dir };
-	size_t na = 8, got = 0;
+	size_t na = 8, got;
 	posix_spawn_file_actions_t fa;
 	char buf[RULES_GIT_OUT], *line = NULL;
 	int pipefd[2], status = -1, rc, killed = 0;
 	char **env;
 	pid_t pid;
-	int64_t deadline;
 
 	while (*args && na + 1 < sizeof(argv) / sizeof(argv[0]))
 		argv[na++] = *args++;
@@ -155,31 +192,7 @@ static char *git(const char *dir, const char *const *args)
 		close(pipefd[0]);
 		return NULL;
 	}
-	deadline = now_ms() + RULES_GIT_MS;
-	for (;;) {
-		struct pollfd p = { pipefd[0], POLLIN, 0 };
-		int64_t left = deadline - now_ms();
-		ssize_t n;
-
-		if (left <= 0) {
-			kill(pid, SIGKILL);
-			killed = 1;
-			break;
-		}
-		rc = poll(&p, 1, (int)left);
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0)
-			continue; /* the deadline is checked above */
-		n = read(pipefd[0], buf + got, sizeof(buf) - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (got == sizeof(buf) - 1)
-			break; /* enough: the first line is all we want */
-	}
+	got = read_until(pipefd[0], pid, buf, sizeof(buf), &killed);
 	close(pipefd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -15,7 +15,6 @@
 #include <strings.h>
 
 #include "profilefs/cache.h"
-#include "profilefs/profile.h"
 #include "profilefs/rules.h"
 #include "profilefs/util.h"
 
@@ -257,6 +256,30 @@ static char *query(const char *name)
 	q[k++] = '*';
 	q[k] = '\0';
 	return q;
+}
+
+void prof_misuse_free(struct prof_misuse *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->n; i++) {
+		struct prof_misuse_row *r = &m->rows[i];
+
+		free(r->source);
+		free(r->source_url);
+		free(r->file);
+		free(r->file_link);
+		free(r->text);
+		free(r->license);
+		free(r->license_url);
+	}
+	free(m->rows);
+	for (i = 0; i < m->nwhere; i++)
+		free(m->where[i].source);
+	free(m->where);
+	free(m);
 }
 
 int rules_lookup(struct cache *c, const char *name, size_t cap,

@@ -1,6 +1,8 @@
 /*
  * A minimal test harness: CHECK records a failure with its line and goes
- * on; t_done() prints "N passed, N failed" and gives the exit status.
+ * on; t_done() prints "N passed, N failed" and gives the exit status: a
+ * failure when a check failed, or when no check ran at all (a test that
+ * checked nothing has not passed).
  */
 #ifndef PROFILEFS_T_H
 #define PROFILEFS_T_H
@@ -38,6 +40,10 @@ static int t_pass, t_fail;
 static inline int t_done(void)
 {
 	printf("%d passed, %d failed\n", t_pass, t_fail);
+	if (t_pass + t_fail == 0) {
+		fprintf(stderr, "no check ran\n");
+		return 1;
+	}
 	return t_fail ? 1 : 0;
 }
 
