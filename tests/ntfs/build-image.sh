@@ -296,6 +296,9 @@ umount "$mnt"
 wait "$ntfs_pid"
 ntfs_pid=
 python3 "$here/timestomp.py" "$vol" "$stomp" "$ts"
+# the images of older inputs go: one image in the cache at a time
+find "$cache" -maxdepth 1 -name '*.img' -o -maxdepth 1 -name '*.manifest' |
+	while read -r old; do rm -f "$old"; done
 mv "$vol" "$cache/$key.img.tmp"
 mv "$manifest" "$cache/$key.manifest"
 mv "$cache/$key.img.tmp" "$cache/$key.img"
