@@ -40,7 +40,7 @@ label: $table
 start=2048, size=$sectors, type=$type
 start=$start2, size=$second, type=$type
 END
-dd if="$image" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
+dd if="$image" of="$disk" bs=64K seek=16 conv=notrunc,sparse status=none
 tmp=$(mktemp /tmp/pfs-second-XXXXXX)
 trap 'rm -f "$tmp"' EXIT
 truncate -s $((second * 512)) "$tmp"

@@ -25,8 +25,12 @@
 #   KIND PATH FORMAT SIZE SHA256 EXTRA
 # KIND: plain, wof, wof-damaged, hardlink, stream, reparse, symlink,
 # junction, timestomp; FORMAT the WOF format or "-"; SIZE and SHA256 those
-# of the real bytes (of the stream, for KIND stream); EXTRA key=value
-# pairs separated by ',' or "-".
+# of the real bytes (of the stream, for KIND stream), "-" when unknown;
+# EXTRA key=value pairs separated by ',' or "-": target= (a link's),
+# stream= (the stream's name), damage= (bad-table, truncated, garbage: the
+# reader must fail), raw-last=1, head=LENGTH:SHA256 and tail1m=SHA256
+# (the file over 4 GiB), tag= (a reparse point's), si_times= (the
+# timestomped $STANDARD_INFORMATION times, Unix seconds), hostile=1.
 #
 # Needs root (FUSE), mkntfs, ntfs-3g, setfattr, and the environment:
 # MKWOF (the mkwof binary), EXAMPLES (the built examples), FIXTURES (the
@@ -195,7 +199,10 @@ for d in bad-table:XPRESS4K truncated:LZX garbage:XPRESS16K; do
 done
 
 # over 4 GiB: a PE at its start, zeros, a marker at its end; written
-# sparse, LZX (32 KiB chunks: ~11 MiB of stream)
+# sparse, LZX (32 KiB chunks: ~11 MiB of stream). Its manifest line has
+# no sha256 of the whole (4 GiB hashed would be most of the build's
+# time) but those of its first bytes (head=LENGTH:SHA256, the PE) and of
+# its last MiB (tail1m=SHA256)
 big=$work/huge.msp
 bigsize=$(((4 << 30) + 12345678))
 truncate -s "$bigsize" "$big"
@@ -205,8 +212,8 @@ dd if="$work/tail" of="$big" conv=notrunc status=none \
 	seek=$((bigsize - $(size "$work/tail"))) oflag=seek_bytes
 tailsha=$(tail -c 1048576 "$big" | openssl dgst -sha256 -r | cut -d' ' -f1)
 wof Windows/Installer/huge.msp "$big" LZX
-entry wof Windows/Installer/huge.msp LZX "$bigsize" "$(sha "$big")" \
-	"tail1m=$tailsha"
+entry wof Windows/Installer/huge.msp LZX "$bigsize" - \
+	"head=$(size "$EXAMPLES/hello.dll"):$(sha "$EXAMPLES/hello.dll"),tail1m=$tailsha"
 rm -f "$big"
 
 # a WinSxS hard link to a System32 file
@@ -297,8 +304,7 @@ wait "$ntfs_pid"
 ntfs_pid=
 python3 "$here/timestomp.py" "$vol" "$stomp" "$ts"
 # the images of older inputs go: one image in the cache at a time
-find "$cache" -maxdepth 1 -name '*.img' -o -maxdepth 1 -name '*.manifest' |
-	while read -r old; do rm -f "$old"; done
+find "$cache" -maxdepth 1 \( -name '*.img' -o -name '*.manifest' \) -delete
 mv "$vol" "$cache/$key.img.tmp"
 mv "$manifest" "$cache/$key.manifest"
 mv "$cache/$key.img.tmp" "$cache/$key.img"
