@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,15 +174,28 @@ static int fmt_shift(enum wof_format fmt, unsigned *shift,
 	return -EINVAL;
 }
 
+static int lib_rc;
+
+/* libwim's one-time setup, which wimlib_create_decompressor() would
+ * otherwise run itself, once per thread that races there */
+static void lib_init(void)
+{
+	lib_rc = wimlib_global_init(0);
+}
+
 int wof_open(enum wof_format fmt, uint64_t size, uint64_t stream_size,
 	     wof_read_fn read, void *arg, struct wof **out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	enum wimlib_compression_type ctype;
 	struct wof *w;
 	unsigned shift, i;
 
 	if (!read || fmt_shift(fmt, &shift, &ctype))
 		return -EINVAL;
+	pthread_once(&once, lib_init);
+	if (lib_rc)
+		return -ENOMEM;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
