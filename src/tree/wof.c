@@ -14,6 +14,13 @@
  * libwim). The table is read in windows of WOF_TABLE_WINDOW entries, so
  * a file of terabytes costs no more memory than a small one.
  *
+ * What is checked: each chunk's offsets (increasing, inside the stream,
+ * no more stored bytes than real ones) as the chunk is read, and that
+ * libwim decodes its bytes to exactly its size. Not checkable: a chunk
+ * whose bytes are wrong but still decode (libwim reads past a chunk's end
+ * as zero bits, so one cut short may decode to wrong bytes); WOF keeps
+ * no checksum.
+ *
  * Thread safety: none inside. The caller serialises every call on one
  * struct wof (the NTFS source holds its file's lock around wof_pread());
  * distinct struct wof may be used from distinct threads at once.
