@@ -252,6 +252,10 @@ struct prof_zone {
  * -ENOMEM (and *z untouched). */
 int prof_zone_parse(const void *buf, size_t len, struct prof_zone *z);
 void prof_zone_clear(struct prof_zone *z);
+/* The first line of [ZoneTransfer] whose key is key (case-blind), or
+ * NULL: prof_zone_get(z, "HostUrl") */
+const struct prof_zone_line *prof_zone_get(const struct prof_zone *z,
+					   const char *key);
 /* "Internet" for 3 (0 to 4: Windows' URL security zones), NULL else */
 const char *prof_zone_name(long zone_id);
 

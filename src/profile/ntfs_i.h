@@ -41,8 +41,4 @@ int prof_ntfs_is_zone(const char *name);
 /* the line is in [ZoneTransfer] (case-blind) */
 int prof_zone_in_transfer(const struct prof_zone_line *l);
 
-/* the value of the first key of [ZoneTransfer] (case-blind), or NULL */
-const struct prof_zone_line *prof_zone_get(const struct prof_zone *z,
-					   const char *key);
-
 #endif

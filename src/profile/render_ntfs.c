@@ -113,7 +113,7 @@ static void streams_bullet(struct dynbuf *b, const struct prof_file_facts *f)
 		  f->nstreams + f->more_streams);
 	if (hidden)
 		db_printf(b,
-			  "; %zu beside the Mark of the Web hold %llu "
+			  "; %zu besides the Mark of the Web, holding %llu "
 			  "bytes: data hidden beside the file's contents "
 			  "(dir /r lists it)",
 			  hidden, (unsigned long long)bytes);
