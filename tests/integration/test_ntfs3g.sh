@@ -5,9 +5,9 @@
 # placeholders, a tag nobody knows) read back as symlinks, and
 # tree_ntfs3g_tag() (src/tree/ntfs3g.c) takes each target for its tag,
 # and nothing else for one: not a plain symlink made on the same volume,
-# only looks alike (a space after it). The profile of
-# such a file says why its bytes cannot be read, names the tag, and has
-# no hashes (tests/unit/ntfs3g_probe.c).
+# nor one whose target only looks alike (a space after it). The profile
+# of such a file says why its bytes cannot be read, names the tag, and
+# has no hashes (tests/unit/ntfs3g_probe.c).
 . "$(dirname "$0")/lib.sh"
 : "${NTFS3G_PROBE:?set NTFS3G_PROBE to ntfs3g_probe}"
 for tool in mkntfs ntfs-3g setfattr; do
