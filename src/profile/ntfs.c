@@ -555,7 +555,7 @@ size_t prof_ntfs_hidden(const struct prof_file_facts *f, uint64_t *bytes)
 		const char *name = f->streams[i].name;
 
 		if (prof_ntfs_is_zone(name) ||
-		    (wof && strcmp(name, "WofCompressedData") == 0))
+		    (wof && strcasecmp(name, "WofCompressedData") == 0))
 			continue;
 		n++;
 		*bytes += f->streams[i].size;
