@@ -67,4 +67,17 @@
 /* rendered profiles kept in memory, in bytes (least recently used out) */
 #define CAP_RENDER_MEMO (32u << 20)
 
+/* ---- what NTFS says of a file beyond its bytes (profile/ntfs.c) ---- */
+/* named streams (alternate data streams) listed in one profile; a line
+ * counts the others */
+#define CAP_NTFS_STREAMS 64
+/* bytes of a stream's name kept (NTFS allows 255 UTF-16 units) */
+#define CAP_NTFS_STREAM_NAME 1024
+/* bytes of the Zone.Identifier stream read: no other stream is read */
+#define CAP_ZONE_READ 4096
+/* lines of Zone.Identifier kept, and bytes of one key, value or section
+ * name (a longer one is cut, and says so) */
+#define CAP_ZONE_LINES 64
+#define CAP_ZONE_VALUE 1024
+
 #endif

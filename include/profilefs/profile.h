@@ -24,6 +24,7 @@
 #include "profilefs/pe.h"
 #include "profilefs/rules.h" /* struct prof_misuse */
 #include "profilefs/sig.h"
+#include "profilefs/tree.h"
 #include "profilefs/util.h"
 
 struct prof {
@@ -104,6 +105,17 @@ int prof_limited(const struct stat *st, const struct prof_limits *lim,
 /* The profile of something that is not a regular file (FIFO, device...). */
 int prof_special(mode_t mode, struct prof **out);
 
+/*
+ * The profile of a regular file whose bytes cannot be read on this source
+ * (tree_file_open() gave -EIO with tree_facts()'s unreadable set: a Data
+ * Deduplication or cloud placeholder, an unknown reparse tag, a damaged
+ * WOF stream; or a file ntfs-3g shows as an "unsupported reparse tag"
+ * link): no hashes (so never cached), and one note, why (a sentence, as
+ * the source says it; "" or NULL: a sentence of ours). Its NTFS section
+ * comes from the view's facts, as any profile's.
+ */
+int prof_unreadable(const char *why, struct prof **out);
+
 /* ---- parts: how a profile is stored --------------------------------- */
 
 /*
@@ -135,6 +147,7 @@ int prof_decode_part(struct prof *p, const char *name, const void *data,
  * en-US/NAME.mui, whose version strings win when it has them (as on
  * Windows).
  */
+struct prof_file_facts;
 struct prof_view {
 	const char *relpath;
 	const char *drive;
@@ -142,6 +155,9 @@ struct prof_view {
 	const char *mui_relpath;
 	const struct prof_misuse *misuse; /* NULL or empty: no section */
 	const struct sig_verdict *sig;	  /* NULL: no Signature section */
+	/* what the file system says of this file (NTFS section, "ntfs"
+	 * member); NULL or empty: none, and the text is as without it */
+	const struct prof_file_facts *file;
 };
 
 /*
@@ -171,6 +187,111 @@ int prof_render_json(const struct prof *p, const struct prof_view *v,
  * sentence alone (malloc'ed; 0 or -ENOMEM). */
 void prof_render_signature(struct dynbuf *b, const struct sig_verdict *v);
 int prof_sig_status(const struct sig_verdict *v, char **out);
+
+/* ---- the file beyond its bytes: NTFS (ntfs.c, ntfs_get.c) ------------- */
+
+/*
+ * What the file system says of one file, not of its content: times,
+ * attributes, reparse tag, named streams and the Mark of the Web. These
+ * are facts of the FILE (two copies of one content differ in them), so
+ * they are never stored with a profile in the content-keyed cache: they
+ * are gathered when a profile is shown (prof_file_facts_get(), cheap:
+ * no stream but Zone.Identifier is read, and that one only up to
+ * CAP_ZONE_READ bytes), passed in struct prof_view's file, and named in
+ * the render key (prof_file_facts_key()).
+ */
+
+/* one line of a Zone.Identifier stream; strings are owned, with their
+ * length (a NUL byte is kept as a byte), and cut at CAP_ZONE_VALUE */
+struct prof_zone_line {
+	char *section; /* the [section] it is under, NULL above any */
+	size_t section_len;
+	char *key; /* NULL: the line is not key=value (value is the line) */
+	size_t key_len;
+	char *value;
+	size_t value_len;
+	int cut; /* the key, value or section was longer than kept */
+};
+
+/* Zone.Identifier, parsed as Windows reads it (an INI file: CRLF or LF
+ * lines, [ZoneTransfer] section, ZoneId=N, ReferrerUrl=, HostUrl=, ...) */
+struct prof_zone {
+	/* ZoneId of [ZoneTransfer] (the first), -1 when there is none or it
+	 * is not a number */
+	long zone_id;
+	size_t zone_line; /* lines[zone_line] holds it, when zone_id >= 0 */
+	struct prof_zone_line *lines; /* non-empty lines, in order */
+	size_t n;
+	size_t more; /* non-empty lines past CAP_ZONE_LINES */
+	int utf16;   /* the text was UTF-16LE (with its BOM) */
+};
+
+/* Parses len bytes of a Zone.Identifier stream. Every length is bounded
+ * by the caps; malformed text is kept as lines, never an error. 0 or
+ * -ENOMEM (and *z untouched). */
+int prof_zone_parse(const void *buf, size_t len, struct prof_zone *z);
+void prof_zone_clear(struct prof_zone *z);
+/* The first line of [ZoneTransfer] whose key is key (case-blind), or
+ * NULL: prof_zone_get(z, "HostUrl") */
+const struct prof_zone_line *prof_zone_get(const struct prof_zone *z,
+					   const char *key);
+/* "Internet" for 3 (0 to 4: Windows' URL security zones), NULL else */
+const char *prof_zone_name(long zone_id);
+
+struct prof_file_stream {
+	char *name; /* as the source gives it (UTF-8), cut at
+		     * CAP_NTFS_STREAM_NAME bytes */
+	uint64_t size;
+};
+
+struct prof_file_facts {
+	struct tree_facts facts;	  /* its strings NUL-terminated */
+	struct prof_file_stream *streams; /* the first CAP_NTFS_STREAMS */
+	size_t nstreams;
+	size_t more_streams; /* streams past the cap */
+	int has_zone;	     /* a Zone.Identifier stream was read */
+	uint64_t zone_size;  /* its size as listed */
+	size_t zone_read;    /* bytes of it read and parsed */
+	struct prof_zone zone;
+};
+
+/*
+ * The facts of the file rel of tree t: tree_facts(), tree_streams(), and
+ * the first CAP_ZONE_READ bytes of its Zone.Identifier stream (no other
+ * stream is ever read). *out is NULL when there is nothing to say (a
+ * POSIX source: no facts, no streams): the profile is then what it was
+ * without. 0 or -errno (tree_facts()'s, -ENOMEM); *out untouched then.
+ */
+int prof_file_facts_get(struct tree *t, const char *rel,
+			struct prof_file_facts **out);
+/*
+ * The same from what the source gave: facts (NULL: none), the streams
+ * s[0..n), and zone (zone_len bytes; NULL when there is no Zone.Identifier
+ * stream). Everything is copied, bounded. *out NULL when empty.
+ */
+int prof_file_facts_make(const struct tree_facts *facts,
+			 const struct tree_stream *s, size_t n,
+			 const void *zone, size_t zone_len,
+			 struct prof_file_facts **out);
+void prof_file_facts_free(struct prof_file_facts *f);
+/* Whether f says anything (NULL says nothing) */
+int prof_file_facts_any(const struct prof_file_facts *f);
+/*
+ * Appends to b (the render key's input) a canonical encoding of every
+ * fact of f the render shows; nothing at all when f says nothing, so the
+ * key of a file without facts is the key it always had. 0 or b's error.
+ */
+int prof_file_facts_key(const struct prof_file_facts *f, struct dynbuf *b);
+
+/* The NTFS section of the Markdown (render.c calls it after the seed
+ * sections; nothing when v->file says nothing). */
+void prof_render_ntfs(struct dynbuf *b, const struct prof *p,
+		      const struct prof_view *v);
+/* The JSON "ntfs" member (ntfs_json.c): *out a new json-c object, NULL
+ * when v->file says nothing (the member is then left out). 0 or
+ * -ENOMEM. */
+struct json_object;
+int prof_json_ntfs(const struct prof_view *v, struct json_object **out);
 
 /* The path of the en-US/NAME.mui beside relpath (malloc'ed), or NULL when
  * relpath is itself a .mui file (or on OOM). */

@@ -114,8 +114,7 @@ void tree_file_close(struct tree_file *f);
 /* getxattr/listxattr of the entry rel itself (a link's own) */
 ssize_t tree_getxattr(struct tree *t, const char *rel, const char *name,
 		      void *buf, size_t size);
-ssize_t tree_listxattr(struct tree *t, const char *rel, char *buf,
-		       size_t size);
+ssize_t tree_listxattr(struct tree *t, const char *rel, char *buf, size_t size);
 
 struct tree_stream {
 	char *name; /* as stored (UTF-8), e.g. "Zone.Identifier" */
@@ -146,8 +145,13 @@ enum {
 };
 
 /* the four NTFS times, in this order in si[] and fn[] */
-enum { TREE_CREATED, TREE_MODIFIED, TREE_MFT_CHANGED, TREE_ACCESSED,
-       TREE_TIMES };
+enum {
+	TREE_CREATED,
+	TREE_MODIFIED,
+	TREE_MFT_CHANGED,
+	TREE_ACCESSED,
+	TREE_TIMES
+};
 
 struct tree_facts {
 	unsigned have;
@@ -160,7 +164,7 @@ struct tree_facts {
 	 * "WOF-compressed (XPRESS4K)", "NTFS-compressed", "sparse" */
 	char storage[48];
 	/* why the bytes cannot be read here, "" when they can */
-	char unreadable[160];
+	char unreadable[256];
 	char owner[192]; /* the owner SID, "S-1-5-…", when known */
 };
 
@@ -171,6 +175,27 @@ struct tree_facts {
  * unreadable are set.
  */
 int tree_facts(struct tree *t, const char *rel, struct tree_facts *out);
+
+/*
+ * ntfs-3g (ntfs3g.c). Without a plugin for it, ntfs-3g shows a file whose
+ * reparse tag it does not know (WOF system compression 0x80000017, Data
+ * Deduplication 0x80000013, cloud placeholders 0x9000x01A, ...) as a
+ * symlink whose target is the text "unsupported reparse tag 0x%08lx"
+ * (its ntfs-3g.c, ntfs_bad_reparse; 34 bytes), where Windows sees a file.
+ *
+ * tree_ntfs3g_tag(): 0 and *tag for such a target (exactly that text: 8
+ * lowercase hex digits, nothing after), -EINVAL for any other.
+ * tree_ntfs3g_facts(): the same, and *out (zeroed first) says what
+ * tree_facts() says of such a link: TREE_HAVE_REPARSE, reparse_tag, and
+ * unreadable: that ntfs-3g cannot read it, and to give profilefs the
+ * volume itself. *out untouched on -EINVAL.
+ */
+int tree_ntfs3g_tag(const char *target, uint32_t *tag);
+int tree_ntfs3g_facts(const char *target, struct tree_facts *out);
+
+/* What a reparse tag is ("WOF system compression", "Data Deduplication",
+ * "symbolic link", ...), NULL for a tag we do not know. */
+const char *tree_reparse_tag_name(uint32_t tag);
 
 /* ---- the volume -------------------------------------------------------- */
 

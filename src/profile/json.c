@@ -671,6 +671,18 @@ static jobj *verdict(struct jctx *c, const struct sig_verdict *v, int depth)
 
 /* ---- the whole ------------------------------------------------------ */
 
+/* "ntfs" (ntfs_json.c): only for a file that has such facts */
+static void ntfs(struct jctx *c, jobj *o, const struct prof_view *pv)
+{
+	jobj *n = NULL;
+	int rc = prof_json_ntfs(pv, &n);
+
+	if (rc)
+		c->err = rc;
+	else if (n)
+		put(c, o, "ntfs", n);
+}
+
 /* the File Scan section's link */
 static jobj *vt_url(struct jctx *c, const struct prof *p)
 {
@@ -709,6 +721,7 @@ static jobj *build(struct jctx *c, const struct jview *v)
 	    pv->sig && p->is_pe ? verdict(c, pv->sig, 0) : NULL);
 	put(c, o, "misuse", misuse(c, v));
 	put(c, o, "anomalies", anomalies(c, v));
+	ntfs(c, o, pv);
 	return o;
 }
 

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void render_free(const struct prof *p, char **md, size_t *len)
 {
 	struct prof_view v = {
-		"Windows/System32/fuzz.dll", "C:", NULL, NULL, NULL, NULL
+		"Windows/System32/fuzz.dll", "C:", NULL, NULL, NULL, NULL, NULL
 	};
 
 	*md = NULL;
@@ -36,7 +36,7 @@ static void render_free(const struct prof *p, char **md, size_t *len)
 static void json_check(const struct prof *p)
 {
 	struct prof_view v = {
-		"Windows/System32/fuzz.dll", "C:", NULL, NULL, NULL, NULL
+		"Windows/System32/fuzz.dll", "C:", NULL, NULL, NULL, NULL, NULL
 	};
 	struct json_tokener *tok;
 	struct json_object *o;

@@ -90,7 +90,7 @@ static const char *starts(const char *hay, const char *prefix)
 static void test_render(void)
 {
 	struct prof_view view = {
-		"Win dows/a\nb|c.dll", "D:", NULL, NULL, NULL, NULL
+		"Win dows/a\nb|c.dll", "D:", NULL, NULL, NULL, NULL, NULL
 	};
 	struct prof *p = sample(0);
 	char *md = NULL, *md2 = NULL;
@@ -142,7 +142,7 @@ static void test_special(void)
 
 	CHECK(prof_special(S_IFIFO | 0644, &p) == 0);
 	CHECK(p && !p->hashed && p->nnotes == 1);
-	struct prof_view view = { "f.dll", "C:", NULL, NULL, NULL, NULL };
+	struct prof_view view = { "f.dll", "C:", NULL, NULL, NULL, NULL, NULL };
 
 	CHECK(prof_render(p, &view, &md, &len) == 0);
 	CHECK(md && strstr(md, "* Note: This is a FIFO, not a regular file"));

@@ -1,0 +1,230 @@
+/*
+ * The JSON profile's "ntfs" member (docs/profile-json.md, "ntfs"): the
+ * facts of render_ntfs.c as data. Strings from the source pass through
+ * md_utf8() as json.c's do (and the finished text through md_json_safe()
+ * in json.c). The member is left out, not null, for a file without such
+ * facts, so that every profile of a POSIX source stays as it was.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "ntfs_i.h"
+
+typedef struct json_object jobj;
+
+struct nctx {
+	int err;
+	struct dynbuf tmp;
+};
+
+static jobj *chk(struct nctx *c, jobj *o)
+{
+	if (!o)
+		c->err = -ENOMEM;
+	return o;
+}
+
+static jobj *j_strn(struct nctx *c, const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	db_reset(&c->tmp);
+	md_utf8(&c->tmp, s, n);
+	if (c->tmp.err) {
+		c->err = c->tmp.err;
+		return NULL;
+	}
+	return chk(c, json_object_new_string_len(c->tmp.len ? c->tmp.data : "",
+						 (int)c->tmp.len));
+}
+
+static jobj *j_str(struct nctx *c, const char *s)
+{
+	return s ? j_strn(c, s, strlen(s)) : NULL;
+}
+
+/* a string of the source's that is "" when not known */
+static jobj *j_opt(struct nctx *c, const char *s)
+{
+	return s[0] ? j_str(c, s) : NULL;
+}
+
+static jobj *j_lit(struct nctx *c, const char *s)
+{
+	return s ? chk(c, json_object_new_string(s)) : NULL;
+}
+
+static jobj *j_u64(struct nctx *c, uint64_t v)
+{
+	return chk(c, json_object_new_uint64(v));
+}
+
+static jobj *j_bool(struct nctx *c, int v)
+{
+	return chk(c, json_object_new_boolean(v ? 1 : 0));
+}
+
+static jobj *j_obj(struct nctx *c)
+{
+	return chk(c, json_object_new_object());
+}
+
+static jobj *j_arr(struct nctx *c)
+{
+	return chk(c, json_object_new_array());
+}
+
+static void put(struct nctx *c, jobj *o, const char *key, jobj *v)
+{
+	if (!o ||
+	    json_object_object_add_ex(o, key, v,
+				      JSON_C_OBJECT_ADD_KEY_IS_NEW |
+					      JSON_C_OBJECT_KEY_IS_CONSTANT)) {
+		c->err = -ENOMEM;
+		json_object_put(v);
+	}
+}
+
+static void push(struct nctx *c, jobj *a, jobj *v)
+{
+	if (!a || json_object_array_add(a, v)) {
+		c->err = -ENOMEM;
+		json_object_put(v);
+	}
+}
+
+static jobj *times(struct nctx *c, const struct timespec *ts)
+{
+	char when[PROF_TIME_LEN];
+	jobj *o = j_obj(c);
+	size_t i;
+
+	for (i = 0; i < TREE_TIMES; i++) {
+		prof_ntfs_time(when, &ts[i]);
+		put(c, o, prof_time_json[i], j_lit(c, when));
+	}
+	return o;
+}
+
+static jobj *attr_flags(struct nctx *c, uint32_t a)
+{
+	jobj *arr = j_arr(c);
+	size_t i;
+
+	for (i = 0; i < prof_nattr_names; i++)
+		if (a & prof_attr_names[i].bit)
+			push(c, arr, j_lit(c, prof_attr_names[i].json));
+	return arr;
+}
+
+static jobj *streams(struct nctx *c, const struct prof_file_facts *f)
+{
+	jobj *a = j_arr(c);
+	size_t i;
+
+	for (i = 0; i < f->nstreams; i++) {
+		jobj *o = j_obj(c);
+
+		put(c, o, "name", j_str(c, f->streams[i].name));
+		put(c, o, "size", j_u64(c, f->streams[i].size));
+		push(c, a, o);
+	}
+	return a;
+}
+
+static jobj *zone_value(struct nctx *c, const struct prof_zone *z,
+			const char *key)
+{
+	const struct prof_zone_line *l = prof_zone_get(z, key);
+
+	return l ? j_strn(c, l->value, l->value_len) : NULL;
+}
+
+static jobj *zone(struct nctx *c, const struct prof_file_facts *f)
+{
+	const struct prof_zone *z = &f->zone;
+	jobj *o, *lines;
+	size_t i;
+
+	if (!f->has_zone)
+		return NULL;
+	o = j_obj(c);
+	put(c, o, "zone_id",
+	    z->zone_id >= 0 ? j_u64(c, (uint64_t)z->zone_id) : NULL);
+	put(c, o, "zone", j_lit(c, prof_zone_name(z->zone_id)));
+	put(c, o, "referrer_url", zone_value(c, z, "ReferrerUrl"));
+	put(c, o, "host_url", zone_value(c, z, "HostUrl"));
+	lines = j_arr(c);
+	for (i = 0; i < z->n; i++) {
+		const struct prof_zone_line *l = &z->lines[i];
+		jobj *line = j_obj(c);
+
+		put(c, line, "section", j_strn(c, l->section, l->section_len));
+		put(c, line, "key", j_strn(c, l->key, l->key_len));
+		put(c, line, "value", j_strn(c, l->value, l->value_len));
+		put(c, line, "cut", j_bool(c, l->cut));
+		push(c, lines, line);
+	}
+	put(c, o, "lines", lines);
+	put(c, o, "more_lines", j_u64(c, z->more));
+	put(c, o, "size", j_u64(c, f->zone_size));
+	put(c, o, "read", j_u64(c, f->zone_read));
+	put(c, o, "utf16", j_bool(c, z->utf16));
+	return o;
+}
+
+static jobj *build(struct nctx *c, const struct prof_file_facts *f)
+{
+	const struct tree_facts *t = &f->facts;
+	uint64_t bytes;
+	jobj *o = j_obj(c);
+	size_t hidden = prof_ntfs_hidden(f, &bytes);
+	int tag = (t->have & TREE_HAVE_REPARSE) && t->reparse_tag;
+
+	put(c, o, "stored", j_opt(c, t->storage));
+	put(c, o, "unreadable", j_opt(c, t->unreadable));
+	put(c, o, "reparse_tag", tag ? j_u64(c, t->reparse_tag) : NULL);
+	put(c, o, "reparse_tag_name",
+	    tag ? j_lit(c, tree_reparse_tag_name(t->reparse_tag)) : NULL);
+	put(c, o, "attributes",
+	    t->have & TREE_HAVE_ATTRIBUTES ? j_u64(c, t->attributes) : NULL);
+	put(c, o, "attributes_flags",
+	    t->have & TREE_HAVE_ATTRIBUTES ? attr_flags(c, t->attributes)
+					   : NULL);
+	put(c, o, "mft_record",
+	    t->have & TREE_HAVE_RECORD ? j_u64(c, t->record) : NULL);
+	put(c, o, "owner",
+	    t->have & TREE_HAVE_OWNER ? j_opt(c, t->owner) : NULL);
+	put(c, o, "standard_information_times",
+	    t->have & TREE_HAVE_SI_TIMES ? times(c, t->si) : NULL);
+	put(c, o, "file_name_times",
+	    t->have & TREE_HAVE_FN_TIMES ? times(c, t->fn) : NULL);
+	put(c, o, "possible_timestomping", j_bool(c, prof_ntfs_timestomped(t)));
+	put(c, o, "mark_of_the_web", zone(c, f));
+	put(c, o, "streams", streams(c, f));
+	put(c, o, "more_streams", j_u64(c, f->more_streams));
+	put(c, o, "hidden_streams", j_u64(c, hidden));
+	put(c, o, "hidden_bytes", j_u64(c, bytes));
+	return o;
+}
+
+int prof_json_ntfs(const struct prof_view *v, struct json_object **out)
+{
+	struct nctx c = { 0 };
+	jobj *o;
+
+	*out = NULL;
+	if (!prof_file_facts_any(v->file))
+		return 0;
+	db_init(&c.tmp, CAP_PROFILE);
+	o = build(&c, v->file);
+	db_free(&c.tmp);
+	if (c.err) {
+		json_object_put(o);
+		return c.err;
+	}
+	*out = o;
+	return 0;
+}
