@@ -325,6 +325,29 @@ static void roff_tag(FILE *f, const struct cli_opt *m)
 	fputs("\n", f);
 }
 
+/* the mount's options cmd takes too, named after its own: they are
+ * described once, in the mount's list */
+static void roff_shared(FILE *f, unsigned cmd)
+{
+	size_t i, n = 0, left = 0;
+
+	for (i = 0; i < cli_opt_count; i++)
+		left += cli_opt_takes(&cli_opt_table[i], cmd) &&
+			cli_opt_takes(&cli_opt_table[i], CMD_MOUNT);
+	if (!left)
+		return;
+	fputs(".PP\nAlso the mount's, which mean the same here:\n", f);
+	for (i = 0; i < cli_opt_count; i++) {
+		const struct cli_opt *m = &cli_opt_table[i];
+
+		if (!cli_opt_takes(m, cmd) || !cli_opt_takes(m, CMD_MOUNT))
+			continue;
+		fputs(".BR \\-\\-", f);
+		roff_text(f, m->name, 1);
+		fputs(++n < left ? " ,\n" : " .\n", f);
+	}
+}
+
 void cli_opts_print_roff(FILE *f, unsigned cmd)
 {
 	char def[128];
@@ -333,7 +356,8 @@ void cli_opts_print_roff(FILE *f, unsigned cmd)
 	for (i = 0; i < cli_opt_count; i++) {
 		const struct cli_opt *m = &cli_opt_table[i];
 
-		if (!cli_opt_takes(m, cmd))
+		if (!cli_opt_takes(m, cmd) ||
+		    (cmd != CMD_MOUNT && cli_opt_takes(m, CMD_MOUNT)))
 			continue;
 		shown_default(m, def, sizeof(def));
 		fputs(".TP\n", f);
@@ -346,6 +370,8 @@ void cli_opts_print_roff(FILE *f, unsigned cmd)
 		}
 		fputs("\n", f);
 	}
+	if (cmd != CMD_MOUNT)
+		roff_shared(f, cmd);
 }
 
 /* does the row's value name a folder ('d') or a file ('f')? */

@@ -127,7 +127,8 @@ const char *cli_cmd_name(unsigned cmd);
  * 80 columns */
 void cli_opts_print_help(FILE *f, unsigned cmd);
 
-/* the command's option list for the man page: one .TP per option */
+/* the command's option list for the man page: one .TP per option; for a
+ * command other than the mount, those the mount takes are only named */
 void cli_opts_print_roff(FILE *f, unsigned cmd);
 
 /* the command's option words for the completion, one per line:
