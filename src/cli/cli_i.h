@@ -49,8 +49,11 @@ struct wire_how {
 	const char *mountpoint; /* the cache and the rules index may not lie
 				 * inside; NULL: no mount */
 	int cache_needed;	/* a cache that cannot be opened is an error */
-	int rescan;		/* svc_setup's */
-	int progress;		/* svc_setup's */
+	/* warm: the service stores facts and renders nothing, so the trust
+	 * anchors (rendering's) are only the --trust files, checked */
+	int no_render;
+	int rescan;		  /* svc_setup's */
+	int progress;		  /* svc_setup's */
 	int (*caller_gone)(void); /* svc_setup's */
 };
 

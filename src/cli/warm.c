@@ -408,7 +408,8 @@ static int prepare(struct warm *w, struct wire *wire, const struct cli_opts *o,
 {
 	struct wire_how how = { .cmd = CMD_WARM,
 				.source = w->root,
-				.cache_needed = 1 };
+				.cache_needed = 1,
+				.no_render = 1 };
 	int status;
 
 	w->rootfd = open(w->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -101,7 +101,8 @@ man_cmd_opts() { # CMD: the options of its part of COMMANDS, sorted
 	awk -v c="   profilefs $1" 'index($0, c) == 1 { on = 1; next }
 		on && (/^   [a-z]/ || /^[A-Z]/) { exit } on { print }' "$T/man.txt" >"$T/sect"
 	{
-		grep -oE '^ {7}(-[a-zA-Z], )?--[a-z-]+' "$T/sect" | sed 's/^.*--//'
+		# the tags: a line of their own; then the mount's, named
+		grep -E '^ {7}(-[a-zA-Z], )?--[a-z-]+(=[^ ]*)?$' "$T/sect" | sed 's/^.*--//; s/=.*//'
 		sed -n '/Also the mount/,/^$/p' "$T/sect" | grep -oE -- '--[a-z-]+' | sed 's/^--//'
 	} | sort
 }
@@ -115,7 +116,7 @@ for cmd in "" profile warm rules; do
 		"$(tr '\n' ' ' <<<"$want")"
 	[ -z "$cmd" ] && continue
 	check_eq "the man page: $name's options are its --help's" \
-		"$(man_cmd_opts "$cmd" | tr '\n' ' ')" "$(sed 's/=$//' <<<"$want" | tr '\n' ' ')"
+		"$(man_cmd_opts "$cmd" | tr '\n' ' ')" "$(sed 's/=$//' <<<"$want" | sort | tr '\n' ' ')"
 done
 check_eq "completion: profile's --memory" "$(complete_of profilefs profile --mem)" "--memory="
 check_eq "completion: warm's --rules" "$(complete_of profilefs warm --rul)" "--rules="
