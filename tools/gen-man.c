@@ -1,14 +1,37 @@
 /*
  * gen-man TEMPLATE VERSION: the man page profilefs(1) on stdout, from
- * TEMPLATE with its line "@MOUNT_OPTIONS@" replaced by the mount's option
- * table (src/cli/mopts.c, the one --help prints) and "@VERSION@" by
- * VERSION. Run by the build; the page is checked by `mandoc -Tlint` in
+ * TEMPLATE with its lines "@MOUNT_OPTIONS@", "@PROFILE_OPTIONS@",
+ * "@WARM_OPTIONS@" and "@RULES_OPTIONS@" replaced by those commands'
+ * options from the table (src/cli/options.c, the one --help prints and the
+ * command lines are parsed with) and "@VERSION@" by VERSION. Run by the
+ * build; the page is checked by `mandoc -Tlint` in
  * tests/integration/test_install.sh.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "mopts.h"
+#include "options.h"
+
+static const struct {
+	const char *line;
+	unsigned cmd;
+} lists[] = {
+	{ "@MOUNT_OPTIONS@\n", CMD_MOUNT },
+	{ "@PROFILE_OPTIONS@\n", CMD_PROFILE },
+	{ "@WARM_OPTIONS@\n", CMD_WARM },
+	{ "@RULES_OPTIONS@\n", CMD_RULES },
+};
+
+/* is line one of the lists? printed if so */
+static int list(const char *line)
+{
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (strcmp(line, lists[i].line) == 0) {
+			cli_opts_print_roff(stdout, lists[i].cmd);
+			return 1;
+		}
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -27,9 +50,9 @@ int main(int argc, char **argv)
 	while (fgets(line, sizeof(line), in)) {
 		char *at = strstr(line, "@VERSION@");
 
-		if (strcmp(line, "@MOUNT_OPTIONS@\n") == 0)
-			mopt_print_roff(stdout);
-		else if (at)
+		if (list(line))
+			continue;
+		if (at)
 			printf("%.*s%s%s", (int)(at - line), line, argv[2],
 			       at + strlen("@VERSION@"));
 		else

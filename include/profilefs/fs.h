@@ -15,23 +15,31 @@
 
 #include "profilefs/service.h"
 
+struct tree;
+
 /* ---- the mount -------------------------------------------------------- */
+
+/*
+ * The service a mount serves from, built by its caller: start() once the
+ * daemon has detached (so that the cache's SQLite handle and locks belong
+ * to the process that serves), over the source's descriptor, with the
+ * mount's word on whether a request's caller is gone (svc_setup's
+ * caller_gone); 0 or -errno, *pv set and *cached whether it has a cache.
+ * stop() once the loop is over, then frees what start() made.
+ */
+struct fs_service {
+	int (*start)(void *ctx, struct tree *tree, int (*caller_gone)(void),
+		     struct svc **pv, int *cached);
+	void (*stop)(void *ctx);
+	void *ctx;
+};
 
 struct fs_config {
 	const char *source;	/* absolute, resolved */
 	const char *mountpoint; /* absolute, resolved */
-	const char *drive;
-	const char *cache_path; /* NULL: no cache */
-	const char *rules_path; /* the rules index; NULL: none */
-	struct svc_names *names;
-	struct prof_limits limits;
-	uint64_t
-		memory; /* svc_setup's: the computations' budget (0: default) */
+	struct tree *tree; /* the source, opened (and closed) by the caller */
+	const struct svc_names *names; /* the binaries */
 	int foreground;
-	int trust_metadata; /* svc_setup's: cache rows believed unchecked */
-	const char *volume_name;       /* svc_setup's: --volume-id, or NULL */
-	struct sig_trust *trust;       /* owned */
-	struct svc_catalogs *catalogs; /* owned: --catalogs, and the CatRoot */
 	/* the profiles shown beside a binary: FS_FORMAT(SVC_MD) |
 	 * FS_FORMAT(SVC_JSON) as --formats says (0: Markdown alone) */
 	unsigned formats;
@@ -43,12 +51,14 @@ struct fs_config {
 	 * with its page cache used where it holds what a read gives now;
 	 * 0: no kernel caching */
 	unsigned kernel_cache;
+	struct fs_service service;
 };
 
 #define FS_FORMAT(f) (1u << (unsigned)(f))
 
-/* Mounts, detaches unless foreground, opens the cache, serves until
- * unmounted or signalled. argc/argv: the FUSE options left over. */
+/* Mounts, detaches unless foreground, starts the service (cfg->service),
+ * serves until unmounted or signalled, stops the service. argc/argv: the
+ * FUSE options left over. */
 int fs_main(const struct fs_config *cfg, int argc, char **argv);
 
 #endif

@@ -4,56 +4,13 @@
 
 #include <stdint.h>
 
-struct fs_config;
+#include "profilefs/service.h"
+#include "options.h"
+
+struct tree;
 
 /* `profilefs [options] SOURCE MOUNTPOINT`: the exit status */
 int cli_mount(int argc, char **argv);
-
-/*
- * Fills cfg from the command line and checks it: SOURCE is a directory,
- * MOUNTPOINT a directory, the same or neither inside the other, the cache
- * not inside
- * MOUNTPOINT, the extension list well formed. Prints what is wrong and
- * returns 2 (usage) or 1.
- */
-int cli_config_parse(struct fs_config *cfg, const char *source,
-		     const char *mountpoint, const char *cache, int no_cache,
-		     const char *drive, const char *exts, int sniff_mz);
-void cli_config_free(struct fs_config *cfg);
-
-/* The rules index's path (rules.h): given (--rules) or the default, made
- * absolute and checked as cli_cache_check() does, and not inside
- * mountpoint (when not NULL); *out NULL when there is no default. 0, or 2
- * (said on stderr). */
-int cli_rules_path(const char *given, const char *mountpoint, char **out);
-
-/* the time limit of one profile when none is given (seconds), and the
- * smallest memory budget taken */
-#define CLI_TIME_LIMIT_DEFAULT 120
-#define CLI_MEMORY_MIN	       (16ull << 20)
-
-/* "4096", "64K", "1.5G" (powers of 1024) -> bytes; -EINVAL */
-int cli_parse_size(const char *s, uint64_t *out);
-/* 0 when path may be opened as the cache; 2 (said in one line on stderr)
- * when it is something else, which is then left alone */
-int cli_cache_check(const char *path);
-
-/* the signing options of the mount and of `profilefs profile` */
-#define CLI_SIGNING_HELP                                                       \
-	"    --trust=FILE       also trust the root certificates in FILE "     \
-	"(PEM);\n"                                                             \
-	"                       repeatable\n"                                  \
-	"    --no-default-trust do not trust the roots of Microsoft's root\n"  \
-	"                       program (shipped; only --trust)\n"             \
-	"    --system-trust     also trust the system's CA bundle (for "       \
-	"every\n"                                                              \
-	"                       purpose)\n"                                    \
-	"    --catalogs=DIR     index the Windows catalogs (.cat) in DIR; "    \
-	"the\n"                                                                \
-	"                       source's "                                     \
-	"Windows/System32/CatRoot/{F750E6C3-\n"                                \
-	"                       38EE-11D1-85E5-00C04FC295EE} is found by "     \
-	"itself\n"
 
 /* `profilefs profile ...`: argv[0] is "profile"; the exit status */
 int cli_profile(int argc, char **argv);
@@ -63,5 +20,73 @@ int cli_warm(int argc, char **argv);
 
 /* `profilefs rules ...`: argv[0] is "rules"; the exit status */
 int cli_rules(int argc, char **argv);
+
+/* ---- paths (config.c) ------------------------------------------------- */
+
+/* path's realpath when it is a directory, else NULL (said: "profilefs:
+ * WHAT PATH: ...") */
+char *cli_resolve_dir(const char *what, const char *path);
+/* a file's absolute path with its folder resolved (the file itself, and
+ * its folder, may not exist yet); NULL */
+char *cli_resolve_file(const char *path);
+
+/* The rules index's path (rules.h): given (--rules) or the default, made
+ * absolute and checked as cli_cache_check() does, and not inside
+ * mountpoint (when not NULL); *out NULL when there is no default. 0, or 2
+ * (said on stderr). */
+int cli_rules_path(const char *given, const char *mountpoint, char **out);
+
+/* "4096", "64K", "1.5G" (powers of 1024) -> bytes; -EINVAL */
+int cli_parse_size(const char *s, uint64_t *out);
+/* 0 when path may be opened as the cache; 2 (said in one line on stderr)
+ * when it is something else, which is then left alone */
+int cli_cache_check(const char *path);
+
+/* ---- the service, built from the options (wire.c) ---------------------- */
+
+/* what differs between the commands that build a service */
+struct wire_how {
+	unsigned cmd;		/* CMD_MOUNT, CMD_PROFILE, CMD_WARM */
+	const char *source;	/* the root (absolute): its CatRoot is found */
+	const char *mountpoint; /* the cache and the rules index may not lie
+				 * inside; NULL: no mount */
+	int cache_needed;	/* a cache that cannot be opened is an error */
+	/* warm: the service stores facts and renders nothing, so the trust
+	 * anchors (rendering's) are only the --trust files, checked */
+	int no_render;
+	int rescan;		  /* svc_setup's */
+	int progress;		  /* svc_setup's */
+	int (*caller_gone)(void); /* svc_setup's */
+};
+
+/* what is built; wire_close() frees it all */
+struct wire {
+	struct wire_how how;
+	const struct cli_opts *o;
+	char *cache_path; /* NULL: no cache */
+	char *rules_path; /* NULL: no rules index */
+	struct svc_names *names;
+	struct sig_trust *trust;
+	struct svc_catalogs *catalogs;
+	struct cache *cache;
+	struct rules_index *rules;
+	struct svc *pv;
+};
+
+/*
+ * What comes before the service, checked before anything is opened: the
+ * binaries' names, the cache's and the rules index's paths, the trust
+ * anchors and the catalog folders. 0, or the exit status (said).
+ */
+int wire_prepare(struct wire *w, const struct cli_opts *o,
+		 const struct wire_how *how);
+/* The cache, the rules index, and the service over rootfd (for a mount:
+ * after the daemon has detached). 0, or the exit status (said). */
+int wire_start(struct wire *w, struct tree *tree);
+/* Stops the service, closes the cache and the rules index (what
+ * wire_start() made). */
+void wire_stop(struct wire *w);
+/* Stops the service and frees everything built (w may be zeroed). */
+void wire_close(struct wire *w);
 
 #endif

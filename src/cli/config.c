@@ -1,3 +1,5 @@
+/* The paths the commands are given: folders, the cache and the rules
+ * index, checked before anything is opened; and sizes. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -6,12 +8,11 @@
 #include <sys/stat.h>
 
 #include "profilefs/cache.h"
-#include "profilefs/fs.h"
 #include "profilefs/util.h"
 #include "profilefs/rules.h"
 #include "cli_i.h"
 
-static char *resolve_dir(const char *what, const char *path)
+char *cli_resolve_dir(const char *what, const char *path)
 {
 	struct stat st;
 	char *real = realpath(path, NULL);
@@ -32,7 +33,7 @@ static char *resolve_dir(const char *what, const char *path)
 
 /* The cache file's absolute path with its folder resolved (the file itself
  * may not exist yet). */
-static char *resolve_cache(const char *path)
+char *cli_resolve_file(const char *path)
 {
 	char *dup = strdup(path), *real, *out = NULL;
 	const char *dir;
@@ -72,66 +73,6 @@ int cli_cache_check(const char *path)
 	return 2;
 }
 
-int cli_config_parse(struct fs_config *cfg, const char *source,
-		     const char *mountpoint, const char *cache, int no_cache,
-		     const char *drive, const char *exts, int sniff_mz)
-{
-	char *def = NULL;
-	int rc;
-
-	cfg->drive = drive ? drive : "C:";
-	if (!drive_ok(cfg->drive)) {
-		fprintf(stderr, "profilefs: --drive wants a letter and a "
-				"colon, like C:\n");
-		return 2;
-	}
-	rc = svc_names_new(exts ? exts : SVC_DEFAULT_EXTS, sniff_mz,
-			   &cfg->names);
-	if (rc) {
-		fprintf(stderr, "profilefs: --ext wants at most 64 extensions "
-				"of at most 15 characters\n");
-		return 2;
-	}
-	cfg->source = resolve_dir("source", source);
-	cfg->mountpoint = resolve_dir("mountpoint", mountpoint);
-	if (!cfg->source || !cfg->mountpoint)
-		return 1;
-	/* the same folder is an in-place mount: the source is opened before
-	 * mounting and read by descriptor (fs_main), under the mount */
-	if (strcmp(cfg->mountpoint, cfg->source) != 0 &&
-	    (path_within(cfg->mountpoint, cfg->source) ||
-	     path_within(cfg->source, cfg->mountpoint))) {
-		fprintf(stderr,
-			"profilefs: the mountpoint %s and the source "
-			"%s may not lie one inside the other (they may be "
-			"the same folder)\n",
-			cfg->mountpoint, cfg->source);
-		return 2;
-	}
-	if (no_cache)
-		return 0;
-	if (!cache)
-		cache = def = cache_default_path();
-	if (!cache) {
-		fprintf(stderr, "profilefs: no cache path: set --cache, "
-				"XDG_CACHE_HOME or HOME\n");
-		return 2;
-	}
-	cfg->cache_path = resolve_cache(cache);
-	free(def);
-	if (!cfg->cache_path)
-		return 1;
-	if (path_within(cfg->cache_path, cfg->mountpoint)) {
-		fprintf(stderr,
-			"profilefs: the cache %s may not lie inside "
-			"the mountpoint %s\n",
-			cfg->cache_path, cfg->mountpoint);
-		return 2;
-	}
-	/* here, before the daemon detaches and opens it */
-	return cli_cache_check(cfg->cache_path);
-}
-
 int cli_rules_path(const char *given, const char *mountpoint, char **out)
 {
 	char *def = NULL, *p;
@@ -139,7 +80,7 @@ int cli_rules_path(const char *given, const char *mountpoint, char **out)
 	*out = NULL;
 	if (!given && !(given = def = rules_default_path()))
 		return 0; /* no HOME: no rules index */
-	p = resolve_cache(given);
+	p = cli_resolve_file(given);
 	if (!p) {
 		fprintf(stderr, "profilefs: the rules index %s: %s\n", given,
 			strerror(errno ? errno : ENOENT));
@@ -161,22 +102,6 @@ int cli_rules_path(const char *given, const char *mountpoint, char **out)
 	}
 	*out = p;
 	return 0;
-}
-
-void cli_config_free(struct fs_config *cfg)
-{
-	free((char *)cfg->rules_path);
-	cfg->rules_path = NULL;
-	free((char *)cfg->source);
-	free((char *)cfg->mountpoint);
-	free((char *)cfg->cache_path);
-	svc_names_free(cfg->names);
-	sig_trust_free(cfg->trust);
-	svc_catalogs_free(cfg->catalogs);
-	cfg->trust = NULL;
-	cfg->catalogs = NULL;
-	cfg->source = cfg->mountpoint = cfg->cache_path = NULL;
-	cfg->names = NULL;
 }
 
 int cli_parse_size(const char *s, uint64_t *out)

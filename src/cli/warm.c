@@ -13,12 +13,12 @@
  * *.md below PATH is read through the mount by N readers, so that the
  * daemon computes and stores them.
  *
- * The options are the mount's (one table, mopts.c), so that the cache and
- * the identities are the ones the mount uses.
+ * The options about the service are the mount's (one table, options.c),
+ * and it is built as the mount's is (wire.c), so that the cache and the
+ * identities are the ones the mount uses.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -28,13 +28,11 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "profilefs/cache.h"
 #include "profilefs/service.h"
 #include "profilefs/tree.h"
 #include "profilefs/util.h"
 #include "batch_i.h"
 #include "cli_i.h"
-#include "mopts.h"
 
 #define STATS_XATTR "user.profilefs.stats"
 
@@ -52,9 +50,8 @@ static const char warm_about[] =
 	"computed\n"
 	"    and stored; those held are skipped without being read "
 	"(\"cached\").\n"
-	"    Give it the options about the cache and the files that the "
-	"mount\n"
-	"    is given;\n"
+	"    Give it the options about the cache, the files and the rules\n"
+	"    that the mount is given;\n"
 	"  - a mountpoint: every *.md below PATH is read through the mount,\n"
 	"    so that the daemon computes and caches it.\n"
 	"Each profile is stored as soon as it is made: an interrupted run "
@@ -64,12 +61,9 @@ static const char warm_about[] =
 	"progress line is shown on standard error; a summary line ends "
 	"every run.\n"
 	"\n"
-	"    -j, --jobs=N        N files at a time (default: one per core)\n"
-	"    -h, --help          this text\n"
-	"The mount's options (profilefs --help): only those about the cache "
-	"and\n"
-	"the files are used here; the signing ones are accepted and "
-	"ignored.\n";
+	"Options (the mount's mean the same here; for a mountpoint, only "
+	"--jobs\n"
+	"counts):\n";
 
 static const char warm_exit[] =
 	"\nExit status: 0 every file done, 1 a file could not be profiled or "
@@ -280,131 +274,45 @@ static unsigned long long mount_computed(const char *root)
 
 /* ---- the command line -------------------------------------------------- */
 
-struct warm_opts {
-	struct mount_opts o;
-	unsigned jobs;
-};
-
-/* the table's rows as getopt's long options, then --jobs and --help */
-static int parse(int argc, char **argv, struct warm_opts *wo)
+/* the options, and the PATHs in rest: 0, or the exit status (said) */
+static int parse(int argc, char **argv, struct cli_opts *o, char ***rest,
+		 int *nrest, char ***owned)
 {
-	struct option longs[64];
-	size_t i, n = 0;
-	int c, idx;
+	int rc = cli_opts_parse(CMD_WARM, argc, argv, o, rest, nrest, owned);
 
-	for (i = 0; i < mopt_count && n < 60; i++) {
-		const struct mopt *m = &mopt_table[i];
-
-		if (!mopt_parsed(m))
-			continue;
-		longs[n].name = m->name;
-		longs[n].has_arg = m->meta ? required_argument : no_argument;
-		longs[n].flag = NULL;
-		longs[n].val = 1000 + (int)i;
-		n++;
+	if (rc)
+		return rc;
+	if (o->help) {
+		printf("%s%s", warm_usage, warm_about);
+		cli_opts_print_help(stdout, CMD_WARM);
+		printf("%s", warm_exit);
+		return -1;
 	}
-	longs[n++] = (struct option){ "jobs", required_argument, NULL, 'j' };
-	longs[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	longs[n] = (struct option){ NULL, 0, NULL, 0 };
-	if (mopt_defaults(&wo->o))
-		return 1;
-	while ((c = getopt_long(argc, argv, "hj:", longs, &idx)) != -1) {
-		if (c >= 1000) {
-			const struct mopt *m = &mopt_table[c - 1000];
-			char opt[80];
-
-			snprintf(opt, sizeof(opt), "--%s", m->name);
-			if (mopt_set(&wo->o, m, opt, optarg))
-				return 2;
-		} else if (c == 'j') {
-			if (batch_parse_jobs(optarg, &wo->jobs)) {
-				fprintf(stderr,
-					"profilefs warm: --jobs wants a number "
-					"from 1 to %d\n",
-					BATCH_MAX_JOBS);
-				return 2;
-			}
-		} else if (c == 'h') {
-			printf("%s%s", warm_usage, warm_about);
-			printf("%s", warm_exit);
-			exit(0);
-		} else {
-			fprintf(stderr, "%s(profilefs warm --help says more)\n",
-				warm_usage);
-			return 2;
-		}
-	}
-	if (optind >= argc) {
+	if (*nrest == 0) {
 		fprintf(stderr, "profilefs warm: no PATH given (--help says "
 				"more)\n");
-		return 2;
-	}
-	if (!drive_ok(wo->o.drive)) {
-		fprintf(stderr, "profilefs warm: --drive wants a letter and a "
-				"colon, like C:\n");
-		return 2;
-	}
-	if (wo->o.memory && wo->o.memory < CLI_MEMORY_MIN) {
-		fprintf(stderr,
-			"profilefs warm: --memory wants at least 16M\n");
 		return 2;
 	}
 	return 0;
 }
 
-/* the service over tree, with the mount's cache options */
-static int open_service(const struct mount_opts *o, struct tree *tree,
-			struct cache **cache, struct svc **pv)
-{
-	struct svc_setup setup = { 0 };
-	char *def = NULL;
-	const char *path;
-	int status;
-
-	if (o->no_cache) {
-		fprintf(stderr, "profilefs warm: --no-cache leaves nothing to "
-				"warm\n");
-		return 2;
-	}
-	path = o->cache ? o->cache : (def = cache_default_path());
-	status = path ? cli_cache_check(path) : 1;
-	if (!status && cache_open_or_rebuild(path, cache)) {
-		fprintf(stderr, "profilefs warm: cannot open the cache %s\n",
-			path);
-		status = 1;
-	}
-	free(def);
-	if (status)
-		return status;
-	setup.tree = tree;
-	setup.drive = o->drive;
-	setup.cache = *cache;
-	setup.limits.max_size = o->max_size;
-	setup.limits.max_seconds = o->time_limit;
-	setup.trust_metadata = o->trust_metadata;
-	setup.memory = o->memory;
-	return svc_open(&setup, pv) ? 1 : 0;
-}
-
 /* The files: binaries below each PATH, or (mount) the *.md below it. */
-static int make_list(struct warm *w, const struct mount_opts *o, char **abs,
-		     size_t nabs, int mount, int *failed)
+static int make_list(struct warm *w, const struct svc_names *bins, char **abs,
+		     size_t nabs, int *failed)
 {
-	struct svc_names *names = NULL;
+	struct svc_names *md = NULL;
 	size_t i;
-	int rc;
+	int rc = 0;
 
-	rc = mount ? svc_names_new("md", 0, &names)
-		   : svc_names_new(o->ext, o->sniff_mz, &names);
-	if (rc)
+	if (!bins && svc_names_new("md", 0, &md))
 		return 1;
 	for (i = 0; i < nabs && !rc; i++)
-		rc = batch_add(&w->list, w->tree, w->root, abs[i], 1, names,
-			       failed);
-	svc_names_free(names);
+		rc = batch_add(&w->list, w->tree, w->root, abs[i], 1,
+			       bins ? bins : md, failed);
+	svc_names_free(md);
 	if (!rc) {
 		batch_sort(&w->list);
-		rc = size_list(w, mount);
+		rc = size_list(w, !bins);
 	}
 	if (rc) {
 		fprintf(stderr, "profilefs warm: %s\n", strerror(-rc));
@@ -466,67 +374,87 @@ static int resolve(char **args, int n, char ***abs, size_t *nabs,
 	return *nabs ? 0 : 1;
 }
 
-int cli_warm(int argc, char **argv)
+/* the list's files warmed on jobs threads: the exit status */
+static int run(struct warm *w, const char *mount_at, unsigned jobs, int failed)
 {
-	struct warm_opts wo = { 0 };
-	struct warm w = { 0 };
-	struct tree_opts to = { 0 };
-	struct cache *cache = NULL;
-	char **abs = NULL, *mount_at = NULL, *root = NULL;
-	size_t nabs = 0, i;
-	int status, failed = 0;
 	unsigned long long before = 0;
 	struct sigaction sa;
 
-	pthread_mutex_init(&w.say, NULL);
-	status = parse(argc, argv, &wo);
-	if (!status)
-		status = resolve(argv + optind, argc - optind, &abs, &nabs,
-				 &mount_at, &failed);
-	if (!status && !mount_at && batch_guess_root(abs, nabs, &root))
-		status = 1;
-	if (status)
-		goto out;
-	w.root = mount_at ? mount_at : root;
-	to.volume_name = wo.o.volume_id;
-	status = tree_open_posix(w.root, &to, &w.tree);
-	if (status) {
-		batch_say(w.root, strerror(-status));
-		status = 1;
-		goto out;
-	}
-	status = make_list(&w, &wo.o, abs, nabs, mount_at != NULL, &failed);
-	if (!status && !mount_at)
-		status = open_service(&wo.o, w.tree, &cache, &w.pv);
-	if (status)
-		goto out;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal; /* no SA_RESTART: a read ends with EINTR */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	w.tty = isatty(2);
-	w.t0 = util_now();
+	w->tty = isatty(2);
+	w->t0 = util_now();
 	if (mount_at)
 		before = mount_computed(mount_at);
-	batch_each(&w.list, wo.jobs ? wo.jobs : batch_default_jobs(),
-		   mount_at ? read_one : warm_one, &w, &stopped, tick);
+	batch_each(&w->list, jobs ? jobs : batch_default_jobs(),
+		   mount_at ? read_one : warm_one, w, &stopped, tick);
 	if (mount_at) {
 		/* what the daemon computed meanwhile (others' reads
 		 * included); read_bytes: the profiles' binaries */
 		unsigned long long c = mount_computed(mount_at) - before;
-		unsigned long long d = atomic_load(&w.files);
+		unsigned long long d = atomic_load(&w->files);
 
-		atomic_store(&w.computed, c < d ? c : d);
-		atomic_store(&w.cached, d - (c < d ? c : d));
-		atomic_store(&w.read_bytes, atomic_load(&w.bytes));
+		atomic_store(&w->computed, c < d ? c : d);
+		atomic_store(&w->cached, d - (c < d ? c : d));
+		atomic_store(&w->read_bytes, atomic_load(&w->bytes));
 	}
-	summary(&w, util_now() - w.t0);
-	failed += (int)atomic_load(&w.failed);
-	status = stopped ? 128 + stopped : failed ? 1 : 0;
-out:
-	svc_close(w.pv);
-	cache_close(cache);
+	summary(w, util_now() - w->t0);
+	failed += (int)atomic_load(&w->failed);
+	return stopped ? 128 + stopped : failed ? 1 : 0;
+}
+
+/* the list, and for a source tree the service: 0, or the exit status */
+static int prepare(struct warm *w, struct wire *wire, const struct cli_opts *o,
+		   char **abs, size_t nabs, int mount, int *failed)
+{
+	struct wire_how how = { .cmd = CMD_WARM,
+				.source = w->root,
+				.cache_needed = 1,
+				.no_render = 1 };
+	struct tree_opts to = { .volume_name = o->volume_id };
+	int status;
+
+	status = tree_open_posix(w->root, &to, &w->tree);
+	if (status) {
+		batch_say(w->root, strerror(-status));
+		return 1;
+	}
+	status = mount ? 0 : wire_prepare(wire, o, &how);
+	if (!status)
+		status = make_list(w, mount ? NULL : wire->names, abs, nabs,
+				   failed);
+	if (!status && !mount)
+		status = wire_start(wire, w->tree);
+	w->pv = wire->pv;
+	return status;
+}
+
+int cli_warm(int argc, char **argv)
+{
+	struct cli_opts o = { 0 };
+	struct warm w = { 0 };
+	struct wire wire = { 0 };
+	char **abs = NULL, *mount_at = NULL, *root = NULL;
+	char **rest = NULL, **owned = NULL;
+	size_t nabs = 0, i;
+	int status, failed = 0, nrest = 0;
+
+	pthread_mutex_init(&w.say, NULL);
+	status = parse(argc, argv, &o, &rest, &nrest, &owned);
+	if (!status)
+		status = resolve(rest, nrest, &abs, &nabs, &mount_at, &failed);
+	if (!status && !mount_at && batch_guess_root(abs, nabs, &root))
+		status = 1;
+	w.root = mount_at ? mount_at : root;
+	if (!status)
+		status = prepare(&w, &wire, &o, abs, nabs, mount_at != NULL,
+				 &failed);
+	if (!status)
+		status = run(&w, mount_at, o.jobs, failed);
+	wire_close(&wire);
 	tree_close(w.tree);
 	batch_free(&w.list);
 	free(w.sizes);
@@ -535,7 +463,9 @@ out:
 	free(abs);
 	free(mount_at);
 	free(root);
-	mopt_free(&wo.o);
+	cli_opts_free_words(owned);
+	free(rest);
+	cli_opts_free(&o);
 	pthread_mutex_destroy(&w.say);
-	return status;
+	return status < 0 ? 0 : status;
 }

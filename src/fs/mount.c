@@ -1,7 +1,8 @@
 /*
  * Mounting: the options every mount gets, the order of start-up (the
- * cache is opened after the daemon has detached, so its SQLite handle and
- * locks belong to the process that serves), and a clean unmount on
+ * service, its cache with it, is started by the caller's hook after the
+ * daemon has detached, so its SQLite handle and locks belong to the
+ * process that serves), and a clean unmount on
  * SIGTERM, SIGINT and SIGHUP: libfuse's handlers end the loop, which then
  * waits for every request being served, so ours first tells every
  * computation to stop (svc_shutdown).
@@ -17,8 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profilefs/cache.h"
-#include "profilefs/rules.h"
 #include "profilefs/util.h"
 #include "fs_i.h"
 
@@ -127,37 +126,11 @@ static int request_gone(void)
 static int serve(struct fuse *fuse, struct fs *fs)
 {
 	const struct fs_config *cfg = fs->cfg;
-	struct svc_setup setup = {
-		.tree = fs->tree,
-		.drive = cfg->drive,
-		.limits = cfg->limits,
-		.trust = cfg->trust,
-		.catalogs = cfg->catalogs,
-		.rescan = 1,
-		.trust_metadata = cfg->trust_metadata,
-		.progress = cfg->foreground,
-		.caller_gone = request_gone,
-		.memory = cfg->memory,
-	};
 	struct fuse_loop_config *lc;
-	struct cache *cache = NULL;
-	struct rules_index *rules = NULL;
-	int rc;
+	int rc, cached = 0;
 
-	if (fs->cfg->cache_path) {
-		rc = cache_open_or_rebuild(fs->cfg->cache_path, &cache);
-		if (rc)
-			log_warn("cache %s unusable (%s); serving without a "
-				 "cache",
-				 fs->cfg->cache_path, strerror(-rc));
-	}
-	fs->cache = cache;
-	setup.cache = cache;
-	/* the rules index: opened by the service once it exists */
-	if (cfg->rules_path && rules_index_new(cfg->rules_path, &rules))
-		log_warn("no rules index: no Possible Misuse rows");
-	setup.rules = rules;
-	rc = svc_open(&setup, &fs->pv);
+	rc = cfg->service.start(cfg->service.ctx, fs->tree, request_gone,
+				&fs->pv, &cached);
 	if (rc)
 		goto out;
 	/* the background pool: for the view's listings, and --warm */
@@ -167,7 +140,7 @@ static int serve(struct fuse *fuse, struct fs *fs)
 					    : FS_FORMAT(SVC_MD)) == 0 &&
 	    cfg->warm && svc_prefetch_warm(fs->pv, cfg->names))
 		log_warn("warm: no thread for the walk");
-	else if (cfg->warm && !cache)
+	else if (cfg->warm && !cached)
 		log_warn("warm: no cache, nothing to warm");
 	if (fuse_set_signal_handlers(fuse_get_session(fuse))) {
 		rc = -EIO;
@@ -205,29 +178,22 @@ out:
 	/* the loop is over: releases that did not come by now never will,
 	 * and the open files hold texts of the service */
 	fs_close_all(fs);
-	svc_close(fs->pv);
+	cfg->service.stop(cfg->service.ctx);
 	fs->pv = NULL;
-	cache_close(cache);
-	rules_index_free(rules);
 	return rc;
 }
 
 int fs_main(const struct fs_config *cfg, int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	struct fs fs = { .cfg = cfg, .fh_lock = PTHREAD_MUTEX_INITIALIZER };
-	struct tree_opts topts = { .volume_name = cfg->volume_name };
+	struct fs fs = { .cfg = cfg,
+			 .tree = cfg->tree,
+			 .fh_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse *fuse;
 	int rc, i;
 
 	if (cfg->kernel_cache && kcache_new(&fs.kc))
 		return -ENOMEM;
-	rc = tree_open_posix(cfg->source, &topts, &fs.tree);
-	if (rc) {
-		log_err("cannot open %s: %s", cfg->source, strerror(-rc));
-		kcache_free(fs.kc);
-		return rc;
-	}
 	rc = -ENOMEM;
 	for (i = 0; i < argc; i++)
 		if (fuse_opt_add_arg(&args, argv[i]))
@@ -261,7 +227,6 @@ out_destroy:
 	fuse_destroy(fuse);
 out_free:
 	fuse_opt_free_args(&args);
-	tree_close(fs.tree);
 	kcache_free(fs.kc);
 	return rc;
 }

@@ -404,6 +404,75 @@ check_eq "--help: exit status" "$?" 0
 check "--help: exit statuses" grep -q "^Exit status: 0 " "$T/help"
 check "--help: nothing on stderr" [ ! -s "$T/err" ]
 
+# --- every command: the options its --help lists are those it takes --------
+
+# the long options CMD's --help lists ("name" or "name="), sorted
+help_of() { "$PROFILEFS" $1 --help | grep -oE '^    (-[a-zA-Z], )?--[a-z-]+=?' | sed 's/^.*--//' | sort; }
+# the mount's, as spelled in its --help, in the same form
+all_opts=$(help_of "" | tr '\n' ' ')
+for cmd in "" profile warm rules; do
+	name="profilefs${cmd:+ $cmd}"
+	opts=$(help_of "$cmd")
+	check "$name --help lists options" [ "$(wc -l <<<"$opts")" -ge 2 ]
+	verb=; [ "$cmd" = rules ] && verb=list
+	for o in $opts; do
+		# a valued option as the last word wants its value; a flag is
+		# taken (and something else is missing, or it just runs)
+		"$PROFILEFS" $cmd $verb "--${o%=}" </dev/null >/dev/null 2>"$T/err"
+		check "$name takes --${o%=} (its --help lists it): $(head -n 1 "$T/err")" \
+			bash -c '! grep -q "unknown option" "$0"' "$T/err"
+		if [ "${o%=}" != "$o" ]; then
+			check "$name --${o%=}: wants a value" grep -q "wants a value" "$T/err"
+		fi
+	done
+	# the mount's options its --help does not list are refused
+	[ -z "$cmd" ] && continue
+	for o in $all_opts; do
+		grep -qx -- "$o" <<<"$opts" && continue
+		"$PROFILEFS" $cmd $verb "--${o%=}" </dev/null >/dev/null 2>"$T/err"
+		check_eq "$name does not take --${o%=}: exit status" "$?" 2
+		# (rules says of --cache that the rules index is not the cache)
+		check "$name does not take --${o%=}: says so" \
+			grep -qE -- "unknown option --${o%=}|rules index is a database of its own" "$T/err"
+	done
+done
+# the options of the others are refused by the mount (FUSE's word)
+for o in $(help_of profile; help_of warm; help_of rules); do
+	grep -qx -- "$o" <<<"$all_opts" && continue
+	grep -qx -- "${o%=}" <<<"$(help_of "" | sed 's/=$//')" && continue
+	"$PROFILEFS" -f --cache="$CACHE" "--${o%=}=1" "$SRC" "$MNT" 2>"$T/err"
+	check_eq "the mount does not take --${o%=}: exit status" "$?" 2
+	check "the mount does not take --${o%=}: says so" grep -q "unknown option" "$T/err"
+done
+
+# profile --memory: the mount's minimum, and a budget it serves with
+"$PROFILEFS" profile --no-cache --memory=1M --root="$SRC" "$SRC/hello.dll" >/dev/null 2>"$T/err"
+check_eq "profile --memory=1M: exit status" "$?" 2
+check "profile --memory=1M: says so" grep -q "memory wants a size of at least 16M" "$T/err"
+"$PROFILEFS" profile --no-cache --memory=64M --root="$SRC" "$SRC/hello.dll" >"$T/out" 2>"$T/err"
+check_eq "profile --memory=64M: exit status" "$?" 0
+check "profile --memory=64M: the profile" grep -q '^# hello.dll$' "$T/out"
+# profile --time-limit: a whole number, as for the mount
+"$PROFILEFS" profile --no-cache --time-limit=soon --root="$SRC" "$SRC/hello.dll" >/dev/null 2>"$T/err"
+check_eq "profile --time-limit=soon: exit status" "$?" 2
+# warm: the rules index and the trust options, checked as the mount's are
+echo "not a database" >"$T/text.db"
+"$PROFILEFS" warm --cache="$T/w.db" --rules="$T/text.db" "$SRC" 2>"$T/err"
+check_eq "warm --rules of a text file: exit status" "$?" 2
+check "warm --rules of a text file: names it" grep -qF "$T/text.db" "$T/err"
+"$PROFILEFS" warm --cache="$T/w.db" --trust="$T/none.pem" "$SRC" 2>"$T/err"
+check_eq "warm --trust of a missing file: exit status" "$?" 2
+check "warm --trust of a missing file: names it" grep -qF "$T/none.pem" "$T/err"
+"$PROFILEFS" warm --cache="$T/w.db" --catalogs="$T/none" "$SRC" 2>"$T/err"
+check_eq "warm --catalogs of a missing folder: exit status" "$?" 2
+"$PROFILEFS" warm --cache="$T/w.db" --rules="$T/rules-x/r.db" --trust="$K/root.pem" \
+	--catalogs="$T/cats" "$SRC" 2>"$T/err"
+check_eq "warm with the rules index and the signing options ($(tail -n 1 "$T/err"))" "$?" 0
+# the mount refuses --catalogs with --no-cache, as profile does
+"$PROFILEFS" -f --no-cache --catalogs="$T/cats" "$SRC" "$MNT" 2>"$T/err"
+check_eq "mount --catalogs with --no-cache: exit status" "$?" 2
+check "mount --catalogs with --no-cache: says so" grep -q "catalogs needs the cache" "$T/err"
+
 # --- in place: SOURCE mounted over itself ------------------------------------
 
 rm -rf "$T/cache"

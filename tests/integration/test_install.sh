@@ -92,6 +92,36 @@ check_eq "completion: rules verb" "$(complete_of profilefs rules up)" "update"
 check_eq "completion: warm's --jobs" "$(complete_of profilefs warm --jo)" "--jobs="
 check_eq "completion: warm takes the mount's options" "$(complete_of profilefs warm --volume)" "--volume-id="
 
+# every command: the completion offers, and the man page lists, exactly
+# the options its --help lists (all three are made from one table)
+cmd_help_opts() { # CMD: "name" or "name=" a line, sorted
+	"$PROFILEFS" $1 --help | grep -oE '^    (-[a-zA-Z], )?--[a-z-]+=?' | sed 's/^.*--//' | sort
+}
+man_cmd_opts() { # CMD: the options of its part of COMMANDS, sorted
+	awk -v c="   profilefs $1" 'index($0, c) == 1 { on = 1; next }
+		on && (/^   [a-z]/ || /^[A-Z]/) { exit } on { print }' "$T/man.txt" >"$T/sect"
+	{
+		# the tags: a line of their own; then the mount's, named
+		grep -E '^ {7}(-[a-zA-Z], )?--[a-z-]+(=[^ ]*)?$' "$T/sect" | sed 's/^.*--//; s/=.*//'
+		sed -n '/Also the mount/,/^$/p' "$T/sect" | grep -oE -- '--[a-z-]+' | sed 's/^--//'
+	} | sort
+}
+for cmd in "" profile warm rules; do
+	name="profilefs${cmd:+ $cmd}"
+	verb=; [ "$cmd" = rules ] && verb=list
+	want=$(cmd_help_opts "$cmd")
+	check "$name --help: options" [ "$(wc -l <<<"$want")" -ge 2 ]
+	got=$(complete_of profilefs $cmd $verb -- | grep -- '^--' | sed 's/^--//' | sort)
+	check_eq "completion: $name's options are its --help's" "$(tr '\n' ' ' <<<"$got")" \
+		"$(tr '\n' ' ' <<<"$want")"
+	[ -z "$cmd" ] && continue
+	check_eq "the man page: $name's options are its --help's" \
+		"$(man_cmd_opts "$cmd" | tr '\n' ' ')" "$(sed 's/=$//' <<<"$want" | sort | tr '\n' ' ')"
+done
+check_eq "completion: profile's --memory" "$(complete_of profilefs profile --mem)" "--memory="
+check_eq "completion: warm's --rules" "$(complete_of profilefs warm --rul)" "--rules="
+check_eq "completion: folders for --root" "$(cd "$T/empty" && complete_of profilefs profile --root '')" "srcdir"
+
 # --- a real install, and mount(8) ------------------------------------------
 
 # one at a time on this machine; what was there is kept aside and put back
