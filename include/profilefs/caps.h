@@ -67,4 +67,10 @@
 /* rendered profiles kept in memory, in bytes (least recently used out) */
 #define CAP_RENDER_MEMO (32u << 20)
 
+/* ---- an NTFS volume as the source (src/tree/ntfs*.c) ---- */
+/* entries of one folder listed (the rest left out) */
+#define CAP_NTFS_ENTRIES (1u << 20)
+/* named streams of one file listed */
+#define CAP_NTFS_STREAMS 4096
+
 #endif
