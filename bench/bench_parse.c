@@ -1,7 +1,7 @@
 /*
  * bench_parse [--fd] FILE...: loads every file into memory, then times
  * pe_parse() over all of them (no hashing, no I/O in the timed part).
- * With --fd, times pe_parse_fd() over the open files instead (what
+ * With --fd, times pe_parse_file() over the open files instead (what
  * prof_compute does: pread through the parser's block cache, from the
  * page cache once the files have been read). Prints
  * "parse: N files, B bytes, T ms".
@@ -15,11 +15,13 @@
 #include <unistd.h>
 
 #include "profilefs/pe.h"
+#include "profilefs/tree.h"
 
 struct file {
 	uint8_t *buf;
 	size_t len;
 	int fd;
+	struct tree_file *file; /* over fd */
 };
 
 static double now_ms(void)
@@ -54,6 +56,7 @@ int main(int argc, char **argv)
 		f[n].buf = malloc((size_t)st.st_size + 1);
 		f[n].len = (size_t)st.st_size;
 		f[n].fd = -1;
+		f[n].file = NULL;
 		if (read(fd, f[n].buf, f[n].len) != (ssize_t)f[n].len) {
 			free(f[n].buf);
 			close(fd);
@@ -64,6 +67,10 @@ int main(int argc, char **argv)
 			free(f[n].buf);
 			f[n].buf = NULL;
 			f[n].fd = fd;
+			if (tree_file_posix_fd(fd, &f[n].file)) {
+				close(fd);
+				continue;
+			}
 		} else {
 			close(fd);
 		}
@@ -76,8 +83,8 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++) {
 			struct pe_info *pe;
 
-			if ((use_fd ? pe_parse_fd(f[i].fd, f[i].len, NULL, NULL,
-						  &pe, &why)
+			if ((use_fd ? pe_parse_file(f[i].file, f[i].len, NULL,
+						    NULL, &pe, &why)
 				    : pe_parse(f[i].buf, f[i].len, f[i].len,
 					       &pe)) == 0) {
 				pe_files++;
@@ -87,9 +94,11 @@ int main(int argc, char **argv)
 		if (now_ms() - t0 < best)
 			best = now_ms() - t0;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		tree_file_close(f[i].file);
 		if (f[i].fd >= 0)
 			close(f[i].fd);
+	}
 	printf("parse%s: %zu files (%zu PE), %zu bytes, %.1f ms\n",
 	       use_fd ? " (fd)" : "", n, pe_files, bytes, best);
 	return 0;

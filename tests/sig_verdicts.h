@@ -88,7 +88,7 @@ static int verdicts_agree(const uint8_t *d, size_t n, unsigned flags,
 			  const struct sig_env *env, int *parts,
 			  struct sig_verdict **whole_out)
 {
-	struct sig_cat_src src = { -1, d, n };
+	struct sig_cat_src src = { NULL, d, n };
 	struct sig_verdict *w = NULL, *p = NULL;
 	uint8_t sha[32], got[32];
 	int rw = sig_check_catalog(d, n, "x.cat", env, &w);

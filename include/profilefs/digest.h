@@ -65,23 +65,25 @@ int dg_md5(const void *p, size_t n, uint8_t out[16]);
 int dg_sha256(const void *p, size_t n, uint8_t out[32]);
 
 /*
- * SHA-256 of the first size bytes of fd, read in order with pread in 1 MiB
+ * SHA-256 of the first size bytes of f, read in order with tree_pread in 1 MiB
  * chunks (what checks a cached profile against the file). Between chunks
  * it asks stop (NULL: never stops) and returns its error (-ETIME, -EINTR);
  * -EAGAIN when the file ends before size (it shrank), -EIO, -ENOMEM.
  */
-int dg_sha256_fd(int fd, uint64_t size, const struct util_stop *stop,
-		 uint8_t out[32]);
+struct tree_file;
+int dg_sha256_file(struct tree_file *f, uint64_t size,
+		   const struct util_stop *stop, uint8_t out[32]);
 
 /*
- * The PE image hash of fd (size bytes) in the algorithm rare, read again
- * with pread; out has room for 64 bytes, *outlen gets the length. Between
+ * The PE image hash of f (size bytes) in the algorithm rare, read again
+ * with tree_pread; out has room for 64 bytes, *outlen gets the length. Between
  * chunks it asks stop (NULL: never stops) and returns its error (-ETIME,
  * -EINTR); -EAGAIN when the file ends early, -EIO, -ENOMEM.
  */
-int dg_pe_hash_fd(int fd, uint64_t size, const struct dg_pe_layout *l,
-		  enum dg_pe_rare rare, const struct util_stop *stop,
-		  uint8_t out[64], unsigned *outlen);
+int dg_pe_hash_file(struct tree_file *f, uint64_t size,
+		    const struct dg_pe_layout *l, enum dg_pe_rare rare,
+		    const struct util_stop *stop, uint8_t out[64],
+		    unsigned *outlen);
 
 /* Writes 2*n hex digits and a NUL to out. */
 void dg_hex(const uint8_t *p, size_t n, char *out, int upper);

@@ -2,7 +2,7 @@
  * pe: what the bytes of a file say about it as a PE image.
  *
  * pe_parse() reads a whole file image (a buffer and its length, owned by
- * the caller), pe_parse_fd() a file with pread, both through the same
+ * the caller), pe_parse_file() a source file (tree.h), both through the same
  * bounds-checked reads (src/pe/src.c), and fills a struct pe_info that
  * owns copies of everything it keeps: nothing points into the buffer or
  * the reader's cache afterwards. Malformed is not an error: what cannot be read
@@ -148,7 +148,7 @@ int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
 	     struct pe_info **out);
 
 /*
- * The same parse of the file_len bytes of fd, read with pread through a
+ * The same parse of the file_len bytes of f, read with tree_pread through a
  * cache of a fixed few hundred KiB (whatever the file's size: nothing else
  * of it is held). stop (NULL: none) is asked before every 1 MiB read. sum
  * (NULL: read the file for it) is pe_checksum_add() over all of the file,
@@ -159,8 +159,10 @@ int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
  * nothing read from it is used), what stop said (-ETIME, -EINTR), -EIO,
  * -ENOMEM, -EFBIG.
  */
-int pe_parse_fd(int fd, uint64_t file_len, const struct util_stop *stop,
-		const uint64_t *sum, struct pe_info **out, const char **why);
+struct tree_file;
+int pe_parse_file(struct tree_file *f, uint64_t file_len,
+		  const struct util_stop *stop, const uint64_t *sum,
+		  struct pe_info **out, const char **why);
 
 /*
  * Adds the n bytes at file offset off to *sum, the running sum of a file's
@@ -170,7 +172,7 @@ int pe_parse_fd(int fd, uint64_t file_len, const struct util_stop *stop,
  */
 void pe_checksum_add(uint64_t *sum, uint64_t off, const uint8_t *p, size_t n);
 
-/* What pe_parse_fd()'s reader holds at most (its block cache), in bytes:
+/* What pe_parse_file()'s reader holds at most (its block cache), in bytes:
  * 8 blocks of 64 KiB (src/pe/pe_i.h) */
 #define PE_PARSE_MEMORY (512u << 10)
 void pe_free(struct pe_info *pe);

@@ -47,12 +47,15 @@ int prof_note(struct prof *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * Opens a file below rootfd for reading without following any symlink and
- * without leaving rootfd, and without blocking on FIFOs or touching atime.
- * *st is the fstat of the opened file. A file that is not regular is closed
- * again and -EINVAL returned with *st filled in.
+ * Opens the source file relpath of t to read (tree_file_open(): no symlink
+ * followed, nothing outside the tree, no FIFO blocking, no atime touched).
+ * *st is the open file's stat. For what is not a regular file -EINVAL,
+ * with *st its lstat (st_mode 0 when even that failed).
  */
-int prof_open(int rootfd, const char *relpath, int *fd, struct stat *st);
+struct tree;
+struct tree_file;
+int prof_open(struct tree *t, const char *relpath, struct tree_file **f,
+	      struct stat *st);
 
 /* What one profile may cost; 0 means no bound. */
 struct prof_limits {
@@ -69,8 +72,9 @@ struct prof_limits {
  * only deadline): -ETIME gives the time limit's profile, any other error
  * (-EINTR: nobody waits any more) is returned, and nothing is made.
  */
-int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
-		 const struct util_stop *stop, struct prof **out);
+int prof_compute(struct tree_file *f, const struct stat *st,
+		 const struct prof_limits *lim, const struct util_stop *stop,
+		 struct prof **out);
 
 /* What prof_compute() holds at most while it reads a file of size bytes
  * (what a memory budget reserves for it): a constant, less for a file
@@ -79,15 +83,16 @@ uint64_t prof_memory(uint64_t size);
 
 /*
  * The PE hashes in the rarer algorithms (MD5, SHA-384, SHA-512) that the
- * signatures of p's certificate table name, read again from fd into
+ * signatures of p's certificate table name, read again from f into
  * p->sig (l: where the PE image hash skips and ends, pe_hash_layout()'s of
  * the file's first chunk). Asks stop between chunks: out of time (-ETIME)
  * leaves them not computed, another error (-EINTR: cancelled) is
  * returned. 0 or -errno.
  */
 struct dg_pe_layout;
-int prof_rare_pehash(struct prof *p, int fd, const struct dg_pe_layout *l,
-		     uint64_t size, const struct util_stop *stop);
+int prof_rare_pehash(struct prof *p, struct tree_file *f,
+		     const struct dg_pe_layout *l, uint64_t size,
+		     const struct util_stop *stop);
 
 /* The profile of a file a limit kept from being read to its end: over
  * lim->max_size (st's size is named), or stopped by lim->max_seconds

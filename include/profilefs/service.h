@@ -58,7 +58,7 @@ struct rules_index;
 
 /* What a service serves from; every pointer stays the caller's. */
 struct svc_setup {
-	int rootfd; /* the source root */
+	struct tree *tree; /* the source */
 	const char *drive;
 	struct cache *cache; /* NULL: no caching, and no catalogs */
 	/* the rules index (rules.h); NULL: no Possible Misuse */
@@ -76,9 +76,6 @@ struct svc_setup {
 	 * controls a disk image can do), or a cache row that lies, would
 	 * otherwise keep its old profile. */
 	int trust_metadata;
-	/* The source's volume as named by the user (--volume-id), or NULL:
-	 * found from the file system (svc_volume_id) */
-	const char *volume_name;
 	/* Has the caller on this thread gone (its request interrupted)? Asked
 	 * now and then while a computation it waits for runs: one that no
 	 * caller waits for any more stops. NULL: callers never go. */
@@ -135,6 +132,11 @@ struct svc_view {
  */
 int svc_view_get(struct svc *pv, const char *relpath, int compute,
 		 struct svc_view **out);
+/* The same, for a caller that has relpath's lstat st already (the mount,
+ * which resolved the path): relpath is not looked up again. So for every
+ * *_at() call below. */
+int svc_view_get_at(struct svc *pv, const char *relpath, const struct stat *st,
+		    int compute, struct svc_view **out);
 void svc_view_put(struct svc *pv, struct svc_view *v);
 
 /* What a text is written in: the Markdown profile (prof_render), or the
@@ -158,6 +160,9 @@ struct svc_text {
  */
 int svc_text_get(struct svc *pv, const char *relpath, enum svc_format fmt,
 		 int compute, const struct svc_text **out);
+int svc_text_get_at(struct svc *pv, const char *relpath, const struct stat *st,
+		    enum svc_format fmt, int compute,
+		    const struct svc_text **out);
 void svc_text_put(struct svc *pv, const struct svc_text *t);
 
 /*
@@ -171,6 +176,9 @@ void svc_text_put(struct svc *pv, const struct svc_text *t);
  */
 int svc_profile_size(struct svc *pv, const char *relpath, enum svc_format fmt,
 		     uint64_t *size);
+int svc_profile_size_at(struct svc *pv, const char *relpath,
+			const struct stat *st, enum svc_format fmt,
+			uint64_t *size);
 
 /*
  * `profilefs warm`: makes sure the profile of relpath is in the cache. A
@@ -191,6 +199,9 @@ int svc_warm(struct svc *pv, const char *relpath, int *computed,
  */
 int svc_profile_key(struct svc *pv, const char *relpath, enum svc_format fmt,
 		    uint8_t key[32], uint64_t *size);
+int svc_profile_key_at(struct svc *pv, const char *relpath,
+		       const struct stat *st, enum svc_format fmt,
+		       uint8_t key[32], uint64_t *size);
 
 void svc_get_stats(struct svc *pv, struct svc_stats *out);
 
@@ -263,9 +274,10 @@ void svc_catalogs_stop(struct svc_catalogs *c);
 int svc_catalogs_check(struct svc_catalogs *c, const uint8_t *sha1,
 		       const uint8_t *sha256, const struct sig_env *env,
 		       int64_t gen, struct sig_verdict **out);
-/* Windows/System32/CatRoot/{F750E6C3-...} below rootfd, any case: its
- * path relative to rootfd (malloc'ed), or -ENOENT. */
-int svc_find_catroot(int rootfd, char **rel);
+/* Windows/System32/CatRoot/{F750E6C3-...} in the tree t, any case: its
+ * path relative to t's root (malloc'ed), or -ENOENT. */
+struct tree;
+int svc_find_catroot(struct tree *t, char **rel);
 
 /* The signing options of the mount and of `profilefs profile`. */
 struct svc_signing_opts {
@@ -301,65 +313,9 @@ struct svc_names;
  * starts with "MZ" is a binary too */
 int svc_names_new(const char *exts, int sniff_mz, struct svc_names **out);
 void svc_names_free(struct svc_names *n);
-/* Is the entry `name` (with lstat st, below dirfd) a binary? A file's
- * first bytes (sniff_mz) are read only when may_read. */
-int svc_is_binary(const struct svc_names *n, int dirfd, const char *name,
+/* Is the entry rel of t (with lstat st) a binary? A file's first bytes
+ * (sniff_mz) are read only when may_read. */
+int svc_is_binary(const struct svc_names *n, struct tree *t, const char *rel,
 		  const struct stat *st, int may_read);
-
-/* ---- volumes ------------------------------------------------------- */
-
-/*
- * Which file system a file lives on, by what survives a remount: st_dev
- * changes whenever a loop device or a FUSE (ntfs-3g) mount is set up
- * again, so a cache keyed by it computes every profile again.
- *
- * svc_volume_id() finds the /proc/self/mountinfo line of the file's st_dev
- * and probes its source with libblkid (read-only, O_NOATIME, a few KB):
- * - a block device that is the file system's own device (st_rdev equals
- *   st_dev: ext4, xfs, ntfs3, vfat, fuseblk; not btrfs, whose subvolumes
- *   repeat inode numbers under one UUID), or the image file or device of
- *   a FUSE mount made by root or by our own user (ntfs-3g mounts an image
- *   file directly; its mountinfo source is that file): identity =
- *   "uuid:" TYPE ":" UUID, with TYPE the on-disk type blkid reports (so
- *   ntfs-3g and ntfs3 mounts of one NTFS volume agree; NTFS reports its
- *   serial as UUID);
- * - anything else (tmpfs, overlay, no UUID, a source we cannot open or
- *   do not trust): "dev:" MAJOR ":" MINOR, today's behaviour;
- * - with a user-given name (--volume-id), "name:" NAME for every dev: the
- *   user names the volume of the whole source tree.
- * The id is the first 8 bytes of the SHA-256 of that string, big-endian.
- * The UUID is what the disk says: a crafted image can claim another's,
- * as it can claim any inode, size and times.
- *
- * Ids are memoised per dev (at most SVC_VOLUME_MEMO; older ones are
- * computed again); the memo is thread-safe and no lock is held while
- * mountinfo is read or a device probed.
- */
-#define SVC_VOLUME_MEMO 64
-
-struct svc_volumes;
-
-/* name: the user's --volume-id value, or NULL. -ENOMEM, -EINVAL (empty
- * name). */
-int svc_volumes_new(const char *name, struct svc_volumes **out);
-void svc_volumes_free(struct svc_volumes *v);
-/* The 64-bit identity of the file system of a file whose st_dev is dev. */
-uint64_t svc_volume_id(struct svc_volumes *v, dev_t dev);
-/*
- * What svc_volume_id() chose for dev, for the log and the tests:
- * "uuid ext4 0b6a...", "dev 0:53" or "name NAME". -ENOSPC when it does
- * not fit in n bytes (out then holds as much as fits).
- */
-int svc_volume_describe(struct svc_volumes *v, dev_t dev, char *out, size_t n);
-
-/* For the tests: the mountinfo line of dev in text (len bytes), with the
- * fields unescaped (\040 is a space). -ENOENT when no line names dev. */
-struct svc_mount {
-	char fstype[64];
-	char source[4096];
-	long long user_id; /* FUSE's user_id= super option; -1 when absent */
-};
-int svc_volume_find_mount(const char *text, size_t len, dev_t dev,
-			  struct svc_mount *out);
 
 #endif

@@ -363,10 +363,11 @@ int sig_catalog_members(const uint8_t *der, size_t len, sig_member_fn fn,
 #define SIG_CAT_NO_WHOLE 1u
 
 struct util_stop;
+struct tree_file;
 struct sig_cat_src {
-	int fd;		    /* read with pread, or */
-	const uint8_t *mem; /* when not NULL */
-	uint64_t size;	    /* bytes read (from offset 0) */
+	struct tree_file *file; /* read with tree_pread, or */
+	const uint8_t *mem;	/* when not NULL */
+	uint64_t size;		/* bytes read (from offset 0) */
 };
 int sig_catalog_stream(const struct sig_cat_src *src, unsigned flags,
 		       sig_member_fn fn, void *ctx,

@@ -53,6 +53,10 @@ int tree_open(const char *path, const struct tree_opts *o, struct tree **out,
 int tree_open_posix(const char *dir, const struct tree_opts *o,
 		    struct tree **out);
 void tree_close(struct tree *t);
+/* A file of no tree: the caller's descriptor fd of a regular file, read
+ * with pread, left open by tree_file_close() (bytes that are no
+ * source's: the tests, the fuzzers, the benchmarks). -ENOMEM. */
+int tree_file_posix_fd(int fd, struct tree_file **out);
 
 /* "posix" or "ntfs": for the log, the stats and the tests */
 const char *tree_kind(const struct tree *t);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "profilefs/tree.h"
 #include "profilefs/util.h"
 #include "batch_i.h"
 
@@ -195,7 +196,7 @@ char *batch_join(const char *dir, const char *name)
 
 struct walk {
 	struct batch *b;
-	int rootfd;
+	struct tree *tree;
 	const char *root;
 	const struct svc_names *names;
 	int *failed;
@@ -212,69 +213,58 @@ static void walk_fail(const struct walk *w, const char *rel, const char *msg)
 
 static int walk(const struct walk *w, const char *rel, unsigned depth);
 
-/* the entries of the folder rel that are binaries, then its folders */
-static int walk_dir(const struct walk *w, const char *rel, DIR *d,
-		    unsigned depth)
+/* a folder's entries: its binaries to the batch, its folders to subs */
+struct walk_dir {
+	const struct walk *w;
+	const char *rel;
+	struct batch *subs;
+};
+
+static int walk_entry(void *arg, const char *name, const struct stat *st)
+{
+	struct walk_dir *d = arg;
+	char *child = batch_join(d->rel, name);
+
+	if (!child)
+		return -ENOMEM;
+	if (!S_ISDIR(st->st_mode) &&
+	    !svc_is_binary(d->w->names, d->w->tree, child, st, 1)) {
+		free(child);
+		return 0;
+	}
+	return push(S_ISDIR(st->st_mode) ? d->subs : d->w->b, child);
+}
+
+/* the entries of the folder rel that are binaries, then its folders (the
+ * listing is over before they are walked: one folder open at a time,
+ * however deep the tree) */
+static int walk(const struct walk *w, const char *rel, unsigned depth)
 {
 	struct batch subs = { 0 };
-	struct dirent *e;
-	struct stat st;
+	struct walk_dir d = { w, rel, &subs };
 	size_t i;
-	int rc = 0;
+	int rc;
 
-	while (!rc && (e = readdir(d)) != NULL) {
-		char *child;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW))
-			continue; /* gone meanwhile */
-		if (!S_ISDIR(st.st_mode) &&
-		    !svc_is_binary(w->names, dirfd(d), e->d_name, &st, 1))
-			continue;
-		child = batch_join(rel, e->d_name);
-		if (!child)
-			rc = -ENOMEM;
-		else
-			rc = push(S_ISDIR(st.st_mode) ? &subs : w->b, child);
+	if (depth > BATCH_MAX_DEPTH) {
+		walk_fail(w, rel, "folders nested too deep; not walked");
+		return 0;
 	}
-	/* the folder is closed by the caller before its folders are walked:
-	 * one descriptor open at a time, however deep the tree */
-	closedir(d);
+	rc = tree_list(w->tree, rel, walk_entry, &d);
+	if (rc && rc != -ENOMEM) {
+		walk_fail(w, rel, strerror(-rc));
+		rc = 0;
+	}
 	for (i = 0; !rc && i < subs.n; i++)
 		rc = walk(w, subs.rel[i], depth + 1);
 	batch_free(&subs);
 	return rc;
 }
 
-static int walk(const struct walk *w, const char *rel, unsigned depth)
+int batch_add(struct batch *b, struct tree *tree, const char *root,
+	      const char *path, int recursive, const struct svc_names *names,
+	      int *failed)
 {
-	int fd;
-	DIR *d;
-
-	if (depth > BATCH_MAX_DEPTH) {
-		walk_fail(w, rel, "folders nested too deep; not walked");
-		return 0;
-	}
-	fd = *rel ? util_open_beneath(w->rootfd, rel,
-				      O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-		  : openat(w->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		walk_fail(w, rel, strerror(errno));
-		return 0;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -ENOMEM;
-	}
-	return walk_dir(w, rel, d, depth);
-}
-
-int batch_add(struct batch *b, int rootfd, const char *root, const char *path,
-	      int recursive, const struct svc_names *names, int *failed)
-{
-	struct walk w = { b, rootfd, root, names, failed };
+	struct walk w = { b, tree, root, names, failed };
 	const char *rel;
 	struct stat st;
 	char *copy;

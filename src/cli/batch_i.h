@@ -46,14 +46,16 @@ void batch_say(const char *path, const char *msg);
 int batch_guess_root(char *const *paths, size_t n, char **root);
 
 /*
- * Adds path (a realpath at or below root, whose descriptor rootfd is): a
+ * Adds path (a realpath at or below root, read as the tree tree): a
  * file as it is (whatever its name), a folder only when recursive, as the
  * binaries below it, by the mount's rule (names, svc_is_binary()); no
  * symlink is followed. What cannot be added is said on stderr and counted
  * in *failed. 0 or -ENOMEM.
  */
-int batch_add(struct batch *b, int rootfd, const char *root, const char *path,
-	      int recursive, const struct svc_names *names, int *failed);
+struct tree;
+int batch_add(struct batch *b, struct tree *tree, const char *root,
+	      const char *path, int recursive, const struct svc_names *names,
+	      int *failed);
 
 /* sorts the list by path (byte order) and drops repeats */
 void batch_sort(struct batch *b);

@@ -15,6 +15,7 @@
 #include "profilefs/cache.h"
 #include "profilefs/rules.h"
 #include "profilefs/service.h"
+#include "profilefs/tree.h"
 #include "profilefs/util.h"
 #include "batch_i.h"
 #include "cli_i.h"
@@ -296,8 +297,9 @@ static void free_args(char **abs, size_t n)
 }
 
 /* The files to profile, below root; without -r in the order given. */
-static int make_list(const struct profile_opts *o, int rootfd, const char *root,
-		     char **abs, size_t nabs, struct batch *b, int *failed)
+static int make_list(const struct profile_opts *o, struct tree *tree,
+		     const char *root, char **abs, size_t nabs, struct batch *b,
+		     int *failed)
 {
 	struct svc_names *names = NULL;
 	size_t i;
@@ -311,7 +313,7 @@ static int make_list(const struct profile_opts *o, int rootfd, const char *root,
 		return 2;
 	}
 	for (i = 0; i < nabs && !rc; i++)
-		rc = batch_add(b, rootfd, root, abs[i], o->recursive, names,
+		rc = batch_add(b, tree, root, abs[i], o->recursive, names,
 			       failed);
 	svc_names_free(names);
 	if (rc) {
@@ -323,20 +325,24 @@ static int make_list(const struct profile_opts *o, int rootfd, const char *root,
 	return 0;
 }
 
-/* --root, else the guess; its realpath and descriptor, or 1 (said) */
-static int open_root(const char *given, char **abs, size_t nabs, char **root,
-		     int *rootfd)
+/* --root, else the guess; its realpath and tree, or 1 (said) */
+static int open_root(const char *given, const struct tree_opts *to, char **abs,
+		     size_t nabs, char **root, struct tree **tree)
 {
-	*rootfd = -1;
+	int rc = -ENOMEM;
+
+	*tree = NULL;
 	if (given)
 		*root = realpath(given, NULL);
 	else if (batch_guess_root(abs, nabs, root))
 		*root = NULL;
-	if (*root)
-		*rootfd = open(*root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (*rootfd < 0) {
+	if (!*root)
+		rc = -errno;
+	else
+		rc = tree_open_posix(*root, to, tree);
+	if (rc) {
 		fprintf(stderr, "profilefs: --root %s: %s\n",
-			given ? given : "(guessed)", strerror(errno));
+			given ? given : "(guessed)", strerror(-rc));
 		free(*root);
 		*root = NULL;
 		return 1;
@@ -344,8 +350,8 @@ static int open_root(const char *given, char **abs, size_t nabs, char **root,
 	return 0;
 }
 
-/* the service over rootfd, with the cache and signing options of o */
-static int open_service(const struct profile_opts *o, int rootfd,
+/* the service over tree, with the cache and signing options of o */
+static int open_service(const struct profile_opts *o, struct tree *tree,
 			const char *root, struct cache **cache,
 			struct rules_index **rules, struct sig_trust **trust,
 			struct svc_catalogs **cats, struct svc **pv)
@@ -377,7 +383,7 @@ static int open_service(const struct profile_opts *o, int rootfd,
 		status = svc_signing_catalogs(&o->sign, root, cats);
 	if (status)
 		return status;
-	setup.rootfd = rootfd;
+	setup.tree = tree;
 	setup.drive = o->drive;
 	setup.cache = *cache;
 	setup.rules = *rules;
@@ -386,7 +392,6 @@ static int open_service(const struct profile_opts *o, int rootfd,
 	setup.catalogs = *cats;
 	setup.progress = isatty(2);
 	setup.trust_metadata = o->trust_metadata;
-	setup.volume_name = o->volume_id;
 	return svc_open(&setup, pv) ? 1 : 0;
 }
 
@@ -400,10 +405,12 @@ int cli_profile(int argc, char **argv)
 	struct cache *cache = NULL;
 	struct rules_index *rules = NULL;
 	struct batch list = { 0 };
+	struct tree_opts to = { 0 };
 	struct work w;
 	char *root = NULL, **abs = NULL;
 	size_t nabs = 0;
-	int rc, rootfd = -1, failed = 0, status;
+	struct tree *tree = NULL;
+	int rc, failed = 0, status;
 
 	status = parse(argc, argv, &o);
 	if (!status && o.no_cache && o.sign.ncatalogs) {
@@ -414,11 +421,12 @@ int cli_profile(int argc, char **argv)
 	if (status)
 		goto out;
 	abs = resolve_args(argv + optind, argc - optind, &nabs, &failed);
-	status = !abs ? 1 : open_root(o.root, abs, nabs, &root, &rootfd);
+	to.volume_name = o.volume_id;
+	status = !abs ? 1 : open_root(o.root, &to, abs, nabs, &root, &tree);
 	if (!status)
-		status = make_list(&o, rootfd, root, abs, nabs, &list, &failed);
+		status = make_list(&o, tree, root, abs, nabs, &list, &failed);
 	if (!status)
-		status = open_service(&o, rootfd, root, &cache, &rules, &trust,
+		status = open_service(&o, tree, root, &cache, &rules, &trust,
 				      &cats, &pv);
 	if (status)
 		goto out;
@@ -439,8 +447,7 @@ out:
 	svc_signing_opts_free(&o.sign);
 	cache_close(cache);
 	rules_index_free(rules);
-	if (rootfd >= 0)
-		close(rootfd);
+	tree_close(tree);
 	batch_free(&list);
 	free_args(abs, nabs);
 	free(root);

@@ -31,6 +31,7 @@
 #include "profilefs/cache.h"
 #include "profilefs/rules.h"
 #include "profilefs/service.h"
+#include "profilefs/tree.h"
 #include "profilefs/util.h"
 #include "batch_i.h"
 #include "cli_i.h"
@@ -90,7 +91,7 @@ struct warm {
 	struct batch list;
 	uint64_t *sizes; /* of each item's binary */
 	uint64_t total;	 /* of all */
-	int rootfd;
+	struct tree *tree;
 	const char *root;
 	struct svc *pv; /* a source tree; NULL: through a mount */
 	int tty;
@@ -179,21 +180,25 @@ static void read_one(void *ctx, size_t i)
 {
 	struct warm *w = ctx;
 	static __thread char buf[1 << 17];
+	struct tree_file *f;
+	struct stat st;
 	ssize_t n;
-	int fd;
+	int fd, rc;
 
-	fd = util_open_beneath(w->rootfd, w->list.rel[i], O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fail(w, i, errno);
+	rc = tree_file_open(w->tree, w->list.rel[i], &f, &st);
+	if (rc) {
+		fail(w, i, -rc);
 		return;
 	}
+	/* read(), not pread: a signal ends it with EINTR */
+	fd = tree_file_fd(f);
 	while ((n = read(fd, buf, sizeof(buf))) > 0 && !stopped)
 		;
 	if (n < 0 && !(errno == EINTR && stopped))
 		fail(w, i, errno);
 	else if (!stopped)
 		done(w, i);
-	close(fd);
+	tree_file_close(f);
 }
 
 /* ---- the list ---------------------------------------------------------- */
@@ -215,10 +220,10 @@ static int size_list(struct warm *w, int mount)
 
 		if (mount && len > 3) {
 			rel[len - 3] = '\0';
-			rc = util_lstat_beneath(w->rootfd, rel, &st);
+			rc = tree_lstat(w->tree, rel, &st);
 			rel[len - 3] = '.';
 		} else {
-			rc = util_lstat_beneath(w->rootfd, rel, &st);
+			rc = tree_lstat(w->tree, rel, &st);
 		}
 		if (rc == 0 && S_ISREG(st.st_mode))
 			w->sizes[i] = (uint64_t)st.st_size;
@@ -348,8 +353,8 @@ static int parse(int argc, char **argv, struct warm_opts *wo)
 	return 0;
 }
 
-/* the service over rootfd, with the mount's cache options */
-static int open_service(const struct mount_opts *o, int rootfd,
+/* the service over tree, with the mount's cache options */
+static int open_service(const struct mount_opts *o, struct tree *tree,
 			struct cache **cache, struct svc **pv)
 {
 	struct svc_setup setup = { 0 };
@@ -372,13 +377,12 @@ static int open_service(const struct mount_opts *o, int rootfd,
 	free(def);
 	if (status)
 		return status;
-	setup.rootfd = rootfd;
+	setup.tree = tree;
 	setup.drive = o->drive;
 	setup.cache = *cache;
 	setup.limits.max_size = o->max_size;
 	setup.limits.max_seconds = o->time_limit;
 	setup.trust_metadata = o->trust_metadata;
-	setup.volume_name = o->volume_id;
 	setup.memory = o->memory;
 	return svc_open(&setup, pv) ? 1 : 0;
 }
@@ -396,7 +400,7 @@ static int make_list(struct warm *w, const struct mount_opts *o, char **abs,
 	if (rc)
 		return 1;
 	for (i = 0; i < nabs && !rc; i++)
-		rc = batch_add(&w->list, w->rootfd, w->root, abs[i], 1, names,
+		rc = batch_add(&w->list, w->tree, w->root, abs[i], 1, names,
 			       failed);
 	svc_names_free(names);
 	if (!rc) {
@@ -466,7 +470,8 @@ static int resolve(char **args, int n, char ***abs, size_t *nabs,
 int cli_warm(int argc, char **argv)
 {
 	struct warm_opts wo = { 0 };
-	struct warm w = { .rootfd = -1 };
+	struct warm w = { 0 };
+	struct tree_opts to = { 0 };
 	struct cache *cache = NULL;
 	char **abs = NULL, *mount_at = NULL, *root = NULL;
 	size_t nabs = 0, i;
@@ -484,15 +489,16 @@ int cli_warm(int argc, char **argv)
 	if (status)
 		goto out;
 	w.root = mount_at ? mount_at : root;
-	w.rootfd = open(w.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w.rootfd < 0) {
-		batch_say(w.root, strerror(errno));
+	to.volume_name = wo.o.volume_id;
+	status = tree_open_posix(w.root, &to, &w.tree);
+	if (status) {
+		batch_say(w.root, strerror(-status));
 		status = 1;
 		goto out;
 	}
 	status = make_list(&w, &wo.o, abs, nabs, mount_at != NULL, &failed);
 	if (!status && !mount_at)
-		status = open_service(&wo.o, w.rootfd, &cache, &w.pv);
+		status = open_service(&wo.o, w.tree, &cache, &w.pv);
 	if (status)
 		goto out;
 	memset(&sa, 0, sizeof(sa));
@@ -522,8 +528,7 @@ int cli_warm(int argc, char **argv)
 out:
 	svc_close(w.pv);
 	cache_close(cache);
-	if (w.rootfd >= 0)
-		close(w.rootfd);
+	tree_close(w.tree);
 	batch_free(&w.list);
 	free(w.sizes);
 	for (i = 0; abs && i < nabs; i++)

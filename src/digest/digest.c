@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "profilefs/digest.h"
+#include "profilefs/tree.h"
 
 _Static_assert(DG_SSDEEP_MAX >= FUZZY_MAX_RESULT, "ssdeep buffer too small");
 
@@ -314,14 +315,14 @@ static const EVP_MD *dg_rare_md(enum dg_pe_rare r)
 }
 
 /*
- * Reads fd's first end bytes in order, in DG_FD_CHUNK preads, and hands
+ * Reads f's first end bytes in order, in DG_FD_CHUNK reads, and hands
  * each chunk with its offset to fn (non-zero: -EIO); asks stop between
  * chunks and returns its error. -EAGAIN when the file ends early.
  */
 typedef int chunk_fn(void *ctx, uint64_t off, const uint8_t *p, size_t n);
 
-static int fd_chunks(int fd, uint64_t end, const struct util_stop *stop,
-		     chunk_fn *fn, void *ctx)
+static int file_chunks(struct tree_file *f, uint64_t end,
+		       const struct util_stop *stop, chunk_fn *fn, void *ctx)
 {
 	uint8_t *chunk = malloc(DG_FD_CHUNK);
 	uint64_t off = 0;
@@ -338,8 +339,8 @@ static int fd_chunks(int fd, uint64_t end, const struct util_stop *stop,
 			break;
 		if (end - off < want)
 			want = (size_t)(end - off);
-		n = pread(fd, chunk, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
+		n = tree_pread(f, chunk, want, off);
+		if (n == -EINTR)
 			continue;
 		if (n <= 0) {
 			rc = n < 0 ? -EIO : -EAGAIN;
@@ -361,8 +362,8 @@ static int sha256_chunk(void *ctx, uint64_t off, const uint8_t *p, size_t n)
 	return EVP_DigestUpdate(ctx, p, n) != 1;
 }
 
-int dg_sha256_fd(int fd, uint64_t size, const struct util_stop *stop,
-		 uint8_t out[32])
+int dg_sha256_file(struct tree_file *f, uint64_t size,
+		   const struct util_stop *stop, uint8_t out[32])
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int rc = -ENOMEM;
@@ -372,7 +373,7 @@ int dg_sha256_fd(int fd, uint64_t size, const struct util_stop *stop,
 	rc = -EIO;
 	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
 		goto out;
-	rc = fd_chunks(fd, size, stop, sha256_chunk, md);
+	rc = file_chunks(f, size, stop, sha256_chunk, md);
 	if (!rc)
 		rc = EVP_DigestFinal_ex(md, out, NULL) == 1 ? 0 : -EIO;
 out:
@@ -392,9 +393,10 @@ static int pe_chunk(void *ctx, uint64_t off, const uint8_t *p, size_t n)
 	return pe_update(c->l, off, &c->md, 1, p, n);
 }
 
-int dg_pe_hash_fd(int fd, uint64_t size, const struct dg_pe_layout *l,
-		  enum dg_pe_rare rare, const struct util_stop *stop,
-		  uint8_t out[64], unsigned *outlen)
+int dg_pe_hash_file(struct tree_file *f, uint64_t size,
+		    const struct dg_pe_layout *l, enum dg_pe_rare rare,
+		    const struct util_stop *stop, uint8_t out[64],
+		    unsigned *outlen)
 {
 	static const uint8_t zeros[8];
 	struct pe_chunk_ctx c = { l, EVP_MD_CTX_new() };
@@ -405,7 +407,7 @@ int dg_pe_hash_fd(int fd, uint64_t size, const struct dg_pe_layout *l,
 	rc = -EIO;
 	if (EVP_DigestInit_ex(c.md, dg_rare_md(rare), NULL) != 1)
 		goto out;
-	rc = fd_chunks(fd, l->end < size ? l->end : size, stop, pe_chunk, &c);
+	rc = file_chunks(f, l->end < size ? l->end : size, stop, pe_chunk, &c);
 	if (rc)
 		goto out;
 	rc = -EIO;

@@ -2,19 +2,23 @@
 #ifndef PROFILEFS_FS_I_H
 #define PROFILEFS_FS_I_H
 
+#ifndef FUSE_USE_VERSION
+#define FUSE_USE_VERSION 312
+#endif
+#include <fuse.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 #include "profilefs/fs.h"
-
-struct fuse_operations;
+#include "profilefs/service.h"
+#include "profilefs/tree.h"
 
 struct fh;
 
 struct fs {
 	const struct fs_config *cfg;
-	int rootfd;
+	struct tree *tree; /* the source */
 	struct svc *pv;
 	struct cache *cache;
 	/* open files: a release that has not come by unmount is freed then */
@@ -49,5 +53,59 @@ void kcache_open(struct kcache *k, const char *path, uint64_t size,
 void fs_close_all(struct fs *fs);
 
 const struct fuse_operations *fs_operations(void);
+
+/* ---- resolve.c: what a mounted path names ------------------------------ */
+
+/* a profile's name is its binary's and the suffix of its format */
+extern const char *const fs_suffix[SVC_FORMATS];
+
+/* the mount's state, from the FUSE context of the request */
+struct fs *fs_get(void);
+/* Is format f shown? */
+int fs_shown(const struct fs *fs, enum svc_format f);
+/* the source path of a mounted path: no leading '/', "." for the root */
+const char *fs_rel(const char *path);
+/* Is path in the view? *rel is then the source path it shows */
+int fs_in_view(const struct fs *fs, const char *path, const char **rel);
+/* Is name, in the folder at dir, the view's name (hidden at the root)? */
+int fs_is_view_name(const struct fs *fs, const char *dir, const char *name);
+/* Would the kernel let the caller read the file st? */
+int fs_caller_may_read(const struct stat *st);
+/* Is the source entry rel (lstat st) a binary, for this caller? */
+int fs_is_binary(struct fs *fs, const char *rel, const struct stat *st);
+/*
+ * What a mounted path names: 0 with *bin NULL for a source entry (lstat
+ * in *st), 0 with *bin set (malloc'ed) for a profile in *fmt (*st is the
+ * binary's lstat), or -errno.
+ */
+int fs_resolve(struct fs *fs, const char *path, struct stat *st, char **bin,
+	       enum svc_format *fmt);
+/* The attributes of a profile of size bytes, from its binary's lstat */
+void fs_profile_attr(struct stat *st, size_t size);
+/* dir/name (dir "." for the root) into out; -ENAMETOOLONG */
+int fs_join(const char *dir, const char *name, char *out, size_t n);
+
+/* ---- the operations, by concern ---------------------------------------- */
+
+/* source.c: the source's entries as they are */
+int fs_op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi);
+int fs_op_readlink(const char *path, char *buf, size_t size);
+int fs_op_statfs(const char *path, struct statvfs *sv);
+/* readdir.c */
+int fs_op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
+		  struct fuse_file_info *fi, enum fuse_readdir_flags flags);
+/* files.c: open files, a source file's bytes or a profile's */
+int fs_op_open(const char *path, struct fuse_file_info *fi);
+int fs_op_read(const char *path, char *buf, size_t size, off_t off,
+	       struct fuse_file_info *fi);
+int fs_op_release(const char *path, struct fuse_file_info *fi);
+/* the open profile's size, 0 when its bytes are not made yet */
+uint64_t fs_fh_size(struct fh *h);
+/* the source file an open handle reads, or NULL (a profile) */
+struct tree_file *fs_fh_file(struct fh *h);
+/* xattr.c */
+int fs_op_getxattr(const char *path, const char *name, char *value,
+		   size_t size);
+int fs_op_listxattr(const char *path, char *list, size_t size);
 
 #endif

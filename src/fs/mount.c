@@ -128,14 +128,13 @@ static int serve(struct fuse *fuse, struct fs *fs)
 {
 	const struct fs_config *cfg = fs->cfg;
 	struct svc_setup setup = {
-		.rootfd = fs->rootfd,
+		.tree = fs->tree,
 		.drive = cfg->drive,
 		.limits = cfg->limits,
 		.trust = cfg->trust,
 		.catalogs = cfg->catalogs,
 		.rescan = 1,
 		.trust_metadata = cfg->trust_metadata,
-		.volume_name = cfg->volume_name,
 		.progress = cfg->foreground,
 		.caller_gone = request_gone,
 		.memory = cfg->memory,
@@ -216,18 +215,16 @@ out:
 int fs_main(const struct fs_config *cfg, int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-	struct fs fs = { .cfg = cfg,
-			 .rootfd = -1,
-			 .fh_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct fs fs = { .cfg = cfg, .fh_lock = PTHREAD_MUTEX_INITIALIZER };
+	struct tree_opts topts = { .volume_name = cfg->volume_name };
 	struct fuse *fuse;
 	int rc, i;
 
 	if (cfg->kernel_cache && kcache_new(&fs.kc))
 		return -ENOMEM;
-	fs.rootfd = open(cfg->source, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fs.rootfd < 0) {
-		rc = -errno;
-		log_err("cannot open %s: %s", cfg->source, strerror(errno));
+	rc = tree_open_posix(cfg->source, &topts, &fs.tree);
+	if (rc) {
+		log_err("cannot open %s: %s", cfg->source, strerror(-rc));
 		kcache_free(fs.kc);
 		return rc;
 	}
@@ -264,7 +261,7 @@ out_destroy:
 	fuse_destroy(fuse);
 out_free:
 	fuse_opt_free_args(&args);
-	close(fs.rootfd);
+	tree_close(fs.tree);
 	kcache_free(fs.kc);
 	return rc;
 }

@@ -490,14 +490,15 @@ int pe_parse(const uint8_t *buf, size_t len, uint64_t file_len,
 	return parse(&s, file_len, NULL, out, &why);
 }
 
-int pe_parse_fd(int fd, uint64_t file_len, const struct util_stop *stop,
-		const uint64_t *sum, struct pe_info **out, const char **why)
+int pe_parse_file(struct tree_file *f, uint64_t file_len,
+		  const struct util_stop *stop, const uint64_t *sum,
+		  struct pe_info **out, const char **why)
 {
 	struct pe_src s;
 	int rc;
 
 	*why = NULL;
-	rc = pe_src_fd(&s, fd, file_len, stop);
+	rc = pe_src_file(&s, f, file_len, stop);
 	if (!rc)
 		rc = parse(&s, file_len, sum, out, why);
 	pe_src_free(&s);

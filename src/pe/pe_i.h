@@ -110,11 +110,11 @@ struct pe_blk {
 };
 
 struct pe_src {
-	const uint8_t *buf; /* memory: the first len bytes; NULL: from fd */
-	int fd;
+	const uint8_t *buf; /* memory: the first len bytes; NULL: from file */
+	struct tree_file *file;
 	size_t len; /* the bytes that can be read */
 	struct pe_blk blk[PE_SRC_BLOCKS];
-	uint8_t *mem; /* the blocks' bytes (fd only) */
+	uint8_t *mem; /* the blocks' bytes (file only) */
 	struct pe_blk *last;
 	uint64_t tick;
 	const struct util_stop *stop; /* asked every PE_SRC_STOP_EVERY reads */
@@ -137,11 +137,12 @@ struct pe_ctx {
 
 /* A source over buf's len bytes; nothing to free. */
 void pe_src_mem(struct pe_src *s, const uint8_t *buf, size_t len);
-/* A source over fd's len bytes, asking stop (NULL: none) before its first
+/* A source over file's len bytes, asking stop (NULL: none) before its first
  * read and then every PE_SRC_STOP_EVERY: what it says becomes s->err.
  * -ENOMEM, -EFBIG. Freed with pe_src_free(). */
-int pe_src_fd(struct pe_src *s, int fd, uint64_t len,
-	      const struct util_stop *stop);
+struct tree_file;
+int pe_src_file(struct pe_src *s, struct tree_file *file, uint64_t len,
+		const struct util_stop *stop);
 void pe_src_free(struct pe_src *s);
 
 /*

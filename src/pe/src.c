@@ -1,6 +1,6 @@
 /*
  * The bytes the PE parser reads (pe_i.h): a caller's buffer, or a file
- * read with pread through a small block cache. Both give the same reads:
+ * read with tree_pread() through a small block cache. Both give the same reads:
  * every part of the parser is the same code over either.
  *
  * A block is read whole (or up to the end of the file): a pread that
@@ -12,24 +12,25 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "profilefs/tree.h"
 #include "pe_i.h"
 
 void pe_src_mem(struct pe_src *s, const uint8_t *buf, size_t len)
 {
 	memset(s, 0, sizeof(*s));
 	s->buf = buf;
-	s->fd = -1;
+	s->file = NULL;
 	s->len = buf ? len : 0;
 }
 
-int pe_src_fd(struct pe_src *s, int fd, uint64_t len,
-	      const struct util_stop *stop)
+int pe_src_file(struct pe_src *s, struct tree_file *file, uint64_t len,
+		const struct util_stop *stop)
 {
 	uint64_t nblk = (len + PE_SRC_BLOCK - 1) / PE_SRC_BLOCK;
 	size_t i;
 
 	memset(s, 0, sizeof(*s));
-	s->fd = fd;
+	s->file = file;
 	s->stop = stop;
 	if (len > SIZE_MAX)
 		return -EFBIG;
@@ -71,8 +72,8 @@ static int fill(struct pe_src *s, struct pe_blk *b, uint64_t off)
 		}
 	}
 	while (got < want) {
-		n = pread(s->fd, b->p + got, want - got, (off_t)(off + got));
-		if (n < 0 && errno == EINTR)
+		n = tree_pread(s->file, b->p + got, want - got, off + got);
+		if (n == -EINTR)
 			continue;
 		if (n < 0) {
 			s->err = -EIO;

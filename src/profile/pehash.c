@@ -10,8 +10,9 @@
 #include "profilefs/pe.h"
 #include "profilefs/profile.h"
 
-int prof_rare_pehash(struct prof *p, int fd, const struct dg_pe_layout *l,
-		     uint64_t size, const struct util_stop *stop)
+int prof_rare_pehash(struct prof *p, struct tree_file *f,
+		     const struct dg_pe_layout *l, uint64_t size,
+		     const struct util_stop *stop)
 {
 	static const struct {
 		int md;
@@ -35,7 +36,7 @@ int prof_rare_pehash(struct prof *p, int fd, const struct dg_pe_layout *l,
 
 		if (!(want & (1u << algs[i].md)))
 			continue;
-		rc = dg_pe_hash_fd(fd, size, l, algs[i].rare, stop, md, &n);
+		rc = dg_pe_hash_file(f, size, l, algs[i].rare, stop, md, &n);
 		/* out of time: that digest stays "not computed" */
 		if (rc == -ETIME)
 			return 0;

@@ -1,11 +1,11 @@
 /*
- * Reading a source file: opened without following links and without
- * leaving the source root, read with pread (a mapping would die with
- * SIGBUS if the file shrank underneath), and checked afterwards to be the
- * same file it was before.
+ * Reading a source file: opened through its tree (tree.h: without
+ * following links and without leaving the source root), read with pread (a
+ * mapping would die with SIGBUS if the file shrank underneath), and checked
+ * afterwards to be the same file it was before.
  *
  * The file is read twice, and never held: once in chunks for the digests,
- * then by the parsers, again with pread, where they need to (pe_parse_fd()
+ * then by the parsers, again with pread, where they need to (pe_parse_file()
  * through its small block cache, the certificate table, the rarer PE
  * hashes). What a computation holds is the same whatever the file's size.
  */
@@ -18,32 +18,17 @@
 
 #include "profilefs/pe.h"
 #include "profilefs/profile.h"
+#include "profilefs/tree.h"
 
-int prof_open(int rootfd, const char *relpath, int *fd_out, struct stat *st)
+int prof_open(struct tree *t, const char *relpath, struct tree_file **f,
+	      struct stat *st)
 {
-	int flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
-	int fd;
+	int rc = tree_file_open(t, relpath, f, st);
 
-	while (*relpath == '/')
-		relpath++;
-	if (!*relpath)
-		relpath = ".";
-	/* evidence: do not touch atime where we are allowed not to */
-	fd = util_open_noatime(rootfd, relpath, flags);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, st) < 0) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	if (!S_ISREG(st->st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	*fd_out = fd;
-	return 0;
+	/* not a regular file: what it is, for prof_special() */
+	if (rc == -EINVAL && tree_lstat(t, relpath, st) != 0)
+		st->st_mode = 0;
+	return rc;
 }
 
 static int same_file(const struct stat *a, const struct stat *b)
@@ -63,9 +48,10 @@ static int same_file(const struct stat *a, const struct stat *b)
  * the sum the PE header checksum is made of (pe_checksum_add()). A short
  * read means the file shrank: -EAGAIN.
  */
-static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *chunk,
-		    struct dg_pe_layout *layout, int *has_layout,
-		    uint64_t *pe_sum, const struct util_stop *stop)
+static int read_all(struct tree_file *f, uint64_t size, struct dg_ctx *dg,
+		    uint8_t *chunk, struct dg_pe_layout *layout,
+		    int *has_layout, uint64_t *pe_sum,
+		    const struct util_stop *stop)
 {
 	uint64_t off = 0;
 	int rc;
@@ -81,9 +67,9 @@ static int read_all(int fd, uint64_t size, struct dg_ctx *dg, uint8_t *chunk,
 
 		if (size - off < want)
 			want = (size_t)(size - off);
-		n = pread(fd, chunk, want, (off_t)off);
+		n = tree_pread(f, chunk, want, off);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (n == -EINTR)
 				continue;
 			return -EIO;
 		}
@@ -120,14 +106,14 @@ static int md5_hex(const void *p, size_t n, char *out)
 	return rc;
 }
 
-static int parse_file(struct prof *p, int fd, uint64_t file_len,
+static int parse_file(struct prof *p, struct tree_file *f, uint64_t file_len,
 		      const uint64_t *pe_sum, const struct util_stop *stop)
 {
 	struct dynbuf imp;
 	const char *why = NULL;
 	int rc;
 
-	rc = pe_parse_fd(fd, file_len, stop, pe_sum, &p->pe, &why);
+	rc = pe_parse_file(f, file_len, stop, pe_sum, &p->pe, &why);
 	if (rc == -EINVAL && why) {
 		p->pe_note = strdup(why);
 		return p->pe_note ? 0 : -ENOMEM;
@@ -149,7 +135,7 @@ static int parse_file(struct prof *p, int fd, uint64_t file_len,
  * The certificate table named by the security directory (whose address is
  * a file offset, not an RVA), read again from the file.
  */
-static int read_cert_table(struct prof *p, int fd, uint64_t size)
+static int read_cert_table(struct prof *p, struct tree_file *f, uint64_t size)
 {
 	uint64_t off, len;
 	uint8_t *tab;
@@ -184,8 +170,8 @@ static int read_cert_table(struct prof *p, int fd, uint64_t size)
 	if (!tab)
 		return -ENOMEM;
 	do
-		n = pread(fd, tab, (size_t)len, (off_t)off);
-	while (n < 0 && errno == EINTR);
+		n = tree_pread(f, tab, (size_t)len, off);
+	while (n == -EINTR);
 	if (n < 0)
 		rc = -EIO;
 	else if ((uint64_t)n != len)
@@ -234,8 +220,9 @@ uint64_t prof_memory(uint64_t size)
 	return 2 * (uint64_t)CAP_CHUNK + PE_PARSE_MEMORY + m + m / 2;
 }
 
-int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
-		 const struct util_stop *stop, struct prof **out)
+int prof_compute(struct tree_file *f, const struct stat *st,
+		 const struct prof_limits *lim, const struct util_stop *stop,
+		 struct prof **out)
 {
 	static const struct prof_limits none = { 0, 0 };
 	uint64_t size = (uint64_t)st->st_size;
@@ -266,7 +253,7 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	rc = dg_new(&dg, size);
 	if (rc)
 		goto out;
-	rc = read_all(fd, size, dg, chunk, &layout, &has_layout, &pe_sum, stop);
+	rc = read_all(f, size, dg, chunk, &layout, &has_layout, &pe_sum, stop);
 	if (rc == -ETIME) {
 		rc = prof_limited(st, lim, 1, out);
 		goto out;
@@ -281,19 +268,19 @@ int prof_compute(int fd, const struct stat *st, const struct prof_limits *lim,
 	/* the chunk is not needed any more: the parse holds its own cache */
 	free(chunk);
 	chunk = NULL;
-	rc = parse_file(p, fd, size, &pe_sum, stop);
+	rc = parse_file(p, f, size, &pe_sum, stop);
 	if (rc == -ETIME) {
 		rc = prof_limited(st, lim, 1, out);
 		goto out;
 	}
 	if (!rc)
-		rc = read_cert_table(p, fd, size);
+		rc = read_cert_table(p, f, size);
 	if (!rc && has_layout)
-		rc = prof_rare_pehash(p, fd, &layout, size, stop);
+		rc = prof_rare_pehash(p, f, &layout, size, stop);
 	if (rc)
 		goto out;
 	/* the bytes hashed and parsed were all of one version of the file */
-	if (fstat(fd, &after) < 0 || !same_file(st, &after)) {
+	if (tree_fstat(f, &after) != 0 || !same_file(st, &after)) {
 		rc = -EAGAIN;
 		goto out;
 	}

@@ -40,6 +40,7 @@
 #include "profilefs/cache.h"
 #include "profilefs/caps.h"
 #include "profilefs/service.h"
+#include "profilefs/tree.h"
 #include "profilefs/util.h"
 #include "svc_i.h"
 
@@ -47,8 +48,8 @@
 #define CATALOG_STALE  64 /* stale paths kept for the next scan */
 
 struct cat_dir {
-	char *path; /* absolute */
-	int fd;
+	char *path;	   /* absolute */
+	struct tree *tree; /* the folder, as a tree of its own */
 };
 
 struct cat_memo {
@@ -122,7 +123,7 @@ void svc_catalogs_free(struct svc_catalogs *c)
 		free(c->stale[i]);
 	for (i = 0; i < c->ndirs; i++) {
 		free(c->dirs[i].path);
-		close(c->dirs[i].fd);
+		tree_close(c->dirs[i].tree);
 	}
 	free(c->dirs);
 	pthread_cond_destroy(&c->wake);
@@ -162,100 +163,90 @@ int svc_catalogs_add_dir(struct svc_catalogs *c, const char *dir)
 {
 	char *abs = realpath(dir, NULL);
 	struct cat_dir *grown;
-	int fd;
+	struct tree *t;
+	int rc;
 
 	if (!abs)
 		return -errno;
-	fd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		int err = -errno;
-
+	rc = tree_open_posix(abs, NULL, &t);
+	if (rc) {
 		free(abs);
-		return err;
+		return rc;
 	}
 	grown = realloc(c->dirs, (c->ndirs + 1) * sizeof(*grown));
 	if (!grown) {
-		close(fd);
+		tree_close(t);
 		free(abs);
 		return -ENOMEM;
 	}
 	c->dirs = grown;
 	grown[c->ndirs].path = abs;
-	grown[c->ndirs++].fd = fd;
+	grown[c->ndirs++].tree = t;
 	return 0;
 }
 
-/* The catalog root below rootfd, found case-insensitively: 0 with *rel
+/* the entry of a folder named, in any case, as a catroot part */
+struct part_find {
+	const char *want;
+	char name[256];
+};
+
+static int part_match(void *arg, const char *name, const struct stat *st)
+{
+	struct part_find *p = arg;
+
+	if (!S_ISDIR(st->st_mode) || strcasecmp(name, p->want) != 0 ||
+	    strlen(name) >= sizeof(p->name))
+		return 0;
+	strcpy(p->name, name);
+	return 1;
+}
+
+/* The catalog root in t, found case-insensitively: 0 with *rel
  * (malloc'ed), or -ENOENT. */
-int svc_find_catroot(int rootfd, char **rel)
+int svc_find_catroot(struct tree *t, char **rel)
 {
 	static const char *const parts[] = {
 		"Windows", "System32", "CatRoot",
 		"{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"
 	};
+	struct part_find p;
 	struct dynbuf b;
-	size_t i;
-	int fd = dup(rootfd), rc = 0;
+	size_t i, len;
+	int rc = 0;
 
-	if (fd < 0)
-		return -errno;
 	db_init(&b, 4096);
 	for (i = 0; i < sizeof(parts) / sizeof(parts[0]) && !rc; i++) {
-		DIR *d = fdopendir(dup(fd));
-		struct dirent *e;
-		int next = -1;
-
-		if (!d) {
+		p.want = parts[i];
+		if (tree_list(t, b.len ? b.data : "", part_match, &p) != 1)
 			rc = -ENOENT;
-			break;
-		}
-		while ((e = readdir(d)) != NULL) {
-			if (strcasecmp(e->d_name, parts[i]) != 0)
-				continue;
-			next = openat(fd, e->d_name,
-				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					      O_CLOEXEC);
-			if (next >= 0) {
-				db_printf(&b, "%s%s", i ? "/" : "", e->d_name);
-				break;
-			}
-		}
-		closedir(d);
-		close(fd);
-		fd = next;
-		if (fd < 0)
-			rc = -ENOENT;
+		else
+			rc = db_printf(&b, "%s%s", i ? "/" : "", p.name);
 	}
-	if (fd >= 0)
-		close(fd);
-	if (!rc) {
-		size_t len;
-
+	if (!rc)
 		rc = db_take(&b, rel, &len);
-	}
 	if (rc)
 		db_free(&b);
-	return rc;
+	return rc ? -ENOENT : 0;
 }
 
 /* Opens a catalog to be read in parts (its size in src); -EFBIG when it
  * is not a regular file or is over the cap, as when it is indexed. */
-static int open_catalog(int dirfd, const char *name, struct sig_cat_src *src)
+static int open_catalog(struct tree *t, const char *name,
+			struct sig_cat_src *src, struct stat *st)
 {
-	struct stat st;
-	int fd = util_open_noatime(dirfd, name,
-				   O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct tree_file *f;
+	int rc = tree_file_open(t, name, &f, st);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > CAP_CATALOG_FILE) {
-		close(fd);
+	if (rc)
+		return rc == -EINVAL ? -EFBIG : rc;
+	if ((uint64_t)st->st_size > CAP_CATALOG_FILE) {
+		tree_file_close(f);
 		return -EFBIG;
 	}
-	src->fd = fd;
+	src->file = f;
 	src->mem = NULL;
-	src->size = (uint64_t)st.st_size;
+	src->size = (uint64_t)st->st_size;
 	return 0;
 }
 
@@ -323,26 +314,18 @@ static int index_one(struct cache_txn *t, const struct cat_dir *d,
 {
 	struct cache_catalog row = { .path = (char *)path };
 	struct member_ctx m = { t, NULL, 0, stop, 0, 0 };
-	struct sig_cat_src src = { -1, NULL, 0 };
+	struct sig_cat_src src = { NULL, NULL, 0 };
 	char *problem = NULL;
 	uint8_t sha256[32];
 	struct stat st;
-	int rc = 0;
+	int rc;
 
-	src.fd = util_open_noatime(d->fd, name,
-				   O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (src.fd < 0)
-		rc = -errno;
-	else if (fstat(src.fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-		 (uint64_t)st.st_size > CAP_CATALOG_FILE)
-		rc = -EFBIG;
+	rc = open_catalog(d->tree, name, &src, &st);
 	if (rc) {
 		log_warn("catalog %s: not indexed: %s", path, strerror(-rc));
-		if (src.fd >= 0)
-			close(src.fd);
 		return 0;
 	}
-	row.size = src.size = (uint64_t)st.st_size;
+	row.size = src.size;
 	row.mtime_ns = mtime_ns(&st);
 	row.ctime_ns = ctime_ns(&st);
 	rc = cache_catalog_pending(t, &row, &m.id);
@@ -371,7 +354,7 @@ static int index_one(struct cache_txn *t, const struct cat_dir *d,
 		rc = 0;
 	}
 	free(problem);
-	close(src.fd);
+	tree_file_close(src.file);
 	return rc ? rc : cache_txn_batch(t);
 }
 
@@ -431,6 +414,52 @@ static int changed(const struct cache_catalog *k, const struct stat *st,
 	       stale_has(stale->path, stale->n, path);
 }
 
+/* a scan of one folder: what each of its entries is checked against */
+struct dir_scan {
+	struct svc_catalogs *c;
+	const struct cat_dir *d;
+	struct cache_catalog *known;
+	size_t nknown;
+	unsigned char *seen;
+	const struct stale_list *stale;
+	struct cache_txn **t;
+	int progress;
+	size_t *done;
+	const struct util_stop *stop;
+};
+
+static int scan_entry(void *arg, const char *name, const struct stat *st)
+{
+	struct dir_scan *s = arg;
+	struct cache_catalog key, *k;
+	char *path;
+	int rc = 0;
+
+	if (!is_cat(name) || !S_ISREG(st->st_mode))
+		return 0;
+	if (asprintf(&path, "%s/%s", s->d->path, name) < 0)
+		return -ENOMEM;
+	key.path = path;
+	k = s->nknown ? bsearch(&key, s->known, s->nknown, sizeof(*s->known),
+				by_path)
+		      : NULL;
+	if (k)
+		s->seen[k - s->known] = 1;
+	if (changed(k, st, s->stale, path)) {
+		if (!*s->t)
+			rc = cache_txn_begin(s->c->cache, CACHE_INDEX_CATALOGS,
+					     s->t);
+		if (!rc)
+			rc = util_stop_check(s->stop);
+		if (!rc)
+			rc = index_one(*s->t, s->d, name, path, s->stop);
+		if (s->progress)
+			fprintf(stderr, "\rindexing catalogs: %zu", ++*s->done);
+	}
+	free(path);
+	return rc;
+}
+
 /* Catalogs of one folder: index the new and changed, mark the seen. */
 static int sync_dir(struct svc_catalogs *c, const struct cat_dir *d,
 		    struct cache_catalog *known, size_t nknown,
@@ -438,49 +467,10 @@ static int sync_dir(struct svc_catalogs *c, const struct cat_dir *d,
 		    struct cache_txn **t, int progress, size_t *done,
 		    const struct util_stop *stop)
 {
-	DIR *dir = fdopendir(dup(d->fd));
-	struct dirent *e;
-	int rc = 0;
+	struct dir_scan s = { c,     d, known,	  nknown, seen,
+			      stale, t, progress, done,	  stop };
 
-	if (!dir)
-		return -errno;
-	/* the dup shares its offset with d->fd: start from the top */
-	rewinddir(dir);
-	while (!rc && (e = readdir(dir)) != NULL) {
-		struct cache_catalog key, *k;
-		struct stat st;
-		char *path;
-
-		if (!is_cat(e->d_name) ||
-		    fstatat(d->fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (asprintf(&path, "%s/%s", d->path, e->d_name) < 0) {
-			rc = -ENOMEM;
-			break;
-		}
-		key.path = path;
-		k = nknown ? bsearch(&key, known, nknown, sizeof(*known),
-				     by_path)
-			   : NULL;
-		if (k)
-			seen[k - known] = 1;
-		if (changed(k, &st, stale, path)) {
-			if (!*t)
-				rc = cache_txn_begin(c->cache,
-						     CACHE_INDEX_CATALOGS, t);
-			if (!rc)
-				rc = util_stop_check(stop);
-			if (!rc)
-				rc = index_one(*t, d, e->d_name, path, stop);
-			if (progress)
-				fprintf(stderr, "\rindexing catalogs: %zu",
-					++*done);
-		}
-		free(path);
-	}
-	closedir(dir);
-	return rc;
+	return tree_list(d->tree, "", scan_entry, &s);
 }
 
 /* the folder a catalog path belongs to, or NULL */
@@ -710,7 +700,8 @@ static int verdict(struct svc_catalogs *c, const char *path,
 	const struct cat_dir *d = dir_of(c, path);
 	struct sig_verdict *r = NULL;
 	struct cat_memo *grown;
-	struct sig_cat_src src = { -1, NULL, 0 };
+	struct sig_cat_src src = { NULL, NULL, 0 };
+	struct stat st;
 	uint8_t now[32];
 	size_t i;
 	int rc;
@@ -727,13 +718,13 @@ static int verdict(struct svc_catalogs *c, const char *path,
 	}
 	if (!d)
 		return -ENOENT;
-	rc = open_catalog(d->fd, path_base(path), &src);
+	rc = open_catalog(d->tree, path_base(path), &src, &st);
 	if (rc)
 		return rc;
 	/* read in parts: memory bounded whatever the catalog holds */
 	rc = sig_check_catalog_src(&src, 0, path_base(path), env, NULL, now,
 				   &r);
-	close(src.fd);
+	tree_file_close(src.file);
 	if (!rc && memcmp(now, sha256, 32) != 0) {
 		log_warn("catalog %s: changed since it was indexed: not used "
 			 "until it is indexed again",

@@ -13,6 +13,7 @@
 
 #include "profilefs/service.h"
 #include "profilefs/profile.h"
+#include "profilefs/tree.h"
 
 #define NAMES_MAX_EXTS	  64
 #define NAMES_MAX_EXT_LEN 15
@@ -74,26 +75,27 @@ static int has_ext(const struct svc_names *n, const char *name)
 	return 0;
 }
 
-static int starts_with_mz(int dirfd, const char *name)
+static int starts_with_mz(struct tree *t, const char *rel)
 {
+	struct tree_file *f;
 	struct stat st;
 	char head[2];
-	int fd, ok;
+	int ok;
 
-	if (prof_open(dirfd, name, &fd, &st))
+	if (tree_file_open(t, rel, &f, &st))
 		return 0;
-	ok = pread(fd, head, 2, 0) == 2 && head[0] == 'M' && head[1] == 'Z';
-	close(fd);
+	ok = tree_pread(f, head, 2, 0) == 2 && head[0] == 'M' && head[1] == 'Z';
+	tree_file_close(f);
 	return ok;
 }
 
-int svc_is_binary(const struct svc_names *n, int dirfd, const char *name,
+int svc_is_binary(const struct svc_names *n, struct tree *t, const char *rel,
 		  const struct stat *st, int may_read)
 {
 	if (S_ISDIR(st->st_mode) || S_ISLNK(st->st_mode))
 		return 0;
-	if (has_ext(n, name))
+	if (has_ext(n, rel))
 		return 1;
 	return n->sniff_mz && may_read && S_ISREG(st->st_mode) &&
-	       starts_with_mz(dirfd, name);
+	       starts_with_mz(t, rel);
 }

@@ -35,6 +35,7 @@
 #include "profilefs/caps.h"
 #include "profilefs/service.h"
 #include "profilefs/util.h"
+#include "profilefs/tree.h"
 #include "svc_i.h"
 
 /* a ring of paths (malloc'ed) */
@@ -308,56 +309,55 @@ static char *child_of(const char *dir, const char *name)
 	return s;
 }
 
+/* a folder's walk: where its binaries go and its folders are pushed */
+struct warm_walk {
+	struct pool *p;
+	const char *dir;
+	char ***stack;
+	size_t *n, *cap;
+	int rc; /* warm_push()'s error, which ends the walk */
+};
+
+static int warm_entry(void *arg, const char *name, const struct stat *st)
+{
+	struct warm_walk *w = arg;
+	char *child = child_of(w->dir, name);
+
+	if (!child)
+		return 0;
+	if (!S_ISDIR(st->st_mode) &&
+	    !svc_is_binary(w->p->names, w->p->pv->tree, child, st, 1)) {
+		free(child);
+		return 0;
+	}
+	if (!S_ISDIR(st->st_mode)) {
+		w->rc = warm_push(w->p, child);
+		return w->rc;
+	}
+	if (*w->n == *w->cap) {
+		size_t c = *w->cap ? 2 * *w->cap : 64;
+		char **grown = realloc(*w->stack, c * sizeof(*grown));
+
+		if (!grown) {
+			free(child);
+			return 0;
+		}
+		*w->stack = grown;
+		*w->cap = c;
+	}
+	(*w->stack)[(*w->n)++] = child;
+	return 0;
+}
+
 /* Walks folder dir: queues its binaries, pushes its folders on *stack. */
 static int warm_dir(struct pool *p, const char *dir, char ***stack, size_t *n,
 		    size_t *cap)
 {
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	int fd, rc = 0;
+	struct warm_walk w = { p, dir, stack, n, cap, 0 };
 
-	fd = util_open_beneath(p->pv->rootfd, dir,
-			       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0; /* gone or unreadable: walked past */
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return 0;
-	}
-	while (!rc && (de = readdir(d)) != NULL) {
-		char *child;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (util_lstat_beneath(dirfd(d), de->d_name, &st) < 0)
-			continue;
-		if (!S_ISDIR(st.st_mode) &&
-		    !svc_is_binary(p->names, dirfd(d), de->d_name, &st, 1))
-			continue;
-		child = child_of(dir, de->d_name);
-		if (!child)
-			continue;
-		if (!S_ISDIR(st.st_mode)) {
-			rc = warm_push(p, child);
-			continue;
-		}
-		if (*n == *cap) {
-			size_t c = *cap ? 2 * *cap : 64;
-			char **grown = realloc(*stack, c * sizeof(*grown));
-
-			if (!grown) {
-				free(child);
-				continue;
-			}
-			*stack = grown;
-			*cap = c;
-		}
-		(*stack)[(*n)++] = child;
-	}
-	closedir(d);
-	return rc;
+	/* a folder gone or unreadable is walked past */
+	tree_list(p->pv->tree, dir, warm_entry, &w);
+	return w.rc;
 }
 
 static void *walker(void *arg)

@@ -36,6 +36,7 @@
 #include "profilefs/service.h"
 #include "profilefs/profile.h"
 #include "profilefs/rules.h"
+#include "profilefs/tree.h"
 #include "svc_i.h"
 
 struct flight {
@@ -198,8 +199,7 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 	if (!pv)
 		return -ENOMEM;
 	pv->drive = strdup(setup->drive);
-	if (!pv->drive || rmemo_new(CAP_RENDER_MEMO, &pv->rendered) ||
-	    svc_volumes_new(setup->volume_name, &pv->volumes)) {
+	if (!pv->drive || rmemo_new(CAP_RENDER_MEMO, &pv->rendered)) {
 		rmemo_free(pv->rendered);
 		free(pv->drive);
 		free(pv);
@@ -208,14 +208,13 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 	if (gate_new(setup->memory ? setup->memory : SVC_MEMORY_DEFAULT,
 		     setup->large_jobs ? setup->large_jobs : util_cpus(),
 		     &pv->gate)) {
-		svc_volumes_free(pv->volumes);
 		rmemo_free(pv->rendered);
 		free(pv->drive);
 		free(pv);
 		return -ENOMEM;
 	}
 	pv->caller_gone = setup->caller_gone;
-	pv->rootfd = setup->rootfd;
+	pv->tree = setup->tree;
 	pv->cache = setup->cache;
 	pv->rules = setup->rules;
 	pv->limits = setup->limits;
@@ -262,7 +261,6 @@ void svc_close(struct svc *pv)
 		svc_catalogs_set_cache(pv->catalogs, NULL);
 	}
 	rmemo_free(pv->rendered);
-	svc_volumes_free(pv->volumes);
 	gate_free(pv->gate);
 	svc_sig_memo_clear(pv);
 	pthread_rwlock_destroy(&pv->sig_lock);
@@ -313,7 +311,7 @@ static int64_t ns_of(const struct timespec *ts)
  * cp -p; not ctime) */
 static struct cache_ident ident_of(struct svc *pv, const struct stat *st)
 {
-	struct cache_ident id = { svc_volume_id(pv->volumes, st->st_dev),
+	struct cache_ident id = { tree_volume_id(pv->tree, st->st_dev),
 				  (uint64_t)st->st_ino, (uint64_t)st->st_size,
 				  ns_of(&st->st_mtim), ns_of(&st->st_ctim) };
 
@@ -408,36 +406,38 @@ static int store(struct svc *pv, const struct cache_ident *id,
 /* ---- computing ------------------------------------------------------- */
 
 /*
- * Reads fd (of st) through fn once its share of the memory budget is
+ * Reads f (of st) through fn once its share of the memory budget is
  * taken: the bytes a computation holds, and a slot when the file is
  * large. A file over the size cap is not read: it takes nothing. The
  * time limit runs from when the reading starts.
  */
-typedef int read_fn(struct svc *pv, int fd, const struct stat *st,
+typedef int read_fn(struct svc *pv, struct tree_file *f, const struct stat *st,
 		    const struct util_stop *stop, void *out);
 
-static int gated(struct svc *pv, int fd, const struct stat *st, uint64_t bytes,
-		 const struct util_stop *stop, read_fn *fn, void *out)
+static int gated(struct svc *pv, struct tree_file *f, const struct stat *st,
+		 uint64_t bytes, const struct util_stop *stop, read_fn *fn,
+		 void *out)
 {
 	uint64_t size = (uint64_t)st->st_size;
 	int large = size > CAP_LARGE_FILE, rc;
 	struct util_stop timed = *stop;
 
 	if (pv->limits.max_size && size > pv->limits.max_size)
-		return fn(pv, fd, st, stop, out);
+		return fn(pv, f, st, stop, out);
 	rc = gate_enter(pv->gate, bytes, large, stop);
 	if (rc)
 		return rc;
 	timed.deadline = util_deadline(pv->limits.max_seconds);
-	rc = fn(pv, fd, st, &timed, out);
+	rc = fn(pv, f, st, &timed, out);
 	gate_leave(pv->gate, bytes, large);
 	return rc;
 }
 
-static int read_profile(struct svc *pv, int fd, const struct stat *st,
-			const struct util_stop *stop, void *out)
+static int read_profile(struct svc *pv, struct tree_file *f,
+			const struct stat *st, const struct util_stop *stop,
+			void *out)
 {
-	return prof_compute(fd, st, &pv->limits, stop, out);
+	return prof_compute(f, st, &pv->limits, stop, out);
 }
 
 /* Reads the file; a file that keeps changing under us is an error. */
@@ -445,18 +445,19 @@ static int compute_now(struct svc *pv, const char *relpath,
 		       const struct util_stop *stop, struct prof **out,
 		       struct cache_ident *id)
 {
+	struct tree_file *f;
 	struct stat st;
-	int fd, rc = 0, tries;
+	int rc = 0, tries;
 
 	for (tries = 0; tries <= CAP_REREAD; tries++) {
-		rc = prof_open(pv->rootfd, relpath, &fd, &st);
+		rc = prof_open(pv->tree, relpath, &f, &st);
 		if (rc == -EINVAL)
 			return prof_special(st.st_mode, out);
 		if (rc)
 			return rc;
-		rc = gated(pv, fd, &st, prof_memory((uint64_t)st.st_size), stop,
+		rc = gated(pv, f, &st, prof_memory((uint64_t)st.st_size), stop,
 			   read_profile, out);
-		close(fd);
+		tree_file_close(f);
 		if (rc != -EAGAIN)
 			break;
 		log_info("%s changed while it was read; reading it again",
@@ -497,11 +498,12 @@ static int same_ident(const struct cache_ident *a, const struct cache_ident *b)
  * row claims id (a computation hashes anyway), the file is over the size
  * cap, it changed, or its content is not cached.
  */
-static int read_sha256(struct svc *pv, int fd, const struct stat *st,
-		       const struct util_stop *stop, void *out)
+static int read_sha256(struct svc *pv, struct tree_file *f,
+		       const struct stat *st, const struct util_stop *stop,
+		       void *out)
 {
 	(void)pv;
-	return dg_sha256_fd(fd, (uint64_t)st->st_size, stop, out);
+	return dg_sha256_file(f, (uint64_t)st->st_size, stop, out);
 }
 
 static int verify_now(struct svc *pv, const char *relpath,
@@ -511,21 +513,21 @@ static int verify_now(struct svc *pv, const char *relpath,
 	struct cache_content ct;
 	struct cache_ident now;
 	uint8_t sha[32];
+	struct tree_file *f;
 	struct stat st;
-	int fd, rc;
+	int rc;
 
 	if (!pv->cache || pv->trust_metadata || cache_find(pv->cache, id, &ct))
 		return -ENOENT;
 	if (pv->limits.max_size && id->size > pv->limits.max_size)
 		return -ENOENT;
-	if (prof_open(pv->rootfd, relpath, &fd, &st))
+	if (prof_open(pv->tree, relpath, &f, &st))
 		return -ENOENT;
 	now = ident_of(pv, &st);
 	rc = -ENOENT;
 	if (!same_ident(&now, id))
 		goto out;
-	rc = gated(pv, fd, &st, 2 * (uint64_t)CAP_CHUNK, stop, read_sha256,
-		   sha);
+	rc = gated(pv, f, &st, 2 * (uint64_t)CAP_CHUNK, stop, read_sha256, sha);
 	if (rc == -ETIME) {
 		/* the profile prof_compute() would make, as far as it read */
 		rc = prof_limited(&st, &pv->limits, 1, out);
@@ -536,7 +538,7 @@ static int verify_now(struct svc *pv, const char *relpath,
 	svc_count(pv, &pv->stats.verified, 1);
 	svc_count(pv, &pv->stats.bytes_verified, id->size);
 	/* the bytes hashed were all of the version stat'ed */
-	if (fstat(fd, &st) < 0)
+	if (tree_fstat(f, &st) != 0)
 		goto out_enoent;
 	now = ident_of(pv, &st);
 	if (!same_ident(&now, id) || cache_find_content(pv->cache, sha, &ct) ||
@@ -555,7 +557,7 @@ out_enoent:
 	/* out of memory, or nobody waits: no computation either */
 	rc = rc == -ENOMEM || rc == -EINTR ? rc : -ENOENT;
 out:
-	close(fd);
+	tree_file_close(f);
 	return rc;
 }
 
@@ -755,21 +757,24 @@ static void release(struct svc *pv, struct held *h)
 }
 
 /*
- * The profile of relpath: from the cache, else (compute_ok) computed once
- * for all who ask. -ENOENT when not cached and compute_ok is 0, -EISDIR
- * for a folder, -ENOENT for a symlink.
+ * The profile of relpath (of lstat *bst, NULL: looked up now): from the
+ * cache, else (compute_ok) computed once for all who ask. -ENOENT when
+ * not cached and compute_ok is 0, -EISDIR for a folder, -ENOENT for a
+ * symlink.
  */
-static int obtain(struct svc *pv, const char *relpath, int compute_ok,
-		  struct held *h)
+static int obtain(struct svc *pv, const char *relpath, const struct stat *bst,
+		  int compute_ok, struct held *h)
 {
 	struct cache_ident id;
 	struct stat st;
 	int rc;
 
 	memset(h, 0, sizeof(*h));
-	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
+	rc = bst ? 0 : tree_lstat(pv->tree, relpath, &st);
 	if (rc)
 		return rc;
+	if (bst)
+		st = *bst;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
 	if (S_ISLNK(st.st_mode))
@@ -812,7 +817,7 @@ int svc_warm(struct svc *pv, const char *relpath, int *computed, uint64_t *size)
 
 	*computed = 0;
 	*size = 0;
-	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
+	rc = tree_lstat(pv->tree, relpath, &st);
 	if (rc)
 		return rc;
 	if (S_ISDIR(st.st_mode))
@@ -828,7 +833,7 @@ int svc_warm(struct svc *pv, const char *relpath, int *computed, uint64_t *size)
 		prof_free(p);
 		return 0;
 	}
-	rc = obtain(pv, relpath, 1, &h);
+	rc = obtain(pv, relpath, NULL, 1, &h);
 	*computed = rc == 0;
 	/* a failed flight is held too (obtain's callers release it) */
 	release(pv, &h);
@@ -936,8 +941,8 @@ static char *mui_beside(struct svc *pv, const char *relpath, struct stat *st)
 {
 	char *path = prof_mui_path(relpath);
 
-	if (path && (util_lstat_beneath(pv->rootfd, path, st) < 0 ||
-		     !S_ISREG(st->st_mode))) {
+	if (path &&
+	    (tree_lstat(pv->tree, path, st) < 0 || !S_ISREG(st->st_mode))) {
 		free(path);
 		path = NULL;
 	}
@@ -1065,13 +1070,19 @@ static int catalogs_first(struct svc *pv, const struct prof *p, int compute_ok)
 int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
 		 struct svc_view **out)
 {
+	return svc_view_get_at(pv, relpath, NULL, compute_ok, out);
+}
+
+int svc_view_get_at(struct svc *pv, const char *relpath, const struct stat *st,
+		    int compute_ok, struct svc_view **out)
+{
 	struct svc_view_i *v = calloc(1, sizeof(*v));
 	struct stat mui_st;
 	int rc;
 
 	if (!v)
 		return -ENOMEM;
-	rc = obtain(pv, relpath, compute_ok, &v->h);
+	rc = obtain(pv, relpath, st, compute_ok, &v->h);
 	if (rc)
 		goto fail;
 	v->pub.prof = v->h.p;
@@ -1081,7 +1092,7 @@ int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
 	 * is held for any binary, as the key names it for any */
 	v->mui_path = mui_beside(pv, relpath, &mui_st);
 	if (v->mui_path) {
-		rc = obtain(pv, v->mui_path, compute_ok, &v->mui);
+		rc = obtain(pv, v->mui_path, &mui_st, compute_ok, &v->mui);
 		/* its caller went, or waits its turn: no profile without it */
 		if (rc == -EINTR || rc == -EAGAIN)
 			goto fail;
@@ -1141,12 +1152,13 @@ static int view_key(struct svc *pv, enum svc_format fmt,
 
 /* Renders relpath's view in fmt; *key_ok says whether key names the
  * text. */
-static int render_view(struct svc *pv, const char *relpath, enum svc_format fmt,
+static int render_view(struct svc *pv, const char *relpath,
+		       const struct stat *st, enum svc_format fmt,
 		       int compute_ok, char **md, size_t *len, uint8_t key[32],
 		       int *key_ok, struct cache_ident *id)
 {
 	struct svc_view *v;
-	int rc = svc_view_get(pv, relpath, compute_ok, &v);
+	int rc = svc_view_get_at(pv, relpath, st, compute_ok, &v);
 
 	if (rc)
 		return rc;
@@ -1162,17 +1174,25 @@ static int render_view(struct svc *pv, const char *relpath, enum svc_format fmt,
 int svc_text_get(struct svc *pv, const char *relpath, enum svc_format fmt,
 		 int compute_ok, const struct svc_text **out)
 {
+	struct stat st;
+	int rc = tree_lstat(pv->tree, relpath, &st);
+
+	return rc ? rc
+		  : svc_text_get_at(pv, relpath, &st, fmt, compute_ok, out);
+}
+
+int svc_text_get_at(struct svc *pv, const char *relpath, const struct stat *bst,
+		    enum svc_format fmt, int compute_ok,
+		    const struct svc_text **out)
+{
 	const struct svc_text *t;
 	struct cache_ident id;
 	uint8_t key[32];
-	struct stat st;
+	struct stat st = *bst;
 	size_t len;
 	char *md;
 	int rc, key_ok = 0;
 
-	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
-	if (rc)
-		return rc;
 	if (S_ISREG(st.st_mode) &&
 	    cached_key(pv, fmt, relpath, &st, key) == 0) {
 		t = rmemo_get(pv->rendered, key);
@@ -1181,8 +1201,8 @@ int svc_text_get(struct svc *pv, const char *relpath, enum svc_format fmt,
 			return 0;
 		}
 	}
-	rc = render_view(pv, relpath, fmt, compute_ok, &md, &len, key, &key_ok,
-			 &id);
+	rc = render_view(pv, relpath, &st, fmt, compute_ok, &md, &len, key,
+			 &key_ok, &id);
 	if (rc)
 		return rc;
 	t = key_ok ? rmemo_put(pv->rendered, key, md, len)
@@ -1209,28 +1229,39 @@ int svc_profile_key(struct svc *pv, const char *relpath, enum svc_format fmt,
 		    uint8_t key[32], uint64_t *size)
 {
 	struct stat st;
-	int rc;
+	int rc = tree_lstat(pv->tree, relpath, &st);
 
-	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
-	if (rc)
-		return rc;
-	if (!S_ISREG(st.st_mode) || cached_key(pv, fmt, relpath, &st, key))
+	return rc ? rc : svc_profile_key_at(pv, relpath, &st, fmt, key, size);
+}
+
+int svc_profile_key_at(struct svc *pv, const char *relpath,
+		       const struct stat *st, enum svc_format fmt,
+		       uint8_t key[32], uint64_t *size)
+{
+	if (!S_ISREG(st->st_mode) || cached_key(pv, fmt, relpath, st, key))
 		return -ENOENT;
-	return svc_profile_size(pv, relpath, fmt, size);
+	return svc_profile_size_at(pv, relpath, st, fmt, size);
 }
 
 int svc_profile_size(struct svc *pv, const char *relpath, enum svc_format fmt,
 		     uint64_t *size)
 {
+	struct stat st;
+	int rc = tree_lstat(pv->tree, relpath, &st);
+
+	return rc ? rc : svc_profile_size_at(pv, relpath, &st, fmt, size);
+}
+
+int svc_profile_size_at(struct svc *pv, const char *relpath,
+			const struct stat *bst, enum svc_format fmt,
+			uint64_t *size)
+{
 	const struct svc_text *t;
 	struct cache_ident id;
 	uint8_t key[32];
-	struct stat st;
+	struct stat st = *bst;
 	int rc;
 
-	rc = util_lstat_beneath(pv->rootfd, relpath, &st);
-	if (rc)
-		return rc;
 	if (S_ISREG(st.st_mode)) {
 		/* a cached profile's size, without rendering when it can */
 		if (cached_key(pv, fmt, relpath, &st, key))
@@ -1245,7 +1276,7 @@ int svc_profile_size(struct svc *pv, const char *relpath, enum svc_format fmt,
 		if (cache_render_size_get(pv->cache, &id, key, size) == 0)
 			return 0;
 	}
-	rc = svc_text_get(pv, relpath, fmt, 0, &t);
+	rc = svc_text_get_at(pv, relpath, &st, fmt, 0, &t);
 	if (rc)
 		return rc;
 	*size = t->len;

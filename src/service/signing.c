@@ -16,6 +16,7 @@
 
 #include "profilefs/service.h"
 #include "profilefs/sig.h"
+#include "profilefs/tree.h"
 
 /* installed, else beside the sources (a build that is not installed) */
 static const char *const roots_paths[] = { PROFILEFS_DATADIR
@@ -65,27 +66,29 @@ int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 int svc_signing_catalogs(const struct svc_signing_opts *o, const char *source,
 			 struct svc_catalogs **out)
 {
-	int rootfd =
-		source ? open(source, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	struct tree *root = NULL;
 	struct svc_catalogs *c;
 	char *rel = NULL, *abs = NULL;
 	size_t i;
 	int rc;
 
-	if (svc_catalogs_new(NULL, &c))
+	if (source && tree_open_posix(source, NULL, &root))
+		root = NULL;
+	if (svc_catalogs_new(NULL, &c)) {
+		tree_close(root);
 		return 1;
+	}
 	for (i = 0; i < o->ncatalogs; i++) {
 		rc = svc_catalogs_add_dir(c, o->catalogs[i]);
 		if (rc) {
 			fprintf(stderr, "profilefs: --catalogs %s: %s\n",
 				o->catalogs[i], strerror(-rc));
 			svc_catalogs_free(c);
-			if (rootfd >= 0)
-				close(rootfd);
+			tree_close(root);
 			return 2;
 		}
 	}
-	if (rootfd >= 0 && svc_find_catroot(rootfd, &rel) == 0) {
+	if (root && svc_find_catroot(root, &rel) == 0) {
 		if (asprintf(&abs, "%s/%s", strcmp(source, "/") ? source : "",
 			     rel) < 0)
 			abs = NULL;
@@ -95,8 +98,7 @@ int svc_signing_catalogs(const struct svc_signing_opts *o, const char *source,
 				"cannot be read\n",
 				rel);
 	}
-	if (rootfd >= 0)
-		close(rootfd);
+	tree_close(root);
 	free(rel);
 	free(abs);
 	*out = c;

@@ -22,7 +22,7 @@ struct svc_gens {
 };
 
 struct svc {
-	int rootfd;
+	struct tree *tree; /* the source: the setup's */
 	char *drive;
 	struct cache *cache;
 	/* the setup's rules index: Possible Misuse */
@@ -53,8 +53,6 @@ struct svc {
 	uint8_t trust_digest[32]; /* what the trust anchors are */
 	/* the rendered profiles, by render key */
 	struct rmemo *rendered;
-	/* what a file's st_dev stands for in its identity: its volume */
-	struct svc_volumes *volumes;
 	/* the identities whose cache row this service stored or checked
 	 * against the file's SHA-256 (under lock): an open-addressing set
 	 * of up to SVC_VERIFIED_MAX, probed from a seeded hash (the

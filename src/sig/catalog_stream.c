@@ -35,6 +35,7 @@
 
 #include <openssl/evp.h>
 
+#include "profilefs/tree.h"
 #include "profilefs/util.h"
 #include "sig_i.h"
 
@@ -73,11 +74,11 @@ static int read_at(const struct sig_cat_src *src, uint8_t *dst, size_t n,
 		return 0;
 	}
 	while (done < n) {
-		got = pread(src->fd, dst + done, n - done, (off_t)(off + done));
-		if (got < 0 && errno == EINTR)
+		got = tree_pread(src->file, dst + done, n - done, off + done);
+		if (got == -EINTR)
 			continue;
 		if (got < 0)
-			return -errno;
+			return (int)got;
 		if (got == 0)
 			return -EIO; /* it shrank */
 		done += (size_t)got;

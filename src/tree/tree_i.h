@@ -44,8 +44,7 @@ struct tree_ops {
 	int (*facts)(struct tree *t, const char *rel, struct tree_facts *out);
 
 	uint64_t (*volume_id)(struct tree *t, dev_t dev);
-	int (*volume_describe)(struct tree *t, dev_t dev, char *desc,
-			       size_t n);
+	int (*volume_describe)(struct tree *t, dev_t dev, char *desc, size_t n);
 };
 
 struct tree {

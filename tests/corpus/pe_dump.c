@@ -2,10 +2,14 @@
  * pe_dump [--fd] FILE...: what our PE parser reads, one JSON object a
  * line, for the differential suite (compare.py) to hold against
  * python3-pefile. The file is read into memory and parsed with
- * pe_parse(), or with --fd parsed from its descriptor with pe_parse_fd():
- * compare.py checks that both say the same, byte for byte.
+ * pe_parse(), or with --fd read as the source is (its folder opened with
+ * tree_open_posix(), the file with tree_file_open()) and parsed with
+ * pe_parse_file(): compare.py checks that both say the same, byte for
+ * byte.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +18,7 @@
 
 #include "profilefs/digest.h"
 #include "profilefs/pe.h"
+#include "profilefs/tree.h"
 
 static void json_str(const char *s)
 {
@@ -31,7 +36,8 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void dump(const char *path, const uint8_t *buf, size_t len, int fd)
+static void dump(const char *path, const uint8_t *buf, size_t len,
+		 struct tree_file *f)
 {
 	struct pe_info *pe = NULL;
 	struct dynbuf b;
@@ -45,7 +51,7 @@ static void dump(const char *path, const uint8_t *buf, size_t len, int fd)
 	const char *why;
 
 	if (buf ? pe_parse(buf, len, len, &pe)
-		: pe_parse_fd(fd, len, NULL, NULL, &pe, &why)) {
+		: pe_parse_file(f, len, NULL, NULL, &pe, &why)) {
 		printf(", \"pe\": false}\n");
 		return;
 	}
@@ -107,6 +113,28 @@ static void dump(const char *path, const uint8_t *buf, size_t len, int fd)
 	pe_free(pe);
 }
 
+/* path read through a POSIX tree of its folder */
+static int dump_tree(const char *path)
+{
+	char *d = strdup(path), *b = strdup(path);
+	struct tree_file *f = NULL;
+	struct tree *t = NULL;
+	struct stat st;
+	int rc = d && b ? 0 : -ENOMEM;
+
+	if (!rc)
+		rc = tree_open_posix(dirname(d), NULL, &t);
+	if (!rc)
+		rc = tree_file_open(t, basename(b), &f, &st);
+	if (!rc)
+		dump(path, NULL, (size_t)st.st_size, f);
+	tree_file_close(f);
+	tree_close(t);
+	free(d);
+	free(b);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1, status = 0, use_fd = 0;
@@ -126,8 +154,11 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (use_fd) {
-			dump(argv[i], NULL, (size_t)st.st_size, fd);
 			close(fd);
+			if (dump_tree(argv[i]) != 0) {
+				perror(argv[i]);
+				status = 1;
+			}
 			continue;
 		}
 		buf = malloc((size_t)st.st_size + 1);
@@ -135,7 +166,7 @@ int main(int argc, char **argv)
 			perror(argv[i]);
 			status = 1;
 		} else {
-			dump(argv[i], buf, (size_t)st.st_size, -1);
+			dump(argv[i], buf, (size_t)st.st_size, NULL);
 		}
 		free(buf);
 		close(fd);

@@ -1,7 +1,7 @@
 /* libFuzzer target: the PE parser over any bytes, and what the profile
  * asks of its result (the imphash input, RVA translation). The bytes are
  * parsed twice, from memory (pe_parse) and from a memfd holding them
- * (pe_parse_fd, through the reader's block cache, with the checksum's sum
+ * (pe_parse_file, through the reader's block cache, with the checksum's sum
  * made in odd pieces): any difference between the two parses aborts. */
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "profilefs/pe.h"
+#include "profilefs/tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,24 +57,27 @@ static void same(const struct pe_info *a, const struct pe_info *b)
 			abort();
 }
 
-/* pe_parse_fd() over the same bytes, given their checksum sum made in
+/* pe_parse_file() over the same bytes, given their checksum sum made in
  * pieces of 7 bytes (the parse from memory makes it in one) */
 static int parse_fd(const uint8_t *data, size_t size, struct pe_info **out)
 {
 	static int fd = -2;
+	static struct tree_file *f;
 	uint64_t sum = 0;
 	const char *why;
 	size_t off;
 
 	if (fd == -2)
 		fd = memfd_create("fuzz_pe", MFD_CLOEXEC);
+	if (fd >= 0 && !f && tree_file_posix_fd(fd, &f))
+		abort();
 	if (fd < 0 || ftruncate(fd, 0) ||
 	    (size && pwrite(fd, data, size, 0) != (ssize_t)size))
 		abort();
 	for (off = 0; off < size; off += 7)
 		pe_checksum_add(&sum, off, data + off,
 				size - off < 7 ? size - off : 7);
-	return pe_parse_fd(fd, size, NULL, &sum, out, &why);
+	return pe_parse_file(f, size, NULL, &sum, out, &why);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: a whole profile from any file content. The bytes go
- * through the path the mount uses (prof_compute on a descriptor), are
+ * through the path the mount uses (prof_compute on a tree_file), are
  * rendered, stored as parts, read back and rendered again: the two
  * renderings must be the same bytes. An input starting with "PART" is
  * instead decoded as a stored part (a damaged cache) and rendered. The
@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "profilefs/profile.h"
+#include "profilefs/tree.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -124,21 +125,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct prof *p = NULL, *q = NULL;
 	char *md1 = NULL, *md2 = NULL;
 	size_t len1 = 0, len2 = 0;
+	struct tree_file *f = NULL;
 	struct stat st;
-	int fd;
+	int fd, rc;
 
 	if (size >= 4 && memcmp(data, "PART", 4) == 0) {
 		part_blob(data + 4, size - 4);
 		return 0;
 	}
 	fd = memfd_create("fuzz", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, data, size) != (ssize_t)size ||
-	    fstat(fd, &st) < 0 || prof_compute(fd, &st, NULL, NULL, &p)) {
-		if (fd >= 0)
-			close(fd);
+	rc = fd < 0 || write(fd, data, size) != (ssize_t)size ||
+	     fstat(fd, &st) < 0 || tree_file_posix_fd(fd, &f) ||
+	     prof_compute(f, &st, NULL, NULL, &p);
+	tree_file_close(f);
+	if (fd >= 0)
+		close(fd);
+	if (rc)
 		return 0;
-	}
-	close(fd);
 	render_free(p, &md1, &len1);
 	json_check(p);
 	q = prof_new();

@@ -33,7 +33,7 @@ static int count(void *ctx, const uint8_t *digest, size_t len)
 
 static void compare(const uint8_t *data, size_t size)
 {
-	struct sig_cat_src src = { -1, data, size };
+	struct sig_cat_src src = { NULL, data, size };
 	struct members whole, walk, fallback;
 	uint8_t sha[32];
 

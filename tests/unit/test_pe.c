@@ -3,7 +3,7 @@
  * bounds), the ordinal table against python3-pefile's, language and
  * machine names, a parsed file surviving the part codec unchanged, and
  * the Authenticode layout naming the very bytes the parser reads as the
- * CheckSum and the security directory, and pe_parse_fd() on a file that
+ * CheckSum and the security directory, and pe_parse_file() on a file that
  * shrinks: -EAGAIN, never a parse of what is left.
  */
 #include <errno.h>
@@ -14,7 +14,35 @@
 #include "profilefs/digest.h"
 #include "profilefs/pe.h"
 #include "profilefs/profile.h"
+#include "profilefs/tree.h"
 #include "t.h"
+
+/* pe_parse_file() over a descriptor, as a tree_file of no tree */
+static int parse_fd(int fd, uint64_t len, const struct util_stop *stop,
+		    struct pe_info **out, const char **why)
+{
+	struct tree_file *f;
+	int rc = tree_file_posix_fd(fd, &f);
+
+	if (rc)
+		return rc;
+	rc = pe_parse_file(f, len, stop, NULL, out, why);
+	tree_file_close(f);
+	return rc;
+}
+
+/* prof_compute() over a descriptor, as a tree_file of no tree */
+static int compute_fd(int fd, const struct stat *st, struct prof **out)
+{
+	struct tree_file *f;
+	int rc = tree_file_posix_fd(fd, &f);
+
+	if (rc)
+		return rc;
+	rc = prof_compute(f, st, NULL, NULL, out);
+	tree_file_close(f);
+	return rc;
+}
 
 static struct pe_info *two_sections(uint32_t falign, uint32_t salign)
 {
@@ -123,7 +151,7 @@ static void test_codec(const char *path)
 	int fd = open(path, O_RDONLY);
 
 	CHECK(fd >= 0 && fstat(fd, &st) == 0);
-	CHECK(fd >= 0 && prof_compute(fd, &st, NULL, NULL, &p) == 0);
+	CHECK(fd >= 0 && compute_fd(fd, &st, &p) == 0);
 	if (fd >= 0)
 		close(fd);
 	if (!p) {
@@ -262,7 +290,7 @@ static void test_shrink(const char *path)
 	unlink(tmp);
 	CHECK(pwrite(out, buf, SHRINK_LEN, 0) == SHRINK_LEN);
 	CHECK(pe_parse(buf, SHRINK_LEN, SHRINK_LEN, &mem) == 0);
-	CHECK(pe_parse_fd(out, SHRINK_LEN, NULL, NULL, &pe, &why) == 0);
+	CHECK(parse_fd(out, SHRINK_LEN, NULL, &pe, &why) == 0);
 	/* the same parse, the checksum over all 300 KiB included */
 	CHECK(mem && pe && pe->checksum_known &&
 	      pe->checksum_computed == mem->checksum_computed &&
@@ -273,23 +301,21 @@ static void test_shrink(const char *path)
 	pe_free(mem);
 	/* a stop is asked (before the first read), and heard */
 	pe = NULL;
-	CHECK(pe_parse_fd(out, SHRINK_LEN, &go, NULL, &pe, &why) == 0 && pe);
+	CHECK(parse_fd(out, SHRINK_LEN, &go, &pe, &why) == 0 && pe);
 	CHECK(asked >= 1);
 	pe_free(pe);
 	pe = NULL;
-	CHECK(pe_parse_fd(out, SHRINK_LEN, &gone, NULL, &pe, &why) == -EINTR);
+	CHECK(parse_fd(out, SHRINK_LEN, &gone, &pe, &why) == -EINTR);
 	CHECK(pe == NULL);
 	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		pe = NULL;
 		CHECK(ftruncate(out, cuts[i]) == 0);
-		CHECK(pe_parse_fd(out, SHRINK_LEN, NULL, NULL, &pe, &why) ==
-		      -EAGAIN);
+		CHECK(parse_fd(out, SHRINK_LEN, NULL, &pe, &why) == -EAGAIN);
 		CHECK(pe == NULL);
 	}
 	/* not a PE image: said as pe_identify() says it */
 	CHECK(ftruncate(out, 0) == 0 && pwrite(out, "MZ", 2, 0) == 2);
-	CHECK(pe_parse_fd(out, 2, NULL, NULL, &pe, &why) == -EINVAL &&
-	      pe == NULL);
+	CHECK(parse_fd(out, 2, NULL, &pe, &why) == -EINVAL && pe == NULL);
 	CHECK_STR(why, "Not a PE image: the DOS header is truncated.");
 	close(out);
 	free(buf);

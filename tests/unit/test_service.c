@@ -21,11 +21,13 @@
 #include "profilefs/cache.h"
 #include "profilefs/rules.h"
 #include "profilefs/service.h"
+#include "profilefs/tree.h"
 #include "profilefs/util.h"
 #include "t.h"
 
 static char root[64], cachepath[128];
 static int rootfd;
+static struct tree *tree; /* the source root's */
 
 static void put_file(const char *rel, const void *p, size_t n)
 {
@@ -73,7 +75,7 @@ static char rulespath[96];
 static struct svc *open_svc_m(struct cache *c, const struct sig_trust *trust,
 			      int trust_metadata)
 {
-	struct svc_setup setup = { .rootfd = rootfd,
+	struct svc_setup setup = { .tree = tree,
 				   .drive = "C:",
 				   .cache = c,
 				   .rules = rules_index,
@@ -341,7 +343,6 @@ static void sha256sum(const char *rel, char hex[65])
  * hostile cache says of a file rewritten with its metadata put back */
 static void lie(struct cache *c, const char *rel, const char *hex)
 {
-	struct svc_volumes *vols = NULL;
 	struct cache_content ct;
 	struct cache_ident id;
 	uint8_t sha[32];
@@ -352,9 +353,7 @@ static void lie(struct cache *c, const char *rel, const char *hex)
 		CHECK(sscanf(hex + 2 * i, "%2hhx", &sha[i]) == 1);
 	CHECK(fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0);
 	/* the identity the service makes: the volume's id, not st_dev */
-	CHECK(svc_volumes_new(NULL, &vols) == 0);
-	id.dev = vols ? svc_volume_id(vols, st.st_dev) : 0;
-	svc_volumes_free(vols);
+	id.dev = tree_volume_id(tree, st.st_dev);
 	id.ino = (uint64_t)st.st_ino;
 	id.size = (uint64_t)st.st_size;
 	id.mtime_ns =
@@ -462,7 +461,7 @@ static void prefetch_pool(const char *pe)
 	}
 	put_file("notes.txt", "text", 4);
 	CHECK(symlinkat("sub", fd, "loop.dll") == 0);
-	setup.rootfd = fd;
+	CHECK(tree_open_posix(root2, NULL, &setup.tree) == 0);
 
 	/* no cache: no pool */
 	CHECK(svc_open(&setup, &pv) == 0);
@@ -546,6 +545,7 @@ static void prefetch_pool(const char *pe)
 
 	svc_names_free(names);
 	cache_close(c2);
+	tree_close(setup.tree);
 	close(rootfd);
 	rootfd = saved;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'*", root2, db);
@@ -564,6 +564,7 @@ int main(int argc, char **argv)
 	strcpy(root, "/tmp/pfs-svc-XXXXXX");
 	CHECK(mkdtemp(root) != NULL);
 	rootfd = open(root, O_RDONLY | O_DIRECTORY);
+	CHECK(tree_open_posix(root, NULL, &tree) == 0);
 	snprintf(cachepath, sizeof(cachepath), "%s.db", root);
 	CHECK(cache_open(cachepath, &c) == 0);
 	snprintf(rulespath, sizeof(rulespath), "%s.rules.db", root);
@@ -583,6 +584,7 @@ int main(int argc, char **argv)
 
 	cache_close(c);
 	rules_index_free(rules_index);
+	tree_close(tree);
 	close(rootfd);
 	{
 		char cmd[256];

@@ -26,7 +26,18 @@
 #include "profilefs/sig.h"
 #include "../sig_members.h"
 #include "../sig_verdicts.h"
+#include "profilefs/tree.h"
 #include "t.h"
+
+/* a descriptor as the tree_file the readers take (left open) */
+static struct tree_file *fd_file(int fd)
+{
+	struct tree_file *f = NULL;
+
+	if (fd >= 0 && tree_file_posix_fd(fd, &f) != 0)
+		f = NULL;
+	return f;
+}
 
 /* DER of a name made of (type, value, set) triples, in encoding order;
  * set 0: a new RDN, -1: joins the previous one (a multi-valued RDN), as
@@ -172,7 +183,7 @@ static void refusals(void)
  * the encoding without the whole decode. */
 static int agree(const uint8_t *d, size_t n, int *walked)
 {
-	struct sig_cat_src src = { -1, d, n };
+	struct sig_cat_src src = { NULL, d, n };
 	struct members whole, walk, fallback;
 	uint8_t sha[32];
 	int ok;
@@ -224,7 +235,7 @@ static void catalog_file(const char *dir, const char *name, int walks,
 	decoded(d, n, &whole);
 	CHECK(whole.rc == 0 && whole.list.len > 0);
 	fd = open(path, O_RDONLY);
-	src.fd = fd;
+	src.file = fd_file(fd);
 	src.mem = NULL;
 	src.size = n;
 	streamed(&src, walks ? SIG_CAT_NO_WHOLE : 0, &fromfd);
@@ -239,6 +250,7 @@ static void catalog_file(const char *dir, const char *name, int walks,
 	members_free(&fromfd);
 	streamed(&src, SIG_CAT_NO_WHOLE, &fromfd);
 	CHECK(fromfd.rc == -EIO);
+	tree_file_close(src.file);
 	close(fd);
 	members_free(&fromfd);
 	members_free(&whole);
@@ -332,7 +344,7 @@ static void catalog_verdict(const char *dir, const char *name, int walks,
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	d = slurp(path, &n);
 	CHECK(n > 0);
-	src.fd = -1;
+	src.file = NULL;
 	src.mem = d;
 	src.size = n;
 	CHECK(sig_catalog_signed(&src, NULL, &skel, &off, &len) ==
@@ -343,7 +355,7 @@ static void catalog_verdict(const char *dir, const char *name, int walks,
 	}
 	/* from its file; and the fallback (the whole decode) */
 	fd = open(path, O_RDONLY);
-	src.fd = fd;
+	src.file = fd_file(fd);
 	src.mem = NULL;
 	CHECK(fd >= 0 &&
 	      sig_check_catalog_src(&src, 0, name, env, NULL, got, &p) == 0);
@@ -365,6 +377,7 @@ static void catalog_verdict(const char *dir, const char *name, int walks,
 	src.size = n + 100;
 	CHECK(sig_check_catalog_src(&src, 0, name, env, NULL, got, &p) == -EIO);
 	CHECK(!p);
+	tree_file_close(src.file);
 	close(fd);
 	if (walks && holds) {
 		/* a member's byte: the messageDigest differs (OpenSSL 3
@@ -566,7 +579,7 @@ static struct sig_verdict *from_file(const uint8_t *d, size_t n,
 {
 	char path[] = "/tmp/profilefs-test-cat-XXXXXX";
 	int fd = mkstemp(path);
-	struct sig_cat_src src = { fd, NULL, n };
+	struct sig_cat_src src = { fd_file(fd), NULL, n };
 	struct sig_verdict *w = NULL, *p = NULL;
 	uint8_t sha[32], got[32];
 
@@ -577,6 +590,7 @@ static struct sig_verdict *from_file(const uint8_t *d, size_t n,
 	EVP_Digest(d, n, sha, NULL, EVP_sha256(), NULL);
 	CHECK(same_verdict(w, p) && memcmp(sha, got, 32) == 0);
 	sig_verdict_free(p);
+	tree_file_close(src.file);
 	if (fd >= 0) {
 		close(fd);
 		unlink(path);

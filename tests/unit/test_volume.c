@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <sys/sysmacros.h>
 
-#include "profilefs/service.h"
+#include "profilefs/volume.h"
 #include "t.h"
 
 /* The id sha256sum gives for key: its first 16 hex digits. */
@@ -51,122 +51,122 @@ static const char mountinfo[] =
 static void test_parse(void)
 {
 	const size_t len = sizeof(mountinfo) - 1;
-	struct svc_mount m;
+	struct tree_mount m;
 
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(0, 21), &m) == 0);
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(0, 21), &m) == 0);
 	CHECK_STR(m.fstype, "proc");
 	CHECK_STR(m.source, "proc");
 	CHECK(m.user_id == -1);
 
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(254, 0), &m) == 0);
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(254, 0), &m) == 0);
 	CHECK_STR(m.fstype, "ext4");
 	CHECK_STR(m.source, "/dev/vda");
 
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(0, 40), &m) == 0);
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(0, 40), &m) == 0);
 	CHECK_STR(m.fstype, "fuse");
 	CHECK_STR(m.source, "/srv/my disk\tx\\y.img");
 	CHECK(m.user_id == 0);
 
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(7, 3), &m) == 0);
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(7, 3), &m) == 0);
 	CHECK_STR(m.source, "/dev/loop3");
 
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(7, 4), &m) ==
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(7, 4), &m) ==
 	      -ENOENT);
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(7, 5), &m) ==
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(7, 5), &m) ==
 	      -ENOENT);
 
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(0, 50), &m) == 0);
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(0, 50), &m) == 0);
 	CHECK_STR(m.source, "a\\9b");
 	CHECK(m.user_id == -1);
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(0, 51), &m) ==
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(0, 51), &m) ==
 	      -ENOENT);
 
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(8, 1), &m) == 0);
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(8, 1), &m) == 0);
 	CHECK_STR(m.source, "/dev/sda1");
 	CHECK(m.user_id == 12);
 
 	/* numbers are matched whole: 0:2 is not 0:21, 7:33 not 7:3 */
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(0, 2), &m) ==
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(0, 2), &m) ==
 	      -ENOENT);
-	CHECK(svc_volume_find_mount(mountinfo, len, makedev(7, 33), &m) ==
+	CHECK(tree_vols_find_mount(mountinfo, len, makedev(7, 33), &m) ==
 	      -ENOENT);
-	CHECK(svc_volume_find_mount("", 0, makedev(0, 21), &m) == -ENOENT);
+	CHECK(tree_vols_find_mount("", 0, makedev(0, 21), &m) == -ENOENT);
 	/* a length short of the text: the rest is not read */
-	CHECK(svc_volume_find_mount(mountinfo, 20, makedev(0, 21), &m) ==
+	CHECK(tree_vols_find_mount(mountinfo, 20, makedev(0, 21), &m) ==
 	      -ENOENT);
 }
 
-/* a source longer than struct svc_mount holds is refused, not cut */
+/* a source longer than struct tree_mount holds is refused, not cut */
 static void test_long(void)
 {
 	static char text[9000];
-	struct svc_mount m;
+	struct tree_mount m;
 	size_t n;
 
 	n = (size_t)snprintf(text, sizeof(text), "1 1 9:9 / /m rw - ext4 /");
 	memset(text + n, 'a', 5000);
 	n += 5000;
 	n += (size_t)snprintf(text + n, sizeof(text) - n, " rw\n");
-	CHECK(svc_volume_find_mount(text, n, makedev(9, 9), &m) == -ENOENT);
+	CHECK(tree_vols_find_mount(text, n, makedev(9, 9), &m) == -ENOENT);
 }
 
 static void test_ids(void)
 {
-	struct svc_volumes *v = NULL, *w = NULL;
+	struct tree_vols *v = NULL, *w = NULL;
 	/* no mount has major 4095 */
 	dev_t none = makedev(4095, 12345);
 	char d[128];
 	uint64_t id;
 
-	CHECK(svc_volumes_new("", &v) == -EINVAL);
-	CHECK(svc_volumes_new(NULL, &v) == 0);
-	id = svc_volume_id(v, none);
+	CHECK(tree_vols_new("", &v) == -EINVAL);
+	CHECK(tree_vols_new(NULL, &v) == 0);
+	id = tree_vols_id(v, none);
 	CHECK(id == oracle("dev:4095:12345"));
-	CHECK(id == svc_volume_id(v, none)); /* memoised: the same */
-	CHECK(svc_volume_describe(v, none, d, sizeof(d)) == 0);
+	CHECK(id == tree_vols_id(v, none)); /* memoised: the same */
+	CHECK(tree_vols_describe(v, none, d, sizeof(d)) == 0);
 	CHECK_STR(d, "dev 4095:12345");
-	CHECK(svc_volume_describe(v, none, d, 5) == -ENOSPC);
+	CHECK(tree_vols_describe(v, none, d, 5) == -ENOSPC);
 
 	/* many devs: past the memo's bound every id is still right */
-	for (unsigned i = 0; i < 3 * SVC_VOLUME_MEMO; i++)
-		id = svc_volume_id(v, makedev(4095, i));
+	for (unsigned i = 0; i < 3 * TREE_VOLUME_MEMO; i++)
+		id = tree_vols_id(v, makedev(4095, i));
 	CHECK(id == oracle("dev:4095:191"));
-	CHECK(svc_volume_id(v, makedev(4095, 0)) == oracle("dev:4095:0"));
-	CHECK(svc_volume_id(v, none) == oracle("dev:4095:12345"));
+	CHECK(tree_vols_id(v, makedev(4095, 0)) == oracle("dev:4095:0"));
+	CHECK(tree_vols_id(v, none) == oracle("dev:4095:12345"));
 
 	/* a name: one id for every dev */
-	CHECK(svc_volumes_new("evidence 7", &w) == 0);
-	CHECK(svc_volume_id(w, none) == oracle("name:evidence 7"));
-	CHECK(svc_volume_id(w, makedev(0, 21)) == oracle("name:evidence 7"));
-	CHECK(svc_volume_describe(w, none, d, sizeof(d)) == 0);
+	CHECK(tree_vols_new("evidence 7", &w) == 0);
+	CHECK(tree_vols_id(w, none) == oracle("name:evidence 7"));
+	CHECK(tree_vols_id(w, makedev(0, 21)) == oracle("name:evidence 7"));
+	CHECK(tree_vols_describe(w, none, d, sizeof(d)) == 0);
 	CHECK_STR(d, "name evidence 7");
 	CHECK(oracle("name:evidence 7") != oracle("name:evidence 8"));
-	svc_volumes_free(w);
-	svc_volumes_free(v);
-	svc_volumes_free(NULL);
+	tree_vols_free(w);
+	tree_vols_free(v);
+	tree_vols_free(NULL);
 }
 
 /* threads asking for overlapping devs while the memo fills and turns
  * over all get the right ids */
 #define NTHREADS 4
-#define NDEVS	 (2 * SVC_VOLUME_MEMO)
+#define NDEVS	 (2 * TREE_VOLUME_MEMO)
 static uint64_t want[NDEVS];
 
 static void *asker(void *arg)
 {
-	struct svc_volumes *v = arg;
+	struct tree_vols *v = arg;
 	long bad = 0;
 
 	for (unsigned round = 0; round < 20; round++)
 		for (unsigned i = 0; i < NDEVS; i++)
-			bad += svc_volume_id(v, makedev(4094, i)) != want[i];
+			bad += tree_vols_id(v, makedev(4094, i)) != want[i];
 	return (void *)bad;
 }
 
 static void test_threads(void)
 {
 	pthread_t t[NTHREADS];
-	struct svc_volumes *v;
+	struct tree_vols *v;
 	char key[64];
 	void *bad;
 	int i;
@@ -175,14 +175,14 @@ static void test_threads(void)
 		snprintf(key, sizeof(key), "dev:4094:%d", i);
 		want[i] = oracle(key);
 	}
-	CHECK(svc_volumes_new(NULL, &v) == 0);
+	CHECK(tree_vols_new(NULL, &v) == 0);
 	for (i = 0; i < NTHREADS; i++)
 		CHECK(pthread_create(&t[i], NULL, asker, v) == 0);
 	for (i = 0; i < NTHREADS; i++) {
 		pthread_join(t[i], &bad);
 		CHECK(bad == NULL);
 	}
-	svc_volumes_free(v);
+	tree_vols_free(v);
 }
 
 int main(void)

@@ -1,6 +1,6 @@
 /*
  * volume_probe PATH...: for each path, its st_dev as MAJOR:MINOR, the
- * volume's id in hex and svc_volume_describe()'s text, tab-separated (for
+ * volume's id in hex and tree_vols_describe()'s text, tab-separated (for
  * tests/integration/test_volume.sh). --volume-id=NAME first names it.
  */
 #include <inttypes.h>
@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "profilefs/service.h"
+#include "profilefs/volume.h"
 
 int main(int argc, char **argv)
 {
-	struct svc_volumes *v;
+	struct tree_vols *v;
 	const char *name = NULL;
 	char d[256];
 	struct stat st;
@@ -21,18 +21,18 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && strncmp(argv[1], "--volume-id=", 12) == 0)
 		name = argv[i++] + 12;
-	if (svc_volumes_new(name, &v) != 0)
+	if (tree_vols_new(name, &v) != 0)
 		return 1;
 	for (; i < argc; i++) {
 		if (stat(argv[i], &st) != 0 ||
-		    svc_volume_describe(v, st.st_dev, d, sizeof(d)) != 0) {
+		    tree_vols_describe(v, st.st_dev, d, sizeof(d)) != 0) {
 			perror(argv[i]);
 			rc = 1;
 			continue;
 		}
 		printf("%u:%u\t%016" PRIx64 "\t%s\n", major(st.st_dev),
-		       minor(st.st_dev), svc_volume_id(v, st.st_dev), d);
+		       minor(st.st_dev), tree_vols_id(v, st.st_dev), d);
 	}
-	svc_volumes_free(v);
+	tree_vols_free(v);
 	return rc;
 }

@@ -1,19 +1,21 @@
 /*
  * volumes: the identity of the file system a file lives on, by its UUID
- * where one can be trusted, else its st_dev (see service.h).
+ * where one can be trusted, else its st_dev (see volume.h). SHA-256 by
+ * OpenSSL itself: the digest module reads through the tree.
  */
 #include <blkid/blkid.h>
+#include <openssl/evp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "profilefs/digest.h"
-#include "profilefs/service.h"
+#include "profilefs/volume.h"
 #include "profilefs/util.h"
 
 /* mountinfo is read whole; thousands of mounts fit well below this */
@@ -32,11 +34,11 @@ struct vol_entry {
 	char uuid[VOL_UUID_MAX + 1];
 };
 
-struct svc_volumes {
+struct tree_vols {
 	char *name;	      /* the user's name, or NULL */
 	uint64_t name_id;     /* its id */
 	pthread_mutex_t lock; /* the memo */
-	struct vol_entry memo[SVC_VOLUME_MEMO];
+	struct vol_entry memo[TREE_VOLUME_MEMO];
 	size_t nmemo;
 	size_t next; /* the slot overwritten when the memo is full */
 };
@@ -62,7 +64,7 @@ static uint64_t vol_hash(const char *s, int *ok)
 	size_t n = strlen(s);
 	int i;
 
-	if (dg_sha256(s, n, md) != 0) {
+	if (EVP_Digest(s, n, md, NULL, EVP_sha256(), NULL) != 1) {
 		*ok = 0;
 		return fnv1a(s, n);
 	}
@@ -84,9 +86,9 @@ static int entry_key(const struct vol_entry *e, char *out, size_t n)
 	return len < 0 || (size_t)len >= n ? -ENOSPC : 0;
 }
 
-int svc_volumes_new(const char *name, struct svc_volumes **out)
+int tree_vols_new(const char *name, struct tree_vols **out)
 {
-	struct svc_volumes *v;
+	struct tree_vols *v;
 	char *key = NULL;
 	int ok;
 
@@ -116,7 +118,7 @@ out_nomem:
 	return -ENOMEM;
 }
 
-void svc_volumes_free(struct svc_volumes *v)
+void tree_vols_free(struct tree_vols *v)
 {
 	if (!v)
 		return;
@@ -213,7 +215,8 @@ static long long fuse_user_id(const char *p, size_t n)
  * FSTYPE SOURCE SUPEROPTIONS. 0 and out filled when it is dev's and well
  * formed, -ENOENT otherwise.
  */
-static int parse_line(const char *p, size_t n, dev_t dev, struct svc_mount *out)
+static int parse_line(const char *p, size_t n, dev_t dev,
+		      struct tree_mount *out)
 {
 	const char *f[3] = { NULL };
 	size_t fl[3] = { 0 }, i = 0, field = 0, start, len;
@@ -247,10 +250,10 @@ static int parse_line(const char *p, size_t n, dev_t dev, struct svc_mount *out)
 	return 0;
 }
 
-int svc_volume_find_mount(const char *text, size_t len, dev_t dev,
-			  struct svc_mount *out)
+int tree_vols_find_mount(const char *text, size_t len, dev_t dev,
+			 struct tree_mount *out)
 {
-	struct svc_mount *m;
+	struct tree_mount *m;
 	size_t i = 0, end;
 	int rc = -ENOENT;
 
@@ -369,7 +372,7 @@ static int is_fuse(const char *fstype)
  * "/dev/sda1" in a user namespace, fusermount's fsname=), so any other
  * source is believed only for FUSE mounts made by root or by us.
  */
-static int trusted_source(const struct svc_mount *m, const struct stat *st,
+static int trusted_source(const struct tree_mount *m, const struct stat *st,
 			  dev_t dev)
 {
 	int fuse_ok = is_fuse(m->fstype) &&
@@ -380,7 +383,7 @@ static int trusted_source(const struct svc_mount *m, const struct stat *st,
 	return S_ISREG(st->st_mode) && fuse_ok;
 }
 
-static int probe_path(const char *path, const struct svc_mount *m, dev_t dev,
+static int probe_path(const char *path, const struct tree_mount *m, dev_t dev,
 		      struct vol_entry *e)
 {
 	struct stat st;
@@ -402,7 +405,7 @@ static int probe_path(const char *path, const struct svc_mount *m, dev_t dev,
 /* Fills e for dev: its UUID when one can be trusted, else its numbers. */
 static void vol_lookup(dev_t dev, struct vol_entry *e)
 {
-	struct svc_mount *m = NULL;
+	struct tree_mount *m = NULL;
 	struct dynbuf b;
 	char *name;
 
@@ -412,7 +415,7 @@ static void vol_lookup(dev_t dev, struct vol_entry *e)
 	db_init(&b, VOL_MOUNTINFO_CAP);
 	m = malloc(sizeof(*m));
 	if (!m || read_mountinfo(&b) != 0 ||
-	    svc_volume_find_mount(b.data, b.len, dev, m) != 0)
+	    tree_vols_find_mount(b.data, b.len, dev, m) != 0)
 		goto out;
 	if (m->source[0] == '/' && probe_path(m->source, m, dev, e) == 0)
 		goto out;
@@ -431,7 +434,7 @@ out:
 	db_free(&b);
 }
 
-uint64_t svc_volume_id(struct svc_volumes *v, dev_t dev)
+uint64_t tree_vols_id(struct tree_vols *v, dev_t dev)
 {
 	struct vol_entry e;
 	char key[16 + VOL_TYPE_MAX + VOL_UUID_MAX];
@@ -464,11 +467,11 @@ uint64_t svc_volume_id(struct svc_volumes *v, dev_t dev)
 		if (v->memo[i].dev == dev)
 			break;
 	if (i == v->nmemo) {
-		if (v->nmemo < SVC_VOLUME_MEMO) {
+		if (v->nmemo < TREE_VOLUME_MEMO) {
 			i = v->nmemo++;
 		} else {
 			i = v->next;
-			v->next = (v->next + 1) % SVC_VOLUME_MEMO;
+			v->next = (v->next + 1) % TREE_VOLUME_MEMO;
 		}
 		v->memo[i] = e;
 		log_debug("volume %u:%u is %s", major(dev), minor(dev), key);
@@ -478,7 +481,7 @@ uint64_t svc_volume_id(struct svc_volumes *v, dev_t dev)
 	return e.id;
 }
 
-int svc_volume_describe(struct svc_volumes *v, dev_t dev, char *out, size_t n)
+int tree_vols_describe(struct tree_vols *v, dev_t dev, char *out, size_t n)
 {
 	struct vol_entry e;
 	size_t i;
@@ -488,7 +491,7 @@ int svc_volume_describe(struct svc_volumes *v, dev_t dev, char *out, size_t n)
 		len = snprintf(out, n, "name %s", v->name);
 		return len < 0 || (size_t)len >= n ? -ENOSPC : 0;
 	}
-	svc_volume_id(v, dev);
+	tree_vols_id(v, dev);
 	pthread_mutex_lock(&v->lock);
 	for (i = 0; i < v->nmemo; i++)
 		if (v->memo[i].dev == dev) {
