@@ -9,6 +9,8 @@
  *   --sha256	   "SHA256  ./PATH" of each regular file, as sha256sum
  *   --cat	   the bytes of the file PATH to stdout
  *   --stream=NAME the first 1 MiB of PATH's named stream NAME to stdout
+ *   --threads=N   with --sha256: N threads hash every file at once, each
+ *		   from its own place in the list, and must agree
  *   --partition=N, --volume-id=NAME  as profilefs's
  *
  * SOURCE:PATH is split at the last ':' when SOURCE:PATH itself does not
@@ -19,6 +21,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,12 @@ struct names {
 	char **v;
 	size_t n, cap;
 };
+
+/* --threads: the files to hash, and each one's result */
+static unsigned nthreads = 1;
+static struct names files;
+static char (*results)[72];
+static pthread_mutex_t results_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int collect(void *arg, const char *name, const struct stat *st)
 {
@@ -110,21 +119,25 @@ static int read_file(struct tree *t, const char *rel, FILE *out,
 		     unsigned char *md)
 {
 	EVP_MD_CTX *c = md ? EVP_MD_CTX_new() : NULL;
-	static char buf[1 << 20];
+	char *buf = malloc(1 << 20);
 	struct tree_file *f;
 	struct stat st;
 	uint64_t off = 0;
 	ssize_t r;
 	int e;
 
-	if (md && (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)))
+	if (!buf || (md && (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL)))) {
+		free(buf);
+		EVP_MD_CTX_free(c);
 		return -ENOMEM;
+	}
 	e = tree_file_open(t, rel, &f, &st);
 	if (e) {
+		free(buf);
 		EVP_MD_CTX_free(c);
 		return e;
 	}
-	while ((r = tree_pread(f, buf, sizeof(buf), off)) > 0) {
+	while ((r = tree_pread(f, buf, 1 << 20, off)) > 0) {
 		if (out && fwrite(buf, 1, (size_t)r, out) != (size_t)r)
 			break;
 		if (c)
@@ -132,6 +145,7 @@ static int read_file(struct tree *t, const char *rel, FILE *out,
 		off += (uint64_t)r;
 	}
 	tree_file_close(f);
+	free(buf);
 	if (c) {
 		EVP_DigestFinal_ex(c, md, NULL);
 		EVP_MD_CTX_free(c);
@@ -151,6 +165,11 @@ static void entry(struct tree *t, const char *rel, const struct stat *st,
 	if (m == M_SHA) {
 		if (!S_ISREG(st->st_mode))
 			return;
+		if (nthreads > 1) {
+			if (collect(&files, rel, st))
+				failed = 1;
+			return;
+		}
 		r = read_file(t, rel, NULL, md);
 		if (r) {
 			fprintf(stderr, "tree_dump: %s: %s\n", rel,
@@ -211,10 +230,80 @@ static void walk(struct tree *t, const char *rel, enum mode m, int depth)
 	free(l.v);
 }
 
+struct hasher {
+	struct tree *t;
+	size_t start;
+};
+
+static void *hash_all(void *arg)
+{
+	const struct hasher *h = arg;
+	unsigned char md[32];
+	char got[72];
+	size_t k, j;
+	int i, r;
+
+	for (k = 0; k < files.n; k++) {
+		j = (h->start + k) % files.n;
+		r = read_file(h->t, files.v[j], NULL, md);
+		if (r)
+			snprintf(got, sizeof(got), "error %d", -r);
+		else
+			for (i = 0; i < 32; i++)
+				snprintf(got + 2 * i, 3, "%02x", md[i]);
+		pthread_mutex_lock(&results_lock);
+		if (!results[j][0]) {
+			memcpy(results[j], got, sizeof(got));
+		} else if (strcmp(results[j], got) != 0) {
+			fprintf(stderr, "tree_dump: %s: %s, then %s\n",
+				files.v[j], results[j], got);
+			failed = 1;
+		}
+		pthread_mutex_unlock(&results_lock);
+	}
+	return NULL;
+}
+
+/* the files collected, hashed by nthreads threads at once */
+static void hash_threads(struct tree *t)
+{
+	struct hasher h[64];
+	pthread_t th[64];
+	unsigned i, started = 0;
+	size_t j;
+
+	results = files.n ? calloc(files.n, sizeof(*results)) : NULL;
+	if (files.n && !results) {
+		failed = 1;
+		return;
+	}
+	for (i = 0; i < nthreads && files.n; i++) {
+		h[i].t = t;
+		h[i].start = files.n * i / nthreads;
+		if (pthread_create(&th[i], NULL, hash_all, &h[i]) == 0)
+			started++;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	for (j = 0; j < files.n; j++) {
+		if (strncmp(results[j], "error ", 6) == 0) {
+			fprintf(stderr, "tree_dump: %s: %s\n", files.v[j],
+				strerror(atoi(results[j] + 6)));
+			failed = 1;
+		} else {
+			printf("%s  ./%s\n", results[j], files.v[j]);
+		}
+		free(files.v[j]);
+	}
+	free(files.v);
+	free(results);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: tree_dump [--long|--sha256|--cat|--stream=NAME]"
-			" [--partition=N] [--volume-id=NAME] SOURCE[:PATH]\n");
+			" [--threads=N] [--partition=N] [--volume-id=NAME]"
+			" SOURCE[:PATH]\n");
 	return 2;
 }
 
@@ -227,6 +316,7 @@ int main(int argc, char **argv)
 		{ "stream", required_argument, NULL, 'S' },
 		{ "partition", required_argument, NULL, 'p' },
 		{ "volume-id", required_argument, NULL, 'v' },
+		{ "threads", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tree_opts o = { 0 };
@@ -257,6 +347,11 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			o.volume_name = optarg;
+			break;
+		case 't':
+			nthreads = (unsigned)strtoul(optarg, NULL, 10);
+			if (nthreads < 1 || nthreads > 64)
+				return usage();
 			break;
 		default:
 			return usage();
@@ -311,6 +406,8 @@ int main(int argc, char **argv)
 				entry(t, rel, &st, m);
 			if (S_ISDIR(st.st_mode))
 				walk(t, rel, m, 0);
+			if (m == M_SHA && nthreads > 1)
+				hash_threads(t);
 		}
 	}
 	tree_close(t);

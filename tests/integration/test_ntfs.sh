@@ -151,6 +151,10 @@ grep -v -e ' \./dedup.dll$' -e ' \./wof-' -e '/wof-' "$T/sha.oracle" | LC_ALL=C 
 grep -v -e '/wof-' "$T/sha.dump" >"$T/sha.d2"
 check "every file hashes as through ntfs-3g" cmp -s "$T/sha.o2" "$T/sha.d2" ||
 	diff "$T/sha.o2" "$T/sha.d2" | head
+# four threads reading every file at once through one volume agree
+"$TREE_DUMP" --sha256 --threads=4 "$IMG" 2>"$T/sha4.err" | LC_ALL=C sort -k2 >"$T/sha4.dump"
+check "four threads at once read the same bytes" cmp -s "$T/sha.dump" "$T/sha4.dump"
+check "four threads at once fail on the same files" cmp -s "$T/sha.err" "$T/sha4.err"
 want=$(sha256sum <"$EXAMPLES/tool.exe" | cut -d' ' -f1)
 for f in lzx xpress4k xpress8k xpress16k; do
 	grep -qx "$want  ./Windows/System32/wof-$f.exe" "$T/sha.dump" ||
