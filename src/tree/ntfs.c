@@ -6,8 +6,9 @@
  * (libntfs-3g checks neither for a read-only mount); tree_warning() says
  * so when it is.
  *
- * This file: the device, the volume, paths, entries and links;
- * ntfs_file.c: a file's bytes, its streams and its facts.
+ * This file: the volume, paths and entries; ntfs_dev.c: the device;
+ * ntfs_link.c: symlinks and junctions; ntfs_file.c: a file's bytes, its
+ * streams and its facts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,151 +22,6 @@
 #include "profilefs/caps.h"
 #include "profilefs/digest.h"
 #include "ntfs_i.h"
-
-/* ---- the device: reads at the partition's offset, never writes ------- */
-
-struct nt_devp {
-	int fd;
-	uint64_t base, size;
-	int64_t pos;
-};
-
-static s64 dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 off)
-{
-	struct nt_devp *p = dev->d_private;
-	size_t done = 0;
-
-	if (count < 0 || off < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((uint64_t)off >= p->size)
-		return 0;
-	if ((uint64_t)count > p->size - (uint64_t)off)
-		count = (s64)(p->size - (uint64_t)off);
-	while (done < (size_t)count) {
-		ssize_t r =
-			pread(p->fd, (char *)buf + done, (size_t)count - done,
-			      (off_t)(p->base + (uint64_t)off + done));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return done ? (s64)done : -1;
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	return (s64)done;
-}
-
-static int dev_open(struct ntfs_device *dev, int flags)
-{
-	if ((flags & O_ACCMODE) != O_RDONLY) {
-		errno = EROFS;
-		return -1;
-	}
-	NDevSetOpen(dev);
-	NDevSetReadOnly(dev);
-	return 0;
-}
-
-static int dev_close(struct ntfs_device *dev)
-{
-	NDevClearOpen(dev);
-	return 0;
-}
-
-static s64 dev_seek(struct ntfs_device *dev, s64 off, int whence)
-{
-	struct nt_devp *p = dev->d_private;
-	int64_t at;
-
-	switch (whence) {
-	case SEEK_SET:
-		at = off;
-		break;
-	case SEEK_CUR:
-		at = p->pos + off;
-		break;
-	case SEEK_END:
-		at = (int64_t)p->size + off;
-		break;
-	default:
-		errno = EINVAL;
-		return -1;
-	}
-	if (at < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	p->pos = at;
-	return at;
-}
-
-static s64 dev_read(struct ntfs_device *dev, void *buf, s64 count)
-{
-	struct nt_devp *p = dev->d_private;
-	s64 r = dev_pread(dev, buf, count, p->pos);
-
-	if (r > 0)
-		p->pos += r;
-	return r;
-}
-
-static s64 dev_write(struct ntfs_device *dev, const void *buf, s64 count)
-{
-	(void)dev;
-	(void)buf;
-	(void)count;
-	errno = EROFS;
-	return -1;
-}
-
-static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count,
-		      s64 off)
-{
-	(void)off;
-	return dev_write(dev, buf, count);
-}
-
-static int dev_sync(struct ntfs_device *dev)
-{
-	(void)dev;
-	return 0;
-}
-
-static int dev_stat(struct ntfs_device *dev, struct stat *st)
-{
-	struct nt_devp *p = dev->d_private;
-
-	memset(st, 0, sizeof(*st));
-	st->st_mode = S_IFREG | 0444;
-	st->st_size = (off_t)p->size;
-	return 0;
-}
-
-static int dev_ioctl(struct ntfs_device *dev, unsigned long request, void *argp)
-{
-	(void)dev;
-	(void)request;
-	(void)argp;
-	errno = ENOTTY;
-	return -1;
-}
-
-static struct ntfs_device_operations dev_ops = {
-	.open = dev_open,
-	.close = dev_close,
-	.seek = dev_seek,
-	.read = dev_read,
-	.write = dev_write,
-	.pread = dev_pread,
-	.pwrite = dev_pwrite,
-	.sync = dev_sync,
-	.stat = dev_stat,
-	.ioctl = dev_ioctl,
-};
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -221,126 +77,6 @@ out:
 	return tag;
 }
 
-static uint32_t get16(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-/* UTF-16LE bytes (n of them) as UTF-8 with '\' as '/', into buf: its
- * length, or -EIO */
-static int utf16_link(const uint8_t *s, size_t n, char *buf, size_t size)
-{
-	ntfschar *u;
-	char *out = NULL;
-	size_t i, len;
-	int r;
-
-	if (n == 0 || n % 2 || n > NT_REPARSE_MAX)
-		return -EIO;
-	u = malloc(n);
-	if (!u)
-		return -ENOMEM;
-	memcpy(u, s, n);
-	r = ntfs_ucstombs(u, (int)(n / 2), &out, 0);
-	free(u);
-	if (r <= 0 || !out) {
-		free(out);
-		return -EIO;
-	}
-	len = strlen(out);
-	i = strncmp(out, "\\??\\", 4) == 0 ? 4 : 0;
-	if (len - i >= size || len == i) {
-		free(out);
-		return len == i ? -EIO : -ENAMETOOLONG;
-	}
-	len -= i;
-	memcpy(buf, out + i, len + 1);
-	free(out);
-	for (i = 0; i < len; i++)
-		if (buf[i] == '\\')
-			buf[i] = '/';
-	return (int)len;
-}
-
-/*
- * The target of a Windows symlink or junction: its print name (or the
- * substitute name without "\??\"), '\' read as '/'.
- *   8 bytes   tag, data length, reserved
- *   8 bytes   substitute name offset, length; print name offset, length
- *   4 bytes   flags (symlinks only)
- *   ...       the names, offsets counted from here
- */
-static int reparse_link(const uint8_t *d, size_t len, char *buf, size_t size)
-{
-	uint32_t tag = get16(d) | get16(d + 2) << 16;
-	size_t head = tag == NT_TAG_SYMLINK ? 20 : 16, so, sl, po, pl;
-
-	if (len < head)
-		return -EIO;
-	so = get16(d + 8);
-	sl = get16(d + 10);
-	po = get16(d + 12);
-	pl = get16(d + 14);
-	if (pl && po <= len - head && pl <= len - head - po)
-		return utf16_link(d + head + po, pl, buf, size);
-	if (sl && so <= len - head && sl <= len - head - so)
-		return utf16_link(d + head + so, sl, buf, size);
-	return -EIO;
-}
-
-/* an Interix symlink (what ntfs-3g makes of a Linux symlink): a system
- * file whose data is "IntxLNK\1" and the UTF-16 target */
-static int intx_link(ntfs_inode *ni, char *buf, size_t size)
-{
-	static const uint8_t magic[8] = {
-		'I', 'n', 't', 'x', 'L', 'N', 'K', 1
-	};
-	ntfs_attr *na;
-	uint8_t *d = NULL;
-	int r = -EINVAL;
-
-	if (!(ni->flags & FILE_ATTR_SYSTEM) || nt_is_dir(ni))
-		return -EINVAL;
-	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
-	if (!na)
-		return -EINVAL;
-	if (na->data_size <= 8 || na->data_size > 8 + 2 * PATH_MAX)
-		goto out;
-	d = malloc((size_t)na->data_size);
-	if (!d) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (ntfs_attr_pread(na, 0, na->data_size, d) != na->data_size ||
-	    memcmp(d, magic, 8) != 0)
-		goto out;
-	r = utf16_link(d + 8, (size_t)na->data_size - 8, buf, size);
-out:
-	free(d);
-	ntfs_attr_close(na);
-	return r;
-}
-
-/* the link target of ni into buf: its length, -EINVAL for no link */
-static int nt_link(ntfs_inode *ni, char *buf, size_t size)
-{
-	uint8_t *d = NULL;
-	size_t len = 0;
-	uint32_t tag = nt_reparse(ni, &d, &len);
-	int r;
-
-	if (tag == NT_TAG_SYMLINK || tag == NT_TAG_MOUNT_POINT) {
-		r = reparse_link(d, len, buf, size);
-		free(d);
-		return r == -EIO ? -EINVAL : r;
-	}
-	free(d);
-	if (tag)
-		return -EINVAL;
-	return intx_link(ni, buf, size);
-}
-
-/* the names of ni (the DOS 8.3 ones left out) */
 static nlink_t nt_names(ntfs_inode *ni)
 {
 	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
@@ -844,7 +580,7 @@ int tree_open_ntfs(const char *path, uint64_t offset, uint64_t size,
 	p->fd = nt->fd;
 	p->base = offset;
 	p->size = size;
-	nt->dev = ntfs_device_alloc(path, 0, &dev_ops, p);
+	nt->dev = ntfs_device_alloc(path, 0, &nt_dev_ops, p);
 	if (!nt->dev) {
 		r = -ENOMEM;
 		goto fail;

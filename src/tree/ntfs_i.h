@@ -38,6 +38,15 @@
 #define NT_TAG_MOUNT_POINT 0xa0000003u
 #define NT_REPARSE_MAX	   (16u << 10)
 
+/* the device's own: the image or device and the partition's bounds */
+struct nt_devp {
+	int fd;
+	uint64_t base, size;
+	int64_t pos;
+};
+/* ntfs_dev.c: reads at base, never past base + size; writes fail */
+extern struct ntfs_device_operations nt_dev_ops;
+
 struct ntfs_tree {
 	struct tree base;
 	pthread_mutex_t lock; /* around every libntfs-3g call */
@@ -77,6 +86,9 @@ int nt_stat(struct ntfs_tree *nt, ntfs_inode *ni, struct stat *st);
  * data is not NULL */
 uint32_t nt_reparse(ntfs_inode *ni, uint8_t **data, size_t *len);
 int nt_is_dir(ntfs_inode *ni);
+/* ntfs_link.c: the target of ni if it is a link, into buf (size bytes):
+ * its length, -EINVAL for what is no link, -ENAMETOOLONG, -ENOMEM */
+int nt_link(ntfs_inode *ni, char *buf, size_t size);
 /* -errno for a libntfs-3g failure: its errno when it is one a caller
  * should see, else -EIO */
 int nt_errno(void);
