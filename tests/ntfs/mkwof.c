@@ -8,9 +8,10 @@
  *	SIZE zero bytes), and REPARSE, the reparse buffer for ntfs-3g's
  *	system.ntfs_reparse_data. FORMAT: xpress4k (default), lzx,
  *	xpress8k, xpress16k. KIND: bad-table, truncated, garbage.
- *   mkwof --decode STREAM SIZE FORMAT
- *	writes the SIZE real bytes of STREAM to stdout with src/tree/wof.c;
- *	exit 1 with the reader's reason on a damaged stream.
+ *   mkwof --decode STREAM SIZE FORMAT [OFF LEN]
+ *	writes the SIZE real bytes of STREAM (or LEN of them from OFF) to
+ *	stdout with src/tree/wof.c; exit 1 with the reader's reason on a
+ *	damaged stream.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,23 @@ static ssize_t fd_read(void *arg, void *buf, size_t n, uint64_t off)
 	return r < 0 ? -errno : r;
 }
 
+/* a sparse input's holes are zeros without reading them (a file of 4 GiB
+ * of zeros is made in a second) */
+static ssize_t sparse_read(void *arg, void *buf, size_t n, uint64_t off)
+{
+	off_t data = lseek(*(int *)arg, (off_t)off, SEEK_DATA);
+
+	if (data < 0 && errno == ENXIO)
+		data = (off_t)(off + n); /* a hole up to the end */
+	if (data > (off_t)off) {
+		if ((uint64_t)data - off < n)
+			n = (size_t)((uint64_t)data - off);
+		memset(buf, 0, n);
+		return (ssize_t)n;
+	}
+	return fd_read(arg, buf, n, off);
+}
+
 static ssize_t zero_read(void *arg, void *buf, size_t n, uint64_t off)
 {
 	(void)arg;
@@ -47,7 +65,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: mkwof [-f FORMAT] [--raw-last] [--damage bad-table|"
 		"truncated|garbage] IN|--zeros SIZE STREAM REPARSE\n"
-		"       mkwof --decode STREAM SIZE FORMAT\n");
+		"       mkwof --decode STREAM SIZE FORMAT [OFF LEN]\n");
 	return 2;
 }
 
@@ -60,18 +78,25 @@ static int parse_size(const char *s, uint64_t *v)
 	return errno || end == s || *end ? -EINVAL : 0;
 }
 
-static int decode(const char *path, const char *size_s, const char *fmt_s)
+static int decode(const char *path, const char *size_s, const char *fmt_s,
+		  const char *off_s, const char *len_s)
 {
 	static uint8_t buf[1 << 20];
 	enum wof_format fmt;
 	struct wof *w = NULL;
-	uint64_t size, off = 0;
+	uint64_t size, off = 0, end, len;
 	struct stat st;
-	ssize_t r;
+	ssize_t r = 0;
 	int fd, rc = 1;
 
 	if (parse_size(size_s, &size) || wofw_parse_format(fmt_s, &fmt))
 		return usage();
+	end = size;
+	if (off_s && (parse_size(off_s, &off) || parse_size(len_s, &len) ||
+		      off > size || len > size - off))
+		return usage();
+	if (off_s)
+		end = off + len;
 	fd = open(path, O_RDONLY);
 	if (fd < 0 || fstat(fd, &st)) {
 		fprintf(stderr, "mkwof: cannot open %s\n", path);
@@ -82,7 +107,11 @@ static int decode(const char *path, const char *size_s, const char *fmt_s)
 			path);
 		goto out;
 	}
-	while ((r = wof_pread(w, buf, sizeof(buf), off)) > 0) {
+	while (off < end &&
+	       (r = wof_pread(w, buf,
+			      end - off < sizeof(buf) ? (size_t)(end - off)
+						      : sizeof(buf),
+			      off)) > 0) {
 		if (fwrite(buf, 1, (size_t)r, stdout) != (size_t)r)
 			goto out;
 		off += (uint64_t)r;
@@ -90,7 +119,7 @@ static int decode(const char *path, const char *size_s, const char *fmt_s)
 	if (r < 0)
 		fprintf(stderr, "mkwof: %s: %s (%s)\n", path, strerror((int)-r),
 			wof_why(w));
-	else if (off == size)
+	else if (off == end)
 		rc = 0;
 out:
 	wof_close(w);
@@ -120,7 +149,8 @@ static int encode(const struct wofw_opts *o, const char *in, int zeros,
 		fprintf(stderr, "mkwof: cannot create %s\n", stream);
 		return 1;
 	}
-	r = wofw_write(o, zeros ? zero_read : fd_read, &ifd, size, ofd, &ssize);
+	r = wofw_write(o, zeros ? zero_read : sparse_read, &ifd, size, ofd,
+		       &ssize);
 	close(ofd);
 	if (ifd >= 0)
 		close(ifd);
@@ -147,7 +177,11 @@ int main(int argc, char **argv)
 
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
 		if (!strcmp(argv[i], "--decode") && argc - i == 4)
-			return decode(argv[i + 1], argv[i + 2], argv[i + 3]);
+			return decode(argv[i + 1], argv[i + 2], argv[i + 3],
+				      NULL, NULL);
+		if (!strcmp(argv[i], "--decode") && argc - i == 6)
+			return decode(argv[i + 1], argv[i + 2], argv[i + 3],
+				      argv[i + 4], argv[i + 5]);
 		if (!strcmp(argv[i], "-f") && i + 1 < argc) {
 			if (wofw_parse_format(argv[++i], &o.fmt))
 				return usage();

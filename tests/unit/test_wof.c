@@ -321,6 +321,18 @@ static void test_tables(void)
 	wof_close(w);
 	CHECK(wof_open((enum wof_format)4, 10, 10, mem_read, &m, &w) ==
 	      -EINVAL);
+	/* the table's entries: 4 bytes to 4 GiB - 1, 8 from 4 GiB (262144
+	 * chunks of 16 KiB: 262143 entries) */
+	CHECK(wof_open(WOF_XPRESS16K, UINT32_MAX, 262143 * 4 - 1, mem_read, &m,
+		       &w) == -EINVAL);
+	CHECK(wof_open(WOF_XPRESS16K, UINT32_MAX, 262143 * 4, mem_read, &m,
+		       &w) == 0);
+	wof_close(w);
+	CHECK(wof_open(WOF_XPRESS16K, (uint64_t)1 << 32, 262143 * 8 - 1,
+		       mem_read, &m, &w) == -EINVAL);
+	CHECK(wof_open(WOF_XPRESS16K, (uint64_t)1 << 32, 262143 * 8, mem_read,
+		       &m, &w) == 0);
+	wof_close(w);
 }
 
 /*
