@@ -7,7 +7,7 @@
  *	line: type and mode, links, size, mtime, inode, path, link target
  *   --long	   and under each its facts and named streams
  *   --sha256	   "SHA256  ./PATH" of each regular file, as sha256sum
- *   --cat	   the bytes of the file PATH to stdout
+ *   --cat	   the bytes of the file PATH to stdout (from --offset=N on)
  *   --stream=NAME the first 1 MiB of PATH's named stream NAME to stdout
  *   --threads=N   with --sha256: N threads hash every file at once, each
  *		   from its own place in the list, and must agree
@@ -40,6 +40,7 @@ struct names {
 
 /* --threads: the files to hash, and each one's result */
 static unsigned nthreads = 1;
+static uint64_t cat_offset;
 static struct names files;
 static char (*results)[72];
 static pthread_mutex_t results_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -122,7 +123,7 @@ static int read_file(struct tree *t, const char *rel, FILE *out,
 	char *buf = malloc(1 << 20);
 	struct tree_file *f;
 	struct stat st;
-	uint64_t off = 0;
+	uint64_t off = out ? cat_offset : 0;
 	ssize_t r;
 	int e;
 
@@ -152,7 +153,7 @@ static int read_file(struct tree *t, const char *rel, FILE *out,
 	}
 	if (r < 0)
 		return (int)r;
-	return off == (uint64_t)st.st_size ? 0 : -EIO;
+	return off >= (uint64_t)st.st_size ? 0 : -EIO;
 }
 
 static void entry(struct tree *t, const char *rel, const struct stat *st,
@@ -302,7 +303,8 @@ static void hash_threads(struct tree *t)
 static int usage(void)
 {
 	fprintf(stderr, "usage: tree_dump [--long|--sha256|--cat|--stream=NAME]"
-			" [--threads=N] [--partition=N] [--volume-id=NAME]"
+			" [--threads=N] [--offset=N] [--partition=N]"
+			" [--volume-id=NAME]"
 			" SOURCE[:PATH]\n");
 	return 2;
 }
@@ -317,6 +319,7 @@ int main(int argc, char **argv)
 		{ "partition", required_argument, NULL, 'p' },
 		{ "volume-id", required_argument, NULL, 'v' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "offset", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tree_opts o = { 0 };
@@ -347,6 +350,9 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			o.volume_name = optarg;
+			break;
+		case 'o':
+			cat_offset = strtoull(optarg, NULL, 0);
 			break;
 		case 't':
 			nthreads = (unsigned)strtoul(optarg, NULL, 10);

@@ -61,7 +61,16 @@ static uint32_t attributes(ntfs_inode *ni)
 	return a;
 }
 
-static void reparse_why(uint32_t tag, uint32_t attrs, struct nt_info *in)
+/* a cloud or HSM file whose bytes are not all here: Windows' flags say
+ * so, or its data stream holds none of them (all a hole) */
+static int placeholder(ntfs_inode *ni, uint32_t attrs)
+{
+	return (attrs & (ATTR_OFFLINE | ATTR_RECALL_OPEN | ATTR_RECALL_DATA)) ||
+	       (ni->data_size > 0 && ni->allocated_size == 0);
+}
+
+static void reparse_why(ntfs_inode *ni, uint32_t tag, uint32_t attrs,
+			struct nt_info *in)
 {
 	const size_t n = sizeof(in->unreadable);
 
@@ -74,8 +83,7 @@ static void reparse_why(uint32_t tag, uint32_t attrs, struct nt_info *in)
 	else if ((tag & TAG_CLOUD_MASK) == TAG_CLOUD ||
 		 tag == TAG_STORAGE_SYNC || tag == TAG_HSM || tag == TAG_HSM2) {
 		/* a cloud file kept on the disk reads as any other */
-		if (!(attrs &
-		      (ATTR_OFFLINE | ATTR_RECALL_OPEN | ATTR_RECALL_DATA)))
+		if (!placeholder(ni, attrs))
 			return;
 		snprintf(in->unreadable, n,
 			 "a placeholder (reparse tag 0x%08" PRIx32
@@ -127,7 +135,7 @@ static void classify(ntfs_inode *ni, struct nt_info *in)
 		}
 	} else if (in->tag && in->tag != NT_TAG_SYMLINK &&
 		   in->tag != NT_TAG_MOUNT_POINT) {
-		reparse_why(in->tag, a, in);
+		reparse_why(ni, in->tag, a, in);
 	}
 	free(d);
 	if (in->storage[0])
