@@ -151,6 +151,70 @@ int nt_stat(struct ntfs_tree *nt, ntfs_inode *ni, struct stat *st)
 
 /* ---- paths ------------------------------------------------------------- */
 
+/*
+ * The record the folder dir names uname by (exactly, as Windows orders
+ * the index), or (u64)-1. libntfs-3g's index lookup, which descends at
+ * most MAX_PARENT_VCN levels: ntfs_inode_lookup_by_name() follows child
+ * nodes with no bound, and an index whose node points back at itself
+ * would hold the lock forever.
+ */
+static u64 lookup(ntfs_inode *dir, const ntfschar *uname, int ulen)
+{
+	size_t klen = sizeof(FILE_NAME_ATTR) + (size_t)ulen * sizeof(ntfschar);
+	FILE_NAME_ATTR *key = calloc(1, klen);
+	ntfs_index_context *icx;
+	u64 mref = (u64)-1;
+
+	if (!key)
+		return mref;
+	key->file_name_length = (u8)ulen;
+	memcpy((uint8_t *)key + sizeof(FILE_NAME_ATTR), uname,
+	       (size_t)ulen * sizeof(ntfschar));
+	icx = ntfs_index_ctx_get(dir, NTFS_INDEX_I30, 4);
+	if (icx && ntfs_index_lookup(key, (int)klen, icx) == 0 && icx->entry)
+		mref = le64_to_cpu(icx->entry->indexed_file);
+	if (icx)
+		ntfs_index_ctx_put(icx);
+	free(key);
+	return mref;
+}
+
+/*
+ * Whether ntfs_readdir() may walk the folder ni: it reads the index
+ * blocks the $I30 bitmap marks, one bit after another, so the bitmap
+ * must be no longer than the index allocation needs, and that no larger
+ * than the volume.
+ */
+static int dir_sane(ntfs_inode *ni)
+{
+	ntfs_volume *v = ni->vol;
+	ntfs_attr *root, *ia, *bmp;
+	uint64_t vol_bytes = (uint64_t)v->nr_clusters * v->cluster_size;
+	uint32_t bsize = 0;
+	uint8_t r[12];
+	int ok = 1;
+
+	ia = ntfs_attr_open(ni, AT_INDEX_ALLOCATION, NTFS_INDEX_I30, 4);
+	if (!ia)
+		return 1; /* the index root alone: nothing to walk */
+	root = ntfs_attr_open(ni, AT_INDEX_ROOT, NTFS_INDEX_I30, 4);
+	if (root && ntfs_attr_pread(root, 0, sizeof(r), r) == sizeof(r))
+		bsize = (uint32_t)r[8] | (uint32_t)r[9] << 8 |
+			(uint32_t)r[10] << 16 | (uint32_t)r[11] << 24;
+	bmp = ntfs_attr_open(ni, AT_BITMAP, NTFS_INDEX_I30, 4);
+	if (bsize < 512 || ia->data_size < 0 ||
+	    (uint64_t)ia->data_size > vol_bytes ||
+	    (bmp && (uint64_t)bmp->data_size >
+			    ((uint64_t)ia->data_size / bsize + 64) / 8 + 8))
+		ok = 0;
+	if (bmp)
+		ntfs_attr_close(bmp);
+	if (root)
+		ntfs_attr_close(root);
+	ntfs_attr_close(ia);
+	return ok;
+}
+
 void nt_found_close(struct nt_found *f)
 {
 	if (f->ni)
@@ -201,7 +265,7 @@ int nt_resolve(struct ntfs_tree *nt, const char *rel, struct nt_found *f)
 			r = f->ulen <= 0 ? -ENOENT : -ENAMETOOLONG;
 			break;
 		}
-		mref = ntfs_inode_lookup_by_name(f->ni, f->uname, f->ulen);
+		mref = lookup(f->ni, f->uname, f->ulen);
 		if (mref == (u64)-1 || MREF(mref) < FILE_first_user) {
 			r = -ENOENT;
 			break;
@@ -332,6 +396,8 @@ static int nt_list(struct tree *t, const char *rel, tree_entry_fn fn, void *arg)
 		if (!nt_is_dir(f.ni) ||
 		    nt_link(f.ni, target, sizeof(target)) != -EINVAL)
 			r = -ENOTDIR;
+		else if (!dir_sane(f.ni))
+			r = -EIO;
 		else if (ntfs_readdir(f.ni, &pos, &l, list_fill) && !l.err)
 			r = nt_errno();
 		if (!r)
