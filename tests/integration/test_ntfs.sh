@@ -8,12 +8,13 @@
 # and inode numbers as ntfs-3g's read-only mount, hash the same, and be
 # left byte for byte as it was; the same volume inside an MBR and a GPT
 # disk (sfdisk) at a non-zero offset reads the same; --partition's errors
-# list what sfdisk made; a hibernated volume is read with a warning.
+# list what sfdisk made, and the disk and the partition read as read-only
+# loop block devices; a hibernated volume is read with a warning.
 set -u
 : "${TREE_DUMP:?set TREE_DUMP to the tree_dump binary}"
 : "${MKWOF:?set MKWOF to the mkwof binary}"
 : "${EXAMPLES:?set EXAMPLES to the built example binaries}"
-for tool in mkntfs ntfs-3g sfdisk setfattr sha256sum od; do
+for tool in mkntfs ntfs-3g sfdisk setfattr sha256sum od losetup; do
 	if ! command -v $tool >/dev/null; then
 		echo "FAIL: $tool is missing (apt-get install ntfs-3g fdisk attr)"
 		exit 1
@@ -191,6 +192,22 @@ for label in dos gpt; do
 	check "$label: the volume reads the same" cmp -s "$T/sha.bare" "$T/sha.$label"
 	"$TREE_DUMP" --partition=2 --sha256 "$D" 2>/dev/null | LC_ALL=C sort -k2 >"$T/sha.$label.2"
 	check "$label --partition=2 reads the same" cmp -s "$T/sha.bare" "$T/sha.$label.2"
+	# as block devices: the whole disk, and its partition alone (as
+	# /dev/sdb2 would be), each read-only
+	if LOOP=$(losetup -r -f --show "$D"); then
+		"$TREE_DUMP" --partition=2 --sha256 "$LOOP" 2>/dev/null | LC_ALL=C sort -k2 >"$T/sha.$label.blk"
+		losetup -d "$LOOP"
+		check "$label: the disk as a block device reads the same" cmp -s "$T/sha.bare" "$T/sha.$label.blk"
+	else
+		bad "losetup of the $label disk"
+	fi
+	if LOOP=$(losetup -r -f --show -o $((12288 * 512)) --sizelimit $((131072 * 512)) "$D"); then
+		"$TREE_DUMP" --sha256 "$LOOP" 2>/dev/null | LC_ALL=C sort -k2 >"$T/sha.$label.part"
+		losetup -d "$LOOP"
+		check "$label: the partition as a block device reads the same" cmp -s "$T/sha.bare" "$T/sha.$label.part"
+	else
+		bad "losetup of the $label partition"
+	fi
 	"$TREE_DUMP" --partition=9 "$D" >/dev/null 2>"$T/err.$label"
 	sfdisk -d "$D" | sed -n 's/.*start= *\([0-9]*\), size= *\([0-9]*\).*/\1 \2/p' |
 		awk '{ printf "%d %d\n", $1 * 512, $2 * 512 }' >"$T/parts.sfdisk"
