@@ -9,12 +9,13 @@
 # left byte for byte as it was; the same volume inside an MBR and a GPT
 # disk (sfdisk) at a non-zero offset reads the same; --partition's errors
 # list what sfdisk made, and the disk and the partition read as read-only
-# loop block devices; a hibernated volume is read with a warning.
+# loop block devices; a hibernated volume and one marked dirty are read
+# as they are, with a warning.
 set -u
 : "${TREE_DUMP:?set TREE_DUMP to the tree_dump binary}"
 : "${MKWOF:?set MKWOF to the mkwof binary}"
 : "${EXAMPLES:?set EXAMPLES to the built example binaries}"
-for tool in mkntfs ntfs-3g sfdisk setfattr sha256sum od losetup; do
+for tool in mkntfs ntfs-3g ntfsinfo sfdisk setfattr sha256sum od losetup python3; do
 	if ! command -v $tool >/dev/null; then
 		echo "FAIL: $tool is missing (apt-get install ntfs-3g fdisk attr)"
 		exit 1
@@ -228,6 +229,35 @@ head -c 1048576 /dev/urandom >"$T/noise"
 "$TREE_DUMP" "$T/noise" >/dev/null 2>"$T/err.noise" && bad "noise read as a volume"
 grep -q 'is neither a folder nor an NTFS volume (nor a disk holding one)' "$T/err.noise" ||
 	bad "noise: $(cat "$T/err.noise")"
+
+# ---- marked dirty (not cleanly shut down): read as it is, with a warning
+cp "$IMG" "$T/dirty.img"
+# the VOLUME_IS_DIRTY bit of \$Volume's \$VOLUME_INFORMATION, in the MFT and
+# its mirror (record 3 of each)
+python3 - "$T/dirty.img" <<'PY' || bad "setting the dirty bit"
+import struct, sys
+f = sys.argv[1]
+b = bytearray(open(f, 'rb').read())
+cluster = struct.unpack_from('<H', b, 11)[0] * b[13]
+for lcn_at in (0x30, 0x38):
+    rec = struct.unpack_from('<q', b, lcn_at)[0] * cluster + 3 * 1024
+    assert b[rec:rec + 4] == b'FILE'
+    a = rec + struct.unpack_from('<H', b, rec + 0x14)[0]
+    while struct.unpack_from('<I', b, a)[0] != 0x70:
+        assert struct.unpack_from('<I', b, a)[0] != 0xffffffff
+        a += struct.unpack_from('<I', b, a + 4)[0]
+    v = a + struct.unpack_from('<H', b, a + 0x14)[0] + 10
+    assert v % 512 < 510  # not under a sector's fixup
+    struct.pack_into('<H', b, v, struct.unpack_from('<H', b, v)[0] | 1)
+open(f, 'wb').write(b)
+PY
+ntfsinfo -f -m "$T/dirty.img" 2>/dev/null | grep -q 'Volume Flags: 0x0001 DIRTY' ||
+	bad "ntfsinfo (the oracle) does not see the volume dirty"
+sum_before=$(sha256sum <"$T/dirty.img")
+"$TREE_DUMP" --sha256 "$T/dirty.img" 2>"$T/err.dirty" | grep -q ' ./big.bin$' || bad "the dirty volume's files"
+grep -q 'the NTFS volume is read as it is: it is marked dirty (not cleanly shut down)' "$T/err.dirty" ||
+	bad "no dirty warning: $(cat "$T/err.dirty")"
+check "the dirty image is not written" test "$(sha256sum <"$T/dirty.img")" = "$sum_before"
 
 # ---- hibernated: read as it is, with a warning --------------------------
 ntfs-3g "$IMG" "$MNT" || bad "ntfs-3g mount to hibernate"
