@@ -14,6 +14,13 @@
  * libwim). The table is read in windows of WOF_TABLE_WINDOW entries, so
  * a file of terabytes costs no more memory than a small one.
  *
+ * What is checked: each chunk's offsets (increasing, inside the stream,
+ * no more stored bytes than real ones) as the chunk is read, and that
+ * libwim decodes its bytes to exactly its size. Not checkable: a chunk
+ * whose bytes are wrong but still decode (libwim reads past a chunk's end
+ * as zero bits, so one cut short may decode to wrong bytes); WOF keeps
+ * no checksum.
+ *
  * Thread safety: none inside. The caller serialises every call on one
  * struct wof (the NTFS source holds its file's lock around wof_pread());
  * distinct struct wof may be used from distinct threads at once.
@@ -23,6 +30,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,15 +181,28 @@ static int fmt_shift(enum wof_format fmt, unsigned *shift,
 	return -EINVAL;
 }
 
+static int lib_rc;
+
+/* libwim's one-time setup, which wimlib_create_decompressor() would
+ * otherwise run itself, once per thread that races there */
+static void lib_init(void)
+{
+	lib_rc = wimlib_global_init(0);
+}
+
 int wof_open(enum wof_format fmt, uint64_t size, uint64_t stream_size,
 	     wof_read_fn read, void *arg, struct wof **out)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	enum wimlib_compression_type ctype;
 	struct wof *w;
 	unsigned shift, i;
 
 	if (!read || fmt_shift(fmt, &shift, &ctype))
 		return -EINVAL;
+	pthread_once(&once, lib_init);
+	if (lib_rc)
+		return -ENOMEM;
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;

@@ -60,8 +60,7 @@ mount_ntfs3g() {
 	ntfs-3g -o ro,no_detach,streams_interface=windows "$IMG" "$NMNT" \
 		>"$T/ntfs-3g.log" 2>&1 &
 	NTFS_PID=$!
-	local i
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		mountpoint -q "$NMNT" && return 0
 		kill -0 "$NTFS_PID" 2>/dev/null || break
 		sleep 0.05
@@ -73,8 +72,8 @@ mount_ntfs3g() {
 # every plain file, hard link and timestomped file: its sha256 through
 # ntfs-3g
 check_plain_ntfs3g() {
-	local kind path size sha
-	while IFS=$'\t' read -r kind path _ size sha _; do
+	local path size sha
+	while IFS=$'\t' read -r _ path _ size sha _; do
 		check_eq "ntfs-3g: size of $path" \
 			"$(stat -c %s "$NMNT/$path")" "$size"
 		check_eq "ntfs-3g: sha256 of $path" \

@@ -17,8 +17,8 @@ for f in "$@"; do total=$((total + $(stat -c %s "$f"))); done
 # best_of3 CMD...: "CPU WALL", the least processor and wall times of
 # three runs, in ms
 best_of3() {
-	local cpu= wall= i c w
-	for i in 1 2 3; do
+	local cpu='' wall='' c w u s
+	for _ in 1 2 3; do
 		{ TIMEFORMAT='%3R %3U %3S'; time "$@" >/dev/null; } 2>"$tmp/t"
 		read -r w u s <"$tmp/t"
 		c=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%d", (u + s) * 1000 }')
@@ -39,13 +39,15 @@ printf '%-10s %10s %7s %14s %14s\n' format stream ratio 'MB/s (cpu)' \
 	'MB/s (wall)'
 plain "$@" >/dev/null
 t=$(best_of3 plain "$@")
-printf '%-10s %10s %7s %14s %14s\n' plain "$total" 1.000 $(rate "$total" "$t")
+read -r rc rw <<<"$(rate "$total" "$t")"
+printf '%-10s %10s %7s %14s %14s\n' plain "$total" 1.000 "$rc" "$rw"
 cat "$@" >"$tmp/all"
 for fmt in XPRESS4K XPRESS8K XPRESS16K LZX; do
 	"$mkwof" -f "$fmt" "$tmp/all" "$tmp/s" "$tmp/r" >/dev/null
 	stored=$(stat -c %s "$tmp/s")
 	t=$(best_of3 "$mkwof" --decode "$tmp/s" "$total" "$fmt")
+	read -r rc rw <<<"$(rate "$total" "$t")"
 	printf '%-10s %10s %7s %14s %14s\n' "$fmt" "$stored" \
 		"$(awk -v a="$stored" -v b="$total" 'BEGIN { printf "%.3f", a / b }')" \
-		$(rate "$total" "$t")
+		"$rc" "$rw"
 done
