@@ -248,6 +248,12 @@ int svc_catalogs_new(struct cache *cache, struct svc_catalogs **out);
 void svc_catalogs_free(struct svc_catalogs *c);
 /* a folder of .cat files; -errno when it cannot be opened */
 int svc_catalogs_add_dir(struct svc_catalogs *c, const char *dir);
+/* The folder rel of the tree t (a source's CatRoot, read as the source
+ * is), shown (and keyed in the cache) as shown; t is closed with c when
+ * own. -ENOMEM. */
+struct tree;
+int svc_catalogs_add_tree(struct svc_catalogs *c, struct tree *t,
+			  const char *rel, const char *shown, int own);
 size_t svc_catalogs_count_dirs(const struct svc_catalogs *c);
 /* Indexes new and changed catalogs, drops the gone (progress: a count on
  * stderr). Catalogs are streamed (sig_catalog_stream), their members

@@ -63,7 +63,7 @@ extern const char *const fs_suffix[SVC_FORMATS];
 struct fs *fs_get(void);
 /* Is format f shown? */
 int fs_shown(const struct fs *fs, enum svc_format f);
-/* the source path of a mounted path: no leading '/', "." for the root */
+/* the source path of a mounted path: no leading '/', "" for the root */
 const char *fs_rel(const char *path);
 /* Is path in the view? *rel is then the source path it shows */
 int fs_in_view(const struct fs *fs, const char *path, const char **rel);

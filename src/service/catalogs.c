@@ -29,6 +29,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,9 +49,20 @@
 #define CATALOG_STALE  64 /* stale paths kept for the next scan */
 
 struct cat_dir {
-	char *path;	   /* absolute */
-	struct tree *tree; /* the folder, as a tree of its own */
+	char *path;	   /* as shown, and the catalogs' key in the cache */
+	struct tree *tree; /* the tree the folder is in */
+	char *rel;	   /* the folder in it ("": its root) */
+	int own;	   /* the tree is closed with the catalogs */
 };
+
+/* the catalog name of d, as its tree names it (PATH_MAX) */
+static int cat_rel(const struct cat_dir *d, const char *name, char *out)
+{
+	int n = snprintf(out, PATH_MAX, "%s%s%s", d->rel, *d->rel ? "/" : "",
+			 name);
+
+	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
 
 struct cat_memo {
 	uint8_t sha256[32]; /* the catalog's bytes the verdict was made of */
@@ -123,7 +135,9 @@ void svc_catalogs_free(struct svc_catalogs *c)
 		free(c->stale[i]);
 	for (i = 0; i < c->ndirs; i++) {
 		free(c->dirs[i].path);
-		tree_close(c->dirs[i].tree);
+		free(c->dirs[i].rel);
+		if (c->dirs[i].own)
+			tree_close(c->dirs[i].tree);
 	}
 	free(c->dirs);
 	pthread_cond_destroy(&c->wake);
@@ -159,30 +173,40 @@ size_t svc_catalogs_count_dirs(const struct svc_catalogs *c)
 	return c ? c->ndirs : 0;
 }
 
+int svc_catalogs_add_tree(struct svc_catalogs *c, struct tree *t,
+			  const char *rel, const char *shown, int own)
+{
+	struct cat_dir *grown, d = { strdup(shown), t, strdup(rel), own };
+
+	grown = d.path && d.rel
+			? realloc(c->dirs, (c->ndirs + 1) * sizeof(*grown))
+			: NULL;
+	if (!grown) {
+		free(d.path);
+		free(d.rel);
+		return -ENOMEM;
+	}
+	c->dirs = grown;
+	grown[c->ndirs++] = d;
+	return 0;
+}
+
 int svc_catalogs_add_dir(struct svc_catalogs *c, const char *dir)
 {
 	char *abs = realpath(dir, NULL);
-	struct cat_dir *grown;
 	struct tree *t;
 	int rc;
 
 	if (!abs)
 		return -errno;
 	rc = tree_open_posix(abs, NULL, &t);
-	if (rc) {
-		free(abs);
-		return rc;
+	if (!rc) {
+		rc = svc_catalogs_add_tree(c, t, "", abs, 1);
+		if (rc)
+			tree_close(t);
 	}
-	grown = realloc(c->dirs, (c->ndirs + 1) * sizeof(*grown));
-	if (!grown) {
-		tree_close(t);
-		free(abs);
-		return -ENOMEM;
-	}
-	c->dirs = grown;
-	grown[c->ndirs].path = abs;
-	grown[c->ndirs++].tree = t;
-	return 0;
+	free(abs);
+	return rc;
 }
 
 /* the entry of a folder named, in any case, as a catroot part */
@@ -232,12 +256,15 @@ int svc_find_catroot(struct tree *t, char **rel)
 
 /* Opens a catalog to be read in parts (its size in src); -EFBIG when it
  * is not a regular file or is over the cap, as when it is indexed. */
-static int open_catalog(struct tree *t, const char *name,
+static int open_catalog(const struct cat_dir *d, const char *name,
 			struct sig_cat_src *src, struct stat *st)
 {
 	struct tree_file *f;
-	int rc = tree_file_open(t, name, &f, st);
+	char rel[PATH_MAX];
+	int rc = cat_rel(d, name, rel);
 
+	if (!rc)
+		rc = tree_file_open(d->tree, rel, &f, st);
 	if (rc)
 		return rc == -EINVAL ? -EFBIG : rc;
 	if ((uint64_t)st->st_size > CAP_CATALOG_FILE) {
@@ -320,7 +347,7 @@ static int index_one(struct cache_txn *t, const struct cat_dir *d,
 	struct stat st;
 	int rc;
 
-	rc = open_catalog(d->tree, name, &src, &st);
+	rc = open_catalog(d, name, &src, &st);
 	if (rc) {
 		log_warn("catalog %s: not indexed: %s", path, strerror(-rc));
 		return 0;
@@ -470,7 +497,7 @@ static int sync_dir(struct svc_catalogs *c, const struct cat_dir *d,
 	struct dir_scan s = { c,     d, known,	  nknown, seen,
 			      stale, t, progress, done,	  stop };
 
-	return tree_list(d->tree, "", scan_entry, &s);
+	return tree_list(d->tree, d->rel, scan_entry, &s);
 }
 
 /* the folder a catalog path belongs to, or NULL */
@@ -718,7 +745,7 @@ static int verdict(struct svc_catalogs *c, const char *path,
 	}
 	if (!d)
 		return -ENOENT;
-	rc = open_catalog(d->tree, path_base(path), &src, &st);
+	rc = open_catalog(d, path_base(path), &src, &st);
 	if (rc)
 		return rc;
 	/* read in parts: memory bounded whatever the catalog holds */

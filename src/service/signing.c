@@ -92,7 +92,10 @@ int svc_signing_catalogs(const struct svc_signing_opts *o, const char *source,
 		if (asprintf(&abs, "%s/%s", strcmp(source, "/") ? source : "",
 			     rel) < 0)
 			abs = NULL;
-		if (!abs || svc_catalogs_add_dir(c, abs))
+		/* read through the source's tree, which c keeps */
+		if (abs && svc_catalogs_add_tree(c, root, rel, abs, 1) == 0)
+			root = NULL;
+		else
 			fprintf(stderr,
 				"profilefs: warning: catalogs in %s "
 				"cannot be read\n",
