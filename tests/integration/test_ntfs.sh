@@ -114,6 +114,8 @@ ntfs-3g -o ro,streams_interface=windows "$IMG" "$MNT" || { bad "ntfs-3g read-onl
 	grep -v 'unsupported reparse tag' | LC_ALL=C sort) >"$T/links.oracle"
 (cd "$MNT" && find . -type f -printf '%P\n' | LC_ALL=C sort |
 	while IFS= read -r p; do sha256sum "./$p"; done) >"$T/sha.oracle"
+# statfs's clusters and free clusters, for test_ntfs
+stat -f -c '%b %f' "$MNT" >"$T/statfs.oracle"
 head -c 64 "$MNT/Windows/System32/tool.exe:Zone.Identifier" >"$T/zone.oracle" 2>/dev/null ||
 	cp /dev/null "$T/zone.oracle"
 umount "$MNT"
@@ -144,6 +146,12 @@ check "link targets are ntfs-3g's" cmp -s "$T/links.oracle" "$T/links.dump" ||
 	diff "$T/links.oracle" "$T/links.dump"
 grep -q '^l.* linux-link -> Windows/System32/hello.dll$' "$T/dump" || bad "the Linux symlink"
 grep -q '^l.* win-link -> Windows/System32/hello.dll$' "$T/dump" || bad "the Windows symlink"
+
+# ---- the edges, through tree.h -------------------------------------------
+read -r blocks free <"$T/statfs.oracle"
+"$NTFS_API" "$IMG" "$blocks" "$free" "$(printf 'name:x' | sha256sum | cut -c1-16)" >"$T/api.out" 2>&1
+check "test_ntfs: $(tail -1 "$T/api.out")" grep -q ' 0 failed$' "$T/api.out" ||
+	cat "$T/api.out"
 
 # ---- bytes ---------------------------------------------------------------
 "$TREE_DUMP" --sha256 "$IMG" 2>"$T/sha.err" | LC_ALL=C sort -k2 >"$T/sha.dump"
