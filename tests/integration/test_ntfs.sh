@@ -7,7 +7,8 @@
 # deduplicated one) must list the same names, sizes, mtimes, link counts
 # and inode numbers as ntfs-3g's read-only mount, hash the same, and be
 # left byte for byte as it was; the same volume inside an MBR and a GPT
-# disk (sfdisk) at a non-zero offset reads the same; --partition's errors
+# disk (sfdisk, and a GPT of 4096-byte sectors) at a non-zero offset
+# reads the same; --partition's errors
 # list what sfdisk made, and the disk and the partition read as read-only
 # loop block devices; a hibernated volume and one marked dirty are read
 # as they are, with a warning.
@@ -232,6 +233,21 @@ for label in dos gpt; do
 	grep -q 'holds 2 NTFS partitions: choose one with --partition=N' "$T/err2.$label" ||
 		bad "$label: two NTFS partitions' message: $(cat "$T/err2.$label")"
 done
+# a GPT of 4096-byte sectors (a 4Kn disk): sfdisk writes it through a
+# loop device of that sector size
+D=$T/disk-4k.img
+truncate -s 80M "$D"
+if LOOP=$(losetup -b 4096 -f --show "$D"); then
+	printf 'label: gpt\nstart=256, size=16384, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\n' |
+		sfdisk -q "$LOOP" 2>/dev/null
+	sfdisk -d "$LOOP" | grep -q 'start= *256, size= *16384' || bad "sfdisk's 4096-byte GPT"
+	losetup -d "$LOOP"
+	dd if="$IMG" of="$D" bs=4096 seek=256 conv=notrunc status=none
+	"$TREE_DUMP" --sha256 "$D" 2>/dev/null | LC_ALL=C sort -k2 >"$T/sha.4k"
+	check "a GPT of 4096-byte sectors reads the same" cmp -s "$T/sha.bare" "$T/sha.4k"
+else
+	bad "losetup -b 4096"
+fi
 "$TREE_DUMP" --partition=2 "$IMG" >/dev/null 2>"$T/err.bare" && bad "--partition on a bare volume"
 grep -q 'not a partitioned disk' "$T/err.bare" || bad "--partition on a bare volume: $(cat "$T/err.bare")"
 head -c 1048576 /dev/urandom >"$T/noise"
