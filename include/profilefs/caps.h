@@ -80,4 +80,11 @@
 #define CAP_ZONE_LINES 64
 #define CAP_ZONE_VALUE 1024
 
+/* ---- an NTFS volume as the source (src/tree/ntfs*.c) ---- */
+/* entries of one folder listed (the rest left out) */
+#define CAP_NTFS_ENTRIES (1u << 20)
+/* named streams of one file the source lists (a profile shows at most
+ * CAP_NTFS_STREAMS of them) */
+#define CAP_TREE_STREAMS 4096
+
 #endif

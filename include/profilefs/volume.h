@@ -43,6 +43,11 @@ struct tree_vols;
 
 /* name: the user's --volume-id value, or NULL. -ENOMEM, -EINVAL (empty
  * name). */
+/* The id of a volume's key string ("uuid:TYPE:UUID", "name:NAME", "ntfs:SERIAL"
+ * ...): the first 8 bytes of its SHA-256, big-endian, so that `sha256sum |
+ * cut -c1-16` gives it in hex. 0 or -ENOMEM. */
+int tree_volume_key_id(const char *key, uint64_t *id);
+
 int tree_vols_new(const char *name, struct tree_vols **out);
 void tree_vols_free(struct tree_vols *v);
 /* The 64-bit identity of the file system of a file whose st_dev is dev. */

@@ -54,24 +54,27 @@ static uint64_t fnv1a(const char *s, size_t n)
 	return h;
 }
 
-/* The id of a key string: the first 8 bytes of its SHA-256, big-endian,
- * so that `sha256sum | cut -c1-16` gives it in hex. *ok is 0 when the
- * fallback hash was used (the id is then not memoised). */
-static uint64_t vol_hash(const char *s, int *ok)
+int tree_volume_key_id(const char *key, uint64_t *id)
 {
 	uint8_t md[32];
-	uint64_t id = 0;
-	size_t n = strlen(s);
 	int i;
 
-	if (EVP_Digest(s, n, md, NULL, EVP_sha256(), NULL) != 1) {
-		*ok = 0;
-		return fnv1a(s, n);
-	}
+	if (EVP_Digest(key, strlen(key), md, NULL, EVP_sha256(), NULL) != 1)
+		return -ENOMEM;
+	*id = 0;
 	for (i = 0; i < 8; i++)
-		id = id << 8 | md[i];
-	*ok = 1;
-	return id;
+		*id = *id << 8 | md[i];
+	return 0;
+}
+
+/* tree_volume_key_id(), or when SHA-256 fails *ok 0 and the fallback hash
+ * (the id is then not memoised) */
+static uint64_t vol_hash(const char *s, int *ok)
+{
+	uint64_t id;
+
+	*ok = tree_volume_key_id(s, &id) == 0;
+	return *ok ? id : fnv1a(s, strlen(s));
 }
 
 static int entry_key(const struct vol_entry *e, char *out, size_t n)
