@@ -93,7 +93,9 @@ int sig_trust_add_system(struct sig_trust *t);
 int sig_trust_add_file(struct sig_trust *t, const char *path, char **err);
 /* How many root certificates are trusted. */
 size_t sig_trust_count(const struct sig_trust *t);
-/* What the anchors are: a SHA-256 that changes when any anchor does. */
+/* What the anchors are: a SHA-256 that changes when any anchor or any of
+ * their properties (built-in purposes too) does, whatever the order the
+ * files were loaded in. */
 int sig_trust_digest(const struct sig_trust *t, uint8_t out[32]);
 
 /* ---- verdicts ---------------------------------------------------------- */
@@ -192,7 +194,9 @@ struct sig_chain {
 	 * purpose); why and since then say why the other anchors would not
 	 * trust it (NOT_ANCHOR: none holds it), root names it */
 	int builtin;
-	char *root;   /* UNTRUSTED: the root (or topmost issuer), or NULL */
+	/* UNTRUSTED (and TRUSTED builtin): the root (or topmost issuer),
+	 * or NULL */
+	char *root;
 	char *reason; /* INVALID: OpenSSL's reason, or NULL */
 	char *cert;   /* INVALID: the certificate it concerns, or NULL */
 	int oom;      /* INVALID: it could not be checked (out of memory) */
