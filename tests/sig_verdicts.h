@@ -25,7 +25,8 @@ static int same_chain(const struct sig_chain *a, const struct sig_chain *b)
 	return a->result == b->result && a->purpose == b->purpose &&
 	       a->why == b->why && a->since == b->since &&
 	       same_str(a->root, b->root) && same_str(a->reason, b->reason) &&
-	       same_str(a->cert, b->cert) && a->oom == b->oom;
+	       same_str(a->cert, b->cert) && a->oom == b->oom &&
+	       a->builtin == b->builtin;
 }
 
 static int same_signer(const struct sig_signer *a, const struct sig_signer *b)

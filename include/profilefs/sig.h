@@ -82,12 +82,20 @@ int sig_trust_add_system(struct sig_trust *t);
  *   # Disallowed extended key usages: [...]
  *   # Not before Filetime: YYYY-MM-DD HH:MM:SS+00:00
  *   # Not before extended key usages: [...]
- * A certificate without them is trusted for every purpose.
+ * A certificate without them is trusted for every purpose. A line
+ *   # Purposes: all  (or a list: code_signing, time_stamping, ...)
+ * marks a root that Windows keeps in its built-in Root store
+ * (data/windows-required-roots.pem): trusted for those purposes whatever
+ * the root program's properties say. A root several files give is judged
+ * by all they say (the root program's properties of the last file that
+ * gives some).
  */
 int sig_trust_add_file(struct sig_trust *t, const char *path, char **err);
 /* How many root certificates are trusted. */
 size_t sig_trust_count(const struct sig_trust *t);
-/* What the anchors are: a SHA-256 that changes when any anchor does. */
+/* What the anchors are: a SHA-256 that changes when any anchor or any of
+ * their properties (built-in purposes too) does, whatever the order the
+ * files were loaded in. */
 int sig_trust_digest(const struct sig_trust *t, uint8_t out[32]);
 
 /* ---- verdicts ---------------------------------------------------------- */
@@ -182,7 +190,13 @@ struct sig_chain {
 	enum sig_purpose purpose;
 	enum sig_root_why why; /* UNTRUSTED: why */
 	time_t since;	       /* DISALLOWED, NOT_BEFORE: the date */
-	char *root;   /* UNTRUSTED: the root (or topmost issuer), or NULL */
+	/* TRUSTED: only as a root Windows keeps built in (for this
+	 * purpose); why and since then say why the other anchors would not
+	 * trust it (NOT_ANCHOR: none holds it), root names it */
+	int builtin;
+	/* UNTRUSTED (and TRUSTED builtin): the root (or topmost issuer),
+	 * or NULL */
+	char *root;
 	char *reason; /* INVALID: OpenSSL's reason, or NULL */
 	char *cert;   /* INVALID: the certificate it concerns, or NULL */
 	int oom;      /* INVALID: it could not be checked (out of memory) */

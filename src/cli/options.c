@@ -91,8 +91,9 @@ const struct cli_opt cli_opt_table[] = {
 	  "also trust the root certificates in FILE (PEM); repeatable" },
 	{ "no-default-trust", 0, NULL, OPT_FLAG, OFF(sign.no_default_trust),
 	  NULL, CMD_SVC,
-	  "do not trust the roots of Microsoft's Trusted Root Program "
-	  "(shipped in data/, with their purposes)" },
+	  "do not trust the roots of Microsoft's Trusted Root Program nor "
+	  "the roots Windows keeps built in (both shipped in data/, with "
+	  "their purposes)" },
 	{ "system-trust", 0, NULL, OPT_FLAG, OFF(sign.system_trust), NULL,
 	  CMD_SVC,
 	  "also trust the system's CA bundle (every purpose)" },

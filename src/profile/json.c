@@ -499,6 +499,14 @@ static jobj *chain(struct jctx *c, const struct sig_chain *ch)
 		[SIG_CH_UNTRUSTED] = "untrusted_root",
 		[SIG_CH_INVALID] = "invalid",
 	};
+	static const char *const whys[] = {
+		[SIG_ROOT_NOT_ANCHOR] = "not_anchor",
+		[SIG_ROOT_PURPOSE] = "purpose",
+		[SIG_ROOT_DISALLOWED] = "disallowed",
+		[SIG_ROOT_NOT_BEFORE] = "not_before",
+	};
+	int refused = ch->result == SIG_CH_UNTRUSTED ||
+		      (ch->result == SIG_CH_TRUSTED && ch->builtin);
 	jobj *o = j_obj(c);
 
 	put(c, o, "result", j_lit(c, NAME(results, ch->result)));
@@ -506,6 +514,12 @@ static jobj *chain(struct jctx *c, const struct sig_chain *ch)
 	put(c, o, "reason", j_str(c, ch->reason));
 	put(c, o, "cert", j_str(c, ch->cert));
 	put(c, o, "out_of_memory", j_bool(c, ch->oom));
+	put(c, o, "built_in",
+	    j_bool(c, ch->result == SIG_CH_TRUSTED && ch->builtin));
+	put(c, o, "root_refusal",
+	    refused ? j_lit(c, NAME(whys, ch->why)) : NULL);
+	put(c, o, "root_since",
+	    refused && ch->since ? j_time(c, ch->since) : NULL);
 	return o;
 }
 

@@ -96,19 +96,31 @@ static int chain_why(struct dynbuf *s, const struct sig_chain *c)
 	return 1;
 }
 
+static const char *purpose_name(const struct sig_chain *c)
+{
+	return c->purpose == SIG_FOR_TIME_STAMPING ? "time stamping"
+						   : "code signing";
+}
+
+/* "YYYY-MM-DD" of c->since, or "" */
+static void since_date(const struct sig_chain *c, char date[16])
+{
+	struct tm tm;
+
+	date[0] = 0;
+	if (c->since && gmtime_r(&c->since, &tm))
+		strftime(date, 16, "%Y-%m-%d", &tm);
+}
+
 /* "a root that is not trusted: ROOT", or why the root program's
  * properties refuse it for the chain's purpose */
 static void untrusted_root(struct dynbuf *s, const struct sig_chain *c)
 {
 	const char *root = c->root ? c->root : "(unnamed)";
-	const char *purpose = c->purpose == SIG_FOR_TIME_STAMPING
-				      ? "time stamping"
-				      : "code signing";
-	char date[16] = "";
-	struct tm tm;
+	const char *purpose = purpose_name(c);
+	char date[16];
 
-	if (c->since && gmtime_r(&c->since, &tm))
-		strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	since_date(c, date);
 	switch (c->why) {
 	case SIG_ROOT_PURPOSE:
 		db_printf(s,
@@ -130,6 +142,51 @@ static void untrusted_root(struct dynbuf *s, const struct sig_chain *c)
 		db_printf(s, "a root that is not trusted: %s", root);
 		break;
 	}
+}
+
+/* "a root Windows trusts built in, which the root program ...: ROOT", for
+ * a chain trusted only as built in: why the root program would not */
+static void builtin_root(struct dynbuf *s, const struct sig_chain *c)
+{
+	const char *root = c->root ? c->root : "(unnamed)";
+	const char *purpose = purpose_name(c);
+	char date[16];
+
+	since_date(c, date);
+	db_adds(s, "a root Windows trusts built in, which the root program ");
+	switch (c->why) {
+	case SIG_ROOT_PURPOSE:
+		db_printf(s,
+			  "does not trust for %s (not among the root's "
+			  "purposes)",
+			  purpose);
+		break;
+	case SIG_ROOT_DISALLOWED:
+		db_printf(s, "has disabled for %s%s%s", purpose,
+			  *date ? " since " : "", date);
+		break;
+	case SIG_ROOT_NOT_BEFORE:
+		db_printf(s,
+			  "does not trust for %s in certificates issued from "
+			  "%s on",
+			  purpose, date);
+		break;
+	default:
+		db_adds(s, "does not hold");
+		break;
+	}
+	db_printf(s, ": %s", root);
+}
+
+/* " The chain ends in a root Windows trusts built in, ...: ROOT." after a
+ * verdict's Status, when only a built-in root made it hold */
+static void builtin_sentence(struct dynbuf *s, const struct sig_verdict *v)
+{
+	if (v->status != SIG_VERIFIED || !v->chain.builtin)
+		return;
+	db_adds(s, " The chain ends in ");
+	builtin_root(s, &v->chain);
+	db_addc(s, '.');
 }
 
 /* the sentences that name no subject, or that are not "The %s ..." */
@@ -312,6 +369,10 @@ static void timestamp_text(struct dynbuf *s, const struct sig_timestamp *ts)
 		  : rfc		? "an unknown authority"
 				: "an unknown signer",
 		  state[ts->state]);
+	if (ts->state == SIG_TS_TRUSTED && ts->chain.builtin) {
+		db_adds(s, ": its chain ends in ");
+		builtin_root(s, &ts->chain);
+	}
 	if (ts->state == SIG_TS_UNTRUSTED_ROOT && ts->chain.root &&
 	    ts->chain.why == SIG_ROOT_NOT_ANCHOR)
 		db_printf(s, ": %s", ts->chain.root);
@@ -351,6 +412,7 @@ static void summary(struct dynbuf *s, const struct sig_verdict *v)
 		db_printf(s, ", %s", v->signer->subject);
 	db_adds(s, ": ");
 	status_text(s, v);
+	builtin_sentence(s, v);
 }
 
 /* Status, the signer, then our bullets */
@@ -399,6 +461,11 @@ static void facts(struct dynbuf *b, const struct sig_verdict *v,
 				     "not extend its validity)"
 				   : "now (no trusted timestamp)",
 			   0, s);
+	if (v->status == SIG_VERIFIED && v->chain.builtin) {
+		db_adds(s, "the chain ends in ");
+		builtin_root(s, &v->chain);
+		bullet(b, "Trust Anchor", s, 0);
+	}
 }
 
 void prof_render_signature(struct dynbuf *b, const struct sig_verdict *v)
@@ -425,6 +492,7 @@ void prof_render_signature(struct dynbuf *b, const struct sig_verdict *v)
 			   &s);
 	if (v->embedded) {
 		status_text(&s, v->embedded);
+		builtin_sentence(&s, v->embedded);
 		bullet(b, "Embedded Signature", &s, 0);
 	}
 	if (v->catalog_failed) {

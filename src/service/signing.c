@@ -1,11 +1,10 @@
 /*
  * What signatures are checked against, for the mount and for `profilefs
  * profile`: the trust anchors (the roots of Microsoft's Trusted Root
- * Program with their properties, shipped in data/, unless
- * --no-default-trust; the system's CA bundle with --system-trust; each
- * --trust FILE) and
- * the catalog folders (--catalogs DIR, and the CatRoot found in the
- * source).
+ * Program with their properties and the roots Windows trusts built in,
+ * shipped in data/, unless --no-default-trust; the system's CA bundle
+ * with --system-trust; each --trust FILE) and the catalog folders
+ * (--catalogs DIR, and the CatRoot found in the source).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,11 +17,37 @@
 #include "profilefs/sig.h"
 #include "profilefs/tree.h"
 
-/* installed, else beside the sources (a build that is not installed) */
-static const char *const roots_paths[] = { PROFILEFS_DATADIR
-					   "/microsoft-trusted-roots.pem",
-					   PROFILEFS_SRCDATA
-					   "/microsoft-trusted-roots.pem" };
+/* the default anchors (data/README.md): the root program, and the roots
+ * Windows keeps built in; each installed, else beside the sources (a
+ * build that is not installed) */
+static const char *const default_files[][2] = {
+	{ PROFILEFS_DATADIR "/microsoft-trusted-roots.pem",
+	  PROFILEFS_SRCDATA "/microsoft-trusted-roots.pem" },
+	{ PROFILEFS_DATADIR "/windows-required-roots.pem",
+	  PROFILEFS_SRCDATA "/windows-required-roots.pem" },
+};
+static const char *const default_names[] = {
+	"the roots of Microsoft's root program",
+	"the roots Windows trusts built in",
+};
+
+static void add_default(struct sig_trust *t, size_t k)
+{
+	char *err = NULL;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (access(default_files[k][i], R_OK) == 0 &&
+		    sig_trust_add_file(t, default_files[k][i], &err) == 0)
+			break;
+		free(err);
+		err = NULL;
+	}
+	if (i == 2)
+		fprintf(stderr,
+			"profilefs: warning: %s are not installed (%s)\n",
+			default_names[k], default_files[k][0]);
+}
 
 int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 {
@@ -36,18 +61,8 @@ int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 	if (o->system_trust)
 		sig_trust_add_system(t);
 	if (!o->no_default_trust) {
-		for (i = 0; i < 2; i++)
-			if (access(roots_paths[i], R_OK) == 0 &&
-			    sig_trust_add_file(t, roots_paths[i], &err) == 0)
-				break;
-		free(err);
-		err = NULL;
-		if (i == 2)
-			fprintf(stderr,
-				"profilefs: warning: the roots of "
-				"Microsoft's root program are not "
-				"installed (%s)\n",
-				roots_paths[0]);
+		add_default(t, 0);
+		add_default(t, 1);
 	}
 	for (i = 0; i < o->ntrust; i++) {
 		rc = sig_trust_add_file(t, o->trust[i], &err);

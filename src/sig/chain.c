@@ -107,7 +107,8 @@ out:
 }
 
 /* The chain built: is its root trusted for the purpose, by the root
- * program's properties? Sets out when not. */
+ * program's properties or as built in? Sets out when not, or when only
+ * built in. */
 static void root_props(const struct sig_env *env, X509_STORE_CTX *ctx,
 		       X509 *leaf, time_t at, struct sig_chain *out)
 {
@@ -118,11 +119,13 @@ static void root_props(const struct sig_env *env, X509_STORE_CTX *ctx,
 
 	if (!root)
 		return;
-	out->why = sig_trust_judge(env->trust, root, leaf, out->purpose, at,
-				   &out->since);
-	if (out->why == SIG_ROOT_NOT_ANCHOR)
-		return;
-	out->result = SIG_CH_UNTRUSTED;
+	if (sig_trust_judge(env->trust, root, leaf, out->purpose, at, &out->why,
+			    &out->since, &out->builtin)) {
+		if (!out->builtin)
+			return;
+	} else {
+		out->result = SIG_CH_UNTRUSTED;
+	}
 	out->root = sig_name_of(X509_get_subject_name(root));
 }
 

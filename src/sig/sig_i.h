@@ -121,27 +121,43 @@ enum {
 	SIG_EKU_LISTED = 1u << 8,
 };
 
-/* a root's properties in Microsoft's root program (0: not given) */
+/*
+ * What the anchors say of one root (by its SHA-1), merged over every file
+ * that holds it: the root program's properties (the last file's that gives
+ * some), whether a file gives it without any (trusted for every purpose),
+ * and the purposes of the copy Windows keeps built in.
+ */
 struct sig_root_props {
 	uint8_t sha1[20];
+	size_t seq;   /* the order it was loaded in (merging keeps it) */
+	int program;  /* the root program's properties below are given */
 	unsigned eku; /* the purposes it is enabled for */
 	time_t disallowed;
 	unsigned disallowed_eku;
 	time_t not_before;
 	unsigned not_before_eku;
+	int plain;	  /* a file gives it without properties */
+	unsigned builtin; /* "# Purposes:": SIG_EKU_*, LISTED: built in */
 };
 
 struct sig_trust {
 	X509_STORE *store;
-	struct sig_root_props *props; /* sorted by sha1 once loaded */
+	struct sig_root_props *props; /* sorted by sha1, one per root */
 	size_t nprops;
+	size_t seq;
 };
 
-/* trust.c: why root (trusted by the store) is not trusted for purpose,
- * for leaf, at time at; SIG_ROOT_NOT_ANCHOR when it is trusted */
-enum sig_root_why sig_trust_judge(const struct sig_trust *t, X509 *root,
-				  X509 *leaf, enum sig_purpose purpose,
-				  time_t at, time_t *since);
+/*
+ * trust.c: is root (which the store trusts) trusted for purpose, for leaf,
+ * at time at? 1 when it is; 0 when not, with *why and *since. A root
+ * trusted only because Windows keeps it built in (for this purpose)
+ * where the other anchors would not trust it gives 1 with *builtin set,
+ * and *why and *since say why they would not (SIG_ROOT_NOT_ANCHOR: they
+ * do not hold it).
+ */
+int sig_trust_judge(const struct sig_trust *t, X509 *root, X509 *leaf,
+		    enum sig_purpose purpose, time_t at, enum sig_root_why *why,
+		    time_t *since, int *builtin);
 
 /* Windows' form of a name (leaf RDN first, S= for state); malloc'ed. */
 char *sig_name_of(const X509_NAME *name);

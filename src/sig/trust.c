@@ -69,6 +69,31 @@ static time_t filetime(const char *v)
 	return timegm(&tm);
 }
 
+/* "all", or "email_protection, code_signing": the purposes we judge of a
+ * built-in root's, LISTED */
+static unsigned purposes_list(const char *v)
+{
+	unsigned bits = SIG_EKU_LISTED;
+	size_t n;
+
+	while (*v) {
+		v += strspn(v, ", \t");
+		n = strcspn(v, ", \t\r\n");
+		if (n == 3 && strncmp(v, "all", 3) == 0)
+			bits |= SIG_EKU_CODE_SIGNING | SIG_EKU_TIME_STAMPING;
+		else if ((n == 12 && strncmp(v, "code_signing", 12) == 0) ||
+			 (n == 17 && strncmp(v, "1.3.6.1.5.5.7.3.3", 17) == 0))
+			bits |= SIG_EKU_CODE_SIGNING;
+		else if ((n == 13 && strncmp(v, "time_stamping", 13) == 0) ||
+			 (n == 17 && strncmp(v, "1.3.6.1.5.5.7.3.8", 17) == 0))
+			bits |= SIG_EKU_TIME_STAMPING;
+		if (n == 0)
+			break;
+		v += n;
+	}
+	return bits;
+}
+
 /* one "# Name: value" line into p */
 static void prop_line(const char *line, struct sig_root_props *p)
 {
@@ -78,6 +103,7 @@ static void prop_line(const char *line, struct sig_root_props *p)
 		"# Disallowed extended key usages: ",
 		"# Not before Filetime: ",
 		"# Not before extended key usages: ",
+		"# Purposes: ",
 	};
 	size_t i, n;
 
@@ -99,29 +125,35 @@ static void prop_line(const char *line, struct sig_root_props *p)
 		case 3:
 			p->not_before = filetime(line);
 			break;
-		default:
+		case 4:
 			p->not_before_eku = eku_list(line);
+			break;
+		default:
+			p->builtin = purposes_list(line);
 			break;
 		}
 		return;
 	}
 }
 
-static int has_props(const struct sig_root_props *p)
+static int has_program_props(const struct sig_root_props *p)
 {
 	return p->eku || p->disallowed || p->disallowed_eku || p->not_before ||
 	       p->not_before_eku;
 }
 
+/* every certificate a file gives is recorded: with the root program's
+ * properties, as built in, or plain (trusted for every purpose) */
 static int add_props(struct sig_trust *t, X509 *x, struct sig_root_props *p)
 {
 	struct sig_root_props *grown;
 	unsigned n = 0;
 
-	if (!has_props(p))
-		return 0;
 	if (X509_digest(x, EVP_sha1(), p->sha1, &n) != 1 || n != 20)
 		return -ENOMEM;
+	p->program = has_program_props(p);
+	p->plain = !p->program && !p->builtin;
+	p->seq = t->seq++;
 	grown = realloc(t->props, (t->nprops + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
@@ -134,6 +166,45 @@ static int props_cmp(const void *a, const void *b)
 {
 	return memcmp(((const struct sig_root_props *)a)->sha1,
 		      ((const struct sig_root_props *)b)->sha1, 20);
+}
+
+/* by sha1, then in load order */
+static int props_seq_cmp(const void *a, const void *b)
+{
+	const struct sig_root_props *x = a, *y = b;
+	int c = props_cmp(a, b);
+
+	return c ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sorted by sha1, one record a root: the root program's properties of
+ * the last file that gives some, built-in purposes and plain joined. */
+static void props_merge(struct sig_trust *t)
+{
+	size_t i, k = 0;
+
+	if (!t->nprops)
+		return;
+	qsort(t->props, t->nprops, sizeof(*t->props), props_seq_cmp);
+	for (i = 1; i < t->nprops; i++) {
+		struct sig_root_props *m = &t->props[k], *q = &t->props[i];
+
+		if (props_cmp(m, q) != 0) {
+			t->props[++k] = *q;
+			continue;
+		}
+		if (q->program) {
+			m->program = 1;
+			m->eku = q->eku;
+			m->disallowed = q->disallowed;
+			m->disallowed_eku = q->disallowed_eku;
+			m->not_before = q->not_before;
+			m->not_before_eku = q->not_before_eku;
+		}
+		m->plain |= q->plain;
+		m->builtin |= q->builtin;
+	}
+	t->nprops = k + 1;
 }
 
 int sig_trust_add_file(struct sig_trust *t, const char *path, char **err)
@@ -184,10 +255,9 @@ int sig_trust_add_file(struct sig_trust *t, const char *path, char **err)
 	BIO_free(pem);
 	ERR_clear_error();
 	fclose(f);
+	props_merge(t);
 	if (rc)
 		return rc;
-	if (t->nprops)
-		qsort(t->props, t->nprops, sizeof(*t->props), props_cmp);
 	if (n == 0) {
 		if (asprintf(err, "%s: no PEM certificate in it", path) < 0)
 			*err = NULL;
@@ -214,19 +284,10 @@ static time_t issued(X509 *leaf)
  * signature valid); a not-before date distrusts leaves issued from that
  * date on, for the purposes listed with it (else for all).
  */
-enum sig_root_why sig_trust_judge(const struct sig_trust *t, X509 *root,
-				  X509 *leaf, enum sig_purpose purpose,
-				  time_t at, time_t *since)
+static enum sig_root_why program_judge(const struct sig_root_props *p,
+				       X509 *leaf, unsigned bit, time_t at,
+				       time_t *since)
 {
-	struct sig_root_props key;
-	const struct sig_root_props *p;
-	unsigned bit = 1u << purpose, n = 0;
-
-	if (!t->nprops || X509_digest(root, EVP_sha1(), key.sha1, &n) != 1)
-		return SIG_ROOT_NOT_ANCHOR;
-	p = bsearch(&key, t->props, t->nprops, sizeof(*p), props_cmp);
-	if (!p)
-		return SIG_ROOT_NOT_ANCHOR;
 	if ((p->eku & SIG_EKU_LISTED) && !(p->eku & bit))
 		return SIG_ROOT_PURPOSE;
 	if ((p->disallowed_eku & SIG_EKU_LISTED) ? (p->disallowed_eku & bit)
@@ -245,6 +306,55 @@ enum sig_root_why sig_trust_judge(const struct sig_trust *t, X509 *root,
 	return SIG_ROOT_NOT_ANCHOR;
 }
 
+/*
+ * A root is trusted when the root program's properties allow it (or,
+ * without any, a file gives it), or when the copy Windows keeps built in
+ * is trusted for the purpose (signify joins its two stores so): that copy
+ * carries none of the root program's dates, since Windows takes such a
+ * root from its own Root store, never from the Certificate Trust List.
+ * A root no file gives (the system's bundle) is trusted.
+ */
+int sig_trust_judge(const struct sig_trust *t, X509 *root, X509 *leaf,
+		    enum sig_purpose purpose, time_t at, enum sig_root_why *why,
+		    time_t *since, int *builtin)
+{
+	struct sig_root_props key;
+	const struct sig_root_props *p;
+	unsigned bit = 1u << purpose, n = 0;
+	int others;
+
+	*why = SIG_ROOT_NOT_ANCHOR;
+	*since = 0;
+	*builtin = 0;
+	if (!t->nprops || X509_digest(root, EVP_sha1(), key.sha1, &n) != 1)
+		return 1;
+	p = bsearch(&key, t->props, t->nprops, sizeof(*p), props_cmp);
+	if (!p)
+		return 1;
+	/* what the anchors but the built-in copy say: the root program's
+	 * properties bind even a root a file gives plain (as before there
+	 * were built-in roots) */
+	if (p->program) {
+		*why = program_judge(p, leaf, bit, at, since);
+		others = *why == SIG_ROOT_NOT_ANCHOR;
+	} else {
+		others = p->plain;
+	}
+	if (others) {
+		*why = SIG_ROOT_NOT_ANCHOR;
+		*since = 0;
+		return 1;
+	}
+	if (p->builtin & bit) {
+		*builtin = 1;
+		return 1;
+	}
+	/* built in for other purposes only */
+	if (!p->program)
+		*why = SIG_ROOT_PURPOSE;
+	return 0;
+}
+
 size_t sig_trust_count(const struct sig_trust *t)
 {
 	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
@@ -257,31 +367,65 @@ size_t sig_trust_count(const struct sig_trust *t)
 	return n;
 }
 
-/* SHA-256 over the anchors' SHA-256s, in the store's (sorted) order. */
-int sig_trust_digest(const struct sig_trust *t, uint8_t out[32])
+static int sha256_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 32);
+}
+
+/* The anchors' SHA-256s, sorted (the store's order is the order of
+ * loading, until a lookup sorts it); *n of them, malloc'ed */
+static int anchor_hashes(const struct sig_trust *t, uint8_t (**out)[32],
+			 size_t *n)
 {
 	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n;
-	int i, ok;
+	int i, num = sk_X509_OBJECT_num(objs);
+	uint8_t(*h)[32] = malloc((num > 0 ? (size_t)num : 1) * sizeof(*h));
+	unsigned len;
 
-	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
-	for (i = 0; ok && i < sk_X509_OBJECT_num(objs); i++) {
+	*n = 0;
+	if (!h)
+		return -ENOMEM;
+	for (i = 0; i < num; i++) {
 		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
 
 		if (!x)
 			continue;
-		ok = X509_digest(x, EVP_sha256(), md, &n) == 1 &&
-		     EVP_DigestUpdate(ctx, md, n) == 1;
+		if (X509_digest(x, EVP_sha256(), h[*n], &len) != 1 ||
+		    len != 32) {
+			free(h);
+			return -ENOMEM;
+		}
+		(*n)++;
 	}
-	/* the root program's properties change verdicts too */
-	for (i = 0; ok && (size_t)i < t->nprops; i++) {
+	qsort(h, *n, sizeof(*h), sha256_cmp);
+	*out = h;
+	return 0;
+}
+
+/* SHA-256 over the anchors' SHA-256s, sorted, and their properties
+ * (sorted by SHA-1): the same whatever order the files were loaded in. */
+int sig_trust_digest(const struct sig_trust *t, uint8_t out[32])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	uint8_t(*h)[32] = NULL;
+	unsigned int n;
+	size_t nh = 0, i;
+	int ok;
+
+	ok = ctx && anchor_hashes(t, &h, &nh) == 0 &&
+	     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	for (i = 0; ok && i < nh; i++)
+		ok = EVP_DigestUpdate(ctx, h[i], 32) == 1;
+	free(h);
+	/* the properties change verdicts too (the words say what the
+	 * records' layout is: another layout, another identity) */
+	ok = ok && EVP_DigestUpdate(ctx, "props 2", 7) == 1;
+	for (i = 0; ok && i < t->nprops; i++) {
 		const struct sig_root_props *p = &t->props[i];
-		int64_t f[6] = {
-			p->eku,	       p->disallowed,	  p->disallowed_eku,
-			p->not_before, p->not_before_eku, 0
-		};
+		int64_t f[8] = { p->program,	p->eku,
+				 p->disallowed, p->disallowed_eku,
+				 p->not_before, p->not_before_eku,
+				 p->plain,	p->builtin };
 
 		ok = EVP_DigestUpdate(ctx, p->sha1, 20) == 1 &&
 		     EVP_DigestUpdate(ctx, f, sizeof(f)) == 1;

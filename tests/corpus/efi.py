@@ -7,8 +7,8 @@ PE256 and Signature section against independent readers.
   hashlib over the ranges pefile reports (checksum, certificate directory
   entry and certificate table left out).
 - Status: held to `osslsigncode verify` with the same anchors (the root
-  program's PEM, as -CAfile and -TSA-CAfile; -ignore-crl, as profilefs
-  checks no revocation): "Succeeded" is `Signature verified.`, "No
+  program's PEM and the roots Windows keeps built in, as -CAfile and
+  -TSA-CAfile; -ignore-crl, as profilefs checks no revocation): "Succeeded" is `Signature verified.`, "No
   signature found" is not signed, a chain to an issuer not among the
   anchors is a root that is not trusted, any other failure is not
   verified.

@@ -50,4 +50,8 @@ if [ ${#files[@]} -eq 0 ]; then
 	echo "FAIL: the packages hold no PE files"
 	exit 1
 fi
-exec /usr/bin/python3 "$here/efi.py" "$prog" "$cache/oracle" "$here/../../data/microsoft-trusted-roots.pem" "${files[@]}"
+# the default anchors, as one file for osslsigncode's -CAfile: the root
+# program and the roots Windows keeps built in
+cat "$here/../../data/microsoft-trusted-roots.pem" "$here/../../data/windows-required-roots.pem" \
+	>"$T/anchors.pem" || { echo "FAIL: cannot write the anchors"; exit 1; }
+/usr/bin/python3 "$here/efi.py" "$prog" "$cache/oracle" "$T/anchors.pem" "${files[@]}"

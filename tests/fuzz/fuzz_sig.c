@@ -66,6 +66,12 @@ static struct sig_trust *anchors(void)
 			t, PROFILEFS_SRCDATA "/microsoft-trusted-roots.pem",
 			&err);
 		free(err);
+		err = NULL;
+		/* and the roots Windows keeps built in */
+		sig_trust_add_file(
+			t, PROFILEFS_SRCDATA "/windows-required-roots.pem",
+			&err);
+		free(err);
 	}
 	return t;
 }

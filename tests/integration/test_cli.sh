@@ -303,13 +303,19 @@ for k in 0 1 2; do
 	umount_fs
 done
 tested+=(system-trust)
-# no-default-trust: the roots of the root program (as many as the shipped
-# PEM holds certificates) are not loaded; the mount says what it trusts
-program=$(grep -c 'BEGIN CERTIFICATE' "$(dirname "$0")/../../data/microsoft-trusted-roots.pem")
+# no-default-trust: the roots of the root program and those Windows keeps
+# built in (as many as the two shipped PEMs hold distinct certificates,
+# by openssl's SHA-1 fingerprints) are not loaded; the mount says what it
+# trusts
+data=$(dirname "$0")/../../data
+program=$(cat "$data/microsoft-trusted-roots.pem" "$data/windows-required-roots.pem" |
+	awk -v x509="openssl x509 -noout -fingerprint -sha1" '/-----BEGIN CERTIFICATE-----/ { pem = "" }
+		{ pem = pem $0 "\n" }
+		/-----END CERTIFICATE-----/ { printf "%s", pem | x509; close(x509) }' | sort -u | wc -l)
 : >"$T/daemon.log"
 mount_fs || finish
 umount_fs
-check "by default the root program's $program roots are trusted" \
+check "by default the root program's and the built-in $program roots are trusted" \
 	grep -q "trust: $program root certificates (Microsoft's root program: yes" "$T/daemon.log"
 for k in 0 1 2; do
 	spelled $k no-default-trust

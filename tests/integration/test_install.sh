@@ -30,10 +30,12 @@ BIN=$(installed '/bin/profilefs$')
 MAN=$(installed '/man1/profilefs\.1$')
 COMP=$(installed '/completions/profilefs$')
 ROOTS=$(installed '/profilefs/microsoft-trusted-roots\.pem$')
+BUILTIN=$(installed '/profilefs/windows-required-roots\.pem$')
 check "installs the binary" [ -n "$BIN" ]
 check "installs the man page in man1" [ -n "$MAN" ]
 check "installs the bash completion" [ -n "$COMP" ]
 check "installs the Microsoft roots" [ -n "$ROOTS" ]
+check "installs the roots Windows trusts built in" [ -n "$BUILTIN" ]
 
 # --- meson install --destdir ------------------------------------------------
 

@@ -443,6 +443,68 @@ check_eq "not-before: a leaf issued before the date" "$(cli_st "$T/nb-root.pem" 
 check_eq "not-before for code signing only: the timestamp (issued now) is trusted" \
 	"$(cli_md "$T/nb-root.pem" stamped.dll | sig_bullet Timestamp)" \
 	"RFC 3161 timestamp by $(pki_name subject "$K/tsa.pem"): verified, trusted"
+# the roots Windows keeps built in, in data/windows-required-roots.pem's
+# form: the test root also in a required-roots file, beside a program
+# bundle that refuses it (trusted for the file's purposes, whatever the
+# program's dates; both orders of --trust)
+req() { # req FILE PURPOSES
+	prog "$1" "# $(pki_name subject "$K/root.pem")" \
+		"# SHA-1 thumbprint: $(pki_thumb "$K/root.pem" | tr A-F a-f)" "# Purposes: $2"
+}
+cli2_md() { "$PROFILEFS" profile --no-cache --no-default-trust --trust="$1" --trust="$2" --root="$SRC" "$SRC/$3"; }
+cli2_st() { cli2_md "$@" | sig_bullet Status; }
+builtin_anchor="the chain ends in a root Windows trusts built in, which the root program"
+req "$T/req-all.pem" all
+req "$T/req-ts.pem" time_stamping
+req "$T/req-cs.pem" "email_protection, code_signing"
+prog "$T/nball-root.pem" "# Not before Filetime: 2022-01-01 00:00:00+00:00"
+check_eq "built in: a leaf issued after the program's NotBefore is valid" \
+	"$(cli2_st "$T/nb-root.pem" "$T/req-all.pem" sha256-x64-exports.dll)" "Signature verified."
+check_eq "built in: the Trust Anchor bullet says why the program would refuse it" \
+	"$(cli2_md "$T/nb-root.pem" "$T/req-all.pem" sha256-x64-exports.dll | sig_bullet 'Trust Anchor')" \
+	"$builtin_anchor does not trust for code signing in certificates issued from 2022-01-01 on: $want_root"
+check_eq "built in, loaded first: the same" \
+	"$(cli2_md "$T/req-all.pem" "$T/nb-root.pem" sha256-x64-exports.dll | sig_bullet 'Trust Anchor')" \
+	"$builtin_anchor does not trust for code signing in certificates issued from 2022-01-01 on: $want_root"
+check_eq "only in the program bundle: refused as before" \
+	"$(cli_st "$T/nb-root.pem" sha256-x64-exports.dll)" \
+	"The signature is valid, but its chain ends in a root not trusted for code signing in certificates issued from 2022-01-01 on: $want_root."
+check "a leaf the program trusts (before its NotBefore): no Trust Anchor bullet" \
+	bash -c '! grep -q "^\* Trust Anchor" <<<"$1"' _ "$(cli2_md "$T/nb-root.pem" "$T/req-all.pem" expired-stamped.dll)"
+check_eq "built in: the program's Disallowed date does not bind it" \
+	"$(cli2_md "$T/dis-root.pem" "$T/req-all.pem" sha256-x64-exports.dll | sig_bullet 'Trust Anchor')" \
+	"$builtin_anchor has disabled for code signing since 2021-01-01: $want_root"
+# purposes: built in for time stamping only, the signature stays refused
+# while its timestamp is trusted
+check_eq "built in for time stamping only: no code signature by it" \
+	"$(cli2_st "$T/nball-root.pem" "$T/req-ts.pem" stamped.dll)" \
+	"The signature is valid, but its chain ends in a root not trusted for code signing in certificates issued from 2022-01-01 on: $want_root."
+check_eq "built in for time stamping only: the timestamp is trusted, and says why" \
+	"$(cli2_md "$T/nball-root.pem" "$T/req-ts.pem" stamped.dll | sig_bullet Timestamp)" \
+	"RFC 3161 timestamp by $(pki_name subject "$K/tsa.pem"): verified, trusted: its chain ends in a root Windows trusts built in, which the root program does not trust for time stamping in certificates issued from 2022-01-01 on: $want_root"
+check_eq "built in for time stamping only, no program: not for code signing" \
+	"$(cli_st "$T/req-ts.pem" sha256-x64-exports.dll)" \
+	"The signature is valid, but its chain ends in a root not trusted for code signing (not among the root's purposes): $want_root."
+check_eq "built in for code signing, no program: verified" \
+	"$(cli_md "$T/req-cs.pem" sha256-x64-exports.dll | sig_bullet 'Trust Anchor')" \
+	"$builtin_anchor does not hold: $want_root"
+check_eq "built in for code signing only: the timestamp is not trusted" \
+	"$(cli_md "$T/req-cs.pem" stamped.dll | sig_bullet Timestamp)" \
+	"RFC 3161 timestamp by $(pki_name subject "$K/tsa.pem"): verified, but its root is not trusted: its chain ends in a root not trusted for time stamping (not among the root's purposes): $want_root"
+# the JSON: the schema holds, and the chain says built in and why
+"$PROFILEFS" profile --no-cache --format=json --no-default-trust --trust="$T/nb-root.pem" \
+	--trust="$T/req-all.pem" --root="$SRC" "$SRC/sha256-x64-exports.dll" >"$T/builtin.json"
+check "json: the chain is built in, refused by the program's NotBefore, per the schema" \
+	/usr/bin/python3 -c '
+import json, sys, jsonschema
+j = json.load(open(sys.argv[1]))
+jsonschema.validate(j, json.load(open(sys.argv[2])))
+c = j["signature"]["chain"]
+assert j["signature"]["status"] == "verified", j["signature"]
+assert c["result"] == "trusted" and c["built_in"] is True, c
+assert c["root_refusal"] == "not_before" and c["root_since"] == "2022-01-01T00:00:00Z", c
+assert c["root"] == sys.argv[3], c
+' "$T/builtin.json" "$(dirname "$0")/../../docs/profile.schema.json" "$want_root"
 # --system-trust adds the system's CA bundle, which does not hold the test root
 check_eq "--system-trust: still the test root untrusted" \
 	"$("$PROFILEFS" profile --no-cache --system-trust --root="$SRC" "$SRC/sha256-x64-exports.dll" | sig_bullet Status)" \

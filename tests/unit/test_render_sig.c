@@ -335,6 +335,119 @@ static void bullets(void)
 	free(out);
 }
 
+/* a chain trusted only as a root Windows keeps built in: the Status
+ * stays, the Trust Anchor bullet and the Timestamp say so, with why the
+ * root program would not (docs/signatures.md, Trust anchors) */
+static void builtin_bullets(void)
+{
+	static const char *const ms =
+		"CN=Microsoft Root Certificate Authority, DC=microsoft, "
+		"DC=com";
+	struct sig_verdict v = mk(SIG_KIND_EMBEDDED, SIG_VERIFIED), sub,
+			   emb = mk(SIG_KIND_EMBEDDED, SIG_VERIFIED),
+			   cat = mk(SIG_KIND_CATALOG, SIG_VERIFIED);
+	static const struct {
+		enum sig_root_why why;
+		time_t since;
+		const char *clause;
+	} clauses[] = {
+		{ SIG_ROOT_NOT_BEFORE, 1493510400,
+		  "does not trust for code signing in certificates issued "
+		  "from 2017-04-30 on" },
+		{ SIG_ROOT_DISALLOWED, 1627776000,
+		  "has disabled for code signing since 2021-08-01" },
+		{ SIG_ROOT_PURPOSE, 0,
+		  "does not trust for code signing (not among the root's "
+		  "purposes)" },
+		{ SIG_ROOT_NOT_ANCHOR, 0, "does not hold" },
+	};
+	struct dynbuf b;
+	char *out = NULL, want[1024];
+	size_t len, i;
+
+	v.chain.builtin = 1;
+	v.chain.root = (char *)ms;
+	v.checked_at = SIG_AT_SIGNING_TIME;
+	v.signer = NULL;
+	for (i = 0; i < sizeof(clauses) / sizeof(clauses[0]); i++) {
+		v.chain.why = clauses[i].why;
+		v.chain.since = clauses[i].since;
+		CHECK(prof_sig_status(&v, &out) == 0);
+		CHECK_STR(out, "Signature verified.");
+		free(out);
+		db_init(&b, CAP_PROFILE);
+		prof_render_signature(&b, &v);
+		CHECK(db_take(&b, &out, &len) == 0);
+		snprintf(want, sizeof(want),
+			 "\n## Signature\n\n"
+			 "* Status: Signature verified.\n"
+			 "* Trust Anchor: the chain ends in a root Windows "
+			 "trusts built in, which the root program %s: %s\n",
+			 clauses[i].clause, ms);
+		CHECK_STR(out, want);
+		free(out);
+	}
+	/* the timestamp's chain (time stamping), a nested signature, and the
+	 * embedded signature a catalog won over */
+	v.chain.why = SIG_ROOT_NOT_BEFORE;
+	v.chain.since = 1493510400;
+	v.ts.present = 1;
+	v.ts.kind = SIG_TS_COUNTERSIGNATURE;
+	v.ts.state = SIG_TS_TRUSTED;
+	v.ts.authority = (char *)"CN=TSA";
+	v.ts.chain.builtin = 1;
+	v.ts.chain.purpose = SIG_FOR_TIME_STAMPING;
+	v.ts.chain.root = (char *)"CN=TS Root";
+	sub = v;
+	sub.kind = SIG_KIND_NESTED;
+	sub.index = 1;
+	sub.digest_alg = SIG_MD_SHA256;
+	v.subs = &sub;
+	v.nsubs = 1;
+	db_init(&b, CAP_PROFILE);
+	prof_render_signature(&b, &v);
+	CHECK(db_take(&b, &out, &len) == 0);
+	snprintf(
+		want, sizeof(want),
+		"\n## Signature\n\n"
+		"* Status: Signature verified.\n"
+		"* Timestamp: countersignature by CN=TSA: verified, trusted: "
+		"its chain ends in a root Windows trusts built in, which the "
+		"root program does not hold: CN=TS Root\n"
+		"* Trust Anchor: the chain ends in a root Windows trusts built "
+		"in, which the root program does not trust for code signing "
+		"in certificates issued from 2017-04-30 on: %s\n"
+		"* Nested Signature 1: SHA-256: Signature verified. The chain "
+		"ends in a root Windows trusts built in, which the root "
+		"program does not trust for code signing in certificates "
+		"issued from 2017-04-30 on: %s.\n",
+		ms, ms);
+	CHECK_STR(out, want);
+	free(out);
+	emb.chain = v.chain;
+	cat.embedded = &emb;
+	db_init(&b, CAP_PROFILE);
+	prof_render_signature(&b, &cat);
+	CHECK(db_take(&b, &out, &len) == 0);
+	snprintf(want, sizeof(want),
+		 "\n## Signature\n\n"
+		 "* Status: Signature verified.\n"
+		 "* Embedded Signature: Signature verified. The chain ends in "
+		 "a root Windows trusts built in, which the root program does "
+		 "not trust for code signing in certificates issued from "
+		 "2017-04-30 on: %s.\n",
+		 ms);
+	CHECK_STR(out, want);
+	free(out);
+	/* a failure before the chain: no word of the root */
+	emb.status = SIG_LEAF_KEY_USAGE;
+	db_init(&b, CAP_PROFILE);
+	prof_render_signature(&b, &cat);
+	CHECK(db_take(&b, &out, &len) == 0);
+	CHECK(out && !strstr(out, "built in"));
+	free(out);
+}
+
 /* "the first catalog whose signature holds, else the first" */
 static void catalog_choice(void)
 {
@@ -439,6 +552,7 @@ int main(void)
 {
 	sentences();
 	bullets();
+	builtin_bullets();
 	catalog_choice();
 	report_order();
 	return t_done();

@@ -719,6 +719,25 @@ static X509 *program_root(const char *cn)
 	return x;
 }
 
+/* judge's answer for root and leaf: 1 trusted, 0 not; why, since,
+ * builtin as judge gives them */
+struct judged {
+	int trusted;
+	enum sig_root_why why;
+	time_t since;
+	int builtin;
+};
+
+static struct judged judge(const struct sig_trust *t, X509 *root, X509 *leaf,
+			   enum sig_purpose purpose, time_t at)
+{
+	struct judged j;
+
+	j.trusted = sig_trust_judge(t, root, leaf, purpose, at, &j.why,
+				    &j.since, &j.builtin);
+	return j;
+}
+
 /* the shipped root program, its properties applied (each expectation
  * from the comment lines above the root in data/) */
 static void program(void)
@@ -730,8 +749,8 @@ static void program(void)
 				   "Authority 2017"),
 	     *ms11 = program_root("CN=Microsoft Root Certificate Authority "
 				  "2011");
+	struct judged j;
 	char *err = NULL;
-	time_t since = 0;
 
 	CHECK(sig_trust_new(&t) == 0);
 	CHECK(sig_trust_add_file(
@@ -741,27 +760,261 @@ static void program(void)
 	CHECK(g4 && rsa17 && ms11);
 	if (t && g4 && rsa17 && ms11) {
 		/* G4: disallowed 2023-02-01 (1675209600), all purposes */
-		CHECK(sig_trust_judge(t, g4, g4, SIG_FOR_CODE_SIGNING,
-				      1654041600,
-				      &since) == SIG_ROOT_NOT_ANCHOR);
-		CHECK(sig_trust_judge(t, g4, g4, SIG_FOR_CODE_SIGNING,
-				      1717200000,
-				      &since) == SIG_ROOT_DISALLOWED &&
-		      since == 1675209600);
+		j = judge(t, g4, g4, SIG_FOR_CODE_SIGNING, 1654041600);
+		CHECK(j.trusted && !j.builtin);
+		j = judge(t, g4, g4, SIG_FOR_CODE_SIGNING, 1717200000);
+		CHECK(!j.trusted && j.why == SIG_ROOT_DISALLOWED &&
+		      j.since == 1675209600);
 		/* client and server auth only */
-		CHECK(sig_trust_judge(t, rsa17, rsa17, SIG_FOR_CODE_SIGNING,
-				      1717200000, &since) == SIG_ROOT_PURPOSE);
-		CHECK(sig_trust_judge(t, ms11, ms11, SIG_FOR_CODE_SIGNING,
-				      1717200000,
-				      &since) == SIG_ROOT_NOT_ANCHOR);
-		CHECK(sig_trust_judge(t, ms11, ms11, SIG_FOR_TIME_STAMPING,
-				      1717200000,
-				      &since) == SIG_ROOT_NOT_ANCHOR);
+		j = judge(t, rsa17, rsa17, SIG_FOR_CODE_SIGNING, 1717200000);
+		CHECK(!j.trusted && j.why == SIG_ROOT_PURPOSE);
+		j = judge(t, ms11, ms11, SIG_FOR_CODE_SIGNING, 1717200000);
+		CHECK(j.trusted && !j.builtin);
+		j = judge(t, ms11, ms11, SIG_FOR_TIME_STAMPING, 1717200000);
+		CHECK(j.trusted && !j.builtin);
 	}
 	X509_free(g4);
 	X509_free(rsa17);
 	X509_free(ms11);
 	sig_trust_free(t);
+}
+
+/* the certificate of path whose SHA-1 is hex (lowercase), or NULL */
+static X509 *root_by_sha1(const char *path, const char *hex)
+{
+	FILE *f = fopen(path, "r");
+	unsigned char md[20];
+	char got[41];
+	unsigned n;
+	X509 *x = NULL;
+
+	while (f && (x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		if (X509_digest(x, EVP_sha1(), md, &n) == 1 && n == 20) {
+			for (n = 0; n < 20; n++)
+				snprintf(got + 2 * n, 3, "%02x", md[n]);
+			if (strcmp(got, hex) == 0)
+				break;
+		}
+		X509_free(x);
+	}
+	if (f)
+		fclose(f);
+	return x;
+}
+
+/* a leaf (unsigned: judge reads its notBefore only) issued at `when` */
+static X509 *leaf_issued(time_t when)
+{
+	X509 *x = X509_new();
+
+	if (x)
+		X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &when);
+	return x;
+}
+
+#define PROGRAM_PEM  PROFILEFS_SRCDATA "/microsoft-trusted-roots.pem"
+#define REQUIRED_PEM PROFILEFS_SRCDATA "/windows-required-roots.pem"
+
+/* a trust of the files named, in this order; NULL on failure */
+static struct sig_trust *trust_of(const char *a, const char *b)
+{
+	struct sig_trust *t = NULL;
+	char *err = NULL;
+	int ok = sig_trust_new(&t) == 0 &&
+		 sig_trust_add_file(t, a, &err) == 0 &&
+		 (!b || sig_trust_add_file(t, b, &err) == 0);
+
+	free(err);
+	if (!ok) {
+		sig_trust_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/*
+ * The roots Windows keeps built in (data/windows-required-roots.pem)
+ * beside the root program: for their purposes, whatever the program's
+ * properties (each expectation from the comment lines of both files).
+ */
+static void builtin(void)
+{
+	/* Microsoft Root Certificate Authority (2001): program NotBefore
+	 * 2017-04-30 (1493510400), Disallowed 2021-08-01 (1627776000);
+	 * built in for all purposes */
+	const char *ms01 = "cdd4eeae6000ac7f40c3802c171e30148030c072";
+	/* Microsoft Time Stamp Root CA 2014: program time stamping only,
+	 * built in for all */
+	const char *ts14 = "0119e81be9a14cd8e22f40ac118c687ecba3f4d8";
+	/* Thawte Timestamping CA: both time stamping only; program
+	 * Disallowed 2023-02-01 (1675209600) */
+	const char *thawte = "be36a4562fb2ee05dbb3d32323adf445084ed656";
+	/* Copyright (c) 1997 Microsoft Corp. (Time Stamping Service Root):
+	 * not in the program, built in for time stamping */
+	const char *ts97 = "245c97df7514e7cf2df8be72ae957b9e04741e85";
+	struct sig_trust *prog = trust_of(PROGRAM_PEM, NULL),
+			 *both = trust_of(PROGRAM_PEM, REQUIRED_PEM),
+			 *rev = trust_of(REQUIRED_PEM, PROGRAM_PEM),
+			 *req = trust_of(REQUIRED_PEM, NULL);
+	X509 *r01 = root_by_sha1(REQUIRED_PEM, ms01),
+	     *r14 = root_by_sha1(REQUIRED_PEM, ts14),
+	     *rth = root_by_sha1(REQUIRED_PEM, thawte),
+	     *r97 = root_by_sha1(REQUIRED_PEM, ts97);
+	/* sigcheck's leaf: issued 2017-08-11, signed 2017-11-16 */
+	X509 *leaf = leaf_issued(1502409600);
+	time_t signed_at = 1510790400;
+	uint8_t d1[32], d2[32], d3[32];
+	struct judged j;
+
+	CHECK(prog && both && rev && req && r01 && r14 && rth && r97 && leaf);
+	if (!prog || !both || !rev || !req || !r01 || !r14 || !rth || !r97 ||
+	    !leaf)
+		goto out;
+	/* the root program alone refuses the leaf issued after NotBefore */
+	j = judge(prog, r01, leaf, SIG_FOR_CODE_SIGNING, signed_at);
+	CHECK(!j.trusted && j.why == SIG_ROOT_NOT_BEFORE &&
+	      j.since == 1493510400);
+	/* with the built-in roots, in either order: trusted, and why the
+	 * program would not */
+	j = judge(both, r01, leaf, SIG_FOR_CODE_SIGNING, signed_at);
+	CHECK(j.trusted && j.builtin && j.why == SIG_ROOT_NOT_BEFORE &&
+	      j.since == 1493510400);
+	j = judge(rev, r01, leaf, SIG_FOR_CODE_SIGNING, signed_at);
+	CHECK(j.trusted && j.builtin && j.why == SIG_ROOT_NOT_BEFORE);
+	/* the program's Disallowed date does not bind the built-in copy */
+	j = judge(both, r01, leaf, SIG_FOR_CODE_SIGNING, 1640995200);
+	CHECK(j.trusted && j.builtin && j.why == SIG_ROOT_DISALLOWED &&
+	      j.since == 1627776000);
+	/* a leaf before NotBefore: the program trusts it; nothing to say */
+	X509_free(leaf);
+	leaf = leaf_issued(1420070400);
+	j = judge(both, r01, leaf, SIG_FOR_CODE_SIGNING, signed_at);
+	CHECK(j.trusted && !j.builtin);
+	/* built in for all, program time stamping only */
+	j = judge(prog, r14, leaf, SIG_FOR_CODE_SIGNING, signed_at);
+	CHECK(!j.trusted && j.why == SIG_ROOT_PURPOSE);
+	j = judge(both, r14, leaf, SIG_FOR_CODE_SIGNING, signed_at);
+	CHECK(j.trusted && j.builtin && j.why == SIG_ROOT_PURPOSE);
+	/* time stamping only, both ways: no code signing */
+	j = judge(both, rth, leaf, SIG_FOR_CODE_SIGNING, signed_at);
+	CHECK(!j.trusted && j.why == SIG_ROOT_PURPOSE);
+	j = judge(both, rth, leaf, SIG_FOR_TIME_STAMPING, 1717200000);
+	CHECK(j.trusted && j.builtin && j.why == SIG_ROOT_DISALLOWED &&
+	      j.since == 1675209600);
+	/* not in the program: time stamping only, as built in */
+	j = judge(both, r97, leaf, SIG_FOR_TIME_STAMPING, signed_at);
+	CHECK(j.trusted && j.builtin && j.why == SIG_ROOT_NOT_ANCHOR);
+	j = judge(both, r97, leaf, SIG_FOR_CODE_SIGNING, signed_at);
+	CHECK(!j.trusted && j.why == SIG_ROOT_PURPOSE);
+	j = judge(req, r97, leaf, SIG_FOR_CODE_SIGNING, signed_at);
+	CHECK(!j.trusted && j.why == SIG_ROOT_PURPOSE);
+	/* the required file adds the two roots the program lacks, and the
+	 * trust's identity (the render key's) changes with it, the same
+	 * whatever the order */
+	CHECK(sig_trust_count(both) == sig_trust_count(prog) + 2);
+	CHECK(sig_trust_digest(prog, d1) == 0 &&
+	      sig_trust_digest(both, d2) == 0 &&
+	      sig_trust_digest(rev, d3) == 0);
+	CHECK(memcmp(d1, d2, 32) != 0 && memcmp(d2, d3, 32) == 0);
+out:
+	X509_free(leaf);
+	X509_free(r01);
+	X509_free(r14);
+	X509_free(rth);
+	X509_free(r97);
+	sig_trust_free(prog);
+	sig_trust_free(both);
+	sig_trust_free(rev);
+	sig_trust_free(req);
+}
+
+/* a root file made here: the PEM of x under the lines given */
+static int write_root(const char *path, X509 *x, const char *lines)
+{
+	FILE *f = fopen(path, "w");
+	int ok = f && fputs(lines, f) >= 0 && PEM_write_X509(f, x) == 1;
+
+	if (f && fclose(f) != 0)
+		ok = 0;
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * Whole chains (sig_chain_check) of a PKI made here, its root in a
+ * program bundle written in the shipped form with a NotBefore, and in a
+ * required-roots file: what the verdict records, and the trust's identity
+ * following the built-in purposes.
+ */
+static void builtin_chains(void)
+{
+	char prog[] = "/tmp/profilefs-test-prog-XXXXXX",
+	     req[] = "/tmp/profilefs-test-req-XXXXXX",
+	     ts[] = "/tmp/profilefs-test-ts-XXXXXX";
+	EVP_PKEY *rk = EVP_RSA_gen(1024), *lk = EVP_RSA_gen(1024);
+	X509 *root =
+		make_cert(rk, "profilefs unit Builtin Root", 1, NULL, NULL);
+	X509 *leaf =
+		make_cert(lk, "profilefs unit Builtin Signer", 2, root, rk);
+	struct sig_trust *p = NULL, *b = NULL, *s = NULL;
+	struct sig_env env;
+	struct sig_chain c;
+	uint8_t d1[32], d2[32];
+	int fds[3] = { mkstemp(prog), mkstemp(req), mkstemp(ts) };
+
+	CHECK(fds[0] >= 0 && fds[1] >= 0 && fds[2] >= 0);
+	/* the leaf was issued an hour ago: after a NotBefore of 2020 */
+	CHECK(write_root(
+		      prog, root,
+		      "# Extended key usages: ['code_signing', "
+		      "'time_stamping']\n"
+		      "# Not before Filetime: 2020-01-01 00:00:00+00:00\n") ==
+	      0);
+	CHECK(write_root(req, root, "# Purposes: all\n") == 0);
+	CHECK(write_root(ts, root, "# Purposes: time_stamping\n") == 0);
+	p = trust_of(prog, NULL);
+	b = trust_of(prog, req);
+	s = trust_of(prog, ts);
+	CHECK(p && b && s);
+	if (!p || !b || !s)
+		goto out;
+	env.now = time(NULL);
+	env.trust = p;
+	sig_chain_check(&env, leaf, NULL, env.now, SIG_FOR_CODE_SIGNING, &c);
+	CHECK(c.result == SIG_CH_UNTRUSTED && c.why == SIG_ROOT_NOT_BEFORE &&
+	      c.since == 1577836800 && !c.builtin && c.root &&
+	      strcmp(c.root, "CN=profilefs unit Builtin Root") == 0);
+	sig_chain_clear(&c);
+	env.trust = b;
+	sig_chain_check(&env, leaf, NULL, env.now, SIG_FOR_CODE_SIGNING, &c);
+	CHECK(c.result == SIG_CH_TRUSTED && c.builtin &&
+	      c.why == SIG_ROOT_NOT_BEFORE && c.since == 1577836800 && c.root &&
+	      strcmp(c.root, "CN=profilefs unit Builtin Root") == 0);
+	sig_chain_clear(&c);
+	env.trust = s;
+	sig_chain_check(&env, leaf, NULL, env.now, SIG_FOR_CODE_SIGNING, &c);
+	CHECK(c.result == SIG_CH_UNTRUSTED && c.why == SIG_ROOT_NOT_BEFORE &&
+	      !c.builtin);
+	sig_chain_clear(&c);
+	sig_chain_check(&env, leaf, NULL, env.now, SIG_FOR_TIME_STAMPING, &c);
+	CHECK(c.result == SIG_CH_TRUSTED && c.builtin &&
+	      c.why == SIG_ROOT_NOT_BEFORE);
+	sig_chain_clear(&c);
+	CHECK(sig_trust_digest(b, d1) == 0 && sig_trust_digest(s, d2) == 0 &&
+	      memcmp(d1, d2, 32) != 0);
+out:
+	for (int i = 0; i < 3; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	unlink(prog);
+	unlink(req);
+	unlink(ts);
+	sig_trust_free(p);
+	sig_trust_free(b);
+	sig_trust_free(s);
+	X509_free(root);
+	X509_free(leaf);
+	EVP_PKEY_free(rk);
+	EVP_PKEY_free(lk);
 }
 
 /* the rare PE hashes go with the table in the stored part */
@@ -791,6 +1044,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	program();
+	builtin();
+	builtin_chains();
 	rare_part();
 	names();
 	table();
