@@ -1,6 +1,9 @@
 /*
- * ntfs_i.h: the NTFS tree's private parts, shared by ntfs.c (the volume,
- * paths, entries) and ntfs_file.c (bytes, streams, facts).
+ * ntfs_i.h: the NTFS tree's private parts, shared by its files, each of
+ * which calls only those below it: ntfs.c (the ops table, entries,
+ * opening), ntfs_file.c (bytes, streams, facts), ntfs_path.c (paths,
+ * stat), ntfs_link.c (links), ntfs_node.c (a record's helpers),
+ * ntfs_dev.c (the device).
  *
  * libntfs-3g is not thread-safe: every call into it is made with the
  * tree's lock held, and nothing it returns outlives the lock unless it is
@@ -79,20 +82,24 @@ static inline struct ntfs_tree *nt_of(struct tree *t)
 int tree_open_ntfs(const char *path, uint64_t offset, uint64_t size,
 		   const struct tree_opts *o, struct tree **out);
 
-/* with the lock held: */
-int nt_resolve(struct ntfs_tree *nt, const char *rel, struct nt_found *f);
-void nt_found_close(struct nt_found *f);
-int nt_stat(struct ntfs_tree *nt, ntfs_inode *ni, struct stat *st);
+/* ntfs_node.c, ntfs_link.c and ntfs_path.c: with the lock held */
+
+/* ntfs_node.c: -errno for a libntfs-3g failure: its errno when it is one
+ * a caller should see, else -EIO */
+int nt_errno(void);
+int nt_is_dir(ntfs_inode *ni);
 /* the reparse tag of ni (0: none); its data (malloc'ed, *len bytes) when
  * data is not NULL */
 uint32_t nt_reparse(ntfs_inode *ni, uint8_t **data, size_t *len);
-int nt_is_dir(ntfs_inode *ni);
+
 /* ntfs_link.c: the target of ni if it is a link, into buf (size bytes):
  * its length, -EINVAL for what is no link, -ENAMETOOLONG, -ENOMEM */
 int nt_link(ntfs_inode *ni, char *buf, size_t size);
-/* -errno for a libntfs-3g failure: its errno when it is one a caller
- * should see, else -EIO */
-int nt_errno(void);
+
+/* ntfs_path.c */
+int nt_resolve(struct ntfs_tree *nt, const char *rel, struct nt_found *f);
+void nt_found_close(struct nt_found *f);
+int nt_stat(struct ntfs_tree *nt, ntfs_inode *ni, struct stat *st);
 
 /* ntfs_file.c: the ops on bytes, streams and facts */
 int nt_file_open(struct tree *t, const char *rel, struct tree_file **out,
