@@ -557,6 +557,7 @@ static int configure(struct fs_config *cfg, struct parse *p,
 		     const struct fuse_cmdline_opts *fo)
 {
 	struct mount_opts *o = &p->o;
+	char err[8192];
 	int rc;
 
 	rc = cli_config_parse(cfg, p->c.source, fo->mountpoint, o->cache,
@@ -593,16 +594,22 @@ static int configure(struct fs_config *cfg, struct parse *p,
 				"16M, like 256M" SEE_HELP "\n");
 		return 2;
 	}
-	rc = svc_signing_trust(&o->sign, &cfg->trust);
-	if (rc)
-		return rc;
+	rc = svc_signing_trust(&o->sign, &cfg->trust, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "profilefs: %s\n", err);
+		return rc == -ENOMEM ? 1 : 2;
+	}
 	/* what the mount trusts, in its log */
 	log_info("trust: %zu root certificates (Microsoft's root program: "
 		 "%s; the system's bundle: %s; --trust files: %zu)",
 		 sig_trust_count(cfg->trust),
 		 o->sign.no_default_trust ? "no" : "yes",
 		 o->sign.system_trust ? "yes" : "no", o->sign.ntrust);
-	return svc_signing_catalogs(&o->sign, cfg->source, &cfg->catalogs);
+	rc = svc_signing_catalogs(&o->sign, cfg->source, &cfg->catalogs, err,
+				  sizeof(err));
+	if (rc)
+		fprintf(stderr, "profilefs: %s\n", err);
+	return rc ? (rc == -ENOMEM ? 1 : 2) : 0;
 }
 
 int cli_mount(int argc, char **argv)

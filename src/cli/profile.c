@@ -352,6 +352,7 @@ static int open_service(const struct profile_opts *o, int rootfd,
 {
 	struct svc_setup setup = { 0 };
 	char *def = NULL, *rules_path = NULL;
+	char err[8192];
 	int status = 0;
 
 	if (!o->no_cache) {
@@ -372,11 +373,14 @@ static int open_service(const struct profile_opts *o, int rootfd,
 	if (rules_path && rules_index_new(rules_path, rules))
 		log_warn("no rules index: no Possible Misuse rows");
 	free(rules_path);
-	status = svc_signing_trust(&o->sign, trust);
+	status = svc_signing_trust(&o->sign, trust, err, sizeof(err));
 	if (!status)
-		status = svc_signing_catalogs(&o->sign, root, cats);
-	if (status)
-		return status;
+		status = svc_signing_catalogs(&o->sign, root, cats, err,
+					      sizeof(err));
+	if (status) {
+		fprintf(stderr, "profilefs: %s\n", err);
+		return status == -ENOMEM ? 1 : 2;
+	}
 	setup.rootfd = rootfd;
 	setup.drive = o->drive;
 	setup.cache = *cache;

@@ -14,8 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "profilefs/service.h"
+#include "profilefs/catalogs.h"
 #include "profilefs/sig.h"
+#include "profilefs/signing.h"
 
 /* installed, else beside the sources (a build that is not installed) */
 static const char *const roots_paths[] = { PROFILEFS_DATADIR
@@ -23,15 +24,19 @@ static const char *const roots_paths[] = { PROFILEFS_DATADIR
 					   PROFILEFS_SRCDATA
 					   "/microsoft-trusted-roots.pem" };
 
-int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
+int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out,
+		      char *msg, size_t msglen)
 {
 	struct sig_trust *t;
 	char *err = NULL;
 	size_t i;
 	int rc;
 
-	if (sig_trust_new(&t))
-		return 1;
+	rc = sig_trust_new(&t);
+	if (rc) {
+		snprintf(msg, msglen, "%s", strerror(-rc));
+		return rc;
+	}
 	if (o->system_trust)
 		sig_trust_add_system(t);
 	if (!o->no_default_trust) {
@@ -51,11 +56,11 @@ int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 	for (i = 0; i < o->ntrust; i++) {
 		rc = sig_trust_add_file(t, o->trust[i], &err);
 		if (rc) {
-			fprintf(stderr, "profilefs: --trust %s\n",
-				err ? err : o->trust[i]);
+			snprintf(msg, msglen, "--trust %s",
+				 err ? err : o->trust[i]);
 			free(err);
 			sig_trust_free(t);
-			return 2;
+			return rc < 0 ? rc : -EINVAL;
 		}
 	}
 	*out = t;
@@ -63,7 +68,7 @@ int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 }
 
 int svc_signing_catalogs(const struct svc_signing_opts *o, const char *source,
-			 struct svc_catalogs **out)
+			 struct svc_catalogs **out, char *msg, size_t msglen)
 {
 	int rootfd =
 		source ? open(source, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
@@ -72,17 +77,22 @@ int svc_signing_catalogs(const struct svc_signing_opts *o, const char *source,
 	size_t i;
 	int rc;
 
-	if (svc_catalogs_new(NULL, &c))
-		return 1;
+	rc = svc_catalogs_new(NULL, &c);
+	if (rc) {
+		snprintf(msg, msglen, "%s", strerror(-rc));
+		if (rootfd >= 0)
+			close(rootfd);
+		return rc;
+	}
 	for (i = 0; i < o->ncatalogs; i++) {
 		rc = svc_catalogs_add_dir(c, o->catalogs[i]);
 		if (rc) {
-			fprintf(stderr, "profilefs: --catalogs %s: %s\n",
-				o->catalogs[i], strerror(-rc));
+			snprintf(msg, msglen, "--catalogs %s: %s",
+				 o->catalogs[i], strerror(-rc));
 			svc_catalogs_free(c);
 			if (rootfd >= 0)
 				close(rootfd);
-			return 2;
+			return rc;
 		}
 	}
 	if (rootfd >= 0 && svc_find_catroot(rootfd, &rel) == 0) {
