@@ -1,12 +1,9 @@
 /*
- * service: profiles without FUSE.
- *
- * Answers "what is the profile of the file at this path below the source
- * root": from the cache when it can, else computed once however many
- * callers ask at the same time (single flight), then stored. It owns the
- * memos (Possible Misuse rows per name, signature verdicts per content),
- * the catalog index, the trust set-up and the rules lookup. The FUSE front
- * end (fs) and `profilefs profile` (cli) both sit on it.
+ * service: profiles without FUSE, in one include: the service itself
+ * (svc.h), its background pool (prefetch.h), the catalog index
+ * (catalogs.h), the signing options (signing.h), the names of binaries
+ * (names.h), and the volumes (below). The FUSE front end (fs) and
+ * `profilefs profile` (cli) both sit on it.
  *
  * Errors: 0 or -errno, passed to FUSE unchanged.
  */

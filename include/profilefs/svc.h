@@ -114,9 +114,15 @@ void svc_close(struct svc *pv);
 
 /*
  * What one profile shows: the facts of the binary and, in v, its .mui's,
- * its signature verdict and its Possible Misuse rows. Held (read-only)
- * until svc_view_put(); hold it briefly: a rules or catalog change waits
- * for it.
+ * its signature verdict and its Possible Misuse rows. Read-only until
+ * svc_view_put().
+ *
+ * A view holds locks: from svc_view_get() until svc_view_put() the
+ * thread holds the read locks of the memo of verdicts and of the memo of
+ * Possible Misuse rows, so that the verdict and the rows it points to stay
+ * as they are. Hold it briefly, on one thread, and make no other call
+ * into the service meanwhile: a rules or catalog change (a writer of
+ * either memo) waits for it.
  */
 struct svc_view {
 	const struct prof *prof;

@@ -1,7 +1,8 @@
 /*
- * The hash table (hash.h): slots of [key][value][used byte], each part
- * aligned for any scalar, a power of two of them, never more than half
- * full, so that a probe always ends on an empty slot.
+ * The hash table (hash.h): slots of [key][value], each part aligned for
+ * any scalar, and a bitmap of the slots in use; a power of two of slots
+ * (at least 64), never more than half full, so that a probe always ends
+ * on an empty slot.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,15 +12,16 @@
 
 #include "profilefs/hash.h"
 
-#define HASH_MIN_SLOTS 16
+#define HASH_MIN_SLOTS 64
 #define ALIGNED(n)     (((n) + 7) & ~(size_t)7)
 
 struct util_hash {
-	size_t ksize, vsize, voff, uoff, stride;
+	size_t ksize, vsize, voff, stride;
 	size_t max, count, slots; /* slots: 0 or a power of two */
 	uint64_t seed;
 	struct util_hash_ops ops; /* NULL members: the key's bytes */
 	unsigned char *mem;	  /* slots * stride bytes */
+	uint64_t *used;		  /* slots / 64 words */
 };
 
 static uint64_t mix64(uint64_t x)
@@ -65,8 +67,7 @@ int util_hash_new(size_t ksize, size_t vsize, size_t max,
 	h->ksize = ksize;
 	h->vsize = vsize;
 	h->voff = ALIGNED(ksize);
-	h->uoff = h->voff + vsize;
-	h->stride = ALIGNED(h->uoff + 1);
+	h->stride = h->voff + ALIGNED(vsize);
 	h->max = max;
 	if (ops)
 		h->ops = *ops;
@@ -83,6 +84,7 @@ void util_hash_free(struct util_hash *h)
 	if (!h)
 		return;
 	free(h->mem);
+	free(h->used);
 	free(h);
 }
 
@@ -93,7 +95,15 @@ static unsigned char *slot(const struct util_hash *h, size_t i)
 
 static int used(const struct util_hash *h, size_t i)
 {
-	return slot(h, i)[h->uoff];
+	return (int)(h->used[i / 64] >> (i % 64) & 1);
+}
+
+static void set_used(struct util_hash *h, size_t i, int on)
+{
+	if (on)
+		h->used[i / 64] |= 1ull << (i % 64);
+	else
+		h->used[i / 64] &= ~(1ull << (i % 64));
 }
 
 static size_t home(const struct util_hash *h, const void *key)
@@ -136,17 +146,25 @@ static int grow(struct util_hash *h)
 
 	if (slots > (size_t)-1 / 2 / h->stride)
 		return -ENOMEM;
-	h->mem = calloc(slots, h->stride);
-	if (!h->mem) {
+	h->mem = malloc(slots * h->stride);
+	h->used = calloc(slots / 64, sizeof(*h->used));
+	if (!h->mem || !h->used) {
+		free(h->mem);
+		free(h->used);
 		h->mem = old.mem;
+		h->used = old.used;
 		return -ENOMEM;
 	}
 	h->slots = slots;
 	for (i = 0; i < old.slots; i++)
-		if (used(&old, i))
-			memcpy(slot(h, find(h, slot(&old, i))), slot(&old, i),
-			       h->stride);
+		if (used(&old, i)) {
+			size_t j = find(h, slot(&old, i));
+
+			memcpy(slot(h, j), slot(&old, i), h->stride);
+			set_used(h, j, 1);
+		}
 	free(old.mem);
+	free(old.used);
 	return 0;
 }
 
@@ -171,10 +189,11 @@ int util_hash_put(struct util_hash *h, const void *key, void **val)
 		if (rc)
 			return rc;
 	}
-	s = slot(h, find(h, key));
+	i = find(h, key);
+	s = slot(h, i);
 	memcpy(s, key, h->ksize);
 	memset(s + h->voff, 0, h->vsize);
-	s[h->uoff] = 1;
+	set_used(h, i, 1);
 	h->count++;
 	if (val)
 		*val = s + h->voff;
@@ -199,7 +218,7 @@ int util_hash_del(struct util_hash *h, const void *key)
 		memcpy(slot(h, i), slot(h, j), h->stride);
 		i = j;
 	}
-	slot(h, i)[h->uoff] = 0;
+	set_used(h, i, 0);
 	h->count--;
 	return 0;
 }
@@ -207,7 +226,9 @@ int util_hash_del(struct util_hash *h, const void *key)
 void util_hash_clear(struct util_hash *h)
 {
 	free(h->mem);
+	free(h->used);
 	h->mem = NULL;
+	h->used = NULL;
 	h->slots = 0;
 	h->count = 0;
 }
