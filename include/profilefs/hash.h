@@ -59,6 +59,13 @@ size_t util_hash_count(const struct util_hash *h);
 int util_hash_next(const struct util_hash *h, size_t *pos, void **key,
 		   void **val);
 
+/* The bytes the table holds now (its slots and bitmap, not what values
+ * point to). */
+size_t util_hash_memory(const struct util_hash *h);
+/* The most entries a table of ksize and vsize may be given (max) for its
+ * slots and bitmap to stay within bytes however full it is (0: none). */
+size_t util_hash_fit(size_t ksize, size_t vsize, size_t bytes);
+
 /* A seeded hash of n bytes, and of a NUL-terminated string, for ops. */
 uint64_t util_hash_bytes(const void *p, size_t n, uint64_t seed);
 uint64_t util_hash_str(const char *s, uint64_t seed);

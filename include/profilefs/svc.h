@@ -84,14 +84,32 @@ struct svc_setup {
 	 * now and then while a computation it waits for runs: one that no
 	 * caller waits for any more stops. NULL: callers never go. */
 	int (*caller_gone)(void);
-	/* What all computations hold together at most, in bytes (0:
-	 * SVC_MEMORY_DEFAULT); one that must wait for it waits its turn. */
+	/* What the service holds at most, in bytes (0: SVC_MEMORY_DEFAULT):
+	 * its memos and its computations, shared as below; a computation
+	 * that must wait for its share waits its turn. */
 	uint64_t memory;
 	/* large files (over CAP_LARGE_FILE) read at once (0: the number of
 	 * processors online) */
 	unsigned large_jobs;
 };
 
+/*
+ * One memory budget. setup.memory is shared by one rule (service.c,
+ * budget_split), so that what the service keeps between requests and what
+ * its computations hold together stay within it:
+ * - the render memo (rendered texts): memory / 6, at most CAP_RENDER_MEMO
+ *   (32 MiB of the default: as much as ever);
+ * - the verified set (identities whose cache row is ours): memory / 8, as
+ *   many identities as its table holds in that (util_hash_fit), at most
+ *   2^20 (262144 of the default);
+ * - the rest, for the computations in progress (the memory gate: each
+ *   takes prof_memory() of its file before it reads, the PE reader's
+ *   block cache included): 136 MiB of the default.
+ * What the other memos keep is bounded by count, not bytes: the Possible
+ * Misuse rows of CAP_MISUSE_MEMO names (each at most CAP_MISUSE_ROWS
+ * rows), CAP_SIG_MEMO / 2 verdicts, the catalogs' verdicts, and
+ * SVC_VOLUME_MEMO volumes.
+ */
 #define SVC_MEMORY_DEFAULT (192ull << 20)
 
 /*

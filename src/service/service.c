@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "profilefs/cache.h"
+#include "profilefs/hash.h"
 #include "profilefs/service.h"
 #include "profilefs/sig.h"
 #include "misuse_i.h"
@@ -67,19 +68,42 @@ static int signing_open(struct svc *pv, const struct sig_trust *trust,
 	return svc_verdicts_new(pv->trust, catalogs, &pv->verdicts);
 }
 
+/* the shares of the memory budget (svc.h) */
+struct budget {
+	size_t memo;	 /* bytes of rendered texts */
+	size_t verified; /* identities */
+	uint64_t gate;	 /* bytes of computations in progress */
+};
+
+/* The one rule that shares setup.memory (svc.h). */
+static void budget_split(uint64_t memory, struct budget *b)
+{
+	uint64_t verified = memory / 8;
+
+	b->memo = memory / 6 < CAP_RENDER_MEMO ? (size_t)(memory / 6)
+					       : CAP_RENDER_MEMO;
+	b->verified =
+		util_hash_fit(sizeof(struct cache_ident), 0, (size_t)verified);
+	if (b->verified > SVC_VERIFIED_MAX)
+		b->verified = SVC_VERIFIED_MAX;
+	b->gate = memory - b->memo - verified;
+}
+
 int svc_open(const struct svc_setup *setup, struct svc **out)
 {
 	struct svc *pv = calloc(1, sizeof(*pv));
+	struct budget b;
 
 	if (!pv)
 		return -ENOMEM;
+	budget_split(setup->memory ? setup->memory : SVC_MEMORY_DEFAULT, &b);
 	pv->drive = strdup(setup->drive);
-	if (!pv->drive || rmemo_new(CAP_RENDER_MEMO, &pv->rendered) ||
+	if (!pv->drive || rmemo_new(b.memo, &pv->rendered) ||
 	    svc_volumes_new(setup->volume_name, &pv->volumes) ||
-	    gate_new(setup->memory ? setup->memory : SVC_MEMORY_DEFAULT,
+	    gate_new(b.gate,
 		     setup->large_jobs ? setup->large_jobs : util_cpus(),
 		     &pv->gate) ||
-	    vset_new(SVC_VERIFIED_MAX, &pv->verified) ||
+	    vset_new(b.verified ? b.verified : 1, &pv->verified) ||
 	    misuse_memo_new(setup->rules, &pv->misuse)) {
 		svc_free(pv);
 		return -ENOMEM;

@@ -253,3 +253,22 @@ int util_hash_next(const struct util_hash *h, size_t *pos, void **key,
 	}
 	return 0;
 }
+
+size_t util_hash_memory(const struct util_hash *h)
+{
+	return h->slots * h->stride + h->slots / 8;
+}
+
+size_t util_hash_fit(size_t ksize, size_t vsize, size_t bytes)
+{
+	size_t per = ALIGNED(ksize) + ALIGNED(vsize), slots = HASH_MIN_SLOTS;
+
+	/* a table of max entries grows to the least power of two of slots
+	 * at least 2 * max: the largest such that fits */
+	if (bytes / (per * HASH_MIN_SLOTS + HASH_MIN_SLOTS / 8) == 0)
+		return 0;
+	while (slots <= (size_t)-1 / 4 / per &&
+	       2 * slots * per + 2 * slots / 8 <= bytes)
+		slots *= 2;
+	return slots / 2;
+}

@@ -155,8 +155,39 @@ static void strings(void)
 	util_hash_free(h);
 }
 
+/* A table given util_hash_fit(bytes) entries stays within bytes when
+ * full, and one more entry's worth would not fit (the fit is the most). */
+static void fit(void)
+{
+	static const size_t budgets[] = { 4096, 100000, 1u << 20, 3u << 20 };
+	struct util_hash *h;
+	size_t i, n, max, k;
+
+	CHECK(util_hash_fit(40, 0, 10) == 0);
+	for (i = 0; i < sizeof(budgets) / sizeof(budgets[0]); i++) {
+		max = util_hash_fit(40, 0, budgets[i]);
+		CHECK(max > 0);
+		CHECK(util_hash_new(40, 0, max, NULL, &h) == 0);
+		for (n = 0; n < max; n++) {
+			uint8_t key[40] = { 0 };
+
+			k = n;
+			memcpy(key, &k, sizeof(k));
+			if (util_hash_put(h, key, NULL) != 0)
+				break;
+		}
+		CHECK(n == max);
+		CHECK(util_hash_memory(h) <= budgets[i]);
+		/* twice the slots (what max + 1 entries would need) would
+		 * not fit */
+		CHECK(2 * util_hash_memory(h) > budgets[i]);
+		util_hash_free(h);
+	}
+}
+
 int main(void)
 {
+	fit();
 	random_run();
 	bounds();
 	strings();
