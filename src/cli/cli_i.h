@@ -47,7 +47,8 @@ int cli_cache_check(const char *path);
 /* what differs between the commands that build a service */
 struct wire_how {
 	unsigned cmd;		/* CMD_MOUNT, CMD_PROFILE, CMD_WARM */
-	const char *source;	/* the root (absolute): its CatRoot is found */
+	const char *source;	/* the root (absolute): its CatRoot is found
+				 * in the tree wire_start() is given */
 	const char *mountpoint; /* the cache and the rules index may not lie
 				 * inside; NULL: no mount */
 	int cache_needed;	/* a cache that cannot be opened is an error */
@@ -80,8 +81,9 @@ struct wire {
  */
 int wire_prepare(struct wire *w, const struct cli_opts *o,
 		 const struct wire_how *how);
-/* The cache, the rules index, and the service over rootfd (for a mount:
- * after the daemon has detached). 0, or the exit status (said). */
+/* The cache, the rules index, the source's CatRoot, and the service over
+ * tree (for a mount: after the daemon has detached); tree is closed after
+ * wire_close(). 0, or the exit status (said). */
 int wire_start(struct wire *w, struct tree *tree);
 /* Stops the service, closes the cache and the rules index (what
  * wire_start() made). */

@@ -56,11 +56,12 @@ static int cache_path(struct wire *w)
 	return cli_cache_check(w->cache_path);
 }
 
-/* the anchors and the catalogs: 0 or 2 (said by svc_signing_*) */
+/* the anchors and the catalogs of --catalogs: 0 or 2 (said) */
 static int signing(struct wire *w)
 {
 	const struct cli_opts *o = w->o;
 	struct svc_signing_opts sign = o->sign; /* a view: nothing owned */
+	char err[8192];
 
 	if (o->no_cache && o->sign.ncatalogs) {
 		fprintf(stderr,
@@ -76,11 +77,12 @@ static int signing(struct wire *w)
 		sign.no_default_trust = 1;
 		sign.system_trust = 0;
 	}
-	/* 2, or -errno: a usage error either way, said by them */
-	if (svc_signing_trust(&sign, &w->trust))
+	/* -errno, with what was wrong in err: a usage error either way */
+	if (svc_signing_trust(&sign, &w->trust, err, sizeof(err)) ||
+	    svc_signing_catalogs(&o->sign, &w->catalogs, err, sizeof(err))) {
+		fprintf(stderr, "profilefs: %s\n", err);
 		return 2;
-	if (svc_signing_catalogs(&o->sign, w->how.source, &w->catalogs))
-		return 2;
+	}
 	return 0;
 }
 
@@ -129,6 +131,9 @@ int wire_start(struct wire *w, struct tree *tree)
 	/* the rules index: opened by the service once it exists */
 	if (w->rules_path && rules_index_new(w->rules_path, &w->rules))
 		log_warn("no rules index: no Possible Misuse rows");
+	/* the source's CatRoot, read through its tree (closed after w) */
+	if (w->how.source && w->catalogs)
+		svc_signing_catroot(w->catalogs, tree, w->how.source);
 	setup.tree = tree;
 	setup.drive = o->drive;
 	setup.cache = w->cache;

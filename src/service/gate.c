@@ -15,7 +15,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "svc_i.h"
+#include "profilefs/util.h"
+#include "gate_i.h"
 
 #define GATE_POLL_MS 100
 

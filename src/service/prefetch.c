@@ -13,11 +13,12 @@
  * and by one worker fewer than the large-file slots (so one is always
  * free for a reader), except with one processor.
  *
- * Stopping: svc_pool_stop() (from svc_close) sets `stop`; a worker's
- * computation asks caller_gone(), which asks svc_pool_stopping() on a
- * worker thread, and ends with -EINTR as a reader's does when it goes;
- * svc_shutdown() ends them the same way. No lock is held while a file is
- * read.
+ * The pool uses the service through svc.h alone. Stopping: whoever
+ * starts the pool stops it: svc_pool_stop() (from svc_close) sets `stop`,
+ * and the owner's stop (svc_end_stop: svc_shutdown()) is asked with it.
+ * Each worker hands both to the service as its thread's stop
+ * (svc_thread_stop), so its computation ends with -EINTR as a reader's
+ * does when it goes. No lock is held while a file is read.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,10 +34,12 @@
 #include <unistd.h>
 
 #include "profilefs/caps.h"
-#include "profilefs/service.h"
-#include "profilefs/util.h"
+#include "profilefs/hash.h"
+#include "profilefs/names.h"
+#include "profilefs/prefetch.h"
+#include "profilefs/svc.h"
 #include "profilefs/tree.h"
-#include "svc_i.h"
+#include "profilefs/util.h"
 
 /* a ring of paths (malloc'ed) */
 struct queue {
@@ -44,14 +47,18 @@ struct queue {
 	size_t head, len;
 };
 
-struct pool {
+struct svc_pool {
 	struct svc *pv;
+	struct tree *tree; /* the source */
 	unsigned formats;
 	pthread_mutex_t lock;
 	pthread_cond_t work;  /* a path queued, or stop */
 	pthread_cond_t space; /* room in lo, or stop */
 	struct queue hi, lo;
+	struct util_hash *in_hi; /* the paths in hi (char *), to queue once */
 	atomic_int stop;
+	const struct util_stop *end;  /* the owner's */
+	struct util_stop worker_stop; /* stop or end: the workers' */
 	unsigned nthreads;
 	unsigned low_running, low_max; /* lo binaries under way, at most */
 	pthread_t *threads;
@@ -62,28 +69,27 @@ struct pool {
 	uint64_t done, dropped, found, walked;
 };
 
-/* the pool this thread works for (NULL: not a worker) */
-static _Thread_local const struct pool *tl_pool;
-
-int svc_pool_stopping(const struct svc *pv)
+static int pool_ending(const struct svc_pool *p)
 {
-	return tl_pool && pv->pool == tl_pool && atomic_load(&tl_pool->stop);
+	return atomic_load(&p->stop) || util_stop_check(p->end);
 }
 
-static int pool_ending(const struct pool *p)
+static int worker_check(void *arg)
 {
-	return atomic_load(&p->stop) || svc_ending();
+	return pool_ending(arg) ? -EINTR : 0;
 }
 
-static int queued(const struct queue *q, const char *path)
+static uint64_t path_hash(const void *key, uint64_t seed)
 {
-	size_t i;
-
-	for (i = 0; i < q->len; i++)
-		if (!strcmp(q->path[(q->head + i) % CAP_PREFETCH_QUEUE], path))
-			return 1;
-	return 0;
+	return util_hash_str(*(char *const *)key, seed);
 }
+
+static int path_eq(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b) == 0;
+}
+
+static const struct util_hash_ops path_ops = { path_hash, path_eq };
 
 static void push(struct queue *q, char *path)
 {
@@ -136,7 +142,7 @@ static void prio_restore(const struct prio *old)
 /* ---- the workers ------------------------------------------------------ */
 
 /* Makes path's texts unless the cache knows them already. */
-static void make(struct pool *p, const char *path)
+static void make(struct svc_pool *p, const char *path)
 {
 	const struct svc_text *t;
 	uint64_t size;
@@ -155,25 +161,21 @@ static void make(struct pool *p, const char *path)
 
 /* May a lo binary start now (p->lock held)? Not while a computation
  * waits in the gate, nor past low_max at once. */
-static int low_may_start(struct pool *p)
+static int low_may_start(struct svc_pool *p)
 {
-	uint64_t used;
-	unsigned busy, waiting;
-
 	if (!p->lo.len || p->low_running >= p->low_max)
 		return 0;
-	gate_usage(p->pv->gate, &used, &busy, &waiting);
-	return waiting == 0;
+	return svc_waiting(p->pv) == 0;
 }
 
 static void *worker(void *arg)
 {
-	struct pool *p = arg;
+	struct svc_pool *p = arg;
 	struct prio old;
 	char *path;
 	int low;
 
-	tl_pool = p;
+	svc_thread_stop(&p->worker_stop);
 	for (;;) {
 		pthread_mutex_lock(&p->lock);
 		while (!pool_ending(p) && !p->hi.len && !low_may_start(p))
@@ -184,6 +186,8 @@ static void *worker(void *arg)
 		}
 		low = !p->hi.len;
 		path = pop(low ? &p->lo : &p->hi);
+		if (!low)
+			util_hash_del(p->in_hi, &path);
 		if (low) {
 			p->low_running++;
 			pthread_cond_signal(&p->space);
@@ -201,66 +205,75 @@ static void *worker(void *arg)
 			p->low_running--;
 		pthread_mutex_unlock(&p->lock);
 	}
+	svc_thread_stop(NULL);
 	return NULL;
 }
 
-int svc_prefetch_start(struct svc *pv, unsigned workers, unsigned formats)
+static void pool_free(struct svc_pool *p)
 {
-	struct pool *p;
+	pthread_cond_destroy(&p->space);
+	pthread_cond_destroy(&p->work);
+	pthread_mutex_destroy(&p->lock);
+	util_hash_free(p->in_hi);
+	free(p->threads);
+	free(p);
+}
+
+int svc_pool_start(struct svc *pv, struct tree *t, unsigned workers,
+		   unsigned formats, const struct util_stop *stop,
+		   struct svc_pool **out)
+{
+	struct svc_pool *p;
 	unsigned i;
 
-	if (!pv->cache)
-		return -ENOTSUP;
-	if (pv->pool)
-		return 0;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->pv = pv;
+	p->tree = t;
+	p->end = stop;
+	p->worker_stop.check = worker_check;
+	p->worker_stop.arg = p;
 	p->formats = formats ? formats : 1u << SVC_MD;
 	p->nthreads = workers ? workers : util_cpus();
 	p->low_max = p->nthreads > 1 ? p->nthreads - 1 : 1;
-	p->threads = calloc(p->nthreads, sizeof(*p->threads));
-	if (!p->threads) {
-		free(p);
-		return -ENOMEM;
-	}
 	pthread_mutex_init(&p->lock, NULL);
 	util_cond_init(&p->work);
 	util_cond_init(&p->space);
-	pv->pool = p;
+	p->threads = calloc(p->nthreads, sizeof(*p->threads));
+	if (!p->threads || util_hash_new(sizeof(char *), 0, CAP_PREFETCH_QUEUE,
+					 &path_ops, &p->in_hi)) {
+		pool_free(p);
+		return -ENOMEM;
+	}
 	for (i = 0; i < p->nthreads; i++)
 		if (pthread_create(&p->threads[i], NULL, worker, p))
 			break;
 	p->nthreads = i;
 	p->low_max = i > 1 ? i - 1 : 1;
 	if (!i) {
-		pv->pool = NULL;
-		pthread_cond_destroy(&p->space);
-		pthread_cond_destroy(&p->work);
-		pthread_mutex_destroy(&p->lock);
-		free(p->threads);
-		free(p);
+		pool_free(p);
 		return -EAGAIN;
 	}
+	*out = p;
 	return 0;
 }
 
-int svc_prefetch(struct svc *pv, const char *relpath)
+int svc_pool_queue(struct svc_pool *p, const char *relpath)
 {
-	struct pool *p = pv->pool;
 	char *path;
 	int rc = 0;
 
-	if (!p)
-		return -ENOTSUP;
 	pthread_mutex_lock(&p->lock);
-	if (queued(&p->hi, relpath)) {
+	if (util_hash_get(p->in_hi, &relpath)) {
 		rc = 0;
 	} else if (p->hi.len >= CAP_PREFETCH_QUEUE) {
 		p->dropped++;
 		rc = -EAGAIN;
 	} else if ((path = strdup(relpath)) == NULL) {
+		rc = -ENOMEM;
+	} else if (util_hash_put(p->in_hi, &path, NULL) < 0) {
+		free(path);
 		rc = -ENOMEM;
 	} else {
 		push(&p->hi, path);
@@ -273,7 +286,7 @@ int svc_prefetch(struct svc *pv, const char *relpath)
 /* ---- the warm walk ----------------------------------------------------- */
 
 /* Queues path in lo, waiting for room; -EINTR when the pool stops. */
-static int warm_push(struct pool *p, char *path)
+static int warm_push(struct svc_pool *p, char *path)
 {
 	pthread_mutex_lock(&p->lock);
 	while (!pool_ending(p) && p->lo.len >= CAP_PREFETCH_QUEUE)
@@ -311,7 +324,7 @@ static char *child_of(const char *dir, const char *name)
 
 /* a folder's walk: where its binaries go and its folders are pushed */
 struct warm_walk {
-	struct pool *p;
+	struct svc_pool *p;
 	const char *dir;
 	char ***stack;
 	size_t *n, *cap;
@@ -326,7 +339,7 @@ static int warm_entry(void *arg, const char *name, const struct stat *st)
 	if (!child)
 		return 0;
 	if (!S_ISDIR(st->st_mode) &&
-	    !svc_is_binary(w->p->names, w->p->pv->tree, child, st, 1)) {
+	    !svc_is_binary(w->p->names, w->p->tree, child, st, 1)) {
 		free(child);
 		return 0;
 	}
@@ -350,19 +363,19 @@ static int warm_entry(void *arg, const char *name, const struct stat *st)
 }
 
 /* Walks folder dir: queues its binaries, pushes its folders on *stack. */
-static int warm_dir(struct pool *p, const char *dir, char ***stack, size_t *n,
-		    size_t *cap)
+static int warm_dir(struct svc_pool *p, const char *dir, char ***stack,
+		    size_t *n, size_t *cap)
 {
 	struct warm_walk w = { p, dir, stack, n, cap, 0 };
 
 	/* a folder gone or unreadable is walked past */
-	tree_list(p->pv->tree, dir, warm_entry, &w);
+	tree_list(p->tree, dir, warm_entry, &w);
 	return w.rc;
 }
 
 static void *walker(void *arg)
 {
-	struct pool *p = arg;
+	struct svc_pool *p = arg;
 	char **stack = NULL, *dir;
 	size_t n = 0, cap = 0;
 	struct prio old;
@@ -385,12 +398,8 @@ static void *walker(void *arg)
 	return NULL;
 }
 
-int svc_prefetch_warm(struct svc *pv, const struct svc_names *names)
+int svc_pool_warm(struct svc_pool *p, const struct svc_names *names)
 {
-	struct pool *p = pv->pool;
-
-	if (!p)
-		return -ENOTSUP;
 	if (p->walking)
 		return 0;
 	p->names = names;
@@ -408,9 +417,8 @@ static void drain(struct queue *q)
 		free(pop(q));
 }
 
-void svc_pool_stop(struct svc *pv)
+void svc_pool_stop(struct svc_pool *p)
 {
-	struct pool *p = pv->pool;
 	unsigned i;
 
 	if (!p)
@@ -424,22 +432,14 @@ void svc_pool_stop(struct svc *pv)
 		pthread_join(p->walker, NULL);
 	for (i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
-	pv->pool = NULL;
+	util_hash_clear(p->in_hi);
 	drain(&p->hi);
 	drain(&p->lo);
-	pthread_cond_destroy(&p->space);
-	pthread_cond_destroy(&p->work);
-	pthread_mutex_destroy(&p->lock);
-	free(p->threads);
-	free(p);
+	pool_free(p);
 }
 
-void svc_pool_stats(struct svc *pv, struct svc_stats *out)
+void svc_pool_stats(struct svc_pool *p, struct svc_stats *out)
 {
-	struct pool *p = pv->pool;
-
-	if (!p)
-		return;
 	pthread_mutex_lock(&p->lock);
 	out->prefetch_queued = p->hi.len + p->lo.len;
 	out->prefetch_done = p->done;

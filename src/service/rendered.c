@@ -13,23 +13,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "svc_i.h"
-
-#define RMEMO_BUCKETS 4096
+#include "profilefs/hash.h"
+#include "rmemo_i.h"
 
 struct rendered {
 	struct svc_text
 		t; /* first: a struct svc_text * is a struct rendered * */
 	uint8_t key[32];
 	unsigned refs; /* the table's own (while listed) and holders' */
-	struct rendered *hnext;	      /* hash chain */
 	struct rendered *prev, *next; /* LRU: head is the most recent */
 };
 
 struct rmemo {
 	pthread_mutex_t lock;
 	size_t budget, bytes, count;
-	struct rendered *buckets[RMEMO_BUCKETS];
+	struct util_hash *keys; /* key -> struct rendered * */
 	struct rendered *head, *tail;
 };
 
@@ -39,18 +37,16 @@ int rmemo_new(size_t budget, struct rmemo **out)
 
 	if (!m)
 		return -ENOMEM;
+	/* no more entries than bytes */
+	if (util_hash_new(32, sizeof(struct rendered *), budget ? budget : 1,
+			  NULL, &m->keys)) {
+		free(m);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&m->lock, NULL);
 	m->budget = budget;
 	*out = m;
 	return 0;
-}
-
-static size_t bucket(const uint8_t key[32])
-{
-	size_t h;
-
-	memcpy(&h, key, sizeof(h));
-	return h % RMEMO_BUCKETS;
 }
 
 static void entry_free(struct rendered *r)
@@ -62,11 +58,7 @@ static void entry_free(struct rendered *r)
 /* takes r out of the table and the list; the table's reference goes */
 static void unlist(struct rmemo *m, struct rendered *r)
 {
-	struct rendered **pp = &m->buckets[bucket(r->key)];
-
-	while (*pp != r)
-		pp = &(*pp)->hnext;
-	*pp = r->hnext;
+	util_hash_del(m->keys, r->key);
 	if (r->prev)
 		r->prev->next = r->next;
 	else
@@ -87,6 +79,7 @@ void rmemo_free(struct rmemo *m)
 		return;
 	while (m->head)
 		unlist(m, m->head);
+	util_hash_free(m->keys);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 }
@@ -108,12 +101,9 @@ static void to_front(struct rmemo *m, struct rendered *r)
 
 static struct rendered *find(struct rmemo *m, const uint8_t key[32])
 {
-	struct rendered *r;
+	struct rendered **r = util_hash_get(m->keys, key);
 
-	for (r = m->buckets[bucket(key)]; r; r = r->hnext)
-		if (memcmp(r->key, key, 32) == 0)
-			return r;
-	return NULL;
+	return r ? *r : NULL;
 }
 
 /* the entry under key, with a reference for the caller; the lock is held */
@@ -142,6 +132,7 @@ const struct svc_text *rmemo_put(struct rmemo *m, const uint8_t key[32],
 				 char *md, size_t len)
 {
 	struct rendered *r;
+	void *slot;
 
 	pthread_mutex_lock(&m->lock);
 	r = take(m, key);
@@ -161,9 +152,8 @@ const struct svc_text *rmemo_put(struct rmemo *m, const uint8_t key[32],
 	r->t.len = len;
 	memcpy(r->key, key, 32);
 	r->refs = 2; /* the table's and the caller's */
-	if (len <= m->budget) {
-		r->hnext = m->buckets[bucket(key)];
-		m->buckets[bucket(key)] = r;
+	if (len <= m->budget && util_hash_put(m->keys, key, &slot) == 0) {
+		*(struct rendered **)slot = r;
 		r->next = m->head;
 		if (m->head)
 			m->head->prev = r;
@@ -175,7 +165,9 @@ const struct svc_text *rmemo_put(struct rmemo *m, const uint8_t key[32],
 		while (m->bytes > m->budget && m->tail != r)
 			unlist(m, m->tail);
 	} else {
-		r->refs = 1; /* larger than the whole budget: the caller's */
+		/* larger than the whole budget (or no room in the table):
+		 * the caller's */
+		r->refs = 1;
 	}
 	pthread_mutex_unlock(&m->lock);
 	return &r->t;

@@ -7,15 +7,14 @@
  * (--catalogs DIR, and the CatRoot found in the source).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "profilefs/service.h"
+#include "profilefs/catalogs.h"
 #include "profilefs/sig.h"
-#include "profilefs/tree.h"
+#include "profilefs/signing.h"
 
 /* the default anchors (data/README.md): the root program, and the roots
  * Windows keeps built in; each installed, else beside the sources (a
@@ -49,15 +48,19 @@ static void add_default(struct sig_trust *t, size_t k)
 			default_names[k], default_files[k][0]);
 }
 
-int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
+int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out,
+		      char *msg, size_t msglen)
 {
 	struct sig_trust *t;
 	char *err = NULL;
 	size_t i;
 	int rc;
 
-	if (sig_trust_new(&t))
-		return 1;
+	rc = sig_trust_new(&t);
+	if (rc) {
+		snprintf(msg, msglen, "%s", strerror(-rc));
+		return rc;
+	}
 	if (o->system_trust)
 		sig_trust_add_system(t);
 	if (!o->no_default_trust) {
@@ -67,60 +70,60 @@ int svc_signing_trust(const struct svc_signing_opts *o, struct sig_trust **out)
 	for (i = 0; i < o->ntrust; i++) {
 		rc = sig_trust_add_file(t, o->trust[i], &err);
 		if (rc) {
-			fprintf(stderr, "profilefs: --trust %s\n",
-				err ? err : o->trust[i]);
+			snprintf(msg, msglen, "--trust %s",
+				 err ? err : o->trust[i]);
 			free(err);
 			sig_trust_free(t);
-			return 2;
+			return rc < 0 ? rc : -EINVAL;
 		}
 	}
 	*out = t;
 	return 0;
 }
 
-int svc_signing_catalogs(const struct svc_signing_opts *o, const char *source,
-			 struct svc_catalogs **out)
+int svc_signing_catalogs(const struct svc_signing_opts *o,
+			 struct svc_catalogs **out, char *msg, size_t msglen)
 {
-	struct tree *root = NULL;
 	struct svc_catalogs *c;
-	char *rel = NULL, *abs = NULL;
 	size_t i;
 	int rc;
 
-	if (source && tree_open_posix(source, NULL, &root))
-		root = NULL;
-	if (svc_catalogs_new(NULL, &c)) {
-		tree_close(root);
-		return 1;
+	rc = svc_catalogs_new(NULL, &c);
+	if (rc) {
+		snprintf(msg, msglen, "%s", strerror(-rc));
+		return rc;
 	}
 	for (i = 0; i < o->ncatalogs; i++) {
 		rc = svc_catalogs_add_dir(c, o->catalogs[i]);
 		if (rc) {
-			fprintf(stderr, "profilefs: --catalogs %s: %s\n",
-				o->catalogs[i], strerror(-rc));
+			snprintf(msg, msglen, "--catalogs %s: %s",
+				 o->catalogs[i], strerror(-rc));
 			svc_catalogs_free(c);
-			tree_close(root);
-			return 2;
+			return rc;
 		}
 	}
-	if (root && svc_find_catroot(root, &rel) == 0) {
-		if (asprintf(&abs, "%s/%s", strcmp(source, "/") ? source : "",
-			     rel) < 0)
-			abs = NULL;
-		/* read through the source's tree, which c keeps */
-		if (abs && svc_catalogs_add_tree(c, root, rel, abs, 1) == 0)
-			root = NULL;
-		else
-			fprintf(stderr,
-				"profilefs: warning: catalogs in %s "
-				"cannot be read\n",
-				rel);
-	}
-	tree_close(root);
-	free(rel);
-	free(abs);
 	*out = c;
 	return 0;
+}
+
+void svc_signing_catroot(struct svc_catalogs *c, struct tree *t,
+			 const char *source)
+{
+	char *rel = NULL, *shown = NULL;
+
+	if (svc_find_catroot(t, &rel) != 0)
+		return;
+	if (asprintf(&shown, "%s/%s", strcmp(source, "/") ? source : "", rel) <
+	    0)
+		shown = NULL;
+	/* read through the source's own tree (an NTFS volume's CatRoot is
+	 * inside the volume), which stays the caller's */
+	if (!shown || svc_catalogs_add_tree(c, t, rel, shown, 0) != 0)
+		fprintf(stderr,
+			"profilefs: warning: catalogs in %s cannot be read\n",
+			rel);
+	free(rel);
+	free(shown);
 }
 
 void svc_signing_opts_free(struct svc_signing_opts *o)

@@ -1,4 +1,19 @@
-/* Private to the service: its state, shared by its files. */
+/*
+ * Private to the service's own files: its state, and what they share.
+ *
+ * Who calls whom (one way only):
+ *   service.c (open, close, stats; starts and stops the pool and the
+ *     rescans)
+ *   -> text.c (the texts: render memo, sizes, keys)
+ *   -> view.c (views: what one profile shows, and its render key)
+ *   -> obtain.c (a profile from the cache, checked, or computed)
+ *   -> flight.c (single flight: computations in flight, joining,
+ *     cancelling; the end of the daemon)
+ * and below them the modules with headers of their own: rendered.c
+ * (rmemo_i.h), misuse.c (misuse_i.h), signature.c (verdicts_i.h),
+ * verified.c (verified_i.h), gate.c (gate_i.h), the catalogs
+ * (catalogs.h) and the source (tree.h).
+ */
 #ifndef PROFILEFS_SVC_I_H
 #define PROFILEFS_SVC_I_H
 
@@ -7,12 +22,13 @@
 
 #include "profilefs/cache.h"
 #include "profilefs/service.h"
+#include "gate_i.h"
 
 struct flight;
-struct memo;
-struct sig_memo;
+struct misuse_memo;
 struct rmemo;
-struct dynbuf;
+struct svc_verdicts;
+struct vset;
 
 /* the generations a render shows, read once per render (-1: none) */
 struct svc_gens {
@@ -33,112 +49,99 @@ struct svc {
 	int (*caller_gone)(void);
 	struct gate *gate; /* the memory budget */
 	struct svc_stats stats;
-	/* rules lookups are kept per name until the rules change; renders
-	 * hold the read lock while they use a memo's rows */
 	struct prof_limits limits;
-	pthread_rwlock_t memo_lock;
-	struct memo *memo;
-	size_t nmemo;
-	int64_t memo_gen;
-	/* signatures: checked against trust and catalogs when shown; the
-	 * verdicts are kept per content until the catalogs change; renders
-	 * hold sig_lock's read lock (taken before memo_lock) */
+	/* rules lookups, kept per name until the rules change */
+	struct misuse_memo *misuse;
+	/* signatures: checked against trust and catalogs when shown
+	 * (verdicts); NULL trust: no Signature section */
 	const struct sig_trust *trust;
 	struct svc_catalogs *catalogs;
-	pthread_rwlock_t sig_lock;
-	struct sig_memo *sig_memo; /* CAP_SIG_MEMO slots, or NULL */
-	size_t nsig;
-	int64_t sig_gen;
-	int64_t sig_day;
 	uint8_t trust_digest[32]; /* what the trust anchors are */
+	struct svc_verdicts *verdicts;
 	/* the rendered profiles, by render key */
 	struct rmemo *rendered;
 	/* the identities whose cache row this service stored or checked
-	 * against the file's SHA-256 (under lock): an open-addressing set
-	 * of up to SVC_VERIFIED_MAX, probed from a seeded hash (the
-	 * identities come from a hostile image); past the cap, identities
-	 * are checked again */
+	 * against the file's SHA-256: up to SVC_VERIFIED_MAX; past the
+	 * cap, identities are checked again */
 	int trust_metadata;
-	struct cache_ident *vset; /* ctime CACHE_CTIME_UNKNOWN: free slot */
-	size_t vset_slots, vset_count;
-	uint64_t vset_seed;
-	/* the background pool, or NULL (prefetch.c) */
-	struct pool *pool;
+	struct vset *verified;
+	/* the background pool, or NULL */
+	struct svc_pool *pool;
 };
 
 #define SVC_VERIFIED_MAX (1u << 20)
 
-/* What signatures are checked against; both stay the caller's. NULL
- * trust: no Signature section. */
-void svc_set_signing(struct svc *pv, const struct sig_trust *trust,
-		     struct svc_catalogs *catalogs);
-
-/* has svc_shutdown() been called? */
-int svc_ending(void);
-
 /* adds n to a counter of pv->stats */
-void svc_count(struct svc *pv, uint64_t *field, uint64_t n);
+static inline void svc_count(struct svc *pv, uint64_t *field, uint64_t n)
+{
+	pthread_mutex_lock(&pv->lock);
+	*field += n;
+	pthread_mutex_unlock(&pv->lock);
+}
 
-struct svc_catalogs;
+/* ---- flight.c: single flight ---------------------------------------- */
 
-/* ---- prefetch.c --------------------------------------------------- */
+/* Has this thread's caller gone (or is the daemon ending)? */
+int svc_caller_gone(const struct svc *pv);
 
-struct pool;
-
-/* Is this thread a worker of pv's pool that is told to stop? */
-int svc_pool_stopping(const struct svc *pv);
-/* Stops the pool and waits for its threads; frees it. */
-void svc_pool_stop(struct svc *pv);
-/* Adds the pool's counters to *out. */
-void svc_pool_stats(struct svc *pv, struct svc_stats *out);
-
-/* ---- signature.c --------------------------------------------------- */
+/* Makes the profile of identity id for a flight, asking stop between two
+ * chunks. */
+typedef int flight_fn(struct svc *pv, const struct cache_ident *id,
+		      const struct util_stop *stop, void *arg,
+		      struct prof **out);
 
 /*
- * The signature verdict of p with sig_lock's read lock held (the caller
- * unlocks after rendering), or NULL (no signing set up, or it failed:
- * logged, and the profile goes without the section).
+ * The profile of identity id: joins the computation in flight for it, or
+ * starts one that run makes (with arg). *p is shared, read-only, and held
+ * with *f until flight_release(); on -EINTR and -EAGAIN *f is NULL, on
+ * other errors *f is held (a failed flight). -EAGAIN when
+ * CAP_COMPUTE_CALLERS callers already wait for computations.
  */
-const struct sig_verdict *svc_signature_of(struct svc *pv, const struct prof *p,
-					   const struct svc_gens *g);
-void svc_sig_memo_clear(struct svc *pv);
+int flight_get(struct svc *pv, const struct cache_ident *id, flight_fn *run,
+	       void *arg, struct flight **f, const struct prof **p);
+void flight_release(struct svc *pv, struct flight *f);
 
-/* ---- rendered.c: the rendered profiles, bounded by bytes ---------- */
+/* ---- obtain.c: a profile, from the cache or computed ---------------- */
 
-int rmemo_new(size_t budget, struct rmemo **out);
-void rmemo_free(struct rmemo *m);
-/* the text kept under key (a reference the caller releases), or NULL */
-const struct svc_text *rmemo_get(struct rmemo *m, const uint8_t key[32]);
-/* Keeps md (taken) under key and returns a reference to it, or to the
- * text another caller kept there first; NULL when out of memory. */
-const struct svc_text *rmemo_put(struct rmemo *m, const uint8_t key[32],
-				 char *md, size_t len);
-/* A text kept by nobody but its holder (a profile that has no key). */
-const struct svc_text *rmemo_own(struct rmemo *m, char *md, size_t len);
-void rmemo_release(struct rmemo *m, const struct svc_text *t);
-void rmemo_usage(struct rmemo *m, size_t *bytes, size_t *count);
+/* a profile held for rendering: owned, or shared through a flight */
+struct held {
+	struct prof *own;
+	struct flight *f;
+	const struct prof *p;
+	struct cache_ident id; /* of a regular file, as it was looked up */
+};
 
-/* ---- gate.c: the memory budget and the large-file slots ------------ */
-
-struct gate;
-
-/* cap bytes shared by all computations; slots large files at once */
-int gate_new(uint64_t cap, unsigned slots, struct gate **out);
-void gate_free(struct gate *g);
+/* A file's identity: its volume, inode, size, mtime and ctime. */
+struct cache_ident svc_ident_of(struct svc *pv, const struct stat *st);
+/* May the cache row of id be believed without reading the file? */
+int svc_trusted(struct svc *pv, const struct cache_ident *id);
 /*
- * Waits its turn for bytes (clamped to the cap: what is larger runs
- * alone) and, when large, for a slot; asks stop every 100 ms and returns
- * its error (having taken nothing) when it says to stop.
+ * The profile of relpath (of lstat *st, NULL: looked up now): from the
+ * cache, else (compute_ok) computed once for all who ask. -ENOENT when not
+ * cached and compute_ok is 0, -EISDIR for a folder, -ENOENT for a
+ * symlink. *h is to be released (a failed flight is held too).
  */
-int gate_enter(struct gate *g, uint64_t bytes, int large,
-	       const struct util_stop *stop);
-void gate_leave(struct gate *g, uint64_t bytes, int large);
-void gate_usage(struct gate *g, uint64_t *used, unsigned *busy,
-		unsigned *queued);
+int svc_obtain(struct svc *pv, const char *relpath, const struct stat *st,
+	       int compute_ok, struct held *h);
+void svc_release(struct svc *pv, struct held *h);
 
-/* ---- catalogs.c -------------------------------------------------------- */
+/* ---- view.c: views and render keys ---------------------------------- */
 
-/* Appends what names this set of catalog folders (to a render key). */
-void svc_catalogs_describe(const struct svc_catalogs *c, struct dynbuf *b);
+struct svc_view_i {
+	struct svc_view pub;
+	struct held h, mui;
+	char *mui_path;
+	struct svc_gens g;
+	/* a section left out by a failure (logged): the text has no key */
+	int degraded;
+};
+
+/* The key of a cached profile, from the cache's rows alone: -ENOENT when
+ * the profile or its .mui is not cached, or its row is not trusted. */
+int svc_cached_key(struct svc *pv, enum svc_format fmt, const char *relpath,
+		   const struct stat *st, uint8_t key[32]);
+/* The key of a view's text; -ENOENT when it has none. */
+int svc_view_key(struct svc *pv, enum svc_format fmt,
+		 const struct svc_view_i *v, uint8_t key[32]);
 
 #endif

@@ -31,6 +31,17 @@ void sig_indirect_free(SIG_SPC_INDIRECT *ind)
 	ASN1_item_free((ASN1_VALUE *)ind, ASN1_ITEM_rptr(SIG_SPC_INDIRECT));
 }
 
+int sig_attr_is(const X509_ATTRIBUTE *a, const char *oid)
+{
+	ASN1_OBJECT *want = OBJ_txt2obj(oid, 1);
+	int same =
+		want && OBJ_cmp(X509_ATTRIBUTE_get0_object((X509_ATTRIBUTE *)a),
+				want) == 0;
+
+	ASN1_OBJECT_free(want);
+	return same;
+}
+
 static int md_of_nid(int nid)
 {
 	switch (nid) {

@@ -62,17 +62,6 @@ X509 *sig_signer_cert(PKCS7 *p7, PKCS7_SIGNER_INFO *si)
 					      si->issuer_and_serial->serial);
 }
 
-int sig_attr_is(const X509_ATTRIBUTE *a, const char *oid)
-{
-	ASN1_OBJECT *want = OBJ_txt2obj(oid, 1);
-	int same =
-		want && OBJ_cmp(X509_ATTRIBUTE_get0_object((X509_ATTRIBUTE *)a),
-				want) == 0;
-
-	ASN1_OBJECT_free(want);
-	return same;
-}
-
 /* why PKCS7_verify refused, from OpenSSL's last error */
 static void p7_reason(struct sig_verdict *v)
 {
