@@ -178,6 +178,9 @@ int main(int argc, char **argv)
 				j < m->n ? &m->rows[j] : &m->extra[j - m->n];
 			int yes = relevant(repos, nr, r, list[k]);
 
+			if (!yes && getenv("BENCH_SHOW"))
+				printf("  - %s %s:%u %s\n", r->source, r->path,
+				       0u, r->text);
 			rel += (size_t)yes;
 			first += (size_t)(yes && j < 10);
 			lic += (size_t)licence_file(r->path);

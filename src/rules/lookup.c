@@ -36,6 +36,7 @@ enum tier {
 /* a matching line */
 struct item {
 	int tier;
+	int stem; /* names the binary by its stem alone */
 	size_t k; /* how many lines of its file come before it */
 	char *repo, *path, *text;
 	const char *matched; /* the original name it matched, or NULL */
@@ -242,8 +243,9 @@ static int found(void *ctx, const char *repo, const char *path, uint32_t line,
 	struct hunt *h = ctx;
 	struct item it;
 	int where = RULES_AT_PROSE;
+	enum rules_match how = rules_line_place(text, len, h->name, &where);
 
-	if (!rules_line_place(text, len, h->name, &where))
+	if (how == RULES_NO)
 		return 0;
 	if (h->n >= RULES_HUNT_MAX) {
 		/* counted with the repository, not ranked */
@@ -262,6 +264,7 @@ static int found(void *ctx, const char *repo, const char *path, uint32_t line,
 		h->alloc = a;
 	}
 	it.tier = tier_of(path, h->name, where);
+	it.stem = how == RULES_STEM;
 	it.k = 0;
 	it.line = line;
 	it.matched = h->matched;
@@ -277,6 +280,46 @@ static int found(void *ctx, const char *repo, const char *path, uint32_t line,
 	it.text[len] = '\0';
 	h->items[h->n++] = it;
 	return 0;
+}
+
+/* Does the file of items[i] name the binary (by the name items[i] was
+ * found by) in full on a line? items sorted by place. */
+static int file_names_in_full(const struct hunt *h, size_t i)
+{
+	const struct item *it = &h->items[i];
+	size_t j;
+
+	for (j = i; j > 0 && !strcmp(h->items[j - 1].path, it->path) &&
+		    !strcmp(h->items[j - 1].repo, it->repo);
+	     j--)
+		;
+	for (; j < h->n && !strcmp(h->items[j].path, it->path) &&
+	       !strcmp(h->items[j].repo, it->repo);
+	     j++)
+		if (!h->items[j].stem && h->items[j].matched == it->matched)
+			return 1;
+	return 0;
+}
+
+/* A row needs the binary's full name in its file: the lines that name
+ * it by its stem alone are kept only in a file that names it in full. */
+static void drop_bare_stems(struct hunt *h)
+{
+	size_t i, kept = 0;
+	char *keep = calloc(h->n ? h->n : 1, 1);
+
+	if (!keep)
+		return; /* kept all: more rows, not fewer */
+	for (i = 0; i < h->n; i++)
+		keep[i] = !h->items[i].stem || file_names_in_full(h, i);
+	for (i = 0; i < h->n; i++) {
+		if (keep[i])
+			h->items[kept++] = h->items[i];
+		else
+			item_free(&h->items[i]);
+	}
+	h->n = kept;
+	free(keep);
 }
 
 /* Drops the second finding of a line, numbers each file's lines, sorts
@@ -295,6 +338,7 @@ static int rank(struct hunt *h, size_t cap)
 			h->items[kept++] = h->items[i];
 	}
 	h->n = kept;
+	drop_bare_stems(h);
 	qsort(h->items, h->n, sizeof(*h->items), cmp_file);
 	for (i = 0; i < h->n; i++)
 		h->items[i].k =
