@@ -100,6 +100,11 @@ char *rules_file_url(const char *url, const char *branch, const char *path);
 /* folder names, NULL-terminated: test, tests, testdata, regression_data,
  * deprecated, ... */
 extern const char *const rules_default_excludes[];
+/* globs (as --exclude's, any case), NULL-terminated: licence files
+ * (LICENSE*, COPYING*, NOTICE*), images, archives, binaries, the top's
+ * other/ (sigma's examples). An include glob that selects a default
+ * exclude (or, a path from the top, something below it) brings it in. */
+extern const char *const rules_default_file_excludes[];
 /* rel: the path below the top; globs one a line, or NULL */
 int rules_selected(const char *rel, int folder, const char *includes,
 		   const char *excludes, int default_excludes);

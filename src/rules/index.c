@@ -584,6 +584,11 @@ int rules_list(struct cache *c, FILE *out, int verbose)
 		     all[i].default_excludes && rules_default_excludes[k]; k++)
 			fprintf(out, "\texclude (default)\t%s/\n",
 				rules_default_excludes[k]);
+		for (k = 0;
+		     all[i].default_excludes && rules_default_file_excludes[k];
+		     k++)
+			fprintf(out, "\texclude (default)\t%s\n",
+				rules_default_file_excludes[k]);
 	}
 	cache_repos_free(all, n);
 	return 0;
