@@ -135,8 +135,12 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o);
 /* Indexes again what changed in one repository (or all, name NULL); an
  * incomplete one is completed. Its URL, branch and licence are read
  * again, but those rules_add() was given; a value not found stays. Of o,
- * progress and the selection of files count (a changed selection drops the
- * files it leaves out); -EINVAL for a change of selection with no name. */
+ * progress, the selection of files (a changed selection drops the files
+ * it leaves out), and url and license count: they replace the stored ones
+ * and stay ("" gives the repository's own again); -EINVAL for a change
+ * of selection, URL or licence with no name. rules_add() of a folder
+ * with no web URL warns once: its rows link to the files on this
+ * machine. */
 int rules_update(struct cache *c, const char *name, const struct rules_opts *o);
 int rules_remove(struct cache *c, const char *name);
 /* name, URL, license, files, lines, when indexed ("incomplete" for a
