@@ -183,6 +183,8 @@ struct prof_misuse_row {
 	char *source_url;  /* its web URL, or NULL */
 	char *file;	   /* the file's name */
 	char *path;	   /* its path in the repository */
+	char *local_path;  /* where it is on this machine, when the
+			    * repository has no web URL; else NULL */
 	char *file_link;   /* its URL, or its path in the repository */
 	char *text;	   /* the line */
 	char *license;	   /* or NULL */

@@ -408,9 +408,10 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 		cache_repo_clear(&old);
 	}
 	if (!rc && !repo.url)
-		log_warn("rules: %s has no web URL (no origin, or a local "
-			 "one): its rows show the files' paths on this "
-			 "machine; rules update --url=URL %s gives one",
+		log_warn("rules: %s has no web URL: its rows give the files' "
+			 "paths (on this machine in the JSON); rules update "
+			 "--url=URL %s gives one",
+			 repo.name, repo.name); rules update --url=URL %s gives one",
 			 repo.name, repo.name);
 	if (!rc)
 		rc = index_repo(c, &repo, o->progress);

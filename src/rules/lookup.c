@@ -194,12 +194,12 @@ static int fill_row(struct prof_misuse_row *row, const struct cache_repo *r,
 		if (r->license_file)
 			row->license_url = rules_file_url(r->url, r->branch,
 							  r->license_file);
-	} else if (r && r->path) {
-		/* no web URL: the file on this machine */
-		if (asprintf(&row->file_link, "%s/%s", r->path, it->path) < 0)
-			row->file_link = NULL;
 	} else {
 		row->file_link = strdup(it->path);
+		/* no web URL: the file on this machine too */
+		if (r && r->path &&
+		    asprintf(&row->local_path, "%s/%s", r->path, it->path) < 0)
+			row->local_path = NULL;
 	}
 	row->license = dup_or_null(r ? r->license : NULL);
 	row->matched = dup_or_null(it->matched);
@@ -444,6 +444,7 @@ static void rows_free(struct prof_misuse_row *rows, size_t n)
 		free(r->source_url);
 		free(r->file);
 		free(r->path);
+		free(r->local_path);
 		free(r->file_link);
 		free(r->text);
 		free(r->license);
