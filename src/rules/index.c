@@ -411,7 +411,6 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 		log_warn("rules: %s has no web URL: its rows give the files' "
 			 "paths (on this machine in the JSON); rules update "
 			 "--url=URL %s gives one",
-			 repo.name, repo.name); rules update --url=URL %s gives one",
 			 repo.name, repo.name);
 	if (!rc)
 		rc = index_repo(c, &repo, o->progress);
