@@ -50,6 +50,7 @@ struct hunt {
 	size_t nrepos;
 	struct item *items;
 	size_t n, alloc;
+	char *last; /* the last file of a line beyond RULES_HUNT_MAX */
 	struct prof_misuse *m;
 	int rc;
 };
@@ -248,8 +249,15 @@ static int found(void *ctx, const char *repo, const char *path, uint32_t line,
 	if (how == RULES_NO)
 		return 0;
 	if (h->n >= RULES_HUNT_MAX) {
-		/* counted with the repository, not ranked */
-		h->rc = count_more(h->m, repo, 1, 0);
+		/* counted with the repository, not ranked; the search gives a
+		 * file's lines together */
+		int other = !h->last || strcmp(h->last, path);
+
+		if (other) {
+			free(h->last);
+			h->last = strdup(path);
+		}
+		h->rc = count_more(h->m, repo, 1, other);
 		return h->rc != 0;
 	}
 	if (h->n == h->alloc) {
@@ -533,6 +541,7 @@ int rules_lookup_names(struct cache *c, const char *name,
 	for (i = 0; i < h.n; i++)
 		item_free(&h.items[i]);
 	free(h.items);
+	free(h.last);
 	cache_repos_free(repos, h.nrepos);
 	if (rc) {
 		prof_misuse_free(h.m);
