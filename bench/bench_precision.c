@@ -6,8 +6,11 @@
  * aside, with no letter, digit or '_' on either side): a check of its own,
  * not the matcher's. Prints, a name a line: rows (all of them, the cap's
  * too), relevant rows, precision, relevant rows among the first 10, and
- * rows from a licence file; then the worst precision.
+ * rows from a licence file, and the rule files that name the binary as an
+ * image (a quoted path ending in \NAME, as Image|endswith: '\NAME' has
+ * it) that no row lists; then the worst precision.
  */
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +116,67 @@ static int names_in_full(const char *path, const char *name)
 	return yes;
 }
 
+/* the image files of one name not listed: nftw's callback has no context */
+static const char *want_name;
+static const char *want_top;
+static const struct prof_misuse *want_rows;
+static size_t missed;
+
+static int listed(const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < want_rows->n + want_rows->nextra; i++) {
+		const struct prof_misuse_row *r =
+			i < want_rows->n ? &want_rows->rows[i]
+					 : &want_rows->extra[i - want_rows->n];
+
+		if (!strcmp(r->path, rel))
+			return 1;
+	}
+	return 0;
+}
+
+/* does the file name the binary as an image: '\NAME' or "\NAME" */
+static int names_as_image(const char *path, const char *name)
+{
+	char pat[2][300];
+	FILE *f = fopen(path, "rb");
+	char line[4096];
+	int yes = 0;
+
+	if (!f)
+		return 0;
+	snprintf(pat[0], sizeof(pat[0]), "\\%s'", name);
+	snprintf(pat[1], sizeof(pat[1]), "\\%s\"", name);
+	while (!yes && fgets(line, sizeof(line), f))
+		yes = strcasestr(line, pat[0]) || strcasestr(line, pat[1]);
+	fclose(f);
+	return yes;
+}
+
+static int visit(const char *path, const struct stat *st, int type,
+		 struct FTW *ftw)
+{
+	const char *rel = path + strlen(want_top) + 1;
+	const char *ext = strrchr(path, '.');
+
+	(void)st;
+	(void)ftw;
+	if (type != FTW_F || strstr(path, "/.git/") || !ext ||
+	    (strcasecmp(ext, ".yml") && strcasecmp(ext, ".yaml")))
+		return 0;
+	/* the folders left out by default are not asked for */
+	if (!rules_selected(rel, 0, NULL, NULL, 1))
+		return 0;
+	if (names_as_image(path, want_name) && !listed(rel)) {
+		missed++;
+		if (getenv("BENCH_SHOW"))
+			printf("  missed %s\n", rel);
+	}
+	return 0;
+}
+
 static const char *repo_path(const struct cache_repo *r, size_t nr,
 			     const char *name)
 {
@@ -153,7 +217,7 @@ int main(int argc, char **argv)
 	struct cache_repo *repos = NULL;
 	const char *const *list = names;
 	struct cache *c;
-	size_t nr = 0, k;
+	size_t nr = 0, k, missed_all = 0;
 	double worst = 1;
 
 	if (argc < 2 || cache_open(argv[1], &c) ||
@@ -161,8 +225,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (argc > 2)
 		list = (const char *const *)argv + 2;
-	printf("%-16s %5s %8s %9s %8s %8s\n", "name", "rows", "relevant",
-	       "precision", "first10", "licence");
+	printf("%-16s %5s %8s %9s %8s %8s %8s\n", "name", "rows", "relevant",
+	       "precision", "first10", "licence", "missed");
 	for (k = 0; list[k]; k++) {
 		struct prof_misuse *m = NULL;
 		size_t rows, rel = 0, first = 0, lic = 0, j;
@@ -188,11 +252,21 @@ int main(int argc, char **argv)
 		prec = rows ? (double)rel / (double)rows : 1;
 		if (prec < worst)
 			worst = prec;
-		printf("%-16s %5zu %8zu %9.2f %8zu %8zu\n", list[k], rows, rel,
-		       prec, first, lic);
+		missed = 0;
+		want_name = list[k];
+		want_rows = m;
+		for (j = 0; j < nr; j++) {
+			want_top = repos[j].path;
+			nftw(repos[j].path, visit, 16, FTW_PHYS);
+		}
+		missed_all += missed;
+		printf("%-16s %5zu %8zu %9.2f %8zu %8zu %8zu\n", list[k], rows,
+		       rel, prec, first, lic, missed);
 		prof_misuse_free(m);
 	}
-	printf("worst precision %.2f over %zu names\n", worst, k);
+	printf("worst precision %.2f over %zu names; image files not listed: "
+	       "%zu\n",
+	       worst, k, missed_all);
 	cache_repos_free(repos, nr);
 	cache_close(c);
 	return 0;
