@@ -153,9 +153,11 @@ check_eq "comsvcs.dll rows: ranked; full names, the stem, escapes, not xcomsvcs"
 	"$(prof comsvcs.dll | section)" "$want"
 check "termsrv.dll: its stem in a file that never names it in full, no section" \
 	bash -c '! grep -q "^## Possible Misuse" <<<"$0"' "$(prof termsrv.dll)"
+wks=$(prof wkssvc.dll | section)
 check_eq "wkssvc.dll: the image, then its stem in a detection value, never in prose" \
-	"$(prof wkssvc.dll | section | cut -d'|' -f3)" \
-	"$(printf ' `Image|endswith: '"'"'\\\\wkssvc.dll'"'"'` \n `- '"'"'wkssvc'"'"'` ')"
+	"$(wc -l <<<"$wks")" 2
+check "... the image first" grep -q "wks\.yml.*endswith: '.*wkssvc\.dll'" <(head -n 1 <<<"$wks")
+check "... the stem in its list second" grep -qF "\`- 'wkssvc'\`" <(sed -n 2p <<<"$wks")
 for b in net.exe reg.exe recover.exe xyz.dll; do
 	check "$b: short or stoplisted stem, no section" \
 		bash -c '! grep -q "^## Possible Misuse" <<<"$0"' "$(prof $b)"
@@ -311,8 +313,8 @@ check_eq "ranked: images, the named file, prose a file at a time; 200 of each" \
 	"$(sed 's/ | /|/' <<<"$want" | uniq -c | sed 's/^ *//')"
 check_eq "the first of alpha's documentation lines kept" \
 	"$(section <<<"$ranked" | grep -m1 'a.md' | cut -d'|' -f3)" " \`doc 1 ranked.dll\` "
-check "the rest, by repository" grep -qx \
-	"\*$((1 + 2 + 300 - 200 + 250 - 200)) more matching lines are not shown: $((303 - 200)) in alpha, $((250 - 200)) in beta\.\*" \
+check "the rest, by repository: alpha's a.md, beta's b.yml" grep -qx \
+	"\*$((1 + 2 + 300 - 200 + 250 - 200)) more rows in 2 files are not shown: $((303 - 200)) rows in 1 files of alpha, $((250 - 200)) rows in 1 files of beta\.\*" \
 	<<<"$ranked"
 echo "ranked rows: $(sed 's/ | /|/' <<<"$rows" | uniq -c | tr -s ' \n' ' ')"
 rules remove alpha beta
