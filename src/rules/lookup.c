@@ -6,7 +6,9 @@
  * or an image (RULES_AT_IMAGE), then the binary's own entry (a file named
  * after it, LOLBAS's Certutil.yml), then commands, then prose, then
  * archived and example content; within a tier a file's first row comes
- * before any file's second one, then by repository, path and line. At
+ * before any file's second one, then files whose name has the binary's
+ * stem in it (proc_creation_win_certutil_download.yml), then by
+ * repository, path and line. At
  * most `cap` rows of each repository are kept (the first in that order),
  * so that one repository cannot push the others out; the rest are
  * counted by repository, rows and files, and listed in m->extra.
@@ -36,8 +38,9 @@ enum tier {
 /* a matching line */
 struct item {
 	int tier;
-	int stem; /* names the binary by its stem alone */
-	size_t k; /* how many lines of its file come before it */
+	int stem;  /* names the binary by its stem alone */
+	int about; /* its file's name has the binary's stem in it */
+	size_t k;  /* how many lines of its file come before it */
 	char *repo, *path, *text;
 	const char *matched; /* the original name it matched, or NULL */
 	uint32_t line;
@@ -116,6 +119,21 @@ static int archived(const char *path)
 	return 0;
 }
 
+/* proc_creation_win_certutil_download.yml is about certutil.exe */
+static int about(const char *path, const char *name)
+{
+	const char *base = path_base(path), *dot = strrchr(name, '.');
+	size_t n = dot && dot != name ? (size_t)(dot - name) : strlen(name);
+	size_t i, len = strlen(base);
+
+	if (n < 3)
+		return 0;
+	for (i = 0; i + n <= len; i++)
+		if (!strncasecmp(base + i, name, n))
+			return 1;
+	return 0;
+}
+
 static int tier_of(const char *path, const char *name, int where)
 {
 	if (archived(path))
@@ -159,6 +177,8 @@ static int cmp_item(const void *pa, const void *pb)
 		return a->tier < b->tier ? -1 : 1;
 	if (a->k != b->k)
 		return a->k < b->k ? -1 : 1;
+	if (a->about != b->about)
+		return a->about ? -1 : 1;
 	return cmp_place(a, b);
 }
 
@@ -273,6 +293,7 @@ static int found(void *ctx, const char *repo, const char *path, uint32_t line,
 	}
 	it.tier = tier_of(path, h->name, where);
 	it.stem = how == RULES_STEM;
+	it.about = about(path, h->name);
 	it.k = 0;
 	it.line = line;
 	it.matched = h->matched;
