@@ -9,8 +9,9 @@
  * that is not a letter, digit or '_' (a '.' counts only when no letter or
  * digit follows it, as at the end of a sentence). It names the binary by
  * its stem too (NAME alone, "- 'wkssvc'", "TERMSRV*") when the stem has at
- * least 5 characters, is bounded the same way on both sides, and is not in
- * the stoplist of common words. docs/rules.md says the rest.
+ * least 5 characters, is bounded the same way on both sides, is not in
+ * the stoplist of common words, and stands as a command or an image
+ * (rules_line_place()), never in prose. docs/rules.md says the rest.
  *
  * Errors: 0 or -errno; messages for the user are printed by the callers.
  */
@@ -31,6 +32,19 @@ enum rules_match { RULES_NO = 0, RULES_NAME = 1, RULES_STEM = 2 };
 /* Does the line name the binary `name` (a file name, no folders)? */
 enum rules_match rules_line_names(const char *line, size_t len,
 				  const char *name);
+/*
+ * Where the line names it, best first: RULES_AT_IMAGE, a detection field
+ * ("Image|endswith:", "OriginalFileName:", a YARA string) or a path or file
+ * name standing alone in a list item; RULES_AT_COMMAND, a command's place
+ * (the first word of a value or a line, after cmd /c and kin, a LOLBAS
+ * Command:); RULES_AT_PROSE, anything else (descriptions, false-positive
+ * notes, comments). The full name counts anywhere; the stem only in an
+ * image's or a command's place, never in prose. *where (when not NULL)
+ * gets the best place of the kind that matched.
+ */
+enum { RULES_AT_IMAGE = 0, RULES_AT_COMMAND = 1, RULES_AT_PROSE = 2 };
+enum rules_match rules_line_place(const char *line, size_t len,
+				  const char *name, int *where);
 /* May a stem of n bytes name a binary on its own? */
 int rules_stem_allowed(const char *stem, size_t n);
 
@@ -86,6 +100,11 @@ char *rules_file_url(const char *url, const char *branch, const char *path);
 /* folder names, NULL-terminated: test, tests, testdata, regression_data,
  * deprecated, ... */
 extern const char *const rules_default_excludes[];
+/* globs (as --exclude's, any case), NULL-terminated: licence files
+ * (LICENSE*, COPYING*, NOTICE*), images, archives, binaries, the top's
+ * other/ (sigma's examples). An include glob that selects a default
+ * exclude (or, a path from the top, something below it) brings it in. */
+extern const char *const rules_default_file_excludes[];
 /* rel: the path below the top; globs one a line, or NULL */
 int rules_selected(const char *rel, int folder, const char *includes,
 		   const char *excludes, int default_excludes);
@@ -116,8 +135,12 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o);
 /* Indexes again what changed in one repository (or all, name NULL); an
  * incomplete one is completed. Its URL, branch and licence are read
  * again, but those rules_add() was given; a value not found stays. Of o,
- * progress and the selection of files count (a changed selection drops the
- * files it leaves out); -EINVAL for a change of selection with no name. */
+ * progress, the selection of files (a changed selection drops the files
+ * it leaves out), and url and license count: they replace the stored ones
+ * and stay ("" gives the repository's own again); -EINVAL for a change
+ * of selection, URL or licence with no name. rules_add() of a folder
+ * with no web URL warns once: its rows link to the files on this
+ * machine. */
 int rules_update(struct cache *c, const char *name, const struct rules_opts *o);
 int rules_remove(struct cache *c, const char *name);
 /* name, URL, license, files, lines, when indexed ("incomplete" for a
@@ -159,36 +182,66 @@ struct prof_misuse_row {
 	char *source;	   /* the repository's name */
 	char *source_url;  /* its web URL, or NULL */
 	char *file;	   /* the file's name */
+	char *path;	   /* its path in the repository */
+	char *local_path;  /* where it is on this machine, when the
+			    * repository has no web URL; else NULL */
 	char *file_link;   /* its URL, or its path in the repository */
 	char *text;	   /* the line */
 	char *license;	   /* or NULL */
 	char *license_url; /* or NULL */
+	char *matched;	   /* the original name the line names (a renamed
+			    * copy's OriginalFilename), or NULL: the name */
 };
 
 /* matching lines of one repository beyond its cap */
 struct prof_misuse_more {
 	char *source; /* the repository's name */
-	size_t n;
+	size_t n;     /* rows */
+	size_t files; /* the files they are in */
 };
 
 struct prof_misuse {
 	struct prof_misuse_row *rows;
 	size_t n;
-	size_t more; /* matching lines beyond the caps, in all */
+	size_t more;	   /* matching lines beyond the caps, in all */
+	size_t more_files; /* the files they are in */
 	struct prof_misuse_more *where; /* by repository name */
 	size_t nwhere;
+	/* the rows beyond the caps, in the section's order (JSON lists
+	 * them); fewer than `more` when a lookup met its bound */
+	struct prof_misuse_row *extra;
+	size_t nextra;
 };
 
 void prof_misuse_free(struct prof_misuse *m);
 
-/* The lines that name `name`: first those of a file named after the
- * binary (its name without extension is the binary's name or stem), then
- * those of detection rules (.yml, .yaml, .yar, .yara, .rule, .rules,
- * .toml, .json, .kql, .spl, .xml), then the rest; within each by
- * repository, path and line. At most cap rows of each repository, the
- * first in that order; m->more counts the rest, m->where by repository.
- * *out is freed with prof_misuse_free(). */
+/*
+ * The lines that name `name`, ranked (rules/lookup.c): lines that name it
+ * as an image or in a detection field (RULES_AT_IMAGE), then those of its
+ * own entry (a file named after the binary, LOLBAS's Certutil.yml), then
+ * those that name it in a command, then prose, then archived and example
+ * content (LOLBAS's Archive-Old-Version, sigma's other/, deprecated/)
+ * when an --include brought it in; within a tier, one row of each file
+ * before a second row of any, then by repository, path and line. At most
+ * cap rows of each repository, the first in that order; m->more counts
+ * the rest (m->more_files their files), m->where by repository, m->extra
+ * lists them. *out is freed with prof_misuse_free().
+ */
 int rules_lookup(struct cache *c, const char *name, size_t cap,
 		 struct prof_misuse **out);
+/* The same, and also the lines that name one of originals (NULL-
+ * terminated, or NULL; at most RULES_ORIGINALS_MAX looked at): the names
+ * a renamed copy's version resource gives (OriginalFilename, and
+ * InternalName where it is a file name). A name with a folder, without a
+ * '.', or the binary's own name is skipped. Their rows say which name they
+ * match (row->matched). */
+#define RULES_ORIGINALS_MAX 4
+int rules_lookup_names(struct cache *c, const char *name,
+		       const char *const *originals, size_t cap,
+		       struct prof_misuse **out);
+/* rules_lookup_names() on the index */
+int rules_index_lookup_names(struct rules_index *ri, const char *name,
+			     const char *const *originals, size_t cap,
+			     struct prof_misuse **out);
 
 #endif

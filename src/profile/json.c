@@ -434,18 +434,14 @@ static jobj *anomalies(struct jctx *c, const struct jview *v)
 	return a;
 }
 
-static jobj *misuse(struct jctx *c, const struct jview *v)
+static jobj *misuse_rows(struct jctx *c, const struct prof_misuse_row *v,
+			 size_t n)
 {
-	const struct prof_misuse *m = v->pv->misuse;
-	jobj *o, *rows;
+	jobj *rows = j_arr(c);
 	size_t i;
 
-	if (!m)
-		return NULL;
-	o = j_obj(c);
-	rows = j_arr(c);
-	for (i = 0; i < m->n; i++) {
-		const struct prof_misuse_row *r = &m->rows[i];
+	for (i = 0; i < n; i++) {
+		const struct prof_misuse_row *r = &v[i];
 		jobj *row = j_obj(c);
 
 		put(c, row, "source", j_str(c, r->source));
@@ -455,10 +451,30 @@ static jobj *misuse(struct jctx *c, const struct jview *v)
 		put(c, row, "text", j_str(c, r->text));
 		put(c, row, "license", j_str(c, r->license));
 		put(c, row, "license_url", j_str(c, r->license_url));
+		if (r->matched)
+			put(c, row, "matches_original", j_str(c, r->matched));
+		if (r->local_path)
+			put(c, row, "local_path", j_str(c, r->local_path));
 		push(c, rows, row);
 	}
-	put(c, o, "rows", rows);
+	return rows;
+}
+
+static jobj *misuse(struct jctx *c, const struct jview *v)
+{
+	const struct prof_misuse *m = v->pv->misuse;
+	jobj *o;
+
+	if (!m)
+		return NULL;
+	o = j_obj(c);
+	put(c, o, "rows", misuse_rows(c, m->rows, m->n));
 	put(c, o, "more", j_u64(c, m->more));
+	if (m->more) {
+		/* the rows beyond the caps: the profile counts them */
+		put(c, o, "more_files", j_u64(c, m->more_files));
+		put(c, o, "more_rows", misuse_rows(c, m->extra, m->nextra));
+	}
 	return o;
 }
 

@@ -242,6 +242,12 @@ static void sec_misuse(struct dynbuf *b, const struct view *v)
 			text_cell(b, r->source);
 		db_adds(b, " | ");
 		md_link(b, r->file, r->file_link, MD_CELL);
+		if (r->matched) {
+			/* a renamed copy: the line names its original */
+			db_adds(b, " (matches the original name ");
+			code(b, r->matched, MD_CELL);
+			db_addc(b, ')');
+		}
 		db_adds(b, " | ");
 		code(b, r->text, MD_CELL);
 		db_adds(b, " | ");
@@ -253,10 +259,13 @@ static void sec_misuse(struct dynbuf *b, const struct view *v)
 	}
 	if (!m->more)
 		return;
-	/* "*N more matching lines are not shown: A in sigma, B in x.*" */
-	db_printf(b, "\n*%zu more matching lines are not shown", m->more);
+	/* "*N more rows in M files are not shown: A rows in B files of
+	 * sigma, ...*" (the JSON lists them) */
+	db_printf(b, "\n*%zu more rows in %zu files are not shown", m->more,
+		  m->more_files);
 	for (i = 0; i < m->nwhere; i++) {
-		db_printf(b, "%s%zu in ", i ? ", " : ": ", m->where[i].n);
+		db_printf(b, "%s%zu rows in %zu files of ", i ? ", " : ": ",
+			  m->where[i].n, m->where[i].files);
 		text(b, m->where[i].source);
 	}
 	db_adds(b, ".*\n");

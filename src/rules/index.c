@@ -407,6 +407,11 @@ int rules_add(struct cache *c, const char *dir, const struct rules_opts *o)
 			rc = -EEXIST;
 		cache_repo_clear(&old);
 	}
+	if (!rc && !repo.url)
+		log_warn("rules: %s has no web URL: its rows give the files' "
+			 "paths (on this machine in the JSON); rules update "
+			 "--url=URL %s gives one",
+			 repo.name, repo.name);
 	if (!rc)
 		rc = index_repo(c, &repo, o->progress);
 	/* What was committed stays, hidden from the search until a pass
@@ -487,13 +492,32 @@ static int reselect(struct cache_repo *r, const struct rules_opts *o)
 	return 0;
 }
 
+/* A URL or licence the user gives in place of r's, pinned ("" unpins:
+ * the origin's, the LICENSE file's again) */
+static int repin(char **what, const char *given, int pin, int *pinned)
+{
+	char *now = NULL;
+
+	if (!given)
+		return 0;
+	if (*given && !(now = strdup(given)))
+		return -ENOMEM;
+	free(*what);
+	*what = now;
+	if (now)
+		*pinned |= pin;
+	else
+		*pinned &= ~pin;
+	return 0;
+}
+
 int rules_update(struct cache *c, const char *name, const struct rules_opts *o)
 {
 	struct cache_repo *all;
 	size_t n, i;
 	int rc, first = 0;
-	int change =
-		o->set_includes || o->set_excludes || o->default_excludes >= 0;
+	int change = o->set_includes || o->set_excludes ||
+		     o->default_excludes >= 0 || o->url || o->license;
 
 	if (change && !name)
 		return -EINVAL;
@@ -504,6 +528,12 @@ int rules_update(struct cache *c, const char *name, const struct rules_opts *o)
 		for (i = 0; i < n && strcmp(all[i].name, name); i++)
 			;
 		rc = i < n ? reselect(&all[i], o) : -ENOENT;
+		if (!rc)
+			rc = repin(&all[i].url, o->url, CACHE_PIN_URL,
+				   &all[i].pinned);
+		if (!rc)
+			rc = repin(&all[i].license, o->license,
+				   CACHE_PIN_LICENSE, &all[i].pinned);
 		if (!rc) {
 			refresh(&all[i]);
 			rc = index_repo(c, &all[i], o->progress);
@@ -584,6 +614,11 @@ int rules_list(struct cache *c, FILE *out, int verbose)
 		     all[i].default_excludes && rules_default_excludes[k]; k++)
 			fprintf(out, "\texclude (default)\t%s/\n",
 				rules_default_excludes[k]);
+		for (k = 0;
+		     all[i].default_excludes && rules_default_file_excludes[k];
+		     k++)
+			fprintf(out, "\texclude (default)\t%s\n",
+				rules_default_file_excludes[k]);
 	}
 	cache_repos_free(all, n);
 	return 0;

@@ -19,6 +19,9 @@
  *    LICENSE_DICE_MIN: a copyright line or a title added to a text leaves
  *    it well above (MIT with a copyright line: 0.98), while texts that
  *    differ by a clause fall below (BSD-2 against BSD-3: 0.90).
+ * 4. A sentence that names one licence by its title:
+ *    "released under the Detection Rule License (DRL) 1.1" (sigma's
+ *    LICENSE); every such sentence must name the same one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -439,6 +442,86 @@ double rules_license_similarity(const char *text, size_t len, const char **spdx)
 	return d;
 }
 
+/* ---- 4. a sentence that names it ----------------------------------- */
+
+/* Does the text from at go on with the words of title (a table title,
+ * one space between words)? How many words it took, or 0. */
+static size_t title_follows(const char *t, size_t len, size_t at,
+			    const char *title)
+{
+	size_t words = 0;
+	char w[64];
+	int nl;
+
+	while (*title) {
+		size_t k = strcspn(title, " ");
+
+		if (!next_word(t, len, &at, w, sizeof(w), &nl) ||
+		    strlen(w) != k || strncmp(w, title, k))
+			return 0;
+		words++;
+		title += k;
+		if (*title == ' ')
+			title++;
+	}
+	return words;
+}
+
+/* The licence that "released under the Detection Rule License (DRL) 1.1"
+ * names: after "released", "licensed", "distributed", "available" or
+ * "published" and "under" (and "the", "terms of the"), the longest title
+ * of the table. Every such sentence of the text must name the same one:
+ * two that differ say nothing. */
+static const char *by_sentence(const char *t, size_t len)
+{
+	static const char *const verbs[] = {
+		"released",  "licensed", "distributed", "available",
+		"published", "licenced", NULL,
+	};
+	const char *found = NULL;
+	char prev[64] = "", w[64];
+	size_t at = 0, i;
+	int nl;
+
+	while (next_word(t, len, &at, w, sizeof(w), &nl)) {
+		int verb = 0;
+		size_t from = at, best = 0, skip, save;
+		const char *id = NULL;
+
+		for (i = 0; verbs[i]; i++)
+			verb |= !strcmp(prev, verbs[i]);
+		memcpy(prev, w, sizeof(prev));
+		if (!verb || strcmp(w, "under"))
+			continue;
+		/* "the", "terms of the", "a", "an" */
+		for (skip = 0; skip < 4; skip++) {
+			save = from;
+			if (!next_word(t, len, &from, w, sizeof(w), &nl))
+				break;
+			if (strcmp(w, "the") && strcmp(w, "terms") &&
+			    strcmp(w, "of") && strcmp(w, "a") &&
+			    strcmp(w, "an")) {
+				from = save;
+				break;
+			}
+		}
+		for (i = 0; i < sizeof(titles) / sizeof(titles[0]); i++) {
+			size_t n = title_follows(t, len, from, titles[i].title);
+
+			if (n > best) {
+				best = n;
+				id = titles[i].spdx;
+			}
+		}
+		if (!id)
+			continue;
+		if (found && strcmp(found, id))
+			return NULL; /* two licences: which one is not said */
+		found = id;
+	}
+	return found;
+}
+
 int rules_license_of(const char *text, size_t len, char *out, size_t max)
 {
 	const char *id;
@@ -451,6 +534,8 @@ int rules_license_of(const char *text, size_t len, char *out, size_t max)
 	id = by_title(text, len);
 	if (!id)
 		id = by_text(text, len, &d);
+	if (!id)
+		id = by_sentence(text, len);
 	if (!id || strlen(id) >= max)
 		return 0;
 	strcpy(out, id);

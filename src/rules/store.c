@@ -111,8 +111,9 @@ int64_t rules_index_generation(struct rules_index *ri)
 	return gen;
 }
 
-int rules_index_lookup(struct rules_index *ri, const char *name, size_t cap,
-		       struct prof_misuse **out)
+int rules_index_lookup_names(struct rules_index *ri, const char *name,
+			     const char *const *originals, size_t cap,
+			     struct prof_misuse **out)
 {
 	struct cache *c = db(ri);
 
@@ -120,5 +121,11 @@ int rules_index_lookup(struct rules_index *ri, const char *name, size_t cap,
 		*out = NULL;
 		return 0;
 	}
-	return rules_lookup(c, name, cap, out);
+	return rules_lookup_names(c, name, originals, cap, out);
+}
+
+int rules_index_lookup(struct rules_index *ri, const char *name, size_t cap,
+		       struct prof_misuse **out)
+{
+	return rules_index_lookup_names(ri, name, NULL, cap, out);
 }

@@ -32,6 +32,19 @@ detection:
             - 'lsass-comsvcs.dmp'
             - 'a | b `c` comsvcs.dll'
 YML
+# the stem in prose (title, description, false positives) is no row; in
+# a detection value it is, in a file that names the binary in full
+cat >"$R/sigma/rules/windows/other/wks.yml" <<'YML'
+title: wkssvc named in prose
+description: the wkssvc service is abused
+detection:
+    Image|endswith: '\wkssvc.dll'
+    CommandLine|contains:
+        - 'wkssvc'
+falsepositives:
+    - verify the wkssvc of the user
+YML
+# a file that never names termsrv.dll or wkssvc.dll in full: no rows
 cat >"$R/sigma/rules/windows/other/services.yml" <<'YML'
 title: Terminal service tampering
     TargetName: TERMSRV*
@@ -80,12 +93,13 @@ list=$(rules list)
 check_eq "list header" "$(head -n 1 <<<"$list")" \
 	"$(printf 'name\turl\tlicense\tfiles\tlines\tindexed')"
 check_eq "sigma listed" "$(grep '^sigma' <<<"$list" | cut -f1-5)" \
-	"$(printf 'sigma\thttps://github.com/Example/sigma\tDRL-1.1\t4\t%s' \
-		"$(cat "$R"/sigma/LICENSE* "$R"/sigma/rules/windows/*/*.yml | grep -c '[^[:space:]]')")"
+	"$(printf 'sigma\thttps://github.com/Example/sigma\tDRL-1.1\t%s\t%s' \
+		"$(ls "$R"/sigma/rules/windows/*/*.yml | wc -l)" \
+		"$(cat "$R"/sigma/rules/windows/*/*.yml | grep -c '[^[:space:]]')")"
 check_eq "LOLBAS listed" "$(grep '^LOLBAS' <<<"$list" | cut -f1-4)" \
 	"$(printf 'LOLBAS\thttps://github.com/Example/LOLBAS\t-\t1')"
-check_eq "atomic listed (no git: no URL; binary files skipped)" \
-	"$(grep '^atomic' <<<"$list" | cut -f1-4)" "$(printf 'atomic\t-\tMIT\t2')"
+check_eq "atomic listed (no git: no URL; binary and licence files skipped)" \
+	"$(grep '^atomic' <<<"$list" | cut -f1-4)" "$(printf 'atomic\t-\tMIT\t1')"
 
 # licences: each named by its SPDX identifier, from what the text says of
 # itself: Debian's GPL-3 (which mentions the AGPL) and GPL-2 (which
@@ -118,25 +132,32 @@ SL='[DRL-1.1](https://github.com/Example/sigma/blob/master/LICENSE.Detection.Rul
 L='[LOLBAS](https://github.com/Example/LOLBAS)'
 LF='[comsvcs.yml](https://github.com/Example/LOLBAS/blob/main/yml/OSLibraries/comsvcs.yml)'
 AF='[T1003.001.md](atomics/T1003.001/T1003.001.md)'
-# LOLBAS's comsvcs.yml is named after the binary: first; then the sigma
-# rule (YAML); then atomic's Markdown
+# the sigma rule's detection values (a file's first row, then its
+# second); LOLBAS's comsvcs.yml, named after the binary; then prose
+# (atomic's Markdown, the sigma title, a sentence in a value), each file's
+# first row before its second (atomic's two, then sigma's third and
+# fourth)
 want=$(cat <<ROWS
+$S | $SF | \`- 'comsvcs.dll,#24'\` | $SL
+$S | $SF | \`- '*comsvcs*MiniDump*full*'\` | $SL
 $L | $LF | \`Name: Comsvcs.dll\` | 
 $L | $LF | \`- Command: rundll32 C:\\windows\\system32\\comsvcs.dll MiniDump "[LSASS_PID] dump.bin full"\` | 
 $L | $LF | \`- Path: c:\\windows\\system32\\comsvcs.dll\` | 
-$S | $SF | \`title: Process Dump via Rundll32 and Comsvcs.dll\` | $SL
-$S | $SF | \`- 'comsvcs.dll,#24'\` | $SL
-$S | $SF | \`- '*comsvcs*MiniDump*full*'\` | $SL
-$S | $SF | \`\`- 'a \\| b \`c\` comsvcs.dll'\`\` | $SL
 atomic | $AF | \`## Atomic Test #3 - Dump LSASS.exe Memory using comsvcs.dll\` | MIT
 atomic | $AF | \`bytes \\xFF\\xFE then comsvcs.dll\` | MIT
+$S | $SF | \`title: Process Dump via Rundll32 and Comsvcs.dll\` | $SL
+$S | $SF | \`\`- 'a \\| b \`c\` comsvcs.dll'\`\` | $SL
 ROWS
 )
 check_eq "comsvcs.dll rows: ranked; full names, the stem, escapes, not xcomsvcs" \
 	"$(prof comsvcs.dll | section)" "$want"
-check_eq "termsrv.dll by its stem" "$(prof termsrv.dll | section | cut -d'|' -f3)" \
-	" \`TargetName: TERMSRV*\` "
-check_eq "wkssvc.dll by its stem" "$(prof wkssvc.dll | section | cut -d'|' -f3)" " \`- 'wkssvc'\` "
+check "termsrv.dll: its stem in a file that never names it in full, no section" \
+	bash -c '! grep -q "^## Possible Misuse" <<<"$0"' "$(prof termsrv.dll)"
+wks=$(prof wkssvc.dll | section)
+check_eq "wkssvc.dll: the image, then its stem in a detection value, never in prose" \
+	"$(wc -l <<<"$wks")" 2
+check "... the image first" grep -q "wks\.yml.*endswith: '.*wkssvc\.dll'" <(head -n 1 <<<"$wks")
+check "... the stem in its list second" grep -qF "\`- 'wkssvc'\`" <(sed -n 2p <<<"$wks")
 for b in net.exe reg.exe recover.exe xyz.dll; do
 	check "$b: short or stoplisted stem, no section" \
 		bash -c '! grep -q "^## Possible Misuse" <<<"$0"' "$(prof $b)"
@@ -144,7 +165,7 @@ done
 many=$(prof many.dll)
 check_eq "capped at 200 rows" "$(section <<<"$many" | wc -l)" 200
 check "says how many more, and where" \
-	grep -qx '\*50 more matching lines are not shown: 50 in many\.\*' <<<"$many"
+	grep -qx '\*50 more rows in 1 files are not shown: 50 rows in 1 files of many\.\*' <<<"$many"
 
 # through a mount: the section, then re-indexing and removal seen at once
 mount_fs || finish
@@ -258,15 +279,17 @@ check_eq "listed complete with every file" \
 big=$(cat "$m/bigrepo.dll.md")
 check_eq "mount: the resumed repository's rows, capped" \
 	"$(section <<<"$big" | cut -d'|' -f1 | sort -u)" "big "
-check "mount: and how many more (3000 files x 20 lines - 200)" \
-	grep -qx "\*$((3000 * 20 - 200)) more matching lines are not shown: $((3000 * 20 - 200)) in big\.\*" <<<"$big"
+n=$((3000 * 20 - 200))
+check "mount: and how many more (3000 files x 20 lines - 200, in all 3000 files)" \
+	grep -qx "\*$n more rows in 3000 files are not shown: $n rows in 3000 files of big\.\*" <<<"$big"
 umount_fs
 
 # ranking and the cap of each repository: alpha has a file named after
-# ranked.dll (1 line), a rule (2 lines) and 300 lines of documentation;
-# beta 250 lines of rules. Each repository keeps its first 200 in the
-# section's order: named file, rules, documentation; by repository, path
-# and line within each.
+# ranked.dll (1 line), a rule naming it as an image (2 lines) and 300
+# lines of documentation; beta 250 lines of a list that names it in
+# sentences. Each repository keeps its first 200 in the section's order:
+# images, the named file, then prose, a file's first row before any
+# file's second (a.md and b.yml in turns), by repository within each.
 mkdir -p "$R/alpha/yml" "$R/alpha/rules" "$R/alpha/docs" "$R/beta/rules"
 echo "Name: Ranked.dll" >"$R/alpha/yml/Ranked.yml"
 printf 'image: ranked.dll a\nimage: ranked.dll b\n' >"$R/alpha/rules/r.yml"
@@ -277,18 +300,21 @@ rules add -q "$R/alpha" "$R/beta" || bad "rules add alpha beta"
 ranked=$(prof ranked.dll)
 rows=$(section <<<"$ranked" | cut -d'|' -f1,2 | sed 's/\[\([^]]*\)\]([^)]*)/\1/g; s/ *$//')
 want=$( {
-	echo "alpha | Ranked.yml"
 	yes "alpha | r.yml" | head -n 2
-	yes "beta | b.yml" | head -n 200
-	yes "alpha | a.md" | head -n $((200 - 1 - 2))
+	echo "alpha | Ranked.yml"
+	for i in $(seq 1 $((200 - 1 - 2))); do
+		echo "alpha | a.md"
+		echo "beta | b.yml"
+	done
+	yes "beta | b.yml" | head -n 3
 } )
-check_eq "ranked: named file, rules (alpha, beta), documentation; 200 of each" \
+check_eq "ranked: images, the named file, prose a file at a time; 200 of each" \
 	"$(sed 's/ | /|/' <<<"$rows" | uniq -c | sed 's/^ *//')" \
 	"$(sed 's/ | /|/' <<<"$want" | uniq -c | sed 's/^ *//')"
 check_eq "the first of alpha's documentation lines kept" \
 	"$(section <<<"$ranked" | grep -m1 'a.md' | cut -d'|' -f3)" " \`doc 1 ranked.dll\` "
-check "the rest, by repository" grep -qx \
-	"\*$((1 + 2 + 300 - 200 + 250 - 200)) more matching lines are not shown: $((303 - 200)) in alpha, $((250 - 200)) in beta\.\*" \
+check "the rest, by repository: alpha's a.md, beta's b.yml" grep -qx \
+	"\*$((1 + 2 + 300 - 200 + 250 - 200)) more rows in 2 files are not shown: $((303 - 200)) rows in 1 files of alpha, $((250 - 200)) rows in 1 files of beta\.\*" \
 	<<<"$ranked"
 echo "ranked rows: $(sed 's/ | /|/' <<<"$rows" | uniq -c | tr -s ' \n' ' ')"
 rules remove alpha beta
@@ -411,6 +437,7 @@ check_eq "no index yet: each DIR said, status 1" "$?:$(cat "$T/err")" \
 	"$(printf '1:profilefs: %s: no such folder\nprofilefs: %s: not a folder' "$T/nosuch" "$T/outside.yml")"
 check "... and no index made for nothing" [ ! -e "$N" ]
 "$PROFILEFS" rules add -q --rules="$N" "$T/nosuch" "$R/own" 2>"$T/err"
-check_eq "one DIR missing, one added: status 1" "$?:$(cat "$T/err")" "1:profilefs: $T/nosuch: no such folder"
+check_eq "one DIR missing, one added (no web URL: warned once): status 1" "$?:$(cat "$T/err")" \
+	"$(printf '1:profilefs: %s: no such folder\nprofilefs: warning: rules: own has no web URL: its rows give the files'"'"' paths (on this machine in the JSON); rules update --url=URL own gives one' "$T/nosuch")"
 check_eq "... the other added" "$("$PROFILEFS" rules list --rules="$N" | cut -f1 | sed 1d)" own
 finish

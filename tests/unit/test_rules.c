@@ -72,6 +72,72 @@ static void test_match(void)
 	CHECK(names("\xff\xfe comsvcs.dll \x80", "comsvcs.dll") == RULES_NAME);
 }
 
+static int place(const char *line, const char *name)
+{
+	int w = -1;
+
+	return rules_line_place(line, strlen(line), name, &w) ? w : -1;
+}
+
+/* where a line names the binary; the stem never in prose */
+static void test_place(void)
+{
+	CHECK(place("    Image|endswith: '\\hostname.exe'", "hostname.exe") ==
+	      RULES_AT_IMAGE);
+	CHECK(place("    OriginalFileName: 'hostname'", "hostname.exe") ==
+	      RULES_AT_IMAGE);
+	CHECK(place("            - 'hostname'", "hostname.exe") ==
+	      RULES_AT_IMAGE);
+	CHECK(place("    $s1 = \"hostname.exe\" ascii", "hostname.exe") ==
+	      RULES_AT_IMAGE);
+	CHECK(place("  - Command: hostname.exe -f", "hostname.exe") ==
+	      RULES_AT_COMMAND);
+	CHECK(place("cmd /c hostname > x.txt", "hostname.exe") ==
+	      RULES_AT_COMMAND);
+	CHECK(place("hostname /all", "hostname.exe") == RULES_AT_COMMAND);
+	CHECK(place("C:\\Windows\\System32\\hostname -f", "hostname.exe") ==
+	      RULES_AT_COMMAND);
+	/* the full name in prose is a row, the stem is not */
+	CHECK(place("description: Detects hostname.exe", "hostname.exe") ==
+	      RULES_AT_PROSE);
+	CHECK(place("description: Detects hostname", "hostname.exe") == -1);
+	CHECK(place("    - Verify the user identity, user agent, and/or "
+		    "hostname",
+		    "hostname.exe") == -1);
+	CHECK(place("# hostname here", "hostname.exe") == -1);
+	CHECK(place("title: hostname discovery", "hostname.exe") == -1);
+	CHECK(place("The hostname of the machine", "hostname.exe") == -1);
+	CHECK(place("hostname lookups are slow", "hostname.exe") == -1);
+	CHECK(place("see https://x.org/hostname for more", "hostname.exe") ==
+	      -1);
+}
+
+/* which licence a LICENSE that names one in a sentence states */
+static void test_license_sentence(void)
+{
+	static const char sigma[] =
+		"# Licenses\n\nThe content of this repository is released "
+		"under the following licenses:\n\n- The Sigma specification "
+		"and the Sigma logo are public domain\n- The rules contained "
+		"in the SigmaHQ repository are released under the "
+		"[Detection Rule License (DRL) 1.1](https://example.org/DRL)\n";
+	static const char two[] =
+		"Code is released under the MIT License.\nDocs are "
+		"licensed under the Apache License, Version 2.0.\n";
+	static const char apache[] =
+		"Copyright 2024 X\n\nLicensed under the Apache License, "
+		"Version 2.0 (the \"License\");\n";
+	static const char none[] = "Released under the terms you agree.\n";
+	char l[RULES_LICENSE_MAX];
+
+	CHECK(rules_license_of(sigma, strlen(sigma), l, sizeof(l)) &&
+	      !strcmp(l, "DRL-1.1"));
+	CHECK(!rules_license_of(two, strlen(two), l, sizeof(l)));
+	CHECK(rules_license_of(apache, strlen(apache), l, sizeof(l)) &&
+	      !strcmp(l, "Apache-2.0"));
+	CHECK(!rules_license_of(none, strlen(none), l, sizeof(l)));
+}
+
 /* rules_selected(): the default excludes, names, paths from the top */
 static void test_select(void)
 {
@@ -83,6 +149,31 @@ static void test_select(void)
 	CHECK(rules_selected("tests", 0, NULL, NULL, 1)); /* a file */
 	CHECK(rules_selected("deprecated/b.yml", 0, NULL, NULL, 0));
 	CHECK(rules_selected("contest/b.yml", 0, NULL, NULL, 1));
+	/* licence files, images, archives, archived and example content */
+	CHECK(!rules_selected("LICENSE", 0, NULL, NULL, 1));
+	CHECK(!rules_selected("LICENSE.Detection.Rules.md", 0, NULL, NULL, 1));
+	CHECK(!rules_selected("COPYING", 0, NULL, NULL, 1));
+	CHECK(!rules_selected("NOTICE.md", 0, NULL, NULL, 1));
+	CHECK(!rules_selected("docs/license.txt", 0, NULL, NULL, 1));
+	CHECK(!rules_selected("sigma_coverage.svg", 0, NULL, NULL, 1));
+	CHECK(!rules_selected("Logo/a.PNG", 0, NULL, NULL, 1));
+	CHECK(!rules_selected("a/b.zip", 0, NULL, NULL, 1));
+	CHECK(!rules_selected("Archive-Old-Version", 1, NULL, NULL, 1));
+	CHECK(!rules_selected("Archive-Old-Version/OSBinaries/Certutil.md", 0,
+			      NULL, NULL, 1));
+	CHECK(!rules_selected("other", 1, NULL, NULL, 1));
+	CHECK(!rules_selected("other/godmode_sigma_rule.yml", 0, NULL, NULL,
+			      1));
+	CHECK(rules_selected("rules/windows/other/x.yml", 0, NULL, NULL, 1));
+	CHECK(rules_selected("LICENSE", 0, NULL, NULL, 0));
+	CHECK(rules_selected("other/g.yml", 0, NULL, NULL, 0));
+	/* an --include brings them in */
+	CHECK(rules_selected("other", 1, "other", NULL, 1));
+	CHECK(rules_selected("other/g.yml", 0, "other", NULL, 1));
+	CHECK(rules_selected("Archive-Old-Version", 1,
+			     "/Archive-Old-Version/OSBinaries", NULL, 1));
+	CHECK(rules_selected("Archive-Old-Version/OSBinaries/C.md", 0,
+			     "/Archive-Old-Version/OSBinaries", NULL, 1));
 	/* a name: any folder on the way, or the file */
 	CHECK(!rules_selected("a/b/c.md", 0, NULL, "*.md", 1));
 	CHECK(!rules_selected("a/b/c.yml", 0, NULL, "x\nb", 1));
@@ -332,9 +423,146 @@ static void test_resume(void)
 	CHECK(system(cmd) == 0);
 }
 
+static const char *row_path(const struct prof_misuse *m, size_t i)
+{
+	return i < m->n ? m->rows[i].path : "(none)";
+}
+
+/* A small repository with each case: stems in prose, a LICENSE pointer
+ * sentence, a licence file and an image naming the binary, archived and
+ * example pages, the ranking, the cap's count, a renamed binary. */
+static void test_ranking(void)
+{
+	char dir[] = "/tmp/pfs-rank-XXXXXX", path[512], cmd[600];
+	struct rules_opts o = { .name = "r", .default_excludes = 1 };
+	struct prof_misuse *m = NULL;
+	struct cache_repo r;
+	struct cache *c = NULL;
+	static const char *const files[][2] = {
+		{ "LICENSE", "The rules are released under the Detection Rule "
+			     "License (DRL) 1.1.\nhostname.exe\n" },
+		{ "COPYING", "hostname.exe\n" },
+		{ "logo.svg", "<svg>hostname.exe</svg>\n" },
+		{ "Archive-Old-Version/Hostname.md", "hostname.exe\n" },
+		{ "other/example.yml", "Image|endswith: '\\hostname.exe'\n" },
+		{ "rules/a.yml",
+		  "title: Hostname discovery\ndescription: verify the "
+		  "user and/or hostname\ndetection:\n    Image|endswith: "
+		  "'\\hostname.exe'\n    CommandLine|contains:\n        - "
+		  "'hostname'\nfalsepositives:\n    - verify the user "
+		  "agent and/or hostname\n" },
+		{ "rules/b.yml", "description: runs hostname.exe\n  - "
+				 "Command: cmd /c hostname.exe -f\n" },
+		{ "rules/prose.yml", "description: the hostname of a user\n"
+				     "    - 'hostname'\n" },
+		{ "yml/Hostname.yml", "Name: Hostname.exe\n" },
+		{ "docs/c.md", "hostname.exe is a tool\n" },
+		{ "rules/dump.yml", "    Image|endswith: '\\comsvcs.dll'\n" },
+	};
+	/* the section's order, derived by hand from the tiers */
+	static const char *const order[] = {
+		"rules/a.yml", "rules/a.yml", "yml/Hostname.yml",
+		"rules/b.yml", "docs/c.md",   "rules/b.yml",
+	};
+	const char *orig[] = { "comsvcs.dll", NULL };
+	size_t i;
+
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char *slash;
+
+		snprintf(path, sizeof(path), "%s/repo/%s", dir, files[i][0]);
+		for (slash = strchr(path + strlen(dir) + 1, '/'); slash;
+		     slash = strchr(slash + 1, '/')) {
+			*slash = '\0';
+			mkdir(path, 0700);
+			*slash = '/';
+		}
+		write_file(path, files[i][1]);
+	}
+	snprintf(path, sizeof(path), "%s/cache.db", dir);
+	CHECK(cache_open(path, &c) == 0);
+	snprintf(path, sizeof(path), "%s/repo", dir);
+	CHECK(c && rules_add(c, path, &o) == 0);
+	CHECK(c && cache_repo_get(c, "r", &r) == 0);
+	if (c && r.name) {
+		CHECK(r.license && !strcmp(r.license, "DRL-1.1"));
+		CHECK(r.files == 6); /* a, b, prose, dump, Hostname, c */
+		cache_repo_clear(&r);
+	}
+	CHECK(c && rules_lookup(c, "hostname.exe", 100, &m) == 0);
+	if (m) {
+		CHECK(m->n == sizeof(order) / sizeof(order[0]));
+		for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+			CHECK(!strcmp(row_path(m, i), order[i]));
+		CHECK(m->n > 1 && strstr(m->rows[1].text, "'hostname'"));
+		CHECK(m->more == 0 && m->rows[0].local_path &&
+		      m->rows[0].matched == NULL);
+		prof_misuse_free(m);
+		m = NULL;
+	}
+	/* the cap: 2 rows, 4 more in 3 files, listed beyond */
+	CHECK(c && rules_lookup(c, "hostname.exe", 2, &m) == 0);
+	if (m) {
+		CHECK(m->n == 2 && m->more == 4 && m->more_files == 3);
+		CHECK(m->nwhere == 1 && m->where[0].n == 4 &&
+		      m->where[0].files == 3);
+		CHECK(m->nextra == 4 &&
+		      !strcmp(m->extra[0].path, "yml/Hostname.yml"));
+		prof_misuse_free(m);
+		m = NULL;
+	}
+	/* a renamed copy: by its original name, and saying so */
+	CHECK(c &&
+	      rules_lookup_names(c, "comsvcs copy.dll", orig, 100, &m) == 0);
+	if (m) {
+		CHECK(m->n == 1 && m->rows[0].matched &&
+		      !strcmp(m->rows[0].matched, "comsvcs.dll"));
+		prof_misuse_free(m);
+		m = NULL;
+	}
+	CHECK(c && rules_lookup(c, "comsvcs copy.dll", 100, &m) == 0);
+	CHECK(m && m->n == 0);
+	prof_misuse_free(m);
+	m = NULL;
+	/* --include brings the archived page in, ranked last */
+	o.includes = "Archive-Old-Version\nrules\nyml\ndocs";
+	o.set_includes = 1;
+	o.name = NULL;
+	CHECK(c && rules_update(c, "r", &o) == 0);
+	CHECK(c && rules_lookup(c, "hostname.exe", 100, &m) == 0);
+	if (m) {
+		CHECK(m->n == 7 && !strcmp(row_path(m, 6),
+					   "Archive-Old-Version/Hostname.md"));
+		prof_misuse_free(m);
+		m = NULL;
+	}
+	/* update --url and --license: stored and pinned */
+	o.set_includes = 0;
+	o.url = "https://github.com/Example/r";
+	o.license = "MIT";
+	CHECK(c && rules_update(c, "r", &o) == 0);
+	CHECK(c && cache_repo_get(c, "r", &r) == 0);
+	if (c && r.name) {
+		CHECK(r.url && !strcmp(r.url, "https://github.com/Example/r"));
+		CHECK(r.license && !strcmp(r.license, "MIT"));
+		cache_repo_clear(&r);
+	}
+	CHECK(c && rules_update(c, NULL, &o) == -EINVAL);
+	cache_close(c);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	test_match();
+	test_place();
+	test_license_sentence();
+	test_ranking();
 	test_select();
 	test_urls();
 	test_batches();
