@@ -1,6 +1,7 @@
 /*
  * The Possible Misuse rows of each file name (misuse_i.h): a table from
- * the lowercase name to its rows, for one rules generation, emptied when
+ * the lowercase name, and the lowercase original names its version
+ * resource gives, to its rows, for one rules generation, emptied when
  * the rules change or it holds CAP_MISUSE_MEMO names.
  *
  * Renders hold the read lock while they use a name's rows: a lookup is
@@ -86,14 +87,28 @@ static const struct prof_misuse *memo_find(struct misuse_memo *m,
 	return v ? *v : NULL;
 }
 
-static char *lower_name(const char *relpath)
+/* the memo's key: the lowercase name, then each original after a
+ * newline (which no file name of either holds) */
+static char *lower_key(const char *relpath, const char *const *originals)
 {
-	char *s = strdup(path_base(relpath)), *p;
+	struct dynbuf b;
+	char *p = NULL, *q;
+	size_t i, n;
+	int rc;
 
-	for (p = s; p && *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p + 32);
-	return s;
+	db_init(&b, 4096);
+	rc = db_adds(&b, path_base(relpath));
+	for (i = 0; !rc && originals && originals[i] && i < RULES_ORIGINALS_MAX;
+	     i++)
+		rc = db_addc(&b, '\n') || db_adds(&b, originals[i]);
+	if (rc || db_take(&b, &p, &n)) {
+		db_free(&b);
+		return NULL;
+	}
+	for (q = p; *q; q++)
+		if (*q >= 'A' && *q <= 'Z')
+			*q = (char)(*q + 32);
+	return p;
 }
 
 /* Keeps m (taken) under the name low; the write lock is held. */
@@ -117,7 +132,8 @@ void misuse_unhold(struct misuse_memo *m)
 }
 
 const struct prof_misuse *misuse_hold(struct misuse_memo *mm,
-				      const char *relpath, int64_t gen)
+				      const char *relpath,
+				      const char *const *originals, int64_t gen)
 {
 	const struct prof_misuse *found;
 	struct prof_misuse *m = NULL;
@@ -126,7 +142,7 @@ const struct prof_misuse *misuse_hold(struct misuse_memo *mm,
 	pthread_rwlock_rdlock(&mm->lock);
 	if (!mm->rules || gen < 0)
 		return NULL;
-	low = lower_name(relpath);
+	low = lower_key(relpath, originals);
 	if (!low)
 		return NULL;
 	found = gen == mm->gen ? memo_find(mm, low) : NULL;
@@ -135,8 +151,8 @@ const struct prof_misuse *misuse_hold(struct misuse_memo *mm,
 		return found;
 	}
 	pthread_rwlock_unlock(&mm->lock);
-	if (rules_index_lookup(mm->rules, path_base(relpath), CAP_MISUSE_ROWS,
-			       &m))
+	if (rules_index_lookup_names(mm->rules, path_base(relpath), originals,
+				     CAP_MISUSE_ROWS, &m))
 		log_warn("rules: lookup of %s failed", path_base(relpath));
 	pthread_rwlock_wrlock(&mm->lock);
 	if (gen != mm->gen || util_hash_count(mm->names) >= CAP_MISUSE_MEMO) {

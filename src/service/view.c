@@ -161,6 +161,24 @@ static int catalogs_first(struct svc *pv, const struct prof *p, int compute_ok)
 	return compute_ok ? svc_catalogs_wait(pv->catalogs, &stop) : -ENOENT;
 }
 
+/*
+ * The names a renamed copy is known by, for its Possible Misuse rows: the
+ * OriginalFilename and InternalName of the version strings the profile
+ * shows (its .mui's where it lends them, as on Windows), NULL-terminated.
+ */
+static void originals_of(const struct svc_view_i *v, const char *out[3])
+{
+	const struct prof *p = v->pub.v.mui ? v->pub.v.mui : v->h.p;
+	const struct pe_version *ver = p && p->pe ? &p->pe->version : NULL;
+	size_t n = 0;
+
+	if (ver && ver->strings[PE_VS_ORIGINAL_FILENAME])
+		out[n++] = ver->strings[PE_VS_ORIGINAL_FILENAME];
+	if (ver && ver->strings[PE_VS_INTERNAL_NAME])
+		out[n++] = ver->strings[PE_VS_INTERNAL_NAME];
+	out[n] = NULL;
+}
+
 int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
 		 struct svc_view **out)
 {
@@ -171,6 +189,7 @@ int svc_view_get_at(struct svc *pv, const char *relpath, const struct stat *st,
 		    int compute_ok, struct svc_view **out)
 {
 	struct svc_view_i *v = calloc(1, sizeof(*v));
+	const char *originals[3];
 	struct stat mui_st;
 	int rc;
 
@@ -211,7 +230,9 @@ int svc_view_get_at(struct svc *pv, const char *relpath, const struct stat *st,
 		svc_verdict_hold(pv->verdicts, v->h.p, v->g.sig, v->g.day);
 	if (!v->pub.v.sig && pv->trust && v->h.p->is_pe && v->h.p->hashed)
 		v->degraded = 1;
-	v->pub.v.misuse = misuse_hold(pv->misuse, relpath, v->g.rules);
+	originals_of(v, originals);
+	v->pub.v.misuse =
+		misuse_hold(pv->misuse, relpath, originals, v->g.rules);
 	if (!v->pub.v.misuse && v->g.rules >= 0)
 		v->degraded = 1;
 	*out = &v->pub;

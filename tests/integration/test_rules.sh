@@ -425,6 +425,35 @@ rules update -q --include=x 2>"$T/err"
 check_eq "update --include without a NAME is refused" "$?" 2
 rules remove sel
 
+# a renamed copy: the OriginalFilename of its version resource (as pefile
+# reads it) finds the rows that name the original, which say so
+[ -n "$EXAMPLES" ] && [ -f "$EXAMPLES/hello.dll" ] || bad "no example binaries (EXAMPLES)"
+orig=$(/usr/bin/python3 - "$EXAMPLES/hello.dll" <<'PY'
+import sys
+import pefile
+pe = pefile.PE(sys.argv[1])
+for fi in getattr(pe, 'FileInfo', None) or []:
+    for x in fi:
+        for t in getattr(x, 'StringTable', []):
+            v = t.entries.get(b'OriginalFilename')
+            if v:
+                print(v.decode())
+                sys.exit(0)
+PY
+)
+check "pefile reads the example's OriginalFilename ($orig)" [ -n "$orig" ]
+mkdir -p "$R/ren/rules"
+git init -q -b main "$R/ren" &&
+	git -C "$R/ren" remote add origin https://github.com/Example/ren.git || bad "git init ren"
+printf "detection:\n    selection:\n        Image|endswith: '\\\\%s'\n" "$orig" >"$R/ren/rules/renamed.yml"
+rules add -q "$R/ren" || bad "rules add ren"
+cp "$EXAMPLES/hello.dll" "$SRC/Windows/System32/renamed copy.dll"
+ren=$(prof "renamed copy.dll" | section)
+check "a renamed copy: the row of its original name" \
+	grep -qF "renamed.yml](https://github.com/Example/ren/blob/main/rules/renamed.yml) (matches the original name \`$orig\`)" <<<"$ren"
+check_eq "... and no other" "$(wc -l <<<"$ren")" 1
+rules remove ren
+
 # a DIR that is not there, or not a folder
 rules add -q "$T/nosuch" 2>"$T/err"
 check_eq "missing DIR: says so" "$?:$(cat "$T/err")" "1:profilefs: $T/nosuch: no such folder"
