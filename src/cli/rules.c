@@ -15,8 +15,9 @@ static const char rules_usage[] =
 	"                           [--include=GLOB]... [--exclude=GLOB]... "
 	"DIR...\n"
 	"       profilefs rules list [-v]\n"
-	"       profilefs rules update [--include=GLOB]... "
-	"[--exclude=GLOB]... [NAME...]\n"
+	"       profilefs rules update [--url=U] [--license=L] "
+	"[--include=GLOB]...\n"
+	"                              [--exclude=GLOB]... [NAME...]\n"
 	"       profilefs rules remove NAME...\n";
 
 static const char rules_about[] =
@@ -203,6 +204,12 @@ static int parse(int argc, char **argv, struct cli_opts *o, char ***rest,
 static int selection_ok(const char *verb, const struct rules_opts *ro,
 			int nrest)
 {
+	if ((ro->url || ro->license) &&
+	    (strcmp(verb, "add") && (strcmp(verb, "update") || nrest != 1))) {
+		fprintf(stderr, "profilefs rules: --url and --license go with "
+				"rules add, or rules update of one NAME\n");
+		return 2;
+	}
 	if ((ro->set_includes || ro->set_excludes ||
 	     ro->default_excludes >= 0) &&
 	    (!strcmp(verb, "list") || !strcmp(verb, "remove") ||

@@ -398,7 +398,7 @@ check "no MOUNTPOINT: usage line" grep -q "^usage: profilefs \[options\] SOURCE 
 for args in "bogus" "add --bogus" "--bogus"; do
 	"$PROFILEFS" rules $args >/dev/null 2>"$T/err"
 	check_eq "rules $args: exit status" "$?" 2
-	check "rules $args: short" [ "$(wc -l <"$T/err")" -le 7 ]
+	check "rules $args: short" [ "$(wc -l <"$T/err")" -le 8 ]
 	check "rules $args: the usage lines" grep -q "^usage: profilefs rules add" "$T/err"
 	check "rules $args: not the whole help" bash -c '! grep -q "Indexes local clones" "$0"' "$T/err"
 done

@@ -423,6 +423,9 @@ check_eq "add --include '*.yml' --exclude deprecated" "$(files)" \
 	"rules/windows/a.yml rules/windows/b.yml "
 rules update -q --include=x 2>"$T/err"
 check_eq "update --include without a NAME is refused" "$?" 2
+rules update -q --url=https://example.org/x 2>"$T/err"
+check_eq "update --url without a NAME is refused, and says so" "$?:$(cat "$T/err")" \
+	"2:profilefs rules: --url and --license go with rules add, or rules update of one NAME"
 rules remove sel
 
 # a renamed copy: the OriginalFilename of its version resource (as pefile
