@@ -15,29 +15,32 @@
  * page cache (mmap needs it; the kernel asks for the size again when a
  * read goes past the one it holds) and keeps its pages by identity.
  *
- * A fixed table, KC_SLOTS slots by the path's SHA-256: a path whose slot
- * another took is simply not known, which makes its open read direct and
- * drop the pages (safe, only slower). Bounded memory whatever the tree.
+ * A table by the path's SHA-256 (util_hash), of at most KC_PATHS
+ * paths: a path that finds no room is simply not known, which makes its
+ * open read direct and drop the pages (safe, only slower). It grows with
+ * the paths the kernel was told of, and is bounded whatever the tree.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "profilefs/digest.h"
+#include "profilefs/hash.h"
 #include "fs_i.h"
 
-#define KC_SLOTS (1u << 16)
+#define KC_PATHS (1u << 16)
 
-struct kc_slot {
-	uint8_t path[16]; /* the first bytes of SHA-256(path); 0: free */
-	uint64_t told;	  /* the size the kernel was told */
+/* keyed by the first 16 bytes of SHA-256(path) */
+struct kc_path {
+	uint64_t told; /* the size the kernel was told */
 	uint8_t pages[32];
 	unsigned char told_ok, pages_ok;
 };
 
 struct kcache {
 	pthread_mutex_t lock;
-	struct kc_slot *slots; /* calloc'ed: pages untouched cost nothing */
+	struct util_hash *paths;
 };
 
 int kcache_new(struct kcache **out)
@@ -45,11 +48,11 @@ int kcache_new(struct kcache **out)
 	struct kcache *k = calloc(1, sizeof(*k));
 
 	if (!k)
-		return -1;
-	k->slots = calloc(KC_SLOTS, sizeof(*k->slots));
-	if (!k->slots) {
+		return -ENOMEM;
+	if (util_hash_new(16, sizeof(struct kc_path), KC_PATHS, NULL,
+			  &k->paths)) {
 		free(k);
-		return -1;
+		return -ENOMEM;
 	}
 	pthread_mutex_init(&k->lock, NULL);
 	*out = k;
@@ -61,39 +64,32 @@ void kcache_free(struct kcache *k)
 	if (!k)
 		return;
 	pthread_mutex_destroy(&k->lock);
-	free(k->slots);
+	util_hash_free(k->paths);
 	free(k);
 }
 
-/* the slot of path (made its own when create), or NULL; locked */
-static struct kc_slot *slot_of(struct kcache *k, const char *path, int create)
+/* the record of path (put in, all unknown, when create), or NULL; locked */
+static struct kc_path *path_of(struct kcache *k, const char *path, int create)
 {
 	uint8_t h[32];
-	struct kc_slot *s;
-	uint32_t i;
+	void *v;
 
 	if (dg_sha256(path, strlen(path), h))
 		return NULL;
-	h[0] |= 1; /* never all zeros: a free slot */
-	i = ((uint32_t)h[16] | (uint32_t)h[17] << 8) % KC_SLOTS;
-	s = &k->slots[i];
-	if (memcmp(s->path, h, sizeof(s->path)) == 0)
-		return s;
 	if (!create)
-		return NULL;
-	memset(s, 0, sizeof(*s));
-	memcpy(s->path, h, sizeof(s->path));
-	return s;
+		return util_hash_get(k->paths, h);
+	/* no room (or no memory): not known */
+	return util_hash_put(k->paths, h, &v) >= 0 ? v : NULL;
 }
 
 void kcache_told(struct kcache *k, const char *path, uint64_t size)
 {
-	struct kc_slot *s;
+	struct kc_path *s;
 
 	if (!k)
 		return;
 	pthread_mutex_lock(&k->lock);
-	s = slot_of(k, path, 1);
+	s = path_of(k, path, 1);
 	if (s) {
 		s->told = size;
 		s->told_ok = 1;
@@ -103,13 +99,13 @@ void kcache_told(struct kcache *k, const char *path, uint64_t size)
 
 int kcache_keep(struct kcache *k, const char *path, const uint8_t key[32])
 {
-	struct kc_slot *s;
+	struct kc_path *s;
 	int keep = 0;
 
 	if (!k)
 		return 0;
 	pthread_mutex_lock(&k->lock);
-	s = slot_of(k, path, 1);
+	s = path_of(k, path, 1);
 	if (s) {
 		keep = s->pages_ok && memcmp(s->pages, key, 32) == 0;
 		memcpy(s->pages, key, 32);
@@ -121,12 +117,12 @@ int kcache_keep(struct kcache *k, const char *path, const uint8_t key[32])
 
 void kcache_plus(struct kcache *k, const char *path, uint64_t size)
 {
-	struct kc_slot *s;
+	struct kc_path *s;
 
 	if (!k)
 		return;
 	pthread_mutex_lock(&k->lock);
-	s = slot_of(k, path, 0);
+	s = path_of(k, path, 0);
 	/* the kernel may or may not have taken it: not known any more */
 	if (s && s->told != size)
 		s->told_ok = 0;
@@ -136,13 +132,13 @@ void kcache_plus(struct kcache *k, const char *path, uint64_t size)
 void kcache_open(struct kcache *k, const char *path, uint64_t size,
 		 const uint8_t key[32], int *page_cache, int *keep)
 {
-	struct kc_slot *s;
+	struct kc_path *s;
 
 	*page_cache = *keep = 0;
 	if (!k)
 		return;
 	pthread_mutex_lock(&k->lock);
-	s = slot_of(k, path, 0);
+	s = path_of(k, path, 0);
 	if (s && key && s->told_ok && s->told == size) {
 		*page_cache = 1;
 		*keep = s->pages_ok && memcmp(s->pages, key, 32) == 0;

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "profilefs/hash.h"
 #include "pe_i.h"
 
 #define THUNK_MAX_SPREAD  (128u << 20)
@@ -38,43 +39,24 @@ struct thunks {
 	int bogus; /* thrown away whole */
 };
 
-/* A small set of the name RVAs seen, to count repeats. */
+/* The name RVAs seen, to count repeats, and their spread. */
 struct seen {
-	uint64_t *v;
-	size_t n, cap;
+	struct util_hash *set; /* of uint64_t; made at the first name */
 	uint64_t lo[2], hi[2]; /* below and above 4 GiB */
 	int any[2];
 };
 
+/* 1 when x was seen already, 0 when not; -ENOMEM */
 static int seen_add(struct seen *s, uint64_t x)
 {
-	size_t i, h;
+	int rc;
 
-	if (s->n * 2 >= s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		uint64_t *nv = calloc(cap, sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		for (i = 0; i < s->cap; i++) {
-			if (!s->v[i])
-				continue;
-			for (h = (s->v[i] * 0x9e3779b97f4a7c15ull) % cap; nv[h];
-			     h = (h + 1) % cap)
-				;
-			nv[h] = s->v[i];
-		}
-		free(s->v);
-		s->v = nv;
-		s->cap = cap;
-	}
-	for (h = (x * 0x9e3779b97f4a7c15ull) % s->cap; s->v[h];
-	     h = (h + 1) % s->cap)
-		if (s->v[h] == x)
-			return 1;
-	s->v[h] = x;
-	s->n++;
-	return 0;
+	/* the import budget bounds what one table puts in */
+	if (!s->set &&
+	    util_hash_new(sizeof(x), 0, CAP_PE_IMPORTS, NULL, &s->set))
+		return -ENOMEM;
+	rc = util_hash_put(s->set, &x, NULL);
+	return rc < 0 ? -ENOMEM : rc;
 }
 
 /* Reads one thunk table (pefile's get_import_table). */
@@ -154,14 +136,14 @@ static void read_thunks(struct pe_ctx *c, uint64_t rva, uint64_t max_len,
 			break;
 		t->v[t->n - 1] = v;
 	}
-	free(seen.v);
+	util_hash_free(seen.set);
 	return;
 bogus:
 	pe_anomaly(c,
 		   "An import table at RVA 0x%llX looks bogus and is "
 		   "ignored.",
 		   (unsigned long long)start);
-	free(seen.v);
+	util_hash_free(seen.set);
 	t->bogus = 1;
 	t->n = 0;
 }

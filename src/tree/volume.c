@@ -15,6 +15,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "profilefs/hash.h"
 #include "profilefs/volume.h"
 #include "profilefs/util.h"
 
@@ -38,9 +39,11 @@ struct tree_vols {
 	char *name;	      /* the user's name, or NULL */
 	uint64_t name_id;     /* its id */
 	pthread_mutex_t lock; /* the memo */
-	struct vol_entry memo[TREE_VOLUME_MEMO];
-	size_t nmemo;
-	size_t next; /* the slot overwritten when the memo is full */
+	/* dev_t -> struct vol_entry, at most TREE_VOLUME_MEMO; when full,
+	 * the dev memoised first goes: ring holds them in order */
+	struct util_hash *memo;
+	dev_t ring[TREE_VOLUME_MEMO];
+	size_t next; /* where the next dev goes in ring */
 };
 
 /* FNV-1a: only when SHA-256 fails (no memory for an OpenSSL context) */
@@ -100,6 +103,9 @@ int tree_vols_new(const char *name, struct tree_vols **out)
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	if (util_hash_new(sizeof(dev_t), sizeof(struct vol_entry),
+			  TREE_VOLUME_MEMO, NULL, &v->memo))
+		goto out_nomem;
 	if (name) {
 		v->name = strdup(name);
 		if (!v->name || asprintf(&key, "name:%s", name) < 0)
@@ -116,6 +122,7 @@ int tree_vols_new(const char *name, struct tree_vols **out)
 	return 0;
 
 out_nomem:
+	util_hash_free(v->memo);
 	free(v->name);
 	free(v);
 	return -ENOMEM;
@@ -126,6 +133,7 @@ void tree_vols_free(struct tree_vols *v)
 	if (!v)
 		return;
 	pthread_mutex_destroy(&v->lock);
+	util_hash_free(v->memo);
 	free(v->name);
 	free(v);
 }
@@ -437,23 +445,42 @@ out:
 	db_free(&b);
 }
 
+/* Memoises e (its dev not in yet), pushing out the oldest when full;
+ * locked. Out of memory it is simply not memoised. */
+static void memo_put(struct tree_vols *v, const struct vol_entry *e)
+{
+	void *val;
+	int rc;
+
+	rc = util_hash_put(v->memo, &e->dev, &val);
+	if (rc == -ENOSPC) {
+		util_hash_del(v->memo, &v->ring[v->next]);
+		rc = util_hash_put(v->memo, &e->dev, &val);
+	}
+	if (rc != 0)
+		return;
+	memcpy(val, e, sizeof(*e));
+	v->ring[v->next] = e->dev;
+	v->next = (v->next + 1) % TREE_VOLUME_MEMO;
+}
+
 uint64_t tree_vols_id(struct tree_vols *v, dev_t dev)
 {
+	const struct vol_entry *m;
 	struct vol_entry e;
 	char key[16 + VOL_TYPE_MAX + VOL_UUID_MAX];
-	size_t i;
 	int ok;
 
 	if (v->name)
 		return v->name_id;
 	pthread_mutex_lock(&v->lock);
-	for (i = 0; i < v->nmemo; i++)
-		if (v->memo[i].dev == dev) {
-			uint64_t id = v->memo[i].id;
+	m = util_hash_get(v->memo, &dev);
+	if (m) {
+		uint64_t id = m->id;
 
-			pthread_mutex_unlock(&v->lock);
-			return id;
-		}
+		pthread_mutex_unlock(&v->lock);
+		return id;
+	}
 	pthread_mutex_unlock(&v->lock);
 
 	/* unlocked: probing reads a device, which may be slow, and may
@@ -466,28 +493,21 @@ uint64_t tree_vols_id(struct tree_vols *v, dev_t dev)
 		return e.id;
 
 	pthread_mutex_lock(&v->lock);
-	for (i = 0; i < v->nmemo; i++)
-		if (v->memo[i].dev == dev)
-			break;
-	if (i == v->nmemo) {
-		if (v->nmemo < TREE_VOLUME_MEMO) {
-			i = v->nmemo++;
-		} else {
-			i = v->next;
-			v->next = (v->next + 1) % TREE_VOLUME_MEMO;
-		}
-		v->memo[i] = e;
+	m = util_hash_get(v->memo, &dev);
+	if (m) {
+		e.id = m->id;
+	} else {
+		memo_put(v, &e);
 		log_debug("volume %u:%u is %s", major(dev), minor(dev), key);
 	}
-	e.id = v->memo[i].id;
 	pthread_mutex_unlock(&v->lock);
 	return e.id;
 }
 
 int tree_vols_describe(struct tree_vols *v, dev_t dev, char *out, size_t n)
 {
+	const struct vol_entry *m;
 	struct vol_entry e;
-	size_t i;
 	int len, found = 0;
 
 	if (v->name) {
@@ -496,12 +516,11 @@ int tree_vols_describe(struct tree_vols *v, dev_t dev, char *out, size_t n)
 	}
 	tree_vols_id(v, dev);
 	pthread_mutex_lock(&v->lock);
-	for (i = 0; i < v->nmemo; i++)
-		if (v->memo[i].dev == dev) {
-			e = v->memo[i];
-			found = 1;
-			break;
-		}
+	m = util_hash_get(v->memo, &dev);
+	if (m) {
+		e = *m;
+		found = 1;
+	}
 	pthread_mutex_unlock(&v->lock);
 	/* not memoised (no memory for the hash, or pushed out already) */
 	if (!found)
