@@ -438,8 +438,11 @@ int batch_open_volume(const char *image, unsigned partition,
 
 	if (rc) {
 		*out = NULL;
-		fprintf(stderr, "profilefs: cannot open %s: %s\n", image,
-			err[0] ? err : strerror(-rc));
+		if (err[0])
+			fprintf(stderr, "profilefs: %s\n", err);
+		else
+			fprintf(stderr, "profilefs: cannot open %s: %s\n",
+				image, strerror(-rc));
 		return 1;
 	}
 	warn = tree_warning(*out);

@@ -152,8 +152,12 @@ static int open_source(struct fs_config *cfg, const struct cli_opts *o)
 	int rc = tree_open(cfg->source, &to, &cfg->tree, err, sizeof(err));
 
 	if (rc) {
-		fprintf(stderr, "profilefs: cannot open the source %s: %s\n",
-			cfg->source, err[0] ? err : strerror(-rc));
+		if (err[0])
+			fprintf(stderr, "profilefs: %s\n", err);
+		else
+			fprintf(stderr,
+				"profilefs: cannot open the source %s: %s\n",
+				cfg->source, strerror(-rc));
 		return 1;
 	}
 	warn = tree_warning(cfg->tree);

@@ -105,7 +105,7 @@ const struct cli_opt cli_opt_table[] = {
 	  "source's Windows/System32/CatRoot/"
 	  "{F750E6C3-38EE-11D1-85E5-00C04FC295EE} is found by itself" },
 	/* profile's and warm's */
-	{ "root", 0, "DIR", OPT_STR, OFF(root), NULL, CMD_PROFILE,
+	{ "root", 0, "DIR", OPT_STR, OFF(root), NULL, CMD_PROFILE | CMD_WARM,
 	  "File Path is the path below DIR, as if DIR were mounted (default: "
 	  "the folder that holds Windows/ above the arguments, else the "
 	  "argument's folder); its CatRoot is found by itself. A file or "
