@@ -262,6 +262,33 @@ print(v - (1 << 64) if v >= 1 << 63 else v)' "case-$k")
 done
 tested+=(volume-id=)
 
+# partition=N: a disk of two NTFS partitions (build-disk.sh), hello.dll
+# written into the first by ntfscp (no mount); N chooses which is shown,
+# and without it the disk is refused
+NTFS_DIR=$(cd "$(dirname "$0")/../ntfs" && pwd)
+truncate -s 8M "$T/part1.img"
+mkntfs -F -f -q -L FIRST -p 2048 "$T/part1.img" >/dev/null 2>&1 &&
+	ntfscp -f "$T/part1.img" "$SRC/hello.dll" /hello.dll >/dev/null 2>&1 &&
+	bash "$NTFS_DIR/build-disk.sh" "$T/part1.img" "$T/disk.img" mbr >/dev/null 2>&1
+check_eq "partition: the disk is built" "$?" 0
+FOLDER=$SRC
+SRC=$T/disk.img
+"$PROFILEFS" -f --cache="$CACHE" "$SRC" "$MNT" 2>"$T/err"
+check_eq "partition: a disk of two without it: exit status" "$?" 1
+check "partition: the partitions listed" grep -q "partition 2:" "$T/err"
+for k in 0 1 2 3; do
+	spelled $k partition 1
+	mount_fs "${SP[@]}" || continue
+	check "partition (${SP[*]}): the first's hello.dll.md" grep -q '^# hello.dll$' "$MNT/hello.dll.md"
+	umount_fs
+	spelled $k partition 2
+	mount_fs "${SP[@]}" || continue
+	check "partition (${SP[*]}): the second has no hello.dll" [ ! -e "$MNT/hello.dll" ]
+	umount_fs
+done
+SRC=$FOLDER
+tested+=(partition=)
+
 # trust=FILE, no-default-trust, catalogs=DIR: a test PKI (openssl), a DLL
 # signed by osslsigncode, a catalog outside the tree listing another one
 K=$T/pki
