@@ -2,10 +2,10 @@
 # Windows partitions as Windows stores them: one table, every figure
 # against a peer measured in this same run, on an NTFS image that holds
 # libwine's x86_64-windows folder (~700 real PE files) twice: as plain
-# files (plain/) and system-compressed (WOF: wof/FORMAT/, a quarter of
-# the files in each of XPRESS4K, XPRESS8K, XPRESS16K and LZX). Peers:
-# ntfs-3g (read-only) with profilefs over its mount, and the plain copy
-# of the same files through the NTFS source.
+# files (plain/) and system-compressed (WOF: wof/FORMAT/, 200 of them, or
+# PFS_NTFS_WOF_FILES, 0 for all: a quarter in each of XPRESS4K, XPRESS8K,
+# XPRESS16K and LZX). Peers: ntfs-3g (read-only) with profilefs over its
+# mount, and the plain copy of the same files through the NTFS source.
 #
 #   bench/ntfs.sh [BUILD_DIR]     (bench/run.sh calls it; root for mounts)
 #
@@ -60,12 +60,18 @@ mapfile -t names < <(cd "$wine" && find . -maxdepth 1 -type f |
 size() { stat -c %s "$1"; }
 bytes=0
 for n in "${names[@]}"; do bytes=$((bytes + $(size "$wine/$n"))); done
+# the compressed copy: a fixed subset, files spread evenly over the
+# sorted list (all of them, the image takes over 2 minutes to make on a
+# loaded machine), the four formats in turn
+nwof=${PFS_NTFS_WOF_FILES:-200}
+[ "$nwof" -gt 0 ] && [ "$nwof" -le ${#names[@]} ] || nwof=${#names[@]}
 formats=(XPRESS4K XPRESS8K XPRESS16K LZX)
 declare -A fnames fbytes # FORMAT: its files (newline-separated), their bytes
-for i in "${!names[@]}"; do
-	f=${formats[$((i % 4))]}
-	fnames[$f]+="${names[$i]}"$'\n'
-	fbytes[$f]=$((${fbytes[$f]:-0} + $(size "$wine/${names[$i]}")))
+for ((k = 0; k < nwof; k++)); do
+	n=${names[$((k * ${#names[@]} / nwof))]}
+	f=${formats[$((k % 4))]}
+	fnames[$f]+="$n"$'\n'
+	fbytes[$f]=$((${fbytes[$f]:-0} + $(size "$wine/$n")))
 done
 list() { printf '%s' "${fnames[$1]}"; } # FORMAT: its files, one a line
 
@@ -116,7 +122,7 @@ wait $n3g
 n3g=
 rm -rf "$t/wof"
 build_ms=$((($(date +%s%N) - s0) / 1000000))
-echo "corpus: ${#names[@]} files, $(mib "$bytes") MiB ($wine), plain and again WOF-compressed" \
+echo "corpus: ${#names[@]} files, $(mib "$bytes") MiB ($wine), plain; $nwof of them again WOF-compressed" \
 	"($(for f in "${formats[@]}"; do printf '%s %d files %s MiB, ' "$f" "$(list "$f" | wc -l)" \
 		"$(mib "${fbytes[$f]}")"; done)stored $(mib "$stored") MiB)"
 echo "image: $(mib "$(du -B1 "$img" | cut -f1)") MiB used of $(mib "$(size "$img")"), built in" \
