@@ -272,6 +272,11 @@ const char *pe_lang_name(uint16_t lcid);
  * ("CODEVIEW", "REPRO"), or NULL */
 const char *pe_debug_type_name(uint32_t type);
 
+/* A CodeView GUID as Windows writes it: "XXXXXXXX-XXXX-XXXX-XXXX-
+ * XXXXXXXXXXXX" (dashes 0: the symbol server's form, without them) */
+#define PE_GUID_LEN 37
+void pe_guid_str(const uint8_t g[16], int dashes, char out[PE_GUID_LEN]);
+
 /* "64-bit", "32-bit", "64-bit ARM", "32-bit ARM", or NULL (unknown). */
 const char *pe_machine_name(uint16_t machine);
 

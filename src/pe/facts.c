@@ -8,6 +8,7 @@
  * bounds-checked reads of src.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,18 @@ const char *pe_debug_type_name(uint32_t type)
 	};
 
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : NULL;
+}
+
+void pe_guid_str(const uint8_t g[16], int dashes, char out[PE_GUID_LEN])
+{
+	const char *d = dashes ? "-" : "";
+	unsigned long d1 = (unsigned long)g[0] | (unsigned long)g[1] << 8 |
+			   (unsigned long)g[2] << 16 | (unsigned long)g[3] << 24;
+
+	snprintf(out, PE_GUID_LEN,
+		 "%08lX%s%04X%s%04X%s%02X%02X%s%02X%02X%02X%02X%02X%02X", d1, d,
+		 (unsigned)(g[4] | g[5] << 8), d, (unsigned)(g[6] | g[7] << 8), d,
+		 g[8], g[9], d, g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
 static int dir_present(const struct pe_info *pe, int i)
