@@ -128,8 +128,8 @@ struct pe_facts {
 	uint32_t *debug_types;
 	size_t ndebug;
 	int repro; /* a REPRO entry: TimeDateStamp is a hash, not a time */
-	int has_codeview; /* an RSDS CodeView record was read */
-	char *pdb_path;	  /* its PDB path (bytes up to NUL, capped) */
+	int has_codeview;     /* an RSDS CodeView record was read */
+	char *pdb_path;	      /* its PDB path (bytes up to NUL, capped) */
 	uint8_t pdb_guid[16]; /* as stored: Data1..3 little-endian */
 	uint32_t pdb_age;
 	int has_ex_dllchar; /* an EX_DLLCHARACTERISTICS entry was read */
@@ -153,10 +153,10 @@ struct pe_facts {
 	 * (pefile's get_overlay_data_start_offset()) */
 	int has_overlay;
 	uint64_t overlay_off, overlay_size;
-	double overlay_entropy;	 /* of the first entropy_len bytes; -1: none */
+	double overlay_entropy; /* of the first entropy_len bytes; -1: none */
 	uint64_t entropy_len;
-	int cert_in_overlay;	 /* the certificate table lies in it */
-	uint64_t after_cert;	 /* bytes after the certificate table */
+	int cert_in_overlay; /* the certificate table lies in it */
+	uint64_t after_cert; /* bytes after the certificate table */
 
 	/* .NET: the CLR header and the metadata root's version string */
 	int has_clr;

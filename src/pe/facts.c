@@ -40,12 +40,13 @@ enum {
 const char *pe_debug_type_name(uint32_t type)
 {
 	static const char *const names[] = {
-		"UNKNOWN",	   "COFF",	 "CODEVIEW",	"FPO",
-		"MISC",		   "EXCEPTION",	 "FIXUP",	"OMAP_TO_SRC",
-		"OMAP_FROM_SRC",   "BORLAND",	 "RESERVED10",	"CLSID",
-		"VC_FEATURE",	   "POGO",	 "ILTCG",	"MPX",
-		"REPRO",	   NULL,	 NULL,		NULL,
-		"EX_DLLCHARACTERISTICS",
+		"UNKNOWN",    "COFF",	     "CODEVIEW",
+		"FPO",	      "MISC",	     "EXCEPTION",
+		"FIXUP",      "OMAP_TO_SRC", "OMAP_FROM_SRC",
+		"BORLAND",    "RESERVED10",  "CLSID",
+		"VC_FEATURE", "POGO",	     "ILTCG",
+		"MPX",	      "REPRO",	     NULL,
+		NULL,	      NULL,	     "EX_DLLCHARACTERISTICS",
 	};
 
 	return type < sizeof(names) / sizeof(names[0]) ? names[type] : NULL;
@@ -55,12 +56,13 @@ void pe_guid_str(const uint8_t g[16], int dashes, char out[PE_GUID_LEN])
 {
 	const char *d = dashes ? "-" : "";
 	unsigned long d1 = (unsigned long)g[0] | (unsigned long)g[1] << 8 |
-			   (unsigned long)g[2] << 16 | (unsigned long)g[3] << 24;
+			   (unsigned long)g[2] << 16 |
+			   (unsigned long)g[3] << 24;
 
 	snprintf(out, PE_GUID_LEN,
 		 "%08lX%s%04X%s%04X%s%02X%02X%s%02X%02X%02X%02X%02X%02X", d1, d,
-		 (unsigned)(g[4] | g[5] << 8), d, (unsigned)(g[6] | g[7] << 8), d,
-		 g[8], g[9], d, g[10], g[11], g[12], g[13], g[14], g[15]);
+		 (unsigned)(g[4] | g[5] << 8), d, (unsigned)(g[6] | g[7] << 8),
+		 d, g[8], g[9], d, g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
 static int dir_present(const struct pe_info *pe, int i)
@@ -97,9 +99,9 @@ static void read_codeview(struct pe_ctx *c, uint32_t ptr, uint32_t size)
 		     (uint32_t)head[CV_AGE + 2] << 16 |
 		     (uint32_t)head[CV_AGE + 3] << 24;
 	f->has_codeview = 1;
-	f->pdb_path = (char *)pe_read_until(c, (size_t)ptr + CV_PATH,
-					    avail - CV_PATH, CAP_PE_PDB_PATH, 1,
-					    &n, &term);
+	f->pdb_path =
+		(char *)pe_read_until(c, (size_t)ptr + CV_PATH, avail - CV_PATH,
+				      CAP_PE_PDB_PATH, 1, &n, &term);
 	if (!f->pdb_path && !c->oom)
 		f->pdb_path = pe_strndup(c, "", 0);
 	if (f->pdb_path && !term)
@@ -127,8 +129,7 @@ static void debug_entry(struct pe_ctx *c, const uint8_t *e)
 	else if (type == PE_DEBUG_CODEVIEW)
 		read_codeview(c, ptr, size);
 	else if (type == PE_DEBUG_EX_DLLCHARACTERISTICS && size >= 4 &&
-		 in_file(c, ptr, 4) == 4 &&
-		 !pe_u32(c->s, ptr, &f->ex_dllchar))
+		 in_file(c, ptr, 4) == 4 && !pe_u32(c->s, ptr, &f->ex_dllchar))
 		f->has_ex_dllchar = 1;
 }
 
@@ -318,8 +319,8 @@ static void parse_overlay(struct pe_ctx *c, uint16_t opt_size)
 	f->entropy_len = f->overlay_size < CAP_PE_OVERLAY_ENTROPY
 				 ? f->overlay_size
 				 : CAP_PE_OVERLAY_ENTROPY;
-	f->overlay_entropy = pe_entropy(c, (size_t)start,
-					(size_t)f->entropy_len);
+	f->overlay_entropy =
+		pe_entropy(c, (size_t)start, (size_t)f->entropy_len);
 	if (!dir_present(pe, PE_DIR_SECURITY))
 		return;
 	/* the certificate table's "RVA" is a file offset */
@@ -374,8 +375,8 @@ static void decode_rich(struct pe_ctx *c)
 	uint32_t id, count;
 	size_t i;
 
-	for (i = 16; !c->oom && !rd_u32(&r, i, &id) &&
-		     !rd_u32(&r, i + 4, &count);
+	for (i = 16;
+	     !c->oom && !rd_u32(&r, i, &id) && !rd_u32(&r, i + 4, &count);
 	     i += 8) {
 		e = pe_grow(c, (void **)&pe->facts.rich, &pe->facts.nrich,
 			    sizeof(*e));
