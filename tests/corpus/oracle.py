@@ -157,10 +157,10 @@ def pdb(pe):
         if d.struct.Type != 2 or e is None or \
                 getattr(e, "CvSignature", None) != b"RSDS":
             continue
-        d4 = e.Signature_Data4
-        guid = "%08X-%04X-%04X-%s-%s" % (
+        guid = "%08X-%04X-%04X-%02X%02X-%s" % (
             e.Signature_Data1, e.Signature_Data2, e.Signature_Data3,
-            d4[:2].hex().upper(), d4[2:8].hex().upper())
+            e.Signature_Data4, e.Signature_Data5,
+            e.Signature_Data6.hex().upper())
         path = getattr(e, "PdbFileName", b"").split(b"\0")[0]
         return [path.decode("latin-1"), guid, e.Age]
     return None
