@@ -330,6 +330,11 @@ static void parse_overlay(struct pe_ctx *c, uint16_t opt_size)
 		return;
 	f->cert_in_overlay = 1;
 	f->after_cert = c->len - cert_end;
+	if (f->after_cert)
+		pe_anomaly(c,
+			   "%llu bytes follow the certificate table, outside "
+			   "what a signature covers.",
+			   (unsigned long long)f->after_cert);
 }
 
 static void parse_clr(struct pe_ctx *c)
