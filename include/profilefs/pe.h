@@ -118,6 +118,18 @@ struct pe_rich_entry {
 	uint32_t count;
 };
 
+/* a resource type: its id (PE_RES_NAMED for a type named by a string),
+ * how many resources (name and language pairs) it has, and their first
+ * PE_RES_LANGS distinct languages */
+#define PE_RES_LANGS 8
+#define PE_RES_NAMED 0xFFFFFFFFu
+struct pe_res_type {
+	uint32_t id;
+	uint32_t count;
+	uint16_t langs[PE_RES_LANGS];
+	size_t nlangs;
+};
+
 /*
  * The facts an analyst reaches for after the hashes (src/pe/facts.c):
  * each group's has_ says whether the file has it at all; what could not
@@ -166,6 +178,17 @@ struct pe_facts {
 
 	struct pe_rich_entry *rich;
 	size_t nrich;
+
+	/* resources (src/pe/resources.c): the types, in the tree's order,
+	 * and the first RT_MANIFEST's facts */
+	struct pe_res_type *res_types;
+	size_t nres_types;
+	int has_manifest;
+	char *exec_level;     /* requestedExecutionLevel's level, or NULL */
+	int ui_access;	      /* its uiAccess: 1, 0; -1 when not said */
+	int auto_elevate;     /* <autoElevate>: 1, 0; -1 when not said */
+	char **manifest_deps; /* dependentAssembly names */
+	size_t nmanifest_deps;
 };
 
 struct pe_info {
@@ -271,6 +294,9 @@ const char *pe_lang_name(uint16_t lcid);
 /* IMAGE_DEBUG_TYPE_* names as pefile spells them without the prefix
  * ("CODEVIEW", "REPRO"), or NULL */
 const char *pe_debug_type_name(uint32_t type);
+
+/* RT_* names without the prefix ("ICON", "MANIFEST"), or NULL */
+const char *pe_res_type_name(uint32_t id);
 
 /* A CodeView GUID as Windows writes it: "XXXXXXXX-XXXX-XXXX-XXXX-
  * XXXXXXXXXXXX" (dashes 0: the symbol server's form, without them) */

@@ -407,6 +407,8 @@ void pe_parse_facts(struct pe_ctx *c, uint16_t opt_size, int whole)
 		parse_clr(c);
 	if (pe->rich && !c->oom)
 		decode_rich(c);
+	if (!c->oom)
+		pe_parse_resources(c);
 	if (whole && !c->oom)
 		parse_overlay(c, opt_size);
 }
@@ -418,4 +420,9 @@ void pe_facts_free(struct pe_facts *f)
 	free(f->tls_callbacks);
 	free(f->metadata_version);
 	free(f->rich);
+	free(f->res_types);
+	free(f->exec_level);
+	for (size_t i = 0; i < f->nmanifest_deps; i++)
+		free(f->manifest_deps[i]);
+	free(f->manifest_deps);
 }

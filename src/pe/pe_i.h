@@ -224,6 +224,8 @@ void pe_parse_version(struct pe_ctx *c);
  * the whole file (the overlay is read only then) */
 void pe_parse_facts(struct pe_ctx *c, uint16_t opt_size, int whole);
 void pe_facts_free(struct pe_facts *f);
+/* resources.c: the resource types and the manifest */
+void pe_parse_resources(struct pe_ctx *c);
 
 /* Shannon entropy of the n bytes at off (all inside the file), 0..8; -1
  * when the file cannot be read (headers.c) */

@@ -235,6 +235,53 @@ static jobj *rich(struct pctx *c, const struct pe_facts *f)
 	return arr;
 }
 
+static jobj *tri(struct pctx *c, int v)
+{
+	return v < 0 ? NULL : j_bool(c, v);
+}
+
+static jobj *resources(struct pctx *c, const struct pe_facts *f)
+{
+	jobj *arr = j_arr(c), *langs;
+	size_t i, k;
+
+	for (i = 0; i < f->nres_types; i++) {
+		const struct pe_res_type *t = &f->res_types[i];
+		jobj *e = j_obj(c);
+
+		put(c, e, "type",
+		    t->id == PE_RES_NAMED ? NULL : j_u64(c, t->id));
+		put(c, e, "name",
+		    t->id == PE_RES_NAMED ? NULL
+					  : j_lit(c, pe_res_type_name(t->id)));
+		put(c, e, "count", j_u64(c, t->count));
+		langs = j_arr(c);
+		for (k = 0; k < t->nlangs; k++)
+			push(c, langs, j_u64(c, t->langs[k]));
+		put(c, e, "languages", langs);
+		push(c, arr, e);
+	}
+	return arr;
+}
+
+static jobj *manifest(struct pctx *c, const struct pe_facts *f)
+{
+	jobj *o, *deps;
+	size_t i;
+
+	if (!f->has_manifest)
+		return NULL;
+	o = j_obj(c);
+	put(c, o, "requested_execution_level", j_str(c, f->exec_level));
+	put(c, o, "ui_access", tri(c, f->ui_access));
+	put(c, o, "auto_elevate", tri(c, f->auto_elevate));
+	deps = j_arr(c);
+	for (i = 0; i < f->nmanifest_deps; i++)
+		push(c, deps, j_str(c, f->manifest_deps[i]));
+	put(c, o, "dependencies", deps);
+	return o;
+}
+
 struct json_object *prof_json_pe2(const struct pe_info *pe, int *err)
 {
 	struct pctx c = { 0 };
@@ -250,6 +297,8 @@ struct json_object *prof_json_pe2(const struct pe_info *pe, int *err)
 	put(&c, o, "overlay", overlay(&c, pe));
 	put(&c, o, "dotnet", dotnet(&c, &pe->facts));
 	put(&c, o, "rich", rich(&c, &pe->facts));
+	put(&c, o, "resources", resources(&c, &pe->facts));
+	put(&c, o, "manifest", manifest(&c, &pe->facts));
 	db_free(&c.tmp);
 	if (c.err) {
 		json_object_put(o);

@@ -14,7 +14,8 @@
  *   then when has_pe_info: the header fields of struct pe_info, sections,
  *   imports (dll, delay, functions), exports, export name, version,
  *   anomalies, then the facts (put_facts(): debug types, CodeView, TLS
- *   callbacks, load configuration, overlay, CLR header, Rich entries).
+ *   callbacks, load configuration, overlay, CLR header, Rich entries,
+ *   resource types, manifest).
  *
  * Part "sig", version 2: the certificate table.
  *   u8 present, str problem, u32 count, then per entry
@@ -113,6 +114,27 @@ static void put_double(struct dynbuf *b, double v)
 	put_u64(b, bits);
 }
 
+static void put_resources(struct dynbuf *b, const struct pe_facts *f)
+{
+	size_t i, k;
+
+	put_u32(b, f->nres_types);
+	for (i = 0; i < f->nres_types; i++) {
+		put_u32(b, f->res_types[i].id);
+		put_u32(b, f->res_types[i].count);
+		put_u32(b, f->res_types[i].nlangs);
+		for (k = 0; k < f->res_types[i].nlangs; k++)
+			put_u16(b, f->res_types[i].langs[k]);
+	}
+	put_u8(b, f->has_manifest);
+	put_str(b, f->exec_level);
+	put_u8(b, (uint8_t)f->ui_access);
+	put_u8(b, (uint8_t)f->auto_elevate);
+	put_u32(b, f->nmanifest_deps);
+	for (i = 0; i < f->nmanifest_deps; i++)
+		put_str(b, f->manifest_deps[i]);
+}
+
 static void put_facts(struct dynbuf *b, const struct pe_facts *f)
 {
 	size_t i;
@@ -158,6 +180,7 @@ static void put_facts(struct dynbuf *b, const struct pe_facts *f)
 		put_u16(b, f->rich[i].build);
 		put_u32(b, f->rich[i].count);
 	}
+	put_resources(b, f);
 }
 
 static void put_pe_info(struct dynbuf *b, const struct pe_info *pe)
@@ -341,6 +364,39 @@ static void get_bytes(struct dec *d, uint8_t *out, size_t n)
 	d->off += n;
 }
 
+static void get_resources(struct dec *d, struct pe_facts *f)
+{
+	size_t i, k;
+
+	f->res_types = get_array(d, &f->nres_types, CAP_PE_RES_TYPES, 12,
+				 sizeof(*f->res_types));
+	for (i = 0; i < f->nres_types && !d->err; i++) {
+		struct pe_res_type *t = &f->res_types[i];
+
+		t->id = get_u32(d);
+		t->count = get_u32(d);
+		t->nlangs = get_u32(d);
+		if (t->nlangs > PE_RES_LANGS) {
+			d->err = -EINVAL;
+			t->nlangs = 0;
+		}
+		for (k = 0; k < t->nlangs; k++)
+			t->langs[k] = get_u16(d);
+	}
+	f->has_manifest = get_u8(d);
+	f->exec_level = get_str(d);
+	f->ui_access = (int8_t)get_u8(d);
+	f->auto_elevate = (int8_t)get_u8(d);
+	f->manifest_deps =
+		get_array(d, &f->nmanifest_deps, CAP_PE_MANIFEST_DEPS, 4,
+			  sizeof(*f->manifest_deps));
+	for (i = 0; i < f->nmanifest_deps && !d->err; i++) {
+		f->manifest_deps[i] = get_str(d);
+		if (!f->manifest_deps[i] && !d->err)
+			d->err = -EINVAL;
+	}
+}
+
 static void get_facts(struct dec *d, struct pe_facts *f)
 {
 	uint64_t bits;
@@ -391,6 +447,7 @@ static void get_facts(struct dec *d, struct pe_facts *f)
 		f->rich[i].build = get_u16(d);
 		f->rich[i].count = get_u32(d);
 	}
+	get_resources(d, f);
 }
 
 static void get_pe_info(struct dec *d, struct pe_info *pe)

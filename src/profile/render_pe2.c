@@ -209,6 +209,73 @@ static void sec_rich(struct dynbuf *b, const struct pe_info *pe)
 			  f->rich[i].build, f->rich[i].count);
 }
 
+static void res_type(struct dynbuf *b, uint32_t id)
+{
+	const char *name = pe_res_type_name(id);
+
+	if (id == PE_RES_NAMED)
+		db_adds(b, "(named)");
+	else if (name)
+		db_printf(b, "%s (%u)", name, id);
+	else
+		db_printf(b, "%u", id);
+}
+
+static void sec_resources(struct dynbuf *b, const struct pe_info *pe)
+{
+	const struct pe_facts *f = &pe->facts;
+	const char *lang;
+	size_t i, k;
+
+	if (!f->nres_types)
+		return;
+	db_adds(b,
+		"\n## Resources\n\nType | Count | Languages\n-- | -- | --\n");
+	for (i = 0; i < f->nres_types; i++) {
+		const struct pe_res_type *t = &f->res_types[i];
+
+		res_type(b, t->id);
+		db_printf(b, " | %u | ", t->count);
+		for (k = 0; k < t->nlangs; k++) {
+			lang = pe_lang_name(t->langs[k]);
+			if (k)
+				db_adds(b, ", ");
+			if (lang)
+				db_printf(b, "%s (0x%04X)", lang, t->langs[k]);
+			else
+				db_printf(b, "0x%04X", t->langs[k]);
+		}
+		db_addc(b, '\n');
+	}
+}
+
+static const char *tri(int v)
+{
+	return v < 0 ? "not set" : v ? "true" : "false";
+}
+
+static void sec_manifest(struct dynbuf *b, const struct pe_info *pe)
+{
+	const struct pe_facts *f = &pe->facts;
+	size_t i;
+
+	if (!f->has_manifest)
+		return;
+	db_adds(b, "\n## Manifest\n\n* Requested Execution Level: ");
+	if (f->exec_level)
+		md_code(b, f->exec_level, strlen(f->exec_level), MD_TEXT);
+	else
+		db_adds(b, "not set");
+	db_printf(b, "\n* UI Access: %s\n* Auto Elevate: %s\n",
+		  tri(f->ui_access), tri(f->auto_elevate));
+	for (i = 0; i < f->nmanifest_deps; i++) {
+		db_adds(b, "* Dependency: ");
+		md_code(b, f->manifest_deps[i], strlen(f->manifest_deps[i]),
+			MD_TEXT);
+		db_addc(b, '\n');
+	}
+}
+
 void prof_render_pe2(struct dynbuf *b, const struct pe_info *pe)
 {
 	if (!pe)
@@ -219,4 +286,6 @@ void prof_render_pe2(struct dynbuf *b, const struct pe_info *pe)
 	sec_overlay(b, pe);
 	sec_dotnet(b, pe);
 	sec_rich(b, pe);
+	sec_resources(b, pe);
+	sec_manifest(b, pe);
 }
