@@ -41,7 +41,8 @@ def files_of(paths):
 
 # the facts of src/pe/facts.c compared (oracle.facts()); a file where
 # both sides have none of a fact is not counted for it
-FACTS = ("debug_types", "pdb", "tls", "overlay", "guard_flags", "clr", "rich")
+FACTS = ("debug_types", "pdb", "tls", "overlay", "guard_flags", "clr", "rich",
+         "res_types", "manifest")
 
 
 def main():

@@ -60,7 +60,7 @@ fi
 out=$(/usr/bin/python3 "$here/compare.py" "$dump" --known "$here/pefile-known.txt" "$T/pe")
 rc=$?
 echo "$out"
-for fact in debug_types pdb overlay guard_flags clr rich; do
+for fact in debug_types pdb overlay guard_flags clr rich res_types manifest; do
 	if ! grep -Eq "^  $fact: [1-9][0-9]* files have it" <<<"$out"; then
 		echo "FAIL: no file of the corpus has $fact"
 		rc=1

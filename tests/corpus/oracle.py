@@ -183,6 +183,55 @@ def clr(pe):
     return [major, minor, flags, version]
 
 
+def res_types(pe):
+    """[type id (None: named), how many resources], types of one id (and
+    all named ones) merged, in first-seen order."""
+    out = {}
+    root = getattr(pe, "DIRECTORY_ENTRY_RESOURCE", None)
+    for t in root.entries if root else []:
+        key = None if t.name is not None else t.id
+        n = 0
+        for nm in getattr(t, "directory", None) and t.directory.entries or []:
+            for lang in getattr(nm, "directory", None) and nm.directory.entries or []:
+                n += hasattr(lang, "data")
+        out[key] = out.get(key, 0) + n
+    return [[k, v] for k, v in out.items()]
+
+
+def manifest(pe):
+    """[requestedExecutionLevel's level, uiAccess, autoElevate] of the
+    first RT_MANIFEST, parsed with Python's own XML parser (1/0/-1 as
+    pe_dump prints them), or None without a manifest."""
+    import xml.etree.ElementTree as ET
+    root = getattr(pe, "DIRECTORY_ENTRY_RESOURCE", None)
+    for t in root.entries if root else []:
+        if t.name is not None or t.id != 24:
+            continue
+        for nm in getattr(t, "directory", None) and t.directory.entries or []:
+            for lang in getattr(nm, "directory", None) and nm.directory.entries or []:
+                if not hasattr(lang, "data"):
+                    continue
+                d = lang.data.struct
+                try:
+                    doc = ET.fromstring(pe.get_data(d.OffsetToData, d.Size))
+                except ET.ParseError:
+                    return [None, -1, -1]
+                level, ui, auto = None, -1, -1
+
+                def tri(v):
+                    v = (v or "").strip().lower()
+                    return 1 if v == "true" else 0 if v == "false" else -1
+                for e in doc.iter():
+                    tag = e.tag.rsplit("}", 1)[-1]
+                    if tag == "requestedExecutionLevel" and level is None:
+                        level = e.get("level")
+                        ui = tri(e.get("uiAccess"))
+                    elif tag == "autoElevate" and auto == -1:
+                        auto = tri(e.text)
+                return [level, ui, auto]
+    return None
+
+
 def facts(pe):
     """The facts of src/pe/facts.c, as pefile reads them."""
     lc = getattr(pe, "DIRECTORY_ENTRY_LOAD_CONFIG", None)
@@ -197,6 +246,7 @@ def facts(pe):
             "overlay": pe.get_overlay_data_start_offset(),
             "guard_flags": getattr(lc.struct, "GuardFlags", None) if lc else None,
             "clr": clr_,
+            "res_types": res_types(pe), "manifest": manifest(pe),
             "rich": [[rich[i] >> 16, rich[i] & 0xFFFF, rich[i + 1]]
                      for i in range(0, len(rich) - 1, 2)]}
 

@@ -102,6 +102,26 @@ static void dump_facts(const struct pe_info *pe)
 	} else {
 		printf(", \"clr\": null");
 	}
+	printf(", \"res_types\": [");
+	for (i = 0; i < f->nres_types; i++) {
+		if (f->res_types[i].id == PE_RES_NAMED)
+			printf("%s[null, %u]", i ? ", " : "",
+			       f->res_types[i].count);
+		else
+			printf("%s[%u, %u]", i ? ", " : "", f->res_types[i].id,
+			       f->res_types[i].count);
+	}
+	printf("], \"manifest\": ");
+	if (f->has_manifest) {
+		printf("[");
+		if (f->exec_level)
+			json_bytes(f->exec_level);
+		else
+			printf("null");
+		printf(", %d, %d]", f->ui_access, f->auto_elevate);
+	} else {
+		printf("null");
+	}
 	printf(", \"rich\": [");
 	for (i = 0; i < f->nrich; i++)
 		printf("%s[%u, %u, %u]", i ? ", " : "", f->rich[i].product,
