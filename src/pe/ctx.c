@@ -5,6 +5,7 @@
  * driver call into this file; it calls none of them.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,4 +146,47 @@ char *pe_rva_string(struct pe_ctx *c, uint64_t rva, size_t max, int *terminated)
 	if (pe_rva_to_off(c->pe, c->len, rva, &off, &avail))
 		return NULL;
 	return (char *)pe_read_until(c, off, avail, max, 1, &n, terminated);
+}
+
+/* Shannon entropy of the n bytes at off (all inside the file), read a
+ * piece at a time; -1 when the file cannot be read. */
+double pe_entropy(struct pe_ctx *c, size_t off, size_t n)
+{
+	/* four histograms: consecutive equal bytes do not wait on each
+	 * other's increments (64-bit: a section may pass 4 GiB) */
+	uint64_t count[4][256];
+	size_t len = n, i, k, got;
+	const uint8_t *p;
+	double h = 0;
+
+	if (n == 0)
+		return 0;
+	memset(count, 0, sizeof(count));
+	while (n) {
+		got = pe_peek(c->s, off, n, &p);
+		if (!got)
+			return -1;
+		for (i = 0; i + 4 <= got; i += 4) {
+			count[0][p[i]]++;
+			count[1][p[i + 1]]++;
+			count[2][p[i + 2]]++;
+			count[3][p[i + 3]]++;
+		}
+		for (; i < got; i++)
+			count[0][p[i]]++;
+		off += got;
+		n -= got;
+	}
+	n = len;
+	for (k = 0; k < 256; k++) {
+		uint64_t m =
+			count[0][k] + count[1][k] + count[2][k] + count[3][k];
+
+		if (m) {
+			double f = (double)m / (double)n;
+
+			h -= f * log2(f);
+		}
+	}
+	return h;
 }
