@@ -7,6 +7,7 @@
 #   bench/run.sh [BUILD_DIR]      default: build
 #   bench/service.sh [BUILD_DIR]  the service part alone
 #   bench/scale.sh [BUILD_DIR]    the partition-scale table alone
+#   bench/ntfs.sh [BUILD_DIR]     the NTFS-image table alone
 set -u
 cd "$(dirname "$0")/.."
 b=${1:-build}
@@ -131,3 +132,9 @@ bash bench/bounded.sh "$b"
 #    ls -lR and peak RSS, in one table against pehash, the digest bound,
 #    plain files, bindfs and the disk (bench/scale.sh)
 bash bench/scale.sh "$b"
+
+# 10. Windows partitions as Windows stores them: an NTFS image of the
+#     corpus, plain and system-compressed (WOF, the four formats): cold
+#     profiles against ntfs-3g + profilefs, each WOF format against the
+#     plain files, ls -lR and peak RSS, in one table (bench/ntfs.sh)
+bash bench/ntfs.sh "$b"

@@ -55,6 +55,19 @@
 #define CAP_PE_ANOMALIES 64
 /* bytes of a Rich header decoded (the DOS stub from 0x80 up to "Rich") */
 #define CAP_PE_RICH (1u << 20)
+/* the facts of src/pe/facts.c: debug directory entries read, bytes of a
+ * PDB path, TLS callbacks listed, overlay bytes whose entropy is counted,
+ * bytes of the .NET metadata version string (ECMA-335 II.24.2.1: 255) */
+#define CAP_PE_DEBUG_ENTRIES   256
+#define CAP_PE_PDB_PATH	       1024
+#define CAP_PE_TLS_CALLBACKS   256
+#define CAP_PE_OVERLAY_ENTROPY (64u << 20)
+/* resource types listed; bytes of a manifest parsed, and the dependent
+ * assemblies listed from it */
+#define CAP_PE_RES_TYPES	64
+#define CAP_PE_MANIFEST		(64u << 10)
+#define CAP_PE_MANIFEST_DEPS	32
+#define CAP_PE_METADATA_VERSION 255
 
 /* Authenticode: bytes of a certificate table kept, entries read from it,
  * nested signatures followed, and the largest catalog file indexed */

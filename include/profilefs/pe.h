@@ -45,6 +45,9 @@ enum {
 	PE_DIR_IMPORT = 1,
 	PE_DIR_RESOURCE = 2,
 	PE_DIR_SECURITY = 4,
+	PE_DIR_DEBUG = 6,
+	PE_DIR_TLS = 9,
+	PE_DIR_LOAD_CONFIG = 10,
 	PE_DIR_CLR = 14,
 	PE_DIR_DELAY_IMPORT = 13,
 };
@@ -101,6 +104,93 @@ struct pe_version {
 	char *strings[PE_VS_N]; /* UTF-8, NULL when absent */
 };
 
+/* debug directory entry types (IMAGE_DEBUG_TYPE_*) read further */
+enum {
+	PE_DEBUG_CODEVIEW = 2,
+	PE_DEBUG_REPRO = 16,
+	PE_DEBUG_EX_DLLCHARACTERISTICS = 20,
+};
+
+/* a Rich header entry: the tool (product id and build) and how many of
+ * the image's objects it made */
+struct pe_rich_entry {
+	uint16_t product, build;
+	uint32_t count;
+};
+
+/* a resource type: its id (PE_RES_NAMED for a type named by a string),
+ * how many resources (name and language pairs) it has, and their first
+ * PE_RES_LANGS distinct languages */
+#define PE_RES_LANGS 8
+#define PE_RES_NAMED 0xFFFFFFFFu
+struct pe_res_type {
+	uint32_t id;
+	uint32_t count;
+	uint16_t langs[PE_RES_LANGS];
+	size_t nlangs;
+};
+
+/*
+ * The facts an analyst reaches for after the hashes (src/pe/facts.c):
+ * each group's has_ says whether the file has it at all; what could not
+ * be read of it is an anomaly.
+ */
+struct pe_facts {
+	/* the debug directory: every entry's type, in the file's order */
+	uint32_t *debug_types;
+	size_t ndebug;
+	int repro; /* a REPRO entry: TimeDateStamp is a hash, not a time */
+	int has_codeview;     /* an RSDS CodeView record was read */
+	char *pdb_path;	      /* its PDB path (bytes up to NUL, capped) */
+	uint8_t pdb_guid[16]; /* as stored: Data1..3 little-endian */
+	uint32_t pdb_age;
+	int has_ex_dllchar; /* an EX_DLLCHARACTERISTICS entry was read */
+	uint32_t ex_dllchar;
+
+	/* TLS: the callbacks' VAs (0-terminated list in the file, capped) */
+	int has_tls;
+	uint64_t *tls_callbacks;
+	size_t ntls_callbacks;
+
+	/* the load configuration: each has_ says the field is inside the
+	 * structure's own Size */
+	int has_load_config;
+	uint32_t load_config_size;
+	int has_cookie, has_seh, has_guard_flags;
+	uint64_t security_cookie; /* a VA */
+	uint64_t seh_table, seh_count;
+	uint32_t guard_flags;
+
+	/* data after what the headers, sections and directories describe
+	 * (pefile's get_overlay_data_start_offset()) */
+	int has_overlay;
+	uint64_t overlay_off, overlay_size;
+	double overlay_entropy; /* of the first entropy_len bytes; -1: none */
+	uint64_t entropy_len;
+	int cert_in_overlay; /* the certificate table lies in it */
+	uint64_t after_cert; /* bytes after the certificate table */
+
+	/* .NET: the CLR header and the metadata root's version string */
+	int has_clr;
+	uint16_t clr_major, clr_minor;
+	uint32_t clr_flags;
+	char *metadata_version;
+
+	struct pe_rich_entry *rich;
+	size_t nrich;
+
+	/* resources (src/pe/resources.c): the types, in the tree's order,
+	 * and the first RT_MANIFEST's facts */
+	struct pe_res_type *res_types;
+	size_t nres_types;
+	int has_manifest;
+	char *exec_level;     /* requestedExecutionLevel's level, or NULL */
+	int ui_access;	      /* its uiAccess: 1, 0; -1 when not said */
+	int auto_elevate;     /* <autoElevate>: 1, 0; -1 when not said */
+	char **manifest_deps; /* dependentAssembly names */
+	size_t nmanifest_deps;
+};
+
 struct pe_info {
 	int pe32plus;
 	uint16_t machine;
@@ -137,6 +227,8 @@ struct pe_info {
 
 	char **anomalies;
 	size_t nanomalies;
+
+	struct pe_facts facts;
 };
 
 /*
@@ -198,6 +290,18 @@ const char *pe_ordinal_name(const char *dll, uint16_t ordinal);
 
 /* Windows' name of a language id: "English (United States)", or NULL. */
 const char *pe_lang_name(uint16_t lcid);
+
+/* IMAGE_DEBUG_TYPE_* names as pefile spells them without the prefix
+ * ("CODEVIEW", "REPRO"), or NULL */
+const char *pe_debug_type_name(uint32_t type);
+
+/* RT_* names without the prefix ("ICON", "MANIFEST"), or NULL */
+const char *pe_res_type_name(uint32_t id);
+
+/* A CodeView GUID as Windows writes it: "XXXXXXXX-XXXX-XXXX-XXXX-
+ * XXXXXXXXXXXX" (dashes 0: the symbol server's form, without them) */
+#define PE_GUID_LEN 37
+void pe_guid_str(const uint8_t g[16], int dashes, char out[PE_GUID_LEN]);
 
 /* "64-bit", "32-bit", "64-bit ARM", "32-bit ARM", or NULL (unknown). */
 const char *pe_machine_name(uint16_t machine);

@@ -293,6 +293,14 @@ void prof_render_ntfs(struct dynbuf *b, const struct prof *p,
 struct json_object;
 int prof_json_ntfs(const struct prof_view *v, struct json_object **out);
 
+/* The sections of struct pe_facts (render_pe2.c: render.c calls it
+ * after its PE sections; nothing when pe is NULL), and the JSON
+ * "pe_facts" member (json_pe2.c): a new json-c object, NULL when pe is
+ * NULL, or on -ENOMEM (then *err is set; an *err already set is kept and
+ * nothing is made). */
+void prof_render_pe2(struct dynbuf *b, const struct pe_info *pe);
+struct json_object *prof_json_pe2(const struct pe_info *pe, int *err);
+
 /* The path of the en-US/NAME.mui beside relpath (malloc'ed), or NULL when
  * relpath is itself a .mui file (or on OOM). */
 char *prof_mui_path(const char *relpath);

@@ -22,7 +22,7 @@
 
 /* Shannon entropy of the n bytes at off (all inside the file), read a
  * piece at a time; -1 when the file cannot be read. */
-static double entropy(struct pe_ctx *c, size_t off, size_t n)
+double pe_entropy(struct pe_ctx *c, size_t off, size_t n)
 {
 	/* four histograms: consecutive equal bytes do not wait on each
 	 * other's increments (64-bit: a section may pass 4 GiB) */
@@ -156,7 +156,7 @@ static void parse_sections(struct pe_ctx *c, uint32_t table, uint16_t n)
 			continue;
 		}
 		budget -= len;
-		s->entropy = entropy(c, s->rawptr, (size_t)len);
+		s->entropy = pe_entropy(c, s->rawptr, (size_t)len);
 	}
 }
 
@@ -415,6 +415,7 @@ void pe_free(struct pe_info *pe)
 	free(pe->anomalies);
 	free(pe->sections);
 	free(pe->rich);
+	pe_facts_free(&pe->facts);
 	free(pe);
 }
 
@@ -471,6 +472,8 @@ static int parse(struct pe_src *s, uint64_t file_len, const uint64_t *sum,
 		pe_parse_exports(&c);
 	if (!c.oom)
 		pe_parse_version(&c);
+	if (!c.oom)
+		pe_parse_facts(&c, opt_size, c.len >= file_len);
 	rc = s->err ? s->err : c.oom ? -ENOMEM : 0;
 	if (rc) {
 		pe_free(c.pe);

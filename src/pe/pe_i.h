@@ -2,7 +2,8 @@
  * Private to the PE parser: the parse context and the helpers every part
  * of it reads through. The dependencies point one way:
  *
- *   headers.c (pe_parse: the driver) --> imports.c, exports.c, version.c
+ *   headers.c (pe_parse: the driver) --> imports.c, exports.c, version.c,
+ *                                        facts.c
  *        |                                  |
  *        +----------------+-----------------+
  *                         v
@@ -219,5 +220,15 @@ const char *pe_id_lookup(const struct pe_id_name *t, size_t n, uint16_t id);
 void pe_parse_imports(struct pe_ctx *c);
 void pe_parse_exports(struct pe_ctx *c);
 void pe_parse_version(struct pe_ctx *c);
+/* facts.c: opt_size is SizeOfOptionalHeader; whole says the reader holds
+ * the whole file (the overlay is read only then) */
+void pe_parse_facts(struct pe_ctx *c, uint16_t opt_size, int whole);
+void pe_facts_free(struct pe_facts *f);
+/* resources.c: the resource types and the manifest */
+void pe_parse_resources(struct pe_ctx *c);
+
+/* Shannon entropy of the n bytes at off (all inside the file), 0..8; -1
+ * when the file cannot be read (headers.c) */
+double pe_entropy(struct pe_ctx *c, size_t off, size_t n);
 
 #endif

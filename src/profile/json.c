@@ -751,6 +751,7 @@ static jobj *build(struct jctx *c, const struct jview *v)
 	    pv->sig && p->is_pe ? verdict(c, pv->sig, 0) : NULL);
 	put(c, o, "misuse", misuse(c, v));
 	put(c, o, "anomalies", anomalies(c, v));
+	put(c, o, "pe_facts", prof_json_pe2(p->pe, &c->err));
 	ntfs(c, o, pv);
 	return o;
 }

@@ -6,14 +6,16 @@
  * every count against the parser's caps and against the bytes left, so a
  * damaged blob is refused (and the part computed again), never trusted.
  *
- * Part "pe", version 5 (4: PE hashes without a certificate-entry skip when
+ * Part "pe", version 6 (4: PE hashes without a certificate-entry skip when
  * NumberOfRvaAndSizes < 5; 5: a file over 64 MiB parsed whole, no longer
- * its first 8 MiB only):
+ * its first 8 MiB only; 6: struct pe_facts after the anomalies):
  *   u8 is_pe, str pe_note, str imphash, str rich_hash,
  *   u8 pehash, 20 bytes PE SHA-1, 32 bytes PE SHA-256, u8 has_pe_info,
  *   then when has_pe_info: the header fields of struct pe_info, sections,
  *   imports (dll, delay, functions), exports, export name, version,
- *   anomalies.
+ *   anomalies, then the facts (put_facts(): debug types, CodeView, TLS
+ *   callbacks, load configuration, overlay, CLR header, Rich entries,
+ *   resource types, manifest).
  *
  * Part "sig", version 2: the certificate table.
  *   u8 present, str problem, u32 count, then per entry
@@ -29,7 +31,7 @@
 #include "profilefs/profile.h"
 
 const struct prof_part_desc prof_parts[] = {
-	{ "pe", 5 },
+	{ "pe", 6 },
 	{ "sig", 2 },
 };
 const size_t prof_nparts = sizeof(prof_parts) / sizeof(prof_parts[0]);
@@ -104,6 +106,83 @@ static void put_imports(struct dynbuf *b, const struct pe_info *pe)
 	}
 }
 
+static void put_double(struct dynbuf *b, double v)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &v, sizeof(bits));
+	put_u64(b, bits);
+}
+
+static void put_resources(struct dynbuf *b, const struct pe_facts *f)
+{
+	size_t i, k;
+
+	put_u32(b, f->nres_types);
+	for (i = 0; i < f->nres_types; i++) {
+		put_u32(b, f->res_types[i].id);
+		put_u32(b, f->res_types[i].count);
+		put_u32(b, f->res_types[i].nlangs);
+		for (k = 0; k < f->res_types[i].nlangs; k++)
+			put_u16(b, f->res_types[i].langs[k]);
+	}
+	put_u8(b, f->has_manifest);
+	put_str(b, f->exec_level);
+	put_u8(b, (uint8_t)f->ui_access);
+	put_u8(b, (uint8_t)f->auto_elevate);
+	put_u32(b, f->nmanifest_deps);
+	for (i = 0; i < f->nmanifest_deps; i++)
+		put_str(b, f->manifest_deps[i]);
+}
+
+static void put_facts(struct dynbuf *b, const struct pe_facts *f)
+{
+	size_t i;
+
+	put_u32(b, f->ndebug);
+	for (i = 0; i < f->ndebug; i++)
+		put_u32(b, f->debug_types[i]);
+	put_u8(b, f->repro);
+	put_u8(b, f->has_codeview);
+	put_str(b, f->pdb_path);
+	db_add(b, f->pdb_guid, 16);
+	put_u32(b, f->pdb_age);
+	put_u8(b, f->has_ex_dllchar);
+	put_u32(b, f->ex_dllchar);
+	put_u8(b, f->has_tls);
+	put_u32(b, f->ntls_callbacks);
+	for (i = 0; i < f->ntls_callbacks; i++)
+		put_u64(b, f->tls_callbacks[i]);
+	put_u8(b, f->has_load_config);
+	put_u32(b, f->load_config_size);
+	put_u8(b, f->has_cookie);
+	put_u8(b, f->has_seh);
+	put_u8(b, f->has_guard_flags);
+	put_u64(b, f->security_cookie);
+	put_u64(b, f->seh_table);
+	put_u64(b, f->seh_count);
+	put_u32(b, f->guard_flags);
+	put_u8(b, f->has_overlay);
+	put_u64(b, f->overlay_off);
+	put_u64(b, f->overlay_size);
+	put_double(b, f->overlay_entropy);
+	put_u64(b, f->entropy_len);
+	put_u8(b, f->cert_in_overlay);
+	put_u64(b, f->after_cert);
+	put_u8(b, f->has_clr);
+	put_u16(b, f->clr_major);
+	put_u16(b, f->clr_minor);
+	put_u32(b, f->clr_flags);
+	put_str(b, f->metadata_version);
+	put_u32(b, f->nrich);
+	for (i = 0; i < f->nrich; i++) {
+		put_u16(b, f->rich[i].product);
+		put_u16(b, f->rich[i].build);
+		put_u32(b, f->rich[i].count);
+	}
+	put_resources(b, f);
+}
+
 static void put_pe_info(struct dynbuf *b, const struct pe_info *pe)
 {
 	size_t i;
@@ -149,6 +228,7 @@ static void put_pe_info(struct dynbuf *b, const struct pe_info *pe)
 	put_u32(b, pe->nanomalies);
 	for (i = 0; i < pe->nanomalies; i++)
 		put_str(b, pe->anomalies[i]);
+	put_facts(b, &pe->facts);
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -274,6 +354,102 @@ static void get_imports(struct dec *d, struct pe_info *pe)
 	}
 }
 
+static void get_bytes(struct dec *d, uint8_t *out, size_t n)
+{
+	if (d->err || !rd_has(&d->r, d->off, n)) {
+		d->err = -EINVAL;
+		return;
+	}
+	memcpy(out, d->r.p + d->off, n);
+	d->off += n;
+}
+
+static void get_resources(struct dec *d, struct pe_facts *f)
+{
+	size_t i, k;
+
+	f->res_types = get_array(d, &f->nres_types, CAP_PE_RES_TYPES, 12,
+				 sizeof(*f->res_types));
+	for (i = 0; i < f->nres_types && !d->err; i++) {
+		struct pe_res_type *t = &f->res_types[i];
+
+		t->id = get_u32(d);
+		t->count = get_u32(d);
+		t->nlangs = get_u32(d);
+		if (t->nlangs > PE_RES_LANGS) {
+			d->err = -EINVAL;
+			t->nlangs = 0;
+		}
+		for (k = 0; k < t->nlangs; k++)
+			t->langs[k] = get_u16(d);
+	}
+	f->has_manifest = get_u8(d);
+	f->exec_level = get_str(d);
+	f->ui_access = (int8_t)get_u8(d);
+	f->auto_elevate = (int8_t)get_u8(d);
+	f->manifest_deps =
+		get_array(d, &f->nmanifest_deps, CAP_PE_MANIFEST_DEPS, 4,
+			  sizeof(*f->manifest_deps));
+	for (i = 0; i < f->nmanifest_deps && !d->err; i++) {
+		f->manifest_deps[i] = get_str(d);
+		if (!f->manifest_deps[i] && !d->err)
+			d->err = -EINVAL;
+	}
+}
+
+static void get_facts(struct dec *d, struct pe_facts *f)
+{
+	uint64_t bits;
+	size_t i;
+
+	f->debug_types = get_array(d, &f->ndebug, CAP_PE_DEBUG_ENTRIES, 4,
+				   sizeof(*f->debug_types));
+	for (i = 0; i < f->ndebug && !d->err; i++)
+		f->debug_types[i] = get_u32(d);
+	f->repro = get_u8(d);
+	f->has_codeview = get_u8(d);
+	f->pdb_path = get_str(d);
+	get_bytes(d, f->pdb_guid, 16);
+	f->pdb_age = get_u32(d);
+	f->has_ex_dllchar = get_u8(d);
+	f->ex_dllchar = get_u32(d);
+	f->has_tls = get_u8(d);
+	f->tls_callbacks =
+		get_array(d, &f->ntls_callbacks, CAP_PE_TLS_CALLBACKS, 8,
+			  sizeof(*f->tls_callbacks));
+	for (i = 0; i < f->ntls_callbacks && !d->err; i++)
+		f->tls_callbacks[i] = get_u64(d);
+	f->has_load_config = get_u8(d);
+	f->load_config_size = get_u32(d);
+	f->has_cookie = get_u8(d);
+	f->has_seh = get_u8(d);
+	f->has_guard_flags = get_u8(d);
+	f->security_cookie = get_u64(d);
+	f->seh_table = get_u64(d);
+	f->seh_count = get_u64(d);
+	f->guard_flags = get_u32(d);
+	f->has_overlay = get_u8(d);
+	f->overlay_off = get_u64(d);
+	f->overlay_size = get_u64(d);
+	bits = get_u64(d);
+	memcpy(&f->overlay_entropy, &bits, sizeof(bits));
+	f->entropy_len = get_u64(d);
+	f->cert_in_overlay = get_u8(d);
+	f->after_cert = get_u64(d);
+	f->has_clr = get_u8(d);
+	f->clr_major = get_u16(d);
+	f->clr_minor = get_u16(d);
+	f->clr_flags = get_u32(d);
+	f->metadata_version = get_str(d);
+	f->rich = get_array(d, &f->nrich, CAP_PE_RICH / 8, 8, sizeof(*f->rich));
+	for (i = 0; i < f->nrich && !d->err; i++) {
+		f->rich[i].product = get_u16(d);
+		f->rich[i].build = get_u16(d);
+		f->rich[i].count = get_u32(d);
+	}
+	get_resources(d, f);
+}
+
 static void get_pe_info(struct dec *d, struct pe_info *pe)
 {
 	size_t i;
@@ -326,16 +502,7 @@ static void get_pe_info(struct dec *d, struct pe_info *pe)
 		if (!pe->anomalies[i] && !d->err)
 			d->err = -EINVAL;
 	}
-}
-
-static void get_bytes(struct dec *d, uint8_t *out, size_t n)
-{
-	if (d->err || !rd_has(&d->r, d->off, n)) {
-		d->err = -EINVAL;
-		return;
-	}
-	memcpy(out, d->r.p + d->off, n);
-	d->off += n;
+	get_facts(d, &pe->facts);
 }
 
 /* a fixed-size hex string, or "" */

@@ -322,12 +322,20 @@ static void yes_no(struct dynbuf *b, const char *label, int yes)
 	db_printf(b, "* %s: %s\n", label, yes ? "yes" : "no");
 }
 
-static void header_time(struct dynbuf *b, uint32_t ts)
+static void header_time(struct dynbuf *b, uint32_t ts, int repro)
 {
 	time_t t = (time_t)ts;
 	struct tm tm;
 	char when[32];
 
+	if (repro) {
+		/* a reproducible build's: no date to show */
+		db_printf(b,
+			  "* Link Timestamp: 0x%08X (a hash of the build, "
+			  "not a time: reproducible build)\n",
+			  ts);
+		return;
+	}
 	if (ts == 0) {
 		db_adds(b, "* Link Timestamp: 0 (not set)\n");
 		return;
@@ -369,7 +377,7 @@ static void sec_header(struct dynbuf *b, const struct view *v)
 		return;
 	db_printf(b, "\n## PE Header\n\n* Format: %s\n",
 		  pe->pe32plus ? "PE32+" : "PE32");
-	header_time(b, pe->timestamp);
+	header_time(b, pe->timestamp, pe->facts.repro);
 	sub = subsystem_name(pe->subsystem);
 	if (sub)
 		db_printf(b, "* Subsystem: %s (%u)\n", sub, pe->subsystem);
@@ -518,6 +526,7 @@ int prof_render(const struct prof *p, const struct prof_view *pv, char **out,
 	sec_header(&b, &v);
 	sec_sections(&b, &v);
 	sec_imports(&b, &v);
+	prof_render_pe2(&b, p->pe);
 	sec_anomalies(&b, &v);
 	rc = db_take(&b, out, len);
 	if (rc)

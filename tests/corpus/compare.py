@@ -39,6 +39,12 @@ def files_of(paths):
             yield p
 
 
+# the facts of src/pe/facts.c compared (oracle.facts()); a file where
+# both sides have none of a fact is not counted for it
+FACTS = ("debug_types", "pdb", "tls", "overlay", "guard_flags", "clr", "rich",
+         "res_types", "manifest")
+
+
 def main():
     args = sys.argv[1:]
     dump = args.pop(0)
@@ -81,6 +87,7 @@ def main():
         failed += 1
     ours = {f: json.loads(line) for f, line in ours.items()}
     stats = {}
+    fact_stats = {}
     for f in files:
         mine = ours.get(f)
         try:
@@ -106,9 +113,27 @@ def main():
                 print("%s: %s differs\n  ours:   %s\n  pefile: %s" % (
                     f, field, json.dumps(mine[field])[:600],
                     json.dumps(theirs[field])[:600]))
+        for field in FACTS:
+            a, b = mine["facts"][field], theirs["facts"][field]
+            if not (a or b):
+                continue
+            fact_stats.setdefault(field, [0, 0])[0] += 1
+            if a == b:
+                fact_stats[field][1] += 1
+                continue
+            why = known.get((os.path.basename(f), field))
+            if why:
+                print("%s: %s not compared: pefile is wrong here: %s" % (f, field, why))
+                continue
+            ok = False
+            print("%s: %s differs\n  ours:   %s\n  pefile: %s" % (
+                f, field, json.dumps(a)[:600], json.dumps(b)[:600]))
         passed += ok
         failed += not ok
     print("%d files compared, %d not PE files to pefile" % (passed + failed, skipped))
+    for field in FACTS:
+        n, agree = fact_stats.get(field, [0, 0])
+        print("  %s: %d files have it, %d agree" % (field, n, agree))
     print("pefile oracle: %d answers from the cache %s, %d computed" % (
         stats.get("hit", 0), cache_dir(), stats.get("miss", 0)))
     print("%d passed, %d failed" % (passed, failed))

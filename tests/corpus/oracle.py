@@ -127,6 +127,130 @@ def imports(pe):
     return out
 
 
+def tls_callbacks(pe):
+    """The TLS callbacks' VAs, read with pefile's RVA reads up to the
+    terminating 0 (at most 256, our cap), or None without a TLS
+    directory."""
+    tls = getattr(pe, "DIRECTORY_ENTRY_TLS", None)
+    if tls is None:
+        return None
+    va = tls.struct.AddressOfCallBacks
+    out = []
+    if not va or va < pe.OPTIONAL_HEADER.ImageBase:
+        return out
+    plus = pe.OPTIONAL_HEADER.Magic == 0x20B
+    rva = va - pe.OPTIONAL_HEADER.ImageBase
+    while len(out) < 256:
+        cb = (pe.get_qword_at_rva if plus else pe.get_dword_at_rva)(rva)
+        if not cb:
+            break
+        out.append(cb)
+        rva += 8 if plus else 4
+    return out
+
+
+def pdb(pe):
+    """The first RSDS CodeView record: [path (Latin-1, up to the NUL),
+    GUID, age], or None."""
+    for d in getattr(pe, "DIRECTORY_ENTRY_DEBUG", []) or []:
+        e = getattr(d, "entry", None)
+        if d.struct.Type != 2 or e is None or \
+                getattr(e, "CvSignature", None) != b"RSDS":
+            continue
+        guid = "%08X-%04X-%04X-%02X%02X-%s" % (
+            e.Signature_Data1, e.Signature_Data2, e.Signature_Data3,
+            e.Signature_Data4, e.Signature_Data5,
+            e.Signature_Data6.hex().upper())
+        path = getattr(e, "PdbFileName", b"").split(b"\0")[0]
+        return [path.decode("latin-1"), guid, e.Age]
+    return None
+
+
+def clr(pe):
+    """The CLR header's runtime version and flags and the metadata root's
+    version string, read from the bytes pefile maps at the RVAs, or None
+    without a CLR directory."""
+    dd = pe.OPTIONAL_HEADER.DATA_DIRECTORY
+    if len(dd) <= 14 or not dd[14].VirtualAddress:
+        return None
+    h = pe.get_data(dd[14].VirtualAddress, 20)
+    major, minor, md, _, flags = struct.unpack("<HHIII", h[4:20])
+    root = pe.get_data(md, 16)
+    version = None
+    if root[:4] == b"BSJB":
+        n = min(struct.unpack("<I", root[12:16])[0], 255)
+        version = pe.get_data(md + 16, n).split(b"\0")[0].decode("latin-1")
+    return [major, minor, flags, version]
+
+
+def res_types(pe):
+    """[type id (None: named), how many resources], types of one id (and
+    all named ones) merged, in first-seen order."""
+    out = {}
+    root = getattr(pe, "DIRECTORY_ENTRY_RESOURCE", None)
+    for t in root.entries if root else []:
+        key = None if t.name is not None else t.id
+        n = 0
+        for nm in getattr(t, "directory", None) and t.directory.entries or []:
+            for lang in getattr(nm, "directory", None) and nm.directory.entries or []:
+                n += hasattr(lang, "data")
+        out[key] = out.get(key, 0) + n
+    return [[k, v] for k, v in out.items()]
+
+
+def manifest(pe):
+    """[requestedExecutionLevel's level, uiAccess, autoElevate] of the
+    first RT_MANIFEST, parsed with Python's own XML parser (1/0/-1 as
+    pe_dump prints them), or None without a manifest."""
+    import xml.etree.ElementTree as ET
+    root = getattr(pe, "DIRECTORY_ENTRY_RESOURCE", None)
+    for t in root.entries if root else []:
+        if t.name is not None or t.id != 24:
+            continue
+        for nm in getattr(t, "directory", None) and t.directory.entries or []:
+            for lang in getattr(nm, "directory", None) and nm.directory.entries or []:
+                if not hasattr(lang, "data"):
+                    continue
+                d = lang.data.struct
+                try:
+                    doc = ET.fromstring(pe.get_data(d.OffsetToData, d.Size))
+                except ET.ParseError:
+                    return [None, -1, -1]
+                level, ui, auto = None, -1, -1
+
+                def tri(v):
+                    v = (v or "").strip().lower()
+                    return 1 if v == "true" else 0 if v == "false" else -1
+                for e in doc.iter():
+                    tag = e.tag.rsplit("}", 1)[-1]
+                    if tag == "requestedExecutionLevel" and level is None:
+                        level = e.get("level")
+                        ui = tri(e.get("uiAccess"))
+                    elif tag == "autoElevate" and auto == -1:
+                        auto = tri(e.text)
+                return [level, ui, auto]
+    return None
+
+
+def facts(pe):
+    """The facts of src/pe/facts.c, as pefile reads them."""
+    lc = getattr(pe, "DIRECTORY_ENTRY_LOAD_CONFIG", None)
+    rich = pe.RICH_HEADER.values if pe.RICH_HEADER else []
+    try:
+        clr_ = clr(pe)
+    except (pefile.PEFormatError, struct.error):
+        clr_ = "unreadable"
+    return {"debug_types": [d.struct.Type for d in
+                            getattr(pe, "DIRECTORY_ENTRY_DEBUG", []) or []],
+            "pdb": pdb(pe), "tls": tls_callbacks(pe),
+            "overlay": pe.get_overlay_data_start_offset(),
+            "guard_flags": getattr(lc.struct, "GuardFlags", None) if lc else None,
+            "clr": clr_,
+            "res_types": res_types(pe), "manifest": manifest(pe),
+            "rich": [[rich[i] >> 16, rich[i] & 0xFFFF, rich[i + 1]]
+                     for i in range(0, len(rich) - 1, 2)]}
+
+
 def oracle(path):
     return oracle_of(pefile.PE(path, fast_load=False))
 
@@ -142,7 +266,7 @@ def oracle_of(pe):
             "exports": sorted(exports, key=lambda e: (e[0], e[1] or "")),
             "version": version(pe), "checksum": pe.generate_checksum(),
             "header": header(pe), "sections": sections(pe),
-            "imports": imports(pe)}
+            "imports": imports(pe), "facts": facts(pe)}
 
 
 def _code_key():

@@ -36,6 +36,99 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
+/* bytes as Latin-1 code points: any byte string is valid JSON so */
+static void json_bytes(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20 || ch >= 0x7f)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
+}
+
+/* struct pe_facts, in the shape oracle.py's facts() gives pefile's */
+static void dump_facts(const struct pe_info *pe)
+{
+	const struct pe_facts *f = &pe->facts;
+	char guid[PE_GUID_LEN];
+	size_t i;
+
+	printf(", \"facts\": {\"debug_types\": [");
+	for (i = 0; i < f->ndebug; i++)
+		printf("%s%u", i ? ", " : "", f->debug_types[i]);
+	printf("], \"pdb\": ");
+	if (f->has_codeview) {
+		pe_guid_str(f->pdb_guid, 1, guid);
+		printf("[");
+		json_bytes(f->pdb_path ? f->pdb_path : "");
+		printf(", \"%s\", %u]", guid, f->pdb_age);
+	} else {
+		printf("null");
+	}
+	printf(", \"tls\": ");
+	if (f->has_tls) {
+		printf("[");
+		for (i = 0; i < f->ntls_callbacks; i++)
+			printf("%s%llu", i ? ", " : "",
+			       (unsigned long long)f->tls_callbacks[i]);
+		printf("]");
+	} else {
+		printf("null");
+	}
+	if (f->has_overlay)
+		printf(", \"overlay\": %llu",
+		       (unsigned long long)f->overlay_off);
+	else
+		printf(", \"overlay\": null");
+	if (f->has_guard_flags)
+		printf(", \"guard_flags\": %u", f->guard_flags);
+	else
+		printf(", \"guard_flags\": null");
+	if (f->has_clr) {
+		printf(", \"clr\": [%u, %u, %u, ", f->clr_major, f->clr_minor,
+		       f->clr_flags);
+		if (f->metadata_version)
+			json_bytes(f->metadata_version);
+		else
+			printf("null");
+		printf("]");
+	} else {
+		printf(", \"clr\": null");
+	}
+	printf(", \"res_types\": [");
+	for (i = 0; i < f->nres_types; i++) {
+		if (f->res_types[i].id == PE_RES_NAMED)
+			printf("%s[null, %u]", i ? ", " : "",
+			       f->res_types[i].count);
+		else
+			printf("%s[%u, %u]", i ? ", " : "", f->res_types[i].id,
+			       f->res_types[i].count);
+	}
+	printf("], \"manifest\": ");
+	if (f->has_manifest) {
+		printf("[");
+		if (f->exec_level)
+			json_bytes(f->exec_level);
+		else
+			printf("null");
+		printf(", %d, %d]", f->ui_access, f->auto_elevate);
+	} else {
+		printf("null");
+	}
+	printf(", \"rich\": [");
+	for (i = 0; i < f->nrich; i++)
+		printf("%s[%u, %u, %u]", i ? ", " : "", f->rich[i].product,
+		       f->rich[i].build, f->rich[i].count);
+	printf("]}");
+}
+
 static void dump(const char *path, const uint8_t *buf, size_t len,
 		 struct tree_file *f)
 {
@@ -104,6 +197,7 @@ static void dump(const char *path, const uint8_t *buf, size_t len,
 	for (i = 0; i < pe->nsections; i++)
 		printf("%s%.6f", i ? ", " : "", pe->sections[i].entropy);
 	printf("], \"checksum_known\": %d", pe->checksum_known);
+	dump_facts(pe);
 	printf(", \"anomalies\": [");
 	for (i = 0; i < pe->nanomalies; i++) {
 		printf("%s", i ? ", " : "");

@@ -1,6 +1,7 @@
 /* libFuzzer target: the PE parser over any bytes, and what the profile
- * asks of its result (the imphash input, RVA translation). The bytes are
- * parsed twice, from memory (pe_parse) and from a memfd holding them
+ * asks of its result (the imphash input, RVA translation, the facts of
+ * facts.c: debug directory, TLS, load configuration, overlay, CLR). The bytes
+ * are parsed twice, from memory (pe_parse) and from a memfd holding them
  * (pe_parse_file, through the reader's block cache, with the checksum's sum
  * made in odd pieces): any difference between the two parses aborts. */
 #include <errno.h>
@@ -17,6 +18,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int same_str(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* struct pe_facts of the two parses: the same */
+static void same_facts(const struct pe_facts *a, const struct pe_facts *b)
+{
+	if (a->ndebug != b->ndebug || a->repro != b->repro ||
+	    a->has_codeview != b->has_codeview ||
+	    !same_str(a->pdb_path, b->pdb_path) ||
+	    memcmp(a->pdb_guid, b->pdb_guid, 16) || a->pdb_age != b->pdb_age ||
+	    a->ntls_callbacks != b->ntls_callbacks ||
+	    a->has_guard_flags != b->has_guard_flags ||
+	    a->guard_flags != b->guard_flags ||
+	    a->has_overlay != b->has_overlay ||
+	    a->overlay_off != b->overlay_off ||
+	    a->overlay_entropy != b->overlay_entropy ||
+	    a->after_cert != b->after_cert || a->has_clr != b->has_clr ||
+	    a->clr_flags != b->clr_flags ||
+	    !same_str(a->metadata_version, b->metadata_version) ||
+	    a->nrich != b->nrich)
+		abort();
+	if ((a->ndebug && memcmp(a->debug_types, b->debug_types,
+				 a->ndebug * sizeof(*a->debug_types))) ||
+	    (a->ntls_callbacks &&
+	     memcmp(a->tls_callbacks, b->tls_callbacks,
+		    a->ntls_callbacks * sizeof(*a->tls_callbacks))) ||
+	    (a->nrich && memcmp(a->rich, b->rich, a->nrich * sizeof(*a->rich))))
+		abort();
 }
 
 /* the two parses of one input: the same, field by field that matters */
@@ -55,6 +83,7 @@ static void same(const struct pe_info *a, const struct pe_info *b)
 	for (i = 0; i < a->nanomalies; i++)
 		if (!same_str(a->anomalies[i], b->anomalies[i]))
 			abort();
+	same_facts(&a->facts, &b->facts);
 }
 
 /* pe_parse_file() over the same bytes, given their checksum sum made in
@@ -84,6 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pe_info *pe = NULL, *pe2 = NULL;
 	struct dynbuf b;
+	char guid[PE_GUID_LEN];
 	size_t off, avail, i;
 	int rc = pe_parse(data, size, size, &pe), rc2;
 
@@ -101,6 +131,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < pe->nsections; i++)
 		pe_rva_to_off(pe, size, pe->sections[i].va, &off, &avail);
 	pe_rva_to_off(pe, size, pe->entry_point, &off, &avail);
+	/* what the profile asks of the facts */
+	pe_guid_str(pe->facts.pdb_guid, 1, guid);
+	pe_guid_str(pe->facts.pdb_guid, 0, guid);
+	for (i = 0; i < pe->facts.ndebug; i++)
+		(void)pe_debug_type_name(pe->facts.debug_types[i]);
 	pe_free(pe);
 	return 0;
 }

@@ -16,7 +16,23 @@ while IFS= read -r -d '' f; do
 	check "$rel: $out" [ $? -eq 0 ]
 	n=$((n + 1))
 done < <(find "$SRC" -type f \( -name '*.dll' -o -name '*.exe' -o -name '*.mui' \) -print0)
-check_eq "fixtures checked" "$n" 14
+check_eq "fixtures checked" "$n" 16
+
+# manifest.exe's Manifest and Debug sections against pefile (and Python's
+# XML parser for the manifest: tests/corpus/oracle.py)
+for a in x64 x86; do
+	md="$MNT/$a/manifest.exe.md"
+	want=$(/usr/bin/python3 -c 'import sys; sys.path.insert(0, sys.argv[1])
+import pefile, oracle
+pe = pefile.PE(sys.argv[2])
+print(oracle.manifest(pe)[0]); print(oracle.pdb(pe)[1])' "$here/../corpus" "$SRC/$a/manifest.exe")
+	check_eq "$a manifest.exe: the execution level" \
+		"$(sed -n 's/^\* Requested Execution Level: `\(.*\)`$/\1/p' "$md")" \
+		"$(sed -n 1p <<<"$want")"
+	check_eq "$a manifest.exe: the PDB GUID" \
+		"$(sed -n 's/^\* PDB GUID: //p' "$md")" "$(sed -n 2p <<<"$want")"
+	check "$a manifest.exe: autoElevate" grep -qx '\* Auto Elevate: true' "$md"
+done
 
 # the .mui rule: resonly.dll shows its en-US .mui's strings, and says so
 for a in x64 x86; do

@@ -28,6 +28,8 @@ IMP, ILT, IAT, HINTS = 0x000, 0x040, 0x060, 0x080
 EXP, EXP_SIZE = 0x100, 0x100
 DELAY, DINT, DIAT, DHANDLE = 0x300, 0x340, 0x360, 0x380
 NAMES = 0x400
+# the facts of src/pe/facts.c, past the names
+DEBUG, CLR, TLS, CALLBACKS = 0x600, 0x640, 0x680, 0x700
 
 
 def u16(v):
@@ -171,8 +173,48 @@ def base_pe(nsections=3):
     return f
 
 
+def with_dir(f, index, rva, size):
+    put(f, OPT_OFF + 112 + 8 * index, u32(rva) + u32(size))
+    return f
+
+
+def facts_variants(base):
+    """src/pe/facts.c's readers, each given a table that lies."""
+    f = with_dir(bytearray(base), 6, RDATA + DEBUG, 0xFFFFFFE0)
+    yield "debug-count-huge.dll", f
+    # a CodeView record at the end of the file whose path never ends
+    f = bytearray(base)
+    rec = b"RSDS" + bytes(range(16)) + u32(1) + b"A" * 2000
+    put(f, RAW[RDATA] + DEBUG, u32(0) * 3 + u32(2) + u32(len(rec)) +
+        u32(0) + u32(len(f)))
+    f += rec
+    yield "codeview-path-unterminated.dll", with_dir(f, 6, RDATA + DEBUG, 28)
+    # TLS callbacks that run to the end of .rdata without a 0
+    f = bytearray(base)
+    put(f, RAW[RDATA] + TLS, u64(0) * 3 + u64(0x180000000 + RDATA + CALLBACKS))
+    for at in range(CALLBACKS, SIZE[RDATA], 8):
+        put(f, RAW[RDATA] + at, u64(0x180000000 + TEXT))
+    yield "tls-callbacks-unterminated.dll", with_dir(f, 9, RDATA + TLS, 40)
+    f = bytearray(base)
+    put(f, RAW[RDATA] + TLS, u64(0) * 3 + u64(0x1000))
+    yield "tls-callbacks-below-base.dll", with_dir(f, 9, RDATA + TLS, 40)
+    yield "load-config-wild.dll", with_dir(bytearray(base), 10, 0xFFFFFF00, 0x100)
+    # a CLR header whose metadata root lies outside the file
+    f = bytearray(base)
+    put(f, RAW[RDATA] + CLR, u32(72) + u16(2) + u16(5) + u32(0x7FFFFFF0) +
+        u32(0x100) + u32(1))
+    yield "clr-metadata-wild.dll", with_dir(f, 14, RDATA + CLR, 72)
+    # data after the certificate table: outside what a signature covers
+    f = bytearray(base)
+    cert = u32(16) + u16(0x200) + u16(2) + b"\0" * 8
+    with_dir(f, 4, len(f), len(cert))
+    f += cert + b"appended after the signature"
+    yield "data-after-certificate-table.dll", f
+
+
 def variants():
     base = base_pe()
+    yield from facts_variants(base)
     yield "base.dll", base
     # truncated at every header boundary, and inside the sections
     for name, at in [("dos-header", 0x3E), ("before-pe-signature", LFANEW + 2),

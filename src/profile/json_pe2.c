@@ -1,0 +1,309 @@
+/*
+ * The JSON profile's "pe_facts" member (docs/profile-json.md,
+ * "pe_facts"): the facts of render_pe2.c as data. Strings from the file
+ * pass through md_utf8() as json.c's do (and the finished text through
+ * md_json_safe() in json.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "pe2_i.h"
+
+typedef struct json_object jobj;
+
+struct pctx {
+	int err;
+	struct dynbuf tmp;
+};
+
+static jobj *chk(struct pctx *c, jobj *o)
+{
+	if (!o)
+		c->err = -ENOMEM;
+	return o;
+}
+
+static jobj *j_str(struct pctx *c, const char *s)
+{
+	if (!s)
+		return NULL;
+	db_reset(&c->tmp);
+	md_utf8(&c->tmp, s, strlen(s));
+	if (c->tmp.err) {
+		c->err = c->tmp.err;
+		return NULL;
+	}
+	return chk(c, json_object_new_string_len(c->tmp.len ? c->tmp.data : "",
+						 (int)c->tmp.len));
+}
+
+static jobj *j_lit(struct pctx *c, const char *s)
+{
+	return s ? chk(c, json_object_new_string(s)) : NULL;
+}
+
+static jobj *j_u64(struct pctx *c, uint64_t v)
+{
+	return chk(c, json_object_new_uint64(v));
+}
+
+static jobj *j_bool(struct pctx *c, int v)
+{
+	return chk(c, json_object_new_boolean(v ? 1 : 0));
+}
+
+static jobj *j_obj(struct pctx *c)
+{
+	return chk(c, json_object_new_object());
+}
+
+static jobj *j_arr(struct pctx *c)
+{
+	return chk(c, json_object_new_array());
+}
+
+static void put(struct pctx *c, jobj *o, const char *key, jobj *v)
+{
+	if (!o ||
+	    json_object_object_add_ex(o, key, v,
+				      JSON_C_OBJECT_ADD_KEY_IS_NEW |
+					      JSON_C_OBJECT_KEY_IS_CONSTANT)) {
+		c->err = -ENOMEM;
+		json_object_put(v);
+	}
+}
+
+static void push(struct pctx *c, jobj *a, jobj *v)
+{
+	if (!a || json_object_array_add(a, v)) {
+		c->err = -ENOMEM;
+		json_object_put(v);
+	}
+}
+
+static jobj *flag_names(struct pctx *c, uint32_t v,
+			const struct prof_flag_name *t, size_t n)
+{
+	jobj *arr = j_arr(c);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v & t[i].bit)
+			push(c, arr, j_lit(c, t[i].json));
+	return arr;
+}
+
+static jobj *codeview(struct pctx *c, const struct pe_facts *f)
+{
+	char guid[PE_GUID_LEN], key[64];
+	jobj *o;
+
+	if (!f->has_codeview)
+		return NULL;
+	o = j_obj(c);
+	put(c, o, "pdb_path", j_str(c, f->pdb_path ? f->pdb_path : ""));
+	pe_guid_str(f->pdb_guid, 1, guid);
+	put(c, o, "guid", j_lit(c, guid));
+	put(c, o, "age", j_u64(c, f->pdb_age));
+	pe_guid_str(f->pdb_guid, 0, guid);
+	snprintf(key, sizeof(key), "%s%X", guid, f->pdb_age);
+	put(c, o, "symbol_server_key", j_lit(c, key));
+	return o;
+}
+
+static jobj *debug(struct pctx *c, const struct pe_info *pe)
+{
+	const struct pe_facts *f = &pe->facts;
+	jobj *o = j_obj(c), *types = j_arr(c);
+	char key[32];
+	size_t i;
+
+	for (i = 0; i < f->ndebug; i++) {
+		const char *name = pe_debug_type_name(f->debug_types[i]);
+		jobj *t = j_obj(c);
+
+		put(c, t, "type", j_u64(c, f->debug_types[i]));
+		put(c, t, "name", j_lit(c, name));
+		push(c, types, t);
+	}
+	put(c, o, "entries", types);
+	put(c, o, "reproducible", j_bool(c, f->repro));
+	put(c, o, "codeview", codeview(c, f));
+	snprintf(key, sizeof(key), "%08X%x", pe->timestamp, pe->size_of_image);
+	put(c, o, "binary_symbol_server_key", j_lit(c, key));
+	put(c, o, "cet_compatible",
+	    j_bool(c,
+		   f->has_ex_dllchar && (f->ex_dllchar & PROF_EX_CET_COMPAT)));
+	return o;
+}
+
+static jobj *tls(struct pctx *c, const struct pe_info *pe)
+{
+	const struct pe_facts *f = &pe->facts;
+	jobj *arr;
+	size_t i;
+
+	if (!f->has_tls)
+		return NULL;
+	arr = j_arr(c);
+	for (i = 0; i < f->ntls_callbacks; i++) {
+		jobj *cb = j_obj(c);
+
+		put(c, cb, "va", j_u64(c, f->tls_callbacks[i]));
+		put(c, cb, "rva",
+		    j_u64(c, f->tls_callbacks[i] - pe->image_base));
+		push(c, arr, cb);
+	}
+	return arr;
+}
+
+static jobj *load_config(struct pctx *c, const struct pe_facts *f)
+{
+	jobj *o;
+
+	if (!f->has_load_config)
+		return NULL;
+	o = j_obj(c);
+	put(c, o, "size", j_u64(c, f->load_config_size));
+	put(c, o, "security_cookie",
+	    f->has_cookie ? j_u64(c, f->security_cookie) : NULL);
+	put(c, o, "seh_table", f->has_seh ? j_u64(c, f->seh_table) : NULL);
+	put(c, o, "seh_count", f->has_seh ? j_u64(c, f->seh_count) : NULL);
+	put(c, o, "guard_flags",
+	    f->has_guard_flags ? j_u64(c, f->guard_flags) : NULL);
+	put(c, o, "guard_flags_names",
+	    f->has_guard_flags ? flag_names(c, f->guard_flags, prof_guard_flags,
+					    prof_nguard_flags)
+			       : NULL);
+	return o;
+}
+
+static jobj *overlay(struct pctx *c, const struct pe_info *pe)
+{
+	const struct pe_facts *f = &pe->facts;
+	jobj *o;
+
+	if (!f->has_overlay)
+		return NULL;
+	o = j_obj(c);
+	put(c, o, "offset", j_u64(c, f->overlay_off));
+	put(c, o, "size", j_u64(c, f->overlay_size));
+	put(c, o, "entropy",
+	    f->overlay_entropy < 0
+		    ? NULL
+		    : chk(c, json_object_new_double(f->overlay_entropy)));
+	put(c, o, "entropy_bytes", j_u64(c, f->entropy_len));
+	put(c, o, "certificate_table_inside", j_bool(c, f->cert_in_overlay));
+	put(c, o, "after_certificate_table",
+	    f->cert_in_overlay ? j_u64(c, f->after_cert) : NULL);
+	return o;
+}
+
+static jobj *dotnet(struct pctx *c, const struct pe_facts *f)
+{
+	char v[16];
+	jobj *o;
+
+	if (!f->has_clr)
+		return NULL;
+	o = j_obj(c);
+	snprintf(v, sizeof(v), "%u.%u", f->clr_major, f->clr_minor);
+	put(c, o, "runtime_version", j_lit(c, v));
+	put(c, o, "flags", j_u64(c, f->clr_flags));
+	put(c, o, "flags_names",
+	    flag_names(c, f->clr_flags, prof_clr_flags, prof_nclr_flags));
+	put(c, o, "metadata_version", j_str(c, f->metadata_version));
+	return o;
+}
+
+static jobj *rich(struct pctx *c, const struct pe_facts *f)
+{
+	jobj *arr = j_arr(c);
+	size_t i;
+
+	for (i = 0; i < f->nrich; i++) {
+		jobj *e = j_obj(c);
+
+		put(c, e, "product_id", j_u64(c, f->rich[i].product));
+		put(c, e, "build", j_u64(c, f->rich[i].build));
+		put(c, e, "count", j_u64(c, f->rich[i].count));
+		push(c, arr, e);
+	}
+	return arr;
+}
+
+static jobj *tri(struct pctx *c, int v)
+{
+	return v < 0 ? NULL : j_bool(c, v);
+}
+
+static jobj *resources(struct pctx *c, const struct pe_facts *f)
+{
+	jobj *arr = j_arr(c), *langs;
+	size_t i, k;
+
+	for (i = 0; i < f->nres_types; i++) {
+		const struct pe_res_type *t = &f->res_types[i];
+		jobj *e = j_obj(c);
+
+		put(c, e, "type",
+		    t->id == PE_RES_NAMED ? NULL : j_u64(c, t->id));
+		put(c, e, "name",
+		    t->id == PE_RES_NAMED ? NULL
+					  : j_lit(c, pe_res_type_name(t->id)));
+		put(c, e, "count", j_u64(c, t->count));
+		langs = j_arr(c);
+		for (k = 0; k < t->nlangs; k++)
+			push(c, langs, j_u64(c, t->langs[k]));
+		put(c, e, "languages", langs);
+		push(c, arr, e);
+	}
+	return arr;
+}
+
+static jobj *manifest(struct pctx *c, const struct pe_facts *f)
+{
+	jobj *o, *deps;
+	size_t i;
+
+	if (!f->has_manifest)
+		return NULL;
+	o = j_obj(c);
+	put(c, o, "requested_execution_level", j_str(c, f->exec_level));
+	put(c, o, "ui_access", tri(c, f->ui_access));
+	put(c, o, "auto_elevate", tri(c, f->auto_elevate));
+	deps = j_arr(c);
+	for (i = 0; i < f->nmanifest_deps; i++)
+		push(c, deps, j_str(c, f->manifest_deps[i]));
+	put(c, o, "dependencies", deps);
+	return o;
+}
+
+struct json_object *prof_json_pe2(const struct pe_info *pe, int *err)
+{
+	struct pctx c = { 0 };
+	jobj *o;
+
+	if (!pe || *err)
+		return NULL;
+	db_init(&c.tmp, CAP_PROFILE);
+	o = j_obj(&c);
+	put(&c, o, "debug", debug(&c, pe));
+	put(&c, o, "tls_callbacks", tls(&c, pe));
+	put(&c, o, "load_config", load_config(&c, &pe->facts));
+	put(&c, o, "overlay", overlay(&c, pe));
+	put(&c, o, "dotnet", dotnet(&c, &pe->facts));
+	put(&c, o, "rich", rich(&c, &pe->facts));
+	put(&c, o, "resources", resources(&c, &pe->facts));
+	put(&c, o, "manifest", manifest(&c, &pe->facts));
+	db_free(&c.tmp);
+	if (c.err) {
+		json_object_put(o);
+		*err = c.err;
+		return NULL;
+	}
+	return o;
+}

@@ -1,0 +1,69 @@
+#!/bin/bash
+# compare.py (pe_dump against python3-pefile, the facts of src/pe/facts.c
+# among the rest) over real binaries nobody here made, each with facts the
+# fixtures and libwine lack: efi.sh's signed files (Microsoft's conpty.dll
+# and OpenConsole.exe from node-pty carry CodeView records, Rich headers,
+# guard flags and a certificate table in the overlay) and Debian's .NET
+# assemblies (libmono-cecil-cil, libmono-accessibility4.0-cil: CLR headers,
+# strong-name signed). Fetched as efi.sh does (apt-get download, npm pack)
+# into the same cache, ${XDG_CACHE_HOME:-~/.cache}/profilefs-oracle, and
+# unpacked, never installed; pefile's answers are cached by the file's
+# SHA-256 (oracle.py). Nothing fetched and nothing cached: a failure.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+dump=$1
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/profilefs-oracle
+T=$(mktemp -d /tmp/pfs-facts-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+mkdir -p "$cache/pkgs" || { echo "FAIL: cannot make $cache"; exit 1; }
+debs=(shim-signed grub-efi-amd64-signed fwupd-amd64-signed win32-loader
+	libmono-cecil-cil libmono-accessibility4.0-cil)
+npm_pkg=node-pty@1.1.0
+fetch_debs() { (cd "$cache/pkgs" && apt-get download "${debs[@]}") >>"$T/fetch.log" 2>&1; }
+have_debs() {
+	local p
+	for p in "${debs[@]}"; do
+		compgen -G "$cache/pkgs/${p}_*.deb" >/dev/null || return 1
+	done
+}
+if ! have_debs; then
+	fetch_debs || { [ "$(id -u)" -eq 0 ] && apt-get update -qq >>"$T/fetch.log" 2>&1 && fetch_debs; }
+fi
+if [ ! -s "$cache/pkgs/node-pty-1.1.0.tgz" ]; then
+	(cd "$cache/pkgs" && npm pack "$npm_pkg") >>"$T/fetch.log" 2>&1
+fi
+have_debs && [ -s "$cache/pkgs/node-pty-1.1.0.tgz" ] || {
+	echo "FAIL: the packages could not be fetched: $(tail -n 3 "$T/fetch.log" 2>/dev/null)"
+	exit 1
+}
+for p in "${debs[@]}"; do
+	for d in "$cache/pkgs/${p}"_*.deb; do
+		dpkg-deb -x "$d" "$T/x" || { echo "FAIL: dpkg-deb -x $d"; exit 1; }
+	done
+done
+mkdir -p "$T/npm" && tar -xzf "$cache/pkgs/node-pty-1.1.0.tgz" -C "$T/npm" ||
+	{ echo "FAIL: tar node-pty-1.1.0.tgz"; exit 1; }
+mkdir -p "$T/pe"
+n=0
+while IFS= read -r f; do
+	n=$((n + 1))
+	cp "$f" "$T/pe/$n-$(basename "$f")"
+done < <(find "$T/x" "$T/npm" -type f \( -name '*.efi.signed' -o -iname '*.exe' \
+	-o -iname '*.dll' \) 2>/dev/null | sort)
+if [ "$n" -eq 0 ]; then
+	echo "FAIL: the packages hold no PE files"
+	exit 1
+fi
+# each fact must be there to compare: a corpus without it checks nothing
+# (none of these files has TLS callbacks: run.sh's fixtures and libwine do,
+# the mingw runtime's)
+out=$(/usr/bin/python3 "$here/compare.py" "$dump" --known "$here/pefile-known.txt" "$T/pe")
+rc=$?
+echo "$out"
+for fact in debug_types pdb overlay guard_flags clr rich res_types manifest; do
+	if ! grep -Eq "^  $fact: [1-9][0-9]* files have it" <<<"$out"; then
+		echo "FAIL: no file of the corpus has $fact"
+		rc=1
+	fi
+done
+exit $rc
