@@ -201,7 +201,7 @@ const char *tree_reparse_tag_name(uint32_t tag);
 
 /*
  * The 64-bit identity of the volume a file of st_dev dev lives on, which
- * survives a remount: for POSIX what svc_volume_id() chose (uuid, dev
+ * survives a remount: for POSIX what tree_vols_id() chose (uuid, dev
  * or the user's name); for NTFS the hash of "ntfs:" and the volume's
  * serial number (or the user's name). desc (n bytes) says which, for the
  * log: "uuid ntfs 1A2B…", "dev 0:53", "name NAME", "ntfs 1A2B…".
