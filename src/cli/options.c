@@ -63,8 +63,10 @@ const struct cli_opt cli_opt_table[] = {
 	  "stop reading a file after SECS seconds; its profile says so and is "
 	  "not cached; 0: no limit" },
 	{ "memory", 0, "SIZE", OPT_MEMORY, OFF(memory), NULL, CMD_SVC,
-	  "what all computations hold together at most, 16M or more; one that "
-	  "does not fit waits its turn (default: 192M)" },
+	  "the memory the service's work and memos share, 16M or more: a "
+	  "sixth for rendered profiles (at most 32M), an eighth for the "
+	  "identities checked, the rest for computations (one that does not "
+	  "fit waits its turn) (default: 192M)" },
 	{ "trust-metadata", 0, NULL, OPT_FLAG, OFF(trust_metadata), NULL,
 	  CMD_SVC,
 	  "serve a profile cached by an earlier mount by the file's device, "
