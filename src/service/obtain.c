@@ -187,6 +187,23 @@ static int read_profile(struct svc *pv, struct tree_file *f,
 	return prof_compute(f, st, &pv->limits, stop, out);
 }
 
+/*
+ * The profile of relpath when the source says its bytes cannot be read
+ * here (tree_facts()'s unreadable: a reparse point it cannot follow, a
+ * damaged compressed stream, ntfs-3g's "unsupported reparse tag" link):
+ * one note, no hashes, so never stored. -ENOENT when the source says
+ * nothing of it (then the -EIO or the link is what it is).
+ */
+static int unreadable(struct svc *pv, const char *relpath, struct prof **out)
+{
+	struct tree_facts facts;
+
+	if (tree_facts(pv->tree, relpath, &facts) != 0 || !facts.unreadable[0])
+		return -ENOENT;
+	facts.unreadable[sizeof(facts.unreadable) - 1] = '\0';
+	return prof_unreadable(facts.unreadable, out);
+}
+
 /* Reads the file; a file that keeps changing under us is an error. */
 static int compute_now(struct svc *pv, const char *relpath,
 		       const struct util_stop *stop, struct prof **out,
@@ -200,6 +217,8 @@ static int compute_now(struct svc *pv, const char *relpath,
 		rc = prof_open(pv->tree, relpath, &f, &st);
 		if (rc == -EINVAL)
 			return prof_special(st.st_mode, out);
+		if (rc == -EIO && unreadable(pv, relpath, out) == 0)
+			return 0;
 		if (rc)
 			return rc;
 		rc = gated(pv, f, &st, prof_memory((uint64_t)st.st_size), stop,
@@ -366,8 +385,14 @@ int svc_obtain(struct svc *pv, const char *relpath, const struct stat *bst,
 		st = *bst;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
-	if (S_ISLNK(st.st_mode))
-		return -ENOENT;
+	if (S_ISLNK(st.st_mode)) {
+		/* ntfs-3g's link for a file it cannot read: Windows sees a
+		 * file, and its profile says why it is not read (nothing is
+		 * read, so whatever compute_ok says) */
+		rc = unreadable(pv, relpath, &h->own);
+		h->p = h->own;
+		return rc;
+	}
 	if (!S_ISREG(st.st_mode)) {
 		/* nothing to read or cache: the note is the whole profile */
 		rc = prof_special(st.st_mode, &h->own);
