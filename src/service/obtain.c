@@ -230,6 +230,11 @@ static int compute_now(struct svc *pv, const char *relpath,
 
 	for (tries = 0; tries <= CAP_REREAD; tries++) {
 		rc = prof_open(pv->tree, relpath, &f, &st);
+		/* an ntfs-3g link shown as the file it stands for */
+		if ((rc == -EINVAL || rc == -ELOOP) &&
+		    tree_lstat(pv->tree, relpath, &st) == 0 &&
+		    S_ISLNK(st.st_mode) && unreadable(pv, relpath, 0, out) == 0)
+			return 0;
 		if (rc == -EINVAL)
 			return prof_special(st.st_mode, out);
 		if (rc == -EIO && unreadable(pv, relpath, 0, out) == 0)
