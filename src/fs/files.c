@@ -166,6 +166,11 @@ int fs_op_open(const char *path, struct fuse_file_info *fi)
 	if (!bin) {
 		/* the open file's own stat: the identity of its bytes */
 		rc = tree_file_open(fs->tree, fs_rel(path), &file, &st);
+		/* ntfs-3g's link for a file it cannot read: shown as the
+		 * file (fs_ntfs3g_file), whose bytes cannot be read */
+		if (rc && tree_lstat(fs->tree, fs_rel(path), &st) == 0 &&
+		    fs_ntfs3g_file(fs, fs_rel(path), &st))
+			rc = -EIO;
 		if (rc)
 			return rc;
 	}

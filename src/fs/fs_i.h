@@ -74,6 +74,15 @@ int fs_caller_may_read(const struct stat *st);
 /* Is the source entry rel (lstat st) a binary, for this caller? */
 int fs_is_binary(struct fs *fs, const char *rel, const struct stat *st);
 /*
+ * Over an ntfs-3g mount, a file it cannot read (a WOF-compressed file, a
+ * deduplicated one...) is a symlink to "unsupported reparse tag 0x...";
+ * Windows sees a regular file. 1 when rel of lstat *st is such a link,
+ * and *st then says a regular file (0444, the link's size); 0 else.
+ */
+int fs_ntfs3g_file(struct fs *fs, const char *rel, struct stat *st);
+/* tree_lstat(), and fs_ntfs3g_file()'s regular file for such a link */
+int fs_lstat(struct fs *fs, const char *rel, struct stat *st);
+/*
  * What a mounted path names: 0 with *bin NULL for a source entry (lstat
  * in *st), 0 with *bin set (malloc'ed) for a profile in *fmt (*st is the
  * binary's lstat), or -errno.

@@ -75,11 +75,18 @@ static int fill_entry(void *arg, const char *name, const struct stat *st)
 	const struct filling *fl = arg;
 	struct fs *fs = fl->fs;
 	char md[NAME_MAX + 1], rel[PATH_MAX];
-	struct stat real, pst = *st;
+	struct stat real, pst = *st, shown = *st;
 	int f, checked = 0;
 
 	if (fs_is_view_name(fs, fl->dir, name))
 		return 0;
+	/* an ntfs-3g link for a file it cannot read: the file */
+	if (S_ISLNK(st->st_mode) &&
+	    fs_join(fl->rel, name, rel, sizeof(rel)) == 0 &&
+	    fs_ntfs3g_file(fs, rel, &shown)) {
+		st = &shown;
+		pst = shown;
+	}
 	if (!fl->plus) {
 		memset(&pst, 0, sizeof(pst));
 		pst.st_mode = st->st_mode & S_IFMT;
@@ -116,11 +123,15 @@ static int view_entry(void *arg, const char *name, const struct stat *st)
 	const struct filling *fl = arg;
 	struct fs *fs = fl->fs;
 	char md[NAME_MAX + 1], child[PATH_MAX], rel[PATH_MAX];
-	struct stat real, pst;
+	struct stat real, pst, shown = *st;
 	int f;
 
 	if (S_ISDIR(st->st_mode))
 		return fill_folder(fl, name);
+	if (S_ISLNK(st->st_mode) &&
+	    fs_join(fl->rel, name, child, sizeof(child)) == 0 &&
+	    fs_ntfs3g_file(fs, child, &shown))
+		st = &shown;
 	if (S_ISLNK(st->st_mode) ||
 	    fs_join(fl->rel, name, child, sizeof(child)) ||
 	    !fs_is_binary(fs, child, st))

@@ -141,13 +141,37 @@ static int as_profile(struct fs *fs, const char *rel, struct stat *st,
 	b = strndup(rel, n - slen);
 	if (!b)
 		return -ENOMEM;
-	if (tree_lstat(fs->tree, b, st) != 0 || !fs_is_binary(fs, b, st)) {
+	if (fs_lstat(fs, b, st) != 0 || !fs_is_binary(fs, b, st)) {
 		free(b);
 		return -ENOENT;
 	}
 	*fmt = (enum svc_format)f;
 	*bin = b;
 	return 0;
+}
+
+int fs_ntfs3g_file(struct fs *fs, const char *rel, struct stat *st)
+{
+	char target[64];
+	uint32_t tag;
+
+	if (!S_ISLNK(st->st_mode) ||
+	    tree_readlink(fs->tree, rel, target, sizeof(target)) != 0 ||
+	    strlen(target) >= sizeof(target) - 1 ||
+	    tree_ntfs3g_tag(target, &tag) != 0)
+		return 0;
+	st->st_mode = S_IFREG | 0444;
+	st->st_nlink = st->st_nlink ? st->st_nlink : 1;
+	return 1;
+}
+
+int fs_lstat(struct fs *fs, const char *rel, struct stat *st)
+{
+	int err = tree_lstat(fs->tree, rel, st);
+
+	if (!err)
+		fs_ntfs3g_file(fs, rel, st);
+	return err;
 }
 
 /*
@@ -161,7 +185,7 @@ static int view_resolve(struct fs *fs, const char *rel, struct stat *st,
 	int err;
 
 	*bin = NULL;
-	err = tree_lstat(fs->tree, rel, st);
+	err = fs_lstat(fs, rel, st);
 	if (err == 0 && S_ISDIR(st->st_mode))
 		return 0;
 	if (err && err != -ENOENT)
@@ -180,7 +204,7 @@ int fs_resolve(struct fs *fs, const char *path, struct stat *st, char **bin,
 	*bin = NULL;
 	if (fs_in_view(fs, path, &rel))
 		return view_resolve(fs, rel, st, bin, fmt);
-	err = tree_lstat(fs->tree, rel, st);
+	err = fs_lstat(fs, rel, st);
 	if (err != -ENOENT)
 		return err;
 	return as_profile(fs, rel, st, bin, fmt);

@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -187,6 +188,37 @@ static int read_profile(struct svc *pv, struct tree_file *f,
 	return prof_compute(f, st, &pv->limits, stop, out);
 }
 
+/*
+ * The profile of relpath when the source says its bytes cannot be read
+ * here (tree_facts()'s unreadable: a reparse point it cannot follow, a
+ * damaged compressed stream, ntfs-3g's "unsupported reparse tag" link):
+ * one note, no hashes, so never stored. A read that failed (-EIO) in a
+ * compressed stream the open found sound is the same: a damaged stream.
+ * -ENOENT when the source says nothing of it (then the -EIO or the link
+ * is what it is).
+ */
+static int unreadable(struct svc *pv, const char *relpath, int read_failed,
+		      struct prof **out)
+{
+	struct tree_facts facts;
+	char why[sizeof(facts.unreadable) + 96];
+
+	if (tree_facts(pv->tree, relpath, &facts) != 0)
+		return -ENOENT;
+	facts.unreadable[sizeof(facts.unreadable) - 1] = '\0';
+	facts.storage[sizeof(facts.storage) - 1] = '\0';
+	if (facts.unreadable[0])
+		return prof_unreadable(facts.unreadable, out);
+	if (!read_failed || !facts.storage[0] ||
+	    !strcmp(facts.storage, "sparse"))
+		return -ENOENT;
+	snprintf(why, sizeof(why),
+		 "The file is stored %s, and its compressed stream could "
+		 "not be read whole: it is damaged",
+		 facts.storage);
+	return prof_unreadable(why, out);
+}
+
 /* Reads the file; a file that keeps changing under us is an error. */
 static int compute_now(struct svc *pv, const char *relpath,
 		       const struct util_stop *stop, struct prof **out,
@@ -198,13 +230,22 @@ static int compute_now(struct svc *pv, const char *relpath,
 
 	for (tries = 0; tries <= CAP_REREAD; tries++) {
 		rc = prof_open(pv->tree, relpath, &f, &st);
+		/* an ntfs-3g link shown as the file it stands for */
+		if ((rc == -EINVAL || rc == -ELOOP) &&
+		    tree_lstat(pv->tree, relpath, &st) == 0 &&
+		    S_ISLNK(st.st_mode) && unreadable(pv, relpath, 0, out) == 0)
+			return 0;
 		if (rc == -EINVAL)
 			return prof_special(st.st_mode, out);
+		if (rc == -EIO && unreadable(pv, relpath, 0, out) == 0)
+			return 0;
 		if (rc)
 			return rc;
 		rc = gated(pv, f, &st, prof_memory((uint64_t)st.st_size), stop,
 			   read_profile, out);
 		tree_file_close(f);
+		if (rc == -EIO && unreadable(pv, relpath, 1, out) == 0)
+			return 0;
 		if (rc != -EAGAIN)
 			break;
 		log_info("%s changed while it was read; reading it again",
@@ -366,8 +407,14 @@ int svc_obtain(struct svc *pv, const char *relpath, const struct stat *bst,
 		st = *bst;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
-	if (S_ISLNK(st.st_mode))
-		return -ENOENT;
+	if (S_ISLNK(st.st_mode)) {
+		/* ntfs-3g's link for a file it cannot read: Windows sees a
+		 * file, and its profile says why it is not read (nothing is
+		 * read, so whatever compute_ok says) */
+		rc = unreadable(pv, relpath, 0, &h->own);
+		h->p = h->own;
+		return rc;
+	}
 	if (!S_ISREG(st.st_mode)) {
 		/* nothing to read or cache: the note is the whole profile */
 		rc = prof_special(st.st_mode, &h->own);

@@ -131,6 +131,7 @@ struct svc_view_i {
 	struct svc_view pub;
 	struct held h, mui;
 	char *mui_path;
+	struct prof_file_facts *file; /* NULL: none (svc_view_put frees) */
 	struct svc_gens g;
 	/* a section left out by a failure (logged): the text has no key */
 	int degraded;

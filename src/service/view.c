@@ -55,13 +55,15 @@ static char *mui_beside(struct svc *pv, const char *relpath, struct stat *st)
 /*
  * The render key: a SHA-256 over everything the text depends on. The format
  * and its code (PROF_RENDER_VERSION, PROF_JSON_VERSION), the content, the path
- * and drive shown, the .mui beside it (lent its strings when the binary is a PE
- * image), the rules generation, and the trust, catalog folders, catalog
- * generation and day of the verdict.
+ * and drive shown, the file's facts (NTFS: times, streams, Zone.Identifier),
+ * the .mui beside it (lent its strings when the binary is a PE image), the
+ * rules generation, and the trust, catalog folders, catalog generation and day
+ * of the verdict.
  */
 static int render_key(struct svc *pv, enum svc_format fmt,
 		      const uint8_t sha256[32], const char *relpath,
 		      const char *mui_path, const uint8_t mui_sha256[32],
+		      const struct prof_file_facts *file,
 		      const struct svc_gens *g, uint8_t key[32])
 {
 	struct dynbuf b;
@@ -79,6 +81,10 @@ static int render_key(struct svc *pv, enum svc_format fmt,
 	db_add(&b, "", 1);
 	db_add(&b, sha256, 32);
 	db_printf(&b, "%s%c%s%c", relpath, 0, pv->drive, 0);
+	/* the file's own facts (NTFS): nothing for a file without them */
+	rc = prof_file_facts_key(file, &b);
+	if (rc && !b.err)
+		b.err = rc;
 	if (mui_path) {
 		db_printf(&b, "%s%c", mui_path, 0);
 		db_add(&b, mui_sha256, 32);
@@ -102,6 +108,7 @@ int svc_cached_key(struct svc *pv, enum svc_format fmt, const char *relpath,
 {
 	struct cache_content ct, mui_ct = { 0 };
 	struct cache_ident id = svc_ident_of(pv, st);
+	struct prof_file_facts *file = NULL;
 	struct stat mui_st;
 	struct svc_gens g;
 	char *mui;
@@ -118,11 +125,15 @@ int svc_cached_key(struct svc *pv, enum svc_format fmt, const char *relpath,
 		rc = svc_trusted(pv, &id) ? cache_find(pv->cache, &id, &mui_ct)
 					  : -ENOENT;
 	}
+	/* the facts are the file's, never the cache's: gathered (cheap) */
+	if (!rc)
+		rc = prof_file_facts_get(pv->tree, relpath, &file);
 	if (!rc) {
 		gens_now(pv, &g);
 		rc = render_key(pv, fmt, ct.dg.sha256, relpath, mui,
-				mui_ct.dg.sha256, &g, key);
+				mui_ct.dg.sha256, file, &g, key);
 	}
+	prof_file_facts_free(file);
 	free(mui);
 	return rc;
 }
@@ -139,6 +150,7 @@ void svc_view_put(struct svc *pv, struct svc_view *pub)
 	svc_verdict_unhold(pv->verdicts);
 	svc_release(pv, &v->mui);
 	svc_release(pv, &v->h);
+	prof_file_facts_free(v->file);
 	free(v->mui_path);
 	free(v);
 }
@@ -201,6 +213,18 @@ int svc_view_get_at(struct svc *pv, const char *relpath, const struct stat *st,
 	v->pub.prof = v->h.p;
 	v->pub.v.relpath = relpath;
 	v->pub.v.drive = pv->drive;
+	/* what the file system says of the file (NTFS); without it the
+	 * text is as on a POSIX source, and has no key */
+	rc = prof_file_facts_get(pv->tree, relpath, &v->file);
+	if (rc == -ENOMEM)
+		goto fail;
+	if (rc) {
+		log_warn("%s: its file system facts are left out: %s", relpath,
+			 strerror(-rc));
+		v->file = NULL;
+		v->degraded = 1;
+	}
+	v->pub.v.file = v->file;
 	/* en-US/NAME.mui beside a PE image lends it its version strings; it
 	 * is held for any binary, as the key names it for any */
 	v->mui_path = mui_beside(pv, relpath, &mui_st);
@@ -240,6 +264,7 @@ int svc_view_get_at(struct svc *pv, const char *relpath, const struct stat *st,
 fail:
 	svc_release(pv, &v->mui);
 	svc_release(pv, &v->h);
+	prof_file_facts_free(v->file);
 	free(v->mui_path);
 	free(v);
 	return rc;
@@ -261,5 +286,5 @@ int svc_view_key(struct svc *pv, enum svc_format fmt,
 	if (memcmp(&now, &v->g, sizeof(now)) != 0)
 		return -ENOENT;
 	return render_key(pv, fmt, p->dg.sha256, v->pub.v.relpath, v->mui_path,
-			  mui ? mui->dg.sha256 : NULL, &v->g, key);
+			  mui ? mui->dg.sha256 : NULL, v->file, &v->g, key);
 }

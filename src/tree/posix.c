@@ -280,9 +280,22 @@ static int posix_facts(struct tree *t, const char *rel, struct tree_facts *out)
 	if (rc)
 		return rc;
 	memset(&facts, 0, sizeof(facts));
-	/* A POSIX folder knows none of them. What an ntfs-3g mount says of
-	 * a reparse point it cannot show (a symlink to "unsupported reparse
-	 * tag 0x...") is to be read here, from a symlink st. */
+	/* A POSIX folder knows none of them, but an ntfs-3g mount shows a
+	 * reparse point it cannot read as a symlink to "unsupported reparse
+	 * tag 0x...": that is a file Windows sees, and why it is not read.
+	 * A target that fills the buffer may have been cut: not that text. */
+	if (S_ISLNK(st.st_mode)) {
+		char target[64];
+
+		rc = posix_readlink(t, rel, target, sizeof(target));
+		if (rc == 0 && strlen(target) < sizeof(target) - 1 &&
+		    tree_ntfs3g_facts(target, &facts) != 0)
+			memset(&facts, 0, sizeof(facts));
+		if (rc == -EINVAL)
+			rc = 0; /* replaced since its lstat: no link now */
+		if (rc)
+			return rc;
+	}
 	*out = facts;
 	return 0;
 }
