@@ -232,19 +232,39 @@ static int profile_load(struct fs *fs, struct fh *h)
 	return rc;
 }
 
+/*
+ * The whole request from a source file, or an error: the kernel takes a
+ * short read for the end of the file, so a read that fails part way (a
+ * damaged compressed stream) fails whole, never handing on the bytes
+ * before the failure as if they were all there is.
+ */
+static int source_read(struct tree_file *f, char *buf, size_t size,
+		       uint64_t off)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < size) {
+		n = tree_pread(f, buf + done, size - done, off + done);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (int)done;
+}
+
 int fs_op_read(const char *path, char *buf, size_t size, off_t off,
 	       struct fuse_file_info *fi)
 {
 	struct fh *h = (struct fh *)(uintptr_t)fi->fh;
-	ssize_t n;
 	int rc, tell;
 
 	if (off < 0)
 		return -EINVAL;
-	if (h->file) {
-		n = tree_pread(h->file, buf, size, (uint64_t)off);
-		return (int)n;
-	}
+	if (h->file)
+		return source_read(h->file, buf, size, (uint64_t)off);
 	atomic_fetch_add(&fs_get()->profile_reads, 1);
 	rc = profile_load(fs_get(), h);
 	if (rc)
