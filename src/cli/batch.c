@@ -288,6 +288,169 @@ int batch_add(struct batch *b, struct tree *tree, const char *root,
 	return copy ? push(b, copy) : -ENOMEM;
 }
 
+int batch_add_rel(struct batch *b, struct tree *tree, const char *root,
+		  const char *rel, int recursive, const struct svc_names *names,
+		  int *failed)
+{
+	struct walk w = { b, tree, root, names, failed };
+	struct stat st;
+	size_t len;
+	char *copy;
+	int rc;
+
+	while (*rel == '/')
+		rel++;
+	copy = strdup(rel);
+	if (!copy)
+		return -ENOMEM;
+	len = strlen(copy);
+	while (len && copy[len - 1] == '/')
+		copy[--len] = '\0';
+	rc = tree_lstat(tree, copy, &st);
+	if (rc == 0 && S_ISDIR(st.st_mode)) {
+		if (recursive)
+			rc = walk(&w, copy, 0);
+		else
+			walk_fail(&w, copy, "Is a directory (-r walks it)");
+		free(copy);
+		return rc == -ENOMEM ? rc : 0;
+	}
+	if (rc) {
+		walk_fail(&w, copy, strerror(-rc));
+		free(copy);
+		return 0;
+	}
+	return push(b, copy);
+}
+
+/* ---- an NTFS volume's operands ------------------------------------------ */
+
+int batch_is_volume(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 &&
+	       (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
+}
+
+int batch_image_operand(const char *arg, char **image, const char **inside)
+{
+	const char *colon = strchr(arg, ':');
+	struct stat st;
+
+	*image = NULL;
+	if (!colon || colon == arg || colon[1] != '/' || lstat(arg, &st) == 0 ||
+	    errno != ENOENT)
+		return 0;
+	*image = strndup(arg, (size_t)(colon - arg));
+	if (!*image)
+		return -ENOMEM;
+	if (!batch_is_volume(*image)) {
+		free(*image);
+		*image = NULL;
+		return 0;
+	}
+	*inside = colon + 1;
+	return 1;
+}
+
+/* the realpath of the image named by arg (IMAGE:/PATH), said if none */
+static char *image_of(const char *arg, const char **inside)
+{
+	char *image, *real = NULL;
+
+	if (batch_image_operand(arg, &image, inside) != 1)
+		return NULL;
+	real = realpath(image, NULL);
+	free(image);
+	return real;
+}
+
+int batch_volume_args(const char *given_root, char **args, int n, char **image,
+		      const char ***rels)
+{
+	const char *inside;
+	char *img = NULL, *one;
+	int i, nimg = 0, rc = 0;
+
+	*image = NULL;
+	*rels = NULL;
+	if (given_root && batch_is_volume(given_root)) {
+		img = realpath(given_root, NULL);
+		if (!img) {
+			batch_say(given_root, strerror(errno));
+			return 1;
+		}
+	}
+	*rels = calloc((size_t)n + 1, sizeof(**rels));
+	if (!*rels) {
+		free(img);
+		return 1;
+	}
+	for (i = 0; i < n && !rc; i++) {
+		(*rels)[i] = args[i];
+		one = image_of(args[i], &inside);
+		if (!one)
+			continue;
+		nimg++;
+		(*rels)[i] = inside;
+		if (given_root && !img) {
+			fprintf(stderr,
+				"profilefs: --root %s is a folder: "
+				"IMAGE:/PATH operands take no --root "
+				"or --root=IMAGE\n",
+				given_root);
+			rc = 2;
+		} else if (img && strcmp(img, one) != 0) {
+			fprintf(stderr, "profilefs: the IMAGE:/PATH operands "
+					"name one image only (and --root the "
+					"same)\n");
+			rc = 2;
+		} else if (!img) {
+			img = one;
+			one = NULL;
+		}
+		free(one);
+	}
+	if (!rc && img && !given_root && nimg < n) {
+		fprintf(stderr, "profilefs: give every operand as "
+				"IMAGE:/PATH, or the image as --root=IMAGE\n");
+		rc = 2;
+	}
+	if (rc || !img) {
+		free(img);
+		free(*rels);
+		*rels = NULL;
+		return rc;
+	}
+	*image = img;
+	return 0;
+}
+
+int batch_open_volume(const char *image, unsigned partition,
+		      const char *volume_name, struct tree **out)
+{
+	struct tree_opts to = { .partition = partition,
+				.volume_name = volume_name };
+	char err[1024] = "";
+	const char *warn;
+	int rc = tree_open(image, &to, out, err, sizeof(err));
+
+	if (rc) {
+		*out = NULL;
+		if (err[0])
+			fprintf(stderr, "profilefs: %s\n", err);
+		else
+			fprintf(stderr, "profilefs: cannot open %s: %s\n",
+				image, strerror(-rc));
+		return 1;
+	}
+	warn = tree_warning(*out);
+	if (warn)
+		fprintf(stderr, "profilefs: %s: %s\n", image, warn);
+	return 0;
+}
+
 static int by_path(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

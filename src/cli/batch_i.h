@@ -57,6 +57,45 @@ int batch_add(struct batch *b, struct tree *tree, const char *root,
 	      const char *path, int recursive, const struct svc_names *names,
 	      int *failed);
 
+/*
+ * Adds rel, a path inside tree (its leading and trailing '/' ignored; ""
+ * the root), as batch_add() does; root is only for the messages
+ * (root/rel).
+ */
+int batch_add_rel(struct batch *b, struct tree *tree, const char *root,
+		  const char *rel, int recursive, const struct svc_names *names,
+		  int *failed);
+
+/* ---- an NTFS volume's operands ---- */
+
+/* path names a regular file or a block device (what may hold a volume) */
+int batch_is_volume(const char *path);
+
+/*
+ * Is arg IMAGE:/PATH? It is when arg itself names nothing (an existing
+ * file named "a:/b" is that file), the part before its first ':' names a
+ * regular file or block device, and '/' follows the ':'. 1 with *image
+ * (malloc'ed) and *inside (in arg, from its '/'), 0, or -ENOMEM.
+ */
+int batch_image_operand(const char *arg, char **image, const char **inside);
+
+/*
+ * The operands read in one NTFS volume: when given_root (--root, or NULL)
+ * is a volume's file or device, every operand is a path inside it (or
+ * IMAGE:/PATH of that image); without --root, every operand is
+ * IMAGE:/PATH of one image. 0 with *image (its realpath) and *rels (n
+ * paths inside, pointing into args) when so, 0 with *image NULL when
+ * not, or the exit status (said): 2 for operands of several images, or
+ * mixed with ordinary paths.
+ */
+int batch_volume_args(const char *given_root, char **args, int n, char **image,
+		      const char ***rels);
+
+/* tree_open() of image with its partition and the --volume-id; its
+ * message, or its warning (tree_warning), said on stderr. 0 or 1. */
+int batch_open_volume(const char *image, unsigned partition,
+		      const char *volume_name, struct tree **out);
+
 /* sorts the list by path (byte order) and drops repeats */
 void batch_sort(struct batch *b);
 void batch_free(struct batch *b);

@@ -26,6 +26,9 @@ int cli_rules(int argc, char **argv);
 /* path's realpath when it is a directory, else NULL (said: "profilefs:
  * WHAT PATH: ...") */
 char *cli_resolve_dir(const char *what, const char *path);
+/* path's realpath when it is a folder, a regular file or a block device
+ * (*is_dir tells which), else NULL (said as cli_resolve_dir() does) */
+char *cli_resolve_source(const char *what, const char *path, int *is_dir);
 /* a file's absolute path with its folder resolved (the file itself, and
  * its folder, may not exist yet); NULL */
 char *cli_resolve_file(const char *path);

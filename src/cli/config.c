@@ -31,6 +31,30 @@ char *cli_resolve_dir(const char *what, const char *path)
 	return real;
 }
 
+char *cli_resolve_source(const char *what, const char *path, int *is_dir)
+{
+	struct stat st;
+	char *real = realpath(path, NULL);
+
+	if (!real) {
+		fprintf(stderr, "profilefs: %s %s: %s\n", what, path,
+			strerror(errno));
+		return NULL;
+	}
+	if (stat(real, &st) < 0 ||
+	    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode) ||
+	      S_ISBLK(st.st_mode))) {
+		fprintf(stderr,
+			"profilefs: %s %s is not a folder, nor a file or "
+			"block device holding an NTFS volume\n",
+			what, path);
+		free(real);
+		return NULL;
+	}
+	*is_dir = S_ISDIR(st.st_mode);
+	return real;
+}
+
 /* The cache file's absolute path with its folder resolved (the file itself
  * may not exist yet). */
 char *cli_resolve_file(const char *path)

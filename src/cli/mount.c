@@ -36,7 +36,12 @@ static const char mount_about[] =
 	"and shows\n"
 	"beside every binary B a Markdown profile B.md (hashes, ...), computed "
 	"on\n"
-	"first read and cached. Unmount with: fusermount3 -u MOUNTPOINT\n"
+	"first read and cached. SOURCE is a folder, or a file or block "
+	"device\n"
+	"holding an NTFS volume (bare, or a partition of a whole disk: "
+	"--partition),\n"
+	"read as it is without mounting it. Unmount with: fusermount3 -u "
+	"MOUNTPOINT\n"
 	"\n"
 	"Options (each also as -o name=V or -o name_with_underscores=V, for "
 	"fstab):\n";
@@ -140,25 +145,40 @@ static void stop(void *ctx)
  * detaches: what is wrong with it is said on the terminal): 0 or 1 */
 static int open_source(struct fs_config *cfg, const struct cli_opts *o)
 {
-	struct tree_opts to = { .volume_name = o->volume_id };
-	int rc = tree_open_posix(cfg->source, &to, &cfg->tree);
+	struct tree_opts to = { .partition = o->partition,
+				.volume_name = o->volume_id };
+	char err[1024] = "";
+	const char *warn;
+	int rc = tree_open(cfg->source, &to, &cfg->tree, err, sizeof(err));
 
-	if (rc)
-		fprintf(stderr, "profilefs: cannot open the source %s: %s\n",
-			cfg->source, strerror(-rc));
-	return rc ? 1 : 0;
+	if (rc) {
+		if (err[0])
+			fprintf(stderr, "profilefs: %s\n", err);
+		else
+			fprintf(stderr,
+				"profilefs: cannot open the source %s: %s\n",
+				cfg->source, strerror(-rc));
+		return 1;
+	}
+	warn = tree_warning(cfg->tree);
+	if (warn) {
+		fprintf(stderr, "profilefs: %s: %s\n", cfg->source, warn);
+		log_warn("%s: %s", cfg->source, warn);
+	}
+	return 0;
 }
 
 /* fills cfg and prepares w from o: 0, or the exit status */
 static int configure(struct fs_config *cfg, struct wire *w,
-		     const struct cli_opts *o)
+		     const struct cli_opts *o, int source_is_dir)
 {
 	struct wire_how how = { .cmd = CMD_MOUNT, .rescan = 1 };
 	int rc;
 
-	/* the same folder is an in-place mount: the source is opened before
-	 * mounting and read by descriptor (fs_main), under the mount */
-	if (strcmp(cfg->mountpoint, cfg->source) != 0 &&
+	/* the same folder is an in-place mount (a volume's file or device
+	 * is read with pread: no folder to be inside of): the source is opened
+	 * before mounting and read by descriptor (fs_main), under the mount */
+	if (source_is_dir && strcmp(cfg->mountpoint, cfg->source) != 0 &&
 	    (path_within(cfg->mountpoint, cfg->source) ||
 	     path_within(cfg->source, cfg->mountpoint))) {
 		fprintf(stderr,
@@ -245,7 +265,7 @@ static int fuse_cmdline(const char *argv0, char **rest, int nrest,
 /* the operands and FUSE's options: 0, or the exit status (said) */
 static int mount_args(struct fs_config *cfg, const char *argv0, char **rest,
 		      int nrest, struct fuse_args *args,
-		      struct fuse_cmdline_opts *fo)
+		      struct fuse_cmdline_opts *fo, int *source_is_dir)
 {
 	char *source = take_source(rest, &nrest);
 	int rc = fuse_cmdline(argv0, rest, nrest, args, fo);
@@ -264,7 +284,7 @@ static int mount_args(struct fs_config *cfg, const char *argv0, char **rest,
 		return 2;
 	}
 	cfg->foreground = fo->foreground;
-	cfg->source = cli_resolve_dir("source", source);
+	cfg->source = cli_resolve_source("source", source, source_is_dir);
 	cfg->mountpoint = cli_resolve_dir("mountpoint", fo->mountpoint);
 	return cfg->source && cfg->mountpoint ? 0 : 1;
 }
@@ -277,7 +297,7 @@ int cli_mount(int argc, char **argv)
 	struct fs_config cfg;
 	struct wire w;
 	char **rest = NULL, **owned = NULL;
-	int nrest = 0, rc;
+	int nrest = 0, rc, source_is_dir = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&fo, 0, sizeof(fo));
@@ -292,9 +312,9 @@ int cli_mount(int argc, char **argv)
 			       fuse_pkgversion());
 		goto out;
 	}
-	rc = mount_args(&cfg, argv[0], rest, nrest, &args, &fo);
+	rc = mount_args(&cfg, argv[0], rest, nrest, &args, &fo, &source_is_dir);
 	if (!rc)
-		rc = configure(&cfg, &w, &o);
+		rc = configure(&cfg, &w, &o, source_is_dir);
 	if (rc)
 		goto out;
 	/* what is left in args (argv[0], -o options, -d, -s) goes to FUSE */

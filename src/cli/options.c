@@ -77,6 +77,9 @@ const struct cli_opt cli_opt_table[] = {
 	  "the source's volume in the cache's file identities (default: its "
 	  "UUID, found with libblkid, else its device number): a name keeps "
 	  "the cache across copies of one volume that have no UUID" },
+	{ "partition", 0, "N", OPT_UINT, OFF(partition), NULL, CMD_SVC,
+	  "the partition N (1-based) of a whole-disk image or device holding "
+	  "several; listed when the choice is ambiguous" },
 	{ "kernel-cache", 0, "SECS", OPT_UINT, OFF(kernel_cache), "1",
 	  CMD_MOUNT,
 	  "let the kernel keep names and attributes for SECS seconds, list "
@@ -102,10 +105,12 @@ const struct cli_opt cli_opt_table[] = {
 	  "source's Windows/System32/CatRoot/"
 	  "{F750E6C3-38EE-11D1-85E5-00C04FC295EE} is found by itself" },
 	/* profile's and warm's */
-	{ "root", 0, "DIR", OPT_STR, OFF(root), NULL, CMD_PROFILE,
+	{ "root", 0, "DIR", OPT_STR, OFF(root), NULL, CMD_PROFILE | CMD_WARM,
 	  "File Path is the path below DIR, as if DIR were mounted (default: "
 	  "the folder that holds Windows/ above the arguments, else the "
-	  "argument's folder); its CatRoot is found by itself" },
+	  "argument's folder); its CatRoot is found by itself. A file or "
+	  "block device holding an NTFS volume instead: the PATHs are inside "
+	  "it (Windows/System32)" },
 	{ "format", 0, "FMT", OPT_FORMAT, OFF(format), "md", CMD_PROFILE,
 	  "md (Markdown, each profile with its own --- front matter), json "
 	  "(one indented object per file) or jsonl (JSON Lines: one object "

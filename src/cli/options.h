@@ -59,6 +59,7 @@ struct cli_opts {
 	unsigned time_limit;
 	int trust_metadata;
 	char *volume_id;
+	unsigned partition; /* 1-based; 0: the only one */
 	struct svc_signing_opts sign;
 	/* the mount's */
 	unsigned formats; /* FS_FORMAT() bits of the profiles shown */

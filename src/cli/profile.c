@@ -19,7 +19,9 @@
 
 static const char profile_usage[] =
 	"usage: profilefs profile [options] FILE...\n"
-	"       profilefs profile -r [options] DIR...\n";
+	"       profilefs profile -r [options] DIR...\n"
+	"       profilefs profile [options] IMAGE:/PATH...\n"
+	"       profilefs profile --root=IMAGE [options] PATH...\n";
 
 static const char profile_about[] =
 	"\n"
@@ -31,6 +33,15 @@ static const char profile_about[] =
 	"sorted\n"
 	"by path. Exit status 1 if any file could not be profiled (each is\n"
 	"named on standard error), 2 for a usage error.\n"
+	"\n"
+	"IMAGE, a file or block device holding an NTFS volume (bare, or a\n"
+	"partition of a whole disk: --partition), is read without mounting "
+	"it:\n"
+	"IMAGE:/PATH names PATH inside it (disk.img:/Windows/notepad.exe) "
+	"when no\n"
+	"file of that whole name exists; with --root=IMAGE every PATH is "
+	"inside\n"
+	"the volume (Windows/System32, or -r Windows).\n"
 	"\n"
 	"Options (the mount's mean the same here):\n";
 
@@ -174,19 +185,77 @@ static int run(const struct cli_opts *o, struct svc *pv,
 	return failed + rc ? 1 : 0;
 }
 
+/* the operands inside an NTFS volume: its tree, the root shown
+ * ("IMAGE:") and the list; 0, or the exit status (said) */
+static int volume_list(const struct cli_opts *o, const struct svc_names *names,
+		       struct tree *tree, const char *shown, const char **rels,
+		       int n, struct batch *b, int *failed)
+{
+	int i, rc = 0;
+
+	for (i = 0; i < n && !rc; i++)
+		rc = batch_add_rel(b, tree, shown, rels[i], o->recursive, names,
+				   failed);
+	if (rc) {
+		fprintf(stderr, "profilefs: %s\n", strerror(-rc));
+		return 1;
+	}
+	if (o->recursive)
+		batch_sort(b);
+	return 0;
+}
+
+/* a run over an NTFS volume (IMAGE:/PATH, --root=IMAGE): the status */
+static int profile_volume(const struct cli_opts *o, struct wire *wire,
+			  struct tree **tree, struct batch *list,
+			  const char *image, const char **rels, int n)
+{
+	struct wire_how how = { .cmd = CMD_PROFILE,
+				.source = image,
+				.progress = isatty(2) };
+	char *shown = NULL;
+	int failed = 0, status;
+
+	status = batch_open_volume(image, o->partition, o->volume_id, tree);
+	if (!status && asprintf(&shown, "%s:", image) < 0) {
+		shown = NULL;
+		status = 1;
+	}
+	if (!status)
+		status = wire_prepare(wire, o, &how);
+	if (!status)
+		status = volume_list(o, wire->names, *tree, shown, rels, n,
+				     list, &failed);
+	if (!status)
+		status = wire_start(wire, *tree);
+	if (!status)
+		status = run(o, wire->pv, list, shown, failed);
+	free(shown);
+	return status;
+}
+
 int cli_profile(int argc, char **argv)
 {
 	struct cli_opts o = { 0 };
 	struct wire wire = { 0 };
 	struct batch list = { 0 };
 	char *root = NULL, **abs = NULL, **rest = NULL, **owned = NULL;
+	char *image = NULL;
+	const char **rels = NULL;
 	size_t nabs = 0;
 	struct tree *tree = NULL;
 	int nrest = 0, failed = 0, status;
 
 	status = parse(argc, argv, &o, &rest, &nrest, &owned);
+	if (!status)
+		status = batch_volume_args(o.root, rest, nrest, &image, &rels);
 	if (status)
 		goto out;
+	if (image) {
+		status = profile_volume(&o, &wire, &tree, &list, image, rels,
+					nrest);
+		goto out;
+	}
 	abs = resolve_args(rest, nrest, &nabs, &failed);
 	if (abs) {
 		struct tree_opts to = { .volume_name = o.volume_id };
@@ -215,6 +284,8 @@ out:
 	batch_free(&list);
 	free_args(abs, nabs);
 	free(root);
+	free(image);
+	free(rels);
 	cli_opts_free_words(owned);
 	free(rest);
 	cli_opts_free(&o);

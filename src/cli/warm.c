@@ -37,7 +37,9 @@
 #define STATS_XATTR "user.profilefs.stats"
 
 static const char warm_usage[] =
-	"usage: profilefs warm [--jobs N] [options] PATH...\n";
+	"usage: profilefs warm [--jobs N] [options] PATH...\n"
+	"       profilefs warm [--jobs N] [options] IMAGE\n"
+	"       profilefs warm [--jobs N] [options] --root=IMAGE PATH...\n";
 
 static const char warm_about[] =
 	"\n"
@@ -54,6 +56,13 @@ static const char warm_about[] =
 	"    that the mount is given;\n"
 	"  - a mountpoint: every *.md below PATH is read through the mount,\n"
 	"    so that the daemon computes and caches it.\n"
+	"  - IMAGE, a file (not a binary: no MZ) or block device holding an "
+	"NTFS\n"
+	"    volume (--partition for a whole disk): every binary in it, as "
+	"for a\n"
+	"    source tree; with --root=IMAGE every binary below each PATH "
+	"inside\n"
+	"    it, also given as IMAGE:/PATH (profilefs profile --help).\n"
 	"Each profile is stored as soon as it is made: an interrupted run "
 	"keeps\n"
 	"what it finished, and the next run does only the rest. On a "
@@ -432,28 +441,127 @@ static int prepare(struct warm *w, struct wire *wire, const struct cli_opts *o,
 	return status;
 }
 
+/* a single operand that is a volume's file (no MZ: not a binary) or
+ * device: the whole volume */
+static int whole_volume(char **rest, int nrest, const struct cli_opts *o)
+{
+	const char *inside;
+	char *image, head[2] = { 0, 0 };
+	struct stat st;
+	int fd, r;
+
+	if (nrest != 1 || o->root || stat(rest[0], &st) != 0)
+		return 0;
+	r = batch_image_operand(rest[0], &image, &inside);
+	free(image);
+	if (r)
+		return 0;
+	if (S_ISBLK(st.st_mode))
+		return 1;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	fd = open(rest[0], O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return 0;
+	r = pread(fd, head, sizeof(head), 0) == 2;
+	close(fd);
+	return r && !(head[0] == 'M' && head[1] == 'Z');
+}
+
+/* the list and the service over an NTFS volume: 0, or the exit status */
+static int prepare_volume(struct warm *w, struct wire *wire,
+			  const struct cli_opts *o, const char *image,
+			  const char **rels, int n, int *failed)
+{
+	struct wire_how how = { .cmd = CMD_WARM,
+				.source = image,
+				.cache_needed = 1,
+				.no_render = 1 };
+	int i, status, rc = 0;
+
+	status = batch_open_volume(image, o->partition, o->volume_id, &w->tree);
+	if (!status)
+		status = wire_prepare(wire, o, &how);
+	for (i = 0; !status && !rc && i < n; i++)
+		rc = batch_add_rel(&w->list, w->tree, w->root, rels[i], 1,
+				   wire->names, failed);
+	if (!status && !rc) {
+		batch_sort(&w->list);
+		rc = size_list(w, 0);
+	}
+	if (rc) {
+		fprintf(stderr, "profilefs warm: %s\n", strerror(-rc));
+		status = 1;
+	}
+	if (!status)
+		status = wire_start(wire, w->tree);
+	w->pv = wire->pv;
+	return status;
+}
+
+/* a run over an NTFS volume: the exit status */
+static int warm_volume(struct warm *w, struct wire *wire,
+		       const struct cli_opts *o, char *image, const char **rels,
+		       int n)
+{
+	char *shown = NULL;
+	int failed = 0, status = 1;
+
+	if (asprintf(&shown, "%s:", image) >= 0) {
+		w->root = shown;
+		status = prepare_volume(w, wire, o, image, rels, n, &failed);
+		if (!status)
+			status = run(w, NULL, o->jobs, failed);
+		w->root = NULL;
+		free(shown);
+	}
+	return status;
+}
+
 int cli_warm(int argc, char **argv)
 {
 	struct cli_opts o = { 0 };
 	struct warm w = { 0 };
 	struct wire wire = { 0 };
-	char **abs = NULL, *mount_at = NULL, *root = NULL;
+	char **abs = NULL, *mount_at = NULL, *root = NULL, *image = NULL;
+	const char **rels = NULL;
 	char **rest = NULL, **owned = NULL;
 	size_t nabs = 0, i;
 	int status, failed = 0, nrest = 0;
 
 	pthread_mutex_init(&w.say, NULL);
 	status = parse(argc, argv, &o, &rest, &nrest, &owned);
+	if (!status && whole_volume(rest, nrest, &o)) {
+		static const char *all[] = { "" };
+
+		image = realpath(rest[0], NULL);
+		status = image ? warm_volume(&w, &wire, &o, image, all, 1) : 1;
+		goto out;
+	}
+	if (!status)
+		status = batch_volume_args(o.root, rest, nrest, &image, &rels);
+	if (!status && image) {
+		status = warm_volume(&w, &wire, &o, image, rels, nrest);
+		goto out;
+	}
 	if (!status)
 		status = resolve(rest, nrest, &abs, &nabs, &mount_at, &failed);
-	if (!status && !mount_at && batch_guess_root(abs, nabs, &root))
+	if (!status && !mount_at && o.root) {
+		root = realpath(o.root, NULL);
+		if (!root) {
+			batch_say(o.root, strerror(errno));
+			status = 1;
+		}
+	} else if (!status && !mount_at && batch_guess_root(abs, nabs, &root)) {
 		status = 1;
+	}
 	w.root = mount_at ? mount_at : root;
 	if (!status)
 		status = prepare(&w, &wire, &o, abs, nabs, mount_at != NULL,
 				 &failed);
 	if (!status)
 		status = run(&w, mount_at, o.jobs, failed);
+out:
 	wire_close(&wire);
 	tree_close(w.tree);
 	batch_free(&w.list);
@@ -463,6 +571,8 @@ int cli_warm(int argc, char **argv)
 	free(abs);
 	free(mount_at);
 	free(root);
+	free(image);
+	free(rels);
 	cli_opts_free_words(owned);
 	free(rest);
 	cli_opts_free(&o);
