@@ -7,7 +7,7 @@
 #   DIR/vol.img     names, stream names and reparse targets with ESC,
 #                   BiDi, HTML and Markdown; symbolic links and junctions
 #                   to themselves and to each other; folders 120 deep with
-#                   a path of over 30000 characters; a folder of 3000
+#                   a path of over 30000 characters; a folder of 1000
 #                   entries; a sparse file of 1 TiB; a WOF file claiming
 #                   2^62 bytes; a WOF file whose stream is a sparse 1 TiB
 #   DIR/*.img       vol.img patched (hostile-patch.py lists them)
@@ -124,9 +124,9 @@ os.close(f)
 os.close(fd)
 PY
 
-# wide: a folder of 3000 entries
+# wide: a folder of 1000 entries
 mkdir "$mnt/wide"
-(cd "$mnt/wide" && for i in $(seq 1 3000); do : >"f$i.dll"; done)
+(cd "$mnt/wide" && for i in $(seq 1 1000); do : >"f$i.dll"; done)
 
 # sparse: 1 TiB of nothing
 truncate -s 1T "$mnt/sparse.bin"

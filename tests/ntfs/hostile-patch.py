@@ -5,7 +5,9 @@ seeded, so every run writes the same bytes:
   boot-huge.img     the boot sector claims 2^40 sectors (more than the file)
   boot-zero.img     bytes per sector and sectors per cluster of 0
   boot-mftfar.img   $MFT's cluster far past the end of the volume
-  mft-N.img         N = 1..6: seeded byte changes in MFT records 16..63
+  mft-N.img         N = 1..6: seeded byte changes in MFT records: the root's,
+                    64..129 (names, links, the deep folders) and the
+                    sparse and WOF files'
                     (fix-ups made right again, so the records are read)
   indx-N.img        N = 1..4: seeded byte changes in INDX blocks
   mbr-past.img      an MBR whose partition runs past the end of the disk
@@ -85,7 +87,8 @@ write("boot-mftfar.img", b)
 for n in range(1, 7):
     rnd = random.Random(n)
     b = bytearray(data)
-    for r in range(16, 64):
+    for r in list(range(5, 6)) + list(range(64, 130)) + \
+            list(range(3318, 3326)):
         off = mft + r * rec
         if b[off:off + 4] != b"FILE":
             continue
