@@ -202,7 +202,7 @@ static void walk(struct tree *t, const char *rel, enum mode m, int depth)
 	char path[PATH_MAX];
 	struct stat st;
 	size_t i;
-	int r;
+	int r, n;
 
 	r = tree_list(t, rel, collect, &l);
 	if (r || depth > 64) {
@@ -213,8 +213,15 @@ static void walk(struct tree *t, const char *rel, enum mode m, int depth)
 	if (l.n)
 		qsort(l.v, l.n, sizeof(*l.v), cmp);
 	for (i = 0; i < l.n && depth <= 64; i++) {
-		snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "",
-			 l.v[i]);
+		n = snprintf(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "",
+			     l.v[i]);
+		/* a path cut short would name another entry, or none */
+		if (n < 0 || (size_t)n >= sizeof(path)) {
+			fprintf(stderr, "tree_dump: cannot stat %s/%s: %s\n",
+				rel, l.v[i], strerror(ENAMETOOLONG));
+			failed = 1;
+			continue;
+		}
 		r = tree_lstat(t, path, &st);
 		if (r) {
 			fprintf(stderr, "tree_dump: cannot stat %s: %s\n", path,

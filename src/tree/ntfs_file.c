@@ -503,10 +503,10 @@ static int fn_times(struct nt_found *f, struct timespec *fn)
 	ntfs_attr_put_search_ctx(ctx);
 	if (!score)
 		return -ENOENT;
-	fn[TREE_CREATED] = ntfs2timespec(best.creation_time);
-	fn[TREE_MODIFIED] = ntfs2timespec(best.last_data_change_time);
-	fn[TREE_MFT_CHANGED] = ntfs2timespec(best.last_mft_change_time);
-	fn[TREE_ACCESSED] = ntfs2timespec(best.last_access_time);
+	fn[TREE_CREATED] = nt_time(best.creation_time);
+	fn[TREE_MODIFIED] = nt_time(best.last_data_change_time);
+	fn[TREE_MFT_CHANGED] = nt_time(best.last_mft_change_time);
+	fn[TREE_ACCESSED] = nt_time(best.last_access_time);
 	return 0;
 }
 
@@ -578,10 +578,10 @@ int nt_facts(struct tree *t, const char *rel, struct tree_facts *out)
 		goto out;
 	x.have = TREE_HAVE_SI_TIMES | TREE_HAVE_ATTRIBUTES | TREE_HAVE_RECORD |
 		 TREE_HAVE_REPARSE;
-	x.si[TREE_CREATED] = ntfs2timespec(f.ni->creation_time);
-	x.si[TREE_MODIFIED] = ntfs2timespec(f.ni->last_data_change_time);
-	x.si[TREE_MFT_CHANGED] = ntfs2timespec(f.ni->last_mft_change_time);
-	x.si[TREE_ACCESSED] = ntfs2timespec(f.ni->last_access_time);
+	x.si[TREE_CREATED] = nt_time(f.ni->creation_time);
+	x.si[TREE_MODIFIED] = nt_time(f.ni->last_data_change_time);
+	x.si[TREE_MFT_CHANGED] = nt_time(f.ni->last_mft_change_time);
+	x.si[TREE_ACCESSED] = nt_time(f.ni->last_access_time);
 	if (fn_times(&f, x.fn) == 0)
 		x.have |= TREE_HAVE_FN_TIMES;
 	x.attributes = attributes(f.ni);

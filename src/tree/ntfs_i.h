@@ -91,6 +91,10 @@ int nt_is_dir(ntfs_inode *ni);
 /* the reparse tag of ni (0: none); its data (malloc'ed, *len bytes) when
  * data is not NULL */
 uint32_t nt_reparse(ntfs_inode *ni, uint8_t **data, size_t *len);
+/* an NTFS time as Unix time: ntfs2timespec()'s, a time so far before
+ * 1601 that its subtraction would overflow taken as the earliest it can
+ * convert */
+struct timespec nt_time(ntfs_time t);
 
 /* ntfs_link.c: the target of ni if it is a link, into buf (size bytes):
  * its length, -EINVAL for what is no link, -ENAMETOOLONG, -ENOMEM */

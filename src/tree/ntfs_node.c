@@ -4,6 +4,7 @@
  * its reparse point. Calls nothing of the tree's other files.
  */
 #include <errno.h>
+#include <stdint.h>
 
 #include "ntfs_i.h"
 
@@ -19,6 +20,15 @@ int nt_errno(void)
 	default:
 		return -EIO;
 	}
+}
+
+struct timespec nt_time(ntfs_time t)
+{
+	s64 v = sle64_to_cpu(t);
+
+	if (v < INT64_MIN + NTFS_TIME_OFFSET)
+		v = INT64_MIN + NTFS_TIME_OFFSET;
+	return ntfs2timespec(cpu_to_sle64(v));
 }
 
 int nt_is_dir(ntfs_inode *ni)

@@ -38,7 +38,7 @@ static nlink_t nt_names(ntfs_inode *ni)
 
 static struct timespec ts(ntfs_time t)
 {
-	return ntfs2timespec(t);
+	return nt_time(t);
 }
 
 int nt_stat(struct ntfs_tree *nt, ntfs_inode *ni, struct stat *st)
