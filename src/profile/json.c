@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "json_i.h"
+#include "pe2_i.h"
 
 /* ---- the file ------------------------------------------------------- */
 
@@ -119,42 +120,16 @@ static jobj *version(struct jctx *c, const struct jview *v)
 
 /* ---- PE header and sections ---------------------------------------- */
 
-struct flag_name {
-	uint32_t bit;
-	const char *name;
-};
-
 static jobj *flag_list(struct jctx *c, uint32_t value,
-		       const struct flag_name *names, size_t n)
+		       const struct prof_flag_name *names, size_t n)
 {
 	jobj *a = j_arr(c);
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (value & names[i].bit)
-			push(c, a, j_lit(c, names[i].name));
+			push(c, a, j_lit(c, names[i].json));
 	return a;
-}
-
-static const char *subsystem_name(uint16_t s)
-{
-	static const char *const names[] = {
-		[1] = "native",
-		[2] = "windows_gui",
-		[3] = "windows_console",
-		[5] = "os2_console",
-		[7] = "posix_console",
-		[8] = "native_windows_9x_driver",
-		[9] = "windows_ce_gui",
-		[10] = "efi_application",
-		[11] = "efi_boot_service_driver",
-		[12] = "efi_runtime_driver",
-		[13] = "efi_rom",
-		[14] = "xbox",
-		[16] = "windows_boot_application",
-	};
-
-	return s < sizeof(names) / sizeof(names[0]) ? names[s] : NULL;
 }
 
 static const char *checksum_state(const struct pe_info *pe)
@@ -168,20 +143,13 @@ static const char *checksum_state(const struct pe_info *pe)
 
 static jobj *header(struct jctx *c, const struct jview *v)
 {
-	static const struct flag_name file_flags[] = {
-		{ 0x0001, "relocations_stripped" },
-		{ 0x0002, "executable" },
-		{ 0x0020, "large_address_aware" },
-		{ 0x0100, "32bit_machine" },
-		{ 0x0200, "debug_stripped" },
-		{ 0x1000, "system" },
-		{ 0x2000, "dll" },
-	};
 	const struct pe_info *pe = v->pe;
+	const struct prof_name *sub;
 	jobj *o;
 
 	if (!pe)
 		return NULL;
+	sub = prof_subsystem(pe->subsystem);
 	o = j_obj(c);
 	put(c, o, "format", j_lit(c, pe->pe32plus ? "PE32+" : "PE32"));
 	put(c, o, "machine", j_int(c, pe->machine));
@@ -190,13 +158,13 @@ static jobj *header(struct jctx *c, const struct jview *v)
 	put(c, o, "timestamp_utc",
 	    pe->timestamp ? j_time(c, (time_t)pe->timestamp) : NULL);
 	put(c, o, "subsystem", j_int(c, pe->subsystem));
-	put(c, o, "subsystem_name", j_lit(c, subsystem_name(pe->subsystem)));
+	put(c, o, "subsystem_name", sub ? j_lit(c, sub->json) : NULL);
 	put(c, o, "image_base", j_u64(c, pe->image_base));
 	put(c, o, "entry_point", j_int(c, pe->entry_point));
 	put(c, o, "characteristics", j_int(c, pe->characteristics));
 	put(c, o, "characteristics_flags",
-	    flag_list(c, pe->characteristics, file_flags,
-		      sizeof(file_flags) / sizeof(file_flags[0])));
+	    flag_list(c, pe->characteristics, prof_file_flags,
+		      prof_nfile_flags));
 	put(c, o, "dll_characteristics", j_int(c, pe->dll_characteristics));
 	put(c, o, "aslr", j_bool(c, pe->dll_characteristics & 0x0040));
 	put(c, o, "high_entropy_va",
@@ -221,16 +189,6 @@ static jobj *header(struct jctx *c, const struct jview *v)
 
 static jobj *sections(struct jctx *c, const struct jview *v)
 {
-	static const struct flag_name scn[] = {
-		{ 0x00000020, "code" },
-		{ 0x00000040, "initialized_data" },
-		{ 0x00000080, "uninitialized_data" },
-		{ 0x02000000, "discardable" },
-		{ 0x10000000, "shared" },
-		{ 0x20000000, "execute" },
-		{ 0x40000000, "read" },
-		{ 0x80000000, "write" },
-	};
 	jobj *a = j_arr(c);
 	size_t i, n;
 
@@ -251,8 +209,8 @@ static jobj *sections(struct jctx *c, const struct jview *v)
 			    : chk(c, json_object_new_double(s->entropy)));
 		put(c, o, "characteristics", j_int(c, s->characteristics));
 		put(c, o, "characteristics_flags",
-		    flag_list(c, s->characteristics, scn,
-			      sizeof(scn) / sizeof(scn[0])));
+		    flag_list(c, s->characteristics, prof_scn_flags,
+			      prof_nscn_flags));
 		push(c, a, o);
 	}
 	return a;
