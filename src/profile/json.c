@@ -120,18 +120,6 @@ static jobj *version(struct jctx *c, const struct jview *v)
 
 /* ---- PE header and sections ---------------------------------------- */
 
-static jobj *flag_list(struct jctx *c, uint32_t value,
-		       const struct prof_flag_name *names, size_t n)
-{
-	jobj *a = j_arr(c);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (value & names[i].bit)
-			push(c, a, j_lit(c, names[i].json));
-	return a;
-}
-
 static const char *checksum_state(const struct pe_info *pe)
 {
 	if (!pe->checksum_known)
@@ -163,8 +151,7 @@ static jobj *header(struct jctx *c, const struct jview *v)
 	put(c, o, "entry_point", j_int(c, pe->entry_point));
 	put(c, o, "characteristics", j_int(c, pe->characteristics));
 	put(c, o, "characteristics_flags",
-	    flag_list(c, pe->characteristics, prof_file_flags,
-		      prof_nfile_flags));
+	    j_flags(c, pe->characteristics, prof_file_flags, prof_nfile_flags));
 	put(c, o, "dll_characteristics", j_int(c, pe->dll_characteristics));
 	put(c, o, "aslr", j_bool(c, pe->dll_characteristics & 0x0040));
 	put(c, o, "high_entropy_va",
@@ -209,8 +196,8 @@ static jobj *sections(struct jctx *c, const struct jview *v)
 			    : chk(c, json_object_new_double(s->entropy)));
 		put(c, o, "characteristics", j_int(c, s->characteristics));
 		put(c, o, "characteristics_flags",
-		    flag_list(c, s->characteristics, prof_scn_flags,
-			      prof_nscn_flags));
+		    j_flags(c, s->characteristics, prof_scn_flags,
+			    prof_nscn_flags));
 		push(c, a, o);
 	}
 	return a;

@@ -43,6 +43,10 @@ jobj *j_time(struct jctx *c, time_t t);
 /* o[key] = v (v NULL is JSON null); keys are literals */
 void put(struct jctx *c, jobj *o, const char *key, jobj *v);
 void push(struct jctx *c, jobj *a, jobj *v);
+struct prof_flag_name;
+/* the JSON names of the flags of t (n of them) that v has */
+jobj *j_flags(struct jctx *c, uint32_t v, const struct prof_flag_name *t,
+	      size_t n);
 
 /* the "signature" member (json_sig.c) */
 jobj *j_sig(struct jctx *c, const struct sig_verdict *v);

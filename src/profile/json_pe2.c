@@ -11,18 +11,6 @@
 #include "json_i.h"
 #include "pe2_i.h"
 
-static jobj *flag_names(struct jctx *c, uint32_t v,
-			const struct prof_flag_name *t, size_t n)
-{
-	jobj *arr = j_arr(c);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (v & t[i].bit)
-			push(c, arr, j_lit(c, t[i].json));
-	return arr;
-}
-
 static jobj *codeview(struct jctx *c, const struct pe_facts *f)
 {
 	char guid[PE_GUID_LEN], key[64];
@@ -102,8 +90,8 @@ static jobj *load_config(struct jctx *c, const struct pe_facts *f)
 	put(c, o, "guard_flags",
 	    f->has_guard_flags ? j_u64(c, f->guard_flags) : NULL);
 	put(c, o, "guard_flags_names",
-	    f->has_guard_flags ? flag_names(c, f->guard_flags, prof_guard_flags,
-					    prof_nguard_flags)
+	    f->has_guard_flags ? j_flags(c, f->guard_flags, prof_guard_flags,
+					 prof_nguard_flags)
 			       : NULL);
 	return o;
 }
@@ -141,7 +129,7 @@ static jobj *dotnet(struct jctx *c, const struct pe_facts *f)
 	put(c, o, "runtime_version", j_lit(c, v));
 	put(c, o, "flags", j_u64(c, f->clr_flags));
 	put(c, o, "flags_names",
-	    flag_names(c, f->clr_flags, prof_clr_flags, prof_nclr_flags));
+	    j_flags(c, f->clr_flags, prof_clr_flags, prof_nclr_flags));
 	put(c, o, "metadata_version", j_str(c, f->metadata_version));
 	return o;
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "json_i.h"
+#include "pe2_i.h"
 
 jobj *chk(struct jctx *c, jobj *o)
 {
@@ -114,4 +115,17 @@ void push(struct jctx *c, jobj *a, jobj *v)
 		c->err = -ENOMEM;
 		json_object_put(v);
 	}
+}
+
+/* the JSON names of the flags of t that v has, in t's order */
+jobj *j_flags(struct jctx *c, uint32_t v, const struct prof_flag_name *t,
+	      size_t n)
+{
+	jobj *arr = j_arr(c);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v & t[i].bit)
+			push(c, arr, j_lit(c, t[i].json));
+	return arr;
 }
