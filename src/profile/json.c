@@ -375,13 +375,7 @@ int prof_render_json(const struct prof *p, const struct prof_view *pv,
 	jobj *o;
 	int rc;
 
-	if (p->pe && p->pe->version.found)
-		v.ver = &p->pe->version;
-	/* as prof_render(): the .mui's strings win */
-	if (pv->mui && pv->mui->pe && pv->mui->pe->version.found) {
-		v.ver = &pv->mui->pe->version;
-		v.ver_from = pv->mui_relpath;
-	}
+	v.ver = prof_version_of(p, pv, &v.ver_from);
 	db_init(&c.tmp, CAP_PROFILE);
 	db_init(&b, CAP_PROFILE);
 	o = build(&c, &v);

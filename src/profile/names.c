@@ -1,6 +1,7 @@
 /*
  * The names of the PE header's values that the Markdown (render.c) and
- * the JSON (json.c) both give, one table each so that both say the same.
+ * the JSON (json.c) both give, one table each so that both say the same;
+ * and which version strings both show.
  */
 #include "pe2_i.h"
 
@@ -53,4 +54,21 @@ const struct prof_name *prof_subsystem(uint16_t s)
 	    !subsystems[s].name)
 		return NULL;
 	return &subsystems[s];
+}
+
+const struct pe_version *prof_version_of(const struct prof *p,
+					 const struct prof_view *pv,
+					 const char **from)
+{
+	const struct pe_version *ver = NULL;
+
+	*from = NULL;
+	if (p->pe && p->pe->version.found)
+		ver = &p->pe->version;
+	/* Windows takes the strings from en-US/NAME.mui when there is one */
+	if (pv->mui && pv->mui->pe && pv->mui->pe->version.found) {
+		ver = &pv->mui->pe->version;
+		*from = pv->mui_relpath;
+	}
+	return ver;
 }

@@ -37,6 +37,12 @@ extern const size_t prof_nscn_flags;
 /* the names of IMAGE_SUBSYSTEM_* s, or NULL when unknown (names.c) */
 const struct prof_name *prof_subsystem(uint16_t s);
 
+/* the version strings a profile shows (the .mui's win), or NULL; *from
+ * is the relpath of the .mui they came from, or NULL (names.c) */
+const struct pe_version *prof_version_of(const struct prof *p,
+					 const struct prof_view *pv,
+					 const char **from);
+
 /* IMAGE_DLLCHARACTERISTICS_EX_CET_COMPAT of the debug directory's
  * EX_DLLCHARACTERISTICS entry */
 #define PROF_EX_CET_COMPAT 0x1

@@ -462,13 +462,7 @@ int prof_render(const struct prof *p, const struct prof_view *pv, char **out,
 	struct dynbuf b;
 	int rc;
 
-	if (p->pe && p->pe->version.found)
-		v.ver = &p->pe->version;
-	/* Windows takes the strings from en-US/NAME.mui when there is one */
-	if (pv->mui && pv->mui->pe && pv->mui->pe->version.found) {
-		v.ver = &pv->mui->pe->version;
-		v.ver_from = pv->mui_relpath;
-	}
+	v.ver = prof_version_of(p, pv, &v.ver_from);
 	db_init(&b, CAP_PROFILE);
 	sec_front(&b, &v);
 	sec_title(&b, &v);
