@@ -11,8 +11,8 @@
  * C1 and bidi controls as \uXXXX). Every member is always present: null
  * when the fact is not known, an empty array when there are none.
  *
- * json-c returns NULL when it cannot allocate; struct jctx remembers that,
- * so the builders can go on and the render fails once, at the end.
+ * The builders (j_str() and the like) are json_util.c's, the "signature"
+ * member json_sig.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,122 +20,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <json-c/json.h>
-
-#include "profilefs/profile.h"
-
-typedef struct json_object jobj;
-
-struct jctx {
-	int err;
-	struct dynbuf tmp;
-};
-
-static jobj *chk(struct jctx *c, jobj *o)
-{
-	if (!o)
-		c->err = -ENOMEM;
-	return o;
-}
-
-static jobj *j_strn(struct jctx *c, const char *s, size_t n)
-{
-	db_reset(&c->tmp);
-	md_utf8(&c->tmp, s, n);
-	if (c->tmp.err) {
-		c->err = c->tmp.err;
-		return NULL;
-	}
-	return chk(c, json_object_new_string_len(c->tmp.len ? c->tmp.data : "",
-						 (int)c->tmp.len));
-}
-
-/* a string, or null for NULL */
-static jobj *j_str(struct jctx *c, const char *s)
-{
-	return s ? j_strn(c, s, strlen(s)) : NULL;
-}
-
-/* a string we made (ASCII): no cleaning needed */
-static jobj *j_lit(struct jctx *c, const char *s)
-{
-	return s ? chk(c, json_object_new_string(s)) : NULL;
-}
-
-static jobj *j_int(struct jctx *c, int64_t v)
-{
-	return chk(c, json_object_new_int64(v));
-}
-
-static jobj *j_u64(struct jctx *c, uint64_t v)
-{
-	return chk(c, json_object_new_uint64(v));
-}
-
-static jobj *j_bool(struct jctx *c, int v)
-{
-	return chk(c, json_object_new_boolean(v ? 1 : 0));
-}
-
-static jobj *j_obj(struct jctx *c)
-{
-	return chk(c, json_object_new_object());
-}
-
-static jobj *j_arr(struct jctx *c)
-{
-	return chk(c, json_object_new_array());
-}
-
-/* lowercase hex of n bytes */
-static jobj *j_hex(struct jctx *c, const uint8_t *p, size_t n)
-{
-	char buf[2 * 64 + 1];
-	char *hex = n <= 64 ? buf : malloc(2 * n + 1);
-	jobj *o;
-
-	if (!hex) {
-		c->err = -ENOMEM;
-		return NULL;
-	}
-	dg_hex(p, n, hex, 0);
-	o = j_lit(c, hex);
-	if (hex != buf)
-		free(hex);
-	return o;
-}
-
-/* "2024-01-31T12:00:00Z" */
-static jobj *j_time(struct jctx *c, time_t t)
-{
-	char when[40];
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) ||
-	    !strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return NULL;
-	return j_lit(c, when);
-}
-
-/* o[key] = v (v NULL is JSON null); keys are literals */
-static void put(struct jctx *c, jobj *o, const char *key, jobj *v)
-{
-	if (!o ||
-	    json_object_object_add_ex(o, key, v,
-				      JSON_C_OBJECT_ADD_KEY_IS_NEW |
-					      JSON_C_OBJECT_KEY_IS_CONSTANT)) {
-		c->err = -ENOMEM;
-		json_object_put(v);
-	}
-}
-
-static void push(struct jctx *c, jobj *a, jobj *v)
-{
-	if (!a || json_object_array_add(a, v)) {
-		c->err = -ENOMEM;
-		json_object_put(v);
-	}
-}
+#include "json_i.h"
+#include "pe2_i.h"
 
 /* ---- the file ------------------------------------------------------- */
 
@@ -234,44 +120,6 @@ static jobj *version(struct jctx *c, const struct jview *v)
 
 /* ---- PE header and sections ---------------------------------------- */
 
-struct flag_name {
-	uint32_t bit;
-	const char *name;
-};
-
-static jobj *flag_list(struct jctx *c, uint32_t value,
-		       const struct flag_name *names, size_t n)
-{
-	jobj *a = j_arr(c);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (value & names[i].bit)
-			push(c, a, j_lit(c, names[i].name));
-	return a;
-}
-
-static const char *subsystem_name(uint16_t s)
-{
-	static const char *const names[] = {
-		[1] = "native",
-		[2] = "windows_gui",
-		[3] = "windows_console",
-		[5] = "os2_console",
-		[7] = "posix_console",
-		[8] = "native_windows_9x_driver",
-		[9] = "windows_ce_gui",
-		[10] = "efi_application",
-		[11] = "efi_boot_service_driver",
-		[12] = "efi_runtime_driver",
-		[13] = "efi_rom",
-		[14] = "xbox",
-		[16] = "windows_boot_application",
-	};
-
-	return s < sizeof(names) / sizeof(names[0]) ? names[s] : NULL;
-}
-
 static const char *checksum_state(const struct pe_info *pe)
 {
 	if (!pe->checksum_known)
@@ -283,20 +131,13 @@ static const char *checksum_state(const struct pe_info *pe)
 
 static jobj *header(struct jctx *c, const struct jview *v)
 {
-	static const struct flag_name file_flags[] = {
-		{ 0x0001, "relocations_stripped" },
-		{ 0x0002, "executable" },
-		{ 0x0020, "large_address_aware" },
-		{ 0x0100, "32bit_machine" },
-		{ 0x0200, "debug_stripped" },
-		{ 0x1000, "system" },
-		{ 0x2000, "dll" },
-	};
 	const struct pe_info *pe = v->pe;
+	const struct prof_name *sub;
 	jobj *o;
 
 	if (!pe)
 		return NULL;
+	sub = prof_subsystem(pe->subsystem);
 	o = j_obj(c);
 	put(c, o, "format", j_lit(c, pe->pe32plus ? "PE32+" : "PE32"));
 	put(c, o, "machine", j_int(c, pe->machine));
@@ -305,13 +146,12 @@ static jobj *header(struct jctx *c, const struct jview *v)
 	put(c, o, "timestamp_utc",
 	    pe->timestamp ? j_time(c, (time_t)pe->timestamp) : NULL);
 	put(c, o, "subsystem", j_int(c, pe->subsystem));
-	put(c, o, "subsystem_name", j_lit(c, subsystem_name(pe->subsystem)));
+	put(c, o, "subsystem_name", sub ? j_lit(c, sub->json) : NULL);
 	put(c, o, "image_base", j_u64(c, pe->image_base));
 	put(c, o, "entry_point", j_int(c, pe->entry_point));
 	put(c, o, "characteristics", j_int(c, pe->characteristics));
 	put(c, o, "characteristics_flags",
-	    flag_list(c, pe->characteristics, file_flags,
-		      sizeof(file_flags) / sizeof(file_flags[0])));
+	    j_flags(c, pe->characteristics, prof_file_flags, prof_nfile_flags));
 	put(c, o, "dll_characteristics", j_int(c, pe->dll_characteristics));
 	put(c, o, "aslr", j_bool(c, pe->dll_characteristics & 0x0040));
 	put(c, o, "high_entropy_va",
@@ -336,16 +176,6 @@ static jobj *header(struct jctx *c, const struct jview *v)
 
 static jobj *sections(struct jctx *c, const struct jview *v)
 {
-	static const struct flag_name scn[] = {
-		{ 0x00000020, "code" },
-		{ 0x00000040, "initialized_data" },
-		{ 0x00000080, "uninitialized_data" },
-		{ 0x02000000, "discardable" },
-		{ 0x10000000, "shared" },
-		{ 0x20000000, "execute" },
-		{ 0x40000000, "read" },
-		{ 0x80000000, "write" },
-	};
 	jobj *a = j_arr(c);
 	size_t i, n;
 
@@ -366,8 +196,8 @@ static jobj *sections(struct jctx *c, const struct jview *v)
 			    : chk(c, json_object_new_double(s->entropy)));
 		put(c, o, "characteristics", j_int(c, s->characteristics));
 		put(c, o, "characteristics_flags",
-		    flag_list(c, s->characteristics, scn,
-			      sizeof(scn) / sizeof(scn[0])));
+		    j_flags(c, s->characteristics, prof_scn_flags,
+			    prof_nscn_flags));
 		push(c, a, o);
 	}
 	return a;
@@ -478,227 +308,6 @@ static jobj *misuse(struct jctx *c, const struct jview *v)
 	return o;
 }
 
-/* ---- the signature verdict ----------------------------------------- */
-
-static const char *const status_names[SIG_STATUS_COUNT] = {
-	[SIG_NOT_CHECKED] = "not_checked",
-	[SIG_VERIFIED] = "verified",
-	[SIG_NOT_SIGNED] = "not_signed",
-	[SIG_TABLE_PROBLEM] = "table_problem",
-	[SIG_WRONG_TYPE] = "wrong_type",
-	[SIG_NO_DECODE] = "no_decode",
-	[SIG_NOT_SIGNED_DATA] = "not_signed_data",
-	[SIG_SIGNER_COUNT] = "signer_count",
-	[SIG_NO_CONTENT] = "no_content",
-	[SIG_NOT_INDIRECT] = "not_indirect",
-	[SIG_DIGEST_NOT_COMPUTED] = "digest_not_computed",
-	[SIG_DIGEST_MISMATCH] = "digest_mismatch",
-	[SIG_DIGEST_ALGS] = "digest_algs",
-	[SIG_NOT_VERIFIED] = "not_verified",
-	[SIG_NO_SIGNER_CERT] = "no_signer_cert",
-	[SIG_UNTRUSTED_ROOT] = "untrusted_root",
-	[SIG_CHAIN_INVALID] = "chain_invalid",
-};
-
-/* names[i] for a value the code made; "unknown" past the table */
-static const char *name_of(const char *const *names, size_t n, unsigned i)
-{
-	return i < n && names[i] ? names[i] : "unknown";
-}
-
-#define NAME(tab, i) name_of(tab, sizeof(tab) / sizeof(tab[0]), (unsigned)(i))
-
-static jobj *chain(struct jctx *c, const struct sig_chain *ch)
-{
-	static const char *const results[] = {
-		[SIG_CH_TRUSTED] = "trusted",
-		[SIG_CH_UNTRUSTED] = "untrusted_root",
-		[SIG_CH_INVALID] = "invalid",
-	};
-	static const char *const whys[] = {
-		[SIG_ROOT_NOT_ANCHOR] = "not_anchor",
-		[SIG_ROOT_PURPOSE] = "purpose",
-		[SIG_ROOT_DISALLOWED] = "disallowed",
-		[SIG_ROOT_NOT_BEFORE] = "not_before",
-	};
-	int refused = ch->result == SIG_CH_UNTRUSTED ||
-		      (ch->result == SIG_CH_TRUSTED && ch->builtin);
-	jobj *o = j_obj(c);
-
-	put(c, o, "result", j_lit(c, NAME(results, ch->result)));
-	put(c, o, "root", j_str(c, ch->root));
-	put(c, o, "reason", j_str(c, ch->reason));
-	put(c, o, "cert", j_str(c, ch->cert));
-	put(c, o, "out_of_memory", j_bool(c, ch->oom));
-	put(c, o, "built_in",
-	    j_bool(c, ch->result == SIG_CH_TRUSTED && ch->builtin));
-	put(c, o, "root_refusal",
-	    refused ? j_lit(c, NAME(whys, ch->why)) : NULL);
-	put(c, o, "root_since",
-	    refused && ch->since ? j_time(c, ch->since) : NULL);
-	return o;
-}
-
-static jobj *timestamp(struct jctx *c, const struct sig_timestamp *ts)
-{
-	static const char *const states[] = {
-		[SIG_TS_TRUSTED] = "trusted",
-		[SIG_TS_UNTRUSTED_ROOT] = "untrusted_root",
-		[SIG_TS_CHAIN_INVALID] = "chain_invalid",
-		[SIG_TS_BAD_SIGNATURE] = "bad_signature",
-		[SIG_TS_NO_CERT] = "no_cert",
-		[SIG_TS_NO_TIME] = "no_time",
-		[SIG_TS_OTHER_SIGNATURE] = "other_signature",
-		[SIG_TS_UNREADABLE] = "unreadable",
-	};
-	jobj *o;
-
-	if (!ts->present)
-		return NULL;
-	o = j_obj(c);
-	put(c, o, "kind",
-	    j_lit(c,
-		  ts->kind == SIG_TS_RFC3161 ? "rfc3161" : "countersignature"));
-	put(c, o, "state", j_lit(c, NAME(states, ts->state)));
-	put(c, o, "authority", j_str(c, ts->authority));
-	put(c, o, "chain", chain(c, &ts->chain));
-	return o;
-}
-
-static jobj *signer(struct jctx *c, const struct sig_signer *s)
-{
-	jobj *o;
-
-	if (!s)
-		return NULL;
-	o = j_obj(c);
-	put(c, o, "serial", j_str(c, s->serial));
-	put(c, o, "thumbprint", j_str(c, s->thumbprint));
-	put(c, o, "issuer", j_str(c, s->issuer));
-	put(c, o, "subject", j_str(c, s->subject));
-	return o;
-}
-
-static jobj *digest_alg(struct jctx *c, const struct sig_verdict *v)
-{
-	static const char *const mds[] = {
-		[SIG_MD_MD5] = "md5",	    [SIG_MD_SHA1] = "sha1",
-		[SIG_MD_SHA256] = "sha256", [SIG_MD_SHA384] = "sha384",
-		[SIG_MD_SHA512] = "sha512", [SIG_MD_OTHER] = "other",
-	};
-
-	return v->digest_alg == SIG_MD_NONE
-		       ? NULL
-		       : j_lit(c, NAME(mds, v->digest_alg));
-}
-
-static jobj *verdict(struct jctx *c, const struct sig_verdict *v, int depth);
-
-/* the status and the facts the status's sentence is made of */
-static void verdict_status(struct jctx *c, jobj *o, const struct sig_verdict *v)
-{
-	static const char *const kinds[] = {
-		[SIG_KIND_EMBEDDED] = "embedded",
-		[SIG_KIND_NESTED] = "nested",
-		[SIG_KIND_ENTRY] = "entry",
-		[SIG_KIND_CATALOG] = "catalog",
-	};
-	static const char *const unsigned_names[] = {
-		[SIG_UNSIGNED_NO_TABLE] = "no_table",
-		[SIG_UNSIGNED_NO_CATALOGS] = "no_catalogs",
-		[SIG_UNSIGNED_NOT_IN_CATALOG] = "not_in_catalog",
-		[SIG_UNSIGNED_NO_PEHASH] = "no_pe_hash",
-	};
-	static const char *const p7[] = {
-		[SIG_P7_OTHER] = "other",
-		[SIG_P7_DIGEST_FAILURE] = "digest_failure",
-		[SIG_P7_SIGNATURE_FAILURE] = "signature_failure",
-		[SIG_P7_SIGNER_NOT_FOUND] = "signer_not_found",
-	};
-	char *sentence = NULL;
-
-	put(c, o, "kind", j_lit(c, NAME(kinds, v->kind)));
-	put(c, o, "index",
-	    v->kind == SIG_KIND_NESTED || v->kind == SIG_KIND_ENTRY
-		    ? j_int(c, v->index)
-		    : NULL);
-	put(c, o, "status", j_lit(c, NAME(status_names, v->status)));
-	if (prof_sig_status(v, &sentence))
-		c->err = -ENOMEM;
-	put(c, o, "status_text", j_str(c, sentence));
-	free(sentence);
-	put(c, o, "holds", j_bool(c, sig_verdict_holds(v)));
-	put(c, o, "unsigned_reason",
-	    v->status == SIG_NOT_SIGNED
-		    ? j_lit(c, NAME(unsigned_names, v->unsigned_why))
-		    : NULL);
-	put(c, o, "table_problem", j_str(c, v->table_problem));
-	put(c, o, "entry_type",
-	    v->status == SIG_WRONG_TYPE || v->status == SIG_NO_DECODE
-		    ? j_int(c, v->entry_type)
-		    : NULL);
-	put(c, o, "count",
-	    v->status == SIG_SIGNER_COUNT || v->status == SIG_DIGEST_ALGS
-		    ? j_int(c, v->count)
-		    : NULL);
-	put(c, o, "p7_reason",
-	    v->status == SIG_NOT_VERIFIED ? j_lit(c, NAME(p7, v->p7_reason))
-					  : NULL);
-	put(c, o, "openssl_reason", j_str(c, v->openssl_reason));
-	put(c, o, "chain",
-	    v->status == SIG_UNTRUSTED_ROOT || v->status == SIG_CHAIN_INVALID ||
-			    v->status == SIG_VERIFIED
-		    ? chain(c, &v->chain)
-		    : NULL);
-}
-
-static jobj *verdict(struct jctx *c, const struct sig_verdict *v, int depth)
-{
-	static const char *const sources[] = {
-		[SIG_TIME_COUNTERSIGNATURE] = "countersignature",
-		[SIG_TIME_RFC3161] = "rfc3161",
-		[SIG_TIME_ATTRIBUTE] = "signing_time_attribute",
-	};
-	static const char *const at[] = {
-		[SIG_AT_UNKNOWN] = "unknown",
-		[SIG_AT_NOW] = "now",
-		[SIG_AT_SIGNING_TIME] = "signing_time",
-	};
-	jobj *o = j_obj(c), *subs;
-	size_t i;
-
-	verdict_status(c, o, v);
-	put(c, o, "digest_algorithm", digest_alg(c, v));
-	put(c, o, "digest_algorithm_other",
-	    v->digest_alg == SIG_MD_OTHER ? j_str(c, v->digest_other) : NULL);
-	put(c, o, "signed_digest",
-	    v->signed_digest ? j_hex(c, v->signed_digest, v->signed_len)
-			     : NULL);
-	put(c, o, "signer", signer(c, v->signer));
-	put(c, o, "signing_time",
-	    v->has_signing_time ? j_int(c, (int64_t)v->signing_time) : NULL);
-	put(c, o, "signing_time_utc",
-	    v->has_signing_time ? j_time(c, v->signing_time) : NULL);
-	put(c, o, "signing_time_source",
-	    v->has_signing_time
-		    ? j_lit(c, NAME(sources, v->signing_time_source))
-		    : NULL);
-	put(c, o, "timestamp", timestamp(c, &v->ts));
-	put(c, o, "checked_at", j_lit(c, NAME(at, v->checked_at)));
-	put(c, o, "catalog", j_str(c, v->catalog));
-	put(c, o, "table_entries_problem", j_str(c, v->table_entries_problem));
-	/* verdicts nest one level (a catalog's embedded, an embedded's
-	 * subs); the bound keeps a malformed verdict from recursing on */
-	subs = j_arr(c);
-	for (i = 0; depth < 2 && i < v->nsubs; i++)
-		push(c, subs, verdict(c, &v->subs[i], depth + 1));
-	put(c, o, "subs", subs);
-	put(c, o, "embedded",
-	    v->embedded && depth < 2 ? verdict(c, v->embedded, depth + 1)
-				     : NULL);
-	return o;
-}
-
 /* ---- the whole ------------------------------------------------------ */
 
 /* "ntfs" (ntfs_json.c): only for a file that has such facts */
@@ -747,8 +356,7 @@ static jobj *build(struct jctx *c, const struct jview *v)
 	put(c, o, "sections", sections(c, v));
 	put(c, o, "imports", imports(c, v));
 	put(c, o, "exports", exports(c, v));
-	put(c, o, "signature",
-	    pv->sig && p->is_pe ? verdict(c, pv->sig, 0) : NULL);
+	put(c, o, "signature", pv->sig && p->is_pe ? j_sig(c, pv->sig) : NULL);
 	put(c, o, "misuse", misuse(c, v));
 	put(c, o, "anomalies", anomalies(c, v));
 	put(c, o, "pe_facts", prof_json_pe2(p->pe, &c->err));
@@ -767,13 +375,7 @@ int prof_render_json(const struct prof *p, const struct prof_view *pv,
 	jobj *o;
 	int rc;
 
-	if (p->pe && p->pe->version.found)
-		v.ver = &p->pe->version;
-	/* as prof_render(): the .mui's strings win */
-	if (pv->mui && pv->mui->pe && pv->mui->pe->version.found) {
-		v.ver = &pv->mui->pe->version;
-		v.ver_from = pv->mui_relpath;
-	}
+	v.ver = prof_version_of(p, pv, &v.ver_from);
 	db_init(&c.tmp, CAP_PROFILE);
 	db_init(&b, CAP_PROFILE);
 	o = build(&c, &v);

@@ -8,95 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
+#include "json_i.h"
 #include "pe2_i.h"
 
-typedef struct json_object jobj;
-
-struct pctx {
-	int err;
-	struct dynbuf tmp;
-};
-
-static jobj *chk(struct pctx *c, jobj *o)
-{
-	if (!o)
-		c->err = -ENOMEM;
-	return o;
-}
-
-static jobj *j_str(struct pctx *c, const char *s)
-{
-	if (!s)
-		return NULL;
-	db_reset(&c->tmp);
-	md_utf8(&c->tmp, s, strlen(s));
-	if (c->tmp.err) {
-		c->err = c->tmp.err;
-		return NULL;
-	}
-	return chk(c, json_object_new_string_len(c->tmp.len ? c->tmp.data : "",
-						 (int)c->tmp.len));
-}
-
-static jobj *j_lit(struct pctx *c, const char *s)
-{
-	return s ? chk(c, json_object_new_string(s)) : NULL;
-}
-
-static jobj *j_u64(struct pctx *c, uint64_t v)
-{
-	return chk(c, json_object_new_uint64(v));
-}
-
-static jobj *j_bool(struct pctx *c, int v)
-{
-	return chk(c, json_object_new_boolean(v ? 1 : 0));
-}
-
-static jobj *j_obj(struct pctx *c)
-{
-	return chk(c, json_object_new_object());
-}
-
-static jobj *j_arr(struct pctx *c)
-{
-	return chk(c, json_object_new_array());
-}
-
-static void put(struct pctx *c, jobj *o, const char *key, jobj *v)
-{
-	if (!o ||
-	    json_object_object_add_ex(o, key, v,
-				      JSON_C_OBJECT_ADD_KEY_IS_NEW |
-					      JSON_C_OBJECT_KEY_IS_CONSTANT)) {
-		c->err = -ENOMEM;
-		json_object_put(v);
-	}
-}
-
-static void push(struct pctx *c, jobj *a, jobj *v)
-{
-	if (!a || json_object_array_add(a, v)) {
-		c->err = -ENOMEM;
-		json_object_put(v);
-	}
-}
-
-static jobj *flag_names(struct pctx *c, uint32_t v,
-			const struct prof_flag_name *t, size_t n)
-{
-	jobj *arr = j_arr(c);
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (v & t[i].bit)
-			push(c, arr, j_lit(c, t[i].json));
-	return arr;
-}
-
-static jobj *codeview(struct pctx *c, const struct pe_facts *f)
+static jobj *codeview(struct jctx *c, const struct pe_facts *f)
 {
 	char guid[PE_GUID_LEN], key[64];
 	jobj *o;
@@ -114,7 +29,7 @@ static jobj *codeview(struct pctx *c, const struct pe_facts *f)
 	return o;
 }
 
-static jobj *debug(struct pctx *c, const struct pe_info *pe)
+static jobj *debug(struct jctx *c, const struct pe_info *pe)
 {
 	const struct pe_facts *f = &pe->facts;
 	jobj *o = j_obj(c), *types = j_arr(c);
@@ -140,7 +55,7 @@ static jobj *debug(struct pctx *c, const struct pe_info *pe)
 	return o;
 }
 
-static jobj *tls(struct pctx *c, const struct pe_info *pe)
+static jobj *tls(struct jctx *c, const struct pe_info *pe)
 {
 	const struct pe_facts *f = &pe->facts;
 	jobj *arr;
@@ -160,7 +75,7 @@ static jobj *tls(struct pctx *c, const struct pe_info *pe)
 	return arr;
 }
 
-static jobj *load_config(struct pctx *c, const struct pe_facts *f)
+static jobj *load_config(struct jctx *c, const struct pe_facts *f)
 {
 	jobj *o;
 
@@ -175,13 +90,13 @@ static jobj *load_config(struct pctx *c, const struct pe_facts *f)
 	put(c, o, "guard_flags",
 	    f->has_guard_flags ? j_u64(c, f->guard_flags) : NULL);
 	put(c, o, "guard_flags_names",
-	    f->has_guard_flags ? flag_names(c, f->guard_flags, prof_guard_flags,
-					    prof_nguard_flags)
+	    f->has_guard_flags ? j_flags(c, f->guard_flags, prof_guard_flags,
+					 prof_nguard_flags)
 			       : NULL);
 	return o;
 }
 
-static jobj *overlay(struct pctx *c, const struct pe_info *pe)
+static jobj *overlay(struct jctx *c, const struct pe_info *pe)
 {
 	const struct pe_facts *f = &pe->facts;
 	jobj *o;
@@ -202,7 +117,7 @@ static jobj *overlay(struct pctx *c, const struct pe_info *pe)
 	return o;
 }
 
-static jobj *dotnet(struct pctx *c, const struct pe_facts *f)
+static jobj *dotnet(struct jctx *c, const struct pe_facts *f)
 {
 	char v[16];
 	jobj *o;
@@ -214,12 +129,12 @@ static jobj *dotnet(struct pctx *c, const struct pe_facts *f)
 	put(c, o, "runtime_version", j_lit(c, v));
 	put(c, o, "flags", j_u64(c, f->clr_flags));
 	put(c, o, "flags_names",
-	    flag_names(c, f->clr_flags, prof_clr_flags, prof_nclr_flags));
+	    j_flags(c, f->clr_flags, prof_clr_flags, prof_nclr_flags));
 	put(c, o, "metadata_version", j_str(c, f->metadata_version));
 	return o;
 }
 
-static jobj *rich(struct pctx *c, const struct pe_facts *f)
+static jobj *rich(struct jctx *c, const struct pe_facts *f)
 {
 	jobj *arr = j_arr(c);
 	size_t i;
@@ -235,12 +150,12 @@ static jobj *rich(struct pctx *c, const struct pe_facts *f)
 	return arr;
 }
 
-static jobj *tri(struct pctx *c, int v)
+static jobj *tri(struct jctx *c, int v)
 {
 	return v < 0 ? NULL : j_bool(c, v);
 }
 
-static jobj *resources(struct pctx *c, const struct pe_facts *f)
+static jobj *resources(struct jctx *c, const struct pe_facts *f)
 {
 	jobj *arr = j_arr(c), *langs;
 	size_t i, k;
@@ -264,7 +179,7 @@ static jobj *resources(struct pctx *c, const struct pe_facts *f)
 	return arr;
 }
 
-static jobj *manifest(struct pctx *c, const struct pe_facts *f)
+static jobj *manifest(struct jctx *c, const struct pe_facts *f)
 {
 	jobj *o, *deps;
 	size_t i;
@@ -284,7 +199,7 @@ static jobj *manifest(struct pctx *c, const struct pe_facts *f)
 
 struct json_object *prof_json_pe2(const struct pe_info *pe, int *err)
 {
-	struct pctx c = { 0 };
+	struct jctx c = { 0 };
 	jobj *o;
 
 	if (!pe || *err)

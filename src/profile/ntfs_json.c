@@ -8,94 +8,16 @@
 #include <errno.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
+#include "json_i.h"
 #include "ntfs_i.h"
 
-typedef struct json_object jobj;
-
-struct nctx {
-	int err;
-	struct dynbuf tmp;
-};
-
-static jobj *chk(struct nctx *c, jobj *o)
-{
-	if (!o)
-		c->err = -ENOMEM;
-	return o;
-}
-
-static jobj *j_strn(struct nctx *c, const char *s, size_t n)
-{
-	if (!s)
-		return NULL;
-	db_reset(&c->tmp);
-	md_utf8(&c->tmp, s, n);
-	if (c->tmp.err) {
-		c->err = c->tmp.err;
-		return NULL;
-	}
-	return chk(c, json_object_new_string_len(c->tmp.len ? c->tmp.data : "",
-						 (int)c->tmp.len));
-}
-
-static jobj *j_str(struct nctx *c, const char *s)
-{
-	return s ? j_strn(c, s, strlen(s)) : NULL;
-}
-
 /* a string of the source's that is "" when not known */
-static jobj *j_opt(struct nctx *c, const char *s)
+static jobj *j_opt(struct jctx *c, const char *s)
 {
 	return s[0] ? j_str(c, s) : NULL;
 }
 
-static jobj *j_lit(struct nctx *c, const char *s)
-{
-	return s ? chk(c, json_object_new_string(s)) : NULL;
-}
-
-static jobj *j_u64(struct nctx *c, uint64_t v)
-{
-	return chk(c, json_object_new_uint64(v));
-}
-
-static jobj *j_bool(struct nctx *c, int v)
-{
-	return chk(c, json_object_new_boolean(v ? 1 : 0));
-}
-
-static jobj *j_obj(struct nctx *c)
-{
-	return chk(c, json_object_new_object());
-}
-
-static jobj *j_arr(struct nctx *c)
-{
-	return chk(c, json_object_new_array());
-}
-
-static void put(struct nctx *c, jobj *o, const char *key, jobj *v)
-{
-	if (!o ||
-	    json_object_object_add_ex(o, key, v,
-				      JSON_C_OBJECT_ADD_KEY_IS_NEW |
-					      JSON_C_OBJECT_KEY_IS_CONSTANT)) {
-		c->err = -ENOMEM;
-		json_object_put(v);
-	}
-}
-
-static void push(struct nctx *c, jobj *a, jobj *v)
-{
-	if (!a || json_object_array_add(a, v)) {
-		c->err = -ENOMEM;
-		json_object_put(v);
-	}
-}
-
-static jobj *times(struct nctx *c, const struct timespec *ts)
+static jobj *times(struct jctx *c, const struct timespec *ts)
 {
 	char when[PROF_TIME_LEN];
 	jobj *o = j_obj(c);
@@ -108,7 +30,7 @@ static jobj *times(struct nctx *c, const struct timespec *ts)
 	return o;
 }
 
-static jobj *attr_flags(struct nctx *c, uint32_t a)
+static jobj *attr_flags(struct jctx *c, uint32_t a)
 {
 	jobj *arr = j_arr(c);
 	size_t i;
@@ -119,7 +41,7 @@ static jobj *attr_flags(struct nctx *c, uint32_t a)
 	return arr;
 }
 
-static jobj *streams(struct nctx *c, const struct prof_file_facts *f)
+static jobj *streams(struct jctx *c, const struct prof_file_facts *f)
 {
 	jobj *a = j_arr(c);
 	size_t i;
@@ -134,7 +56,7 @@ static jobj *streams(struct nctx *c, const struct prof_file_facts *f)
 	return a;
 }
 
-static jobj *zone_value(struct nctx *c, const struct prof_zone *z,
+static jobj *zone_value(struct jctx *c, const struct prof_zone *z,
 			const char *key)
 {
 	const struct prof_zone_line *l = prof_zone_get(z, key);
@@ -142,7 +64,7 @@ static jobj *zone_value(struct nctx *c, const struct prof_zone *z,
 	return l ? j_strn(c, l->value, l->value_len) : NULL;
 }
 
-static jobj *zone(struct nctx *c, const struct prof_file_facts *f)
+static jobj *zone(struct jctx *c, const struct prof_file_facts *f)
 {
 	const struct prof_zone *z = &f->zone;
 	jobj *o, *lines;
@@ -175,7 +97,7 @@ static jobj *zone(struct nctx *c, const struct prof_file_facts *f)
 	return o;
 }
 
-static jobj *build(struct nctx *c, const struct prof_file_facts *f)
+static jobj *build(struct jctx *c, const struct prof_file_facts *f)
 {
 	const struct tree_facts *t = &f->facts;
 	uint64_t bytes;
@@ -212,7 +134,7 @@ static jobj *build(struct nctx *c, const struct prof_file_facts *f)
 
 int prof_json_ntfs(const struct prof_view *v, struct json_object **out)
 {
-	struct nctx c = { 0 };
+	struct jctx c = { 0 };
 	jobj *o;
 
 	*out = NULL;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pe2_i.h"
 #include "profilefs/profile.h"
 
 struct view {
@@ -273,14 +274,9 @@ static void sec_misuse(struct dynbuf *b, const struct view *v)
 
 /* ---- sections of ours --------------------------------------------- */
 
-struct flag_name {
-	uint32_t bit;
-	const char *name;
-};
-
 /* "0xVALUE (Name, Name)" */
 static void flags(struct dynbuf *b, uint32_t value, int width,
-		  const struct flag_name *names, size_t n)
+		  const struct prof_flag_name *names, size_t n)
 {
 	const char *sep = " (";
 	size_t i;
@@ -294,27 +290,6 @@ static void flags(struct dynbuf *b, uint32_t value, int width,
 	}
 	if (sep[0] == ',')
 		db_addc(b, ')');
-}
-
-static const char *subsystem_name(uint16_t s)
-{
-	static const char *const names[] = {
-		[1] = "Native",
-		[2] = "Windows GUI",
-		[3] = "Windows Console",
-		[5] = "OS/2 Console",
-		[7] = "POSIX Console",
-		[8] = "Native Windows 9x Driver",
-		[9] = "Windows CE GUI",
-		[10] = "EFI Application",
-		[11] = "EFI Boot Service Driver",
-		[12] = "EFI Runtime Driver",
-		[13] = "EFI ROM",
-		[14] = "Xbox",
-		[16] = "Windows Boot Application",
-	};
-
-	return s < sizeof(names) / sizeof(names[0]) ? names[s] : NULL;
 }
 
 static void yes_no(struct dynbuf *b, const char *label, int yes)
@@ -361,34 +336,25 @@ static void header_checksum(struct dynbuf *b, const struct pe_info *pe)
 
 static void sec_header(struct dynbuf *b, const struct view *v)
 {
-	static const struct flag_name file_flags[] = {
-		{ 0x0001, "Relocations Stripped" },
-		{ 0x0002, "Executable" },
-		{ 0x0020, "Large Address Aware" },
-		{ 0x0100, "32-bit Machine" },
-		{ 0x0200, "Debug Stripped" },
-		{ 0x1000, "System" },
-		{ 0x2000, "DLL" },
-	};
 	const struct pe_info *pe = v->pe;
-	const char *sub;
+	const struct prof_name *sub;
 
 	if (!pe)
 		return;
 	db_printf(b, "\n## PE Header\n\n* Format: %s\n",
 		  pe->pe32plus ? "PE32+" : "PE32");
 	header_time(b, pe->timestamp, pe->facts.repro);
-	sub = subsystem_name(pe->subsystem);
+	sub = prof_subsystem(pe->subsystem);
 	if (sub)
-		db_printf(b, "* Subsystem: %s (%u)\n", sub, pe->subsystem);
+		db_printf(b, "* Subsystem: %s (%u)\n", sub->name,
+			  pe->subsystem);
 	else
 		unknown_hex(b, "Subsystem", pe->subsystem);
 	db_printf(b, "* Image Base: 0x%0*llX\n", pe->pe32plus ? 16 : 8,
 		  (unsigned long long)pe->image_base);
 	db_printf(b, "* Entry Point: 0x%08X\n", pe->entry_point);
 	db_adds(b, "* Characteristics: ");
-	flags(b, pe->characteristics, 4, file_flags,
-	      sizeof(file_flags) / sizeof(file_flags[0]));
+	flags(b, pe->characteristics, 4, prof_file_flags, prof_nfile_flags);
 	db_addc(b, '\n');
 	yes_no(b, "ASLR", pe->dll_characteristics & 0x0040);
 	yes_no(b, "High Entropy VA", pe->dll_characteristics & 0x0020);
@@ -417,16 +383,6 @@ static void sec_header(struct dynbuf *b, const struct view *v)
 
 static void sec_sections(struct dynbuf *b, const struct view *v)
 {
-	static const struct flag_name scn[] = {
-		{ 0x00000020, "Code" },
-		{ 0x00000040, "Initialized Data" },
-		{ 0x00000080, "Uninitialized Data" },
-		{ 0x02000000, "Discardable" },
-		{ 0x10000000, "Shared" },
-		{ 0x20000000, "Execute" },
-		{ 0x40000000, "Read" },
-		{ 0x80000000, "Write" },
-	};
 	size_t i;
 
 	if (!v->pe || !v->pe->nsections)
@@ -444,8 +400,8 @@ static void sec_sections(struct dynbuf *b, const struct view *v)
 			db_adds(b, "n/a | ");
 		else
 			db_printf(b, "%.2f | ", s->entropy);
-		flags(b, s->characteristics, 8, scn,
-		      sizeof(scn) / sizeof(scn[0]));
+		flags(b, s->characteristics, 8, prof_scn_flags,
+		      prof_nscn_flags);
 		db_addc(b, '\n');
 	}
 }
@@ -506,13 +462,7 @@ int prof_render(const struct prof *p, const struct prof_view *pv, char **out,
 	struct dynbuf b;
 	int rc;
 
-	if (p->pe && p->pe->version.found)
-		v.ver = &p->pe->version;
-	/* Windows takes the strings from en-US/NAME.mui when there is one */
-	if (pv->mui && pv->mui->pe && pv->mui->pe->version.found) {
-		v.ver = &pv->mui->pe->version;
-		v.ver_from = pv->mui_relpath;
-	}
+	v.ver = prof_version_of(p, pv, &v.ver_from);
 	db_init(&b, CAP_PROFILE);
 	sec_front(&b, &v);
 	sec_title(&b, &v);
