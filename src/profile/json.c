@@ -57,7 +57,7 @@ static jobj *notes(struct jctx *c, const struct prof *p)
 	size_t i;
 
 	for (i = 0; i < p->nnotes; i++)
-		push(c, a, j_str(c, p->notes[i]));
+		j_push(c, a, j_str(c, p->notes[i]));
 	return a;
 }
 
@@ -69,20 +69,20 @@ static jobj *hashes(struct jctx *c, const struct jview *v)
 	if (!v->p->hashed)
 		return NULL;
 	o = j_obj(c);
-	put(c, o, "md5", j_hex(c, dg->md5, sizeof(dg->md5)));
-	put(c, o, "sha1", j_hex(c, dg->sha1, sizeof(dg->sha1)));
-	put(c, o, "sha256", j_hex(c, dg->sha256, sizeof(dg->sha256)));
-	put(c, o, "sha384", j_hex(c, dg->sha384, sizeof(dg->sha384)));
-	put(c, o, "sha512", j_hex(c, dg->sha512, sizeof(dg->sha512)));
-	put(c, o, "ssdeep", j_str(c, dg->ssdeep));
-	put(c, o, "imphash",
-	    v->pe && v->p->imphash[0] ? j_lit(c, v->p->imphash) : NULL);
-	put(c, o, "pe_sha1",
-	    v->pe && dg->pehash ? j_hex(c, dg->pesha1, sizeof(dg->pesha1))
-				: NULL);
-	put(c, o, "pe_sha256",
-	    v->pe && dg->pehash ? j_hex(c, dg->pe256, sizeof(dg->pe256))
-				: NULL);
+	j_put(c, o, "md5", j_hex(c, dg->md5, sizeof(dg->md5)));
+	j_put(c, o, "sha1", j_hex(c, dg->sha1, sizeof(dg->sha1)));
+	j_put(c, o, "sha256", j_hex(c, dg->sha256, sizeof(dg->sha256)));
+	j_put(c, o, "sha384", j_hex(c, dg->sha384, sizeof(dg->sha384)));
+	j_put(c, o, "sha512", j_hex(c, dg->sha512, sizeof(dg->sha512)));
+	j_put(c, o, "ssdeep", j_str(c, dg->ssdeep));
+	j_put(c, o, "imphash",
+	      v->pe && v->p->imphash[0] ? j_lit(c, v->p->imphash) : NULL);
+	j_put(c, o, "pe_sha1",
+	      v->pe && dg->pehash ? j_hex(c, dg->pesha1, sizeof(dg->pesha1))
+				  : NULL);
+	j_put(c, o, "pe_sha256",
+	      v->pe && dg->pehash ? j_hex(c, dg->pe256, sizeof(dg->pe256))
+				  : NULL);
 	return o;
 }
 
@@ -104,17 +104,17 @@ static jobj *version(struct jctx *c, const struct jview *v)
 	if (!v->ver)
 		return NULL;
 	o = j_obj(c);
-	put(c, o, "lang", j_int(c, v->ver->lang));
-	put(c, o, "language", j_lit(c, pe_lang_name(v->ver->lang)));
-	put(c, o, "codepage", j_int(c, v->ver->codepage));
-	put(c, o, "resource_lang", j_int(c, v->ver->resource_lang));
-	put(c, o, "from_mui", j_str(c, v->ver_from));
-	put(c, o, "from_mui_file_path",
-	    v->ver_from ? win_path(c, v->pv, v->ver_from) : NULL);
+	j_put(c, o, "lang", j_int(c, v->ver->lang));
+	j_put(c, o, "language", j_lit(c, pe_lang_name(v->ver->lang)));
+	j_put(c, o, "codepage", j_int(c, v->ver->codepage));
+	j_put(c, o, "resource_lang", j_int(c, v->ver->resource_lang));
+	j_put(c, o, "from_mui", j_str(c, v->ver_from));
+	j_put(c, o, "from_mui_file_path",
+	      v->ver_from ? win_path(c, v->pv, v->ver_from) : NULL);
 	s = j_obj(c);
 	for (i = 0; i < PE_VS_N; i++)
-		put(c, s, keys[i], j_str(c, v->ver->strings[i]));
-	put(c, o, "strings", s);
+		j_put(c, s, keys[i], j_str(c, v->ver->strings[i]));
+	j_put(c, o, "strings", s);
 	return o;
 }
 
@@ -139,38 +139,39 @@ static jobj *header(struct jctx *c, const struct jview *v)
 		return NULL;
 	sub = prof_subsystem(pe->subsystem);
 	o = j_obj(c);
-	put(c, o, "format", j_lit(c, pe->pe32plus ? "PE32+" : "PE32"));
-	put(c, o, "machine", j_int(c, pe->machine));
-	put(c, o, "machine_type", j_lit(c, pe_machine_name(pe->machine)));
-	put(c, o, "timestamp", j_int(c, pe->timestamp));
-	put(c, o, "timestamp_utc",
-	    pe->timestamp ? j_time(c, (time_t)pe->timestamp) : NULL);
-	put(c, o, "subsystem", j_int(c, pe->subsystem));
-	put(c, o, "subsystem_name", sub ? j_lit(c, sub->json) : NULL);
-	put(c, o, "image_base", j_u64(c, pe->image_base));
-	put(c, o, "entry_point", j_int(c, pe->entry_point));
-	put(c, o, "characteristics", j_int(c, pe->characteristics));
-	put(c, o, "characteristics_flags",
-	    j_flags(c, pe->characteristics, prof_file_flags, prof_nfile_flags));
-	put(c, o, "dll_characteristics", j_int(c, pe->dll_characteristics));
-	put(c, o, "aslr", j_bool(c, pe->dll_characteristics & 0x0040));
-	put(c, o, "high_entropy_va",
-	    j_bool(c, pe->dll_characteristics & 0x0020));
-	put(c, o, "dep", j_bool(c, pe->dll_characteristics & 0x0100));
-	put(c, o, "cfg", j_bool(c, pe->dll_characteristics & 0x4000));
-	put(c, o, "checksum", j_int(c, pe->checksum));
-	put(c, o, "checksum_computed",
-	    pe->checksum_known ? j_int(c, pe->checksum_computed) : NULL);
-	put(c, o, "checksum_state", j_lit(c, checksum_state(pe)));
-	put(c, o, "dotnet", j_bool(c, pe->is_dotnet));
-	put(c, o, "rich_hash",
-	    v->p->rich_hash[0] ? j_lit(c, v->p->rich_hash) : NULL);
-	put(c, o, "export_name", j_str(c, pe->export_name));
-	put(c, o, "section_alignment", j_int(c, pe->section_alignment));
-	put(c, o, "file_alignment", j_int(c, pe->file_alignment));
-	put(c, o, "size_of_image", j_int(c, pe->size_of_image));
-	put(c, o, "size_of_headers", j_int(c, pe->size_of_headers));
-	put(c, o, "number_of_sections", j_int(c, pe->nsections_declared));
+	j_put(c, o, "format", j_lit(c, pe->pe32plus ? "PE32+" : "PE32"));
+	j_put(c, o, "machine", j_int(c, pe->machine));
+	j_put(c, o, "machine_type", j_lit(c, pe_machine_name(pe->machine)));
+	j_put(c, o, "timestamp", j_int(c, pe->timestamp));
+	j_put(c, o, "timestamp_utc",
+	      pe->timestamp ? j_time(c, (time_t)pe->timestamp) : NULL);
+	j_put(c, o, "subsystem", j_int(c, pe->subsystem));
+	j_put(c, o, "subsystem_name", sub ? j_lit(c, sub->json) : NULL);
+	j_put(c, o, "image_base", j_u64(c, pe->image_base));
+	j_put(c, o, "entry_point", j_int(c, pe->entry_point));
+	j_put(c, o, "characteristics", j_int(c, pe->characteristics));
+	j_put(c, o, "characteristics_flags",
+	      j_flags(c, pe->characteristics, prof_file_flags,
+		      prof_nfile_flags));
+	j_put(c, o, "dll_characteristics", j_int(c, pe->dll_characteristics));
+	j_put(c, o, "aslr", j_bool(c, pe->dll_characteristics & 0x0040));
+	j_put(c, o, "high_entropy_va",
+	      j_bool(c, pe->dll_characteristics & 0x0020));
+	j_put(c, o, "dep", j_bool(c, pe->dll_characteristics & 0x0100));
+	j_put(c, o, "cfg", j_bool(c, pe->dll_characteristics & 0x4000));
+	j_put(c, o, "checksum", j_int(c, pe->checksum));
+	j_put(c, o, "checksum_computed",
+	      pe->checksum_known ? j_int(c, pe->checksum_computed) : NULL);
+	j_put(c, o, "checksum_state", j_lit(c, checksum_state(pe)));
+	j_put(c, o, "dotnet", j_bool(c, pe->is_dotnet));
+	j_put(c, o, "rich_hash",
+	      v->p->rich_hash[0] ? j_lit(c, v->p->rich_hash) : NULL);
+	j_put(c, o, "export_name", j_str(c, pe->export_name));
+	j_put(c, o, "section_alignment", j_int(c, pe->section_alignment));
+	j_put(c, o, "file_alignment", j_int(c, pe->file_alignment));
+	j_put(c, o, "size_of_image", j_int(c, pe->size_of_image));
+	j_put(c, o, "size_of_headers", j_int(c, pe->size_of_headers));
+	j_put(c, o, "number_of_sections", j_int(c, pe->nsections_declared));
 	return o;
 }
 
@@ -184,21 +185,21 @@ static jobj *sections(struct jctx *c, const struct jview *v)
 		jobj *o = j_obj(c);
 
 		n = strnlen(s->name, 8);
-		put(c, o, "name", j_strn(c, s->name, n));
-		put(c, o, "name_hex", j_hex(c, (const uint8_t *)s->name, n));
-		put(c, o, "virtual_address", j_int(c, s->va));
-		put(c, o, "virtual_size", j_int(c, s->vsize));
-		put(c, o, "raw_size", j_int(c, s->rawsize));
-		put(c, o, "raw_pointer", j_int(c, s->rawptr));
-		put(c, o, "entropy",
-		    s->entropy < 0
-			    ? NULL
-			    : chk(c, json_object_new_double(s->entropy)));
-		put(c, o, "characteristics", j_int(c, s->characteristics));
-		put(c, o, "characteristics_flags",
-		    j_flags(c, s->characteristics, prof_scn_flags,
-			    prof_nscn_flags));
-		push(c, a, o);
+		j_put(c, o, "name", j_strn(c, s->name, n));
+		j_put(c, o, "name_hex", j_hex(c, (const uint8_t *)s->name, n));
+		j_put(c, o, "virtual_address", j_int(c, s->va));
+		j_put(c, o, "virtual_size", j_int(c, s->vsize));
+		j_put(c, o, "raw_size", j_int(c, s->rawsize));
+		j_put(c, o, "raw_pointer", j_int(c, s->rawptr));
+		j_put(c, o, "entropy",
+		      s->entropy < 0
+			      ? NULL
+			      : j_chk(c, json_object_new_double(s->entropy)));
+		j_put(c, o, "characteristics", j_int(c, s->characteristics));
+		j_put(c, o, "characteristics_flags",
+		      j_flags(c, s->characteristics, prof_scn_flags,
+			      prof_nscn_flags));
+		j_push(c, a, o);
 	}
 	return a;
 }
@@ -208,12 +209,12 @@ static jobj *import_func(struct jctx *c, const struct pe_import_dll *d,
 {
 	jobj *o = j_obj(c);
 
-	put(c, o, "name",
-	    f->name ? j_str(c, f->name)
-		    : j_lit(c, pe_ordinal_name(d->dll, f->ordinal)));
-	put(c, o, "by_ordinal", j_bool(c, !f->name));
-	put(c, o, "ordinal", f->name ? NULL : j_int(c, f->ordinal));
-	put(c, o, "hint", f->name ? j_int(c, f->hint) : NULL);
+	j_put(c, o, "name",
+	      f->name ? j_str(c, f->name)
+		      : j_lit(c, pe_ordinal_name(d->dll, f->ordinal)));
+	j_put(c, o, "by_ordinal", j_bool(c, !f->name));
+	j_put(c, o, "ordinal", f->name ? NULL : j_int(c, f->ordinal));
+	j_put(c, o, "hint", f->name ? j_int(c, f->hint) : NULL);
 	return o;
 }
 
@@ -226,12 +227,12 @@ static jobj *imports(struct jctx *c, const struct jview *v)
 		const struct pe_import_dll *d = &v->pe->imports[i];
 		jobj *o = j_obj(c), *funcs = j_arr(c);
 
-		put(c, o, "dll", j_str(c, d->dll));
-		put(c, o, "delay_load", j_bool(c, d->delay));
+		j_put(c, o, "dll", j_str(c, d->dll));
+		j_put(c, o, "delay_load", j_bool(c, d->delay));
 		for (k = 0; k < d->nfuncs; k++)
-			push(c, funcs, import_func(c, d, &d->funcs[k]));
-		put(c, o, "functions", funcs);
-		push(c, a, o);
+			j_push(c, funcs, import_func(c, d, &d->funcs[k]));
+		j_put(c, o, "functions", funcs);
+		j_push(c, a, o);
 	}
 	return a;
 }
@@ -245,11 +246,11 @@ static jobj *exports(struct jctx *c, const struct jview *v)
 		const struct pe_export *e = &v->pe->exports[i];
 		jobj *o = j_obj(c);
 
-		put(c, o, "ordinal", j_u64(c, e->ordinal));
-		put(c, o, "name", j_str(c, e->name));
-		put(c, o, "forwarder", j_str(c, e->forwarder));
-		put(c, o, "rva", j_int(c, e->rva));
-		push(c, a, o);
+		j_put(c, o, "ordinal", j_u64(c, e->ordinal));
+		j_put(c, o, "name", j_str(c, e->name));
+		j_put(c, o, "forwarder", j_str(c, e->forwarder));
+		j_put(c, o, "rva", j_int(c, e->rva));
+		j_push(c, a, o);
 	}
 	return a;
 }
@@ -260,7 +261,7 @@ static jobj *anomalies(struct jctx *c, const struct jview *v)
 	size_t i;
 
 	for (i = 0; v->pe && i < v->pe->nanomalies; i++)
-		push(c, a, j_str(c, v->pe->anomalies[i]));
+		j_push(c, a, j_str(c, v->pe->anomalies[i]));
 	return a;
 }
 
@@ -274,18 +275,18 @@ static jobj *misuse_rows(struct jctx *c, const struct prof_misuse_row *v,
 		const struct prof_misuse_row *r = &v[i];
 		jobj *row = j_obj(c);
 
-		put(c, row, "source", j_str(c, r->source));
-		put(c, row, "source_url", j_str(c, r->source_url));
-		put(c, row, "file", j_str(c, r->file));
-		put(c, row, "file_link", j_str(c, r->file_link));
-		put(c, row, "text", j_str(c, r->text));
-		put(c, row, "license", j_str(c, r->license));
-		put(c, row, "license_url", j_str(c, r->license_url));
+		j_put(c, row, "source", j_str(c, r->source));
+		j_put(c, row, "source_url", j_str(c, r->source_url));
+		j_put(c, row, "file", j_str(c, r->file));
+		j_put(c, row, "file_link", j_str(c, r->file_link));
+		j_put(c, row, "text", j_str(c, r->text));
+		j_put(c, row, "license", j_str(c, r->license));
+		j_put(c, row, "license_url", j_str(c, r->license_url));
 		if (r->matched)
-			put(c, row, "matches_original", j_str(c, r->matched));
+			j_put(c, row, "matches_original", j_str(c, r->matched));
 		if (r->local_path)
-			put(c, row, "local_path", j_str(c, r->local_path));
-		push(c, rows, row);
+			j_put(c, row, "local_path", j_str(c, r->local_path));
+		j_push(c, rows, row);
 	}
 	return rows;
 }
@@ -298,12 +299,12 @@ static jobj *misuse(struct jctx *c, const struct jview *v)
 	if (!m)
 		return NULL;
 	o = j_obj(c);
-	put(c, o, "rows", misuse_rows(c, m->rows, m->n));
-	put(c, o, "more", j_u64(c, m->more));
+	j_put(c, o, "rows", misuse_rows(c, m->rows, m->n));
+	j_put(c, o, "more", j_u64(c, m->more));
 	if (m->more) {
 		/* the rows beyond the caps: the profile counts them */
-		put(c, o, "more_files", j_u64(c, m->more_files));
-		put(c, o, "more_rows", misuse_rows(c, m->extra, m->nextra));
+		j_put(c, o, "more_files", j_u64(c, m->more_files));
+		j_put(c, o, "more_rows", misuse_rows(c, m->extra, m->nextra));
 	}
 	return o;
 }
@@ -319,7 +320,7 @@ static void ntfs(struct jctx *c, jobj *o, const struct prof_view *pv)
 	if (rc)
 		c->err = rc;
 	else if (n)
-		put(c, o, "ntfs", n);
+		j_put(c, o, "ntfs", n);
 }
 
 /* the File Scan section's link */
@@ -339,27 +340,29 @@ static jobj *build(struct jctx *c, const struct jview *v)
 	const struct prof_view *pv = v->pv;
 	jobj *o = j_obj(c);
 
-	put(c, o, "schema_version", j_int(c, PROF_JSON_VERSION));
-	put(c, o, "name", j_str(c, path_base(pv->relpath)));
-	put(c, o, "path", j_str(c, pv->relpath));
-	put(c, o, "file_path", win_path(c, pv, pv->relpath));
-	put(c, o, "size", j_u64(c, p->size));
-	put(c, o, "is_pe", j_bool(c, p->is_pe));
-	put(c, o, "not_pe_reason", j_str(c, p->pe_note));
-	put(c, o, "description",
-	    j_str(c, v->ver ? v->ver->strings[PE_VS_FILE_DESCRIPTION] : NULL));
-	put(c, o, "notes", notes(c, p));
-	put(c, o, "hashes", hashes(c, v));
-	put(c, o, "virustotal_url", p->hashed ? vt_url(c, p) : NULL);
-	put(c, o, "version", version(c, v));
-	put(c, o, "pe_header", header(c, v));
-	put(c, o, "sections", sections(c, v));
-	put(c, o, "imports", imports(c, v));
-	put(c, o, "exports", exports(c, v));
-	put(c, o, "signature", pv->sig && p->is_pe ? j_sig(c, pv->sig) : NULL);
-	put(c, o, "misuse", misuse(c, v));
-	put(c, o, "anomalies", anomalies(c, v));
-	put(c, o, "pe_facts", prof_json_pe2(p->pe, &c->err));
+	j_put(c, o, "schema_version", j_int(c, PROF_JSON_VERSION));
+	j_put(c, o, "name", j_str(c, path_base(pv->relpath)));
+	j_put(c, o, "path", j_str(c, pv->relpath));
+	j_put(c, o, "file_path", win_path(c, pv, pv->relpath));
+	j_put(c, o, "size", j_u64(c, p->size));
+	j_put(c, o, "is_pe", j_bool(c, p->is_pe));
+	j_put(c, o, "not_pe_reason", j_str(c, p->pe_note));
+	j_put(c, o, "description",
+	      j_str(c,
+		    v->ver ? v->ver->strings[PE_VS_FILE_DESCRIPTION] : NULL));
+	j_put(c, o, "notes", notes(c, p));
+	j_put(c, o, "hashes", hashes(c, v));
+	j_put(c, o, "virustotal_url", p->hashed ? vt_url(c, p) : NULL);
+	j_put(c, o, "version", version(c, v));
+	j_put(c, o, "pe_header", header(c, v));
+	j_put(c, o, "sections", sections(c, v));
+	j_put(c, o, "imports", imports(c, v));
+	j_put(c, o, "exports", exports(c, v));
+	j_put(c, o, "signature",
+	      pv->sig && p->is_pe ? j_sig(c, pv->sig) : NULL);
+	j_put(c, o, "misuse", misuse(c, v));
+	j_put(c, o, "anomalies", anomalies(c, v));
+	j_put(c, o, "pe_facts", prof_json_pe2(p->pe, &c->err));
 	ntfs(c, o, pv);
 	return o;
 }

@@ -24,7 +24,7 @@ struct jctx {
 };
 
 /* o itself; NULL (an allocation failed) is remembered in c->err */
-jobj *chk(struct jctx *c, jobj *o);
+jobj *j_chk(struct jctx *c, jobj *o);
 /* n bytes of a string from the file, cleaned; null for NULL */
 jobj *j_strn(struct jctx *c, const char *s, size_t n);
 /* a string, or null for NULL */
@@ -41,8 +41,8 @@ jobj *j_hex(struct jctx *c, const uint8_t *p, size_t n);
 /* "2024-01-31T12:00:00Z" */
 jobj *j_time(struct jctx *c, time_t t);
 /* o[key] = v (v NULL is JSON null); keys are literals */
-void put(struct jctx *c, jobj *o, const char *key, jobj *v);
-void push(struct jctx *c, jobj *a, jobj *v);
+void j_put(struct jctx *c, jobj *o, const char *key, jobj *v);
+void j_push(struct jctx *c, jobj *a, jobj *v);
 struct prof_flag_name;
 /* the JSON names of the flags of t (n of them) that v has */
 jobj *j_flags(struct jctx *c, uint32_t v, const struct prof_flag_name *t,

@@ -53,17 +53,17 @@ static jobj *chain(struct jctx *c, const struct sig_chain *ch)
 		      (ch->result == SIG_CH_TRUSTED && ch->builtin);
 	jobj *o = j_obj(c);
 
-	put(c, o, "result", j_lit(c, NAME(results, ch->result)));
-	put(c, o, "root", j_str(c, ch->root));
-	put(c, o, "reason", j_str(c, ch->reason));
-	put(c, o, "cert", j_str(c, ch->cert));
-	put(c, o, "out_of_memory", j_bool(c, ch->oom));
-	put(c, o, "built_in",
-	    j_bool(c, ch->result == SIG_CH_TRUSTED && ch->builtin));
-	put(c, o, "root_refusal",
-	    refused ? j_lit(c, NAME(whys, ch->why)) : NULL);
-	put(c, o, "root_since",
-	    refused && ch->since ? j_time(c, ch->since) : NULL);
+	j_put(c, o, "result", j_lit(c, NAME(results, ch->result)));
+	j_put(c, o, "root", j_str(c, ch->root));
+	j_put(c, o, "reason", j_str(c, ch->reason));
+	j_put(c, o, "cert", j_str(c, ch->cert));
+	j_put(c, o, "out_of_memory", j_bool(c, ch->oom));
+	j_put(c, o, "built_in",
+	      j_bool(c, ch->result == SIG_CH_TRUSTED && ch->builtin));
+	j_put(c, o, "root_refusal",
+	      refused ? j_lit(c, NAME(whys, ch->why)) : NULL);
+	j_put(c, o, "root_since",
+	      refused && ch->since ? j_time(c, ch->since) : NULL);
 	return o;
 }
 
@@ -84,12 +84,12 @@ static jobj *timestamp(struct jctx *c, const struct sig_timestamp *ts)
 	if (!ts->present)
 		return NULL;
 	o = j_obj(c);
-	put(c, o, "kind",
-	    j_lit(c,
-		  ts->kind == SIG_TS_RFC3161 ? "rfc3161" : "countersignature"));
-	put(c, o, "state", j_lit(c, NAME(states, ts->state)));
-	put(c, o, "authority", j_str(c, ts->authority));
-	put(c, o, "chain", chain(c, &ts->chain));
+	j_put(c, o, "kind",
+	      j_lit(c, ts->kind == SIG_TS_RFC3161 ? "rfc3161"
+						  : "countersignature"));
+	j_put(c, o, "state", j_lit(c, NAME(states, ts->state)));
+	j_put(c, o, "authority", j_str(c, ts->authority));
+	j_put(c, o, "chain", chain(c, &ts->chain));
 	return o;
 }
 
@@ -100,10 +100,10 @@ static jobj *signer(struct jctx *c, const struct sig_signer *s)
 	if (!s)
 		return NULL;
 	o = j_obj(c);
-	put(c, o, "serial", j_str(c, s->serial));
-	put(c, o, "thumbprint", j_str(c, s->thumbprint));
-	put(c, o, "issuer", j_str(c, s->issuer));
-	put(c, o, "subject", j_str(c, s->subject));
+	j_put(c, o, "serial", j_str(c, s->serial));
+	j_put(c, o, "thumbprint", j_str(c, s->thumbprint));
+	j_put(c, o, "issuer", j_str(c, s->issuer));
+	j_put(c, o, "subject", j_str(c, s->subject));
 	return o;
 }
 
@@ -143,39 +143,40 @@ static void verdict_status(struct jctx *c, jobj *o, const struct sig_verdict *v)
 	};
 	char *sentence = NULL;
 
-	put(c, o, "kind", j_lit(c, NAME(kinds, v->kind)));
-	put(c, o, "index",
-	    v->kind == SIG_KIND_NESTED || v->kind == SIG_KIND_ENTRY
-		    ? j_int(c, v->index)
-		    : NULL);
-	put(c, o, "status", j_lit(c, NAME(status_names, v->status)));
+	j_put(c, o, "kind", j_lit(c, NAME(kinds, v->kind)));
+	j_put(c, o, "index",
+	      v->kind == SIG_KIND_NESTED || v->kind == SIG_KIND_ENTRY
+		      ? j_int(c, v->index)
+		      : NULL);
+	j_put(c, o, "status", j_lit(c, NAME(status_names, v->status)));
 	if (prof_sig_status(v, &sentence))
 		c->err = -ENOMEM;
-	put(c, o, "status_text", j_str(c, sentence));
+	j_put(c, o, "status_text", j_str(c, sentence));
 	free(sentence);
-	put(c, o, "holds", j_bool(c, sig_verdict_holds(v)));
-	put(c, o, "unsigned_reason",
-	    v->status == SIG_NOT_SIGNED
-		    ? j_lit(c, NAME(unsigned_names, v->unsigned_why))
-		    : NULL);
-	put(c, o, "table_problem", j_str(c, v->table_problem));
-	put(c, o, "entry_type",
-	    v->status == SIG_WRONG_TYPE || v->status == SIG_NO_DECODE
-		    ? j_int(c, v->entry_type)
-		    : NULL);
-	put(c, o, "count",
-	    v->status == SIG_SIGNER_COUNT || v->status == SIG_DIGEST_ALGS
-		    ? j_int(c, v->count)
-		    : NULL);
-	put(c, o, "p7_reason",
-	    v->status == SIG_NOT_VERIFIED ? j_lit(c, NAME(p7, v->p7_reason))
-					  : NULL);
-	put(c, o, "openssl_reason", j_str(c, v->openssl_reason));
-	put(c, o, "chain",
-	    v->status == SIG_UNTRUSTED_ROOT || v->status == SIG_CHAIN_INVALID ||
-			    v->status == SIG_VERIFIED
-		    ? chain(c, &v->chain)
-		    : NULL);
+	j_put(c, o, "holds", j_bool(c, sig_verdict_holds(v)));
+	j_put(c, o, "unsigned_reason",
+	      v->status == SIG_NOT_SIGNED
+		      ? j_lit(c, NAME(unsigned_names, v->unsigned_why))
+		      : NULL);
+	j_put(c, o, "table_problem", j_str(c, v->table_problem));
+	j_put(c, o, "entry_type",
+	      v->status == SIG_WRONG_TYPE || v->status == SIG_NO_DECODE
+		      ? j_int(c, v->entry_type)
+		      : NULL);
+	j_put(c, o, "count",
+	      v->status == SIG_SIGNER_COUNT || v->status == SIG_DIGEST_ALGS
+		      ? j_int(c, v->count)
+		      : NULL);
+	j_put(c, o, "p7_reason",
+	      v->status == SIG_NOT_VERIFIED ? j_lit(c, NAME(p7, v->p7_reason))
+					    : NULL);
+	j_put(c, o, "openssl_reason", j_str(c, v->openssl_reason));
+	j_put(c, o, "chain",
+	      v->status == SIG_UNTRUSTED_ROOT ||
+			      v->status == SIG_CHAIN_INVALID ||
+			      v->status == SIG_VERIFIED
+		      ? chain(c, &v->chain)
+		      : NULL);
 }
 
 static jobj *verdict(struct jctx *c, const struct sig_verdict *v, int depth)
@@ -194,34 +195,35 @@ static jobj *verdict(struct jctx *c, const struct sig_verdict *v, int depth)
 	size_t i;
 
 	verdict_status(c, o, v);
-	put(c, o, "digest_algorithm", digest_alg(c, v));
-	put(c, o, "digest_algorithm_other",
-	    v->digest_alg == SIG_MD_OTHER ? j_str(c, v->digest_other) : NULL);
-	put(c, o, "signed_digest",
-	    v->signed_digest ? j_hex(c, v->signed_digest, v->signed_len)
-			     : NULL);
-	put(c, o, "signer", signer(c, v->signer));
-	put(c, o, "signing_time",
-	    v->has_signing_time ? j_int(c, (int64_t)v->signing_time) : NULL);
-	put(c, o, "signing_time_utc",
-	    v->has_signing_time ? j_time(c, v->signing_time) : NULL);
-	put(c, o, "signing_time_source",
-	    v->has_signing_time
-		    ? j_lit(c, NAME(sources, v->signing_time_source))
-		    : NULL);
-	put(c, o, "timestamp", timestamp(c, &v->ts));
-	put(c, o, "checked_at", j_lit(c, NAME(at, v->checked_at)));
-	put(c, o, "catalog", j_str(c, v->catalog));
-	put(c, o, "table_entries_problem", j_str(c, v->table_entries_problem));
+	j_put(c, o, "digest_algorithm", digest_alg(c, v));
+	j_put(c, o, "digest_algorithm_other",
+	      v->digest_alg == SIG_MD_OTHER ? j_str(c, v->digest_other) : NULL);
+	j_put(c, o, "signed_digest",
+	      v->signed_digest ? j_hex(c, v->signed_digest, v->signed_len)
+			       : NULL);
+	j_put(c, o, "signer", signer(c, v->signer));
+	j_put(c, o, "signing_time",
+	      v->has_signing_time ? j_int(c, (int64_t)v->signing_time) : NULL);
+	j_put(c, o, "signing_time_utc",
+	      v->has_signing_time ? j_time(c, v->signing_time) : NULL);
+	j_put(c, o, "signing_time_source",
+	      v->has_signing_time
+		      ? j_lit(c, NAME(sources, v->signing_time_source))
+		      : NULL);
+	j_put(c, o, "timestamp", timestamp(c, &v->ts));
+	j_put(c, o, "checked_at", j_lit(c, NAME(at, v->checked_at)));
+	j_put(c, o, "catalog", j_str(c, v->catalog));
+	j_put(c, o, "table_entries_problem",
+	      j_str(c, v->table_entries_problem));
 	/* verdicts nest one level (a catalog's embedded, an embedded's
 	 * subs); the bound keeps a malformed verdict from recursing on */
 	subs = j_arr(c);
 	for (i = 0; depth < 2 && i < v->nsubs; i++)
-		push(c, subs, verdict(c, &v->subs[i], depth + 1));
-	put(c, o, "subs", subs);
-	put(c, o, "embedded",
-	    v->embedded && depth < 2 ? verdict(c, v->embedded, depth + 1)
-				     : NULL);
+		j_push(c, subs, verdict(c, &v->subs[i], depth + 1));
+	j_put(c, o, "subs", subs);
+	j_put(c, o, "embedded",
+	      v->embedded && depth < 2 ? verdict(c, v->embedded, depth + 1)
+				       : NULL);
 	return o;
 }
 

@@ -11,7 +11,7 @@
 #include "json_i.h"
 #include "pe2_i.h"
 
-jobj *chk(struct jctx *c, jobj *o)
+jobj *j_chk(struct jctx *c, jobj *o)
 {
 	if (!o)
 		c->err = -ENOMEM;
@@ -28,8 +28,9 @@ jobj *j_strn(struct jctx *c, const char *s, size_t n)
 		c->err = c->tmp.err;
 		return NULL;
 	}
-	return chk(c, json_object_new_string_len(c->tmp.len ? c->tmp.data : "",
-						 (int)c->tmp.len));
+	return j_chk(c,
+		     json_object_new_string_len(c->tmp.len ? c->tmp.data : "",
+						(int)c->tmp.len));
 }
 
 jobj *j_str(struct jctx *c, const char *s)
@@ -39,32 +40,32 @@ jobj *j_str(struct jctx *c, const char *s)
 
 jobj *j_lit(struct jctx *c, const char *s)
 {
-	return s ? chk(c, json_object_new_string(s)) : NULL;
+	return s ? j_chk(c, json_object_new_string(s)) : NULL;
 }
 
 jobj *j_int(struct jctx *c, int64_t v)
 {
-	return chk(c, json_object_new_int64(v));
+	return j_chk(c, json_object_new_int64(v));
 }
 
 jobj *j_u64(struct jctx *c, uint64_t v)
 {
-	return chk(c, json_object_new_uint64(v));
+	return j_chk(c, json_object_new_uint64(v));
 }
 
 jobj *j_bool(struct jctx *c, int v)
 {
-	return chk(c, json_object_new_boolean(v ? 1 : 0));
+	return j_chk(c, json_object_new_boolean(v ? 1 : 0));
 }
 
 jobj *j_obj(struct jctx *c)
 {
-	return chk(c, json_object_new_object());
+	return j_chk(c, json_object_new_object());
 }
 
 jobj *j_arr(struct jctx *c)
 {
-	return chk(c, json_object_new_array());
+	return j_chk(c, json_object_new_array());
 }
 
 /* lowercase hex of n bytes */
@@ -98,7 +99,7 @@ jobj *j_time(struct jctx *c, time_t t)
 }
 
 /* o[key] = v (v NULL is JSON null); keys are literals */
-void put(struct jctx *c, jobj *o, const char *key, jobj *v)
+void j_put(struct jctx *c, jobj *o, const char *key, jobj *v)
 {
 	if (!o ||
 	    json_object_object_add_ex(o, key, v,
@@ -109,7 +110,7 @@ void put(struct jctx *c, jobj *o, const char *key, jobj *v)
 	}
 }
 
-void push(struct jctx *c, jobj *a, jobj *v)
+void j_push(struct jctx *c, jobj *a, jobj *v)
 {
 	if (!a || json_object_array_add(a, v)) {
 		c->err = -ENOMEM;
@@ -126,6 +127,6 @@ jobj *j_flags(struct jctx *c, uint32_t v, const struct prof_flag_name *t,
 
 	for (i = 0; i < n; i++)
 		if (v & t[i].bit)
-			push(c, arr, j_lit(c, t[i].json));
+			j_push(c, arr, j_lit(c, t[i].json));
 	return arr;
 }

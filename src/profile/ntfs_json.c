@@ -25,7 +25,7 @@ static jobj *times(struct jctx *c, const struct timespec *ts)
 
 	for (i = 0; i < TREE_TIMES; i++) {
 		prof_ntfs_time(when, &ts[i]);
-		put(c, o, prof_time_json[i], j_lit(c, when));
+		j_put(c, o, prof_time_json[i], j_lit(c, when));
 	}
 	return o;
 }
@@ -37,7 +37,7 @@ static jobj *attr_flags(struct jctx *c, uint32_t a)
 
 	for (i = 0; i < prof_nattr_names; i++)
 		if (a & prof_attr_names[i].bit)
-			push(c, arr, j_lit(c, prof_attr_names[i].json));
+			j_push(c, arr, j_lit(c, prof_attr_names[i].json));
 	return arr;
 }
 
@@ -49,9 +49,9 @@ static jobj *streams(struct jctx *c, const struct prof_file_facts *f)
 	for (i = 0; i < f->nstreams; i++) {
 		jobj *o = j_obj(c);
 
-		put(c, o, "name", j_str(c, f->streams[i].name));
-		put(c, o, "size", j_u64(c, f->streams[i].size));
-		push(c, a, o);
+		j_put(c, o, "name", j_str(c, f->streams[i].name));
+		j_put(c, o, "size", j_u64(c, f->streams[i].size));
+		j_push(c, a, o);
 	}
 	return a;
 }
@@ -73,27 +73,28 @@ static jobj *zone(struct jctx *c, const struct prof_file_facts *f)
 	if (!f->has_zone)
 		return NULL;
 	o = j_obj(c);
-	put(c, o, "zone_id",
-	    z->zone_id >= 0 ? j_u64(c, (uint64_t)z->zone_id) : NULL);
-	put(c, o, "zone", j_lit(c, prof_zone_name(z->zone_id)));
-	put(c, o, "referrer_url", zone_value(c, z, "ReferrerUrl"));
-	put(c, o, "host_url", zone_value(c, z, "HostUrl"));
+	j_put(c, o, "zone_id",
+	      z->zone_id >= 0 ? j_u64(c, (uint64_t)z->zone_id) : NULL);
+	j_put(c, o, "zone", j_lit(c, prof_zone_name(z->zone_id)));
+	j_put(c, o, "referrer_url", zone_value(c, z, "ReferrerUrl"));
+	j_put(c, o, "host_url", zone_value(c, z, "HostUrl"));
 	lines = j_arr(c);
 	for (i = 0; i < z->n; i++) {
 		const struct prof_zone_line *l = &z->lines[i];
 		jobj *line = j_obj(c);
 
-		put(c, line, "section", j_strn(c, l->section, l->section_len));
-		put(c, line, "key", j_strn(c, l->key, l->key_len));
-		put(c, line, "value", j_strn(c, l->value, l->value_len));
-		put(c, line, "cut", j_bool(c, l->cut));
-		push(c, lines, line);
+		j_put(c, line, "section",
+		      j_strn(c, l->section, l->section_len));
+		j_put(c, line, "key", j_strn(c, l->key, l->key_len));
+		j_put(c, line, "value", j_strn(c, l->value, l->value_len));
+		j_put(c, line, "cut", j_bool(c, l->cut));
+		j_push(c, lines, line);
 	}
-	put(c, o, "lines", lines);
-	put(c, o, "more_lines", j_u64(c, z->more));
-	put(c, o, "size", j_u64(c, f->zone_size));
-	put(c, o, "read", j_u64(c, f->zone_read));
-	put(c, o, "utf16", j_bool(c, z->utf16));
+	j_put(c, o, "lines", lines);
+	j_put(c, o, "more_lines", j_u64(c, z->more));
+	j_put(c, o, "size", j_u64(c, f->zone_size));
+	j_put(c, o, "read", j_u64(c, f->zone_read));
+	j_put(c, o, "utf16", j_bool(c, z->utf16));
 	return o;
 }
 
@@ -105,30 +106,31 @@ static jobj *build(struct jctx *c, const struct prof_file_facts *f)
 	size_t hidden = prof_ntfs_hidden(f, &bytes);
 	int tag = (t->have & TREE_HAVE_REPARSE) && t->reparse_tag;
 
-	put(c, o, "stored", j_opt(c, t->storage));
-	put(c, o, "unreadable", j_opt(c, t->unreadable));
-	put(c, o, "reparse_tag", tag ? j_u64(c, t->reparse_tag) : NULL);
-	put(c, o, "reparse_tag_name",
-	    tag ? j_lit(c, tree_reparse_tag_name(t->reparse_tag)) : NULL);
-	put(c, o, "attributes",
-	    t->have & TREE_HAVE_ATTRIBUTES ? j_u64(c, t->attributes) : NULL);
-	put(c, o, "attributes_flags",
-	    t->have & TREE_HAVE_ATTRIBUTES ? attr_flags(c, t->attributes)
-					   : NULL);
-	put(c, o, "mft_record",
-	    t->have & TREE_HAVE_RECORD ? j_u64(c, t->record) : NULL);
-	put(c, o, "owner",
-	    t->have & TREE_HAVE_OWNER ? j_opt(c, t->owner) : NULL);
-	put(c, o, "standard_information_times",
-	    t->have & TREE_HAVE_SI_TIMES ? times(c, t->si) : NULL);
-	put(c, o, "file_name_times",
-	    t->have & TREE_HAVE_FN_TIMES ? times(c, t->fn) : NULL);
-	put(c, o, "possible_timestomping", j_bool(c, prof_ntfs_timestomped(t)));
-	put(c, o, "mark_of_the_web", zone(c, f));
-	put(c, o, "streams", streams(c, f));
-	put(c, o, "more_streams", j_u64(c, f->more_streams));
-	put(c, o, "hidden_streams", j_u64(c, hidden));
-	put(c, o, "hidden_bytes", j_u64(c, bytes));
+	j_put(c, o, "stored", j_opt(c, t->storage));
+	j_put(c, o, "unreadable", j_opt(c, t->unreadable));
+	j_put(c, o, "reparse_tag", tag ? j_u64(c, t->reparse_tag) : NULL);
+	j_put(c, o, "reparse_tag_name",
+	      tag ? j_lit(c, tree_reparse_tag_name(t->reparse_tag)) : NULL);
+	j_put(c, o, "attributes",
+	      t->have & TREE_HAVE_ATTRIBUTES ? j_u64(c, t->attributes) : NULL);
+	j_put(c, o, "attributes_flags",
+	      t->have & TREE_HAVE_ATTRIBUTES ? attr_flags(c, t->attributes)
+					     : NULL);
+	j_put(c, o, "mft_record",
+	      t->have & TREE_HAVE_RECORD ? j_u64(c, t->record) : NULL);
+	j_put(c, o, "owner",
+	      t->have & TREE_HAVE_OWNER ? j_opt(c, t->owner) : NULL);
+	j_put(c, o, "standard_information_times",
+	      t->have & TREE_HAVE_SI_TIMES ? times(c, t->si) : NULL);
+	j_put(c, o, "file_name_times",
+	      t->have & TREE_HAVE_FN_TIMES ? times(c, t->fn) : NULL);
+	j_put(c, o, "possible_timestomping",
+	      j_bool(c, prof_ntfs_timestomped(t)));
+	j_put(c, o, "mark_of_the_web", zone(c, f));
+	j_put(c, o, "streams", streams(c, f));
+	j_put(c, o, "more_streams", j_u64(c, f->more_streams));
+	j_put(c, o, "hidden_streams", j_u64(c, hidden));
+	j_put(c, o, "hidden_bytes", j_u64(c, bytes));
 	return o;
 }
 
