@@ -402,6 +402,28 @@ check "both fail: the catalog's bullet" grep -q "^test.cat: The catalog signatur
 	<<<"$(sig_bullet 'Catalog Signature' <"$MNT/sys/both.dll.md")"
 umount_fs
 
+# the same CatRoot and members on an NTFS volume, which profilefs reads
+# itself (no ntfs-3g mount of it): the catalog is found in the volume
+ntfs_img=$T/ntfs.img
+truncate -s 64M "$ntfs_img"
+mkdir -p "$T/ntfsrw"
+if mkntfs -F -f -q "$ntfs_img" >/dev/null 2>&1 && ntfs-3g "$ntfs_img" "$T/ntfsrw"; then
+	cp -r "$SRC/WINDOWS" "$SRC/sys" "$T/ntfsrw/" || bad "copy to the NTFS volume"
+	fusermount3 -u "$T/ntfsrw" || bad "unmount of the NTFS volume"
+else
+	bad "mkntfs or ntfs-3g: no NTFS volume to read"
+fi
+saved_src=$SRC saved_cache=$CACHE
+SRC=$ntfs_img CACHE=$T/ntfs-cache.db
+mount_fs --trust="$K/root.pem" || finish
+check_eq "NTFS source: the catalog's verdict" "$(st sys/catmember.dll)" "Signature verified."
+check_eq "NTFS source: the catalog found in the volume's CatRoot" \
+	"$(sig_bullet Catalog <"$MNT/sys/catmember.dll.md")" "test.cat"
+check_eq "NTFS source: the catalog wins over embedded" \
+	"$(sig_bullet Subject <"$MNT/sys/both.dll.md")" "$want_subject"
+umount_fs
+SRC=$saved_src CACHE=$saved_cache
+
 # the CLI says the same as the mount, and refuses a bad --trust
 check_eq "cli: status" "$("$PROFILEFS" profile --no-cache --trust="$K/root.pem" --root="$SRC" \
 	"$SRC/sha1-x86-exports.dll" | sig_bullet Status)" "Signature verified."

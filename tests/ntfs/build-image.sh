@@ -173,7 +173,8 @@ wof() {
 formats=(XPRESS4K LZX XPRESS8K XPRESS16K)
 i=0
 while IFS=$'\t' read -r dest src; do
-	if ((i % 2)); then
+	# System32's hello.dll stays plain: WinSxS's hard link below is to it
+	if ((i % 2)) && [ "$dest" != Windows/System32/hello.dll ]; then
 		fmt=${formats[$((i / 2 % 4))]}
 		wof "$dest" "$src" "$fmt"
 		entry wof "$dest" "$fmt" "$(size "$src")" "$(sha "$src")" -
