@@ -138,3 +138,7 @@ bash bench/scale.sh "$b"
 #     profiles against ntfs-3g + profilefs, each WOF format against the
 #     plain files, ls -lR and peak RSS, in one table (bench/ntfs.sh)
 bash bench/ntfs.sh "$b"
+
+# 11. one memory budget: peak RSS under --memory=64M with a warm cache of
+#     10,000 profiles and 16 parallel cold 63 MiB profiles (bench/memory.sh)
+bash bench/memory.sh "$b" 64M
