@@ -129,6 +129,18 @@ static void free_args(char **abs, size_t n)
 	free(abs);
 }
 
+/* a list made (rc from its batch_add calls): sorted with -r; 0, or 1 said */
+static int list_end(const struct cli_opts *o, struct batch *b, int rc)
+{
+	if (rc) {
+		fprintf(stderr, "profilefs: %s\n", strerror(-rc));
+		return 1;
+	}
+	if (o->recursive)
+		batch_sort(b);
+	return 0;
+}
+
 /* The files to profile, below root; without -r in the order given. */
 static int make_list(const struct cli_opts *o, const struct svc_names *names,
 		     struct tree *tree, const char *root, char **abs,
@@ -140,13 +152,7 @@ static int make_list(const struct cli_opts *o, const struct svc_names *names,
 	for (i = 0; i < nabs && !rc; i++)
 		rc = batch_add(b, tree, root, abs[i], o->recursive, names,
 			       failed);
-	if (rc) {
-		fprintf(stderr, "profilefs: %s\n", strerror(-rc));
-		return 1;
-	}
-	if (o->recursive)
-		batch_sort(b);
-	return 0;
+	return list_end(o, b, rc);
 }
 
 /* --root, else the guess; its realpath and tree, or 1 (said) */
@@ -196,13 +202,7 @@ static int volume_list(const struct cli_opts *o, const struct svc_names *names,
 	for (i = 0; i < n && !rc; i++)
 		rc = batch_add_rel(b, tree, shown, rels[i], o->recursive, names,
 				   failed);
-	if (rc) {
-		fprintf(stderr, "profilefs: %s\n", strerror(-rc));
-		return 1;
-	}
-	if (o->recursive)
-		batch_sort(b);
-	return 0;
+	return list_end(o, b, rc);
 }
 
 /* a run over an NTFS volume (IMAGE:/PATH, --root=IMAGE): the status */
