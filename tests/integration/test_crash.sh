@@ -32,7 +32,17 @@ for k in $(seq 1 "$kills"); do
 	mount_fs || finish
 	(cd "$MNT" && cat f*.dll.md >/dev/null 2>&1) &
 	reader=$!
-	sleep "0.$((RANDOM % 4))$((RANDOM % 9 + 1))"
+	# every second round waits for this round's first commit, so that
+	# some kills land mid-run however slow the daemon (under valgrind, its
+	# start alone can outlast the random delay); the delay scales with it
+	if [ $((k % 2)) -eq 0 ]; then
+		before=$(wc -l <"$T/held.prev")
+		for w in $(seq 1 $((200 * TIME_SCALE))); do
+			[ "$(held | wc -l)" -gt "$before" ] && break
+			sleep 0.05
+		done
+	fi
+	sleep "$(awk -v r=$RANDOM -v s="$TIME_SCALE" 'BEGIN { printf "%.3f", r % 400 / 1000 * s }')"
 	kill -9 "$PID"
 	wait "$PID" 2>/dev/null
 	PID=
