@@ -125,8 +125,8 @@ static void kernel_cached(struct fs *fs, const char *path,
 			  struct fh *h)
 {
 	/* a source file is never read direct (mmap would fail): a size the
-	 * kernel holds that is too small is asked again by the kernel when
-	 * a read goes past it, one too large ends at the short read */
+	 * kernel holds that is too large ends at the short read, and one
+	 * too small is dropped (below) */
 	int64_t id[5] = {
 		(int64_t)st->st_dev, (int64_t)st->st_ino, (int64_t)st->st_size,
 		(int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
@@ -138,6 +138,11 @@ static void kernel_cached(struct fs *fs, const char *path,
 		kernel_cached_profile(fs, path, fi, h);
 		return;
 	}
+	/* the kernel cuts a read through the page cache at the size it
+	 * holds, and asks again only once that has timed out: a size it
+	 * holds that is not the file's now is dropped here, at the open */
+	if (kcache_size_stale(fs->kc, path, (uint64_t)st->st_size))
+		fuse_invalidate_path(fuse_get_context()->fuse, path);
 	if (dg_sha256(id, sizeof(id), key))
 		return;
 	fi->keep_cache = kcache_keep(fs->kc, path, key);

@@ -37,6 +37,10 @@ int kcache_new(struct kcache **out);
 void kcache_free(struct kcache *k);
 /* the kernel was told size (getattr) */
 void kcache_told(struct kcache *k, const char *path, uint64_t size);
+/* At an open of a source file of size bytes now: may the kernel hold
+ * another size for path (then it is told to ask again)? It is recorded
+ * as told size. */
+int kcache_size_stale(struct kcache *k, const char *path, uint64_t size);
 /* a readdirplus entry of size, which the kernel may not take */
 void kcache_plus(struct kcache *k, const char *path, uint64_t size);
 /* At an open of a source file whose bytes are those of key (its

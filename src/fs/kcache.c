@@ -115,6 +115,25 @@ int kcache_keep(struct kcache *k, const char *path, const uint8_t key[32])
 	return keep;
 }
 
+int kcache_size_stale(struct kcache *k, const char *path, uint64_t size)
+{
+	struct kc_path *s;
+	int stale = 0;
+
+	if (!k)
+		return 0;
+	pthread_mutex_lock(&k->lock);
+	s = path_of(k, path, 1);
+	/* one the table has no room for is not known: stale */
+	stale = !s || !s->told_ok || s->told != size;
+	if (s) {
+		s->told = size;
+		s->told_ok = 1;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return stale;
+}
+
 void kcache_plus(struct kcache *k, const char *path, uint64_t size)
 {
 	struct kc_path *s;

@@ -31,7 +31,15 @@ rewrite() {
 grep_all() { grep -r --include='*.md' -c 'SHA' "$MNT" | sort; }
 
 # ---- warm grep from the page cache ----------------------------------------
+head -c 99840 /dev/urandom >"$SRC/grow.dat"
 mount_fs --kernel-cache=2
+# a source file grown past the size the kernel holds (within its
+# timeout): read whole, never cut at that size
+check_eq "grow.dat read through the mount" "$(wc -c <"$MNT/grow.dat")" 99840
+head -c 99840 /dev/urandom >>"$SRC/grow.dat"
+check_eq "grown to 199680: read whole at once" "$(wc -c <"$MNT/grow.dat")" \
+	199680
+check "grown: the same bytes" cmp -s "$MNT/grow.dat" "$SRC/grow.dat"
 first=$(grep_all)
 check_eq "every profile listed" "$(echo "$first" | wc -l)" "$n"
 check_eq "computed once each" "$(stat_of computed)" "$n"
