@@ -183,6 +183,28 @@ out:
 	return rc;
 }
 
+/*
+ * The mount's source as findmnt, df and /proc/mounts show it: the SOURCE
+ * path (the type stays fuse.profilefs). FUSE's option parser splits -o
+ * at commas and takes a backslash as an escape: both are escaped. 0 or
+ * -ENOMEM.
+ */
+static int fsname_arg(struct fuse_args *args, const char *source)
+{
+	char *opts = NULL, *name;
+	int rc = -ENOMEM;
+
+	if (asprintf(&name, "fsname=%s", source) < 0)
+		return -ENOMEM;
+	if (fuse_opt_add_opt_escaped(&opts, name) == 0 &&
+	    fuse_opt_add_arg(args, "-o") == 0 &&
+	    fuse_opt_add_arg(args, opts) == 0)
+		rc = 0;
+	free(opts);
+	free(name);
+	return rc;
+}
+
 int fs_main(const struct fs_config *cfg, int argc, char **argv)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
@@ -199,7 +221,7 @@ int fs_main(const struct fs_config *cfg, int argc, char **argv)
 		if (fuse_opt_add_arg(&args, argv[i]))
 			goto out_free;
 	if (fuse_opt_add_arg(&args, "-oro,nosuid,nodev,subtype=profilefs") ||
-	    fuse_opt_add_arg(&args, "-ofsname=profilefs") ||
+	    fsname_arg(&args, cfg->source) ||
 	    (has_opt(argc, argv, "allow_other") &&
 	     fuse_opt_add_arg(&args, "-odefault_permissions")))
 		goto out_free;

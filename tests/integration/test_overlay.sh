@@ -85,10 +85,17 @@ check "--sniff-mz: noext starts with MZ" [ -f "$MNT/deep/noext.md" ]
 check "--sniff-mz: tiny.sys is just MZ" [ -f "$MNT/Windows/System32/tiny.sys.md" ]
 umount_fs
 
-# allow_other brings default_permissions: the kernel checks modes
-mount_fs -o allow_other || finish
+# allow_other brings default_permissions: the kernel checks modes. The
+# source (here one named with a comma, a space and a backslash, which
+# FUSE's options escape) is the mount's as findmnt and df show it
+odd="$T/src, a\\b c"
+mkdir "$odd"
+SRC=$odd mount_fs -o allow_other || finish
 check "allow_other adds default_permissions" \
 	grep -qE " $MNT fuse.profilefs ro,nosuid,nodev,.*default_permissions" /proc/mounts
+check_eq "findmnt: the source and type" \
+	"$(findmnt -n -o SOURCE,FSTYPE --target "$MNT")" "$odd fuse.profilefs"
+check_eq "df: the source" "$(df --output=source "$MNT" | tail -1)" "$odd"
 umount_fs
 
 # a clear error for a bad option value, the mount left alone
