@@ -58,7 +58,17 @@ struct fs_config {
 
 /* Mounts, detaches unless foreground, starts the service (cfg->service),
  * serves until unmounted or signalled, stops the service. argc/argv: the
- * FUSE options left over. */
+ * FUSE options left over. Detached, the command returns once the service
+ * has started, with fs_exit_status() of its start; a start that fails
+ * (-EINVAL: refused, said on stderr) unmounts first. */
 int fs_main(const struct fs_config *cfg, int argc, char **argv);
+
+/* The exit status of a mount that ended with rc: 0, 2 for -EINVAL (a
+ * usage error: an option's value refused), 1 else. */
+int fs_exit_status(int rc);
+
+/* Is the mountpoint (absolute, resolved) a profilefs mount already (the
+ * mount on top there is fuse.profilefs)? 1 or 0. */
+int fs_mounted_at(const char *mountpoint);
 
 #endif

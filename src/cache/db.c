@@ -94,6 +94,16 @@ static int conn_open(struct cache_conn *k, const char *path, int busy_ms)
 	return 0;
 }
 
+/* SQLite opens a file it may not write read-only, without a word: a
+ * cache that keeps nothing is not a cache. -EROFS */
+static int writable(struct cache_conn *k, const char *path)
+{
+	if (sqlite3_db_readonly(k->db, "main") != 1)
+		return 0;
+	log_err("cache: %s cannot be written", path);
+	return -EROFS;
+}
+
 static int conn_prepare(struct cache_conn *k)
 {
 	int i;
@@ -157,6 +167,7 @@ int cache_open(const char *path, struct cache **out)
 	}
 	private_files(path);
 	if ((rc = conn_open(&c->w, path, CACHE_WRITE_BUSY_MS)) ||
+	    (rc = writable(&c->w, path)) ||
 	    (rc = cache_exec(&c->w, "PRAGMA journal_mode = WAL")) ||
 	    (rc = cache_exec(&c->w, "PRAGMA synchronous = NORMAL")) ||
 	    (rc = cache_schema(&c->w)) || (rc = cache_quick_check(&c->w)) ||

@@ -129,8 +129,22 @@ static int start(void *ctx, struct tree *tree, int (*caller_gone)(void),
 	struct wire *w = ctx;
 
 	w->how.caller_gone = caller_gone;
-	if (wire_start(w, tree))
+	/* a refusal (2, said) is a usage error: fs_exit_status() */
+	switch (wire_start(w, tree)) {
+	case 0:
+		break;
+	case 2:
+		return -EINVAL;
+	default:
 		return -EIO;
+	}
+	/* what the mount trusts, in its log (syslog once detached: the
+	 * terminal gets only what is wrong) */
+	log_info("trust: %zu root certificates (Microsoft's root program: "
+		 "%s; the system's bundle: %s; --trust files: %zu)",
+		 sig_trust_count(w->trust),
+		 w->o->sign.no_default_trust ? "no" : "yes",
+		 w->o->sign.system_trust ? "yes" : "no", w->o->sign.ntrust);
 	*pv = w->pv;
 	*cached = w->cache != NULL;
 	return 0;
@@ -188,6 +202,14 @@ static int configure(struct fs_config *cfg, struct wire *w,
 			cfg->mountpoint, cfg->source);
 		return 2;
 	}
+	/* a second one would hide the first, which one unmount leaves */
+	if (fs_mounted_at(cfg->mountpoint)) {
+		fprintf(stderr,
+			"profilefs: %s is a profilefs mount already; unmount "
+			"it first (fusermount3 -u %s)\n",
+			cfg->mountpoint, cfg->mountpoint);
+		return 2;
+	}
 	if (o->warm && o->no_cache) {
 		fprintf(stderr,
 			"profilefs: warm keeps what it computes in the "
@@ -203,12 +225,6 @@ static int configure(struct fs_config *cfg, struct wire *w,
 	rc = wire_prepare(w, o, &how);
 	if (rc)
 		return rc;
-	/* what the mount trusts, in its log */
-	log_info("trust: %zu root certificates (Microsoft's root program: "
-		 "%s; the system's bundle: %s; --trust files: %zu)",
-		 sig_trust_count(w->trust),
-		 o->sign.no_default_trust ? "no" : "yes",
-		 o->sign.system_trust ? "yes" : "no", o->sign.ntrust);
 	cfg->names = w->names;
 	cfg->formats = o->formats;
 	cfg->view = o->view;
@@ -322,7 +338,7 @@ int cli_mount(int argc, char **argv)
 		fuse_opt_add_arg(&args, "-d");
 	if (fo.singlethread)
 		log_warn("-s is ignored: profilefs always serves in threads");
-	rc = fs_main(&cfg, args.argc, args.argv) ? 1 : 0;
+	rc = fs_exit_status(fs_main(&cfg, args.argc, args.argv));
 out:
 	wire_close(&w);
 	tree_close(cfg.tree);

@@ -29,7 +29,9 @@ const struct cli_opt cli_opt_table[] = {
 	  "every mount finds whatever its cache (default: " RULES_DB_DOC ")" },
 	{ "no-cache", 0, NULL, OPT_FLAG, OFF(no_cache), NULL,
 	  CMD_MOUNT | CMD_PROFILE,
-	  "keep nothing: compute every profile anew" },
+	  "keep nothing: compute every profile anew. A mount whose cache "
+	  "cannot be opened or written is refused without it; without a "
+	  "cache the source's catalogs are not indexed" },
 	{ "drive", 0, "X:", OPT_DRIVE, OFF(drive), "C:", CMD_SVC,
 	  "drive prefix of File Path" },
 	{ "ext", 0, "LIST", OPT_EXTS, OFF(ext), SVC_DEFAULT_EXTS, CMD_SVC,

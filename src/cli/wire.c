@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "profilefs/cache.h"
+#include "profilefs/catalogs.h"
 #include "profilefs/rules.h"
 #include "profilefs/service.h"
 #include "profilefs/sig.h"
@@ -51,6 +52,14 @@ static int cache_path(struct wire *w)
 			"%s: the cache %s may not lie inside the mountpoint "
 			"%s\n",
 			name, w->cache_path, w->how.mountpoint);
+		return 2;
+	}
+	/* the source is evidence, read-only: nothing of ours goes in it */
+	if (w->how.mountpoint && w->how.source &&
+	    path_within(w->cache_path, w->how.source)) {
+		fprintf(stderr,
+			"%s: the cache %s may not lie inside the source %s\n",
+			name, w->cache_path, w->how.source);
 		return 2;
 	}
 	return cli_cache_check(w->cache_path);
@@ -118,6 +127,16 @@ int wire_start(struct wire *w, struct tree *tree)
 
 	if (w->cache_path) {
 		rc = cache_open_or_rebuild(w->cache_path, &w->cache);
+		/* a mount says it on the terminal: it has not detached yet */
+		if (rc && w->how.mountpoint) {
+			fprintf(stderr,
+				"%s: cannot open or write the cache %s (%s); "
+				"choose another --cache, or --no-cache to "
+				"mount without one\n",
+				cli_cmd_name(w->how.cmd), w->cache_path,
+				strerror(-rc));
+			return 2;
+		}
 		if (rc && w->how.cache_needed) {
 			fprintf(stderr, "%s: cannot open the cache %s\n",
 				cli_cmd_name(w->how.cmd), w->cache_path);
@@ -134,6 +153,14 @@ int wire_start(struct wire *w, struct tree *tree)
 	/* the source's CatRoot, read through its tree (closed after w) */
 	if (w->how.source && w->catalogs)
 		svc_signing_catroot(w->catalogs, tree, w->how.source);
+	/* the catalog index lives in the cache: --no-cache gave it up */
+	if (w->how.mountpoint && !w->cache && w->catalogs &&
+	    svc_catalogs_count_dirs(w->catalogs))
+		fprintf(stderr,
+			"%s: --no-cache: the catalogs of %s are not indexed; "
+			"a file signed only by a catalog shows as not "
+			"signed\n",
+			cli_cmd_name(w->how.cmd), w->how.source);
 	setup.tree = tree;
 	setup.drive = o->drive;
 	setup.cache = w->cache;

@@ -123,7 +123,124 @@ static int request_gone(void)
 	return fuse_interrupted();
 }
 
-static int serve(struct fuse *fuse, struct fs *fs)
+/* a mountinfo field in place, its octal escapes (\040) undone */
+static void unescape_field(char *f)
+{
+	char *d = f;
+
+	for (; *f; f++) {
+		if (f[0] == '\\' && f[1] >= '0' && f[1] <= '3' && f[2] >= '0' &&
+		    f[2] <= '7' && f[3] >= '0' && f[3] <= '7') {
+			*d++ = (char)((f[1] - '0') << 6 | (f[2] - '0') << 3 |
+				      (f[3] - '0'));
+			f += 3;
+		} else {
+			*d++ = *f;
+		}
+	}
+	*d = '\0';
+}
+
+int fs_mounted_at(const char *mountpoint)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, *save, *mp, *sep, *type;
+	size_t cap = 0;
+	int ours = 0, i;
+
+	if (!f)
+		return 0;
+	/* the last line of a mountpoint is the mount on top there */
+	while (getline(&line, &cap, f) > 0) {
+		sep = strstr(line, " - ");
+		if (!sep)
+			continue;
+		*sep = '\0';
+		type = strtok_r(sep + 3, " \n", &save);
+		mp = strtok_r(line, " ", &save);
+		for (i = 0; mp && i < 4; i++)
+			mp = strtok_r(NULL, " ", &save);
+		if (!mp || !type)
+			continue;
+		unescape_field(mp);
+		if (strcmp(mp, mountpoint) == 0)
+			ours = strcmp(type, "fuse.profilefs") == 0;
+	}
+	free(line);
+	fclose(f);
+	return ours;
+}
+
+int fs_exit_status(int rc)
+{
+	return rc == 0 ? 0 : rc == -EINVAL ? 2 : 1;
+}
+
+/*
+ * Detaching, as fuse_daemonize() does (a child in a session of its own,
+ * in /, its standard streams on /dev/null), except that the command
+ * returns only once the service has started, with the child's exit
+ * status: what the service refuses (a cache that cannot be written...) is
+ * said by the child on the terminal, and the command's status says it
+ * too. *ready: the pipe the child tells its status on (-1: none, in the
+ * foreground). 0 in the child (or the foreground), -errno.
+ */
+static int detach(int foreground, int *ready)
+{
+	int p[2];
+	unsigned char status = 1;
+	pid_t pid;
+
+	*ready = -1;
+	if (foreground)
+		return chdir("/") ? -errno : 0;
+	if (pipe(p))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -EIO;
+	}
+	if (pid > 0) {
+		/* the child's word; none (it died): the mount failed */
+		close(p[1]);
+		while (read(p[0], &status, 1) < 0 && errno == EINTR)
+			;
+		_exit(status);
+	}
+	close(p[0]);
+	*ready = p[1];
+	if (setsid() < 0 || chdir("/"))
+		return -errno;
+	return 0;
+}
+
+/* The child's status to the command waiting (once); on success its
+ * standard streams go to /dev/null, the terminal left to the user. */
+static void detach_done(int *ready, int rc)
+{
+	unsigned char status = (unsigned char)fs_exit_status(rc);
+	int fd;
+
+	if (*ready < 0)
+		return;
+	if (!rc && (fd = open("/dev/null", O_RDWR)) >= 0) {
+		fflush(stdout);
+		fflush(stderr);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	while (write(*ready, &status, 1) < 0 && errno == EINTR)
+		;
+	close(*ready);
+	*ready = -1;
+}
+
+static int serve(struct fuse *fuse, struct fs *fs, int *ready)
 {
 	const struct fs_config *cfg = fs->cfg;
 	struct fuse_loop_config *lc;
@@ -133,6 +250,8 @@ static int serve(struct fuse *fuse, struct fs *fs)
 				&fs->pv, &cached);
 	if (rc)
 		goto out;
+	/* served from now on: the command that mounted returns 0 */
+	detach_done(ready, 0);
 	/* the background pool: for the view's listings, and --warm */
 	if ((cfg->view || cfg->warm) &&
 	    svc_prefetch_start(fs->pv, 0,
@@ -212,7 +331,7 @@ int fs_main(const struct fs_config *cfg, int argc, char **argv)
 			 .tree = cfg->tree,
 			 .fh_lock = PTHREAD_MUTEX_INITIALIZER };
 	struct fuse *fuse;
-	int rc, i;
+	int rc, i, ready = -1;
 
 	if (cfg->kernel_cache && kcache_new(&fs.kc))
 		return -ENOMEM;
@@ -236,15 +355,16 @@ int fs_main(const struct fs_config *cfg, int argc, char **argv)
 		rc = -EIO;
 		goto out_destroy;
 	}
-	if (fuse_daemonize(cfg->foreground)) {
-		rc = -EIO;
+	rc = detach(cfg->foreground, &ready);
+	if (rc)
 		goto out_unmount;
-	}
 	if (!cfg->foreground)
 		log_setup(1, LOG_LVL_INFO);
-	rc = serve(fuse, &fs);
+	rc = serve(fuse, &fs, &ready);
 out_unmount:
 	fuse_unmount(fuse);
+	/* a refusal: said, and unmounted, before the command returns */
+	detach_done(&ready, rc ? rc : -EIO);
 out_destroy:
 	fuse_destroy(fuse);
 out_free:

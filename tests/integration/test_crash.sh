@@ -3,7 +3,8 @@
 # times (SOAK_KILLS for more): the cache passes integrity_check each time,
 # keeps every profile committed before the kill, and the next mount goes on
 # from there. Then: a damaged cache at start-up is moved aside and rebuilt;
-# a full cache or a read-only cache location still serves every profile;
+# a full cache still serves every profile; a read-only cache location is
+# refused on the terminal (exit 2) unless --no-cache;
 # SIGTERM and SIGINT unmount cleanly; the daemon also runs detached.
 . "$(dirname "$0")/lib.sh"
 N=600
@@ -105,29 +106,43 @@ check "damaged while mounted: logged" grep -qi 'malformed\|corrupt\|not a databa
 umount_fs
 rm -f "$CACHE" "$CACHE-wal" "$CACHE-shm"
 
-# a cache on a full file system, and one that cannot be written at all
-for kind in full readonly; do
-	d=$T/$kind
-	mkdir -p "$d"
-	if [ $kind = full ]; then
-		mount -t tmpfs -o size=160k tmpfs "$d"
-	else
-		mount -t tmpfs -o ro tmpfs "$d"
-	fi
-	"$PROFILEFS" -f --cache="$d/c.db" "$SRC" "$MNT" 2>"$T/$kind.log" &
-	PID=$!
-	for i in $(seq 1 100); do mountpoint -q "$MNT" && break; sleep 0.05; done
-	n=$(cd "$MNT" && cat f*.dll.md 2>"$T/$kind.err" | grep -c '^## Hashes')
-	check_eq "$kind cache: all $N profiles served" "$n" "$N"
-	check "$kind cache: no read failed" bash -c '! [ -s "$0" ]' "$T/$kind.err"
-	if [ $kind = full ]; then
-		check "full cache: logged" grep -q 'not stored' "$T/$kind.log"
-	else
-		check "read-only cache: a warning" grep -q 'serving without a cache' "$T/$kind.log"
-	fi
-	umount_fs
-	umount "$d"
+# a cache on a full file system: every profile served, logged
+d=$T/full
+mkdir -p "$d"
+mount -t tmpfs -o size=160k tmpfs "$d"
+"$PROFILEFS" -f --cache="$d/c.db" "$SRC" "$MNT" 2>"$T/full.log" &
+PID=$!
+for i in $(seq 1 100); do mountpoint -q "$MNT" && break; sleep 0.05; done
+n=$(cd "$MNT" && cat f*.dll.md 2>"$T/full.err" | grep -c '^## Hashes')
+check_eq "full cache: all $N profiles served" "$n" "$N"
+check "full cache: no read failed" bash -c '! [ -s "$0" ]' "$T/full.err"
+check "full cache: logged" grep -q 'not stored' "$T/full.log"
+umount_fs
+umount "$d"
+
+# a cache that cannot be written at all (tmpfs mounted ro): refused on
+# the terminal in one line, before the daemon detaches, nothing mounted;
+# --no-cache says it means to run without one
+d=$T/readonly
+mkdir -p "$d"
+mount -t tmpfs -o ro tmpfs "$d"
+for fg in "" -f; do
+	"$PROFILEFS" $fg --cache="$d/c.db" "$SRC" "$MNT" 2>"$T/ro.err"
+	check_eq "read-only cache ${fg:-detached}: exit status 2" "$?" 2
+	check_eq "read-only cache ${fg:-detached}: one line" \
+		"$(grep -vc '^profilefs: error: cache' "$T/ro.err")" 1
+	check "read-only cache ${fg:-detached}: names the cache and --no-cache" \
+		grep -q "cache $d/c.db .*--no-cache" "$T/ro.err"
+	check "read-only cache ${fg:-detached}: not mounted" \
+		bash -c '! mountpoint -q "$0"' "$MNT"
 done
+check_eq "read-only cache detached: nothing but the line" \
+	"$("$PROFILEFS" --cache="$d/c.db" "$SRC" "$MNT" 2>&1 | wc -l)" 1
+umount "$d"
+"$PROFILEFS" --no-cache "$SRC" "$MNT"
+check_eq "--no-cache: mounted, exit status 0" "$?" 0
+check "--no-cache: serves" grep -q '^## Hashes' "$MNT/f7.dll.md"
+fusermount3 -u "$MNT"
 
 # SIGTERM and SIGINT: a clean unmount and exit 0 (a shell script starts
 # background jobs with SIGINT ignored; a terminal's daemon has it)

@@ -72,6 +72,13 @@ check_eq "cached profile size is exact" \
 	"$(stat -c %s "$T/p.md")"
 check "the mount is ro,nosuid,nodev" \
 	grep -qE " $MNT fuse.profilefs ro,nosuid,nodev" /proc/mounts
+# a second profilefs on the same mountpoint: refused, one line, exit 2
+"$PROFILEFS" --cache="$T/c2.db" "$SRC" "$MNT" 2>"$T/second.err"
+check_eq "a second mount on the mountpoint: exit status 2" "$?" 2
+check_eq "a second mount: one line" "$(wc -l <"$T/second.err")" 1
+check "a second mount: says so" grep -q "profilefs mount already" "$T/second.err"
+check_eq "a second mount: nothing stacked" \
+	"$(grep -c " $MNT " /proc/self/mountinfo)" 1
 umount_fs
 
 # --ext changes the list; --sniff-mz adds files that start with MZ
@@ -112,5 +119,10 @@ rmdir "$MNT/inner"
 check "a cache inside the mountpoint is refused" \
 	bash -c '! "$0" --cache="$2/c.db" "$1" "$2" 2>/dev/null' \
 	"$PROFILEFS" "$SRC" "$MNT"
+check_eq "a cache inside the source is refused" "$("$PROFILEFS" \
+	--cache="$SRC/deep/c.db" "$SRC" "$MNT" 2>&1 >/dev/null; echo "$?")" \
+	"profilefs: the cache $SRC/deep/c.db may not lie inside the source $SRC
+2"
+check "a cache inside the source: none made" [ ! -e "$SRC/deep/c.db" ]
 check "not mounted after refusals" bash -c '! mountpoint -q "$0"' "$MNT"
 finish
