@@ -95,7 +95,8 @@ int cache_store(struct cache *c, const struct cache_ident *id,
 
 /* The size of an identity's rendered profile, as rendered with key (what
  * the rendering depended on). get: -ENOENT when not recorded or recorded
- * with another key. put: -ENOENT when the identity is not stored. */
+ * with another key (key NULL: with any key, the last size recorded).
+ * put: -ENOENT when the identity is not stored. */
 int cache_render_size_get(struct cache *c, const struct cache_ident *id,
 			  const uint8_t key[32], uint64_t *size);
 int cache_render_size_put(struct cache *c, const struct cache_ident *id,

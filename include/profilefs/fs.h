@@ -47,6 +47,10 @@ struct fs_config {
 	const char *view;
 	/* --warm: every binary's profile computed in the background */
 	int warm;
+	/* --stat-computes: a stat of a profile beside its binary computes
+	 * it when its size is not known, as the view's does (else it says
+	 * the cache's hint of its size, or 0) */
+	int stat_computes;
 	/* --kernel-cache: seconds the kernel keeps names and attributes,
 	 * with its page cache used where it holds what a read gives now;
 	 * 0: no kernel caching */

@@ -207,6 +207,20 @@ int svc_profile_size_at(struct svc *pv, const char *relpath,
 			uint64_t *size);
 
 /*
+ * What a stat may say of relpath's profile without reading the file:
+ * svc_profile_size_at()'s exact size, else (Markdown) the size its last
+ * render had, stored in the cache for the file's identity (device, inode,
+ * size, mtime, ctime), by whichever mount or process rendered it and
+ * whatever rules, catalogs and day it was rendered with. A hint: the read
+ * still checks the file's content (without trust_metadata) and renders
+ * now, and its text may be of another size. -ENOENT when neither is
+ * known.
+ */
+int svc_profile_hint_at(struct svc *pv, const char *relpath,
+			const struct stat *st, enum svc_format fmt,
+			uint64_t *size);
+
+/*
  * `profilefs warm`: makes sure the profile of relpath is in the cache. A
  * cache row for the file's identity with every part of today's version
  * counts as done without the file being read (*computed 0); otherwise the

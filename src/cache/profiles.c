@@ -221,8 +221,9 @@ static int row_rsize(sqlite3_stmt *st, void *ctx)
 	struct rsize *r = ctx;
 
 	r->match = sqlite3_column_type(st, 1) == SQLITE_INTEGER &&
-		   sqlite3_column_bytes(st, 0) == 32 &&
-		   memcmp(sqlite3_column_blob(st, 0), r->key, 32) == 0;
+		   (!r->key ||
+		    (sqlite3_column_bytes(st, 0) == 32 &&
+		     memcmp(sqlite3_column_blob(st, 0), r->key, 32) == 0));
 	r->size = (uint64_t)sqlite3_column_int64(st, 1);
 	return 1;
 }

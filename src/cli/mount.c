@@ -229,6 +229,7 @@ static int configure(struct fs_config *cfg, struct wire *w,
 	cfg->formats = o->formats;
 	cfg->view = o->view;
 	cfg->warm = o->warm;
+	cfg->stat_computes = o->stat_computes;
 	cfg->kernel_cache = o->kernel_cache;
 	cfg->service = (struct fs_service){ start, stop, w };
 	return 0;

@@ -55,6 +55,13 @@ const struct cli_opt cli_opt_table[] = {
 	  "in the background at low priority (nice 19, idle I/O), without "
 	  "delaying stat, ls or reads; progress in the user.profilefs.stats "
 	  "attribute of the mount's root. Needs the cache" },
+	{ "stat-computes", 0, NULL, OPT_FLAG, OFF(stat_computes), NULL,
+	  CMD_MOUNT,
+	  "a stat of a profile B.md whose size is not known computes it, as "
+	  "the view's does, so that tar, rsync and cp -a copy it whole from "
+	  "an uncached tree (ls -l then reads every binary it lists). "
+	  "Without it a stat says the size the cache holds for the file, "
+	  "which the read checks, or 0 when it holds none" },
 	{ "sniff-mz", 0, NULL, OPT_FLAG, OFF(sniff_mz), NULL, CMD_SVC,
 	  "also treat any regular file starting with \"MZ\" as a binary" },
 	{ "max-size", 0, "SIZE", OPT_SIZE, OFF(max_size), NULL, CMD_SVC,
@@ -74,9 +81,7 @@ const struct cli_opt cli_opt_table[] = {
 	  "serve a profile cached by an earlier mount by the file's device, "
 	  "inode, size, mtime and ctime alone, without reading the file to "
 	  "check its SHA-256; faster, but a file rewritten with all of those "
-	  "put back (whoever controls a disk image can) keeps its old profile. "
-	  "Without it, ls -l of a fresh mount shows size 0 for a profile until "
-	  "it is read" },
+	  "put back (whoever controls a disk image can) keeps its old profile" },
 	{ "volume-id", 0, "NAME", OPT_STR, OFF(volume_id), NULL, CMD_SVC,
 	  "the source's volume in the cache's file identities (default: its "
 	  "UUID, found with libblkid, else its device number): a name keeps "

@@ -65,6 +65,7 @@ struct cli_opts {
 	unsigned formats; /* FS_FORMAT() bits of the profiles shown */
 	char *view;	  /* the view's name at the root */
 	int warm;
+	int stat_computes;
 	unsigned kernel_cache; /* seconds; 0: off */
 	/* profile's and warm's */
 	unsigned jobs; /* 0: one per core */

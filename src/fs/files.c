@@ -185,12 +185,14 @@ int fs_op_open(const char *path, struct fuse_file_info *fi)
 		free(bin);
 		return -ENOMEM;
 	}
-	/* size unknown until computed: read to the end regardless. In the
-	 * view stat said the exact size, and the page cache serves mmap;
-	 * a profile that could not be made (size 0) reads as its error */
+	/* size unknown until computed (or a hint): read to the end
+	 * regardless. In the view (and with --stat-computes) stat said the
+	 * exact size, and the page cache serves mmap; a profile that could
+	 * not be made (size 0) reads as its error */
 	if (bin)
 		fi->direct_io =
-			!fs_in_view(fs, path, &vrel) ||
+			!(fs_in_view(fs, path, &vrel) ||
+			  fs->cfg->stat_computes) ||
 			svc_profile_size_at(fs->pv, bin, &st, fmt, &size) != 0;
 	fi->keep_cache = 0;
 	if (fs->kc)

@@ -31,23 +31,35 @@ static int view_size(struct fs *fs, const char *bin, const struct stat *st,
 	return 0;
 }
 
-/* The size a profile's stat says (bin's lstat in *st): an open one's
+/*
+ * The size a profile's stat says (bin's lstat in *st): an open one's
  * bytes, a cached one's exact size (which this never computes, and
- * seldom renders), or in the view the size made now. */
+ * seldom renders), or in the view (and with --stat-computes) the size
+ * made now. Else, beside the binary, the size the cache holds for the
+ * file's identity (a fresh mount has checked no cached profile yet:
+ * without it, tar and rsync would copy every profile as 0 bytes): a
+ * hint, which the read checks; a profile that turns out to be of
+ * another size is read whole all the same (direct I/O), and the kernel
+ * is told to ask its size again (fs_op_read), so tar says the file
+ * changed as it read it.
+ */
 static int profile_size(struct fs *fs, const char *path, struct fh *h,
 			const char *bin, const struct stat *st,
 			enum svc_format fmt, uint64_t *size)
 {
 	const char *rel;
+	int exact = fs_in_view(fs, path, &rel) || fs->cfg->stat_computes;
 
 	*size = h ? fs_fh_size(h) : 0;
 	if (!*size && svc_profile_size_at(fs->pv, bin, st, fmt, size))
 		*size = 0;
-	if (!*size && fs_in_view(fs, path, &rel) && fs_caller_may_read(st))
+	if (!*size && exact && fs_caller_may_read(st))
 		/* the view's sizes are exact: computed now, by the rules of
 		 * a read. Only for whoever may read the binary: a size tells
 		 * something of its content */
 		return view_size(fs, bin, st, fmt, size);
+	if (!*size && !exact && svc_profile_hint_at(fs->pv, bin, st, fmt, size))
+		*size = 0;
 	return 0;
 }
 

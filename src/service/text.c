@@ -151,3 +151,18 @@ int svc_profile_size_at(struct svc *pv, const char *relpath,
 	svc_text_put(pv, t);
 	return 0;
 }
+
+int svc_profile_hint_at(struct svc *pv, const char *relpath,
+			const struct stat *st, enum svc_format fmt,
+			uint64_t *size)
+{
+	struct cache_ident id;
+
+	if (svc_profile_size_at(pv, relpath, st, fmt, size) == 0)
+		return 0;
+	/* the cache keeps one size per file: the Markdown's */
+	if (!S_ISREG(st->st_mode) || !pv->cache || fmt != SVC_MD)
+		return -ENOENT;
+	id = svc_ident_of(pv, st);
+	return cache_render_size_get(pv->cache, &id, NULL, size) ? -ENOENT : 0;
+}

@@ -41,16 +41,36 @@ m=$(find "$MNT" -name '*.md' ! -name real.dll.md | wc -l) # real.dll.md is a fil
 umount_fs
 
 # A fresh mount: stat never reads a source file, and a row of another
-# mount's is not believed before its file is hashed, so ls -l shows size 0
-# for every profile not read yet (as for an uncached one) and renders
-# nothing. After one read each, the sizes are exact and nothing renders
-# again.
+# mount's is not believed before its file is hashed; ls -l shows the size
+# the cache holds for each file (a hint the read checks) and renders
+# nothing. So tar and rsync of a fresh mount over a warm cache copy every
+# profile whole. After one read each, nothing renders again.
 mount_fs || finish
 ls -lR "$MNT" >/dev/null
 check_eq "ls -lR of a fresh mount rendered nothing" "$(stat_of renders)" 0
 check_eq "ls -lR of a fresh mount hashed nothing" "$(stat_of verified)" 0
-check_eq "a fresh mount's ls -l: size 0 before a read" \
-	"$(stat_sizes | cut -d' ' -f1 | sort -u)" 0
+check "a fresh mount's ls -l: no profile of size 0" \
+	bash -c '! grep -q "^0 " <<<"$0"' "$(stat_sizes)"
+hinted=$(stat_sizes)
+mkdir "$T/tar" "$T/rsync"
+tar -C "$MNT" -cf "$T/copy.tar" . 2>"$T/tar.err"
+check_eq "tar of a fresh mount: exit 0" "$?" 0
+tar -C "$T/tar" -xf "$T/copy.tar"
+check_eq "tar: no warning" "$(cat "$T/tar.err")" ""
+rsync -a "$MNT/" "$T/rsync/" 2>"$T/rsync.err"
+check_eq "rsync -a of a fresh mount: exit 0 ($(cat "$T/rsync.err"))" "$?" 0
+copied=0
+while IFS= read -r -d '' p; do
+	cat "$MNT/$p" >"$T/one"
+	[ -s "$T/one" ] || bad "$p: empty"
+	for d in tar rsync; do
+		cmp -s "$T/one" "$T/$d/$p" && copied=$((copied + 1)) ||
+			bad "$d copied $p other than cat reads it"
+	done
+done < <(cd "$MNT" && find . -name '*.md' ! -name real.dll.md -print0)
+check_eq "tar and rsync: every profile as cat reads it" "$copied" $((2 * m))
+check_eq "the sizes stat said before any read were the sizes read" \
+	"$hinted" "$(read_sizes)"
 find "$MNT" -name '*.md' -exec cat {} + >"$T/third"
 check "same bytes in a fresh mount" cmp -s "$T/first" "$T/third"
 check_eq "each profile rendered once" "$(stat_of renders)" "$m"
@@ -65,6 +85,25 @@ check_eq "no render again for the same keys" "$(stat_of renders)" "$m"
 check_eq "no check again for the same identities" "$(stat_of verified)" "$n"
 check_eq "still computed nothing" "$(stat_of computed)" 0
 umount_fs
+
+# a hint the read proves wrong (the size in the cache made 10 bytes
+# short): the read gives the whole profile, the kernel is told its size
+# again, so tar says the file changed as it read it; the cache's size is
+# the size read from then on
+f=Windows/System32/RANDOM.DLL
+rsize() { sqlite3 "$CACHE" "SELECT render_size FROM files WHERE ino = $(stat -c %i "$SRC/$f")"; }
+good=$(rsize)
+sqlite3 "$CACHE" "UPDATE files SET render_size = $good - 10 WHERE ino = $(stat -c %i "$SRC/$f")"
+mount_fs || finish
+check_eq "a wrong hint: stat says it" "$(stat -c %s "$MNT/$f.md")" $((good - 10))
+tar -C "$MNT" -cf "$T/one.tar" "$f.md" 2>"$T/tar1.err"
+check_eq "a wrong hint: tar exits 1" "$?" 1
+check "a wrong hint: tar says the file changed" \
+	grep -q "$f.md: file changed as we read it" "$T/tar1.err"
+check_eq "a wrong hint: then stat says the size read" \
+	"$(stat -c %s "$MNT/$f.md")" "$(wc -c <"$MNT/$f.md")"
+umount_fs
+check_eq "a wrong hint: the cache's size is the size read" "$(rsize)" "$good"
 
 # --trust-metadata: the rows are believed by identity, so ls -lR of a fresh
 # mount knows every size (stored with the cached profiles) without reading
