@@ -12,10 +12,12 @@
  *   /a/b/x.dll.json       its JSON profile, by the same rules, when the
  *                         mount shows JSON (--formats=md:json)
  *
- * A profile's size is exact once it is cached. Before that, stat says 0
- * and the file is opened with direct I/O, so readers read to the end
- * whatever the size said (cat, grep, cp, wc -c and tail -c treat a 0 size
- * as "read to find out"); the first read computes it.
+ * A profile's size is exact once it is cached (on a fresh mount, the size
+ * the cache holds for the file: a hint the read checks). Before that, stat
+ * says 0 (--stat-computes: it computes, as the view's does). The file is
+ * opened with direct I/O, so readers read to the end whatever the size
+ * said (cat, grep, cp, wc -c and tail -c treat a 0 size as "read to find
+ * out"); the first read computes it.
  *
  * The view (--view=NAME, ".profiles" by default) at the root holds every
  * folder of the source and only the profiles, exact in size:

@@ -81,8 +81,24 @@ check_eq "a second mount: nothing stacked" \
 	"$(grep -c " $MNT " /proc/self/mountinfo)" 1
 umount_fs
 
-# --ext changes the list; --sniff-mz adds files that start with MZ
-mount_fs --ext=bin,TXT --sniff-mz || finish
+# --ext changes the list; --sniff-mz adds files that start with MZ;
+# --stat-computes: the stat of a profile not cached computes it, so tar
+# copies an uncached tree's profiles whole
+mount_fs --ext=bin,TXT --sniff-mz --stat-computes || finish
+check_eq "--stat-computes: nothing computed yet" "$(stat_of computed)" 0
+size=$(stat -c %s "$MNT/deep/noext.md")
+check_eq "--stat-computes: the stat computed the profile" "$(stat_of computed)" 1
+check "--stat-computes: its size is not 0" [ "$size" -gt 0 ]
+check_eq "--stat-computes: its size is the size read" "$size" \
+	"$(wc -c <"$MNT/deep/noext.md")"
+mkdir "$T/x"
+tar -C "$MNT" -cf - deep 2>"$T/tar.err" | tar -C "$T/x" -xf -
+check_eq "--stat-computes: tar says nothing" "$(cat "$T/tar.err")" ""
+for f in deep/data.bin.md deep/noext.md; do
+	check "--stat-computes: tar copied $f as cat reads it" \
+		cmp -s "$T/x/$f" <(cat "$MNT/$f")
+	check "--stat-computes: $f is not empty" [ -s "$T/x/$f" ]
+done
 check "--ext: data.bin has a profile" [ -f "$MNT/deep/data.bin.md" ]
 check "--ext: notes.txt has a profile (case-insensitive)" \
 	[ -f "$MNT/notes.txt.md" ]
