@@ -58,7 +58,8 @@ static int profile_size(struct fs *fs, const char *path, struct fh *h,
 		 * a read. Only for whoever may read the binary: a size tells
 		 * something of its content */
 		return view_size(fs, bin, st, fmt, size);
-	if (!*size && !exact && svc_profile_hint_at(fs->pv, bin, st, fmt, size))
+	if (!*size && !exact && fs_caller_may_read(st) &&
+	    svc_profile_hint_at(fs->pv, bin, st, fmt, size))
 		*size = 0;
 	return 0;
 }

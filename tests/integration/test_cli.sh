@@ -165,17 +165,31 @@ check_eq "warm with no-cache: refused, exit status" "$?" 2
 check "warm with no-cache: says so" grep -q "warm keeps what it computes in the cache" "$T/err"
 tested+=(warm)
 
-# sniff-mz: a file without an extension that starts with MZ
+# sniff-mz: a file without an extension that starts with MZ;
+# stat-computes (in the same mounts): the stat of a profile of an empty
+# cache computes it, and says its size
 for k in 0 1 2; do
+	rm -rf "$T/cache"
+	spelled $k stat-computes
+	sc=("${SP[@]}")
 	spelled $k sniff-mz
-	mount_fs "${SP[@]}" || continue
+	mount_fs "${SP[@]}" "${sc[@]}" || continue
+	size=$(stat -c %s "$MNT/hello.dll.md")
+	check_eq "stat-computes (${sc[*]}): computed by the stat" \
+		"$(stat_of computed)" 1
+	check_eq "stat-computes (${sc[*]}): the size read" "$size" \
+		"$(wc -c <"$MNT/hello.dll.md")"
 	check "sniff-mz (${SP[*]})" [ -f "$MNT/noext.md" ]
 	umount_fs
 done
+rm -rf "$T/cache"
 mount_fs || finish
 check "without sniff-mz: no profile" [ ! -e "$MNT/noext.md" ]
+check_eq "without stat-computes: size 0 before a read" \
+	"$(stat -c %s "$MNT/hello.dll.md")" 0
+check_eq "without stat-computes: nothing computed" "$(stat_of computed)" 0
 umount_fs
-tested+=(sniff-mz)
+tested+=(sniff-mz stat-computes)
 
 # max-size=SIZE: a larger file is not read
 hello_size=$(stat -c %s "$SRC/hello.dll")
@@ -230,19 +244,24 @@ for k in 0 1 2 3; do
 done
 tested+=(kernel-cache=)
 
-# trust-metadata: a profile cached by an earlier mount has its size at once
-# (without it, 0 until read: it is checked against the file's SHA-256)
+# trust-metadata: a profile cached by an earlier mount is served without
+# the file being read (without it, the read checks it against the file's
+# SHA-256); its size is there at once either way (without it, as a hint)
 rm -rf "$T/cache"
 mount_fs || finish
 want=$(wc -c <"$MNT/hello.dll.md")
 umount_fs
 mount_fs || finish
-check_eq "without trust-metadata: size 0 before a read" "$(stat -c %s "$MNT/hello.dll.md")" 0
+check_eq "without trust-metadata: the size at once" "$(stat -c %s "$MNT/hello.dll.md")" "$want"
+cat "$MNT/hello.dll.md" >/dev/null
+check_eq "without trust-metadata: the read checks the file" "$(stat_of verified)" 1
 umount_fs
 for k in 0 1 2; do
 	spelled $k trust-metadata
 	mount_fs "${SP[@]}" || continue
 	check_eq "trust-metadata (${SP[*]}): the size at once" "$(stat -c %s "$MNT/hello.dll.md")" "$want"
+	cat "$MNT/hello.dll.md" >/dev/null
+	check_eq "trust-metadata (${SP[*]}): the file not read" "$(stat_of verified)" 0
 	umount_fs
 done
 tested+=(trust-metadata)
