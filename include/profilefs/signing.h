@@ -44,10 +44,10 @@ int svc_signing_catalogs(const struct svc_signing_opts *o,
 /*
  * Adds the source's CatRoot, found in its tree t (any case), to c: read
  * through t, which stays the caller's (c is freed before t is closed),
- * shown as source/REL. None found: nothing; one that cannot be added: a
- * warning on stderr.
+ * shown as source/REL. None found: nothing, 0; one that cannot be added:
+ * -EIO (-ENOMEM), with "catalogs in REL cannot be read" in err.
  */
-void svc_signing_catroot(struct svc_catalogs *c, struct tree *t,
-			 const char *source);
+int svc_signing_catroot(struct svc_catalogs *c, struct tree *t,
+			const char *source, char *err, size_t errlen);
 
 #endif

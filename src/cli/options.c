@@ -30,8 +30,12 @@ const struct cli_opt cli_opt_table[] = {
 	{ "no-cache", 0, NULL, OPT_FLAG, OFF(no_cache), NULL,
 	  CMD_MOUNT | CMD_PROFILE,
 	  "keep nothing: compute every profile anew. A mount whose cache "
-	  "cannot be opened or written is refused without it; without a "
-	  "cache the source's catalogs are not indexed" },
+	  "cannot be opened or written is refused without it" },
+	{ "no-catalogs", 0, NULL, OPT_FLAG, OFF(no_catalogs), NULL, CMD_MOUNT,
+	  "index no catalog, not even the source's CatRoot: a file signed "
+	  "only by a catalog shows as not signed. A mount whose catalogs "
+	  "cannot be indexed (a CatRoot that cannot be read, or --no-cache: "
+	  "the index lives in the cache) is refused without it" },
 	{ "drive", 0, "X:", OPT_DRIVE, OFF(drive), "C:", CMD_SVC,
 	  "drive prefix of File Path" },
 	{ "ext", 0, "LIST", OPT_EXTS, OFF(ext), SVC_DEFAULT_EXTS, CMD_SVC,

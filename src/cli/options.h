@@ -51,6 +51,7 @@ struct cli_opts {
 	char *cache;
 	char *rules; /* the rules index; NULL: the default */
 	int no_cache;
+	int no_catalogs; /* the mount's: no catalog index at all */
 	char *drive;
 	char *ext; /* checked, comma-separated for svc_names_new() */
 	int sniff_mz;

@@ -72,6 +72,12 @@ static int signing(struct wire *w)
 	struct svc_signing_opts sign = o->sign; /* a view: nothing owned */
 	char err[8192];
 
+	if (o->no_catalogs && o->sign.ncatalogs) {
+		fprintf(stderr,
+			"%s: --catalogs and --no-catalogs: choose one\n",
+			cli_cmd_name(w->how.cmd));
+		return 2;
+	}
 	if (o->no_cache && o->sign.ncatalogs) {
 		fprintf(stderr,
 			"%s: --catalogs needs the cache (the index lives "
@@ -119,6 +125,44 @@ int wire_prepare(struct wire *w, const struct cli_opts *o,
 	return rc;
 }
 
+/*
+ * The source's CatRoot, read through its tree (closed after w). A mount
+ * whose catalogs cannot be indexed (unreadable, or no cache to hold the
+ * index) would show a file signed only by a catalog as not signed: it is
+ * refused, before it detaches, unless --no-catalogs. 0 or 2 (said).
+ */
+static int catroot(struct wire *w, struct tree *tree)
+{
+	const char *name = cli_cmd_name(w->how.cmd);
+	int mount = w->how.mountpoint != NULL;
+	char err[4200];
+
+	if (!w->how.source || !w->catalogs || w->o->no_catalogs)
+		return 0;
+	if (svc_signing_catroot(w->catalogs, tree, w->how.source, err,
+				sizeof(err))) {
+		if (!mount) {
+			fprintf(stderr, "%s: warning: %s\n", name, err);
+			return 0;
+		}
+		fprintf(stderr,
+			"%s: %s: --no-catalogs mounts without them (a file "
+			"signed only by a catalog then shows as not signed)\n",
+			name, err);
+		return 2;
+	}
+	if (mount && !w->cache && svc_catalogs_count_dirs(w->catalogs)) {
+		fprintf(stderr,
+			"%s: the catalogs of %s cannot be indexed without a "
+			"cache: add --no-catalogs to mount without them (a "
+			"file signed only by a catalog then shows as not "
+			"signed)\n",
+			name, w->how.source);
+		return 2;
+	}
+	return 0;
+}
+
 int wire_start(struct wire *w, struct tree *tree)
 {
 	const struct cli_opts *o = w->o;
@@ -150,17 +194,9 @@ int wire_start(struct wire *w, struct tree *tree)
 	/* the rules index: opened by the service once it exists */
 	if (w->rules_path && rules_index_new(w->rules_path, &w->rules))
 		log_warn("no rules index: no Possible Misuse rows");
-	/* the source's CatRoot, read through its tree (closed after w) */
-	if (w->how.source && w->catalogs)
-		svc_signing_catroot(w->catalogs, tree, w->how.source);
-	/* the catalog index lives in the cache: --no-cache gave it up */
-	if (w->how.mountpoint && !w->cache && w->catalogs &&
-	    svc_catalogs_count_dirs(w->catalogs))
-		fprintf(stderr,
-			"%s: --no-cache: the catalogs of %s are not indexed; "
-			"a file signed only by a catalog shows as not "
-			"signed\n",
-			cli_cmd_name(w->how.cmd), w->how.source);
+	rc = catroot(w, tree);
+	if (rc)
+		return rc;
 	setup.tree = tree;
 	setup.drive = o->drive;
 	setup.cache = w->cache;

@@ -106,24 +106,26 @@ int svc_signing_catalogs(const struct svc_signing_opts *o,
 	return 0;
 }
 
-void svc_signing_catroot(struct svc_catalogs *c, struct tree *t,
-			 const char *source)
+int svc_signing_catroot(struct svc_catalogs *c, struct tree *t,
+			const char *source, char *err, size_t errlen)
 {
 	char *rel = NULL, *shown = NULL;
+	int rc = 0;
 
 	if (svc_find_catroot(t, &rel) != 0)
-		return;
+		return 0;
 	if (asprintf(&shown, "%s/%s", strcmp(source, "/") ? source : "", rel) <
 	    0)
 		shown = NULL;
 	/* read through the source's own tree (an NTFS volume's CatRoot is
 	 * inside the volume), which stays the caller's */
-	if (!shown || svc_catalogs_add_tree(c, t, rel, shown, 0) != 0)
-		fprintf(stderr,
-			"profilefs: warning: catalogs in %s cannot be read\n",
-			rel);
+	if (!shown || svc_catalogs_add_tree(c, t, rel, shown, 0) != 0) {
+		snprintf(err, errlen, "catalogs in %s cannot be read", rel);
+		rc = shown ? -EIO : -ENOMEM;
+	}
 	free(rel);
 	free(shown);
+	return rc;
 }
 
 void svc_signing_opts_free(struct svc_signing_opts *o)

@@ -54,16 +54,31 @@ for k in 0 1 2 3; do
 done
 tested+=(cache=)
 
-# no-cache: nothing is written to --cache
+# no-cache: nothing is written to --cache. With a CatRoot in the source
+# (whose index lives in the cache), no-catalogs must say it means to go
+# without the catalogs: else refused, one line, exit 2, nothing mounted
+catroot="$SRC/Windows/System32/CatRoot/{F750E6C3-38EE-11D1-85E5-00C04FC295EE}"
+mkdir -p "$catroot"
 for k in 0 1 2; do
 	rm -rf "$T/cache"
+	spelled $k no-catalogs
+	nc=("${SP[@]}")
 	spelled $k no-cache
-	mount_fs "${SP[@]}" || continue
-	check "no-cache (${SP[*]}): a profile" grep -q '^# hello.dll$' "$MNT/hello.dll.md"
+	mount_fs "${SP[@]}" "${nc[@]}" || continue
+	check "no-cache (${SP[*]}), no-catalogs (${nc[*]}): a profile" \
+		grep -q '^# hello.dll$' "$MNT/hello.dll.md"
 	umount_fs
 	check "no-cache (${SP[*]}): no database" [ ! -e "$CACHE" ]
 done
-tested+=(no-cache)
+"$PROFILEFS" --no-cache "$SRC" "$MNT" 2>"$T/err"
+check_eq "no-cache with a CatRoot, without no-catalogs: exit status" "$?" 2
+check_eq "... one line" "$(wc -l <"$T/err")" 1
+check "... says no-catalogs" grep -q "cannot be indexed without a cache: add --no-catalogs" "$T/err"
+check "... not mounted" bash -c '! mountpoint -q "$0"' "$MNT"
+"$PROFILEFS" --no-catalogs --catalogs="$catroot" "$SRC" "$MNT" 2>"$T/err"
+check_eq "catalogs with no-catalogs: exit status" "$?" 2
+rm -rf "$SRC/Windows"
+tested+=(no-cache no-catalogs)
 
 # drive=X:: File Path starts with it
 for k in 0 1 2 3; do
