@@ -81,7 +81,7 @@ complete_of() { # WORD...: what TAB offers after them, in an empty folder
 		_profilefs profilefs "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 		printf "%s\n" "${COMPREPLY[@]}"' "$D$COMP" "$@" 2>&1)
 }
-check_eq "completion: --no-c" "$(complete_of profilefs --no-c)" "--no-cache"
+check_eq "completion: --no-cach" "$(complete_of profilefs --no-cach)" "--no-cache"
 check_eq "completion: --time" "$(complete_of profilefs --time)" "--time-limit="
 check_eq "completion: -o ro,sniff" "$(complete_of profilefs -o ro,sniff)" "ro,sniff-mz"
 check_eq "completion: no file names for --memory's value" "$(complete_of profilefs --memory '')" ""
