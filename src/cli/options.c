@@ -171,8 +171,9 @@ const struct cli_opt cli_opt_table[] = {
 	  "debug: foreground, print every FUSE request" },
 	{ NULL, 'o', "OPT[,OPT...]", OPT_FUSE, 0, NULL, CMD_MOUNT,
 	  "the options above as NAME=V or NAME_WITH_UNDERSCORES=V, and FUSE's "
-	  "mount options: allow_other (adds default_permissions), fsname=NAME; "
-	  "ro, nosuid and nodev are always set" },
+	  "mount options: allow_other (adds default_permissions), fsname=NAME "
+	  "(the source findmnt and df show; default: SOURCE's path); ro, "
+	  "nosuid and nodev are always set" },
 	{ "help", 'h', NULL, OPT_FLAG, OFF(help), NULL, CMD_ALL,
 	  "this text" },
 	{ "version", 'V', NULL, OPT_FLAG, OFF(version), NULL, CMD_MOUNT,

@@ -21,9 +21,11 @@
 #include "profilefs/util.h"
 #include "fs_i.h"
 
+/* Is opt among the -o options? ("name=": any value of it) */
 static int has_opt(int argc, char **argv, const char *opt)
 {
 	size_t n = strlen(opt);
+	int prefix = n && opt[n - 1] == '=';
 	int i;
 
 	for (i = 1; i < argc; i++) {
@@ -35,7 +37,8 @@ static int has_opt(int argc, char **argv, const char *opt)
 		while (*o) {
 			size_t len = strcspn(o, ",");
 
-			if (len == n && strncmp(o, opt, n) == 0)
+			if ((len == n || (prefix && len > n)) &&
+			    strncmp(o, opt, n) == 0)
 				return 1;
 			o += len;
 			if (*o == ',')
@@ -304,9 +307,9 @@ out:
 
 /*
  * The mount's source as findmnt, df and /proc/mounts show it: the SOURCE
- * path (the type stays fuse.profilefs). FUSE's option parser splits -o
- * at commas and takes a backslash as an escape: both are escaped. 0 or
- * -ENOMEM.
+ * path (the type stays fuse.profilefs), unless -o fsname= names another.
+ * FUSE's option parser splits -o at commas and takes a backslash as an
+ * escape: both are escaped. 0 or -ENOMEM.
  */
 static int fsname_arg(struct fuse_args *args, const char *source)
 {
@@ -340,7 +343,8 @@ int fs_main(const struct fs_config *cfg, int argc, char **argv)
 		if (fuse_opt_add_arg(&args, argv[i]))
 			goto out_free;
 	if (fuse_opt_add_arg(&args, "-oro,nosuid,nodev,subtype=profilefs") ||
-	    fsname_arg(&args, cfg->source) ||
+	    (!has_opt(argc, argv, "fsname=") &&
+	     fsname_arg(&args, cfg->source)) ||
 	    (has_opt(argc, argv, "allow_other") &&
 	     fuse_opt_add_arg(&args, "-odefault_permissions")))
 		goto out_free;

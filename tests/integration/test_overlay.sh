@@ -82,9 +82,12 @@ check_eq "a second mount: nothing stacked" \
 umount_fs
 
 # --ext changes the list; --sniff-mz adds files that start with MZ;
-# --stat-computes: the stat of a profile not cached computes it, so tar
-# copies an uncached tree's profiles whole
-mount_fs --ext=bin,TXT --sniff-mz --stat-computes || finish
+# -o fsname= is the source findmnt shows; --stat-computes: the stat of a
+# profile not cached computes it, so tar copies an uncached tree's
+# profiles whole
+mount_fs --ext=bin,TXT --sniff-mz --stat-computes -o fsname=evidence-1 || finish
+check_eq "-o fsname= names the source findmnt shows" \
+	"$(findmnt -n -o SOURCE --target "$MNT")" evidence-1
 check_eq "--stat-computes: nothing computed yet" "$(stat_of computed)" 0
 size=$(stat -c %s "$MNT/deep/noext.md")
 check_eq "--stat-computes: the stat computed the profile" "$(stat_of computed)" 1
