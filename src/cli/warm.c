@@ -98,7 +98,10 @@ struct warm {
 	struct svc *pv; /* a source tree; NULL: through a mount */
 	int tty;
 	double t0;
-	atomic_ullong files, bytes, computed, cached, failed, read_bytes;
+	/* what was done: each file is one of computed, cached, skipped,
+	 * timed_out (each as enum svc_warmed) or failed */
+	atomic_ullong files, bytes, done[SVC_WARMED_TIMED_OUT + 1], failed,
+		read_bytes;
 	pthread_mutex_t say;
 	int shown; /* a progress line is on the terminal */
 };
@@ -161,19 +164,19 @@ static void done(struct warm *w, size_t i)
 static void warm_one(void *ctx, size_t i)
 {
 	struct warm *w = ctx;
-	uint64_t size;
-	int computed, rc;
+	enum svc_warmed what;
+	uint64_t read;
+	int rc;
 
-	rc = svc_warm(w->pv, w->list.rel[i], &computed, &size);
+	rc = svc_warm(w->pv, w->list.rel[i], &what, &read);
 	if (rc == -EINTR && stopped)
 		return; /* cancelled: neither done nor failed */
 	if (rc) {
 		fail(w, i, -rc);
 		return;
 	}
-	atomic_fetch_add(computed ? &w->computed : &w->cached, 1);
-	if (computed)
-		atomic_fetch_add(&w->read_bytes, size);
+	atomic_fetch_add(&w->done[what], 1);
+	atomic_fetch_add(&w->read_bytes, read);
 	done(w, i);
 }
 
@@ -338,9 +341,13 @@ static void summary(struct warm *w, double secs)
 	clear_line(w);
 	fprintf(stderr,
 		"profilefs warm: %zu files: %llu computed, %llu cached, "
-		"%llu failed%s; %.1f MB read in %.2f s (%.1f MB/s)\n",
-		w->list.n, (unsigned long long)atomic_load(&w->computed),
-		(unsigned long long)atomic_load(&w->cached),
+		"%llu skipped, %llu stopped by the time limit, %llu "
+		"failed%s; %.1f MB read in %.2f s (%.1f MB/s)\n",
+		w->list.n,
+		(unsigned long long)atomic_load(&w->done[SVC_WARMED_COMPUTED]),
+		(unsigned long long)atomic_load(&w->done[SVC_WARMED_CACHED]),
+		(unsigned long long)atomic_load(&w->done[SVC_WARMED_SKIPPED]),
+		(unsigned long long)atomic_load(&w->done[SVC_WARMED_TIMED_OUT]),
 		(unsigned long long)atomic_load(&w->failed),
 		stopped ? ", interrupted" : "", mb, secs,
 		secs > 0 ? mb / secs : 0.0);
@@ -406,8 +413,8 @@ static int run(struct warm *w, const char *mount_at, unsigned jobs, int failed)
 		unsigned long long c = mount_computed(mount_at) - before;
 		unsigned long long d = atomic_load(&w->files);
 
-		atomic_store(&w->computed, c < d ? c : d);
-		atomic_store(&w->cached, d - (c < d ? c : d));
+		atomic_store(&w->done[SVC_WARMED_COMPUTED], c < d ? c : d);
+		atomic_store(&w->done[SVC_WARMED_CACHED], d - (c < d ? c : d));
 		atomic_store(&w->read_bytes, atomic_load(&w->bytes));
 	}
 	summary(w, util_now() - w->t0);
