@@ -9,15 +9,38 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "profilefs/service.h"
 #include "profilefs/tree.h"
 #include "profilefs/util.h"
 #include "batch_i.h"
+
+volatile sig_atomic_t batch_stopped;
+
+static void on_signal(int sig)
+{
+	batch_stopped = sig;
+	svc_shutdown();
+}
+
+void batch_catch_signals(int restart)
+{
+	struct sigaction sa;
+
+	/* caught even when ignored (cmd &): kill -INT stops it as Ctrl-C */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
 
 void batch_say(const char *path, const char *msg)
 {
@@ -513,7 +536,7 @@ static void *worker(void *arg)
 	for (;;) {
 		while (r->next < r->b->n && r->next >= r->written + r->window)
 			pthread_cond_wait(&r->cond, &r->lock);
-		if (r->next >= r->b->n)
+		if (r->next >= r->b->n || batch_stopped)
 			break;
 		i = r->next++;
 		pthread_mutex_unlock(&r->lock);
@@ -578,7 +601,7 @@ int batch_run(const struct batch *b, unsigned jobs, batch_fn fn, void *ctx,
 	if (!r.slots)
 		return -ENOMEM;
 	pthread_mutex_init(&r.lock, NULL);
-	pthread_cond_init(&r.cond, NULL);
+	util_cond_init(&r.cond);
 	for (k = 0; k < jobs && (size_t)k < b->n; k++)
 		if (pthread_create(&tid[started], NULL, worker, &r) == 0)
 			started++;
@@ -589,10 +612,12 @@ int batch_run(const struct batch *b, unsigned jobs, batch_fn fn, void *ctx,
 	}
 	for (i = 0; i < b->n && !rc; i++) {
 		pthread_mutex_lock(&r.lock);
-		while (!r.slots[i].done)
-			pthread_cond_wait(&r.cond, &r.lock);
+		while (!r.slots[i].done && !batch_stopped)
+			util_cond_wait_ms(&r.cond, &r.lock, BATCH_TICK_MS);
 		pthread_mutex_unlock(&r.lock);
-		rc = emit(&r, i, root, out, progress, &failed);
+		/* a signal: what is written stays whole, nothing more */
+		rc = batch_stopped ? -EINTR
+				   : emit(&r, i, root, out, progress, &failed);
 		pthread_mutex_lock(&r.lock);
 		r.written = i + 1;
 		if (rc)

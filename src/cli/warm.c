@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,14 +79,6 @@ static const char warm_exit[] =
 	"(each is named on standard error), 2 a usage error, 130 interrupted "
 	"by\n"
 	"SIGINT, 143 by SIGTERM (what was finished stays cached).\n";
-
-static volatile sig_atomic_t stopped; /* the signal that stops us */
-
-static void on_signal(int sig)
-{
-	stopped = sig;
-	svc_shutdown();
-}
 
 struct warm {
 	struct batch list;
@@ -169,7 +160,7 @@ static void warm_one(void *ctx, size_t i)
 	int rc;
 
 	rc = svc_warm(w->pv, w->list.rel[i], &what, &read);
-	if (rc == -EINTR && stopped)
+	if (rc == -EINTR && batch_stopped)
 		return; /* cancelled: neither done nor failed */
 	if (rc) {
 		fail(w, i, -rc);
@@ -197,11 +188,11 @@ static void read_one(void *ctx, size_t i)
 	}
 	/* read(), not pread: a signal ends it with EINTR */
 	fd = tree_file_fd(f);
-	while ((n = read(fd, buf, sizeof(buf))) > 0 && !stopped)
+	while ((n = read(fd, buf, sizeof(buf))) > 0 && !batch_stopped)
 		;
-	if (n < 0 && !(errno == EINTR && stopped))
+	if (n < 0 && !(errno == EINTR && batch_stopped))
 		fail(w, i, errno);
-	else if (!stopped)
+	else if (!batch_stopped)
 		done(w, i);
 	tree_file_close(f);
 }
@@ -349,7 +340,7 @@ static void summary(struct warm *w, double secs)
 		(unsigned long long)atomic_load(&w->done[SVC_WARMED_SKIPPED]),
 		(unsigned long long)atomic_load(&w->done[SVC_WARMED_TIMED_OUT]),
 		(unsigned long long)atomic_load(&w->failed),
-		stopped ? ", interrupted" : "", mb, secs,
+		batch_stopped ? ", interrupted" : "", mb, secs,
 		secs > 0 ? mb / secs : 0.0);
 	pthread_mutex_unlock(&w->say);
 }
@@ -394,19 +385,14 @@ static int resolve(char **args, int n, char ***abs, size_t *nabs,
 static int run(struct warm *w, const char *mount_at, unsigned jobs, int failed)
 {
 	unsigned long long before = 0;
-	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: a read ends with EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	batch_catch_signals(0); /* a read (through a mount) ends with EINTR */
 	w->tty = isatty(2);
 	w->t0 = util_now();
 	if (mount_at)
 		before = mount_computed(mount_at);
 	batch_each(&w->list, jobs ? jobs : batch_default_jobs(),
-		   mount_at ? read_one : warm_one, w, &stopped, tick);
+		   mount_at ? read_one : warm_one, w, &batch_stopped, tick);
 	if (mount_at) {
 		/* what the daemon computed meanwhile (others' reads
 		 * included); read_bytes: the profiles' binaries */
@@ -419,7 +405,7 @@ static int run(struct warm *w, const char *mount_at, unsigned jobs, int failed)
 	}
 	summary(w, util_now() - w->t0);
 	failed += (int)atomic_load(&w->failed);
-	return stopped ? 128 + stopped : failed ? 1 : 0;
+	return batch_stopped ? 128 + batch_stopped : failed ? 1 : 0;
 }
 
 /* the list, and for a source tree the service: 0, or the exit status */
