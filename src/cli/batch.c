@@ -9,38 +9,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "profilefs/service.h"
 #include "profilefs/tree.h"
 #include "profilefs/util.h"
 #include "batch_i.h"
-
-volatile sig_atomic_t batch_stopped;
-
-static void on_signal(int sig)
-{
-	batch_stopped = sig;
-	svc_shutdown();
-}
-
-void batch_catch_signals(int restart)
-{
-	struct sigaction sa;
-
-	/* caught even when ignored (cmd &): kill -INT stops it as Ctrl-C */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = restart ? SA_RESTART : 0;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 void batch_say(const char *path, const char *msg)
 {
