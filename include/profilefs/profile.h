@@ -30,6 +30,11 @@
 struct prof {
 	uint64_t size; /* bytes hashed */
 	int hashed;    /* dg is valid */
+	/* what this computation read of the file (size when whole), and
+	 * whether the time limit stopped it (prof_limited()'s timed_out):
+	 * never cached, never rendered */
+	uint64_t read;
+	int timed_out;
 	struct dg_result dg;
 	int is_pe;
 	char *pe_note;	      /* why the file is not a PE image, or NULL */
@@ -98,7 +103,7 @@ int prof_rare_pehash(struct prof *p, struct tree_file *f,
 
 /* The profile of a file a limit kept from being read to its end: over
  * lim->max_size (st's size is named), or stopped by lim->max_seconds
- * (timed_out). Its note says which; it has no hashes. */
+ * (timed_out, which it keeps). Its note says which; it has no hashes. */
 int prof_limited(const struct stat *st, const struct prof_limits *lim,
 		 int timed_out, struct prof **out);
 

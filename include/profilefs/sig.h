@@ -70,7 +70,8 @@ struct sig_trust;
 
 int sig_trust_new(struct sig_trust **out);
 void sig_trust_free(struct sig_trust *t);
-/* The system's CA bundle (OpenSSL's default paths), for every purpose. */
+/* The system's CA bundle ($SSL_CERT_FILE, else OpenSSL's default file), for
+ * every purpose. */
 int sig_trust_add_system(struct sig_trust *t);
 /*
  * Every certificate in a PEM file; -EINVAL (with *err) when it holds none

@@ -100,6 +100,8 @@ struct svc_setup {
  * - the verified set (identities whose cache row is ours): memory / 8, as
  *   many identities as its table holds in that (util_hash_fit), at most
  *   2^20 (262144 of the default);
+ * - the identities whose reading the time limit stopped (not read again):
+ *   memory / 1024, as many as its table holds in that;
  * - the rest, for the computations in progress (the memory gate: each
  *   takes prof_memory() of its file before it reads, the PE reader's
  *   block cache included): 136 MiB of the default.
@@ -206,6 +208,16 @@ int svc_profile_size_at(struct svc *pv, const char *relpath,
 			const struct stat *st, enum svc_format fmt,
 			uint64_t *size);
 
+/* what svc_warm() did with a file */
+enum svc_warmed {
+	SVC_WARMED_CACHED,    /* its profile was cached: not read */
+	SVC_WARMED_COMPUTED,  /* read whole: computed and stored, or checked */
+	SVC_WARMED_SKIPPED,   /* not read: not a regular file, or over the
+			       * size cap (nothing to store) */
+	SVC_WARMED_TIMED_OUT, /* the time limit stopped the reading: its
+			       * profile says so, and is not stored */
+};
+
 /*
  * What a stat may say of relpath's profile without reading the file:
  * svc_profile_size_at()'s exact size, else (Markdown) the size its last
@@ -223,14 +235,21 @@ int svc_profile_hint_at(struct svc *pv, const char *relpath,
 /*
  * `profilefs warm`: makes sure the profile of relpath is in the cache. A
  * cache row for the file's identity with every part of today's version
- * counts as done without the file being read (*computed 0); otherwise the
- * profile is obtained as svc_view_get() with compute does (computed and
- * stored, or checked against the file's SHA-256): *computed 1. *size is
- * the file's size (0 for what is not a regular file, which has nothing to
- * store). Errors as svc_view_get().
+ * counts as done without the file being read (SVC_WARMED_CACHED);
+ * otherwise the profile is obtained as svc_view_get() with compute does
+ * (computed and stored, or checked against the file's SHA-256). *what
+ * says which, *read the bytes of the file read for it (as far as the
+ * time limit let it). Errors as svc_view_get().
  */
-int svc_warm(struct svc *pv, const char *relpath, int *computed,
-	     uint64_t *size);
+int svc_warm(struct svc *pv, const char *relpath, enum svc_warmed *what,
+	     uint64_t *read);
+
+/*
+ * Did this service's reading of relpath, as it is now (its identity),
+ * stop at the time limit? Then it is not read again while the service
+ * runs (its profile says it was stopped): 1, else 0.
+ */
+int svc_timed_out(struct svc *pv, const char *relpath);
 
 /*
  * svc_profile_size() of a cached profile of a regular file, with the key

@@ -513,7 +513,7 @@ static void *worker(void *arg)
 	for (;;) {
 		while (r->next < r->b->n && r->next >= r->written + r->window)
 			pthread_cond_wait(&r->cond, &r->lock);
-		if (r->next >= r->b->n)
+		if (r->next >= r->b->n || batch_stopped)
 			break;
 		i = r->next++;
 		pthread_mutex_unlock(&r->lock);
@@ -578,7 +578,7 @@ int batch_run(const struct batch *b, unsigned jobs, batch_fn fn, void *ctx,
 	if (!r.slots)
 		return -ENOMEM;
 	pthread_mutex_init(&r.lock, NULL);
-	pthread_cond_init(&r.cond, NULL);
+	util_cond_init(&r.cond);
 	for (k = 0; k < jobs && (size_t)k < b->n; k++)
 		if (pthread_create(&tid[started], NULL, worker, &r) == 0)
 			started++;
@@ -589,10 +589,12 @@ int batch_run(const struct batch *b, unsigned jobs, batch_fn fn, void *ctx,
 	}
 	for (i = 0; i < b->n && !rc; i++) {
 		pthread_mutex_lock(&r.lock);
-		while (!r.slots[i].done)
-			pthread_cond_wait(&r.cond, &r.lock);
+		while (!r.slots[i].done && !batch_stopped)
+			util_cond_wait_ms(&r.cond, &r.lock, BATCH_TICK_MS);
 		pthread_mutex_unlock(&r.lock);
-		rc = emit(&r, i, root, out, progress, &failed);
+		/* a signal: what is written stays whole, nothing more */
+		rc = batch_stopped ? -EINTR
+				   : emit(&r, i, root, out, progress, &failed);
 		pthread_mutex_lock(&r.lock);
 		r.written = i + 1;
 		if (rc)

@@ -105,11 +105,22 @@ void batch_free(struct batch *b);
 typedef int (*batch_fn)(void *ctx, const char *rel, char **out, size_t *len);
 
 /*
+ * SIGINT and SIGTERM, once caught (batch_catch_signals), set
+ * batch_stopped to the signal and end every computation of the services
+ * (svc_shutdown(): they give -EINTR). restart: SA_RESTART, so that a
+ * write goes on (without it a read ends with EINTR).
+ */
+extern volatile sig_atomic_t batch_stopped;
+void batch_catch_signals(int restart);
+
+/*
  * Runs fn over the list on jobs threads, and writes each output to out in
  * the list's order as soon as those before it are written (at most a few
- * per thread are held waiting). A failure is said on stderr with the
+ * per thread are held waiting), whole: once batch_stopped is set no
+ * output more is begun (-EINTR). A failure is said on stderr with the
  * file's path (root/rel). progress: a count on stderr, redrawn in place.
- * Returns how many files failed, or -EIO when out could not be written.
+ * Returns how many files failed, -EIO when out could not be written, or
+ * -EINTR when stopped.
  */
 int batch_run(const struct batch *b, unsigned jobs, batch_fn fn, void *ctx,
 	      const char *root, int progress, FILE *out);

@@ -39,9 +39,9 @@ const struct cli_opt cli_opt_table[] = {
 	{ "drive", 0, "X:", OPT_DRIVE, OFF(drive), "C:", CMD_SVC,
 	  "drive prefix of File Path" },
 	{ "ext", 0, "LIST", OPT_EXTS, OFF(ext), SVC_DEFAULT_EXTS, CMD_SVC,
-	  "binary extensions, case-insensitive, separated by ':' (or ',' in "
-	  "--ext=LIST, and inside double quotes in -o): letters, digits, '_' "
-	  "and '-', not empty" },
+	  "binary extensions, case-insensitive, separated by ':' or ',' (in "
+	  "-o, ',' inside double quotes), the same in every command: "
+	  "letters, digits, '_' and '-', not empty" },
 	{ "formats", 0, "LIST", OPT_FORMATS, OFF(formats), "md", CMD_MOUNT,
 	  "the profiles shown beside a binary B, separated by ':' (or ',' as "
 	  "in ext): md for B.md, json for B.json (the JSON profile, as "
@@ -74,7 +74,8 @@ const struct cli_opt cli_opt_table[] = {
 	{ "time-limit", 0, "SECS", OPT_UINT, OFF(time_limit),
 	  XSTR(CLI_TIME_LIMIT_DEFAULT), CMD_SVC,
 	  "stop reading a file after SECS seconds; its profile says so and is "
-	  "not cached; 0: no limit" },
+	  "not cached, and the same mount does not read that version of the "
+	  "file again; 0: no limit" },
 	{ "memory", 0, "SIZE", OPT_MEMORY, OFF(memory), NULL, CMD_SVC,
 	  "the memory the service's work and memos share, 16M or more: a "
 	  "sixth for rendered profiles (at most 32M), an eighth for the "

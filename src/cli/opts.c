@@ -59,8 +59,8 @@ static char *parse_exts(unsigned cmd, const char *opt, const char *v)
 				break;
 		if (len == 0 || i < len) {
 			say(cmd,
-			    "%s wants extensions separated by ':' like "
-			    "dll:exe, not %s%s%s",
+			    "%s wants extensions separated by ':' or ',' "
+			    "like dll:exe, not %s%s%s",
 			    opt, *v ? "\"" : "an empty list", v,
 			    *v ? "\"" : "");
 			free(out);

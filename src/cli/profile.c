@@ -32,7 +32,9 @@ static const char profile_about[] =
 	"binary below each DIR (by the mount's rule: --ext, --sniff-mz), "
 	"sorted\n"
 	"by path. Exit status 1 if any file could not be profiled (each is\n"
-	"named on standard error), 2 for a usage error.\n"
+	"named on standard error), 2 for a usage error, 130 interrupted by\n"
+	"SIGINT, 143 by SIGTERM (every profile written is whole: each line of\n"
+	"--format=jsonl parses).\n"
 	"\n"
 	"IMAGE, a file or block device holding an NTFS volume (bare, or a\n"
 	"partition of a whole disk: --partition), is read without mounting "
@@ -177,18 +179,23 @@ static int open_root(const char *given, const struct tree_opts *to, char **abs,
 	return 0;
 }
 
-/* the profiles of the list, on stdout: 0, or 1 when one failed */
+/* the profiles of the list, on stdout: 0, 1 when one failed, or 128 and
+ * the signal that stopped it (what was written is whole) */
 static int run(const struct cli_opts *o, struct svc *pv,
 	       const struct batch *list, const char *root, int failed)
 {
 	struct work w = { .pv = pv, .format = o->format };
 	int rc;
 
+	/* SA_RESTART: a record being written is written whole */
+	batch_catch_signals(1);
 	rc = batch_run(list, o->jobs ? o->jobs : batch_default_jobs(), one, &w,
 		       root, isatty(2), stdout);
-	if (rc < 0 || fflush(stdout) != 0)
+	if (fflush(stdout) != 0)
 		return 1;
-	return failed + rc ? 1 : 0;
+	if (batch_stopped)
+		return 128 + batch_stopped;
+	return rc < 0 || failed + rc ? 1 : 0;
 }
 
 /* the operands inside an NTFS volume: its tree, the root shown

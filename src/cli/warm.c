@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +49,11 @@ static const char warm_about[] =
 	"whose\n"
 	"    profile the cache does not hold for the file's identity is "
 	"computed\n"
-	"    and stored; those held are skipped without being read "
-	"(\"cached\").\n"
+	"    and stored; those held are not read (\"cached\"), nor is what "
+	"is\n"
+	"    not a regular file or is over --max-size (\"skipped\"); a file "
+	"the\n"
+	"    time limit stops is counted apart, and not stored.\n"
 	"    Give it the options about the cache, the files and the rules\n"
 	"    that the mount is given;\n"
 	"  - a mountpoint: every *.md below PATH is read through the mount,\n"
@@ -81,14 +83,6 @@ static const char warm_exit[] =
 	"by\n"
 	"SIGINT, 143 by SIGTERM (what was finished stays cached).\n";
 
-static volatile sig_atomic_t stopped; /* the signal that stops us */
-
-static void on_signal(int sig)
-{
-	stopped = sig;
-	svc_shutdown();
-}
-
 struct warm {
 	struct batch list;
 	uint64_t *sizes; /* of each item's binary */
@@ -98,7 +92,10 @@ struct warm {
 	struct svc *pv; /* a source tree; NULL: through a mount */
 	int tty;
 	double t0;
-	atomic_ullong files, bytes, computed, cached, failed, read_bytes;
+	/* what was done: each file is one of computed, cached, skipped,
+	 * timed_out (each as enum svc_warmed) or failed */
+	atomic_ullong files, bytes, done[SVC_WARMED_TIMED_OUT + 1], failed,
+		read_bytes;
 	pthread_mutex_t say;
 	int shown; /* a progress line is on the terminal */
 };
@@ -161,19 +158,19 @@ static void done(struct warm *w, size_t i)
 static void warm_one(void *ctx, size_t i)
 {
 	struct warm *w = ctx;
-	uint64_t size;
-	int computed, rc;
+	enum svc_warmed what;
+	uint64_t read;
+	int rc;
 
-	rc = svc_warm(w->pv, w->list.rel[i], &computed, &size);
-	if (rc == -EINTR && stopped)
+	rc = svc_warm(w->pv, w->list.rel[i], &what, &read);
+	if (rc == -EINTR && batch_stopped)
 		return; /* cancelled: neither done nor failed */
 	if (rc) {
 		fail(w, i, -rc);
 		return;
 	}
-	atomic_fetch_add(computed ? &w->computed : &w->cached, 1);
-	if (computed)
-		atomic_fetch_add(&w->read_bytes, size);
+	atomic_fetch_add(&w->done[what], 1);
+	atomic_fetch_add(&w->read_bytes, read);
 	done(w, i);
 }
 
@@ -194,11 +191,11 @@ static void read_one(void *ctx, size_t i)
 	}
 	/* read(), not pread: a signal ends it with EINTR */
 	fd = tree_file_fd(f);
-	while ((n = read(fd, buf, sizeof(buf))) > 0 && !stopped)
+	while ((n = read(fd, buf, sizeof(buf))) > 0 && !batch_stopped)
 		;
-	if (n < 0 && !(errno == EINTR && stopped))
+	if (n < 0 && !(errno == EINTR && batch_stopped))
 		fail(w, i, errno);
-	else if (!stopped)
+	else if (!batch_stopped)
 		done(w, i);
 	tree_file_close(f);
 }
@@ -338,11 +335,15 @@ static void summary(struct warm *w, double secs)
 	clear_line(w);
 	fprintf(stderr,
 		"profilefs warm: %zu files: %llu computed, %llu cached, "
-		"%llu failed%s; %.1f MB read in %.2f s (%.1f MB/s)\n",
-		w->list.n, (unsigned long long)atomic_load(&w->computed),
-		(unsigned long long)atomic_load(&w->cached),
+		"%llu skipped, %llu stopped by the time limit, %llu "
+		"failed%s; %.1f MB read in %.2f s (%.1f MB/s)\n",
+		w->list.n,
+		(unsigned long long)atomic_load(&w->done[SVC_WARMED_COMPUTED]),
+		(unsigned long long)atomic_load(&w->done[SVC_WARMED_CACHED]),
+		(unsigned long long)atomic_load(&w->done[SVC_WARMED_SKIPPED]),
+		(unsigned long long)atomic_load(&w->done[SVC_WARMED_TIMED_OUT]),
 		(unsigned long long)atomic_load(&w->failed),
-		stopped ? ", interrupted" : "", mb, secs,
+		batch_stopped ? ", interrupted" : "", mb, secs,
 		secs > 0 ? mb / secs : 0.0);
 	pthread_mutex_unlock(&w->say);
 }
@@ -387,32 +388,27 @@ static int resolve(char **args, int n, char ***abs, size_t *nabs,
 static int run(struct warm *w, const char *mount_at, unsigned jobs, int failed)
 {
 	unsigned long long before = 0;
-	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal; /* no SA_RESTART: a read ends with EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	batch_catch_signals(0); /* a read (through a mount) ends with EINTR */
 	w->tty = isatty(2);
 	w->t0 = util_now();
 	if (mount_at)
 		before = mount_computed(mount_at);
 	batch_each(&w->list, jobs ? jobs : batch_default_jobs(),
-		   mount_at ? read_one : warm_one, w, &stopped, tick);
+		   mount_at ? read_one : warm_one, w, &batch_stopped, tick);
 	if (mount_at) {
 		/* what the daemon computed meanwhile (others' reads
 		 * included); read_bytes: the profiles' binaries */
 		unsigned long long c = mount_computed(mount_at) - before;
 		unsigned long long d = atomic_load(&w->files);
 
-		atomic_store(&w->computed, c < d ? c : d);
-		atomic_store(&w->cached, d - (c < d ? c : d));
+		atomic_store(&w->done[SVC_WARMED_COMPUTED], c < d ? c : d);
+		atomic_store(&w->done[SVC_WARMED_CACHED], d - (c < d ? c : d));
 		atomic_store(&w->read_bytes, atomic_load(&w->bytes));
 	}
 	summary(w, util_now() - w->t0);
 	failed += (int)atomic_load(&w->failed);
-	return stopped ? 128 + stopped : failed ? 1 : 0;
+	return batch_stopped ? 128 + batch_stopped : failed ? 1 : 0;
 }
 
 /* the list, and for a source tree the service: 0, or the exit status */

@@ -45,19 +45,19 @@ static int same_file(const struct stat *a, const struct stat *b)
  * Reads exactly size bytes from the file's start, a chunk at a time, and
  * hashes them; asks stop between chunks. *layout (when *has_layout) is
  * where the PE image hash skips and ends, from the first chunk; *pe_sum
- * the sum the PE header checksum is made of (pe_checksum_add()). A short
- * read means the file shrank: -EAGAIN.
+ * the sum the PE header checksum is made of (pe_checksum_add()); *done
+ * how far it got. A short read means the file shrank: -EAGAIN.
  */
 static int read_all(struct tree_file *f, uint64_t size, struct dg_ctx *dg,
 		    uint8_t *chunk, struct dg_pe_layout *layout,
 		    int *has_layout, uint64_t *pe_sum,
-		    const struct util_stop *stop)
+		    const struct util_stop *stop, uint64_t *done)
 {
 	uint64_t off = 0;
 	int rc;
 
 	*has_layout = 0;
-	while (off < size) {
+	for (; off < size; *done = off) {
 		size_t want = CAP_CHUNK;
 		ssize_t n;
 
@@ -190,6 +190,7 @@ int prof_limited(const struct stat *st, const struct prof_limits *lim,
 
 	if (!p)
 		return -ENOMEM;
+	p->timed_out = timed_out != 0;
 	if (timed_out)
 		rc = prof_note(p,
 			       "Reading stopped after %u s (the time limit): "
@@ -227,7 +228,7 @@ int prof_compute(struct tree_file *f, const struct stat *st,
 	static const struct prof_limits none = { 0, 0 };
 	uint64_t size = (uint64_t)st->st_size;
 	struct dg_pe_layout layout;
-	uint64_t pe_sum = 0;
+	uint64_t pe_sum = 0, done = 0;
 	int has_layout;
 	uint8_t *chunk = NULL;
 	struct dg_ctx *dg = NULL;
@@ -253,9 +254,12 @@ int prof_compute(struct tree_file *f, const struct stat *st,
 	rc = dg_new(&dg, size);
 	if (rc)
 		goto out;
-	rc = read_all(f, size, dg, chunk, &layout, &has_layout, &pe_sum, stop);
+	rc = read_all(f, size, dg, chunk, &layout, &has_layout, &pe_sum, stop,
+		      &done);
 	if (rc == -ETIME) {
 		rc = prof_limited(st, lim, 1, out);
+		if (!rc)
+			(*out)->read = done;
 		goto out;
 	}
 	if (rc)
@@ -265,12 +269,15 @@ int prof_compute(struct tree_file *f, const struct stat *st,
 		goto out;
 	p->hashed = 1;
 	p->size = size;
+	p->read = size;
 	/* the chunk is not needed any more: the parse holds its own cache */
 	free(chunk);
 	chunk = NULL;
 	rc = parse_file(p, f, size, &pe_sum, stop);
 	if (rc == -ETIME) {
 		rc = prof_limited(st, lim, 1, out);
+		if (!rc)
+			(*out)->read = size;
 		goto out;
 	}
 	if (!rc)

@@ -374,12 +374,33 @@ static int flight_run(struct svc *pv, const struct cache_ident *id,
 		return 0;
 	}
 	rc = verify(pv, relpath, id, stop, p);
+	if (rc == 0 && (*p)->timed_out)
+		vset_add(pv->timed_out, id);
 	if (rc != -ENOENT)
 		return rc;
 	rc = compute(pv, relpath, stop, p, &got);
 	if (rc == 0 && (*p)->hashed && store(pv, &got, *p) == 0)
 		vouch(pv, &got);
+	if (rc == 0 && (*p)->timed_out)
+		vset_add(pv->timed_out, id);
 	return rc;
+}
+
+/* Did the time limit stop this service's reading of id's version? */
+static int timed_out(struct svc *pv, const struct cache_ident *id)
+{
+	return pv->limits.max_seconds && vset_has(pv->timed_out, id);
+}
+
+int svc_timed_out(struct svc *pv, const char *relpath)
+{
+	struct cache_ident id;
+	struct stat st;
+
+	if (tree_lstat(pv->tree, relpath, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	id = svc_ident_of(pv, &st);
+	return timed_out(pv, &id);
 }
 
 void svc_release(struct svc *pv, struct held *h)
@@ -432,15 +453,24 @@ int svc_obtain(struct svc *pv, const char *relpath, const struct stat *bst,
 		return 0;
 	}
 	/* a cache that fails (logged there) is a miss, never an error */
-	if (!compute_ok || rc == -ENOMEM)
-		return rc == -ENOMEM ? rc : -ENOENT;
+	if (rc == -ENOMEM)
+		return rc;
+	if (timed_out(pv, &id)) {
+		/* as it was: read again, it would stop at the same limit */
+		rc = prof_limited(&st, &pv->limits, 1, &h->own);
+		h->p = h->own;
+		return rc;
+	}
+	if (!compute_ok)
+		return -ENOENT;
 	rc = flight_get(pv, &id, flight_run, (void *)relpath, &h->f, &h->p);
 	if (rc && rc != -EINTR && rc != -EAGAIN)
 		svc_count(pv, &pv->stats.errors, 1);
 	return rc;
 }
 
-int svc_warm(struct svc *pv, const char *relpath, int *computed, uint64_t *size)
+int svc_warm(struct svc *pv, const char *relpath, enum svc_warmed *what,
+	     uint64_t *read)
 {
 	struct cache_content ct;
 	struct prof *p = NULL;
@@ -449,8 +479,8 @@ int svc_warm(struct svc *pv, const char *relpath, int *computed, uint64_t *size)
 	struct stat st;
 	int rc;
 
-	*computed = 0;
-	*size = 0;
+	*what = SVC_WARMED_SKIPPED;
+	*read = 0;
 	rc = tree_lstat(pv->tree, relpath, &st);
 	if (rc)
 		return rc;
@@ -458,17 +488,26 @@ int svc_warm(struct svc *pv, const char *relpath, int *computed, uint64_t *size)
 		return -EISDIR;
 	if (!S_ISREG(st.st_mode))
 		return 0; /* nothing to read or to store */
-	*size = (uint64_t)st.st_size;
+	if (pv->limits.max_size && (uint64_t)st.st_size > pv->limits.max_size)
+		return 0; /* nor is this read */
 	id = svc_ident_of(pv, &st);
 	/* a row for this identity, with every part of today's version:
 	 * stored already, whoever stored it (the file is not read) */
 	if (pv->cache && cache_find(pv->cache, &id, &ct) == 0 &&
 	    load_content(pv, &ct, &p) == 0) {
 		prof_free(p);
+		*what = SVC_WARMED_CACHED;
 		return 0;
 	}
-	rc = svc_obtain(pv, relpath, NULL, 1, &h);
-	*computed = rc == 0;
+	rc = svc_obtain(pv, relpath, &st, 1, &h);
+	if (rc == 0 && h.p->timed_out) {
+		*what = SVC_WARMED_TIMED_OUT;
+		*read = h.p->read;
+	} else if (rc == 0) {
+		/* read whole, to be computed or checked */
+		*what = SVC_WARMED_COMPUTED;
+		*read = (uint64_t)st.st_size;
+	}
 	/* a failed flight is held too (obtain's callers release it) */
 	svc_release(pv, &h);
 	return rc;

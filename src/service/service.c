@@ -26,6 +26,7 @@ static void svc_free(struct svc *pv)
 	svc_verdicts_free(pv->verdicts);
 	misuse_memo_free(pv->misuse);
 	vset_free(pv->verified);
+	vset_free(pv->timed_out);
 	gate_free(pv->gate);
 	rmemo_free(pv->rendered);
 	free(pv->drive);
@@ -69,15 +70,16 @@ static int signing_open(struct svc *pv, const struct sig_trust *trust,
 
 /* the shares of the memory budget (svc.h) */
 struct budget {
-	size_t memo;	 /* bytes of rendered texts */
-	size_t verified; /* identities */
-	uint64_t gate;	 /* bytes of computations in progress */
+	size_t memo;	  /* bytes of rendered texts */
+	size_t verified;  /* identities */
+	size_t timed_out; /* identities */
+	uint64_t gate;	  /* bytes of computations in progress */
 };
 
 /* The one rule that shares setup.memory (svc.h). */
 static void budget_split(uint64_t memory, struct budget *b)
 {
-	uint64_t verified = memory / 8;
+	uint64_t verified = memory / 8, timed_out = memory / 1024;
 
 	b->memo = memory / 6 < CAP_RENDER_MEMO ? (size_t)(memory / 6)
 					       : CAP_RENDER_MEMO;
@@ -85,7 +87,9 @@ static void budget_split(uint64_t memory, struct budget *b)
 		util_hash_fit(sizeof(struct cache_ident), 0, (size_t)verified);
 	if (b->verified > SVC_VERIFIED_MAX)
 		b->verified = SVC_VERIFIED_MAX;
-	b->gate = memory - b->memo - verified;
+	b->timed_out =
+		util_hash_fit(sizeof(struct cache_ident), 0, (size_t)timed_out);
+	b->gate = memory - b->memo - verified - timed_out;
 }
 
 int svc_open(const struct svc_setup *setup, struct svc **out)
@@ -102,6 +106,7 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 		     setup->large_jobs ? setup->large_jobs : util_cpus(),
 		     &pv->gate) ||
 	    vset_new(b.verified ? b.verified : 1, &pv->verified) ||
+	    vset_new(b.timed_out ? b.timed_out : 1, &pv->timed_out) ||
 	    misuse_memo_new(setup->rules, &pv->misuse)) {
 		svc_free(pv);
 		return -ENOMEM;
@@ -165,7 +170,12 @@ int svc_prefetch_start(struct svc *pv, unsigned workers, unsigned formats)
 
 int svc_prefetch(struct svc *pv, const char *relpath)
 {
-	return pv->pool ? svc_pool_queue(pv->pool, relpath) : -ENOTSUP;
+	if (!pv->pool)
+		return -ENOTSUP;
+	/* nothing to make: it would stop at the limit again */
+	if (svc_timed_out(pv, relpath))
+		return 0;
+	return svc_pool_queue(pv->pool, relpath);
 }
 
 int svc_prefetch_warm(struct svc *pv, const struct svc_names *names)

@@ -65,6 +65,10 @@ struct svc {
 	 * cap, identities are checked again */
 	int trust_metadata;
 	struct vset *verified;
+	/* the identities whose reading the time limit stopped: not read
+	 * again (the limit is the service's, and does not change); up to
+	 * the budget's share, past it read again */
+	struct vset *timed_out;
 	/* the background pool, or NULL */
 	struct svc_pool *pool;
 };

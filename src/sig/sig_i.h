@@ -2,6 +2,8 @@
 #ifndef PROFILEFS_SIG_I_H
 #define PROFILEFS_SIG_I_H
 
+#include <pthread.h>
+
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs7.h>
@@ -140,12 +142,31 @@ struct sig_root_props {
 	unsigned builtin; /* "# Purposes:": SIG_EKU_*, LISTED: built in */
 };
 
+/* the anchors (anchors.c), the store their lookup fills, and what the
+ * files say of them (trust.c) */
+struct sig_anchor;
 struct sig_trust {
 	X509_STORE *store;
+	X509_LOOKUP_METHOD *method;
+	pthread_mutex_t lock;	    /* the anchors, once lookups begin */
+	struct sig_anchor *anchors; /* by SHA-256, one per certificate */
+	size_t nanchors;
 	struct sig_root_props *props; /* sorted by sha1, one per root */
 	size_t nprops;
 	size_t seq;
 };
+
+/*
+ * anchors.c: one certificate (DER, OPENSSL_malloc'ed, taken) as an anchor,
+ * parsed only when a chain asks for its subject; its SHA-1 into sha1 when
+ * not NULL. -EINVAL (der freed) when its subject cannot be read.
+ */
+int sig_anchor_add(struct sig_trust *t, unsigned char *der, long len,
+		   uint8_t sha1[20]);
+/* by SHA-256, duplicates dropped; before any lookup */
+void sig_anchors_sort(struct sig_trust *t);
+/* the SHA-256 of anchor i of sig_trust_count(), in ascending order */
+const uint8_t *sig_anchor_sha256(const struct sig_trust *t, size_t i);
 
 /*
  * trust.c: is root (which the store trusts) trusted for purpose, for leaf,

@@ -1,4 +1,5 @@
-/* Trust anchors: an X509_STORE of the roots a chain may end in. */
+/* Trust anchors: the files that give them, and what they say of each root
+ * (anchors.c keeps the certificates and the store). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,35 +12,6 @@
 #include <openssl/x509.h>
 
 #include "sig_i.h"
-
-int sig_trust_new(struct sig_trust **out)
-{
-	struct sig_trust *t = calloc(1, sizeof(*t));
-
-	if (!t || !(t->store = X509_STORE_new())) {
-		free(t);
-		return -ENOMEM;
-	}
-	*out = t;
-	return 0;
-}
-
-void sig_trust_free(struct sig_trust *t)
-{
-	if (!t)
-		return;
-	X509_STORE_free(t->store);
-	free(t->props);
-	free(t);
-}
-
-int sig_trust_add_system(struct sig_trust *t)
-{
-	/* a machine without a bundle simply has no system anchors */
-	if (X509_STORE_set_default_paths(t->store) != 1)
-		ERR_clear_error();
-	return 0;
-}
 
 /* ---- the root program's properties ------------------------------- */
 
@@ -143,14 +115,12 @@ static int has_program_props(const struct sig_root_props *p)
 }
 
 /* every certificate a file gives is recorded: with the root program's
- * properties, as built in, or plain (trusted for every purpose) */
-static int add_props(struct sig_trust *t, X509 *x, struct sig_root_props *p)
+ * properties, as built in, or plain (trusted for every purpose); p->sha1
+ * is the certificate's */
+static int add_props(struct sig_trust *t, struct sig_root_props *p)
 {
 	struct sig_root_props *grown;
-	unsigned n = 0;
 
-	if (X509_digest(x, EVP_sha1(), p->sha1, &n) != 1 || n != 20)
-		return -ENOMEM;
 	p->program = has_program_props(p);
 	p->plain = !p->program && !p->builtin;
 	p->seq = t->seq++;
@@ -207,13 +177,39 @@ static void props_merge(struct sig_trust *t)
 	t->nprops = k + 1;
 }
 
-int sig_trust_add_file(struct sig_trust *t, const char *path, char **err)
+/* One PEM block's certificate (the lines in pem) as an anchor, with the
+ * properties pending (props: not recorded for the system's bundle).
+ * 1 when it is one, 0 when the block holds none, else -errno. */
+static int add_block(struct sig_trust *t, BIO *pem,
+		     struct sig_root_props *pending, int props)
+{
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	long len = 0;
+	int rc;
+
+	if (PEM_read_bio(pem, &name, &header, &der, &len) != 1) {
+		ERR_clear_error();
+		return 0;
+	}
+	OPENSSL_free(name);
+	OPENSSL_free(header);
+	rc = sig_anchor_add(t, der, len, pending->sha1);
+	if (rc)
+		return rc == -EINVAL ? 0 : rc;
+	if (props && (rc = add_props(t, pending)) != 0)
+		return rc;
+	return 1;
+}
+
+/* every certificate of the PEM file at path; props: record what its
+ * comment lines say of each */
+static int add_pem(struct sig_trust *t, const char *path, int props, char **err)
 {
 	FILE *f = fopen(path, "r");
 	struct sig_root_props pending;
 	char line[1024];
 	BIO *pem = NULL;
-	X509 *x;
 	int n = 0, rc = 0;
 
 	*err = NULL;
@@ -239,22 +235,18 @@ int sig_trust_add_file(struct sig_trust *t, const char *path, char **err)
 		BIO_puts(pem, line);
 		if (strncmp(line, "-----END CERTIFICATE-----", 25))
 			continue;
-		x = PEM_read_bio_X509(pem, NULL, NULL, NULL);
+		rc = add_block(t, pem, &pending, props);
+		if (rc > 0) {
+			n++;
+			rc = 0;
+		}
 		BIO_free(pem);
 		pem = NULL;
-		if (x) {
-			/* a certificate already in the store is not an
-			 * error */
-			X509_STORE_add_cert(t->store, x);
-			rc = add_props(t, x, &pending);
-			X509_free(x);
-			n++;
-		}
 		memset(&pending, 0, sizeof(pending));
 	}
 	BIO_free(pem);
-	ERR_clear_error();
 	fclose(f);
+	sig_anchors_sort(t);
 	props_merge(t);
 	if (rc)
 		return rc;
@@ -263,6 +255,29 @@ int sig_trust_add_file(struct sig_trust *t, const char *path, char **err)
 			*err = NULL;
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int sig_trust_add_file(struct sig_trust *t, const char *path, char **err)
+{
+	return add_pem(t, path, 1, err);
+}
+
+/* the bundle OpenSSL would use ($SSL_CERT_FILE, else its default file);
+ * its roots are no file's of ours: trusted for every purpose */
+int sig_trust_add_system(struct sig_trust *t)
+{
+	const char *path = getenv(X509_get_default_cert_file_env());
+	char *err = NULL;
+
+	if (!path || !*path)
+		path = X509_get_default_cert_file();
+	/* a machine without a bundle simply has no system anchors */
+	if (add_pem(t, path, 0, &err) == -ENOMEM) {
+		free(err);
+		return -ENOMEM;
+	}
+	free(err);
 	return 0;
 }
 
@@ -355,68 +370,18 @@ int sig_trust_judge(const struct sig_trust *t, X509 *root, X509 *leaf,
 	return 0;
 }
 
-size_t sig_trust_count(const struct sig_trust *t)
-{
-	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
-	size_t n = 0;
-	int i;
-
-	for (i = 0; i < sk_X509_OBJECT_num(objs); i++)
-		if (X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i)))
-			n++;
-	return n;
-}
-
-static int sha256_cmp(const void *a, const void *b)
-{
-	return memcmp(a, b, 32);
-}
-
-/* The anchors' SHA-256s, sorted (the store's order is the order of
- * loading, until a lookup sorts it); *n of them, malloc'ed */
-static int anchor_hashes(const struct sig_trust *t, uint8_t (**out)[32],
-			 size_t *n)
-{
-	STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(t->store);
-	int i, num = sk_X509_OBJECT_num(objs);
-	uint8_t(*h)[32] = malloc((num > 0 ? (size_t)num : 1) * sizeof(*h));
-	unsigned len;
-
-	*n = 0;
-	if (!h)
-		return -ENOMEM;
-	for (i = 0; i < num; i++) {
-		X509 *x = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
-
-		if (!x)
-			continue;
-		if (X509_digest(x, EVP_sha256(), h[*n], &len) != 1 ||
-		    len != 32) {
-			free(h);
-			return -ENOMEM;
-		}
-		(*n)++;
-	}
-	qsort(h, *n, sizeof(*h), sha256_cmp);
-	*out = h;
-	return 0;
-}
-
 /* SHA-256 over the anchors' SHA-256s, sorted, and their properties
  * (sorted by SHA-1): the same whatever order the files were loaded in. */
 int sig_trust_digest(const struct sig_trust *t, uint8_t out[32])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	uint8_t(*h)[32] = NULL;
 	unsigned int n;
-	size_t nh = 0, i;
+	size_t i;
 	int ok;
 
-	ok = ctx && anchor_hashes(t, &h, &nh) == 0 &&
-	     EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
-	for (i = 0; ok && i < nh; i++)
-		ok = EVP_DigestUpdate(ctx, h[i], 32) == 1;
-	free(h);
+	ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	for (i = 0; ok && i < sig_trust_count(t); i++)
+		ok = EVP_DigestUpdate(ctx, sig_anchor_sha256(t, i), 32) == 1;
 	/* the properties change verdicts too (the words say what the
 	 * records' layout is: another layout, another identity) */
 	ok = ok && EVP_DigestUpdate(ctx, "props 2", 7) == 1;

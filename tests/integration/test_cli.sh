@@ -522,6 +522,32 @@ check "profile --memory=64M: the profile" grep -q '^# hello.dll$' "$T/out"
 # profile --time-limit: a whole number, as for the mount
 "$PROFILEFS" profile --no-cache --time-limit=soon --root="$SRC" "$SRC/hello.dll" >/dev/null 2>"$T/err"
 check_eq "profile --time-limit=soon: exit status" "$?" 2
+# --ext in profile and warm as in the mount: ':' and ',' alike; an empty
+# or malformed list refused in one line, exit status 2
+mkdir -p "$T/ext"
+cp "$EXAMPLES/hello.dll" "$T/ext/a.efi"
+cp "$EXAMPLES/tool.exe" "$T/ext/b.sys"
+cp "$EXAMPLES/hello.dll" "$T/ext/c.dll"
+for list in efi:sys efi,sys .efi:.SYS; do
+	check_eq "profile -r --ext=$list: a.efi and b.sys" \
+		"$("$PROFILEFS" profile --no-cache -r --format=jsonl --ext=$list \
+			"$T/ext" | jq -r .path | tr '\n' ' ')" "a.efi b.sys "
+	rm -f "$T/wext.db"
+	"$PROFILEFS" warm --cache="$T/wext.db" --ext=$list "$T/ext" 2>"$T/err"
+	check_eq "warm --ext=$list: a.efi and b.sys computed" \
+		"$(grep -o '[0-9]* files: [0-9]* computed' "$T/err")" \
+		"2 files: 2 computed"
+done
+for list in "" : efi::sys efi,,sys efi: e.fi; do
+	for cmd in "profile --no-cache -r" "warm --cache=$T/wext.db"; do
+		$PROFILEFS $cmd --ext="$list" "$T/ext" >"$T/out" 2>"$T/err"
+		rc=$?
+		check_eq "${cmd%% *} --ext=\"$list\": refused, one line" \
+			"$rc:$(wc -l <"$T/err"):$(wc -c <"$T/out")" "2:1:0"
+		check "${cmd%% *} --ext=\"$list\": says why" \
+			grep -q -- "--ext wants extensions" "$T/err"
+	done
+done
 # warm: the rules index and the trust options, checked as the mount's are
 echo "not a database" >"$T/text.db"
 "$PROFILEFS" warm --cache="$T/w.db" --rules="$T/text.db" "$SRC" 2>"$T/err"

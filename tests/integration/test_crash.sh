@@ -1,13 +1,14 @@
 #!/bin/bash
-# Crash safety: kill -9 of the daemon at random points of a cold run, 20
-# times (SOAK_KILLS for more): the cache passes integrity_check each time,
-# keeps every profile committed before the kill, and the next mount goes on
-# from there. Then: a damaged cache at start-up is moved aside and rebuilt;
-# a full cache still serves every profile; a read-only cache location is
-# refused on the terminal (exit 2) unless --no-cache;
+# Crash safety: kill -9 of the daemon at random points of a cold run of
+# 600 files (CRASH_FILES), 20 times (SOAK_KILLS): the cache passes
+# integrity_check each time, keeps every profile committed before the kill,
+# and the next mount goes on from there. Then: a damaged cache at start-up
+# is moved aside and rebuilt; a full cache still serves every profile; a
+# read-only cache location is refused on the terminal (exit 2) unless
+# --no-cache;
 # SIGTERM and SIGINT unmount cleanly; the daemon also runs detached.
 . "$(dirname "$0")/lib.sh"
-N=600
+N=${CRASH_FILES:-600}
 for i in $(seq 1 $N); do
 	head -c $((2000 + i * 150)) /dev/urandom >"$SRC/f$i.dll"
 done

@@ -9,6 +9,7 @@
 # - jq reads the JSON Lines; -r's records are sorted by path, one per
 #   binary the mount's rule names, the same bytes with --jobs 1 and 2 and
 #   as one process per file; --root is guessed from the Windows folder;
+# - interrupted (SIGINT, SIGTERM), it leaves only whole records;
 # - the signature verdict agrees with openssl's view of the signer and
 #   with the Markdown's Status; the JSON text holds no raw control;
 # - an unreadable file and folder: exit 1, each named on stderr, the rest
@@ -129,6 +130,41 @@ for line in open(sys.argv[2], encoding="utf-8"):
         got[r["name"]] = r["description"]
 sys.exit(0 if want and all(got.get(n) == d for n, d in want.items()) else 1)' \
 	"$T/inject/expect.json" "$T/j2.jsonl"
+
+# interrupted: SIGINT or SIGTERM while records wait in stdout's buffer and
+# a 1 TB sparse file (last by path) is read: every record written is
+# whole, each line parses, every record before the big file is there
+mkdir -p "$T/int"
+for i in $(seq -w 1 40); do
+	cp "$FIXTURES/x64/exports.dll" "$T/int/e$i.dll"
+	printf '%s' "$i" >>"$T/int/e$i.dll"
+done
+truncate -s 1T "$T/int/zz.dll"
+for sig in INT TERM; do
+	"$PROFILEFS" profile --no-cache --time-limit=0 --jobs 2 -r \
+		--format=jsonl "$T/int" >"$T/int.jsonl" 2>"$T/int.err" &
+	P=$!
+	for i in $(seq 1 $((100 * TIME_SCALE))); do
+		[ -s "$T/int.jsonl" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -$sig $P
+	for i in $(seq 1 $((100 * TIME_SCALE))); do
+		kill -0 $P 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL $P 2>/dev/null && bad "SIG$sig: still running after 10 s"
+	wait $P
+	rc=$?
+	check_eq "SIG$sig: exit status" "$rc" $((128 + $(kill -l $sig)))
+	check_eq "SIG$sig: the records before the big file, each line whole" \
+		"$(jq -rR 'try (fromjson | .path) catch "BAD"' "$T/int.jsonl" |
+			tr '\n' ' ')" \
+		"$(cd "$T/int" && ls e*.dll | tr '\n' ' ')"
+	check_eq "SIG$sig: the file ends with a newline" \
+		"$(tail -c 1 "$T/int.jsonl" | od -An -c | tr -d ' ')" '\n'
+done
 
 # failures: named, exit 1, the others printed
 mkdir -p "$T/u/src/Windows" "$T/u/src/shut"

@@ -426,6 +426,17 @@ check_eq "update --include without a NAME is refused" "$?" 2
 rules update -q --url=https://example.org/x 2>"$T/err"
 check_eq "update --url without a NAME is refused, and says so" "$?:$(cat "$T/err")" \
 	"2:profilefs rules: --url and --license go with rules add, or rules update of one NAME"
+rules update -q --url= --license= sel 2>"$T/err"
+check_eq "update --url= --license= (empty): refused, and says so" \
+	"$?:$(head -n 1 "$T/err")" \
+	"2:profilefs rules: --url wants a value: url=U (profilefs rules --help lists the options)"
+rules update -q --url=https://example.org/sel --license=MIT sel ||
+	bad "rules update --url --license sel"
+check_eq "update --url --license of one NAME: listed" \
+	"$(rules list | awk -F'\t' '$1 == "sel" { print $2 " " $3 }')" \
+	"https://example.org/sel MIT"
+check "update --url: the rows link to it" \
+	grep -qF "https://example.org/sel/blob/" <<<"$(prof sel.dll | section)"
 rules remove sel
 
 # a renamed copy: the OriginalFilename of its version resource (as pefile

@@ -5,8 +5,10 @@
 # text, byte for byte `profilefs profile`'s; listing one of its folders
 # computes that folder's profiles in the background; --warm computes every
 # binary's after the mount while stat and ls keep answering; the overlay
-# stays lazy; a user who may not read a binary may not read its profile in
-# the view either. Needs root for the last part (allow_other, setpriv).
+# stays lazy; a profile the time limit stopped is remembered for the
+# file's identity (the second ls -l answers at once, the pool does not
+# read it again); a user who may not read a binary may not read its
+# profile in the view either. Needs root for the last part (allow_other, setpriv).
 . "$(dirname "$0")/lib.sh"
 have_examples || { bad "no example binaries (EXAMPLES)"; finish; }
 command -v rsync >/dev/null || { bad "rsync is missing (scripts/deps.sh)"; finish; }
@@ -201,6 +203,35 @@ s=$(date +%s)
 umount_fs
 check "unmount during warm: the daemon ends within 5 s" [ $(($(date +%s) - s)) -lt 5 ]
 rm "$SRC/big.dll"
+
+# --- a profile the time limit stopped: remembered, not read again ----------
+mkdir -p "$SRC/sparse"
+for i in 1 2 3; do truncate -s 1T "$SRC/sparse/s$i.dll"; done
+fresh --time-limit=1 || finish
+ls_ms() {
+	local s
+	s=$(date +%s%N)
+	ls -l "$V/sparse" >/dev/null
+	echo $((($(date +%s%N) - s) / 1000000))
+}
+t1=$(ls_ms)
+q1=$(stat_of prefetch_done):$(stat_of prefetch_queued)
+t2=$(ls_ms)
+sleep 0.3
+echo "ls -l of 3 sparse 1 TB files, --time-limit=1: ${t1} ms, then ${t2} ms"
+check "time limit: the first ls -l reads for the limit ($t1 ms)" [ "$t1" -ge 1000 ]
+check "time limit: the second answers at once ($t2 ms)" \
+	[ "$t2" -lt $((300 * TIME_SCALE)) ]
+check_eq "time limit: each file read once" "$(stat_of computed)" 3
+check_eq "time limit: nothing queued for the pool again" \
+	"$(stat_of prefetch_done):$(stat_of prefetch_queued)" "$q1"
+check "time limit: the profile says the limit stopped it" \
+	grep -q "Reading stopped after 1 s" "$V/sparse/s2.dll.md"
+touch "$SRC/sparse/s2.dll"
+ls -l "$V/sparse" >/dev/null
+check_eq "time limit: a changed file is read again" "$(stat_of computed)" 4
+umount_fs
+rm -r "$SRC/sparse"
 
 # --- permissions: the view refuses what the overlay refuses ------------------
 chmod 0755 "$T" "$SRC" "$MNT"

@@ -3,12 +3,14 @@
 # through a mount. Resumable (a run killed with -9 leaves what it finished,
 # and the next computes only the rest), interruptible (SIGINT: exit 130,
 # every finished profile stored, as a mount on that cache shows by
-# computing only the others), a progress line only on a terminal, exit
+# computing only the others), its summary counting what it did (computed,
+# cached, skipped, stopped by the time limit: the bytes read, not the
+# sizes), a progress line only on a terminal, exit
 # status 1 when a file cannot be read (named, escaped), and the cached
 # profiles are the ones `profilefs profile` computes.
 . "$(dirname "$0")/lib.sh"
 
-for tool in sqlite3 script setpriv; do
+for tool in sqlite3 script setpriv strace; do
 	command -v "$tool" >/dev/null || {
 		echo "FAIL: $tool is needed"
 		exit 1
@@ -98,6 +100,34 @@ timeout -s INT 3 "$PROFILEFS" warm --jobs 1 --cache="$C5" "$SRC/big" \
 check "progress: none without a terminal" \
 	bash -c '! grep -q "ETA\|$(printf "\r")" "$0"' "$T/notty.err"
 check_eq "progress: the summary alone" "$(wc -l <"$T/notty.err")" 1
+
+# ---- what it did: computed, skipped, stopped by the time limit ------------
+# a FIFO and a device are skipped (nothing to read or cache), a 1 TB sparse
+# file is stopped by --time-limit=1, and the MB read are the bytes read of
+# it (as strace counts them on the one worker) beside the whole small
+# file, not its size
+O=$T/odd
+mkdir -p "$O"
+cp "$SRC/big/sub/f01.dll" "$O/small.dll"
+mkfifo "$O/fifo.dll"
+mknod "$O/null.dll" c 1 3
+truncate -s 1T "$O/sparse.dll"
+strace -f -y -e trace=read,pread64 -o "$T/odd.strace" \
+	"$PROFILEFS" warm --jobs 1 --time-limit=1 --cache="$T/c8/cache.db" "$O" \
+	2>"$T/odd.err"
+check_eq "odd: exit status 0" "$?" 0
+check_eq "odd: the small file computed" "$(said computed "$T/odd.err")" 1
+check_eq "odd: nothing cached" "$(said cached "$T/odd.err")" 0
+check_eq "odd: the FIFO and the device skipped" \
+	"$(said skipped "$T/odd.err")" 2
+check_eq "odd: the 1 TB file stopped by the time limit" \
+	"$(said stopped "$T/odd.err")" 1
+mb=$(sed -n 's/.*; \([0-9.]*\) MB read.*/\1/p' "$T/odd.err")
+sparse=$(awk -F'= ' '/sparse\.dll>/ && $NF ~ /^[0-9]+$/ { s += $NF }
+	END { print s + 0 }' "$T/odd.strace")
+check "odd: $mb MB read: 4.0 of small.dll and $sparse bytes of sparse.dll" \
+	awk -v mb="$mb" -v b="$sparse" \
+	'BEGIN { d = mb - (4000000 + b) / 1e6; exit !(b > 0 && d < 0.1 && d > -0.1) }'
 
 # ---- a file that cannot be read: exit 1, named, escaped -------------------
 U=$T/u

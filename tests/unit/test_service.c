@@ -412,6 +412,51 @@ static void lying_row(struct cache *c, const char *pe)
 	free(a);
 }
 
+/* svc_warm() says what it did: computed (the bytes of the file read),
+ * cached (nothing read), skipped (a FIFO), stopped by the time limit (the
+ * bytes read, not the size); such a version is then remembered, not read
+ * again, until it changes */
+static void warmed(struct cache *c, const char *pe)
+{
+	struct svc_setup setup = { .tree = tree, .drive = "C:", .cache = c };
+	enum svc_warmed what;
+	struct svc *pv = NULL;
+	struct stat st;
+	uint64_t read;
+	double t0;
+	int fd;
+
+	setup.limits.max_seconds = 1;
+	copy_file(pe, "fresh.dll");
+	CHECK(fstatat(rootfd, "fresh.dll", &st, 0) == 0);
+	CHECK(mkfifoat(rootfd, "pipe.dll", 0644) == 0);
+	fd = openat(rootfd, "sparse.dll", O_WRONLY | O_CREAT, 0644);
+	CHECK(fd >= 0 && ftruncate(fd, 1ll << 40) == 0);
+	CHECK(svc_open(&setup, &pv) == 0);
+	CHECK(svc_warm(pv, "fresh.dll", &what, &read) == 0);
+	CHECK(what == SVC_WARMED_COMPUTED && read == (uint64_t)st.st_size);
+	CHECK(svc_warm(pv, "fresh.dll", &what, &read) == 0);
+	CHECK(what == SVC_WARMED_CACHED && read == 0);
+	CHECK(svc_warm(pv, "pipe.dll", &what, &read) == 0);
+	CHECK(what == SVC_WARMED_SKIPPED && read == 0);
+	CHECK(!svc_timed_out(pv, "sparse.dll"));
+	CHECK(svc_warm(pv, "sparse.dll", &what, &read) == 0);
+	CHECK(what == SVC_WARMED_TIMED_OUT && read > 0 && read < (1ull << 40));
+	CHECK(svc_timed_out(pv, "sparse.dll"));
+	t0 = util_now();
+	CHECK(svc_warm(pv, "sparse.dll", &what, &read) == 0);
+	CHECK(what == SVC_WARMED_TIMED_OUT && read == 0);
+	CHECK(util_now() - t0 < 0.5);
+	CHECK(stats(pv).computed == 2);
+	/* another version: another identity */
+	CHECK(ftruncate(fd, (1ll << 40) + 1) == 0);
+	CHECK(!svc_timed_out(pv, "sparse.dll"));
+	svc_close(pv);
+	close(fd);
+	CHECK(unlinkat(rootfd, "fresh.dll", 0) == 0);
+	CHECK(unlinkat(rootfd, "pipe.dll", 0) == 0);
+	CHECK(unlinkat(rootfd, "sparse.dll", 0) == 0);
+}
 /* waits (at most 60 s) until the counter at field of pv's stats is n */
 static int stat_reaches(struct svc *pv, size_t field, uint64_t n)
 {
@@ -580,6 +625,7 @@ int main(int argc, char **argv)
 	svc_close(pv);
 	stored_size(c);
 	lying_row(c, argv[1]);
+	warmed(c, argv[1]);
 	prefetch_pool(argv[1]);
 
 	cache_close(c);

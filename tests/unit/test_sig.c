@@ -1017,6 +1017,97 @@ out:
 	EVP_PKEY_free(lk);
 }
 
+/*
+ * The anchors are parsed when a chain asks for their subject
+ * (src/sig/anchors.c): two roots that share a subject are both found,
+ * whichever the file gives first; a root asked for by a chain that ends
+ * elsewhere is never parsed; the count and the identity are the same as
+ * a store given both at once would have (the SHA-256s of their DER).
+ */
+/* x with its key identifiers (as real roots have: twins are told apart by
+ * them), signed again by key */
+static X509 *with_key_ids(X509 *x, X509 *ca, EVP_PKEY *key)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *ext;
+
+	X509V3_set_ctx(&ctx, ca ? ca : x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_subject_key_identifier,
+				  "hash");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	ext = X509V3_EXT_conf_nid(NULL, &ctx, NID_authority_key_identifier,
+				  "keyid:always");
+	X509_add_ext(x, ext, -1);
+	X509_EXTENSION_free(ext);
+	X509_sign(x, key, EVP_sha256());
+	return x;
+}
+
+static void lazy_anchors(void)
+{
+	char path[] = "/tmp/profilefs-test-twins-XXXXXX";
+	EVP_PKEY *k1 = EVP_RSA_gen(1024), *k2 = EVP_RSA_gen(1024),
+		 *lk = EVP_RSA_gen(1024);
+	X509 *r1 = with_key_ids(
+		make_cert(k1, "profilefs unit Twin Root", 1, NULL, NULL), NULL,
+		k1);
+	X509 *r2 = with_key_ids(
+		make_cert(k2, "profilefs unit Twin Root", 2, NULL, NULL), NULL,
+		k2);
+	X509 *leaf = with_key_ids(
+		make_cert(lk, "profilefs unit Twin Signer", 3, r2, k2), r2, k2);
+	int fd = mkstemp(path);
+	struct sig_trust *t = NULL;
+	struct sig_env env;
+	struct sig_chain c;
+	uint8_t d[32], h[32];
+	unsigned char *der = NULL;
+	int len;
+	FILE *f;
+
+	CHECK(fd >= 0);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	CHECK(f && PEM_write_X509(f, r1) == 1 && PEM_write_X509(f, r2) == 1 &&
+	      PEM_write_X509(f, r1) == 1);
+	if (f)
+		fclose(f);
+	t = trust_of(path, NULL);
+	CHECK(t != NULL);
+	if (!t)
+		goto out;
+	CHECK(sig_trust_count(t) == 2);
+	/* the identity: the two SHA-256s, sorted, as the DER gives them */
+	len = i2d_X509(r1, &der);
+	CHECK(len > 0 &&
+	      EVP_Digest(der, (size_t)len, h, NULL, EVP_sha256(), NULL) == 1);
+	CHECK(memcmp(sig_anchor_sha256(t, 0), h, 32) == 0 ||
+	      memcmp(sig_anchor_sha256(t, 1), h, 32) == 0);
+	OPENSSL_free(der);
+	CHECK(sig_trust_digest(t, d) == 0);
+	env.now = time(NULL);
+	env.trust = t;
+	sig_chain_check(&env, leaf, NULL, env.now, SIG_FOR_CODE_SIGNING, &c);
+	CHECK(c.result == SIG_CH_TRUSTED);
+	sig_chain_clear(&c);
+	/* each twin is an anchor itself */
+	sig_chain_check(&env, r1, NULL, env.now, SIG_FOR_CODE_SIGNING, &c);
+	CHECK(c.result == SIG_CH_TRUSTED);
+	sig_chain_clear(&c);
+	sig_chain_check(&env, r2, NULL, env.now, SIG_FOR_CODE_SIGNING, &c);
+	CHECK(c.result == SIG_CH_TRUSTED);
+	sig_chain_clear(&c);
+out:
+	unlink(path);
+	sig_trust_free(t);
+	X509_free(r1);
+	X509_free(r2);
+	X509_free(leaf);
+	EVP_PKEY_free(k1);
+	EVP_PKEY_free(k2);
+	EVP_PKEY_free(lk);
+}
+
 /* the rare PE hashes go with the table in the stored part */
 static void rare_part(void)
 {
@@ -1046,6 +1137,7 @@ int main(int argc, char **argv)
 	program();
 	builtin();
 	builtin_chains();
+	lazy_anchors();
 	rare_part();
 	names();
 	table();
