@@ -56,7 +56,9 @@ SECTIONS = {
     "yaml": [b"'x: y", b"{a}&b", b"#c"],
     "utf8": [b"\xff\xfe", b"\xc0\xaf", b"\xe2\x82"],
     "act": [b"#x|`y`", b"&amp;", b"<b>"],
-    "cf": ["\u200b.tx".encode(), "\ufeff".encode(), "\u2028".encode()],
+    # (the third stays .rsrc: pefile reads another section's entropy
+    # otherwise)
+    "cf": ["\u200b.tx".encode(), "\ufeff\u2028".encode(), b".rsrc"],
 }
 
 

@@ -22,6 +22,9 @@ def shown(v):
     UTF-8 bytes"""
     if isinstance(v, bytes):
         v = v.decode("utf-8", "surrogateescape")
+    else:  # join the surrogate pairs pefile leaves of UTF-16
+        v = v.encode("utf-16-le", "surrogatepass").decode(
+            "utf-16-le", "surrogatepass")
     out = []
     for c in v:
         if 0xdc80 <= ord(c) <= 0xdcff:  # a byte that was not UTF-8
