@@ -124,7 +124,7 @@ static int is_cf(uint32_t cp)
 static int hidden(uint32_t cp)
 {
 	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 ||
-	       cp == 0x2029 || is_cf(cp);
+	       cp == 0x2029 || (cp >= 0xad && is_cf(cp));
 }
 
 /* Whether the bytes at s (n > 0) are shown as \xNN. */

@@ -35,10 +35,12 @@ PAYLOADS = {
            "C:\\x.dll a < b & c www.example.com https://example.com/x?a=1 "
            "a@b.example \u200e\u2028 #",
     # every format character there is, and U+2028/U+2029, each after a
-    # letter (the description only: the resource is small)
+    # dot, then the characters beside them that are shown as they are
+    # (the description only: the resource is small)
     "cf": "x\u200by\u2028z",
 }
-CF_DESC = "Cf:" + "".join("." + c for c in shown.all_cf()) + ".\u2028.\u2029."
+CF_DESC = ("Cf:" + "".join("." + c for c in shown.all_cf()) +
+           ".\u2028.\u2029. kept:" + "".join("." + c for c in shown.cf_neighbours()))
 # bytes for the 8-bit fields (names in the PE are not UTF-16)
 BYTES = {
     "ctrl": "\x1b[2J\u009b\u009d\u202e\u2066\n".encode() + b"\x7f",

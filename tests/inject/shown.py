@@ -48,3 +48,15 @@ def all_cf():
     """every format character Unicode (as Python knows it) lists"""
     return [chr(c) for c in range(0x110000)
             if unicodedata.category(chr(c)) == "Cf"]
+
+
+def cf_neighbours():
+    """the characters just before and after each run of format characters
+    that are not hidden themselves (a table one off at either end shows)"""
+    cf = {ord(c) for c in all_cf()}
+    out = set()
+    for c in cf:
+        for n in (c - 1, c + 1):
+            if n not in cf and not hidden(chr(n)) and not 0xd800 <= n < 0xe000:
+                out.add(n)
+    return [chr(n) for n in sorted(out)]
