@@ -9,10 +9,11 @@
  * rule) passes through md_utf8() before json-c escapes it: invalid UTF-8
  * becomes U+FFFD, and what a reader cannot see (controls, Unicode format
  * characters, U+2028/U+2029) the text \xNN, as in the Markdown. Where that
- * changed a name (the path, an import's or export's), its raw bytes are
- * given beside it in hex (path_hex, dll_hex, name_hex), so that two names
- * never read the same. Every member is always present: null when the fact
- * is not known, an empty array when there are none.
+ * changed a name (the path, an import's, an export's, its forwarder, the
+ * export directory's name), its raw bytes are given beside it in hex
+ * (path_hex, dll_hex, name_hex, forwarder_hex, export_name_hex), so that
+ * two names never read the same. Every member is always present: null when the
+ * fact is not known, an empty array when there are none.
  *
  * The builders (j_str() and the like) are json_util.c's, the "signature"
  * member json_sig.c's.
@@ -170,6 +171,7 @@ static jobj *header(struct jctx *c, const struct jview *v)
 	j_put(c, o, "rich_hash",
 	      v->p->rich_hash[0] ? j_lit(c, v->p->rich_hash) : NULL);
 	j_put(c, o, "export_name", j_str(c, pe->export_name));
+	j_put(c, o, "export_name_hex", j_raw(c, pe->export_name));
 	j_put(c, o, "section_alignment", j_int(c, pe->section_alignment));
 	j_put(c, o, "file_alignment", j_int(c, pe->file_alignment));
 	j_put(c, o, "size_of_image", j_int(c, pe->size_of_image));
@@ -255,6 +257,7 @@ static jobj *exports(struct jctx *c, const struct jview *v)
 		j_put(c, o, "name", j_str(c, e->name));
 		j_put(c, o, "name_hex", j_raw(c, e->name));
 		j_put(c, o, "forwarder", j_str(c, e->forwarder));
+		j_put(c, o, "forwarder_hex", j_raw(c, e->forwarder));
 		j_put(c, o, "rva", j_int(c, e->rva));
 		j_push(c, a, o);
 	}

@@ -14,8 +14,9 @@ independent oracles, record by record:
   Strings are compared as the JSON page says ours are shown: UTF-8 with
   each ill-formed subsequence as one U+FFFD (Python's "replace") and each
   hidden character (tests/inject/shown.py: controls, Unicode format
-  characters, U+2028/U+2029) as \\xNN; and an export's name_hex, where
-  there is one, is the raw name pefile reads;
+  characters, U+2028/U+2029) as \\xNN; and the raw bytes of an export's
+  name and forwarder and of the export directory's name (the *_hex
+  members where there are some) are what pefile reads;
 - the file is found by the record's path_hex where there is one (a name
   the JSON shows otherwise than its bytes), else by its path.
 Fields tests/corpus/pefile-known.txt lists as pefile's own errors are not
@@ -119,10 +120,20 @@ def check_pe(rec, path, known):
     h = rec["pe_header"]
     cmp("exports", [[e["ordinal"], e["name"], e["forwarder"]]
                     for e in rec["exports"]], exports_of(path))
-    cmp("exports' raw names", [
-        bytes.fromhex(e["name_hex"]) if e["name_hex"] else
-        e["name"] and e["name"].encode() for e in rec["exports"]],
-        [e[1] for e in exports_raw(path)])
+    def raw(s, hexed):
+        return bytes.fromhex(hexed) if hexed else s and s.encode()
+
+    cmp("exports' raw names and forwarders",
+        [[raw(e["name"], e["name_hex"]),
+          raw(e["forwarder"], e["forwarder_hex"])] for e in rec["exports"]],
+        [e[1:] for e in exports_raw(path)])
+    pe = pefile.PE(path, fast_load=True)
+    pe.parse_data_directories(directories=[
+        pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_EXPORT"]])
+    exp = getattr(pe, "DIRECTORY_ENTRY_EXPORT", None)
+    cmp("export_name's raw bytes",
+        raw(h["export_name"], h["export_name_hex"]),
+        exp.name if exp and exp.name else None)
     if o is None:
         return
     cmp("imphash", rec["hashes"]["imphash"], o["imphash"] or None)
