@@ -170,7 +170,7 @@ struct prof_view {
  * profile (and its size, stored in the cache) is kept under. Bump it with
  * any change of the text the same facts give.
  */
-#define PROF_RENDER_VERSION 3
+#define PROF_RENDER_VERSION 4
 
 /* The Markdown profile. *out is malloc'ed, NUL-terminated. */
 int prof_render(const struct prof *p, const struct prof_view *v, char **out,
@@ -184,7 +184,7 @@ int prof_render(const struct prof *p, const struct prof_view *v, char **out,
  * bumped when a member changes name, type or meaning (added members do
  * not bump it).
  */
-#define PROF_JSON_VERSION 1
+#define PROF_JSON_VERSION 2
 int prof_render_json(const struct prof *p, const struct prof_view *v,
 		     int pretty, char **out, size_t *len);
 

@@ -9,11 +9,12 @@
  *   Every check is `off <= len && n <= len - off` before a pointer is
  *   formed; reads past the end fail with -ERANGE and leave the output
  *   untouched.
- * - md_*: the one escaper for Markdown and the YAML front matter. Control
- *   characters, bidi controls and invalid UTF-8 become `\xNN`, Markdown
- *   metacharacters get a backslash, `|` becomes `\|` in table cells, code
- *   spans get a fence longer than any backtick run inside them, links are
- *   percent-encoded.
+ * - md_*: the one escaper for Markdown and the YAML front matter. Hidden
+ *   characters (controls, Unicode format characters, U+2028/U+2029) and
+ *   invalid UTF-8 become `\xNN`; otherwise only what Markdown would act on
+ *   is escaped (HTML, entities, link ends, code spans, headings and
+ *   blocks), `|` becomes `\|` in table cells, code spans get a fence
+ *   longer than any backtick run inside them, links are percent-encoded.
  * - winpath: the Windows form of a path below the source root.
  * - log: lowercase messages without a full stop, to stderr or syslog.
  */
@@ -74,22 +75,26 @@ int rd_sub(const struct rd *r, size_t off, size_t n, struct rd *out);
 /* ---- Markdown ------------------------------------------------------- */
 
 enum md_ctx {
-	MD_TEXT, /* running text and bullets */
-	MD_CELL, /* a table cell: also escapes `|` */
+	MD_TEXT = 0,  /* running text and bullets */
+	MD_CELL = 1,  /* a table cell: also escapes `|` */
+	MD_START = 2, /* at the start of a line or list item: also what
+		       * would open a block there */
+	MD_ROW = 3,   /* a row's first cell: MD_CELL | MD_START */
 };
 
 /*
  * The escaping rules are in src/util/markdown.c and docs/profile-format.md
- * ("Escaping"). Controls (C0, DEL, C1), bidi overrides and isolates, and
- * invalid UTF-8 are shown as \xNN per byte everywhere.
+ * ("Escaping"). Controls (C0, DEL, C1), Unicode format characters (Cf),
+ * U+2028/U+2029 and invalid UTF-8 are shown as \xNN per byte everywhere.
  */
-/* Text: Markdown metacharacters escaped with a backslash (and | in cells). */
+/* Text: a backslash only where Markdown would act (and | in cells). */
 void md_text(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
 /* A code span whose fence is longer than any backtick run in s. */
 void md_code(struct dynbuf *b, const char *s, size_t n, enum md_ctx ctx);
 /* Only the \xNN rule: for a line on a terminal (a file's name on stderr). */
 void md_plain(struct dynbuf *b, const char *s, size_t n);
-/* The inside of a double-quoted YAML scalar: " and \ escaped. */
+/* The inside of a double-quoted YAML scalar: " and \ escaped, and a < or
+ * & that would open a tag or an entity as &lt; or &amp;. */
 void md_yaml(struct dynbuf *b, const char *s, size_t n);
 
 /* A link [text](url): text as md_text(); url percent-encoded but for
@@ -99,17 +104,12 @@ void md_link(struct dynbuf *b, const char *text, const char *url,
 
 /*
  * JSON (src/profile/json.c, docs/profile-json.md "Strings"). md_utf8()
- * appends s as valid UTF-8: each maximal ill-formed subsequence becomes
- * one U+FFFD, as Python's bytes.decode("utf-8", "replace") does.
- * md_json_safe() rewrites JSON text (which json-c made from md_utf8()
- * strings) so that no character a terminal or a bidi-aware viewer acts on
- * is left raw: DEL, a C1 control or a bidi embedding, override or
- * isolate becomes its \uXXXX escape, which a JSON reader decodes back to
- * the same character (json-c escapes the C0 controls itself). They can
- * occur only inside strings, where the escape means the same thing.
+ * appends s as valid UTF-8 in which nothing is hidden: each maximal
+ * ill-formed subsequence becomes one U+FFFD, as Python's
+ * bytes.decode("utf-8", "replace") does, and each hidden character (as
+ * above) the text \xNN of its bytes, as the Markdown shows it.
  */
 void md_utf8(struct dynbuf *b, const char *s, size_t n);
-void md_json_safe(struct dynbuf *b, const char *s, size_t n);
 
 /* ---- Windows path --------------------------------------------------- */
 

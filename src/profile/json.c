@@ -6,10 +6,14 @@
  * a bump of PROF_JSON_VERSION.
  *
  * Hostile strings: every string from a file (or a path, a certificate, a
- * rule) passes through md_utf8() (invalid UTF-8 becomes U+FFFD) before
- * json-c escapes it, and the finished text through md_json_safe() (DEL,
- * C1 and bidi controls as \uXXXX). Every member is always present: null
- * when the fact is not known, an empty array when there are none.
+ * rule) passes through md_utf8() before json-c escapes it: invalid UTF-8
+ * becomes U+FFFD, and what a reader cannot see (controls, Unicode format
+ * characters, U+2028/U+2029) the text \xNN, as in the Markdown. Where that
+ * changed a name (the path, an import's, an export's, its forwarder, the
+ * export directory's name), its raw bytes are given beside it in hex
+ * (path_hex, dll_hex, name_hex, forwarder_hex, export_name_hex), so that
+ * two names never read the same. Every member is always present: null when the
+ * fact is not known, an empty array when there are none.
  *
  * The builders (j_str() and the like) are json_util.c's, the "signature"
  * member json_sig.c's.
@@ -167,6 +171,7 @@ static jobj *header(struct jctx *c, const struct jview *v)
 	j_put(c, o, "rich_hash",
 	      v->p->rich_hash[0] ? j_lit(c, v->p->rich_hash) : NULL);
 	j_put(c, o, "export_name", j_str(c, pe->export_name));
+	j_put(c, o, "export_name_hex", j_raw(c, pe->export_name));
 	j_put(c, o, "section_alignment", j_int(c, pe->section_alignment));
 	j_put(c, o, "file_alignment", j_int(c, pe->file_alignment));
 	j_put(c, o, "size_of_image", j_int(c, pe->size_of_image));
@@ -212,6 +217,7 @@ static jobj *import_func(struct jctx *c, const struct pe_import_dll *d,
 	j_put(c, o, "name",
 	      f->name ? j_str(c, f->name)
 		      : j_lit(c, pe_ordinal_name(d->dll, f->ordinal)));
+	j_put(c, o, "name_hex", j_raw(c, f->name));
 	j_put(c, o, "by_ordinal", j_bool(c, !f->name));
 	j_put(c, o, "ordinal", f->name ? NULL : j_int(c, f->ordinal));
 	j_put(c, o, "hint", f->name ? j_int(c, f->hint) : NULL);
@@ -228,6 +234,7 @@ static jobj *imports(struct jctx *c, const struct jview *v)
 		jobj *o = j_obj(c), *funcs = j_arr(c);
 
 		j_put(c, o, "dll", j_str(c, d->dll));
+		j_put(c, o, "dll_hex", j_raw(c, d->dll));
 		j_put(c, o, "delay_load", j_bool(c, d->delay));
 		for (k = 0; k < d->nfuncs; k++)
 			j_push(c, funcs, import_func(c, d, &d->funcs[k]));
@@ -248,7 +255,9 @@ static jobj *exports(struct jctx *c, const struct jview *v)
 
 		j_put(c, o, "ordinal", j_u64(c, e->ordinal));
 		j_put(c, o, "name", j_str(c, e->name));
+		j_put(c, o, "name_hex", j_raw(c, e->name));
 		j_put(c, o, "forwarder", j_str(c, e->forwarder));
+		j_put(c, o, "forwarder_hex", j_raw(c, e->forwarder));
 		j_put(c, o, "rva", j_int(c, e->rva));
 		j_push(c, a, o);
 	}
@@ -343,6 +352,7 @@ static jobj *build(struct jctx *c, const struct jview *v)
 	j_put(c, o, "schema_version", j_int(c, PROF_JSON_VERSION));
 	j_put(c, o, "name", j_str(c, path_base(pv->relpath)));
 	j_put(c, o, "path", j_str(c, pv->relpath));
+	j_put(c, o, "path_hex", j_raw(c, pv->relpath));
 	j_put(c, o, "file_path", win_path(c, pv, pv->relpath));
 	j_put(c, o, "size", j_u64(c, p->size));
 	j_put(c, o, "is_pe", j_bool(c, p->is_pe));
@@ -391,7 +401,7 @@ int prof_render_json(const struct prof *p, const struct prof_view *pv,
 					       : JSON_C_TO_STRING_PLAIN),
 			       &n);
 	if (text) {
-		md_json_safe(&b, text, n);
+		db_add(&b, text, n);
 		db_addc(&b, '\n');
 	}
 	rc = c.err ? c.err : !text ? -ENOMEM : 0;

@@ -29,6 +29,9 @@ jobj *j_chk(struct jctx *c, jobj *o);
 jobj *j_strn(struct jctx *c, const char *s, size_t n);
 /* a string, or null for NULL */
 jobj *j_str(struct jctx *c, const char *s);
+/* the bytes of s in hex when j_str() shows them otherwise (invalid UTF-8,
+ * hidden characters as \xNN), else null: distinct names stay distinct */
+jobj *j_raw(struct jctx *c, const char *s);
 /* a string we made (ASCII): no cleaning needed */
 jobj *j_lit(struct jctx *c, const char *s);
 jobj *j_int(struct jctx *c, int64_t v);

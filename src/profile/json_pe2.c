@@ -1,8 +1,7 @@
 /*
  * The JSON profile's "pe_facts" member (docs/profile-json.md,
  * "pe_facts"): the facts of render_pe2.c as data. Strings from the file
- * pass through md_utf8() as json.c's do (and the finished text through
- * md_json_safe() in json.c).
+ * pass through md_utf8() as json.c's do.
  */
 #include <errno.h>
 #include <stdio.h>

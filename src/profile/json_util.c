@@ -1,7 +1,8 @@
 /*
  * The builders of the JSON profile (json.c, json_sig.c, json_pe2.c,
  * ntfs_json.c): json-c values from the facts, strings cleaned with
- * md_utf8(), an allocation failure remembered in struct jctx (json_i.h).
+ * md_utf8() (and their raw bytes beside them where that changed them,
+ * j_raw()), an allocation failure remembered in struct jctx (json_i.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,6 +37,24 @@ jobj *j_strn(struct jctx *c, const char *s, size_t n)
 jobj *j_str(struct jctx *c, const char *s)
 {
 	return s ? j_strn(c, s, strlen(s)) : NULL;
+}
+
+jobj *j_raw(struct jctx *c, const char *s)
+{
+	size_t n;
+	int same;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	db_reset(&c->tmp);
+	md_utf8(&c->tmp, s, n);
+	if (c->tmp.err) {
+		c->err = c->tmp.err;
+		return NULL;
+	}
+	same = c->tmp.len == n && (!n || !memcmp(c->tmp.data, s, n));
+	return same ? NULL : j_hex(c, (const uint8_t *)s, n);
 }
 
 jobj *j_lit(struct jctx *c, const char *s)

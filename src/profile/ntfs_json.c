@@ -1,9 +1,9 @@
 /*
  * The JSON profile's "ntfs" member (docs/profile-json.md, "ntfs"): the
  * facts of render_ntfs.c as data. Strings from the source pass through
- * md_utf8() as json.c's do (and the finished text through md_json_safe()
- * in json.c). The member is left out, not null, for a file without such
- * facts, so that every profile of a POSIX source stays as it was.
+ * md_utf8() as json.c's do. The member is left out, not null, for a
+ * file without such facts, so that every profile of a POSIX source stays
+ * as it was.
  */
 #include <errno.h>
 #include <string.h>

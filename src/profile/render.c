@@ -239,8 +239,8 @@ static void sec_misuse(struct dynbuf *b, const struct view *v)
 
 		if (r->source_url)
 			md_link(b, r->source, r->source_url, MD_CELL);
-		else
-			text_cell(b, r->source);
+		else /* it starts the row: a block there would end the table */
+			md_text(b, r->source, strlen(r->source), MD_ROW);
 		db_adds(b, " | ");
 		md_link(b, r->file, r->file_link, MD_CELL);
 		if (r->matched) {
@@ -450,7 +450,8 @@ static void sec_anomalies(struct dynbuf *b, const struct view *v)
 	db_adds(b, "\n## Anomalies\n\n");
 	for (i = 0; i < v->pe->nanomalies; i++) {
 		db_adds(b, "* ");
-		text(b, v->pe->anomalies[i]);
+		md_text(b, v->pe->anomalies[i], strlen(v->pe->anomalies[i]),
+			MD_START);
 		db_addc(b, '\n');
 	}
 }

@@ -1,36 +1,46 @@
 /*
  * The one escaper. Every value that reaches a profile passes through
  * md_text(), md_code(), md_link() or md_yaml(), so the rules live here only
- * (docs/profile-format.md, "Escaping", is the user's copy):
- *   - what must never reach a reader's terminal or editor is shown as the
- *     four characters \xNN (uppercase hex), one group per byte: C0 controls
- *     and DEL, C1 controls (U+0080-U+009F, e.g. CSI U+009B is \xC2\x9B),
- *     the bidi embeddings, overrides and isolates (U+202A-U+202E,
- *     U+2066-U+2069), and every byte of an invalid UTF-8 sequence. One form
- *     for all of them, so a reader can always tell the raw bytes back;
- *   - in text, the Markdown metacharacters \ ` * [ ] < > ! & ~ get a
- *     backslash, and so do _ unless between two letters or digits, and #
- *     at the start or after a space: a value cannot open HTML, a link, an
- *     image, an entity, emphasis, strikethrough or a closing heading
- *     sequence. The ':' of "://" and the '.' of "www." too, so GFM's
- *     extended autolinks (http://x, www.x) do not fire either, and the '@'
- *     of an e-mail address is written `@` (see email_at());
+ * (docs/profile-format.md, "Escaping", is the user's copy). A value reads as
+ * the binary says it: only what would act is escaped.
+ *   - what a reader cannot see, or what turns the text around it, is shown
+ *     as the four characters \xNN (uppercase hex), one group per byte, in
+ *     every context: C0 controls and DEL, C1 controls (U+0080-U+009F, CSI
+ *     U+009B is \xC2\x9B), every Unicode format character (category Cf:
+ *     zero-width spaces and joiners, the bidi marks, embeddings, overrides
+ *     and isolates, the BOM, the soft hyphen...), U+2028 and U+2029, and
+ *     every byte of an invalid UTF-8 sequence. One form for all of them,
+ *     so a reader can always tell the raw bytes back;
+ *   - in text, a backslash goes only where CommonMark and GFM would act:
+ *     before a backtick (a code span), a '<' that could open HTML or an
+ *     autolink (before a letter, / ! ?), an '&' that begins an entity,
+ *     a ']' before '(' (the end of a link's or image's text), a '#' that
+ *     could close the "# NAME" heading (a run of # to the end of the
+ *     value, after a blank), and a backslash that would escape what
+ *     follows it. At the start of a line or list item (MD_START), also
+ *     the first character that would open a block (# > + - * _ = ~ [ and
+ *     the '.' or ')' of "1."). GFM's autolinks (www.x, http://x, a@b.c)
+ *     are left alone: their text is their target;
  *   - in a table cell, | becomes \| (GFM splits cells before it parses
  *     code spans, and renders \| inside a code span as |);
  *   - a code span is fenced with one backtick more than the longest run of
  *     backticks inside it, padded with spaces when the value starts or ends
  *     with a backtick (CommonMark's rule), so no value can close it early;
  *     inside it only the first and third rules apply;
+ *   - in a link's text, every [ and ] too (a link cannot hold a link);
  *   - in YAML, the value goes inside a double-quoted scalar: " and \ get a
  *     backslash (so the \xNN of the first rule is written \\xNN and reads
- *     back as the same four characters the body shows).
+ *     back as the same four characters the body shows), and a '<' or '&'
+ *     that would open a tag or an entity in the HTML page a site makes of
+ *     the title is written &lt; or &amp;.
  */
 #include <string.h>
 
 #include "profilefs/util.h"
 
 enum mode {
-	M_TEXT, /* Markdown text: metacharacters escaped */
+	M_TEXT, /* Markdown text: what would act escaped */
+	M_LINK, /* the text of a link: also every [ and ] */
 	M_CODE, /* inside a code span: nothing is parsed */
 	M_YAML, /* inside a double-quoted YAML scalar */
 };
@@ -74,11 +84,55 @@ static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *out)
 	return need;
 }
 
-/* Characters a terminal, an editor or a bidi-aware renderer would act on. */
+/*
+ * The Unicode format characters (general category Cf), as ranges: made
+ * from Python's unicodedata (Unicode 14.0.0) by
+ *   for c in range(0x110000): unicodedata.category(chr(c)) == "Cf"
+ * and checked against it by tests/inject/check.py.
+ */
+static const struct {
+	uint32_t lo, hi;
+} cf_ranges[] = {
+	{ 0x00AD, 0x00AD },   { 0x0600, 0x0605 },   { 0x061C, 0x061C },
+	{ 0x06DD, 0x06DD },   { 0x070F, 0x070F },   { 0x0890, 0x0891 },
+	{ 0x08E2, 0x08E2 },   { 0x180E, 0x180E },   { 0x200B, 0x200F },
+	{ 0x202A, 0x202E },   { 0x2060, 0x2064 },   { 0x2066, 0x206F },
+	{ 0xFEFF, 0xFEFF },   { 0xFFF9, 0xFFFB },   { 0x110BD, 0x110BD },
+	{ 0x110CD, 0x110CD }, { 0x13430, 0x13438 }, { 0x1BCA0, 0x1BCA3 },
+	{ 0x1D173, 0x1D17A }, { 0xE0001, 0xE0001 }, { 0xE0020, 0xE007F },
+};
+
+static int is_cf(uint32_t cp)
+{
+	size_t lo = 0, hi = sizeof(cf_ranges) / sizeof(cf_ranges[0]);
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cp < cf_ranges[mid].lo)
+			hi = mid;
+		else if (cp > cf_ranges[mid].hi)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
+/* Characters a reader cannot see, or that a terminal, an editor or a
+ * bidi-aware renderer would act on. */
 static int hidden(uint32_t cp)
 {
-	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-	       (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x2028 ||
+	       cp == 0x2029 || (cp >= 0xad && is_cf(cp));
+}
+
+/* Whether the bytes at s (n > 0) are shown as \xNN. */
+static int shown_hex(const unsigned char *s, size_t n)
+{
+	uint32_t cp;
+
+	return !utf8_len(s, n, &cp) || hidden(cp);
 }
 
 static void put_hex(struct dynbuf *b, const unsigned char *s, size_t n,
@@ -90,22 +144,77 @@ static void put_hex(struct dynbuf *b, const unsigned char *s, size_t n,
 		db_printf(b, m == M_YAML ? "\\\\x%02X" : "\\x%02X", s[i]);
 }
 
+static int is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static int is_alnum(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9');
+	return is_alpha(c) || (c >= '0' && c <= '9');
+}
+
+static int is_punct(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && !is_alnum(c);
+}
+
+/* A '<' at s[i] that could open an HTML tag, comment, declaration or
+ * processing instruction, or an autolink <scheme:...>. */
+static int tag_at(const unsigned char *s, size_t i, size_t n)
+{
+	return i + 1 < n && (is_alpha(s[i + 1]) || s[i + 1] == '/' ||
+			     s[i + 1] == '!' || s[i + 1] == '?');
+}
+
+/* An '&' at s[i] that begins an entity: &name; &#N; &#xN; (loosely: any
+ * letters and digits, the renderer knows which names are entities). */
+static int entity_at(const unsigned char *s, size_t i, size_t n)
+{
+	size_t j = i + 1, k;
+
+	if (j < n && s[j] == '#')
+		j++;
+	if (j > i + 1 && j < n && (s[j] | 0x20) == 'x')
+		j++;
+	for (k = j; k < n && is_alnum(s[k]); k++)
+		;
+	return k > j && k < n && s[k] == ';';
+}
+
+/* A '#' at s[i] that could close an ATX heading: after a blank (or first),
+ * with only # and blanks after it. */
+static int closing_hash(const unsigned char *s, size_t i, size_t n)
+{
+	if (i > 0 && s[i - 1] != ' ' && s[i - 1] != '\t')
+		return 0;
+	for (; i < n; i++)
+		if (s[i] != '#' && s[i] != ' ' && s[i] != '\t')
+			return 0;
+	return 1;
 }
 
 /*
- * cmark-gfm finds e-mail autolinks in the text after backslash escapes and
- * entities are resolved, so neither helps: an '@' between a local part and
- * a domain goes into a code span of its own, which ends the text there.
+ * Where a value starts a line or a list item's content (MD_START): the
+ * offset of the character that would open a block there (a heading, a
+ * quote, a list, a thematic break, a fence, a link definition, or the
+ * '.' or ')' of an ordered list's "1."), or n if none.
  */
-static int email_at(const unsigned char *s, size_t i, size_t n)
+static size_t block_at(const unsigned char *s, size_t n)
 {
-	return s[i] == '@' && i > 0 &&
-	       (is_alnum(s[i - 1]) || strchr(".+-_", s[i - 1])) && i + 1 < n &&
-	       is_alnum(s[i + 1]);
+	size_t i = 0, d;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (i == n)
+		return n;
+	if (strchr("#>+-*_=~[", s[i]))
+		return i;
+	for (d = i; d < n && d - i < 10 && s[d] >= '0' && s[d] <= '9'; d++)
+		;
+	if (d > i && d < n && (s[d] == '.' || s[d] == ')'))
+		return d;
+	return n;
 }
 
 /* Whether the ASCII character c at s[i] needs a backslash. */
@@ -117,25 +226,29 @@ static int needs_bs(const unsigned char *s, size_t i, size_t n, enum mode m,
 	if (m == M_YAML)
 		return c == '"' || c == '\\';
 	if (c == '|')
-		return ctx == MD_CELL;
+		return (ctx & MD_CELL) != 0;
 	if (m == M_CODE)
 		return 0;
-	/* an intraword _ can neither open nor close emphasis: a_b stays */
-	if (c == '_')
-		return !(i > 0 && is_alnum(s[i - 1]) && i + 1 < n &&
-			 is_alnum(s[i + 1]));
-	/* only " #" can close an ATX heading (# NAME) early */
-	if (c == '#')
-		return i == 0 || s[i - 1] == ' ';
-	if (strchr("\\`*[]<>!&~", c))
+	switch (c) {
+	case '`':
 		return 1;
-	/* "http:" and "www." are where GFM's autolinks start */
-	if (c == ':')
-		return i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/';
-	if (c == '.')
-		return i >= 3 && (s[i - 1] | 0x20) == 'w' &&
-		       (s[i - 2] | 0x20) == 'w' && (s[i - 3] | 0x20) == 'w';
-	return 0;
+	case '\\':
+		/* it would escape what follows, or the \ of a \xNN */
+		return i + 1 == n || is_punct(s[i + 1]) ||
+		       shown_hex(s + i + 1, n - i - 1);
+	case '<':
+		return tag_at(s, i, n);
+	case '&':
+		return entity_at(s, i, n);
+	case '[':
+		return m == M_LINK;
+	case ']':
+		return m == M_LINK || (i + 1 < n && s[i + 1] == '(');
+	case '#':
+		return closing_hash(s, i, n);
+	default:
+		return 0;
+	}
 }
 
 static void escape(struct dynbuf *b, const char *str, size_t n, enum mode m,
@@ -143,6 +256,9 @@ static void escape(struct dynbuf *b, const char *str, size_t n, enum mode m,
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0, run = 0, k;
+	size_t block = (ctx & MD_START) && m != M_YAML && m != M_CODE
+			       ? block_at(s, n)
+			       : n;
 	uint32_t cp;
 
 	while (i < n) {
@@ -154,13 +270,15 @@ static void escape(struct dynbuf *b, const char *str, size_t n, enum mode m,
 			run = i += k;
 			continue;
 		}
-		if (k == 1 && m == M_TEXT && email_at(s, i, n)) {
+		if (k == 1 && m == M_YAML &&
+		    ((s[i] == '<' && tag_at(s, i, n)) ||
+		     (s[i] == '&' && entity_at(s, i, n)))) {
 			db_add(b, s + run, i - run);
-			db_adds(b, "`@`");
+			db_adds(b, s[i] == '<' ? "&lt;" : "&amp;");
 			run = ++i;
 			continue;
 		}
-		if (k == 1 && needs_bs(s, i, n, m, ctx)) {
+		if (k == 1 && (i == block || needs_bs(s, i, n, m, ctx))) {
 			db_add(b, s + run, i - run);
 			db_addc(b, '\\');
 			db_addc(b, (char)s[i]);
@@ -250,7 +368,7 @@ static void url(struct dynbuf *b, const char *u)
 void md_link(struct dynbuf *b, const char *text, const char *u, enum md_ctx ctx)
 {
 	db_addc(b, '[');
-	md_text(b, text, strlen(text), ctx);
+	escape(b, text, strlen(text), M_LINK, ctx);
 	db_adds(b, "](");
 	url(b, u);
 	db_addc(b, ')');
@@ -306,37 +424,18 @@ void md_utf8(struct dynbuf *b, const char *str, size_t n)
 
 	while (i < n) {
 		k = utf8_len(s + i, n - i, &cp);
+		if (k && !hidden(cp)) {
+			i += k;
+			continue;
+		}
+		db_add(b, s + run, i - run);
 		if (k) {
-			i += k;
-			continue;
+			put_hex(b, s + i, k, M_CODE);
+			run = i += k;
+		} else {
+			db_adds(b, "\xef\xbf\xbd"); /* U+FFFD */
+			run = i += bad_len(s + i, n - i);
 		}
-		db_add(b, s + run, i - run);
-		db_adds(b, "\xef\xbf\xbd"); /* U+FFFD */
-		run = i += bad_len(s + i, n - i);
-	}
-	db_add(b, s + run, n - run);
-}
-
-void md_json_safe(struct dynbuf *b, const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0, run = 0, k;
-	uint32_t cp;
-
-	while (i < n) {
-		k = utf8_len(s + i, n - i, &cp);
-		/* C0 controls: json-c escapes them in strings, and outside
-		 * strings they are the layout's whitespace */
-		if (k && (!hidden(cp) || cp < 0x20)) {
-			i += k;
-			continue;
-		}
-		db_add(b, s + run, i - run);
-		if (k)
-			db_printf(b, "\\u%04x", (unsigned)cp);
-		else /* never from md_utf8()'s strings; kept visible */
-			db_adds(b, "\\ufffd");
-		run = i += k ? k : 1;
 	}
 	db_add(b, s + run, n - run);
 }

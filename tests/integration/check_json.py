@@ -11,14 +11,21 @@ independent oracles, record by record:
   same imphash, exports (ordinal, name, forwarder), version strings and
   language (of the en-US/NAME.mui beside it when the record says its
   strings come from there), machine, PE header fields, sections, imports and checksum.
-  Strings pefile reads as bytes are decoded as the JSON page says ours are:
-  UTF-8 with each ill-formed subsequence as one U+FFFD (Python's "replace").
+  Strings are compared as the JSON page says ours are shown: UTF-8 with
+  each ill-formed subsequence as one U+FFFD (Python's "replace") and each
+  hidden character (tests/inject/shown.py: controls, Unicode format
+  characters, U+2028/U+2029) as \\xNN; and the raw bytes of an export's
+  name and forwarder and of the export directory's name (the *_hex
+  members where there are some) are what pefile reads;
+- the file is found by the record's path_hex where there is one (a name
+  the JSON shows otherwise than its bytes), else by its path.
 Fields tests/corpus/pefile-known.txt lists as pefile's own errors are not
 compared (and counted as such). Prints one line per disagreement and ends
 with "N passed, N failed"; exits 1 on any failure.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -28,6 +35,9 @@ import pefile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "corpus"))
 import oracle  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "inject"))
+from shown import shown_json  # noqa: E402
 
 VS = {"FileDescription": "file_description",
       "OriginalFilename": "original_filename", "ProductName": "product_name",
@@ -49,28 +59,46 @@ def eq(what, got, want):
 
 def tool_hash(tool, path):
     out = subprocess.run([tool, "-b", path], capture_output=True, check=True)
-    return out.stdout.split()[0].decode().lstrip("\\")
+    return out.stdout.split()[0].decode(errors="replace").lstrip("\\")
 
 
 def ssdeep(path):
     out = subprocess.run(["ssdeep", "-s", "-b", path], capture_output=True,
-                         check=True).stdout.decode().splitlines()
+                         check=True).stdout.decode(errors="replace").splitlines()
     return out[1].split(",", 1)[0]
 
 
 def rep(b):
-    return None if b is None else b.decode("utf-8", "replace")
+    """a string pefile reads (bytes or text) as the JSON shows it"""
+    return None if b is None else shown_json(b)
 
 
-def exports_of(path):
-    """(ordinal, name, forwarder) as pefile reads them, decoded as ours"""
+def rep_vs(s):
+    """a version string as pefile gives it, as the JSON shows it: pefile
+    writes a character beyond U+FFFF as the text of its UTF-16 pair
+    (\\ud834\\udd73)"""
+    if s is None:
+        return None
+    s = re.sub(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})",
+               lambda m: chr(0x10000 + ((int(m[1], 16) - 0xd800) << 10) +
+                             int(m[2], 16) - 0xdc00), s)
+    return shown_json(s)
+
+
+def exports_raw(path):
+    """(ordinal, name, forwarder) as pefile reads them (bytes)"""
     pe = pefile.PE(path, fast_load=True)
     pe.parse_data_directories(directories=[
         pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_EXPORT"]])
-    out = [[e.ordinal, rep(e.name), rep(e.forwarder)]
+    out = [[e.ordinal, e.name, e.forwarder]
            for e in getattr(pe, "DIRECTORY_ENTRY_EXPORT", None) and
            pe.DIRECTORY_ENTRY_EXPORT.symbols or []]
-    return sorted(out, key=lambda e: (e[0], e[1] or ""))
+    return sorted(out, key=lambda e: (e[0], e[1] or b""))
+
+
+def exports_of(path):
+    """(ordinal, name, forwarder) as pefile reads them, shown as ours"""
+    return [[o, rep(n), rep(f)] for o, n, f in exports_raw(path)]
 
 
 def check_pe(rec, path, known):
@@ -92,6 +120,20 @@ def check_pe(rec, path, known):
     h = rec["pe_header"]
     cmp("exports", [[e["ordinal"], e["name"], e["forwarder"]]
                     for e in rec["exports"]], exports_of(path))
+    def raw(s, hexed):
+        return bytes.fromhex(hexed) if hexed else s and s.encode()
+
+    cmp("exports' raw names and forwarders",
+        [[raw(e["name"], e["name_hex"]),
+          raw(e["forwarder"], e["forwarder_hex"])] for e in rec["exports"]],
+        [e[1:] for e in exports_raw(path)])
+    pe = pefile.PE(path, fast_load=True)
+    pe.parse_data_directories(directories=[
+        pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_EXPORT"]])
+    exp = getattr(pe, "DIRECTORY_ENTRY_EXPORT", None)
+    cmp("export_name's raw bytes",
+        raw(h["export_name"], h["export_name_hex"]),
+        exp.name if exp and exp.name else None)
     if o is None:
         return
     cmp("imphash", rec["hashes"]["imphash"], o["imphash"] or None)
@@ -108,8 +150,8 @@ def check_pe(rec, path, known):
         cmp("version_lang", [v["lang"], v["codepage"]],
             [ov["lang"], ov["codepage"]])
         cmp("version", v["strings"],
-            {VS[k]: s for k, s in ov["strings"].items()})
-    oh = o["header"]
+            {VS[k]: rep_vs(s) for k, s in ov["strings"].items()})
+    oh = dict(o["header"], export_name=rep(o["header"]["export_name"]))
     cmp("header", {
         "pe32plus": h["format"] == "PE32+", "timestamp": h["timestamp"],
         "subsystem": h["subsystem"], "image_base": h["image_base"],
@@ -148,6 +190,9 @@ def main():
         errs = [e.message for e in val.iter_errors(rec)]
         eq("%s: valid against the schema" % rec.get("path"), errs, [])
         path = os.path.join(src, rec["path"])
+        if rec["path_hex"]:
+            path = os.fsdecode(os.path.join(
+                os.fsencode(src), bytes.fromhex(rec["path_hex"])))
         hs = rec["hashes"]
         if hs is None:
             eq("%s: hashes" % rec["path"], hs, "a hashed file")

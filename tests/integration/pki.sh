@@ -71,7 +71,9 @@ countryName = optional
 stateOrProvinceName = optional
 localityName = optional
 organizationName = optional
+organizationalUnitName = optional
 commonName = supplied
+emailAddress = optional
 CNF
 	sed -i "s|DIR|$d|" "$d/ext.cnf"
 	(
@@ -89,9 +91,11 @@ CNF
 			openssl ca -batch -config ext.cnf -name ca_conf -notext -selfsign \
 				-keyfile root.key -in root.csr -out root.pem -extfile ext.cnf \
 				-extensions ca -startdate 20180101000000Z -enddate 20400101000000Z &&
-			req inter "/C=DE/O=Profilefs Test, Inc./CN=profilefs Test Code Signing CA" &&
+			# what a profile must show as openssl prints it (issue 22):
+			# an autolink, an &, an e-mail address
+			req inter "/C=DE/O=Profilefs Test, Inc./OU=Signing - www.example.com & co/CN=profilefs Test Code Signing CA" &&
 			ca_sign inter root ca 20180101000000Z 20400101000000Z &&
-			req leaf "/C=DE/ST=Test State/L=Testville/O=Profilefs Test, Inc./CN=profilefs Test Signer" &&
+			req leaf "/C=DE/ST=Test State/L=Testville/O=Profilefs Test, Inc./OU=Terms of use at https://www.example.com/rpa (c)04/CN=profilefs Test Signer/emailAddress=signer@example.com" &&
 			sign leaf inter leaf &&
 			req tsa "/C=DE/O=Profilefs Test, Inc./CN=profilefs Test TSA" &&
 			sign tsa root tsa &&

@@ -1,11 +1,17 @@
 #!/bin/bash
-# Output safety (issue 12): PE files from tests/inject/gen.py carry terminal
-# and bidi controls, HTML, Markdown links and images, YAML-breaking text and
-# invalid UTF-8 in every string a profile shows, under file names that break
-# YAML or Markdown. Through the mount, each profile has no control byte, its
-# front matter parses with its title the file's name, and cmark-gfm (GFM:
-# tables, autolinks, strikethrough; raw HTML let through) renders no element
-# and no link of the binary's making (tests/inject/check.py).
+# Output safety (issues 12 and 22): PE files from tests/inject/gen.py carry
+# terminal and bidi controls, every Unicode format character, U+2028,
+# HTML, entities, Markdown links and images, headings, table and code-span
+# structure, YAML-breaking text and invalid UTF-8 in every string a profile
+# shows, under file names that hide a character (svchost\u200b.exe), turn
+# the text round (evil\u202egpj.exe), are not UTF-8 (bad\xFF\xFE.dll) or
+# break YAML or Markdown. Through the mount, each profile shows every
+# hidden character as \xNN, its front matter parses with its title the
+# file's name (no raw tag), cmark-gfm (GFM: tables, autolinks,
+# strikethrough; raw HTML let through) renders no element, image or link
+# of the binary's making but autolinks whose text is their target, and
+# each value reads back whole: nothing was escaped that did not need it
+# (tests/inject/check.py).
 . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 for tool in cmark-gfm; do
@@ -40,6 +46,14 @@ for f in "$SRC"/*; do
 		grep -qF '\xC2\x9B2J' "$md" ;;
 	utf8.dll) check "$name: invalid UTF-8 shown as \\xNN" \
 		grep -qF 'bad\xFF\xC0\xAF\xED\xA0\x80\xE2\x82' "$md" ;;
+	svchost*) check "$name: U+200B shown as \\xE2\\x80\\x8B" \
+		grep -qxF '# svchost\xE2\x80\x8B.exe' "$md" ;;
+	evil*) check "$name: U+202E shown as \\xE2\\x80\\xAE" \
+		grep -qF 'title: "evil\\xE2\\x80\\xAEgpj.exe | ' "$md" ;;
+	act.dll) check "$name: what does not act reads as the file says it" \
+		grep -qF '* Company Name: #1 ' "$md" &&
+		check "$name: a grep for it finds it" grep -qF \
+			'C:\x.dll a < b & c www.example.com https://example.com/x?a=1 a@b.example' "$md" ;;
 	esac
 done
 check_eq "profiles read" "$n" "$(find "$SRC" -type f | wc -l)"

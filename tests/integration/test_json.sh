@@ -2,7 +2,7 @@
 # `profilefs profile --format=json|jsonl` and `-r` (issue 14). A tree of
 # real binaries (a bounded, spread subset of Debian's libwine corpus: every
 # 7th file; JSON_CORPUS=all takes all of it), the built fixtures, hostile
-# PE files (tests/inject/gen.py: controls, bidi, invalid UTF-8 in every
+# PE files (tests/inject/gen.py: controls, Cf characters, invalid UTF-8 in every
 # string), a signed one and a file that is not a PE:
 # - every record validates against docs/profile.schema.json and agrees
 #   with md5sum/sha*sum/ssdeep and python3-pefile (check_json.py);
@@ -48,7 +48,7 @@ osslsigncode sign -certs "$K/chain.pem" -key "$K/leaf.key" -h sha256 \
 # what the mount's rule names a binary: the default extensions, any case
 want_list() {
 	(cd "$SRC" && find . -type f | sed 's|^\./||' |
-		grep -iE '\.(dll|exe|sys|ocx|cpl|drv|efi|scr|mui|acm|ax|tlb|com)$' |
+		grep -aiE '\.(dll|exe|sys|ocx|cpl|drv|efi|scr|mui|acm|ax|tlb|com)$' |
 		LC_ALL=C sort)
 }
 want_list >"$T/want.list"
@@ -59,7 +59,16 @@ prof -r --jobs 2 --format=jsonl "$SRC/Windows" "$SRC/fixtures" "$SRC/inject" \
 	"$SRC/notpe.dll" "$SRC/signed.dll" "$SRC/README.txt" >"$T/j2.jsonl" 2>"$T/err" ||
 	bad "-r --jobs 2 exits $?: $(cat "$T/err")"
 check_eq "-r: nothing on stderr" "$(cat "$T/err")" ""
-jq -r .path "$T/j2.jsonl" >"$T/got.list" || bad "jq cannot read the JSON Lines"
+jq -r .path "$T/j2.jsonl" >/dev/null || bad "jq cannot read the JSON Lines"
+# the paths as the files are named: path_hex where path shows them otherwise
+$PY -c '
+import json, sys
+out = sys.stdout.buffer
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    out.write(bytes.fromhex(r["path_hex"]) if r["path_hex"]
+              else r["path"].encode())
+    out.write(b"\n")' "$T/j2.jsonl" >"$T/got.list"
 # README.txt was given by name: a FILE is profiled whatever its name
 (cat "$T/want.list"; echo README.txt) | LC_ALL=C sort >"$T/want2.list"
 check "-r: one record per binary, sorted by path (root guessed)" \
@@ -112,24 +121,41 @@ check_eq "an unsigned file: not_signed" \
 	"$(jq -r 'select(.path == "fixtures/x64/exports.dll") | .signature.status' "$T/j2.jsonl")" \
 	not_signed
 
-# hostile strings: invalid UTF-8 as U+FFFD (as Python's "replace"), and no
-# raw control or bidi character in the JSON text
-check "no raw control, DEL, C1 or bidi character in the JSON text" $PY -c '
+# hostile strings: invalid UTF-8 as U+FFFD (as Python's "replace"), hidden
+# characters as \xNN (tests/inject/shown.py), no raw one in the JSON text,
+# and two names that differ only in bytes that are not UTF-8 stay apart
+check "nothing hidden raw in the JSON text (controls, Cf, U+2028/U+2029)" $PY -c '
 import sys
+sys.path.insert(0, sys.argv[2])
+from shown import hidden
 t = open(sys.argv[1], "rb").read().decode("utf-8")
-bad = [c for c in t if (ord(c) < 32 and c != "\n") or 0x7f <= ord(c) <= 0x9f
-       or 0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069]
-sys.exit(1 if bad else 0)' "$T/j2.jsonl"
-check "each hostile FileDescription comes back whole (tests/inject/expect.json)" $PY -c '
-import json, sys
+sys.exit(1 if [c for c in t if c != "\n" and hidden(c)] else 0)' \
+	"$T/j2.jsonl" "$here/../inject"
+check "each hostile FileDescription comes back whole, as shown (tests/inject/expect.json)" $PY -c '
+import json, os, sys
+sys.path.insert(0, sys.argv[3])
+from shown import shown_json
 want = json.load(open(sys.argv[1]))
 got = {}
 for line in open(sys.argv[2], encoding="utf-8"):
     r = json.loads(line)
     if r["path"].startswith("inject/"):
-        got[r["name"]] = r["description"]
-sys.exit(0 if want and all(got.get(n) == d for n, d in want.items()) else 1)' \
-	"$T/inject/expect.json" "$T/j2.jsonl"
+        raw = bytes.fromhex(r["path_hex"]) if r["path_hex"] else r["path"].encode()
+        got[os.fsdecode(os.path.basename(raw))] = r["description"]
+bad = [n for n, w in want.items()
+       if got.get(n) != shown_json(w["description"])]
+bad and print("differ:", [shown_json(os.fsencode(n)) for n in bad])
+sys.exit(0 if want and not bad else 1)' \
+	"$T/inject/expect.json" "$T/j2.jsonl" "$here/../inject"
+hexof() { printf "$1" | od -An -tx1 | tr -d ' \n'; }
+check_eq "svchost\u200b.exe: its name shows U+200B" \
+	"$(jq -r --arg h "$(hexof 'inject/svchost\xe2\x80\x8b.exe')" \
+		'select(.path_hex == $h) | .name' "$T/j2.jsonl")" \
+	'svchost\xE2\x80\x8B.exe'
+check_eq "bad\xFF\xFE.dll and bad\xFE\xFF.dll: one path, two path_hex" \
+	"$(jq -r 'select(.name == "bad\ufffd\ufffd.dll") | [.path, .path_hex] | @tsv' "$T/j2.jsonl")" \
+	"$(printf 'inject/bad\xef\xbf\xbd\xef\xbf\xbd.dll\t%s\n' \
+		"$(hexof 'inject/bad\xfe\xff.dll')" "$(hexof 'inject/bad\xff\xfe.dll')")"
 
 # interrupted: SIGINT or SIGTERM while records wait in stdout's buffer and
 # a 1 TB sparse file (last by path) is read: every record written is
