@@ -61,7 +61,8 @@ fi
 # concurrency and load, which hash 256 MB and 1 GB, are not among them)
 vg_tests="overlay profiles readonly cache badinput pe pehash sign malformed
 rules hostile crash perms cachefile remount kcache"
-# every other integration test, which runs under ASan and UBSan
+# every other integration test, which runs under ASan and UBSan (a name
+# alone would also pick the unit or fuzz test of that name: --suite too)
 asan_tests=$(meson test -C build-ci --list --suite integration 2>/dev/null |
 	sed -n 's|^profilefs:integration / ||p' | grep -vxF "$(echo $vg_tests | tr ' ' '\n')")
 if [ -z "$asan_tests" ]; then
@@ -75,7 +76,7 @@ if build build-ci-asan -Db_sanitize=address,undefined -Db_lundef=false; then
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	run build-ci-asan asan --suite unit --suite fuzz --suite corpus
 	# shellcheck disable=SC2086 # one name a word
-	run build-ci-asan asan-integration $asan_tests
+	run build-ci-asan asan-integration --suite integration $asan_tests
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 else
 	status=1
@@ -93,7 +94,8 @@ if [ -f build-ci/build.ninja ]; then
 	# the same paths, a quarter of the hashing)
 	# shellcheck disable=SC2086 # one name a word
 	TIME_SCALE=10 DAEMON_WRAP="$vg" SOAK_KILLS=8 CRASH_FILES=150 \
-		run build-ci valgrind-integration --timeout-multiplier=4 $vg_tests
+		run build-ci valgrind-integration --timeout-multiplier=4 \
+		--suite integration $vg_tests
 fi
 
 echo "== libFuzzer, ${FUZZ_SECONDS:-45} s a target"
