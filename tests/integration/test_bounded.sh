@@ -76,7 +76,8 @@ rm -f "$SRC"/huge*.dll
 # read): each profile right, all computations together within the budget,
 # peak RSS under 256 MiB (the default budget, 192 MiB, plus the daemon's
 # own: caches, trust, threads). 64 readers take 24 MiB files: still eight
-# computations at once and 56 waiting, at 1.5 GB hashed instead of 4.
+# computations at once and 56 waiting, at 1.5 GB hashed instead of 4; so
+# do the 16 within a 100 MiB budget (four at once).
 # A sanitized build (several times slower, and its RSS is not the
 # daemon's) reads 8 MiB files within a 32 MiB budget: the same queue, an
 # eighth of the bytes.
@@ -135,6 +136,6 @@ if [ "$SANITIZED" = 1 ]; then
 else
 	parallel_run 16 --no-cache
 	SIZE=24M parallel_run 64 --no-cache
-	BUDGET=$((100 << 20)) parallel_run 16 --no-cache --memory=100M
+	BUDGET=$((100 << 20)) SIZE=24M parallel_run 16 --no-cache --memory=100M
 fi
 finish
