@@ -221,7 +221,7 @@ static int find_streams(struct md *m, size_t root, size_t avail, size_t at)
 				   "The .NET metadata's stream headers are "
 				   "truncated after %u of %u.",
 				   i, n);
-			return -1;
+			break; /* the streams found are read */
 		}
 		len = strlen(name);
 		at += 8 + ((len + 4) & ~(size_t)3);
@@ -323,8 +323,8 @@ static void key_token(struct md *m, uint32_t idx)
 	return;
 bad:
 	pe_anomaly(c,
-		   "The assembly's public key (#Blob 0x%X) cannot be read "
-		   "(at most %u bytes are).",
+		   "The assembly's public key (#Blob 0x%X) cannot be read: "
+		   "outside its heap, or over %u bytes.",
 		   idx, CAP_PE_PUBLIC_KEY);
 }
 
