@@ -61,6 +61,10 @@ if [ "$n" -eq 0 ]; then
 	echo "FAIL: the packages hold no PE files"
 	exit 1
 fi
+# no package's assembly has a culture: gen.py's has one (en-US)
+/usr/bin/python3 "$here/../malformed/gen.py" "$T/gen" >/dev/null &&
+	cp "$T/gen/clr-assembly-two-rows.dll" "$T/pe/" ||
+	{ echo "FAIL: tests/malformed/gen.py"; exit 1; }
 # each fact must be there to compare: a corpus without it checks nothing
 # (none of these files has TLS callbacks: run.sh's fixtures and libwine do,
 # the mingw runtime's)
