@@ -68,6 +68,10 @@
 #define CAP_PE_MANIFEST		(64u << 10)
 #define CAP_PE_MANIFEST_DEPS	32
 #define CAP_PE_METADATA_VERSION 255
+/* the .NET assembly (src/pe/dotnet.c): bytes of its name and culture, and
+ * of its public key hashed for the token (RSA-16384's is ~2 KiB) */
+#define CAP_PE_ASSEMBLY_NAME 1024
+#define CAP_PE_PUBLIC_KEY    (16u << 10)
 
 /* Authenticode: bytes of a certificate table kept, entries read from it,
  * nested signatures followed, and the largest catalog file indexed */

@@ -61,6 +61,8 @@ void dg_free(struct dg_ctx *c);
 
 /* MD5 of one buffer (for the imphash and the Rich header hash). */
 int dg_md5(const void *p, size_t n, uint8_t out[16]);
+/* SHA-1 of one buffer (for a .NET public key's token). */
+int dg_sha1(const void *p, size_t n, uint8_t out[20]);
 /* SHA-256 of one buffer (for keys made of several facts). */
 int dg_sha256(const void *p, size_t n, uint8_t out[32]);
 

@@ -175,6 +175,16 @@ struct pe_facts {
 	uint16_t clr_major, clr_minor;
 	uint32_t clr_flags;
 	char *metadata_version;
+	/* the metadata's Assembly row (src/pe/dotnet.c), when read: name and
+	 * culture are the #Strings bytes (capped), asm_key 0 when there is
+	 * no public key, 1 when asm_token holds its token (the last 8 bytes
+	 * of its SHA-1, reversed), -1 when it cannot be read */
+	int has_assembly;
+	uint32_t asm_hash_alg, asm_flags;
+	uint16_t asm_version[4]; /* major, minor, build, revision */
+	char *asm_name, *asm_culture;
+	int asm_key;
+	uint8_t asm_token[8];
 
 	struct pe_rich_entry *rich;
 	size_t nrich;

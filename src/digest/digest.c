@@ -300,6 +300,11 @@ int dg_md5(const void *p, size_t n, uint8_t out[16])
 	return EVP_Digest(p, n, out, NULL, EVP_md5(), NULL) == 1 ? 0 : -EIO;
 }
 
+int dg_sha1(const void *p, size_t n, uint8_t out[20])
+{
+	return EVP_Digest(p, n, out, NULL, EVP_sha1(), NULL) == 1 ? 0 : -EIO;
+}
+
 int dg_sha256(const void *p, size_t n, uint8_t out[32])
 {
 	return EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) == 1 ? 0 : -EIO;

@@ -2,10 +2,10 @@
  * The facts an analyst reaches for after the hashes (struct pe_facts):
  * the debug directory (CodeView RSDS, REPRO, the extended DLL
  * characteristics), the TLS callbacks, the load configuration's guard
- * flags, the overlay, the CLR header and the Rich header's entries. Each
- * reader is bounded by caps.h and records what it cannot read as an
- * anomaly; every read goes through the RVA translation of ctx.c or the
- * bounds-checked reads of src.c.
+ * flags, the overlay, the CLR header (the assembly: dotnet.c) and the
+ * Rich header's entries. Each reader is bounded by caps.h and records
+ * what it cannot read as an anomaly; every read goes through the RVA
+ * translation of ctx.c or the bounds-checked reads of src.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -342,7 +342,7 @@ static void parse_clr(struct pe_ctx *c)
 	struct pe_info *pe = c->pe;
 	struct pe_facts *f = &pe->facts;
 	uint32_t rva = pe->dirs[PE_DIR_CLR].rva, md = 0, sig = 0, n = 0;
-	size_t off, avail, got;
+	size_t root, avail, got;
 	uint8_t *s;
 	int term;
 
@@ -359,15 +359,17 @@ static void parse_clr(struct pe_ctx *c)
 			   pe->dirs[PE_DIR_CLR].size);
 	if (pe_rva_u32(c, md, &sig) || sig != MD_BSJB ||
 	    pe_rva_u32(c, (uint64_t)md + MD_LENGTH, &n) ||
-	    pe_rva_to_off(pe, c->len, (uint64_t)md + MD_VERSION, &off,
-			  &avail)) {
+	    pe_rva_to_off(pe, c->len, md, &root, &avail) ||
+	    avail <= MD_VERSION) {
 		pe_anomaly(c, "The .NET metadata root cannot be read.");
 		return;
 	}
-	if (n > avail)
-		n = (uint32_t)avail;
-	s = pe_read_until(c, off, n, CAP_PE_METADATA_VERSION, 1, &got, &term);
+	s = pe_read_until(c, root + MD_VERSION,
+			  n < avail - MD_VERSION ? n : avail - MD_VERSION,
+			  CAP_PE_METADATA_VERSION, 1, &got, &term);
 	f->metadata_version = (char *)s;
+	if (!c->oom)
+		pe_parse_assembly(c, root, avail, n);
 }
 
 /* The Rich header's entries after "DanS" and its three padding dwords:
@@ -419,6 +421,8 @@ void pe_facts_free(struct pe_facts *f)
 	free(f->pdb_path);
 	free(f->tls_callbacks);
 	free(f->metadata_version);
+	free(f->asm_name);
+	free(f->asm_culture);
 	free(f->rich);
 	free(f->res_types);
 	free(f->exec_level);

@@ -224,6 +224,11 @@ void pe_parse_version(struct pe_ctx *c);
  * the whole file (the overlay is read only then) */
 void pe_parse_facts(struct pe_ctx *c, uint16_t opt_size, int whole);
 void pe_facts_free(struct pe_facts *f);
+/* dotnet.c: the Assembly row of the metadata whose root is at file
+ * offset root (avail bytes readable there), its version string vlen
+ * bytes long */
+void pe_parse_assembly(struct pe_ctx *c, size_t root, size_t avail,
+		       uint32_t vlen);
 /* resources.c: the resource types and the manifest */
 void pe_parse_resources(struct pe_ctx *c);
 

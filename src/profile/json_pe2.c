@@ -116,6 +116,30 @@ static jobj *overlay(struct jctx *c, const struct pe_info *pe)
 	return o;
 }
 
+static jobj *assembly(struct jctx *c, const struct pe_facts *f)
+{
+	char v[32];
+	jobj *o;
+
+	if (!f->has_assembly)
+		return NULL;
+	o = j_obj(c);
+	j_put(c, o, "name", j_str(c, f->asm_name));
+	j_put(c, o, "name_hex", j_raw(c, f->asm_name));
+	snprintf(v, sizeof(v), "%u.%u.%u.%u", f->asm_version[0],
+		 f->asm_version[1], f->asm_version[2], f->asm_version[3]);
+	j_put(c, o, "version", j_lit(c, v));
+	j_put(c, o, "culture", j_str(c, f->asm_culture));
+	j_put(c, o, "culture_hex", j_raw(c, f->asm_culture));
+	j_put(c, o, "flags", j_u64(c, f->asm_flags));
+	j_put(c, o, "hash_algorithm", j_u64(c, f->asm_hash_alg));
+	j_put(c, o, "public_key", j_bool(c, f->asm_key != 0));
+	j_put(c, o, "public_key_token",
+	      f->asm_key == 1 ? j_hex(c, f->asm_token, sizeof(f->asm_token))
+			      : NULL);
+	return o;
+}
+
 static jobj *dotnet(struct jctx *c, const struct pe_facts *f)
 {
 	char v[16];
@@ -130,6 +154,7 @@ static jobj *dotnet(struct jctx *c, const struct pe_facts *f)
 	j_put(c, o, "flags_names",
 	      j_flags(c, f->clr_flags, prof_clr_flags, prof_nclr_flags));
 	j_put(c, o, "metadata_version", j_str(c, f->metadata_version));
+	j_put(c, o, "assembly", assembly(c, f));
 	return o;
 }
 

@@ -6,16 +6,17 @@
  * every count against the parser's caps and against the bytes left, so a
  * damaged blob is refused (and the part computed again), never trusted.
  *
- * Part "pe", version 6 (4: PE hashes without a certificate-entry skip when
+ * Part "pe", version 7 (4: PE hashes without a certificate-entry skip when
  * NumberOfRvaAndSizes < 5; 5: a file over 64 MiB parsed whole, no longer
- * its first 8 MiB only; 6: struct pe_facts after the anomalies):
+ * its first 8 MiB only; 6: struct pe_facts after the anomalies; 7: the
+ * .NET assembly after the metadata version):
  *   u8 is_pe, str pe_note, str imphash, str rich_hash,
  *   u8 pehash, 20 bytes PE SHA-1, 32 bytes PE SHA-256, u8 has_pe_info,
  *   then when has_pe_info: the header fields of struct pe_info, sections,
  *   imports (dll, delay, functions), exports, export name, version,
  *   anomalies, then the facts (put_facts(): debug types, CodeView, TLS
- *   callbacks, load configuration, overlay, CLR header, Rich entries,
- *   resource types, manifest).
+ *   callbacks, load configuration, overlay, CLR header and assembly, Rich
+ *   entries, resource types, manifest).
  *
  * Part "sig", version 2: the certificate table.
  *   u8 present, str problem, u32 count, then per entry
@@ -31,7 +32,7 @@
 #include "profilefs/profile.h"
 
 const struct prof_part_desc prof_parts[] = {
-	{ "pe", 6 },
+	{ "pe", 7 },
 	{ "sig", 2 },
 };
 const size_t prof_nparts = sizeof(prof_parts) / sizeof(prof_parts[0]);
@@ -174,6 +175,15 @@ static void put_facts(struct dynbuf *b, const struct pe_facts *f)
 	put_u16(b, f->clr_minor);
 	put_u32(b, f->clr_flags);
 	put_str(b, f->metadata_version);
+	put_u8(b, f->has_assembly);
+	put_u32(b, f->asm_hash_alg);
+	put_u32(b, f->asm_flags);
+	for (i = 0; i < 4; i++)
+		put_u16(b, f->asm_version[i]);
+	put_str(b, f->asm_name);
+	put_str(b, f->asm_culture);
+	put_u8(b, (uint8_t)f->asm_key);
+	db_add(b, f->asm_token, 8);
 	put_u32(b, f->nrich);
 	for (i = 0; i < f->nrich; i++) {
 		put_u16(b, f->rich[i].product);
@@ -441,6 +451,15 @@ static void get_facts(struct dec *d, struct pe_facts *f)
 	f->clr_minor = get_u16(d);
 	f->clr_flags = get_u32(d);
 	f->metadata_version = get_str(d);
+	f->has_assembly = get_u8(d);
+	f->asm_hash_alg = get_u32(d);
+	f->asm_flags = get_u32(d);
+	for (i = 0; i < 4; i++)
+		f->asm_version[i] = get_u16(d);
+	f->asm_name = get_str(d);
+	f->asm_culture = get_str(d);
+	f->asm_key = (int8_t)get_u8(d);
+	get_bytes(d, f->asm_token, 8);
 	f->rich = get_array(d, &f->nrich, CAP_PE_RICH / 8, 8, sizeof(*f->rich));
 	for (i = 0; i < f->nrich && !d->err; i++) {
 		f->rich[i].product = get_u16(d);

@@ -177,6 +177,32 @@ static void sec_overlay(struct dynbuf *b, const struct pe_info *pe)
 			  (unsigned long long)f->after_cert);
 }
 
+/* the Assembly row as .NET names an assembly: an empty culture is
+ * "neutral", no public key a "null" token */
+static void assembly(struct dynbuf *b, const struct pe_facts *f)
+{
+	const char *c = f->asm_culture ? f->asm_culture : "";
+	int i;
+
+	db_adds(b, "* Assembly Name: ");
+	md_code(b, f->asm_name ? f->asm_name : "",
+		f->asm_name ? strlen(f->asm_name) : 0, MD_TEXT);
+	db_printf(b, "\n* Assembly Version: %u.%u.%u.%u\n* Culture: ",
+		  f->asm_version[0], f->asm_version[1], f->asm_version[2],
+		  f->asm_version[3]);
+	if (*c)
+		md_code(b, c, strlen(c), MD_TEXT);
+	else
+		db_adds(b, "neutral");
+	db_adds(b, "\n* Public Key Token: ");
+	if (f->asm_key == 1)
+		for (i = 0; i < 8; i++)
+			db_printf(b, "%02x", f->asm_token[i]);
+	else
+		db_adds(b, f->asm_key ? "unreadable (see Anomalies)" : "null");
+	db_addc(b, '\n');
+}
+
 static void sec_dotnet(struct dynbuf *b, const struct pe_info *pe)
 {
 	const struct pe_facts *f = &pe->facts;
@@ -193,6 +219,8 @@ static void sec_dotnet(struct dynbuf *b, const struct pe_info *pe)
 			MD_TEXT);
 		db_addc(b, '\n');
 	}
+	if (f->has_assembly)
+		assembly(b, f);
 }
 
 static void sec_rich(struct dynbuf *b, const struct pe_info *pe)

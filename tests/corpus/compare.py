@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """The differential suite: our PE parser (pe_dump) against python3-pefile,
 file by file: machine type, imphash, exports (ordinal, name, forwarder),
-the version strings of the table the format page chooses, and the header
-checksum pefile computes.
+the version strings of the table the format page chooses, the header
+checksum pefile computes, the facts of src/pe/facts.c, and the .NET
+Assembly row against monodis (monodis.py).
 
     compare.py PE_DUMP [--known FILE] [--same-only DIR]... PATH...
 
@@ -26,6 +27,7 @@ import pefile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oracle import cache_dir, oracle_cached  # noqa: E402
+from monodis import assembly_cached  # noqa: E402
 
 def files_of(paths):
     for p in paths:
@@ -41,8 +43,10 @@ def files_of(paths):
 
 # the facts of src/pe/facts.c compared (oracle.facts()); a file where
 # both sides have none of a fact is not counted for it
-FACTS = ("debug_types", "pdb", "tls", "overlay", "guard_flags", "clr", "rich",
-         "res_types", "manifest")
+# ("assembly": the Assembly row, held to monodis (monodis.py) on every
+# file pefile finds a CLR directory in, and to none on the others)
+FACTS = ("debug_types", "pdb", "tls", "overlay", "guard_flags", "clr",
+         "assembly", "rich", "res_types", "manifest")
 
 
 def main():
@@ -87,6 +91,7 @@ def main():
         failed += 1
     ours = {f: json.loads(line) for f, line in ours.items()}
     stats = {}
+    mono_stats = {}
     fact_stats = {}
     for f in files:
         mine = ours.get(f)
@@ -101,6 +106,8 @@ def main():
             print("%s: pefile reads it, we say it is not a PE" % f)
             failed += 1
             continue
+        theirs["facts"]["assembly"] = assembly_cached(f, mono_stats) \
+            if theirs["facts"]["clr"] is not None else None
         mine["exports"] = sorted(mine["exports"], key=lambda e: (e[0], e[1] or ""))
         ok = True
         for field in ("machine", "imphash", "exports", "version", "checksum"):
@@ -126,8 +133,10 @@ def main():
                 print("%s: %s not compared: pefile is wrong here: %s" % (f, field, why))
                 continue
             ok = False
-            print("%s: %s differs\n  ours:   %s\n  pefile: %s" % (
-                f, field, json.dumps(a)[:600], json.dumps(b)[:600]))
+            print("%s: %s differs\n  ours:   %s\n  %-7s %s" % (
+                f, field, json.dumps(a)[:600],
+                "monodis:" if field == "assembly" else "pefile:",
+                json.dumps(b)[:600]))
         passed += ok
         failed += not ok
     print("%d files compared, %d not PE files to pefile" % (passed + failed, skipped))
@@ -136,6 +145,8 @@ def main():
         print("  %s: %d files have it, %d agree" % (field, n, agree))
     print("pefile oracle: %d answers from the cache %s, %d computed" % (
         stats.get("hit", 0), cache_dir(), stats.get("miss", 0)))
+    print("monodis oracle: %d answers from the cache, %d computed" % (
+        mono_stats.get("hit", 0), mono_stats.get("miss", 0)))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -53,6 +53,32 @@ static void json_bytes(const char *s)
 	putchar('"');
 }
 
+/* the Assembly row: [name, "a.b.c.d", culture, token or null, flags,
+ * hash algorithm], as monodis.py gives monodis's */
+static void dump_assembly(const struct pe_facts *f)
+{
+	unsigned i;
+
+	if (!f->has_assembly) {
+		printf(", \"assembly\": null");
+		return;
+	}
+	printf(", \"assembly\": [");
+	json_bytes(f->asm_name ? f->asm_name : "");
+	printf(", \"%u.%u.%u.%u\", ", f->asm_version[0], f->asm_version[1],
+	       f->asm_version[2], f->asm_version[3]);
+	json_bytes(f->asm_culture ? f->asm_culture : "");
+	if (f->asm_key == 1) {
+		printf(", \"");
+		for (i = 0; i < 8; i++)
+			printf("%02x", f->asm_token[i]);
+		printf("\"");
+	} else {
+		printf(", %s", f->asm_key ? "\"unreadable\"" : "null");
+	}
+	printf(", %u, %u]", f->asm_flags, f->asm_hash_alg);
+}
+
 /* struct pe_facts, in the shape oracle.py's facts() gives pefile's */
 static void dump_facts(const struct pe_info *pe)
 {
@@ -102,6 +128,7 @@ static void dump_facts(const struct pe_info *pe)
 	} else {
 		printf(", \"clr\": null");
 	}
+	dump_assembly(f);
 	printf(", \"res_types\": [");
 	for (i = 0; i < f->nres_types; i++) {
 		if (f->res_types[i].id == PE_RES_NAMED)

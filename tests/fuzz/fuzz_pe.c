@@ -1,9 +1,10 @@
 /* libFuzzer target: the PE parser over any bytes, and what the profile
  * asks of its result (the imphash input, RVA translation, the facts of
- * facts.c: debug directory, TLS, load configuration, overlay, CLR). The bytes
- * are parsed twice, from memory (pe_parse) and from a memfd holding them
- * (pe_parse_file, through the reader's block cache, with the checksum's sum
- * made in odd pieces): any difference between the two parses aborts. */
+ * facts.c: debug directory, TLS, load configuration, overlay, CLR and the
+ * assembly of dotnet.c). The bytes are parsed twice, from memory
+ * (pe_parse) and from a memfd holding them (pe_parse_file, through the
+ * reader's block cache, with the checksum's sum made in odd pieces): any
+ * difference between the two parses aborts. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,12 @@ static void same_facts(const struct pe_facts *a, const struct pe_facts *b)
 	    a->after_cert != b->after_cert || a->has_clr != b->has_clr ||
 	    a->clr_flags != b->clr_flags ||
 	    !same_str(a->metadata_version, b->metadata_version) ||
-	    a->nrich != b->nrich)
+	    a->has_assembly != b->has_assembly ||
+	    !same_str(a->asm_name, b->asm_name) ||
+	    !same_str(a->asm_culture, b->asm_culture) ||
+	    memcmp(a->asm_version, b->asm_version, sizeof(a->asm_version)) ||
+	    a->asm_flags != b->asm_flags || a->asm_key != b->asm_key ||
+	    memcmp(a->asm_token, b->asm_token, 8) || a->nrich != b->nrich)
 		abort();
 	if ((a->ndebug && memcmp(a->debug_types, b->debug_types,
 				 a->ndebug * sizeof(*a->debug_types))) ||

@@ -33,6 +33,16 @@ done
 check "every generated file profiled" [ "$n" -ge 30 ]
 check "the daemon still serves" grep -q '^## Hashes' "$MNT/base.dll.md"
 
+# gen.py's assembly row (monodis reads it the same), under the ECMA key,
+# whose token .NET documents as b77a5c561934e089
+md=$(cat "$MNT/clr-assembly-two-rows.dll.md")
+for want in '* Assembly Name: `Malformed.Assembly`' '* Assembly Version: 1.2.3.4' \
+	'* Culture: `en-US`' '* Public Key Token: b77a5c561934e089'; do
+	check "clr-assembly-two-rows.dll: $want" grep -qxF "$want" <<<"$md"
+done
+check "clr-assembly-indexes-wild.dll: the token is unreadable" \
+	grep -qxF '* Public Key Token: unreadable (see Anomalies)' "$MNT/clr-assembly-indexes-wild.dll.md"
+
 # base.dll as pefile reads it, delay-load import included
 md=$(cat "$MNT/base.dll.md")
 want=$(/usr/bin/python3 -c 'import sys, pefile

@@ -30,6 +30,8 @@ DELAY, DINT, DIAT, DHANDLE = 0x300, 0x340, 0x360, 0x380
 NAMES = 0x400
 # the facts of src/pe/facts.c, past the names
 DEBUG, CLR, TLS, CALLBACKS = 0x600, 0x640, 0x680, 0x700
+# .NET metadata (the CLR variants only, over the callbacks' room)
+METADATA = 0x700
 
 
 def u16(v):
@@ -178,6 +180,66 @@ def with_dir(f, index, rva, size):
     return f
 
 
+def metadata(streams, count=None):
+    """A metadata root (ECMA-335 II.24.2.1) and its streams, each (name,
+    bytes) or (name, bytes, offset, size) to lie about where it is."""
+    heads = b""
+    for st in streams:
+        heads += u32(0) + u32(0) + pad4(st[0].encode() + b"\0")
+    at = 16 + 12 + 4 + len(heads)
+    heads, body = b"", b""
+    for st in streams:
+        name, data = st[0], pad4(st[1])
+        off, size = (st[2], st[3]) if len(st) > 2 else (at + len(body), len(st[1]))
+        heads += u32(off) + u32(size) + pad4(name.encode() + b"\0")
+        body += data
+    n = len(streams) if count is None else count
+    return (b"BSJB" + u16(1) + u16(1) + u32(0) + u32(12) +
+            b"v4.0.30319\0\0" + u16(0) + u16(n) + heads + body)
+
+
+def tables(rows, data=b"", heaps=0):
+    """A #~ stream: rows maps a table number to its row count."""
+    valid = sum(1 << t for t in rows)
+    return (u32(0) + bytes([2, 0, heaps, 1]) + u64(valid) + u64(0) +
+            b"".join(u32(rows[t]) for t in sorted(rows)) + data)
+
+
+def clr_image(base, md):
+    f = bytearray(base)
+    assert len(md) <= SIZE[RDATA] - METADATA
+    put(f, RAW[RDATA] + CLR, u32(72) + u16(2) + u16(5) +
+        u32(RDATA + METADATA) + u32(len(md)) + u32(1))
+    put(f, RAW[RDATA] + METADATA, md)
+    return with_dir(f, 14, RDATA + CLR, 72)
+
+
+def clr_variants(base):
+    """src/pe/dotnet.c's reader: the Assembly row, and tables that lie."""
+    module = u16(0) + u16(1) + u16(1) + u16(0) * 2
+    strings = b"\0Malformed.Assembly\0en-US\0"
+    # the ECMA key: its token is b77a5c561934e089
+    blob = b"\0" + bytes([16]) + bytes(8) + bytes([4]) + bytes(7)
+
+    def row(key, name, culture):
+        return (u32(0x8004) + u16(1) + u16(2) + u16(3) + u16(4) + u32(1) +
+                u16(key) + u16(name) + u16(culture))
+    two = row(1, 1, 20) * 2
+    f = clr_image(base, metadata([
+        ("#~", tables({0: 1, 0x20: 2}, module + two)),
+        ("#Strings", strings), ("#GUID", bytes(range(16))), ("#Blob", blob)]))
+    yield "clr-assembly-two-rows.dll", f
+    # the file ends inside the table stream
+    yield "truncated-clr-tables.dll", f[:RAW[RDATA] + METADATA + 120]
+    # every table before Assembly (and it) with 2^32-1 rows
+    yield "clr-tables-huge.dll", clr_image(base, metadata([
+        ("#~", tables({t: 0xFFFFFFFF for t in range(0x21)}))]))
+    # indexes past their heaps, a #Blob outside the file, 0xFFFF streams
+    yield "clr-assembly-indexes-wild.dll", clr_image(base, metadata([
+        ("#~", tables({0: 1, 0x20: 1}, module + row(1, 0xFFF0, 0))),
+        ("#Strings", strings), ("#Blob", blob, 0xFFFFFF00, 0x1000)], 0xFFFF))
+
+
 def facts_variants(base):
     """src/pe/facts.c's readers, each given a table that lies."""
     f = with_dir(bytearray(base), 6, RDATA + DEBUG, 0xFFFFFFE0)
@@ -210,6 +272,7 @@ def facts_variants(base):
     with_dir(f, 4, len(f), len(cert))
     f += cert + b"appended after the signature"
     yield "data-after-certificate-table.dll", f
+    yield from clr_variants(base)
 
 
 def variants():
