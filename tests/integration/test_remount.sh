@@ -87,6 +87,13 @@ dummy=$T/dummy.img
 truncate -s 1M "$dummy"
 ld=$(attach "$dummy")
 l2=$(attach "$img")
+# the freed device may come free only after the dummy's attach (another
+# test's loop devices come and go too): then the image holds it, and is
+# attached once more, on another
+for i in 1 2 3; do
+	[ "$l2" != "$l1" ] && break
+	l2=$(attach "$img")
+done
 mount "$l2" "$SRC"
 check "ext4: another loop device, another st_dev" [ "$(stat -c %d "$SRC")" != "$dev1" ]
 mount_fs || finish
