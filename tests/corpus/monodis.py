@@ -16,9 +16,8 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 
-from oracle import cache_dir
+from oracle import cache_dir, cache_store
 
 # "Name:          X": every label of monodis --assembly is padded to 15
 LABEL = 15
@@ -85,12 +84,5 @@ def assembly_cached(path, stats=None):
         stats["miss"] = stats.get("miss", 0) + 1
     got = {"sha256": digest, "assembly": assembly(path)}
     if entry:
-        try:
-            os.makedirs(os.path.dirname(entry), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(entry))
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(got, f)
-            os.replace(tmp, entry)
-        except OSError:
-            pass
+        cache_store(entry, got)
     return json.loads(json.dumps(got["assembly"]))

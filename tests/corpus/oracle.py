@@ -290,6 +290,19 @@ def cache_dir():
     return os.path.join(d, CODE_KEY)
 
 
+def cache_store(entry, value):
+    """value as JSON at entry, whole or not at all (written aside, then
+    renamed); a cache that cannot be written is simply not used."""
+    try:
+        os.makedirs(os.path.dirname(entry), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(entry))
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(value, f)
+        os.replace(tmp, entry)
+    except OSError:
+        pass
+
+
 def oracle_cached(path, stats=None):
     """oracle(path) through the cache; raises pefile.PEFormatError as
     oracle() does (a file pefile rejects is cached as such). stats, a dict,
@@ -322,14 +335,7 @@ def oracle_cached(path, stats=None):
     # what a hit would return: the same values after the JSON round trip
     result = json.loads(json.dumps(result))
     if entry:
-        try:
-            os.makedirs(os.path.dirname(entry), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(entry))
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(result, f)
-            os.replace(tmp, entry)
-        except OSError:
-            pass
+        cache_store(entry, result)
     if "error" in result:
         raise pefile.PEFormatError(result["error"])
     return result["oracle"]
