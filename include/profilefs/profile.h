@@ -153,6 +153,7 @@ int prof_decode_part(struct prof *p, const char *name, const void *data,
  * Windows).
  */
 struct prof_file_facts;
+struct known_verdict;
 struct prof_view {
 	const char *relpath;
 	const char *drive;
@@ -163,6 +164,8 @@ struct prof_view {
 	/* what the file system says of this file (NTFS section, "ntfs"
 	 * member); NULL or empty: none, and the text is as without it */
 	const struct prof_file_facts *file;
+	/* the known-file verdict (known.h); NULL: as "no data" */
+	const struct known_verdict *known;
 };
 
 /*

@@ -23,9 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void render_free(const struct prof *p, char **md, size_t *len)
 {
-	struct prof_view v = {
-		"Windows/System32/fuzz.dll", "C:", NULL, NULL, NULL, NULL, NULL
-	};
+	struct prof_view v = { .relpath = "Windows/System32/fuzz.dll",
+			       .drive = "C:" };
 
 	*md = NULL;
 	if (prof_render(p, &v, md, len))
@@ -35,9 +34,8 @@ static void render_free(const struct prof *p, char **md, size_t *len)
 /* the JSON of p parses as one object, with no raw control or DEL */
 static void json_check(const struct prof *p)
 {
-	struct prof_view v = {
-		"Windows/System32/fuzz.dll", "C:", NULL, NULL, NULL, NULL, NULL
-	};
+	struct prof_view v = { .relpath = "Windows/System32/fuzz.dll",
+			       .drive = "C:" };
 	struct json_tokener *tok;
 	struct json_object *o;
 	char *text = NULL;

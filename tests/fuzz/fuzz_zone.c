@@ -137,8 +137,9 @@ static void check_facts(const uint8_t *data, size_t size)
 	    prof_unreadable(f->facts.unreadable, &p))
 		goto out;
 	{
-		struct prof_view v = { "a/b.exe", "C:", NULL, NULL,
-				       NULL,	  NULL, f };
+		struct prof_view v = {
+			.relpath = "a/b.exe", .drive = "C:", .file = f
+		};
 
 		if (prof_render(p, &v, &text, &len) == 0) {
 			check_text(text, len, "a raw control byte in the md");

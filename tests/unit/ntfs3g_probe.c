@@ -39,7 +39,9 @@ static int profile(const char *path, const char *rel)
 		return 1;
 	if (prof_file_facts_make(&t, NULL, 0, NULL, 0, &f) == 0 &&
 	    prof_unreadable(t.unreadable, &p) == 0) {
-		struct prof_view v = { rel, "C:", NULL, NULL, NULL, NULL, f };
+		struct prof_view v = {
+			.relpath = rel, .drive = "C:", .file = f
+		};
 
 		if (prof_render(p, &v, &md, &len) == 0 &&
 		    fwrite(md, 1, len, stdout) == len)

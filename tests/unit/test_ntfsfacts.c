@@ -187,7 +187,7 @@ static void python_time(uint64_t ft, char *out, size_t n)
 static char *render(const struct prof *p, const struct prof_file_facts *f,
 		    const char *relpath)
 {
-	struct prof_view v = { relpath, "C:", NULL, NULL, NULL, NULL, f };
+	struct prof_view v = { .relpath = relpath, .drive = "C:", .file = f };
 	char *md = NULL;
 	size_t len;
 
@@ -200,7 +200,7 @@ static char *render(const struct prof *p, const struct prof_file_facts *f,
 static char *render_json(const struct prof *p, const struct prof_file_facts *f,
 			 const char *relpath)
 {
-	struct prof_view v = { relpath, "C:", NULL, NULL, NULL, NULL, f };
+	struct prof_view v = { .relpath = relpath, .drive = "C:", .file = f };
 	char *js = NULL;
 	size_t len;
 

@@ -142,7 +142,7 @@ static void test_names(void)
 /* a real file: parsed, stored as a part, read back, rendered the same */
 static void test_codec(const char *path)
 {
-	struct prof_view v = { "x/y.dll", "C:", NULL, NULL, NULL, NULL, NULL };
+	struct prof_view v = { .relpath = "x/y.dll", .drive = "C:" };
 	struct prof *p = NULL, *q = prof_new();
 	char *md1 = NULL, *md2 = NULL;
 	size_t len1 = 0, len2 = 0;

@@ -89,9 +89,8 @@ static const char *starts(const char *hay, const char *prefix)
 
 static void test_render(void)
 {
-	struct prof_view view = {
-		"Win dows/a\nb|c.dll", "D:", NULL, NULL, NULL, NULL, NULL
-	};
+	struct prof_view view = { .relpath = "Win dows/a\nb|c.dll",
+				  .drive = "D:" };
 	struct prof *p = sample(0);
 	char *md = NULL, *md2 = NULL;
 	const char *s;
@@ -142,7 +141,7 @@ static void test_special(void)
 
 	CHECK(prof_special(S_IFIFO | 0644, &p) == 0);
 	CHECK(p && !p->hashed && p->nnotes == 1);
-	struct prof_view view = { "f.dll", "C:", NULL, NULL, NULL, NULL, NULL };
+	struct prof_view view = { .relpath = "f.dll", .drive = "C:" };
 
 	CHECK(prof_render(p, &view, &md, &len) == 0);
 	CHECK(md && strstr(md, "* Note: This is a FIFO, not a regular file"));

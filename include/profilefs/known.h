@@ -1,0 +1,118 @@
+/*
+ * known: known-file data sets (docs/known.md). Users import them into a
+ * store of ours (an SQLite file of its own, like the rules index): the NIST
+ * NSRL RDS v3 (a file is known: it shipped in some product) and winbindex
+ * (Microsoft's builds of Windows binaries, with the Windows versions and
+ * updates each shipped in). A profile looks up its SHA-256, name, machine
+ * and version there and shows a verdict (`## Known File`).
+ *
+ * The store's tables live in the cache module (only it speaks SQLite); the
+ * importers of each data set and the verdict are here.
+ *
+ * Errors: 0 or -errno; messages for the user are printed by the callers.
+ */
+#ifndef PROFILEFS_KNOWN_H
+#define PROFILEFS_KNOWN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct known; /* an open store */
+
+/* ---- the verdict ------------------------------------------------------ */
+
+enum known_status {
+	KNOWN_NO_DATA = 0, /* no store configured (or it holds no source) */
+	KNOWN_UNKNOWN,	   /* no source knows these bytes */
+	KNOWN_WINBINDEX,   /* winbindex has this SHA-256 */
+	KNOWN_NSRL,	   /* NSRL has it, winbindex does not */
+	/* winbindex knows this name for this machine and this version, and
+	 * none of those builds has these bytes */
+	KNOWN_MISMATCH,
+	/* winbindex knows this name for this machine, not this version */
+	KNOWN_UNKNOWN_BUILD,
+};
+
+/* The verdict's words as the profile shows them after "Verdict: ":
+ * "known (winbindex)", "known (NSRL)", "version mismatch", "unknown build",
+ * "unknown", "no data"; also the CSV column and the JSON member. */
+const char *known_status_name(enum known_status s);
+
+/* One Windows build a winbindex SHA-256 shipped in: the Windows version
+ * as winbindex names it ("11-22H2"), the update ("KB5023778", or "BASE"
+ * for the release itself) and the update's release date ("2023-03-28",
+ * NULL when not given). Strings owned by the verdict. */
+struct known_windows {
+	char *windows;
+	char *update;
+	char *released;
+};
+
+/* One NSRL product a SHA-256 is known in; any member may be NULL. */
+struct known_product {
+	char *product;
+	char *version;
+	char *os;
+	char *manufacturer;
+};
+
+/* At most this many builds and products are kept per verdict (the counts
+ * say how many there were). */
+#define KNOWN_MAX_LIST 16
+
+struct known_verdict {
+	enum known_status status;
+	/* winbindex: the builds this SHA-256 shipped in (KNOWN_WINBINDEX) */
+	struct known_windows *windows;
+	size_t n_windows;     /* kept */
+	size_t total_windows; /* known */
+	/* NSRL: the products it is known in (any status but NO_DATA) */
+	struct known_product *products;
+	size_t n_products;
+	size_t total_products;
+	/* KNOWN_MISMATCH: how many builds of this name, machine and version
+	 * winbindex knows (none of them these bytes) */
+	size_t builds_of_version;
+	/* KNOWN_MISMATCH and KNOWN_UNKNOWN_BUILD: the name, machine and
+	 * version looked up, as compared (owned) */
+	char *name;
+	unsigned machine;
+	char *version;
+};
+
+void known_verdict_free(struct known_verdict *v);
+
+/* What a lookup is asked: the binary's SHA-256, and what it claims to be
+ * (any of these may be absent: NULL / 0). */
+struct known_query {
+	const uint8_t *sha256; /* 32 bytes */
+	const char *name;      /* file name, no folders */
+	unsigned machine;      /* IMAGE_FILE_HEADER.Machine, 0: not a PE */
+	/* the file version, dotted ("10.0.22621.1485"): VS_FIXEDFILEINFO's
+	 * FileVersion when there is one, else the FileVersion string's
+	 * leading numbers */
+	const char *version;
+	/* a .mui or a language variant (in a ll-CC folder): never a
+	 * mismatch, "unknown" at worst */
+	int lang_variant;
+};
+
+/*
+ * The verdict for q (malloc'ed into *out). k NULL: KNOWN_NO_DATA. Costs
+ * well under a millisecond (a few indexed SELECTs).
+ */
+int known_lookup(struct known *k, const struct known_query *q,
+		 struct known_verdict **out);
+
+/* The store's generation: changes with every import and removal, so that
+ * a render key naming it makes profiles show new data without their
+ * hashes being computed again. -1 for k NULL. */
+int64_t known_generation(struct known *k);
+
+/* ---- the store ---------------------------------------------------------- */
+
+/* Open the store at path (created when create and missing). */
+int known_open(const char *path, int create, struct known **out);
+void known_close(struct known *k);
+
+#endif
