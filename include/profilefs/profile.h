@@ -173,7 +173,7 @@ struct prof_view {
  * profile (and its size, stored in the cache) is kept under. Bump it with
  * any change of the text the same facts give.
  */
-#define PROF_RENDER_VERSION 4
+#define PROF_RENDER_VERSION 5
 
 /* The Markdown profile. *out is malloc'ed, NUL-terminated. */
 int prof_render(const struct prof *p, const struct prof_view *v, char **out,

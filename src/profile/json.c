@@ -371,6 +371,7 @@ static jobj *build(struct jctx *c, const struct jview *v)
 	j_put(c, o, "signature",
 	      pv->sig && p->is_pe ? j_sig(c, pv->sig) : NULL);
 	j_put(c, o, "misuse", misuse(c, v));
+	j_put(c, o, "known", j_known(c, pv));
 	j_put(c, o, "anomalies", anomalies(c, v));
 	j_put(c, o, "pe_facts", prof_json_pe2(p->pe, &c->err));
 	ntfs(c, o, pv);

@@ -54,4 +54,7 @@ jobj *j_flags(struct jctx *c, uint32_t v, const struct prof_flag_name *t,
 /* the "signature" member (json_sig.c) */
 jobj *j_sig(struct jctx *c, const struct sig_verdict *v);
 
+/* the "known" member (render_known.c) */
+jobj *j_known(struct jctx *c, const struct prof_view *pv);
+
 #endif

@@ -47,4 +47,9 @@ const struct pe_version *prof_version_of(const struct prof *p,
  * EX_DLLCHARACTERISTICS entry */
 #define PROF_EX_CET_COMPAT 0x1
 
+/* the Known File section (render_known.c); a Windows release as winbindex
+ * names it ("11-22H2"), said as a reader would ("Windows 11 22H2") */
+void prof_render_known(struct dynbuf *b, const struct prof_view *pv);
+void prof_known_windows(struct dynbuf *b, const char *release);
+
 #endif

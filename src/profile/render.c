@@ -473,6 +473,7 @@ int prof_render(const struct prof *p, const struct prof_view *pv, char **out,
 	sec_metadata(&b, &v);
 	sec_scan(&b, &v);
 	sec_misuse(&b, &v);
+	prof_render_known(&b, pv);
 	prof_render_ntfs(&b, p, pv);
 	sec_header(&b, &v);
 	sec_sections(&b, &v);

@@ -122,6 +122,11 @@ static void test_render(void)
 		  ".com/gui/file/");
 	CHECK(s != NULL && strspn(s, "ab") == 64);
 	s = after(s, "/detection/\n");
+	CHECK(s != NULL);
+	/* every profile has a Known File section, "no data" without a store */
+	s = after(s, "\n## Known File\n\n* Verdict: no data\n* No "
+		     "known-file store: `profilefs known add PATH` imports "
+		     "the NSRL or winbindex (docs/known.md)\n");
 	CHECK(s != NULL && *s == '\0');
 	/* not a PE: no IMP, PESHA1, PE256 */
 	CHECK(md && !strstr(md, "IMP |") && !strstr(md, "PE256"));
