@@ -166,7 +166,33 @@ struct prof_view {
 	const struct prof_file_facts *file;
 	/* the known-file verdict (known.h); NULL: as "no data" */
 	const struct known_verdict *known;
+	/* the names of Rich header entries (below); NULL: "unknown" */
+	const struct prof_rich_names *rich_names;
 };
+
+/*
+ * The names of Rich header entries (rich_names.c), from a table the user
+ * brings (--rich-names FILE): lines "XXXXXXXX DESCRIPTION", the comp.id
+ * (product id << 16 | build) in 8 hex digits; '#' comment lines and blank
+ * lines skipped (richprint's comp_id.txt has this layout). At most
+ * PROF_RICH_NAMES_BYTES, a description at most PROF_RICH_NAME_MAX bytes.
+ * -EINVAL with *bad_line the first line that is not an entry; -EFBIG for
+ * a table too big; -errno of the file.
+ */
+#define PROF_RICH_NAMES_BYTES (4u << 20)
+#define PROF_RICH_NAME_MAX    256
+struct prof_rich_names;
+int prof_rich_names_parse(const char *text, size_t len,
+			  struct prof_rich_names **out, size_t *bad_line);
+int prof_rich_names_load(const char *path, struct prof_rich_names **out,
+			 size_t *bad_line);
+void prof_rich_names_free(struct prof_rich_names *t);
+/* the description of a comp.id, or NULL when the table (or t) has none */
+const char *prof_rich_name(const struct prof_rich_names *t, uint16_t product,
+			   uint16_t build);
+/* the SHA-256 of the table's bytes (a render key names it) */
+const uint8_t *prof_rich_names_digest(const struct prof_rich_names *t);
+size_t prof_rich_names_count(const struct prof_rich_names *t);
 
 /*
  * The version of the Markdown a render writes: part of the key a rendered
@@ -305,9 +331,12 @@ int prof_json_ntfs(const struct prof_view *v, struct json_object **out);
  * after its PE sections; nothing when pe is NULL), and the JSON
  * "pe_facts" member (json_pe2.c): a new json-c object, NULL when pe is
  * NULL, or on -ENOMEM (then *err is set; an *err already set is kept and
- * nothing is made). */
-void prof_render_pe2(struct dynbuf *b, const struct pe_info *pe);
-struct json_object *prof_json_pe2(const struct pe_info *pe, int *err);
+ * nothing is made). names: the Rich entries' names, or NULL. */
+void prof_render_pe2(struct dynbuf *b, const struct pe_info *pe,
+		     const struct prof_rich_names *names);
+struct json_object *prof_json_pe2(const struct pe_info *pe,
+				  const struct prof_rich_names *names,
+				  int *err);
 
 /* The path of the en-US/NAME.mui beside relpath (malloc'ed), or NULL when
  * relpath is itself a .mui file (or on OOM). */

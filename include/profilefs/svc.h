@@ -57,6 +57,7 @@ struct svc_stats {
 
 struct svc;
 struct rules_index;
+struct prof_rich_names;
 
 /* What a service serves from; every pointer stays the caller's. */
 struct svc_setup {
@@ -65,6 +66,8 @@ struct svc_setup {
 	struct cache *cache; /* NULL: no caching, and no catalogs */
 	/* the rules index (rules.h); NULL: no Possible Misuse */
 	struct rules_index *rules;
+	/* the names of Rich header entries (profile.h); NULL: "unknown" */
+	const struct prof_rich_names *rich_names;
 	struct prof_limits limits;
 	const struct sig_trust *trust; /* NULL: no Signature section */
 	struct svc_catalogs *catalogs; /* NULL or no folders: none */

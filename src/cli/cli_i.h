@@ -74,6 +74,7 @@ struct wire {
 	struct svc_catalogs *catalogs;
 	struct cache *cache;
 	struct rules_index *rules;
+	struct prof_rich_names *rich_names; /* --rich-names, or NULL */
 	struct svc *pv;
 };
 

@@ -114,6 +114,12 @@ const struct cli_opt cli_opt_table[] = {
 	{ "system-trust", 0, NULL, OPT_FLAG, OFF(sign.system_trust), NULL,
 	  CMD_SVC,
 	  "also trust the system's CA bundle (every purpose)" },
+	{ "rich-names", 0, "FILE", OPT_STR, OFF(rich_names), NULL, CMD_SVC,
+	  "name the Rich header's entries (the tool and Visual Studio release "
+	  "of each comp.id) from FILE: lines \"XXXXXXXX DESCRIPTION\", the "
+	  "comp.id in 8 hex digits, '#' comments (the layout of richprint's "
+	  "comp_id.txt); profilefs ships no such table. Without it, or for a "
+	  "comp.id FILE does not list: unknown" },
 	{ "catalogs", 0, "DIR", OPT_CATALOGS, 0, NULL, CMD_SVC,
 	  "index the Windows catalogs (.cat) in DIR too; repeatable. The "
 	  "source's Windows/System32/CatRoot/"

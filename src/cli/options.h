@@ -49,7 +49,8 @@ enum cli_format { FMT_MD, FMT_JSON, FMT_JSONL };
 struct cli_opts {
 	/* the service's: the mount, profile and warm */
 	char *cache;
-	char *rules; /* the rules index; NULL: the default */
+	char *rules;	  /* the rules index; NULL: the default */
+	char *rich_names; /* --rich-names FILE, or NULL */
 	int no_cache;
 	int no_catalogs; /* the mount's: no catalog index at all */
 	char *drive;

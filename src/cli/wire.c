@@ -6,12 +6,14 @@
  * wire_prepare(), before anything is opened (and before the mount
  * detaches); wire_start() opens the databases and the service.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "profilefs/cache.h"
 #include "profilefs/catalogs.h"
+#include "profilefs/profile.h"
 #include "profilefs/rules.h"
 #include "profilefs/service.h"
 #include "profilefs/sig.h"
@@ -101,6 +103,34 @@ static int signing(struct wire *w)
 	return 0;
 }
 
+/* the table of --rich-names, read whole now (the mount has not detached,
+ * and a table that cannot be used is refused): 0 or 2 (said) */
+static int rich_names(struct wire *w)
+{
+	const char *path = w->o->rich_names;
+	size_t line = 0;
+	int rc;
+
+	if (!path)
+		return 0;
+	rc = prof_rich_names_load(path, &w->rich_names, &line);
+	if (rc == -EINVAL && line)
+		fprintf(stderr,
+			"%s: --rich-names %s: line %zu is not \"XXXXXXXX "
+			"DESCRIPTION\" (a comp.id in 8 hex digits, then at "
+			"most %u bytes), a comment or blank\n",
+			cli_cmd_name(w->how.cmd), path, line,
+			PROF_RICH_NAME_MAX);
+	else if (rc == -EFBIG)
+		fprintf(stderr, "%s: --rich-names %s: over %u MiB\n",
+			cli_cmd_name(w->how.cmd), path,
+			PROF_RICH_NAMES_BYTES >> 20);
+	else if (rc)
+		fprintf(stderr, "%s: --rich-names %s: %s\n",
+			cli_cmd_name(w->how.cmd), path, strerror(-rc));
+	return rc ? 2 : 0;
+}
+
 int wire_prepare(struct wire *w, const struct cli_opts *o,
 		 const struct wire_how *how)
 {
@@ -122,6 +152,8 @@ int wire_prepare(struct wire *w, const struct cli_opts *o,
 		rc = cli_rules_path(o->rules, how->mountpoint, &w->rules_path);
 	if (!rc)
 		rc = signing(w);
+	if (!rc)
+		rc = rich_names(w);
 	return rc;
 }
 
@@ -201,6 +233,7 @@ int wire_start(struct wire *w, struct tree *tree)
 	setup.drive = o->drive;
 	setup.cache = w->cache;
 	setup.rules = w->rules;
+	setup.rich_names = w->rich_names;
 	setup.limits.max_size = o->max_size;
 	setup.limits.max_seconds = o->time_limit;
 	setup.trust = w->trust;
@@ -229,6 +262,7 @@ void wire_close(struct wire *w)
 	svc_catalogs_free(w->catalogs);
 	sig_trust_free(w->trust);
 	svc_names_free(w->names);
+	prof_rich_names_free(w->rich_names);
 	free(w->cache_path);
 	free(w->rules_path);
 	memset(w, 0, sizeof(*w));

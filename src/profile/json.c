@@ -373,7 +373,7 @@ static jobj *build(struct jctx *c, const struct jview *v)
 	j_put(c, o, "misuse", misuse(c, v));
 	j_put(c, o, "known", j_known(c, pv));
 	j_put(c, o, "anomalies", anomalies(c, v));
-	j_put(c, o, "pe_facts", prof_json_pe2(p->pe, &c->err));
+	j_put(c, o, "pe_facts", prof_json_pe2(p->pe, pv->rich_names, &c->err));
 	ntfs(c, o, pv);
 	return o;
 }

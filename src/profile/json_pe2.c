@@ -158,7 +158,8 @@ static jobj *dotnet(struct jctx *c, const struct pe_facts *f)
 	return o;
 }
 
-static jobj *rich(struct jctx *c, const struct pe_facts *f)
+static jobj *rich(struct jctx *c, const struct pe_facts *f,
+		  const struct prof_rich_names *names)
 {
 	jobj *arr = j_arr(c);
 	size_t i;
@@ -169,6 +170,9 @@ static jobj *rich(struct jctx *c, const struct pe_facts *f)
 		j_put(c, e, "product_id", j_u64(c, f->rich[i].product));
 		j_put(c, e, "build", j_u64(c, f->rich[i].build));
 		j_put(c, e, "count", j_u64(c, f->rich[i].count));
+		j_put(c, e, "product",
+		      j_str(c, prof_rich_name(names, f->rich[i].product,
+					      f->rich[i].build)));
 		j_push(c, arr, e);
 	}
 	return arr;
@@ -222,7 +226,8 @@ static jobj *manifest(struct jctx *c, const struct pe_facts *f)
 	return o;
 }
 
-struct json_object *prof_json_pe2(const struct pe_info *pe, int *err)
+struct json_object *prof_json_pe2(const struct pe_info *pe,
+				  const struct prof_rich_names *names, int *err)
 {
 	struct jctx c = { 0 };
 	jobj *o;
@@ -236,7 +241,7 @@ struct json_object *prof_json_pe2(const struct pe_info *pe, int *err)
 	j_put(&c, o, "load_config", load_config(&c, &pe->facts));
 	j_put(&c, o, "overlay", overlay(&c, pe));
 	j_put(&c, o, "dotnet", dotnet(&c, &pe->facts));
-	j_put(&c, o, "rich", rich(&c, &pe->facts));
+	j_put(&c, o, "rich", rich(&c, &pe->facts, names));
 	j_put(&c, o, "resources", resources(&c, &pe->facts));
 	j_put(&c, o, "manifest", manifest(&c, &pe->facts));
 	db_free(&c.tmp);

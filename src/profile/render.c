@@ -478,7 +478,7 @@ int prof_render(const struct prof *p, const struct prof_view *pv, char **out,
 	sec_header(&b, &v);
 	sec_sections(&b, &v);
 	sec_imports(&b, &v);
-	prof_render_pe2(&b, p->pe);
+	prof_render_pe2(&b, p->pe, pv->rich_names);
 	sec_anomalies(&b, &v);
 	rc = db_take(&b, out, len);
 	if (rc)

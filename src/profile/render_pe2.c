@@ -223,18 +223,30 @@ static void sec_dotnet(struct dynbuf *b, const struct pe_info *pe)
 		assembly(b, f);
 }
 
-static void sec_rich(struct dynbuf *b, const struct pe_info *pe)
+/* each entry's tool, named by the user's table (--rich-names) or
+ * "unknown" */
+static void sec_rich(struct dynbuf *b, const struct pe_info *pe,
+		     const struct prof_rich_names *names)
 {
 	const struct pe_facts *f = &pe->facts;
 	size_t i;
 
 	if (!f->nrich)
 		return;
-	db_adds(b, "\n## Rich Header\n\nProduct ID | Build | Count\n"
-		   "-- | -- | --\n");
-	for (i = 0; i < f->nrich; i++)
-		db_printf(b, "%u | %u | %u\n", f->rich[i].product,
+	db_adds(b, "\n## Rich Header\n\nProduct ID | Build | Count | Product\n"
+		   "-- | -- | -- | --\n");
+	for (i = 0; i < f->nrich; i++) {
+		const char *name = prof_rich_name(names, f->rich[i].product,
+						  f->rich[i].build);
+
+		db_printf(b, "%u | %u | %u | ", f->rich[i].product,
 			  f->rich[i].build, f->rich[i].count);
+		if (name)
+			md_text(b, name, strlen(name), MD_CELL);
+		else
+			db_adds(b, "unknown");
+		db_addc(b, '\n');
+	}
 }
 
 static void res_type(struct dynbuf *b, uint32_t id)
@@ -304,7 +316,8 @@ static void sec_manifest(struct dynbuf *b, const struct pe_info *pe)
 	}
 }
 
-void prof_render_pe2(struct dynbuf *b, const struct pe_info *pe)
+void prof_render_pe2(struct dynbuf *b, const struct pe_info *pe,
+		     const struct prof_rich_names *names)
 {
 	if (!pe)
 		return;
@@ -313,7 +326,7 @@ void prof_render_pe2(struct dynbuf *b, const struct pe_info *pe)
 	sec_load_config(b, pe);
 	sec_overlay(b, pe);
 	sec_dotnet(b, pe);
-	sec_rich(b, pe);
+	sec_rich(b, pe, names);
 	sec_resources(b, pe);
 	sec_manifest(b, pe);
 }

@@ -115,6 +115,7 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 	pv->tree = setup->tree;
 	pv->cache = setup->cache;
 	pv->rules = setup->rules;
+	pv->rich_names = setup->rich_names;
 	pv->limits = setup->limits;
 	pv->trust_metadata = setup->trust_metadata;
 	pthread_mutex_init(&pv->lock, NULL);

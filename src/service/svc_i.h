@@ -43,6 +43,8 @@ struct svc {
 	struct cache *cache;
 	/* the setup's rules index: Possible Misuse */
 	struct rules_index *rules;
+	/* the setup's names of Rich header entries, or NULL */
+	const struct prof_rich_names *rich_names;
 	pthread_mutex_t lock; /* flights, callers and stats */
 	struct flight *flights;
 	unsigned callers; /* waiting for or running computations */

@@ -57,8 +57,8 @@ static char *mui_beside(struct svc *pv, const char *relpath, struct stat *st)
  * and its code (PROF_RENDER_VERSION, PROF_JSON_VERSION), the content, the path
  * and drive shown, the file's facts (NTFS: times, streams, Zone.Identifier),
  * the .mui beside it (lent its strings when the binary is a PE image), the
- * rules generation, and the trust, catalog folders, catalog generation and day
- * of the verdict.
+ * rules generation, the trust, catalog folders, catalog generation and day
+ * of the verdict, and the table of Rich entries' names.
  */
 static int render_key(struct svc *pv, enum svc_format fmt,
 		      const uint8_t sha256[32], const char *relpath,
@@ -94,6 +94,10 @@ static int render_key(struct svc *pv, enum svc_format fmt,
 	if (pv->trust) {
 		db_add(&b, pv->trust_digest, 32);
 		svc_catalogs_describe(pv->catalogs, &b);
+	}
+	if (pv->rich_names) {
+		db_adds(&b, "rich names");
+		db_add(&b, prof_rich_names_digest(pv->rich_names), 32);
 	}
 	rc = b.err ? b.err : dg_sha256(b.data, b.len, key);
 	db_free(&b);
@@ -225,6 +229,7 @@ int svc_view_get_at(struct svc *pv, const char *relpath, const struct stat *st,
 		v->degraded = 1;
 	}
 	v->pub.v.file = v->file;
+	v->pub.v.rich_names = pv->rich_names;
 	/* en-US/NAME.mui beside a PE image lends it its version strings; it
 	 * is held for any binary, as the key names it for any */
 	v->mui_path = mui_beside(pv, relpath, &mui_st);

@@ -6,7 +6,9 @@
  * instead decoded as a stored part (a damaged cache) and rendered. The
  * certificate table must come back from its part unchanged too. The
  * JSON profile of the same facts must parse (json-c's tokener, UTF-8
- * checked) as one object, and hold no raw control byte.
+ * checked) as one object, and hold no raw control byte. An input starting
+ * with "RICH" is read as a --rich-names table: every comp.id of its
+ * lines that parse must be found again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -118,6 +120,34 @@ static int round_trip(const struct prof *p, struct prof *q)
 	return rc;
 }
 
+/* the table of a --rich-names FILE: each hex word at a line's start that
+ * the table kept names something (the first line of a comp.id wins) */
+static void rich_names(const uint8_t *data, size_t size)
+{
+	struct prof_rich_names *t = NULL;
+	size_t bad, i;
+
+	if (prof_rich_names_parse((const char *)data, size, &t, &bad))
+		return;
+	for (i = 0; i + 8 <= size; i++) {
+		unsigned id;
+		char hex[9];
+
+		if (i && data[i - 1] != '\n')
+			continue;
+		memcpy(hex, data + i, 8);
+		hex[8] = '\0';
+		if (strspn(hex, "0123456789abcdefABCDEF") != 8 ||
+		    i + 8 >= size ||
+		    (data[i + 8] != ' ' && data[i + 8] != '\t'))
+			continue;
+		id = (unsigned)strtoul(hex, NULL, 16);
+		if (!prof_rich_name(t, (uint16_t)(id >> 16), (uint16_t)id))
+			abort();
+	}
+	prof_rich_names_free(t);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct prof *p = NULL, *q = NULL;
@@ -127,6 +157,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct stat st;
 	int fd, rc;
 
+	if (size >= 4 && memcmp(data, "RICH", 4) == 0) {
+		rich_names(data + 4, size - 4);
+		return 0;
+	}
 	if (size >= 4 && memcmp(data, "PART", 4) == 0) {
 		part_blob(data + 4, size - 4);
 		return 0;

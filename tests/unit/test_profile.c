@@ -198,8 +198,60 @@ static void test_compute_changes(void)
 	unlink(path);
 }
 
+/* --rich-names tables: richprint's layout, first line of a comp.id wins,
+ * the first bad line named, the caps */
+static void test_rich_names(void)
+{
+	static const char good[] = "# comment\n\n  # indented comment\n"
+				   "01057809 [C++] first\r\n"
+				   "00ff1234\t[RES] tab\n"
+				   "01057809 [C++] second\n"
+				   "0102780A  [LNK] upper hex  \n";
+	struct prof_rich_names *t = NULL;
+	char *big, line[PROF_RICH_NAME_MAX + 16];
+	size_t bad = 99;
+
+	CHECK(prof_rich_names_parse(good, sizeof(good) - 1, &t, &bad) == 0);
+	CHECK(t && prof_rich_names_count(t) == 3 && bad == 0);
+	CHECK(t &&
+	      strcmp(prof_rich_name(t, 0x105, 0x7809), "[C++] first") == 0);
+	CHECK(t && strcmp(prof_rich_name(t, 0xff, 0x1234), "[RES] tab") == 0);
+	CHECK(t &&
+	      strcmp(prof_rich_name(t, 0x102, 0x780a), "[LNK] upper hex") == 0);
+	CHECK(t && !prof_rich_name(t, 0x105, 0x780a));
+	CHECK(!prof_rich_name(NULL, 0x105, 0x7809));
+	prof_rich_names_free(t);
+	/* an empty table is a table (every entry unknown) */
+	CHECK(prof_rich_names_parse("", 0, &t, &bad) == 0 && t &&
+	      prof_rich_names_count(t) == 0);
+	prof_rich_names_free(t);
+	/* not an entry: 7 hex digits, no description, not hex, no blank */
+	CHECK(prof_rich_names_parse("# x\n0105780 a\n", 14, &t, &bad) ==
+		      -EINVAL &&
+	      !t && bad == 2);
+	CHECK(prof_rich_names_parse("01057809\n", 9, &t, &bad) == -EINVAL &&
+	      bad == 1);
+	CHECK(prof_rich_names_parse("0105780g a\n", 11, &t, &bad) == -EINVAL);
+	CHECK(prof_rich_names_parse("01057809a\n", 10, &t, &bad) == -EINVAL);
+	/* a description at the cap is kept, one byte more is refused */
+	memset(line, 'x', sizeof(line));
+	memcpy(line, "01057809 ", 9);
+	CHECK(prof_rich_names_parse(line, 9 + PROF_RICH_NAME_MAX, &t, &bad) ==
+		      0 &&
+	      t &&
+	      strlen(prof_rich_name(t, 0x105, 0x7809)) == PROF_RICH_NAME_MAX);
+	prof_rich_names_free(t);
+	CHECK(prof_rich_names_parse(line, 10 + PROF_RICH_NAME_MAX, &t, &bad) ==
+	      -EINVAL);
+	big = calloc(1, PROF_RICH_NAMES_BYTES + 1);
+	CHECK(big && prof_rich_names_parse(big, PROF_RICH_NAMES_BYTES + 1, &t,
+					   &bad) == -EFBIG);
+	free(big);
+}
+
 int main(void)
 {
+	test_rich_names();
 	test_parts();
 	test_render();
 	test_special();
