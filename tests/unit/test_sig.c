@@ -29,6 +29,18 @@
 #include "profilefs/tree.h"
 #include "t.h"
 
+/* RSA-1024 keys made by openssl at build time (tests/meson.build), the
+ * next one each call: making them here took most of this test's time
+ * under valgrind. NULL (a failed CHECK) when the file has no more. */
+static FILE *keys;
+static EVP_PKEY *test_key(void)
+{
+	EVP_PKEY *k = PEM_read_PrivateKey(keys, NULL, NULL, NULL);
+
+	CHECK(k != NULL);
+	return k;
+}
+
 /* a descriptor as the tree_file the readers take (left open) */
 static struct tree_file *fd_file(int fd)
 {
@@ -609,8 +621,7 @@ static struct sig_verdict *from_file(const uint8_t *d, size_t n,
 static void generated_catalogs(void)
 {
 	char pem[] = "/tmp/profilefs-test-root-XXXXXX";
-	EVP_PKEY *rk = EVP_RSA_gen(1024), *lk = EVP_RSA_gen(1024),
-		 *ok = EVP_RSA_gen(1024);
+	EVP_PKEY *rk = test_key(), *lk = test_key(), *ok = test_key();
 	X509 *root = make_cert(rk, "profilefs unit Root", 1, NULL, NULL);
 	X509 *leaf = make_cert(lk, "profilefs unit Signer", 2, root, rk);
 	X509 *twin = make_cert(ok, "profilefs unit Signer", 2, root, rk);
@@ -950,7 +961,7 @@ static void builtin_chains(void)
 	char prog[] = "/tmp/profilefs-test-prog-XXXXXX",
 	     req[] = "/tmp/profilefs-test-req-XXXXXX",
 	     ts[] = "/tmp/profilefs-test-ts-XXXXXX";
-	EVP_PKEY *rk = EVP_RSA_gen(1024), *lk = EVP_RSA_gen(1024);
+	EVP_PKEY *rk = test_key(), *lk = test_key();
 	X509 *root =
 		make_cert(rk, "profilefs unit Builtin Root", 1, NULL, NULL);
 	X509 *leaf =
@@ -1047,8 +1058,7 @@ static X509 *with_key_ids(X509 *x, X509 *ca, EVP_PKEY *key)
 static void lazy_anchors(void)
 {
 	char path[] = "/tmp/profilefs-test-twins-XXXXXX";
-	EVP_PKEY *k1 = EVP_RSA_gen(1024), *k2 = EVP_RSA_gen(1024),
-		 *lk = EVP_RSA_gen(1024);
+	EVP_PKEY *k1 = test_key(), *k2 = test_key(), *lk = test_key();
 	X509 *r1 = with_key_ids(
 		make_cert(k1, "profilefs unit Twin Root", 1, NULL, NULL), NULL,
 		k1);
@@ -1130,8 +1140,13 @@ static void rare_part(void)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: test_sig CORPUS_DIR\n");
+	if (argc < 3) {
+		fprintf(stderr, "usage: test_sig CORPUS_DIR KEYS_PEM\n");
+		return 1;
+	}
+	keys = fopen(argv[2], "r");
+	if (!keys) {
+		perror(argv[2]);
 		return 1;
 	}
 	program();
@@ -1147,5 +1162,6 @@ int main(int argc, char **argv)
 	catalog_stream(argv[1]);
 	catalog_verdicts(argv[1]);
 	generated_catalogs();
+	fclose(keys);
 	return t_done();
 }
