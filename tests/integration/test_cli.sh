@@ -414,6 +414,18 @@ check "without rules: no rows" bash -c '! grep -q "^## Possible Misuse" "$0"' "$
 umount_fs
 tested+=(rules=)
 
+# rich-names=FILE: a table is read before the mount, each spelling (a
+# table with a line that is not an entry is refused, naming it; the names
+# themselves: test_richnames.sh)
+printf '01057809 [C++] a compiler\nnot an entry\n' >"$T/names.txt"
+for k in 0 1 2 3; do
+	spelled $k rich-names "$T/names.txt"
+	"$PROFILEFS" -f --cache="$CACHE" "${SP[@]}" "$SRC" "$MNT" 2>"$T/err"
+	check_eq "rich-names (${SP[*]}): refused" "$?" 2
+	check "rich-names (${SP[*]}): the line named" grep -q "names.txt: line 2 is not" "$T/err"
+done
+tested+=(rich-names=)
+
 # every option --help lists was tried above, and no other
 check_eq "the options tested are those of --help" "$(help_opts | sort | tr '\n' ' ')" \
 	"$(printf '%s\n' "${tested[@]}" | sort | tr '\n' ' ')"
