@@ -19,31 +19,8 @@ trap 'rm -rf "$T"' EXIT
 mkdir -p "$cache/pkgs" "$cache/oracle" || { echo "FAIL: cannot make $cache"; exit 1; }
 debs=(shim-signed grub-efi-amd64-signed fwupd-amd64-signed win32-loader)
 npm_pkg=node-pty@1.1.0
-fetch_debs() { (cd "$cache/pkgs" && apt-get download "${debs[@]}") >>"$T/fetch.log" 2>&1; }
-have_debs() {
-	local p
-	for p in "${debs[@]}"; do
-		compgen -G "$cache/pkgs/${p}_*.deb" >/dev/null || return 1
-	done
-}
-if ! have_debs; then
-	# a machine whose package lists were cleaned needs them again (as root)
-	fetch_debs || { [ "$(id -u)" -eq 0 ] && apt-get update -qq >>"$T/fetch.log" 2>&1 && fetch_debs; }
-fi
-if [ ! -s "$cache/pkgs/node-pty-1.1.0.tgz" ]; then
-	(cd "$cache/pkgs" && npm pack "$npm_pkg") >>"$T/fetch.log" 2>&1
-fi
-have_debs && [ -s "$cache/pkgs/node-pty-1.1.0.tgz" ] || {
-	echo "FAIL: the signed packages could not be fetched: $(tail -n 3 "$T/fetch.log" 2>/dev/null)"
-	exit 1
-}
-for p in "${debs[@]}"; do
-	for d in "$cache/pkgs/${p}"_*.deb; do
-		dpkg-deb -x "$d" "$T/x" || { echo "FAIL: dpkg-deb -x $d"; exit 1; }
-	done
-done
-mkdir -p "$T/npm" && tar -xzf "$cache/pkgs/node-pty-1.1.0.tgz" -C "$T/npm" ||
-	{ echo "FAIL: tar node-pty-1.1.0.tgz"; exit 1; }
+. "$here/fetch.sh"
+fetch_unpack
 mapfile -t files < <(find "$T/x" "$T/npm" -type f \( -name '*.efi.signed' -o -iname '*.exe' \
 	-o -iname '*.dll' \) 2>/dev/null | sort)
 if [ ${#files[@]} -eq 0 ]; then

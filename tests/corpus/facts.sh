@@ -26,30 +26,8 @@ debs=(shim-signed grub-efi-amd64-signed fwupd-amd64-signed win32-loader
 	libmono-reflection-cil libmono-cecil-private-cil mono-mcs
 	mono-csharp-shell mono-4.0-service)
 npm_pkg=node-pty@1.1.0
-fetch_debs() { (cd "$cache/pkgs" && apt-get download "${debs[@]}") >>"$T/fetch.log" 2>&1; }
-have_debs() {
-	local p
-	for p in "${debs[@]}"; do
-		compgen -G "$cache/pkgs/${p}_*.deb" >/dev/null || return 1
-	done
-}
-if ! have_debs; then
-	fetch_debs || { [ "$(id -u)" -eq 0 ] && apt-get update -qq >>"$T/fetch.log" 2>&1 && fetch_debs; }
-fi
-if [ ! -s "$cache/pkgs/node-pty-1.1.0.tgz" ]; then
-	(cd "$cache/pkgs" && npm pack "$npm_pkg") >>"$T/fetch.log" 2>&1
-fi
-have_debs && [ -s "$cache/pkgs/node-pty-1.1.0.tgz" ] || {
-	echo "FAIL: the packages could not be fetched: $(tail -n 3 "$T/fetch.log" 2>/dev/null)"
-	exit 1
-}
-for p in "${debs[@]}"; do
-	for d in "$cache/pkgs/${p}"_*.deb; do
-		dpkg-deb -x "$d" "$T/x" || { echo "FAIL: dpkg-deb -x $d"; exit 1; }
-	done
-done
-mkdir -p "$T/npm" && tar -xzf "$cache/pkgs/node-pty-1.1.0.tgz" -C "$T/npm" ||
-	{ echo "FAIL: tar node-pty-1.1.0.tgz"; exit 1; }
+. "$here/fetch.sh"
+fetch_unpack
 mkdir -p "$T/pe"
 n=0
 while IFS= read -r f; do
