@@ -12,7 +12,8 @@
 #   = + - @ ' guarded by a ', fields with , " ; quoted with "" inside;
 # - --jobs 1 and 2 print the same bytes;
 # - an unreadable file keeps its row (file_path and error), exit 1;
-# - SIGINT leaves only whole rows.
+# - SIGINT leaves only whole rows;
+# - misuse_rows counts the lines of a rules index that name the binary.
 . "$(dirname "$0")/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/pki.sh"
@@ -166,4 +167,22 @@ print(" ".join(r[0] if len(r) == len(rows[0]) and r[1] else "BAD"
                for r in rows[1:]))' "$T/int.csv")" \
 	"$(cd "$T/int" && ls e*.dll | sed 's/^/C:\\/' | tr '\n' ' ' | sed 's/ $//')"
 check_eq "SIGINT: the file ends with CRLF" "$(tail -c 2 "$T/int.csv" | od -An -c | tr -d ' ')" '\r\n'
+
+# misuse_rows: with a rules index, the lines that name the binary (grep
+# counts them: each names it plainly), and 0 for a name none names
+mkdir -p "$T/rules/r1"
+for i in 1 2 3; do echo "rundll32 exports.dll,Entry$i"; done >"$T/rules/r1/uses.txt"
+echo "nothing to see" >>"$T/rules/r1/uses.txt"
+"$PROFILEFS" rules add -q "$T/rules/r1" 2>"$T/rules.err" || bad "rules add: $(cat "$T/rules.err")"
+prof -r --format=csv --root="$SRC" "$SRC" >"$T/rules.csv" 2>/dev/null
+misuse() {
+	$PY -c '
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")):
+    if r["file_path"] == sys.argv[2]:
+        print(r["misuse_rows"])' "$T/rules.csv" "$1"
+}
+check_eq "misuse_rows: the lines that name exports.dll" \
+	"$(misuse 'C:\Windows\System32\exports.dll')" "$(grep -c 'exports\.dll' "$T/rules/r1/uses.txt")"
+check_eq "misuse_rows: 0 for notpe.dll" "$(misuse 'C:\notpe.dll')" 0
 finish
