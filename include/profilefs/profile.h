@@ -221,6 +221,21 @@ int prof_render_json(const struct prof *p, const struct prof_view *v,
  * sentence alone (malloc'ed; 0 or -ENOMEM). */
 void prof_render_signature(struct dynbuf *b, const struct sig_verdict *v);
 int prof_sig_status(const struct sig_verdict *v, char **out);
+/* The status's short name ("verified", "not_signed", "untrusted_root"...:
+ * the JSON's "status", the CSV's signature_status); "unknown" for a value
+ * out of the enum. */
+const char *prof_sig_status_name(enum sig_status s);
+
+/*
+ * The CSV profile (csv.c; docs/profile-csv.md): the header row, and the
+ * row of one file, each ending in CRLF. For a file that could not be
+ * profiled p is NULL and error says why (strerror's words): the row has
+ * only its file_path and error. v->relpath and v->drive are all of v
+ * such a row reads. *out is malloc'ed, NUL-terminated. 0 or -ENOMEM.
+ */
+int prof_render_csv_header(char **out, size_t *len);
+int prof_render_csv(const struct prof *p, const struct prof_view *v,
+		    const char *error, char **out, size_t *len);
 
 /* ---- the file beyond its bytes: NTFS (ntfs.c, ntfs_get.c) ------------- */
 

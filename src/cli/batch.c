@@ -548,7 +548,9 @@ static int emit(struct run *r, size_t i, const char *root, FILE *out,
 		batch_say(path ? path : r->b->rel[i], strerror(-s->rc));
 		free(path);
 		(*failed)++;
-	} else if (fwrite(s->out, 1, s->len, out) != s->len) {
+	}
+	/* a failure's output too, when fn gave one (a CSV row) */
+	if (s->out && fwrite(s->out, 1, s->len, out) != s->len) {
 		fprintf(stderr, "profilefs: cannot write: %s\n",
 			strerror(errno));
 		rc = -EIO;

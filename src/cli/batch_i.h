@@ -101,7 +101,8 @@ void batch_sort(struct batch *b);
 void batch_free(struct batch *b);
 
 /* one file's output (malloc'ed, *len bytes), or -errno; called on several
- * threads at once */
+ * threads at once. With -errno it may still give an output (the failure's
+ * CSV row), which is written after the failure is said. */
 typedef int (*batch_fn)(void *ctx, const char *rel, char **out, size_t *len);
 
 /*

@@ -133,8 +133,9 @@ const struct cli_opt cli_opt_table[] = {
 	  "it (Windows/System32)" },
 	{ "format", 0, "FMT", OPT_FORMAT, OFF(format), "md", CMD_PROFILE,
 	  "md (Markdown, each profile with its own --- front matter), json "
-	  "(one indented object per file) or jsonl (JSON Lines: one object "
-	  "per line)" },
+	  "(one indented object per file), jsonl (JSON Lines: one object "
+	  "per line) or csv (a header row, then one row of fixed columns "
+	  "per file, a file that failed too: docs/profile-csv.md)" },
 	{ "recursive", 'r', NULL, OPT_FLAG, OFF(recursive), NULL, CMD_PROFILE,
 	  "walk each DIR: every binary below it (by --ext and --sniff-mz), "
 	  "sorted by path; symlinks are not followed" },

@@ -43,7 +43,7 @@ enum cli_cmd {
 #define CLI_MEMORY_MIN	       (16ull << 20)
 
 /* profile's --format */
-enum cli_format { FMT_MD, FMT_JSON, FMT_JSONL };
+enum cli_format { FMT_MD, FMT_JSON, FMT_JSONL, FMT_CSV };
 
 /* the values, as the rows fill them */
 struct cli_opts {
@@ -96,7 +96,7 @@ enum opt_kind {
 	OPT_VIEW,     /* char *: one file name */
 	OPT_EXTS,     /* char *: extensions, checked and joined with ',' */
 	OPT_FORMATS,  /* unsigned: md, json as FS_FORMAT() bits */
-	OPT_FORMAT,   /* int: md, json, jsonl (enum cli_format) */
+	OPT_FORMAT,   /* int: md, json, jsonl, csv (enum cli_format) */
 	OPT_GLOB,     /* char *: a rules glob added to the list */
 	OPT_TRUST,    /* sign: --trust, repeatable */
 	OPT_CATALOGS, /* sign: --catalogs, repeatable */

@@ -163,11 +163,12 @@ static int view_ok(const char *v)
 
 static int set_format(const char *v, int *out)
 {
-	static const char *const names[] = {
-		[FMT_MD] = "md", [FMT_JSON] = "json", [FMT_JSONL] = "jsonl"
-	};
+	static const char *const names[] = { [FMT_MD] = "md",
+					     [FMT_JSON] = "json",
+					     [FMT_JSONL] = "jsonl",
+					     [FMT_CSV] = "csv" };
 
-	for (int f = FMT_MD; f <= FMT_JSONL; f++)
+	for (int f = FMT_MD; f <= FMT_CSV; f++)
 		if (!strcmp(v, names[f])) {
 			*out = f;
 			return 0;

@@ -1,7 +1,7 @@
 /*
  * `profilefs profile [-r] FILE...`: the profiles a mount would show, on
- * stdout, as Markdown, JSON or JSON Lines; batch.c makes the list and runs
- * the workers.
+ * stdout, as Markdown, JSON, JSON Lines or CSV; batch.c makes the list and
+ * runs the workers.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,15 +26,15 @@ static const char profile_usage[] =
 static const char profile_about[] =
 	"\n"
 	"Prints the profile of each FILE to standard output, one after the\n"
-	"other, exactly as a mount shows it: Markdown (each starts with its "
-	"own\n"
-	"--- front matter), or JSON (docs/profile-json.md). With -r, every\n"
-	"binary below each DIR (by the mount's rule: --ext, --sniff-mz), "
-	"sorted\n"
-	"by path. Exit status 1 if any file could not be profiled (each is\n"
-	"named on standard error), 2 for a usage error, 130 interrupted by\n"
-	"SIGINT, 143 by SIGTERM (every profile written is whole: each line of\n"
-	"--format=jsonl parses).\n"
+	"other, exactly as a mount shows it: Markdown (each starts with its\n"
+	"own --- front matter), JSON (docs/profile-json.md), or CSV (a header\n"
+	"row, then one row per file, a file that failed too:\n"
+	"docs/profile-csv.md). With -r, every binary below each DIR (by the\n"
+	"mount's rule: --ext, --sniff-mz), sorted by path. Exit status 1 if\n"
+	"any file could not be profiled (each is named on standard error), 2\n"
+	"for a usage error, 130 interrupted by SIGINT, 143 by SIGTERM (every\n"
+	"profile written is whole: each line of --format=jsonl parses, each\n"
+	"row of --format=csv is whole).\n"
 	"\n"
 	"IMAGE, a file or block device holding an NTFS volume (bare, or a\n"
 	"partition of a whole disk: --partition), is read without mounting "
@@ -70,8 +70,28 @@ static int parse(int argc, char **argv, struct cli_opts *o, char ***rest,
 
 struct work {
 	struct svc *pv;
-	int format; /* enum cli_format */
+	int format;	   /* enum cli_format */
+	const char *drive; /* for the row of a file that failed (csv) */
 };
+
+/* the CSV row of rel: its profile's, or the failure's (then rc) */
+static int one_csv(const struct work *w, const char *rel, char **out,
+		   size_t *len)
+{
+	struct prof_view failed = { .relpath = rel, .drive = w->drive };
+	struct svc_view *v;
+	int rc = svc_view_get(w->pv, rel, 1, &v);
+
+	if (rc) {
+		/* -EINTR: stopped, nothing more is written */
+		if (rc != -EINTR)
+			prof_render_csv(NULL, &failed, strerror(-rc), out, len);
+		return rc;
+	}
+	rc = prof_render_csv(v->prof, &v->v, NULL, out, len);
+	svc_view_put(w->pv, v);
+	return rc;
+}
 
 /* one file's output, as batch_run() wants it */
 static int one(void *ctx, const char *rel, char **out, size_t *len)
@@ -81,6 +101,8 @@ static int one(void *ctx, const char *rel, char **out, size_t *len)
 	struct svc_view *v;
 	int rc;
 
+	if (w->format == FMT_CSV)
+		return one_csv(w, rel, out, len);
 	if (w->format != FMT_MD) {
 		rc = svc_view_get(w->pv, rel, 1, &v);
 		if (rc)
@@ -184,11 +206,22 @@ static int open_root(const char *given, const struct tree_opts *to, char **abs,
 static int run(const struct cli_opts *o, struct svc *pv,
 	       const struct batch *list, const char *root, int failed)
 {
-	struct work w = { .pv = pv, .format = o->format };
+	struct work w = { .pv = pv, .format = o->format, .drive = o->drive };
+	char *header;
+	size_t len;
 	int rc;
 
 	/* SA_RESTART: a record being written is written whole */
 	batch_catch_signals(1);
+	if (o->format == FMT_CSV) {
+		/* the header row, whatever follows (even no row) */
+		if (prof_render_csv_header(&header, &len))
+			return 1;
+		rc = fwrite(header, 1, len, stdout) == len ? 0 : -EIO;
+		free(header);
+		if (rc)
+			return 1;
+	}
 	rc = batch_run(list, o->jobs ? o->jobs : batch_default_jobs(), one, &w,
 		       root, isatty(2), stdout);
 	if (fflush(stdout) != 0)

@@ -8,26 +8,6 @@
 
 #include "json_i.h"
 
-static const char *const status_names[SIG_STATUS_COUNT] = {
-	[SIG_NOT_CHECKED] = "not_checked",
-	[SIG_VERIFIED] = "verified",
-	[SIG_NOT_SIGNED] = "not_signed",
-	[SIG_TABLE_PROBLEM] = "table_problem",
-	[SIG_WRONG_TYPE] = "wrong_type",
-	[SIG_NO_DECODE] = "no_decode",
-	[SIG_NOT_SIGNED_DATA] = "not_signed_data",
-	[SIG_SIGNER_COUNT] = "signer_count",
-	[SIG_NO_CONTENT] = "no_content",
-	[SIG_NOT_INDIRECT] = "not_indirect",
-	[SIG_DIGEST_NOT_COMPUTED] = "digest_not_computed",
-	[SIG_DIGEST_MISMATCH] = "digest_mismatch",
-	[SIG_DIGEST_ALGS] = "digest_algs",
-	[SIG_NOT_VERIFIED] = "not_verified",
-	[SIG_NO_SIGNER_CERT] = "no_signer_cert",
-	[SIG_UNTRUSTED_ROOT] = "untrusted_root",
-	[SIG_CHAIN_INVALID] = "chain_invalid",
-};
-
 /* names[i] for a value the code made; "unknown" past the table */
 static const char *name_of(const char *const *names, size_t n, unsigned i)
 {
@@ -148,7 +128,7 @@ static void verdict_status(struct jctx *c, jobj *o, const struct sig_verdict *v)
 	      v->kind == SIG_KIND_NESTED || v->kind == SIG_KIND_ENTRY
 		      ? j_int(c, v->index)
 		      : NULL);
-	j_put(c, o, "status", j_lit(c, NAME(status_names, v->status)));
+	j_put(c, o, "status", j_lit(c, prof_sig_status_name(v->status)));
 	if (prof_sig_status(v, &sentence))
 		c->err = -ENOMEM;
 	j_put(c, o, "status_text", j_str(c, sentence));

@@ -323,6 +323,34 @@ int prof_sig_status(const struct sig_verdict *v, char **out)
 	return rc;
 }
 
+const char *prof_sig_status_name(enum sig_status s)
+{
+	static const char *const names[SIG_STATUS_COUNT] = {
+		[SIG_NOT_CHECKED] = "not_checked",
+		[SIG_VERIFIED] = "verified",
+		[SIG_NOT_SIGNED] = "not_signed",
+		[SIG_TABLE_PROBLEM] = "table_problem",
+		[SIG_WRONG_TYPE] = "wrong_type",
+		[SIG_NO_DECODE] = "no_decode",
+		[SIG_NOT_SIGNED_DATA] = "not_signed_data",
+		[SIG_SIGNER_COUNT] = "signer_count",
+		[SIG_NO_CONTENT] = "no_content",
+		[SIG_NOT_INDIRECT] = "not_indirect",
+		[SIG_DIGEST_NOT_COMPUTED] = "digest_not_computed",
+		[SIG_DIGEST_MISMATCH] = "digest_mismatch",
+		[SIG_DIGEST_ALGS] = "digest_algs",
+		[SIG_NOT_VERIFIED] = "not_verified",
+		[SIG_NO_SIGNER_CERT] = "no_signer_cert",
+		[SIG_LEAF_NOT_CODE_SIGNING] = "leaf_not_code_signing",
+		[SIG_LEAF_KEY_USAGE] = "leaf_key_usage",
+		[SIG_UNTRUSTED_ROOT] = "untrusted_root",
+		[SIG_CHAIN_INVALID] = "chain_invalid",
+	};
+
+	return (unsigned)s < SIG_STATUS_COUNT && names[s] ? names[s]
+							  : "unknown";
+}
+
 /* "* Label: value\n": value (made in s) escaped, as code when code */
 static void bullet(struct dynbuf *b, const char *label, struct dynbuf *s,
 		   int code)

@@ -548,9 +548,29 @@ static void report_order(void)
 	sig_verdict_free(emb);
 }
 
+/* every status has a short name of its own (the JSON's "status", the
+ * CSV's signature_status): none falls through to "unknown", as two did */
+static void status_names(void)
+{
+	unsigned i, j;
+
+	for (i = 0; i < SIG_STATUS_COUNT; i++) {
+		const char *n = prof_sig_status_name((enum sig_status)i);
+
+		CHECK(strcmp(n, "unknown") != 0);
+		CHECK(n[0] &&
+		      strspn(n, "abcdefghijklmnopqrstuvwxyz_") == strlen(n));
+		for (j = 0; j < i; j++)
+			CHECK(strcmp(n, prof_sig_status_name(
+						(enum sig_status)j)) != 0);
+	}
+	CHECK_STR(prof_sig_status_name(SIG_STATUS_COUNT), "unknown");
+}
+
 int main(void)
 {
 	sentences();
+	status_names();
 	bullets();
 	builtin_bullets();
 	catalog_choice();
