@@ -195,6 +195,9 @@ int prof_render_json(const struct prof *p, const struct prof_view *v,
  * sentence alone (malloc'ed; 0 or -ENOMEM). */
 void prof_render_signature(struct dynbuf *b, const struct sig_verdict *v);
 int prof_sig_status(const struct sig_verdict *v, char **out);
+/* The status's word, as the JSON profile's signature.status gives it
+ * ("verified", "not_signed", ...; json_sig.c). */
+const char *prof_sig_status_name(enum sig_status s);
 
 /* ---- the file beyond its bytes: NTFS (ntfs.c, ntfs_get.c) ------------- */
 

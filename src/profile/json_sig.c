@@ -36,6 +36,11 @@ static const char *name_of(const char *const *names, size_t n, unsigned i)
 
 #define NAME(tab, i) name_of(tab, sizeof(tab) / sizeof(tab[0]), (unsigned)(i))
 
+const char *prof_sig_status_name(enum sig_status s)
+{
+	return NAME(status_names, s);
+}
+
 static jobj *chain(struct jctx *c, const struct sig_chain *ch)
 {
 	static const char *const results[] = {
