@@ -378,9 +378,10 @@ static void sec_tables(struct dynbuf *b, const struct sum *s)
 				  (unsigned long long)s->known[i]);
 }
 
-/* "* [rel](rel.md): what the list says\n": the link's target is the
+/* "* [`rel`](rel.md): what the list says\n": the link's target is the
  * profile of rel relative to the view's root, percent-encoded; its text
- * and every string of the file escaped (md_link, md_code) */
+ * a code span (the path as it is), and every string of the file escaped
+ * (md_code_link, md_code) */
 static void entry_line(struct dynbuf *b, const struct entry *e)
 {
 	size_t n = strlen(e->rel);
@@ -393,7 +394,7 @@ static void entry_line(struct dynbuf *b, const struct entry *e)
 	memcpy(url, e->rel, n);
 	memcpy(url + n, ".md", 4);
 	db_adds(b, "* ");
-	md_link(b, e->rel, url, MD_TEXT);
+	md_code_link(b, e->rel, url);
 	free(url);
 	if (e->word)
 		db_printf(b, ": `%s`", e->word);
