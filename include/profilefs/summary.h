@@ -35,8 +35,6 @@ struct svc_names;
 
 struct svc_summary_how {
 	const struct svc_names *names; /* which entries are binaries */
-	/* an entry of the root left out (the view's own name), or NULL */
-	const char *hide;
 	/* May the caller read the file st / list and enter the folder st?
 	 * NULL: yes. What it may not, it is not told of: neither counted
 	 * nor listed. */

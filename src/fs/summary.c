@@ -48,7 +48,6 @@ int fs_summary_make(struct fs *fs, char **out, size_t *len)
 {
 	struct svc_summary_how how = {
 		.names = fs->cfg->names,
-		.hide = fs->cfg->view,
 		.may_read = may_read,
 		.may_enter = may_enter,
 	};

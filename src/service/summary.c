@@ -223,8 +223,6 @@ static int listed(void *arg, const char *name, const struct stat *st)
 	struct item *grown;
 	char *rel;
 
-	if (!*s->dir && h->hide && !strcmp(name, h->hide))
-		return 0;
 	if (S_ISDIR(st->st_mode)
 		    ? !may(h->may_enter, st, h->arg)
 		    : S_ISLNK(st->st_mode) || !may(h->may_read, st, h->arg))
