@@ -30,8 +30,9 @@ struct svc_names;
 #define SVC_SUMMARY_LIST 1000
 /* seconds a walk takes at most when max_seconds is 0 */
 #define SVC_SUMMARY_SECONDS 30
-/* entries (files and folders) waiting to be looked at, at most */
-#define SVC_SUMMARY_PENDING (1u << 20)
+/* entries (binaries and folders) waiting to be looked at, at most: each
+ * its path and a word */
+#define SVC_SUMMARY_PENDING (1u << 18)
 
 struct svc_summary_how {
 	const struct svc_names *names; /* which entries are binaries */

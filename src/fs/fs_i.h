@@ -104,7 +104,8 @@ int fs_join(const char *dir, const char *name, char *out, size_t n);
 
 /* Is path the view's SUMMARY.md? */
 int fs_is_summary(const struct fs *fs, const char *path);
-/* its attributes: a regular file of size 0, the root's owner and read bits */
+/* its attributes (resolve.c): a regular file of size 0, the root's owner
+ * and read bits */
 int fs_summary_attr(struct fs *fs, struct stat *st);
 /* its text for the caller (malloc'ed) */
 int fs_summary_make(struct fs *fs, char **out, size_t *len);

@@ -185,6 +185,17 @@ int fs_lstat(struct fs *fs, const char *rel, struct stat *st)
 	return err;
 }
 
+int fs_summary_attr(struct fs *fs, struct stat *st)
+{
+	int rc = tree_lstat(fs->tree, "", st);
+
+	/* the root's owner and read bits: whoever may list the view's root
+	 * may read its summary, which tells it only of what it may read */
+	if (!rc)
+		fs_profile_attr(st, 0);
+	return rc;
+}
+
 /*
  * What a path of the view names (rel: the source path it shows): a source
  * folder (*bin NULL, its lstat in *st), or a profile as fs_resolve() says.

@@ -21,17 +21,6 @@ int fs_is_summary(const struct fs *fs, const char *path)
 	return fs_in_view(fs, path, &rel) && !strcmp(rel, SVC_SUMMARY_NAME);
 }
 
-int fs_summary_attr(struct fs *fs, struct stat *st)
-{
-	int rc = tree_lstat(fs->tree, "", st);
-
-	/* the root's owner and read bits: whoever may list the view's root
-	 * may read its summary, which tells it only of what it may read */
-	if (!rc)
-		fs_profile_attr(st, 0);
-	return rc;
-}
-
 static int may_read(const struct stat *st, void *arg)
 {
 	(void)arg;

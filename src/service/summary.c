@@ -52,10 +52,11 @@ struct slist {
 	uint64_t total; /* found */
 };
 
-/* an entry waiting to be looked at */
+/* an entry waiting to be looked at: a folder, or a binary (looked up
+ * again when its turn comes: the stack holds no stat) */
 struct item {
 	char *rel;
-	struct stat st;
+	int dir;
 };
 
 #define N_KNOWN (KNOWN_UNKNOWN_BUILD + 1)
@@ -169,13 +170,13 @@ static int account(struct sum *s, const char *rel, const struct svc_view *v)
 }
 
 /* A binary the caller may read: its cached profile, if any, counted. */
-static int binary(struct sum *s, const char *rel, const struct stat *st)
+static int binary(struct sum *s, const char *rel)
 {
 	struct svc_view *v;
 	int rc;
 
 	s->binaries++;
-	rc = svc_view_get_at(s->pv, rel, st, SVC_BY_IDENTITY, &v);
+	rc = svc_view_get(s->pv, rel, SVC_BY_IDENTITY, &v);
 	if (rc == -ENOENT) {
 		s->not_cached++;
 		return 0;
@@ -255,7 +256,7 @@ static int listed(void *arg, const char *name, const struct stat *st)
 		s->cap = c;
 	}
 	s->stack[s->n].rel = rel;
-	s->stack[s->n].st = *st;
+	s->stack[s->n].dir = S_ISDIR(st->st_mode);
 	s->n++;
 	return 0;
 }
@@ -301,10 +302,10 @@ static int walk(struct sum *s)
 		if (rc)
 			break;
 		it = s->stack[--s->n];
-		if (S_ISDIR(it.st.st_mode))
+		if (it.dir)
 			rc = list_dir(s, it.rel);
 		else
-			rc = binary(s, it.rel, &it.st);
+			rc = binary(s, it.rel);
 		free(it.rel);
 	}
 	while (s->n)
