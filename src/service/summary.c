@@ -5,8 +5,8 @@
  * and only the capped lists kept; then the Markdown, written through the
  * one escaper.
  *
- * The walk goes in the order of the paths' bytes (each folder's entries
- * sorted), so that two summaries of one tree list the same entries,
+ * The walk goes depth first, each folder's entries in the order of their
+ * names' bytes, so that two summaries of one tree list the same entries,
  * whatever order the file system lists them in.
  */
 #include <errno.h>
@@ -261,7 +261,8 @@ static int listed(void *arg, const char *name, const struct stat *st)
 	return 0;
 }
 
-/* the reverse of the paths' byte order: the stack pops the least first */
+/* siblings in the reverse of their names' byte order (their paths share
+ * the folder's): the stack pops the least first */
 static int by_path_desc(const void *a, const void *b)
 {
 	return strcmp(((const struct item *)b)->rel,
