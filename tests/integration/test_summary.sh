@@ -28,17 +28,17 @@ as_user() {
 }
 chmod 0755 "$T" "$SRC" "$MNT"
 
-# --- a PKI of two roots: one trusted (--trust), one not ---------------------
+# --- a PKI of two roots (EC keys: made at once): one trusted, one not -------
 K=$T/pki
 mkdir -p "$K"
 printf '[leaf]\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign\n' >"$K/ext.cnf"
 for r in root other; do
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$K/$r.key" -out "$K/$r.pem" \
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$K/$r.key" -out "$K/$r.pem" \
 		-days 3650 -subj "/CN=summary $r" -extensions ca -config <(
 			printf '[req]\ndistinguished_name=dn\n[dn]\n'
 			cat "$K/ext.cnf"
 		) >>"$K/log" 2>&1 &&
-		openssl req -newkey rsa:2048 -nodes -keyout "$K/$r-leaf.key" \
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$K/$r-leaf.key" \
 			-out "$K/$r-leaf.csr" -subj "/CN=summary $r leaf" >>"$K/log" 2>&1 &&
 		openssl x509 -req -in "$K/$r-leaf.csr" -CA "$K/$r.pem" -CAkey "$K/$r.key" \
 			-CAcreateserial -days 3650 -extfile "$K/ext.cnf" -extensions leaf \
