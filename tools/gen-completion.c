@@ -24,6 +24,7 @@ static const struct {
 	{ "@PROFILE_WORDS@", CMD_PROFILE, 0, " " },
 	{ "@WARM_WORDS@", CMD_WARM, 0, " " },
 	{ "@RULES_WORDS@", CMD_RULES, 0, " " },
+	{ "@SUMMARY_WORDS@", CMD_SUMMARY, 0, " " },
 	{ "@MOUNT_ONAMES@", CMD_MOUNT, 'o', " " },
 	{ "@ALL_DIRS@", CMD_ALL, 'd', " | " },
 	{ "@ALL_FILES@", CMD_ALL, 'f', " | " },

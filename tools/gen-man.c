@@ -20,6 +20,7 @@ static const struct {
 	{ "@PROFILE_OPTIONS@\n", CMD_PROFILE },
 	{ "@WARM_OPTIONS@\n", CMD_WARM },
 	{ "@RULES_OPTIONS@\n", CMD_RULES },
+	{ "@SUMMARY_OPTIONS@\n", CMD_SUMMARY },
 };
 
 /* is line one of the lists? printed if so */

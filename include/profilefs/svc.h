@@ -159,8 +159,12 @@ struct svc_view {
  * -EISDIR for a directory, -ENOENT for a symlink. -EINTR when the caller
  * went (setup.caller_gone) or the service is shutting down before the
  * profile was made; -EAGAIN when CAP_COMPUTE_CALLERS callers already wait
- * for computations (so that others keep a thread).
+ * for computations (so that others keep a thread). With compute =
+ * SVC_BY_IDENTITY, as with 0, but a cache row is believed by the file's
+ * identity alone, as trust_metadata believes it (the summary's walk,
+ * summary.h, which reads no binary).
  */
+#define SVC_BY_IDENTITY 2
 int svc_view_get(struct svc *pv, const char *relpath, int compute,
 		 struct svc_view **out);
 /* The same, for a caller that has relpath's lstat st already (the mount,

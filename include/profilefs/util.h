@@ -101,6 +101,9 @@ void md_yaml(struct dynbuf *b, const char *s, size_t n);
  * letters, digits, - . _ ~ / and the scheme and port of an http(s) URL. */
 void md_link(struct dynbuf *b, const char *text, const char *url,
 	     enum md_ctx ctx);
+/* A link whose text is a code span of text (md_code()): [`text`](url), a
+ * path shown as it is, url as md_link() writes it. */
+void md_code_link(struct dynbuf *b, const char *text, const char *url);
 
 /*
  * JSON (src/profile/json.c, docs/profile-json.md "Strings"). md_utf8()

@@ -21,6 +21,9 @@ int cli_warm(int argc, char **argv);
 /* `profilefs rules ...`: argv[0] is "rules"; the exit status */
 int cli_rules(int argc, char **argv);
 
+/* `profilefs summary ...`: argv[0] is "summary"; the exit status */
+int cli_summary(int argc, char **argv);
+
 /* ---- paths (config.c) ------------------------------------------------- */
 
 /* path's realpath when it is a directory, else NULL (said: "profilefs:

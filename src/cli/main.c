@@ -4,6 +4,7 @@
  *   profilefs profile [options] FILE...     print profiles (cli_profile)
  *   profilefs rules VERB ...                rule repositories (cli_rules)
  *   profilefs warm [options] PATH...        fill the cache (cli_warm)
+ *   profilefs summary [options] SOURCE      the tree's summary (cli_summary)
  */
 #include <string.h>
 
@@ -19,5 +20,7 @@ int main(int argc, char **argv)
 		return cli_warm(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "rules") == 0)
 		return cli_rules(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "summary") == 0)
+		return cli_summary(argc - 1, argv + 1);
 	return cli_mount(argc, argv);
 }

@@ -211,6 +211,8 @@ const char *cli_cmd_name(unsigned cmd)
 		return "profilefs warm";
 	case CMD_RULES:
 		return "profilefs rules";
+	case CMD_SUMMARY:
+		return "profilefs summary";
 	default:
 		return "profilefs";
 	}

@@ -33,8 +33,9 @@ enum cli_cmd {
 	CMD_PROFILE = 1u << 1,
 	CMD_WARM = 1u << 2,
 	CMD_RULES = 1u << 3,
+	CMD_SUMMARY = 1u << 4,
 };
-#define CMD_SVC (CMD_MOUNT | CMD_PROFILE | CMD_WARM)
+#define CMD_SVC (CMD_MOUNT | CMD_PROFILE | CMD_WARM | CMD_SUMMARY)
 #define CMD_ALL (CMD_SVC | CMD_RULES)
 
 /* the time limit of one profile when none is given (seconds), and the

@@ -23,6 +23,8 @@ struct fh {
 	int loaded;
 	int rc;
 	const struct svc_text *text; /* the profile's bytes, once loaded */
+	char *own; /* the view's summary: its bytes, made at the open */
+	size_t own_len;
 	/* --kernel-cache: opened direct with a size the kernel may not
 	 * have; once the bytes are made, it is told to ask again */
 	int tell;
@@ -64,6 +66,7 @@ static void fh_free(struct fs *fs, struct fh *h)
 	pthread_mutex_unlock(&fs->fh_lock);
 	tree_file_close(h->file);
 	pthread_mutex_destroy(&h->lock);
+	free(h->own);
 	free(h->bin);
 	free(h);
 }
@@ -148,6 +151,33 @@ static void kernel_cached(struct fs *fs, const char *path,
 	fi->keep_cache = kcache_keep(fs->kc, path, key);
 }
 
+/* The view's summary, made now for this caller: read direct, its size
+ * being 0 until then (fs/summary.c) */
+static int summary_open(struct fs *fs, struct fuse_file_info *fi)
+{
+	struct stat st;
+	struct fh *h;
+	char *text;
+	size_t len;
+	int rc = fs_summary_attr(fs, &st);
+
+	if (!rc)
+		rc = fs_summary_make(fs, &text, &len);
+	if (rc)
+		return rc;
+	h = fh_new(fs, NULL, NULL, &st, SVC_MD);
+	if (!h) {
+		free(text);
+		return -ENOMEM;
+	}
+	h->own = text;
+	h->own_len = len;
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	fi->fh = (uint64_t)(uintptr_t)h;
+	return 0;
+}
+
 int fs_op_open(const char *path, struct fuse_file_info *fi)
 {
 	struct fs *fs = fs_get();
@@ -163,6 +193,8 @@ int fs_op_open(const char *path, struct fuse_file_info *fi)
 	if ((fi->flags & O_ACCMODE) != O_RDONLY ||
 	    (fi->flags & (O_TRUNC | O_APPEND | O_CREAT)))
 		return -EROFS;
+	if (fs_is_summary(fs, path))
+		return summary_open(fs, fi);
 	rc = fs_resolve(fs, path, &st, &bin, &fmt);
 	if (rc)
 		return rc;
@@ -262,6 +294,18 @@ static int source_read(struct tree_file *f, char *buf, size_t size,
 	return (int)done;
 }
 
+/* the asked range of len bytes at text */
+static int copy_out(const char *text, size_t len, char *buf, size_t size,
+		    off_t off)
+{
+	if ((uint64_t)off >= len)
+		return 0;
+	if (size > len - (size_t)off)
+		size = len - (size_t)off;
+	memcpy(buf, text + off, size);
+	return (int)size;
+}
+
 int fs_op_read(const char *path, char *buf, size_t size, off_t off,
 	       struct fuse_file_info *fi)
 {
@@ -272,6 +316,8 @@ int fs_op_read(const char *path, char *buf, size_t size, off_t off,
 		return -EINVAL;
 	if (h->file)
 		return source_read(h->file, buf, size, (uint64_t)off);
+	if (h->own)
+		return copy_out(h->own, h->own_len, buf, size, off);
 	atomic_fetch_add(&fs_get()->profile_reads, 1);
 	rc = profile_load(fs_get(), h);
 	if (rc)
@@ -286,12 +332,7 @@ int fs_op_read(const char *path, char *buf, size_t size, off_t off,
 		 * inode is locked by this read (it is direct). */
 		fuse_invalidate_path(fuse_get_context()->fuse, path);
 	}
-	if ((uint64_t)off >= h->text->len)
-		return 0;
-	if (size > h->text->len - (size_t)off)
-		size = h->text->len - (size_t)off;
-	memcpy(buf, h->text->md + off, size);
-	return (int)size;
+	return copy_out(h->text->md, h->text->len, buf, size, off);
 }
 
 int fs_op_release(const char *path, struct fuse_file_info *fi)

@@ -75,6 +75,8 @@ int fs_in_view(const struct fs *fs, const char *path, const char **rel);
 int fs_is_view_name(const struct fs *fs, const char *dir, const char *name);
 /* Would the kernel let the caller read the file st? */
 int fs_caller_may_read(const struct stat *st);
+/* ... do to st what want asks (R_OK, X_OK, both)? */
+int fs_caller_may(const struct stat *st, int want);
 /* Is the source entry rel (lstat st) a binary, for this caller? */
 int fs_is_binary(struct fs *fs, const char *rel, const struct stat *st);
 /*
@@ -97,6 +99,16 @@ int fs_resolve(struct fs *fs, const char *path, struct stat *st, char **bin,
 void fs_profile_attr(struct stat *st, size_t size);
 /* dir/name (dir "." for the root) into out; -ENAMETOOLONG */
 int fs_join(const char *dir, const char *name, char *out, size_t n);
+
+/* ---- summary.c: the view's SUMMARY.md ----------------------------------- */
+
+/* Is path the view's SUMMARY.md? */
+int fs_is_summary(const struct fs *fs, const char *path);
+/* its attributes (resolve.c): a regular file of size 0, the root's owner
+ * and read bits */
+int fs_summary_attr(struct fs *fs, struct stat *st);
+/* its text for the caller (malloc'ed) */
+int fs_summary_make(struct fs *fs, char **out, size_t *len);
 
 /* ---- the operations, by concern ---------------------------------------- */
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "profilefs/summary.h"
 #include "fs_i.h"
 
 /* what a readdir fills an entry with */
@@ -53,6 +54,16 @@ static int fill_folder(const struct filling *fl, const char *name)
 	memset(&st, 0, sizeof(st));
 	st.st_mode = S_IFDIR;
 	return fl->fill(fl->buf, name, &st, 0, 0);
+}
+
+/* The view's summary, at the root of the view: a regular file */
+static int fill_summary(const struct filling *fl)
+{
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	st.st_mode = S_IFREG;
+	return fl->fill(fl->buf, SVC_SUMMARY_NAME, &st, 0, 0);
 }
 
 /* profile name md (NAME_MAX + 1) of binary name in format f; -1 when it
@@ -126,6 +137,9 @@ static int view_entry(void *arg, const char *name, const struct stat *st)
 	struct stat real, pst, shown = *st;
 	int f;
 
+	/* the view's summary wins over a source entry of its name */
+	if (!*fl->rel && !strcmp(name, SVC_SUMMARY_NAME))
+		return 0;
 	if (S_ISDIR(st->st_mode))
 		return fill_folder(fl, name);
 	if (S_ISLNK(st->st_mode) &&
@@ -145,7 +159,10 @@ static int view_entry(void *arg, const char *name, const struct stat *st)
 		    profile_name(name, f, md) ||
 		    fs_join(fl->rel, md, rel, sizeof(rel)))
 			continue;
-		/* a folder of the profile's name wins (view_resolve) */
+		/* a folder of the profile's name wins (view_resolve); the
+		 * summary wins over both */
+		if (!*fl->rel && !strcmp(md, SVC_SUMMARY_NAME))
+			continue;
 		if (tree_lstat(fs->tree, rel, &real) == 0 &&
 		    S_ISDIR(real.st_mode))
 			continue;
@@ -172,6 +189,8 @@ int fs_op_readdir(const char *path, void *buf, fuse_fill_dir_t fill, off_t off,
 	/* "." and ".." are folders; ".." of the root is not the source's
 	 * to stat */
 	if (fill_folder(&fl, ".") || fill_folder(&fl, ".."))
+		return 0;
+	if (view && !*rel && fill_summary(&fl))
 		return 0;
 	rc = tree_list(fs->tree, rel, view ? view_entry : fill_entry, &fl);
 	return rc > 0 ? 0 : rc;

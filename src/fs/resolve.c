@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "profilefs/summary.h"
 #include "fs_i.h"
 
 const char *const fs_suffix[SVC_FORMATS] = {
@@ -94,17 +95,27 @@ static int caller_in_group(const struct fuse_context *c, gid_t gid)
  */
 int fs_caller_may_read(const struct stat *st)
 {
+	return fs_caller_may(st, R_OK);
+}
+
+/* The same for the bits of want (R_OK, X_OK: a folder to list and
+ * enter): all of them, of the one class (owner, group, other) the
+ * caller is in. */
+int fs_caller_may(const struct stat *st, int want)
+{
 	const struct fuse_context *c = fuse_get_context();
+	mode_t o =
+		((want & R_OK) ? S_IROTH : 0) | ((want & X_OK) ? S_IXOTH : 0);
+	mode_t m = st->st_mode;
 
 	if (c->uid == 0 || c->uid == geteuid())
 		return 1;
 	if (c->uid == st->st_uid)
-		return !!(st->st_mode & S_IRUSR);
+		return ((m >> 6) & o) == o;
 	/* membership matters only when the group and other bits differ */
-	if (!(st->st_mode & S_IRGRP) != !(st->st_mode & S_IROTH) &&
-	    caller_in_group(c, st->st_gid))
-		return !!(st->st_mode & S_IRGRP);
-	return !!(st->st_mode & S_IROTH);
+	if (((m >> 3) & o) != (m & o) && caller_in_group(c, st->st_gid))
+		return ((m >> 3) & o) == o;
+	return (m & o) == o;
 }
 
 /*
@@ -174,6 +185,17 @@ int fs_lstat(struct fs *fs, const char *rel, struct stat *st)
 	return err;
 }
 
+int fs_summary_attr(struct fs *fs, struct stat *st)
+{
+	int rc = tree_lstat(fs->tree, "", st);
+
+	/* the root's owner and read bits: whoever may list the view's root
+	 * may read its summary, which tells it only of what it may read */
+	if (!rc)
+		fs_profile_attr(st, 0);
+	return rc;
+}
+
 /*
  * What a path of the view names (rel: the source path it shows): a source
  * folder (*bin NULL, its lstat in *st), or a profile as fs_resolve() says.
@@ -185,6 +207,10 @@ static int view_resolve(struct fs *fs, const char *rel, struct stat *st,
 	int err;
 
 	*bin = NULL;
+	/* the view's own file wins over a source entry of its name (which
+	 * a hostile source would name so to hide it) */
+	if (!strcmp(rel, SVC_SUMMARY_NAME))
+		return fs_summary_attr(fs, st);
 	err = fs_lstat(fs, rel, st);
 	if (err == 0 && S_ISDIR(st->st_mode))
 		return 0;

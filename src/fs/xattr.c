@@ -53,7 +53,7 @@ static int stats_text(struct fs *fs, char *buf, size_t size)
 
 /* The source entry a mounted path names for its xattrs: 0 with *rel the
  * source path (a folder of the view: the source's), 1 for a profile (no
- * xattrs), or -errno. */
+ * xattrs; nor has the view's summary), or -errno. */
 static int xattr_entry(struct fs *fs, const char *path, const char **rel)
 {
 	enum svc_format fmt;
@@ -64,6 +64,8 @@ static int xattr_entry(struct fs *fs, const char *path, const char **rel)
 	rc = fs_resolve(fs, path, &st, &bin, &fmt);
 	if (rc)
 		return rc;
+	if (fs_is_summary(fs, path))
+		return 1;
 	if (bin) {
 		free(bin);
 		return 1;

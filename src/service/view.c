@@ -174,7 +174,8 @@ static int catalogs_first(struct svc *pv, const struct prof *p, int compute_ok)
 	if (!pv->trust || !pv->catalogs || !p->is_pe || !p->hashed ||
 	    !p->dg.pehash || svc_catalogs_ready(pv->catalogs))
 		return 0;
-	return compute_ok ? svc_catalogs_wait(pv->catalogs, &stop) : -ENOENT;
+	return compute_ok == 1 ? svc_catalogs_wait(pv->catalogs, &stop)
+			       : -ENOENT;
 }
 
 /*
@@ -238,7 +239,7 @@ int svc_view_get_at(struct svc *pv, const char *relpath, const struct stat *st,
 		/* its caller went, or waits its turn: no profile without it */
 		if (rc == -EINTR || rc == -EAGAIN)
 			goto fail;
-		if (rc == -ENOENT && !compute_ok) {
+		if (rc == -ENOENT && compute_ok != 1) {
 			/* its .mui is not cached yet: so neither is this
 			 * profile's final text */
 			goto fail;

@@ -374,6 +374,17 @@ void md_link(struct dynbuf *b, const char *text, const char *u, enum md_ctx ctx)
 	db_addc(b, ')');
 }
 
+void md_code_link(struct dynbuf *b, const char *text, const char *u)
+{
+	/* a code span binds tighter than the link's brackets: a ] inside
+	 * it ends nothing */
+	db_addc(b, '[');
+	md_code(b, text, strlen(text), MD_TEXT);
+	db_adds(b, "](");
+	url(b, u);
+	db_addc(b, ')');
+}
+
 /* ---- JSON ---------------------------------------------------------- */
 
 /*

@@ -144,7 +144,7 @@ for k in 0 1 2 3; do
 	spelled $k view pv
 	mount_fs "${SP[@]}" || continue
 	check_eq "view (${SP[*]}): the view's profiles" "$(ls "$MNT/pv" | tr '\n' ' ')" \
-		"hello.dll.md tiny.sys.md tool.exe.md "
+		"SUMMARY.md hello.dll.md tiny.sys.md tool.exe.md "
 	check_eq "view (${SP[*]}): .profiles is the source's" "$(cat "$MNT/.profiles/own.txt")" mine
 	umount_fs
 done
@@ -489,7 +489,7 @@ check "--help: nothing on stderr" [ ! -s "$T/err" ]
 help_of() { "$PROFILEFS" $1 --help | grep -oE '^    (-[a-zA-Z], )?--[a-z-]+=?' | sed 's/^.*--//' | sort; }
 # the mount's, as spelled in its --help, in the same form
 all_opts=$(help_of "" | tr '\n' ' ')
-for cmd in "" profile warm rules; do
+for cmd in "" profile warm summary rules; do
 	name="profilefs${cmd:+ $cmd}"
 	opts=$(help_of "$cmd")
 	check "$name --help lists options" [ "$(wc -l <<<"$opts")" -ge 2 ]

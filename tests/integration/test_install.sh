@@ -87,6 +87,7 @@ check_eq "completion: -o ro,sniff" "$(complete_of profilefs -o ro,sniff)" "ro,sn
 check_eq "completion: no file names for --memory's value" "$(complete_of profilefs --memory '')" ""
 check_eq "completion: folders for SOURCE" "$(cd "$T/empty" && mkdir -p srcdir && complete_of profilefs '')" "profile
 rules
+summary
 warm
 srcdir"
 check_eq "completion: subcommand" "$(complete_of profilefs prof)" "profile"
@@ -108,7 +109,7 @@ man_cmd_opts() { # CMD: the options of its part of COMMANDS, sorted
 		sed -n '/Also the mount/,/^$/p' "$T/sect" | grep -oE -- '--[a-z-]+' | sed 's/^--//'
 	} | sort
 }
-for cmd in "" profile warm rules; do
+for cmd in "" profile warm summary rules; do
 	name="profilefs${cmd:+ $cmd}"
 	verb=; [ "$cmd" = rules ] && verb=list
 	want=$(cmd_help_opts "$cmd")

@@ -68,11 +68,11 @@ check "but it is there" [ -d "$V" ]
 check_eq "the view's folders are the source's" \
 	"$(cd "$V" && find . -type d | LC_ALL=C sort)" "$(cd "$SRC" && find . -type d | LC_ALL=C sort)"
 check_eq "the view's files: one profile per binary" \
-	"$(cd "$V" && find . -type f | sed 's|^\./||' | LC_ALL=C sort)" "$(binaries | sed 's/$/.md/')"
+	"$(cd "$V" && find . -type f | sed 's|^\./||' | grep -vx SUMMARY.md | LC_ALL=C sort)" "$(binaries | sed 's/$/.md/')"
 check_eq "no binary, text or link in the view" "$(cd "$V" && find . ! -type d ! -name '*.md')" ""
 check_eq "every profile of the overlay is in the view" \
 	"$(cd "$MNT" && find . -path ./.profiles -prune -o -name '*.md' -print | grep -v '^\./deep/real\.dll\.md$' | LC_ALL=C sort)" \
-	"$(cd "$V" && find . -name '*.md' | grep -v '^\./deep/real\.dll\.md$' | LC_ALL=C sort)"
+	"$(cd "$V" && find . -name '*.md' | grep -v '^\./deep/real\.dll\.md$' | grep -vx ./SUMMARY.md | LC_ALL=C sort)"
 check "the overlay's real.dll.md is the real file" grep -q "a real file" "$MNT/deep/real.dll.md"
 check "the view's real.dll.md is the profile" grep -q '^# real.dll$' "$V/deep/real.dll.md"
 check "a text file is not in the view" [ ! -e "$V/notes.txt" ]
@@ -97,13 +97,13 @@ umount_fs
 
 fresh || finish
 mkdir "$T/tar"
-tar -C "$V" -cf - . | tar -C "$T/tar" -xf -
+tar -C "$V" --exclude=./SUMMARY.md -cf - . | tar -C "$T/tar" -xf -
 check_eq "tar of the cold view: the binaries' profiles, byte for byte" \
 	"$(diff -r "$T/tar" "$T/want" && echo same)" same
 umount_fs
 
 fresh || finish
-rsync -a "$V/" "$T/rsync/"
+rsync -a --exclude=/SUMMARY.md "$V/" "$T/rsync/"
 check_eq "rsync -a of the cold view: the binaries' profiles, byte for byte" \
 	"$(diff -r "$T/rsync" "$T/want" && echo same)" same
 check_eq "rsync: sizes exact" "$(cd "$T/rsync" && find . -type f -printf '%s %p\n' | LC_ALL=C sort)" \

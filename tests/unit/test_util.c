@@ -43,6 +43,19 @@ static char *link(const char *t, const char *u)
 	return out;
 }
 
+static char *code_link(const char *t, const char *u)
+{
+	struct dynbuf b;
+	char *out = NULL;
+	size_t len;
+
+	db_init(&b, 4096);
+	md_code_link(&b, t, u);
+	if (db_take(&b, &out, &len))
+		db_free(&b);
+	return out;
+}
+
 static char *code(const char *s, enum md_ctx ctx)
 {
 	struct dynbuf b;
@@ -284,6 +297,11 @@ static void test_markdown(void)
 		    "[x](javascript%3Aalert%281%29)");
 	CHECK_OWNED(link("x", "//evil/a:b"), "[x](%2F/evil/a%3Ab)");
 	CHECK_OWNED(link("x", "rules/a b.yml"), "[x](rules/a%20b.yml)");
+	/* a code span as the text: a ] or a backtick in it ends nothing */
+	CHECK_OWNED(code_link("a/x](y) `z`.dll", "a/x](y) `z`.dll.md"),
+		    "[``a/x](y) `z`.dll``](a/x%5D%28y%29%20%60z%60.dll.md)");
+	CHECK_OWNED(code_link("n\nl*_.dll", "n\nl*_.dll.md"),
+		    "[`n\\x0Al*_.dll`](n%0Al%2A_.dll.md)");
 }
 
 static void test_paths(void)
