@@ -355,6 +355,12 @@ static void sec_counts(struct dynbuf *b, const struct sum *s)
 			  SVC_SUMMARY_PENDING);
 	else
 		db_adds(b, "* Walk: complete\n");
+	/* the summary reads no binary: it cannot check a row against the
+	 * bytes, as a profile's read does */
+	db_adds(b, "* Cache Rows: matched to their files by identity "
+		   "(device, inode, size, times), not by the files' bytes; a "
+		   "profile linked below is checked against its file's bytes "
+		   "when it is opened\n");
 }
 
 static void sec_tables(struct dynbuf *b, const struct sum *s)
@@ -413,6 +419,15 @@ static void sec_list(struct dynbuf *b, const struct sum *s, enum list l)
 	size_t i, start;
 
 	db_printf(b, "\n## %s\n\n", list_title[l]);
+	if (!sl->total && (l == L_MISMATCH || l == L_UNKNOWN) &&
+	    s->known[KNOWN_NO_DATA]) {
+		db_printf(b,
+			  "None known: %llu of the binaries have no known-file "
+			  "data (`profilefs known add` imports the NSRL or "
+			  "winbindex).\n",
+			  (unsigned long long)s->known[KNOWN_NO_DATA]);
+		return;
+	}
 	if (!sl->total) {
 		db_adds(b, "None.\n");
 		return;
