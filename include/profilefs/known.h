@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct known; /* an open store */
 
@@ -111,8 +112,55 @@ int64_t known_generation(struct known *k);
 
 /* ---- the store ---------------------------------------------------------- */
 
-/* Open the store at path (created when create and missing). */
+/*
+ * Open the store at path (created when create and missing). Without
+ * create, a store that does not exist yet is not an error: the handle
+ * opens it on first use once it exists (a stat per lookup until then;
+ * KNOWN_NO_DATA meanwhile), so a mount started before the first
+ * `profilefs known add` shows the data at once. -EPROTO: path is not a
+ * store of ours (left as it is).
+ */
 int known_open(const char *path, int create, struct known **out);
 void known_close(struct known *k);
+/* the path it was opened with */
+const char *known_path(const struct known *k);
+
+/* ---- importing (`profilefs known`) ---------------------------------- */
+
+struct util_stop;
+
+/* one import: what the caller gives, and what it says of it */
+struct known_import {
+	const struct util_stop *stop; /* asked between rows and files */
+	/* a long import's progress (may be NULL): rows so far, and the
+	 * step ("reading", "sorting", or the winbindex file being read) */
+	void (*progress)(void *ctx, const char *kind, uint64_t rows,
+			 const char *step);
+	void *ctx;
+	/* out: "nsrl" or "winbindex", the rows imported, and on -EPROTO
+	 * (not a data set, corrupt, truncated) why, naming the file */
+	const char *kind;
+	uint64_t rows;
+	char why[512];
+};
+
+/*
+ * Imports path into a store opened with create: an NSRL RDS v3 database
+ * (an SQLite file with the views FILE, PKG, OS and MFG) or a winbindex
+ * data folder (by_filename_compressed/NAME.json.gz, found in path, in
+ * path/by_filename_compressed or path/data/by_filename_compressed). The
+ * rows of that kind are replaced in one transaction: on any failure or
+ * stop, the store is as it was. -EPROTO (why says), -EINTR (stopped), or
+ * the store's errors.
+ */
+int known_add(struct known *k, const char *path, struct known_import *imp);
+
+/* The sources on f: a header line, then one tab-separated line each:
+ * kind, path, imported (UTC), rows, release ("-" when not known). */
+int known_list(struct known *k, FILE *f);
+
+/* Removes the source of that kind ("nsrl", "winbindex") or imported from
+ * that path; -ENOENT when there is none. */
+int known_remove(struct known *k, const char *path_or_kind);
 
 #endif
