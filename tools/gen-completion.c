@@ -1,7 +1,8 @@
 /*
  * gen-completion TEMPLATE: the bash completion on stdout, from TEMPLATE
  * (data/bash-completion/profilefs.in) with its words "@MOUNT_WORDS@",
- * "@PROFILE_WORDS@", "@WARM_WORDS@", "@RULES_WORDS@" (each command's
+ * "@PROFILE_WORDS@", "@WARM_WORDS@", "@RULES_WORDS@", "@KNOWN_WORDS@" (each
+ * command's
  * options, "--cache=" for one that takes a value), "@MOUNT_ONAMES@" (the
  * mount's names for -o), "@ALL_DIRS@" and "@ALL_FILES@" (the options
  * whose value is a folder, a file, as a case pattern "--a | --b")
@@ -24,6 +25,7 @@ static const struct {
 	{ "@PROFILE_WORDS@", CMD_PROFILE, 0, " " },
 	{ "@WARM_WORDS@", CMD_WARM, 0, " " },
 	{ "@RULES_WORDS@", CMD_RULES, 0, " " },
+	{ "@KNOWN_WORDS@", CMD_KNOWN, 0, " " },
 	{ "@MOUNT_ONAMES@", CMD_MOUNT, 'o', " " },
 	{ "@ALL_DIRS@", CMD_ALL, 'd', " | " },
 	{ "@ALL_FILES@", CMD_ALL, 'f', " | " },

@@ -83,6 +83,11 @@ struct known_verdict {
 
 void known_verdict_free(struct known_verdict *v);
 
+/* A version string's leading dotted numbers, as winbindex's versions are
+ * compared: "10.0.22621.1485 (WinBuild.160101.0800)" -> "10.0.22621.1485"
+ * ("" when it starts with no digit; s may be NULL); out holds len bytes */
+void known_dotted_version(const char *s, char *out, size_t len);
+
 /* What a lookup is asked: the binary's SHA-256, and what it claims to be
  * (any of these may be absent: NULL / 0). */
 struct known_query {

@@ -4,6 +4,7 @@
  *   profilefs profile [options] FILE...     print profiles (cli_profile)
  *   profilefs rules VERB ...                rule repositories (cli_rules)
  *   profilefs warm [options] PATH...        fill the cache (cli_warm)
+ *   profilefs known VERB ...                known-file data sets (cli_known)
  */
 #include <string.h>
 
@@ -19,5 +20,7 @@ int main(int argc, char **argv)
 		return cli_warm(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "rules") == 0)
 		return cli_rules(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "known") == 0)
+		return cli_known(argc - 1, argv + 1);
 	return cli_mount(argc, argv);
 }

@@ -33,9 +33,10 @@ enum cli_cmd {
 	CMD_PROFILE = 1u << 1,
 	CMD_WARM = 1u << 2,
 	CMD_RULES = 1u << 3,
+	CMD_KNOWN = 1u << 4,
 };
 #define CMD_SVC (CMD_MOUNT | CMD_PROFILE | CMD_WARM)
-#define CMD_ALL (CMD_SVC | CMD_RULES)
+#define CMD_ALL (CMD_SVC | CMD_RULES | CMD_KNOWN)
 
 /* the time limit of one profile when none is given (seconds), and the
  * smallest memory budget taken */
@@ -50,6 +51,7 @@ struct cli_opts {
 	/* the service's: the mount, profile and warm */
 	char *cache;
 	char *rules; /* the rules index; NULL: the default */
+	char *known; /* the known-file store; NULL: the default */
 	int no_cache;
 	int no_catalogs; /* the mount's: no catalog index at all */
 	char *drive;

@@ -193,21 +193,6 @@ static int unhex32(const char *s, uint8_t out[32])
 	return 0;
 }
 
-/* "10.0.22621.1485 (WinBuild.160101.0800)" -> "10.0.22621.1485": the
- * leading digits and dots, no dot at the end */
-static void dotted(const char *s, char *out, size_t len)
-{
-	size_t n = 0;
-
-	while (s && n + 1 < len &&
-	       ((s[n] >= '0' && s[n] <= '9') || (s[n] == '.' && n > 0)))
-		n++;
-	while (n > 0 && s[n - 1] == '.')
-		n--;
-	memcpy(out, s ? s : "", n);
-	out[n] = '\0';
-}
-
 /* "2023-03-28T00:00:00" -> "2023-03-28"; "" when it is not a date */
 static const char *date_of(struct json_object *build, char out[11])
 {
@@ -260,7 +245,8 @@ static int entry(struct wb_file *w, const uint8_t sha[32],
 	size_t n = 0, k;
 	int rc = 0;
 
-	dotted(string(member(fi, "version")), version, sizeof(version));
+	known_dotted_version(string(member(fi, "version")), version,
+			     sizeof(version));
 	w->nbuilds = 0;
 	if (json_object_is_type(wv, json_type_object)) {
 		/* the builds' count first: their dates are kept beside */
