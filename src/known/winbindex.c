@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -128,6 +129,7 @@ static int load(struct wb_file *w, int dfd, const char *fname,
 		struct json_object **obj)
 {
 	struct json_tokener *tok = json_tokener_new_ex(WB_DEPTH);
+	struct stat st;
 	z_stream z;
 	int fd, rc;
 
@@ -139,8 +141,17 @@ static int load(struct wb_file *w, int dfd, const char *fname,
 		json_tokener_free(tok);
 		return -ENOMEM;
 	}
-	fd = openat(dfd, fname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	rc = fd < 0 ? -errno : inflate_all(w, fd, &z, tok, obj);
+	/* not blocked by a FIFO, nor reading a folder */
+	fd = openat(dfd, fname,
+		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		rc = -errno;
+	else if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (!S_ISREG(st.st_mode))
+		rc = why(w, "not a regular file");
+	else
+		rc = inflate_all(w, fd, &z, tok, obj);
 	if (fd >= 0)
 		close(fd);
 	inflateEnd(&z);
