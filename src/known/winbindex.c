@@ -244,7 +244,8 @@ static int build_add(struct wb_file *w, const char *windows, const char *update,
 	return 0;
 }
 
-/* dates[] holds the dates of the builds, as many as there are */
+/* one SHA-256's entry: its version, and its builds (their dates kept in
+ * dates[], one per build, until the rows are put) */
 static int entry(struct wb_file *w, const uint8_t sha[32],
 		 struct json_object *e)
 {
