@@ -142,8 +142,7 @@ static int load(struct wb_file *w, int dfd, const char *fname,
 		return -ENOMEM;
 	}
 	/* not blocked by a FIFO, nor reading a folder */
-	fd = openat(dfd, fname,
-		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	fd = openat(dfd, fname, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		rc = -errno;
 	else if (fstat(fd, &st) < 0)
