@@ -11,7 +11,8 @@ b=$(realpath "$1")
 rows=${2:-5000000}
 here=$(dirname "$(realpath "$0")")
 t=$(mktemp -d /tmp/pfs-known-XXXXXX)
-trap 'rm -rf "$t"' EXIT
+# KEEP=1: the data and the store are left in $t, for more lookups
+[ -n "${KEEP:-}" ] && echo "keeping $t" || trap 'rm -rf "$t"' EXIT
 
 echo "generating an NSRL-schema database of $rows files..."
 /usr/bin/python3 - "$t/rds.db" "$rows" "$here/../tests/integration" <<'PY'
