@@ -53,8 +53,12 @@ enum {
 };
 
 /* an import: the write connection held, in one transaction */
+struct util_hash;
 struct cache_known_imp {
 	struct cache_known *k;
+	/* winbindex's builds by (windows, update, released): their ids
+	 * (a few thousand builds, each named by many files) */
+	struct util_hash *builds;
 	char kind[16];
 	sqlite3_stmt *st[KW_N];
 };

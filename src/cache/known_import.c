@@ -11,7 +11,15 @@
 #include <time.h>
 
 #include "known_i.h"
+#include "profilefs/hash.h"
 #include "profilefs/util.h"
+
+/* the builds remembered (beyond: asked of the store), and the longest
+ * names that are */
+#define KNOWN_BUILD_MEMO 65536
+struct build_key {
+	char windows[32], update[24], released[12];
+};
 
 /* the page cache an import may use: random keys inserted into a large
  * table touch pages all over it */
@@ -32,6 +40,7 @@ static void imp_free(struct cache_known_imp *m)
 
 	for (i = 0; i < KW_N; i++)
 		sqlite3_finalize(m->st[i]);
+	util_hash_free(m->builds);
 	pthread_mutex_unlock(&m->k->wmu);
 	free(m);
 }
@@ -50,6 +59,11 @@ int cache_known_import_begin(struct cache_known *k, const char *kind,
 		return -ENOMEM;
 	m->k = k;
 	strcpy(m->kind, kind);
+	if (util_hash_new(sizeof(struct build_key), sizeof(int64_t),
+			  KNOWN_BUILD_MEMO, NULL, &m->builds)) {
+		free(m);
+		return -ENOMEM;
+	}
 	pthread_mutex_lock(&k->wmu);
 	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d",
 		 KNOWN_IMPORT_CACHE_KIB);
@@ -107,8 +121,8 @@ static int step(sqlite3 *db, sqlite3_stmt *st, int64_t *row)
 	return rc;
 }
 
-static int build_id(struct cache_known_imp *m, const char *const *b,
-		    int64_t *id)
+static int build_id_sql(struct cache_known_imp *m, const char *const *b,
+			int64_t *id)
 {
 	sqlite3_stmt *add = m->st[KW_BUILD_ADD], *get = m->st[KW_BUILD_ID];
 	int i, rc;
@@ -126,6 +140,44 @@ static int build_id(struct cache_known_imp *m, const char *const *b,
 		return rc;
 	}
 	return step(m->k->w, get, id);
+}
+
+/* the key of a build's names, 0; -1 when one is too long to be a key */
+static int build_key(const char *const *b, struct build_key *k)
+{
+	const char *s[3] = { b[0] ? b[0] : "", b[1] ? b[1] : "",
+			     b[2] ? b[2] : "" };
+
+	memset(k, 0, sizeof(*k));
+	if (strlen(s[0]) >= sizeof(k->windows) ||
+	    strlen(s[1]) >= sizeof(k->update) ||
+	    strlen(s[2]) >= sizeof(k->released))
+		return -1;
+	strcpy(k->windows, s[0]);
+	strcpy(k->update, s[1]);
+	strcpy(k->released, s[2]);
+	return 0;
+}
+
+/* a build's id: remembered, else from the store (added when new) */
+static int build_id(struct cache_known_imp *m, const char *const *b,
+		    int64_t *id)
+{
+	struct build_key key;
+	int64_t *v;
+	int rc;
+
+	if (build_key(b, &key))
+		return build_id_sql(m, b, id);
+	v = util_hash_get(m->builds, &key);
+	if (v) {
+		*id = *v;
+		return 0;
+	}
+	rc = build_id_sql(m, b, id);
+	if (!rc && util_hash_put(m->builds, &key, (void **)&v) == 0)
+		*v = *id;
+	return rc;
 }
 
 int cache_known_wb_put(struct cache_known_imp *m, const uint8_t sha256[32],
