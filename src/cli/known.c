@@ -128,10 +128,11 @@ static int add_one(struct known *k, const char *path, int tty)
 	return rc;
 }
 
-static int add(struct known *k, int argc, char **argv, int tty)
+/* each PATH imported in turn; *added: how many were */
+static int add(struct known *k, int argc, char **argv, int tty, int *added)
 {
 	struct sigaction sa;
-	int i, status = 0;
+	int i, rc, status = 0;
 
 	/* no SA_RESTART: the import asks between rows */
 	memset(&sa, 0, sizeof(sa));
@@ -139,8 +140,11 @@ static int add(struct known *k, int argc, char **argv, int tty)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	for (i = 0; i < argc && !known_stopped; i++)
-		status |= add_one(k, argv[i], tty) != 0;
+	for (i = 0; i < argc && !known_stopped; i++) {
+		rc = add_one(k, argv[i], tty);
+		*added += rc == 0;
+		status |= rc != 0;
+	}
 	if (known_stopped)
 		return 128 + known_stopped;
 	return status;
@@ -270,6 +274,20 @@ static int remove_each(struct known *k, int argc, char **argv)
 	return status;
 }
 
+/* a store made by an add that added nothing: gone again, so that a
+ * failed import leaves things as they were */
+static void unmake(const char *path)
+{
+	static const char *const side[] = { "", "-wal", "-shm" };
+	char p[4096];
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (snprintf(p, sizeof(p), "%s%s", path, side[i]) <
+		    (int)sizeof(p))
+			unlink(p);
+}
+
 /* the verb over the store at path: the exit status */
 static int run(const char *verb, const char *path, int argc, char **argv,
 	       int quiet)
@@ -277,7 +295,7 @@ static int run(const char *verb, const char *path, int argc, char **argv,
 	int write = !strcmp(verb, "add") || !strcmp(verb, "remove");
 	struct known *k = NULL;
 	struct stat st;
-	int rc;
+	int rc, made, added = 0;
 
 	if (strcmp(verb, "list") && argc == 0) {
 		fprintf(stderr, "profilefs known %s: no %s given\n", verb,
@@ -287,8 +305,11 @@ static int run(const char *verb, const char *path, int argc, char **argv,
 	/* removing from a store that is not there makes none */
 	if (!strcmp(verb, "remove") && stat(path, &st) < 0)
 		return remove_each(NULL, argc, argv);
+	made = write && stat(path, &st) < 0 && errno == ENOENT;
 	rc = known_open(path, write, &k);
 	if (rc) {
+		if (made)
+			unmake(path);
 		fprintf(stderr,
 			"profilefs: cannot open the known-file store %s: %s\n",
 			path,
@@ -297,7 +318,7 @@ static int run(const char *verb, const char *path, int argc, char **argv,
 		return 1;
 	}
 	if (!strcmp(verb, "add"))
-		rc = add(k, argc, argv, !quiet && isatty(2));
+		rc = add(k, argc, argv, !quiet && isatty(2), &added);
 	else if (!strcmp(verb, "remove"))
 		rc = remove_each(k, argc, argv);
 	else if (!strcmp(verb, "lookup"))
@@ -305,6 +326,8 @@ static int run(const char *verb, const char *path, int argc, char **argv,
 	else
 		rc = known_list(k, stdout) || fflush(stdout) ? 1 : 0;
 	known_close(k);
+	if (made && !added)
+		unmake(path);
 	return rc;
 }
 

@@ -39,6 +39,10 @@ check_eq "no store: no data" "$(lookup hello.dll)" "no data"
 check_eq "no store: list is its header" "$("$PROFILEFS" known list --known="$K")" \
 	"$(printf 'kind\tpath\timported\trows\trelease')"
 check "no store: none made by a reader" [ ! -e "$K" ]
+echo "hello" >"$T/text.db"
+"$PROFILEFS" known add -q --known="$K" "$T/text.db" 2>/dev/null
+check_eq "no store, a failed add: exit status" "$?" 1
+check "no store, a failed add: none made" [ ! -e "$K" ] && [ ! -e "$K-wal" ]
 
 # --- the data sets ------------------------------------------------------------
 # NSRL: hello.dll and exports.dll in products; a row whose hash is not
@@ -129,7 +133,6 @@ mkfifo "$T/bad/by_filename_compressed/fifo.dll.json.gz"
 refused "fifo.dll.json.gz: not a regular file" "$T/bad"
 sqlite3 "$T/wrong.db" "CREATE TABLE FILE (sha256 TEXT); CREATE TABLE PKG (package_id INTEGER)"
 refused "$T/wrong.db: not an NSRL RDS v3 database: no OS view" "$T/wrong.db"
-echo "hello" >"$T/text.db"
 refused "$T/text.db: neither an NSRL RDS v3 database" "$T/text.db"
 mkdir -p "$T/empty"
 refused "$T/empty: not a winbindex data folder" "$T/empty"
