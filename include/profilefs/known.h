@@ -94,9 +94,9 @@ struct known_query {
 	const uint8_t *sha256; /* 32 bytes */
 	const char *name;      /* file name, no folders */
 	unsigned machine;      /* IMAGE_FILE_HEADER.Machine, 0: not a PE */
-	/* the file version, dotted ("10.0.22621.1485"): VS_FIXEDFILEINFO's
-	 * FileVersion when there is one, else the FileVersion string's
-	 * leading numbers */
+	/* the file version, dotted ("10.0.22621.1485"): the FileVersion
+	 * string's leading numbers (known_dotted_version), as winbindex
+	 * records the string; the parser keeps no VS_FIXEDFILEINFO */
 	const char *version;
 	/* a .mui or a language variant (in a ll-CC folder): never a
 	 * mismatch, "unknown" at worst */
