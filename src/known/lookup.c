@@ -64,7 +64,9 @@ struct cache_known *known_db(struct known *k)
 		rc = cache_known_open(k->path, 0, &c);
 		if (rc == 0) {
 			__atomic_store_n(&k->db, c, __ATOMIC_RELEASE);
-		} else if (rc != -ENOENT) {
+		} else if (rc != -ENOENT && rc != -EBUSY) {
+			/* (-ENOENT, -EBUSY: being made by a first import,
+			 * asked again at the next lookup) */
 			log_warn("known-file store %s unusable (%s): no known "
 				 "file verdicts",
 				 k->path, strerror(-rc));
