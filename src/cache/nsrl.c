@@ -257,6 +257,7 @@ static int read_files(struct nsrl_run *n)
 		sqlite3_reset(put);
 	}
 	rc = rc == SQLITE_DONE ? 0 : known_db_fail(n->src, "FILE");
+	n->rows = seen;
 out:
 	sqlite3_finalize(in);
 	sqlite3_finalize(put);
@@ -274,7 +275,7 @@ static int merge(struct nsrl_run *n)
 	int rc;
 
 	if (n->progress)
-		n->progress(n->ctx, 0, "sorting");
+		n->progress(n->ctx, n->rows, "sorting");
 	sqlite3_progress_handler(n->dst, 100000, merge_stop, (void *)n->stop);
 	rc = known_db_exec(
 		n->dst, "INSERT OR IGNORE INTO nsrl"

@@ -75,6 +75,7 @@ struct progress {
 	int tty;
 	int shown;
 	double last, t0;
+	const char *step; /* of the last line shown */
 };
 
 static void progress(void *ctx, const char *kind, uint64_t rows,
@@ -83,9 +84,14 @@ static void progress(void *ctx, const char *kind, uint64_t rows,
 	struct progress *p = ctx;
 	double now = util_now();
 
-	if (!p->tty || now - p->last < 0.2)
+	/* every 0.2 s, and at once when NSRL's step changes (reading, then
+	 * sorting: a long wait with no rows to count) */
+	if (!p->tty ||
+	    (now - p->last < 0.2 &&
+	     (strcmp(kind, "nsrl") || !p->step || !strcmp(p->step, step))))
 		return;
 	p->last = now;
+	p->step = step;
 	fprintf(stderr,
 		"\r\033[Kprofilefs known: %s: %llu rows, %.0f rows/s (%s)",
 		kind, (unsigned long long)rows,
