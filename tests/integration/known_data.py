@@ -3,7 +3,7 @@ database (its tables, and the FILE/PKG/OS/MFG views over them as the RDS
 keeps them for RDS v2 readers) and a winbindex data folder
 (by_filename_compressed/NAME.json.gz).
 
-  known_data.py nsrl OUT.db SHA:NAME:SIZE:PRODUCT:VERSION:OS:MFG...
+  known_data.py nsrl OUT.db SHA:NAME:SIZE:PRODUCT:VERSION:OS:MFG[:TAG]...
   known_data.py winbindex DIR ENTRY...
   known_data.py machine_version FILE    (python3-pefile's answer)
 
@@ -69,13 +69,14 @@ def nsrl(out, rows, n_random=0):
         return ids[(table, key)]
 
     for i, r in enumerate(rows):
-        sha, name, size, prod, ver, osn, mfg = r.split(":")
+        # an eighth field makes a package of its own, whatever its names
+        sha, name, size, prod, ver, osn, mfg, *tag = r.split(":")
         osid = idof("os", osn, lambda: db.execute(
             "INSERT INTO OPERATING_SYSTEM (name, version) VALUES (?, '')",
             (osn,)).lastrowid)
         mid = idof("mfg", mfg, lambda: db.execute(
             "INSERT INTO MANUFACTURER (name) VALUES (?)", (mfg,)).lastrowid)
-        pkg = idof("pkg", (prod, ver, osn, mfg), lambda: len(
+        pkg = idof("pkg", (prod, ver, osn, mfg, *tag), lambda: len(
             [k for k in ids if k[0] == "pkg"]) + 1)
         if not db.execute("SELECT 1 FROM APPLICATION WHERE package_id = ?",
                           (pkg,)).fetchone():

@@ -51,7 +51,8 @@ $GEN nsrl "$T/rds.db" \
 	"$(sha hello.dll):hello.dll:1:Hello Suite:1.0:Windows 10:Example Corp" \
 	"$(sha exports.dll):exports.dll:1:Fixture Kit:5.6:Windows 11:Fixture Inc" \
 	"$(sha exports.dll):exports.dll:1:Fixture Kit:5.7:Windows 11:Fixture Inc" \
-	"XYZ:bad.dll:1:Fixture Kit:5.6:Windows 11:Fixture Inc"
+	"XYZ:bad.dll:1:Fixture Kit:5.6:Windows 11:Fixture Inc" \
+	"$(sha noexports.exe):noexports.exe:1:Hello Suite:1.0:Windows 10:Example Corp:again"
 nsrl_rows=$(sqlite3 "$T/rds.db" "SELECT count(DISTINCT sha256 || package_id) FROM FILE WHERE length(sha256) = 64")
 # winbindex: hello.dll as it is, in two builds; two other builds of
 # hello32.dll's name, machine and version; tool.exe's name and machine in
@@ -73,6 +74,12 @@ check "add winbindex: a summary line" grep -q "^profilefs known: winbindex $T/wb
 check_eq "list: each source, its rows and release" "$(list)" "$(printf 'kind\tpath\trows\trelease
 nsrl\t%s\t%s\t2026.09.1
 winbindex\t%s\t%s\t-' "$T/rds.db" "$nsrl_rows" "$T/wb" "$wb_rows")"
+# packages of the same names are one product in the store
+check_eq "nsrl: the products, each once" \
+	"$(sqlite3 "$K" 'SELECT count(*) FROM nsrl_product')" \
+	"$(sqlite3 "$T/rds.db" 'SELECT count(*) FROM (SELECT DISTINCT p.name, p.version, o.name, m.name FROM PKG p JOIN OS o USING (operating_system_id) JOIN MFG m USING (manufacturer_id))')"
+check "nsrl: two packages of the same names" \
+	[ "$(sqlite3 "$T/rds.db" 'SELECT count(*) FROM PKG')" -gt "$(sqlite3 "$K" 'SELECT count(*) FROM nsrl_product')" ]
 check "list: the import's date" bash -c '"$0" known list --known="$1" | grep -q "	$(date -u +%Y-%m-%d) "' \
 	"$PROFILEFS" "$K"
 
@@ -89,7 +96,8 @@ check_eq "hello32.dll: two builds of its version" "$(detail hello32.dll)" \
 check_eq "de-DE/hello32.dll: a language variant is never a mismatch" "$(lookup de-DE/hello32.dll)" "unknown"
 check_eq "tool.exe: unknown build" "$(lookup tool.exe)" "unknown build"
 check_eq "noexports.exe: a hash alone is known" "$(lookup noexports.exe)" "known (winbindex)"
-check_eq "noexports.exe: no build" "$(detail noexports.exe)" "0 builds:"
+check_eq "noexports.exe: no build, and its NSRL product" "$(detail noexports.exe)" \
+	"0 builds:; 1 NSRL products: Hello Suite 1.0 (Windows 10, Example Corp)"
 check_eq "multires.dll: unknown" "$(lookup multires.dll)" "unknown"
 
 # --- broken data sets: a clear error, the store unchanged -------------------
