@@ -19,8 +19,9 @@ struct known {
 struct cache_known *known_db(struct known *k);
 
 /* A winbindex folder of NAME.json.gz files into the import m: each file
- * gunzipped (at most KNOWN_WB_INFLATED bytes) and parsed by json-c, one
- * at a time. -EPROTO with imp->why naming the file. */
+ * gunzipped (at most KNOWN_WB_INFLATED bytes) and read entry by entry
+ * (json-c parses each key and entry), one file at a time. -EPROTO with
+ * imp->why naming the file. */
 #define KNOWN_WB_INFLATED (512u << 20)
 int known_wb_read(struct cache_known_imp *m, const char *dir,
 		  struct known_import *imp);

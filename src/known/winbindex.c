@@ -1,7 +1,8 @@
 /*
  * A winbindex data folder read into a known-file import: every
  * by_filename_compressed/NAME.json.gz, one at a time, gunzipped by zlib
- * (KNOWN_WB_INFLATED bytes at most) into json-c's tokener as it comes.
+ * (KNOWN_WB_INFLATED bytes at most) and read as it comes, entry by entry
+ * (below).
  * A file's layout (shared/baselines.md has the whole of it):
  *
  *   { "<sha256>": { "fileInfo": { "machineType": 34404,
@@ -40,6 +41,24 @@
 #define WB_VERSION_MAX	64
 #define WB_STOP_ENTRIES 1024
 
+/*
+ * The file's object is read entry by entry, so that memory holds one
+ * entry's tree at a time, never the whole file's: each key and each value
+ * is parsed by json-c's tokener (which says where it ended); between them
+ * only the object's own punctuation ('{', ':', ',', '}') and white space
+ * are read here.
+ */
+enum wb_state {
+	WB_OPEN,     /* before the '{' */
+	WB_FIRST,    /* a key or the '}' */
+	WB_NEXT_KEY, /* a key, after a ',' */
+	WB_KEY,	     /* the tokener reads a key */
+	WB_COLON,    /* the ':' after a key */
+	WB_VALUE,    /* the tokener reads a value */
+	WB_COMMA_OR_END,
+	WB_DONE, /* white space only */
+};
+
 struct wb_file {
 	struct cache_known_imp *m;
 	struct known_import *imp;
@@ -47,6 +66,11 @@ struct wb_file {
 	char name[WB_NAME_MAX + 1];
 	const char **builds; /* triples, grown per entry */
 	size_t nbuilds, cap;
+	struct json_tokener *tok;
+	enum wb_state state;
+	int sha_ok; /* the key read is a SHA-256 */
+	uint8_t sha[32];
+	uint64_t seen; /* entries */
 };
 
 static int why(struct wb_file *w, const char *what)
@@ -55,45 +79,146 @@ static int why(struct wb_file *w, const char *what)
 	return -EPROTO;
 }
 
-/* ---- gunzip into the tokener ------------------------------------------ */
+static int entry(struct wb_file *w, const uint8_t sha[32],
+		 struct json_object *e);
+static int unhex32(const char *s, uint8_t out[32]);
 
-/* feeds n inflated bytes to the tokener: 0, 1 when the value is whole */
-static int feed(struct wb_file *w, struct json_tokener *tok, const char *p,
-		size_t n, struct json_object **obj)
+/* ---- the object, entry by entry ------------------------------------- */
+
+/* n bytes to the tokener: the bytes it used (all of them while the key or
+ * value goes on: *done 0), or -errno; *obj: the key or value when done */
+static ssize_t tokens(struct wb_file *w, const char *p, size_t n,
+		      struct json_object **obj, int *done)
 {
-	size_t i;
+	enum json_tokener_error err;
+	char msg[160];
 
-	if (*obj) { /* after the value: white space only */
-		for (i = 0; i < n; i++)
-			if (!strchr(" \t\r\n", p[i]))
-				return why(w, "invalid JSON: data after the "
-					      "value");
-		return 1;
+	*obj = json_tokener_parse_ex(w->tok, p, (int)n);
+	err = json_tokener_get_error(w->tok);
+	*done = err == json_tokener_success;
+	if (*done) {
+		size_t used = json_tokener_get_parse_end(w->tok);
+
+		json_tokener_reset(w->tok);
+		return (ssize_t)used;
 	}
-	*obj = json_tokener_parse_ex(tok, p, (int)n);
-	if (*obj)
-		return feed(w, tok, p + json_tokener_get_parse_end(tok),
-			    n - json_tokener_get_parse_end(tok), obj);
-	if (json_tokener_get_error(tok) != json_tokener_continue) {
-		char msg[160];
+	if (err == json_tokener_continue)
+		return (ssize_t)n;
+	snprintf(msg, sizeof(msg), "invalid JSON: %s",
+		 json_tokener_error_desc(err));
+	return why(w, msg);
+}
 
-		snprintf(msg, sizeof(msg), "invalid JSON: %s",
-			 json_tokener_error_desc(json_tokener_get_error(tok)));
-		return why(w, msg);
+/* a whole key (then *obj is its string) or value, used */
+static int token_done(struct wb_file *w, struct json_object *obj)
+{
+	int rc = 0;
+
+	if (w->state == WB_KEY) {
+		w->sha_ok = json_object_is_type(obj, json_type_string) &&
+			    !unhex32(json_object_get_string(obj), w->sha);
+		w->state = WB_COLON;
+		return 0;
+	}
+	w->state = WB_COMMA_OR_END;
+	if (++w->seen % WB_STOP_ENTRIES == 0 &&
+	    (rc = util_stop_check(w->imp->stop)))
+		return rc;
+	/* a key that is not a SHA-256 names nothing */
+	if (!w->sha_ok)
+		return 0;
+	rc = entry(w, w->sha, obj);
+	if (!rc)
+		w->imp->rows++;
+	return rc;
+}
+
+/* the object's punctuation c (not white space) in the state it comes in:
+ * 1 when c is taken, 0 when it begins a key or value, or -errno */
+static int punct(struct wb_file *w, char c)
+{
+	switch (w->state) {
+	case WB_OPEN:
+		if (c != '{')
+			return why(w, "not a winbindex file: not a JSON "
+				      "object");
+		w->state = WB_FIRST;
+		return 1;
+	case WB_FIRST:
+	case WB_NEXT_KEY:
+		if (c == '}' && w->state == WB_FIRST) {
+			w->state = WB_DONE;
+			return 1;
+		}
+		if (c != '"')
+			break;
+		w->state = WB_KEY;
+		return 0;
+	case WB_COLON:
+		if (c != ':')
+			break;
+		w->state = WB_VALUE;
+		return 1;
+	case WB_COMMA_OR_END:
+		if (c != ',' && c != '}')
+			break;
+		w->state = c == ',' ? WB_NEXT_KEY : WB_DONE;
+		return 1;
+	case WB_DONE:
+		return why(w, "invalid JSON: data after the value");
+	default:
+		return 0;
+	}
+	return why(w, "invalid JSON: unexpected character");
+}
+
+/* n inflated bytes: 0 or -errno */
+static int feed(struct wb_file *w, const char *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		struct json_object *obj;
+		ssize_t used;
+		int done, rc;
+
+		if (w->state != WB_KEY && w->state != WB_VALUE) {
+			if (strchr(" \t\r\n", p[i]) && p[i]) {
+				i++;
+				continue;
+			}
+			rc = punct(w, p[i]);
+			if (rc < 0)
+				return rc;
+			i += (size_t)rc;
+			continue;
+		}
+		used = tokens(w, p + i, n - i, &obj, &done);
+		if (used < 0)
+			return (int)used;
+		i += (size_t)used;
+		if (!done)
+			continue;
+		rc = token_done(w, obj);
+		json_object_put(obj);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
 
-static int inflate_all(struct wb_file *w, int fd, z_stream *z,
-		       struct json_tokener *tok, struct json_object **obj)
+/* ---- gunzip into the object's reader -------------------------------- */
+
+static int inflate_all(struct wb_file *w, int fd, z_stream *z)
 {
 	static __thread unsigned char in[WB_CHUNK], out[WB_CHUNK];
 	uint64_t total = 0;
-	int zrc = Z_OK, rc;
+	int zrc = Z_OK, rc, pending = 0;
 	ssize_t got;
 
 	for (;;) {
-		if (z->avail_in == 0) {
+		/* more input once zlib has given all it holds */
+		if (z->avail_in == 0 && !pending) {
 			got = read(fd, in, sizeof(in));
 			if (got < 0)
 				return -errno;
@@ -109,36 +234,35 @@ static int inflate_all(struct wb_file *w, int fd, z_stream *z,
 		zrc = inflate(z, Z_NO_FLUSH);
 		if (zrc != Z_OK && zrc != Z_STREAM_END && zrc != Z_BUF_ERROR)
 			return why(w, "corrupt gzip data");
+		pending = z->avail_out == 0;
 		total += sizeof(out) - z->avail_out;
 		if (total > KNOWN_WB_INFLATED)
 			return why(w, "more than 512 MiB once inflated");
-		rc = feed(w, tok, (const char *)out, sizeof(out) - z->avail_out,
-			  obj);
+		rc = feed(w, (const char *)out, sizeof(out) - z->avail_out);
 		if (rc < 0)
 			return rc;
 	}
 	if (zrc != Z_STREAM_END)
 		return why(w, "truncated gzip data");
-	if (!*obj)
+	if (w->state != WB_DONE)
 		return why(w, "truncated JSON");
 	return 0;
 }
 
-/* the file's JSON value, or -errno (-EPROTO said) */
-static int load(struct wb_file *w, int dfd, const char *fname,
-		struct json_object **obj)
+/* the file read into the import: 0 or -errno (-EPROTO said) */
+static int load(struct wb_file *w, int dfd, const char *fname)
 {
-	struct json_tokener *tok = json_tokener_new_ex(WB_DEPTH);
 	struct stat st;
 	z_stream z;
 	int fd, rc;
 
-	*obj = NULL;
-	if (!tok)
+	w->tok = json_tokener_new_ex(WB_DEPTH);
+	if (!w->tok)
 		return -ENOMEM;
+	w->state = WB_OPEN;
 	memset(&z, 0, sizeof(z));
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
-		json_tokener_free(tok);
+		json_tokener_free(w->tok);
 		return -ENOMEM;
 	}
 	/* not blocked by a FIFO, nor reading a folder */
@@ -150,15 +274,12 @@ static int load(struct wb_file *w, int dfd, const char *fname,
 	else if (!S_ISREG(st.st_mode))
 		rc = why(w, "not a regular file");
 	else
-		rc = inflate_all(w, fd, &z, tok, obj);
+		rc = inflate_all(w, fd, &z);
 	if (fd >= 0)
 		close(fd);
 	inflateEnd(&z);
-	json_tokener_free(tok);
-	if (rc) {
-		json_object_put(*obj);
-		*obj = NULL;
-	}
+	json_tokener_free(w->tok);
+	w->tok = NULL;
 	return rc;
 }
 
@@ -301,39 +422,10 @@ static int entry(struct wb_file *w, const uint8_t sha[32],
 	return rc;
 }
 
-static int entries(struct wb_file *w, struct json_object *obj)
-{
-	struct json_object_iterator i, iend;
-	uint64_t seen = 0;
-	int rc = 0;
-
-	if (!json_object_is_type(obj, json_type_object))
-		return why(w, "not a winbindex file: not a JSON object");
-	iend = json_object_iter_end(obj);
-	for (i = json_object_iter_begin(obj);
-	     !rc && !json_object_iter_equal(&i, &iend);
-	     json_object_iter_next(&i)) {
-		uint8_t sha[32];
-
-		if (++seen % WB_STOP_ENTRIES == 0 &&
-		    (rc = util_stop_check(w->imp->stop)))
-			break;
-		/* a key that is not a SHA-256 names nothing */
-		if (unhex32(json_object_iter_peek_name(&i), sha))
-			continue;
-		rc = entry(w, sha, json_object_iter_peek_value(&i));
-		if (!rc)
-			w->imp->rows++;
-	}
-	return rc;
-}
-
 /* one NAME.json.gz of the folder */
 static int one(struct wb_file *w, int dfd, const char *fname)
 {
-	struct json_object *obj;
 	size_t n = strlen(fname) - strlen(WB_SUFFIX), i;
-	int rc;
 
 	if (n > WB_NAME_MAX)
 		return 0; /* no Windows file has such a name */
@@ -342,11 +434,7 @@ static int one(struct wb_file *w, int dfd, const char *fname)
 				     ? (char)(fname[i] - 'A' + 'a')
 				     : fname[i];
 	w->name[n] = '\0';
-	rc = load(w, dfd, fname, &obj);
-	if (!rc)
-		rc = entries(w, obj);
-	json_object_put(obj);
-	return rc;
+	return load(w, dfd, fname);
 }
 
 int known_wb_read(struct cache_known_imp *m, const char *dir,
