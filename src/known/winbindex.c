@@ -2,8 +2,7 @@
  * A winbindex data folder read into a known-file import: every
  * by_filename_compressed/NAME.json.gz, one at a time, gunzipped by zlib
  * (KNOWN_WB_INFLATED bytes at most) and read as it comes, entry by entry
- * (below).
- * A file's layout (shared/baselines.md has the whole of it):
+ * (below). A file's layout, in the parts read:
  *
  *   { "<sha256>": { "fileInfo": { "machineType": 34404,
  *                                 "version": "10.0.22621.1485 (WinBuild...)",
