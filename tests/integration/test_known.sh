@@ -137,6 +137,12 @@ mkbad
 head -c 40 "$T/wb/by_filename_compressed/hello.dll.json.gz" >"$T/bad/by_filename_compressed/short.dll.json.gz"
 refused "short.dll.json.gz: truncated gzip data" "$T/bad"
 mkbad
+echo '["a list"]' | gzip -c >"$T/bad/by_filename_compressed/list.dll.json.gz"
+refused "list.dll.json.gz: not a winbindex file: not a JSON object" "$T/bad"
+mkbad
+echo '{"a": {}} {}' | gzip -c >"$T/bad/by_filename_compressed/two.dll.json.gz"
+refused "two.dll.json.gz: invalid JSON: data after the value" "$T/bad"
+mkbad
 mkfifo "$T/bad/by_filename_compressed/fifo.dll.json.gz"
 refused "fifo.dll.json.gz: not a regular file" "$T/bad"
 sqlite3 "$T/wrong.db" "CREATE TABLE FILE (sha256 TEXT); CREATE TABLE PKG (package_id INTEGER)"
