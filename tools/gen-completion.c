@@ -1,7 +1,8 @@
 /*
  * gen-completion TEMPLATE: the bash completion on stdout, from TEMPLATE
  * (data/bash-completion/profilefs.in) with its words "@MOUNT_WORDS@",
- * "@PROFILE_WORDS@", "@WARM_WORDS@", "@RULES_WORDS@" (each command's
+ * "@PROFILE_WORDS@", "@WARM_WORDS@", "@RULES_WORDS@", "@KNOWN_WORDS@" (each
+ * command's
  * options, "--cache=" for one that takes a value), "@MOUNT_ONAMES@" (the
  * mount's names for -o), "@ALL_DIRS@" and "@ALL_FILES@" (the options
  * whose value is a folder, a file, as a case pattern "--a | --b")
@@ -25,6 +26,7 @@ static const struct {
 	{ "@WARM_WORDS@", CMD_WARM, 0, " " },
 	{ "@RULES_WORDS@", CMD_RULES, 0, " " },
 	{ "@SUMMARY_WORDS@", CMD_SUMMARY, 0, " " },
+	{ "@KNOWN_WORDS@", CMD_KNOWN, 0, " " },
 	{ "@MOUNT_ONAMES@", CMD_MOUNT, 'o', " " },
 	{ "@ALL_DIRS@", CMD_ALL, 'd', " | " },
 	{ "@ALL_FILES@", CMD_ALL, 'f', " | " },

@@ -1,9 +1,9 @@
 /*
  * gen-man TEMPLATE VERSION: the man page profilefs(1) on stdout, from
  * TEMPLATE with its lines "@MOUNT_OPTIONS@", "@PROFILE_OPTIONS@",
- * "@WARM_OPTIONS@" and "@RULES_OPTIONS@" replaced by those commands'
- * options from the table (src/cli/options.c, the one --help prints and the
- * command lines are parsed with) and "@VERSION@" by VERSION. Run by the
+ * "@WARM_OPTIONS@", "@RULES_OPTIONS@" and "@KNOWN_OPTIONS@" replaced by those
+ * commands' options from the table (src/cli/options.c, the one --help prints
+ * and the command lines are parsed with) and "@VERSION@" by VERSION. Run by the
  * build; the page is checked by `mandoc -Tlint` in
  * tests/integration/test_install.sh.
  */
@@ -21,6 +21,7 @@ static const struct {
 	{ "@WARM_OPTIONS@\n", CMD_WARM },
 	{ "@RULES_OPTIONS@\n", CMD_RULES },
 	{ "@SUMMARY_OPTIONS@\n", CMD_SUMMARY },
+	{ "@KNOWN_OPTIONS@\n", CMD_KNOWN },
 };
 
 /* is line one of the lists? printed if so */

@@ -254,4 +254,99 @@ char *cache_default_path(void);
 	"$XDG_CACHE_HOME/profilefs/cache.db, ~/.cache/profilefs/cache.db, "    \
 	"or /var/cache/profilefs/cache.db for root"
 
+/* ---- the known-file store (known.h, docs/known.md) -------------------
+ *
+ * A database of its own (not the cache): per SHA-256 the NSRL products
+ * and the winbindex builds it is known in, per (name, machine, version)
+ * winbindex's SHA-256s, and the sources imported. Readers take one of a
+ * few read connections per lookup; an import owns the write connection
+ * in ONE transaction, so that a failed or interrupted import leaves the
+ * store as it was. The generation (a counter in the store) moves on with
+ * every import and removal. -EPROTO: the file is not a store of ours.
+ */
+struct cache_known;
+struct cache_known_imp;
+struct util_stop;
+
+/* write 0: an existing store, for lookups (-ENOENT when there is none);
+ * write 1: made when missing, for imports and removals too */
+int cache_known_open(const char *path, int write, struct cache_known **out);
+void cache_known_close(struct cache_known *k);
+int cache_known_generation(struct cache_known *k, int64_t *gen);
+
+/* One imported data set; kind "nsrl" or "winbindex", one of each. */
+struct cache_known_source {
+	char *kind, *path, *release; /* release NULL when not known */
+	int64_t imported;	     /* seconds since the epoch */
+	uint64_t rows;
+};
+int cache_known_sources(struct cache_known *k, struct cache_known_source **out,
+			size_t *n);
+void cache_known_sources_free(struct cache_known_source *v, size_t n);
+/* drops a source and its rows in one transaction; -ENOENT: none */
+int cache_known_remove(struct cache_known *k, const char *kind);
+
+/* A lookup: what the store knows of a binary (known.h decides the
+ * verdict). row is called per winbindex build of the SHA-256 (what 'w':
+ * windows, update, released, NULL) and per NSRL product (what 'n':
+ * product, version, os, manufacturer); any string may be NULL; a
+ * nonzero return stops the rows of that kind. */
+struct cache_known_ask {
+	const uint8_t *sha256; /* 32 bytes, or NULL */
+	const char *name;      /* lowercase, or NULL */
+	unsigned machine;
+	const char *version; /* dotted, or NULL */
+	int lang_variant;    /* no version nor name-only questions */
+};
+struct cache_known_found {
+	uint64_t sources;    /* sources imported; 0: nothing else asked */
+	uint64_t wb_files;   /* winbindex rows of this SHA-256 */
+	uint64_t builds;     /* its winbindex builds */
+	uint64_t products;   /* its NSRL rows */
+	uint64_t of_version; /* winbindex SHA-256s of (name, machine,
+			      * version), asked only when no source knows
+			      * the SHA-256 */
+	int name_machine;    /* winbindex knows (name, machine), likewise */
+};
+typedef int (*cache_known_row_fn)(void *ctx, char what, const char *a,
+				  const char *b, const char *c, const char *d);
+int cache_known_find(struct cache_known *k, const struct cache_known_ask *q,
+		     cache_known_row_fn row, void *ctx,
+		     struct cache_known_found *out);
+
+/* ---- importing (one transaction from begin to commit or rollback) ---- */
+
+/* drops the kind's rows (in the transaction); nothing is visible before
+ * commit */
+int cache_known_import_begin(struct cache_known *k, const char *kind,
+			     struct cache_known_imp **out);
+/* one winbindex file: its SHA-256 under name (lowercase), machine and
+ * version (dotted, "" when not known), and the builds it shipped in,
+ * nbuilds triples (windows, update, released; released may be "") */
+int cache_known_wb_put(struct cache_known_imp *m, const uint8_t sha256[32],
+		       const char *name, unsigned machine, const char *version,
+		       const char *const *builds, size_t nbuilds);
+/* progress of a long import: rows read so far, and the step it is in */
+typedef void (*cache_known_progress_fn)(void *ctx, uint64_t rows,
+					const char *step);
+/*
+ * An NSRL RDS v3 database (SQLite, opened read-only and immutable) read
+ * into the import through its views FILE, PKG, OS and MFG: each row
+ * streamed, staged, then merged sorted by SHA-256. -EPROTO with why (a
+ * sentence for the user) when it is not such a database; -EINTR (or
+ * stop's error) when stop asks. *rows: the SHA-256 and product pairs
+ * kept; *release: the RDS version when its VERSION table says
+ * (malloc'ed, or NULL).
+ */
+int cache_known_nsrl_read(struct cache_known_imp *m, const char *db,
+			  const struct util_stop *stop,
+			  cache_known_progress_fn progress, void *ctx,
+			  char *why, size_t whylen, uint64_t *rows,
+			  char **release);
+/* records the source, moves the generation on, commits; frees m */
+int cache_known_import_commit(struct cache_known_imp *m, const char *path,
+			      uint64_t rows, const char *release);
+/* drops everything the import did; frees m (NULL: a no-op) */
+void cache_known_import_rollback(struct cache_known_imp *m);
+
 #endif

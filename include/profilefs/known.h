@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct known; /* an open store */
 
@@ -82,15 +83,20 @@ struct known_verdict {
 
 void known_verdict_free(struct known_verdict *v);
 
+/* A version string's leading dotted numbers, as winbindex's versions are
+ * compared: "10.0.22621.1485 (WinBuild.160101.0800)" -> "10.0.22621.1485"
+ * ("" when it starts with no digit; s may be NULL); out holds len bytes */
+void known_dotted_version(const char *s, char *out, size_t len);
+
 /* What a lookup is asked: the binary's SHA-256, and what it claims to be
  * (any of these may be absent: NULL / 0). */
 struct known_query {
 	const uint8_t *sha256; /* 32 bytes */
 	const char *name;      /* file name, no folders */
 	unsigned machine;      /* IMAGE_FILE_HEADER.Machine, 0: not a PE */
-	/* the file version, dotted ("10.0.22621.1485"): VS_FIXEDFILEINFO's
-	 * FileVersion when there is one, else the FileVersion string's
-	 * leading numbers */
+	/* the file version, dotted ("10.0.22621.1485"): the FileVersion
+	 * string's leading numbers (known_dotted_version), as winbindex
+	 * records the string; the parser keeps no VS_FIXEDFILEINFO */
 	const char *version;
 	/* a .mui or a language variant (in a ll-CC folder): never a
 	 * mismatch, "unknown" at worst */
@@ -111,8 +117,55 @@ int64_t known_generation(struct known *k);
 
 /* ---- the store ---------------------------------------------------------- */
 
-/* Open the store at path (created when create and missing). */
+/*
+ * Open the store at path (created when create and missing). Without
+ * create, a store that does not exist yet is not an error: the handle
+ * opens it on first use once it exists (a stat per lookup until then;
+ * KNOWN_NO_DATA meanwhile), so a mount started before the first
+ * `profilefs known add` shows the data at once. -EPROTO: path is not a
+ * store of ours (left as it is).
+ */
 int known_open(const char *path, int create, struct known **out);
 void known_close(struct known *k);
+/* the path it was opened with */
+const char *known_path(const struct known *k);
+
+/* ---- importing (`profilefs known`) ---------------------------------- */
+
+struct util_stop;
+
+/* one import: what the caller gives, and what it says of it */
+struct known_import {
+	const struct util_stop *stop; /* asked between rows and files */
+	/* a long import's progress (may be NULL): rows so far, and the
+	 * step ("reading", "sorting", or the winbindex file being read) */
+	void (*progress)(void *ctx, const char *kind, uint64_t rows,
+			 const char *step);
+	void *ctx;
+	/* out: "nsrl" or "winbindex", the rows imported, and on -EPROTO
+	 * (not a data set, corrupt, truncated) why, naming the file */
+	const char *kind;
+	uint64_t rows;
+	char why[512];
+};
+
+/*
+ * Imports path into a store opened with create: an NSRL RDS v3 database
+ * (an SQLite file with the views FILE, PKG, OS and MFG) or a winbindex
+ * data folder (by_filename_compressed/NAME.json.gz, found in path, in
+ * path/by_filename_compressed or path/data/by_filename_compressed). The
+ * rows of that kind are replaced in one transaction: on any failure or
+ * stop, the store is as it was. -EPROTO (why says), -EINTR (stopped), or
+ * the store's errors.
+ */
+int known_add(struct known *k, const char *path, struct known_import *imp);
+
+/* The sources on f: a header line, then one tab-separated line each:
+ * kind, path, imported (UTC), rows, release ("-" when not known). */
+int known_list(struct known *k, FILE *f);
+
+/* Removes the source of that kind ("nsrl", "winbindex") or imported from
+ * that path; -ENOENT when there is none. */
+int known_remove(struct known *k, const char *path_or_kind);
 
 #endif

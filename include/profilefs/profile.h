@@ -121,6 +121,21 @@ int prof_special(mode_t mode, struct prof **out);
  */
 int prof_unreadable(const char *why, struct prof **out);
 
+/*
+ * What a known-file lookup (known.h) asks of the binary p at relpath (a
+ * path of the source, '/'-separated): its SHA-256 (NULL when p has no
+ * hashes), its name (relpath's last part), its machine (0: not a PE), its
+ * version (the FileVersion string's leading dotted numbers, as winbindex
+ * compares them, into vbuf; NULL when none) and whether it is a language
+ * variant (a .mui, or in a folder named like "en-US"). q's strings point
+ * into p, relpath and vbuf. The service and `profilefs known lookup` ask
+ * through this one function.
+ */
+struct known_query;
+#define PROF_KNOWN_VERSION_MAX 64
+void prof_known_query(const struct prof *p, const char *relpath,
+		      struct known_query *q, char vbuf[PROF_KNOWN_VERSION_MAX]);
+
 /* ---- parts: how a profile is stored --------------------------------- */
 
 /*

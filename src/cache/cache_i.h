@@ -163,6 +163,8 @@ int cache_txn_close(struct cache_txn *t, int commit);
 
 /* ---- run.c ---------------------------------------------------------- */
 
+/* SQLite's result code as -errno: what the callers tell apart */
+int cache_sqlite_errno(int code);
 /* SQLite's result as -errno, logged */
 int cache_fail(struct cache_conn *k, const char *what);
 /* a row's column, copied (NULL for NULL or out of memory) */
@@ -182,6 +184,11 @@ void cache_conn_lock(struct cache_conn *k);
 void cache_conn_unlock(struct cache_conn *k);
 /* runs sql (no rows wanted): 0 or -errno, logged */
 int cache_exec(struct cache_conn *k, const char *sql);
+
+/* ---- db.c ----------------------------------------------------------- */
+
+/* the folders above path made (0700) where missing: 0 or -errno */
+int cache_mkdir_parents(const char *path);
 
 /* ---- schema.c ------------------------------------------------------- */
 

@@ -16,7 +16,7 @@
 #include "cache_i.h"
 #include "profilefs/util.h"
 
-static int mkdir_parents(const char *path)
+int cache_mkdir_parents(const char *path)
 {
 	char *dup = strdup(path), *p;
 	int rc = 0;
@@ -159,7 +159,7 @@ int cache_open(const char *path, struct cache **out)
 		log_err("cache: %s is %s; left as it is", path, why);
 		goto out_free;
 	}
-	rc = mkdir_parents(path);
+	rc = cache_mkdir_parents(path);
 	if (rc) {
 		log_err("cache: cannot create the folder of %s: %s", path,
 			strerror(-rc));

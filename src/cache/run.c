@@ -11,8 +11,7 @@
 #include "cache_i.h"
 #include "profilefs/util.h"
 
-/* SQLite's result as -errno: what the callers tell apart */
-static int sqlite_errno(int code)
+int cache_sqlite_errno(int code)
 {
 	switch (code & 0xff) {
 	case SQLITE_NOMEM:
@@ -40,7 +39,7 @@ int cache_fail(struct cache_conn *k, const char *what)
 	int code = sqlite3_extended_errcode(k->db);
 
 	log_err("cache: %s: %s", what, sqlite3_errmsg(k->db));
-	return sqlite_errno(code);
+	return cache_sqlite_errno(code);
 }
 
 int64_t cache_now_ms(void)

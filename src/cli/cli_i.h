@@ -23,6 +23,8 @@ int cli_rules(int argc, char **argv);
 
 /* `profilefs summary ...`: argv[0] is "summary"; the exit status */
 int cli_summary(int argc, char **argv);
+/* `profilefs known ...`: argv[0] is "known"; the exit status */
+int cli_known(int argc, char **argv);
 
 /* ---- paths (config.c) ------------------------------------------------- */
 
@@ -41,6 +43,11 @@ char *cli_resolve_file(const char *path);
  * mountpoint (when not NULL); *out NULL when there is no default. 0, or 2
  * (said on stderr). */
 int cli_rules_path(const char *given, const char *mountpoint, char **out);
+/* The known-file store's path (known.h): given (--known) or the default,
+ * known.db beside the rules index's default, made absolute, and not
+ * inside mountpoint (when not NULL); *out NULL when there is no default.
+ * 0, or 2 (said on stderr). */
+int cli_known_path(const char *given, const char *mountpoint, char **out);
 
 /* "4096", "64K", "1.5G" (powers of 1024) -> bytes; -EINVAL */
 int cli_parse_size(const char *s, uint64_t *out);

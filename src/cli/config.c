@@ -128,6 +128,44 @@ int cli_rules_path(const char *given, const char *mountpoint, char **out)
 	return 0;
 }
 
+int cli_known_path(const char *given, const char *mountpoint, char **out)
+{
+	char *def = NULL, *p;
+
+	*out = NULL;
+	if (!given) {
+		char *rules = rules_default_path();
+
+		if (!rules)
+			return 0; /* no HOME: no store */
+		if (asprintf(&def, "%.*s/known.db",
+			     (int)(path_base(rules) - rules - 1), rules) < 0)
+			def = NULL;
+		free(rules);
+		if (!def)
+			return 2;
+		given = def;
+	}
+	p = cli_resolve_file(given);
+	if (!p) {
+		fprintf(stderr, "profilefs: the known-file store %s: %s\n",
+			given, strerror(errno ? errno : ENOENT));
+		free(def);
+		return 2;
+	}
+	free(def);
+	if (mountpoint && path_within(p, mountpoint)) {
+		fprintf(stderr,
+			"profilefs: the known-file store %s may not lie "
+			"inside the mountpoint %s\n",
+			p, mountpoint);
+		free(p);
+		return 2;
+	}
+	*out = p;
+	return 0;
+}
+
 int cli_parse_size(const char *s, uint64_t *out)
 {
 	char *end;

@@ -5,6 +5,7 @@
  *   profilefs rules VERB ...                rule repositories (cli_rules)
  *   profilefs warm [options] PATH...        fill the cache (cli_warm)
  *   profilefs summary [options] SOURCE      the tree's summary (cli_summary)
+ *   profilefs known VERB ...                known-file data sets (cli_known)
  */
 #include <string.h>
 
@@ -22,5 +23,7 @@ int main(int argc, char **argv)
 		return cli_rules(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "summary") == 0)
 		return cli_summary(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "known") == 0)
+		return cli_known(argc - 1, argv + 1);
 	return cli_mount(argc, argv);
 }

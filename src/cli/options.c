@@ -27,6 +27,9 @@ const struct cli_opt cli_opt_table[] = {
 	{ "rules", 0, "PATH", OPT_STR, OFF(rules), NULL, CMD_SVC | CMD_RULES,
 	  "the rules index (Possible Misuse), a database of its own that "
 	  "every mount finds whatever its cache (default: " RULES_DB_DOC ")" },
+	{ "known", 0, "PATH", OPT_STR, OFF(known), NULL, CMD_KNOWN,
+	  "the known-file store (NSRL, winbindex), a database of its own "
+	  "(default: known.db beside the rules index)" },
 	{ "no-cache", 0, NULL, OPT_FLAG, OFF(no_cache), NULL,
 	  CMD_MOUNT | CMD_PROFILE,
 	  "keep nothing: compute every profile anew. A mount whose cache "
@@ -170,7 +173,7 @@ const struct cli_opt cli_opt_table[] = {
 	  "(add, update) leave those folders out again" },
 	{ "verbose", 'v', NULL, OPT_FLAG, OFF(verbose), NULL, CMD_RULES,
 	  "(list) each repository's globs on lines of their own" },
-	{ "quiet", 'q', NULL, OPT_FLAG, OFF(quiet), NULL, CMD_RULES,
+	{ "quiet", 'q', NULL, OPT_FLAG, OFF(quiet), NULL, CMD_RULES | CMD_KNOWN,
 	  "no progress line" },
 	/* FUSE's and the command line's own */
 	{ NULL, 'f', NULL, OPT_FUSE, 0, NULL, CMD_MOUNT,
@@ -213,6 +216,8 @@ const char *cli_cmd_name(unsigned cmd)
 		return "profilefs rules";
 	case CMD_SUMMARY:
 		return "profilefs summary";
+	case CMD_KNOWN:
+		return "profilefs known";
 	default:
 		return "profilefs";
 	}

@@ -34,9 +34,10 @@ enum cli_cmd {
 	CMD_WARM = 1u << 2,
 	CMD_RULES = 1u << 3,
 	CMD_SUMMARY = 1u << 4,
+	CMD_KNOWN = 1u << 5,
 };
 #define CMD_SVC (CMD_MOUNT | CMD_PROFILE | CMD_WARM | CMD_SUMMARY)
-#define CMD_ALL (CMD_SVC | CMD_RULES)
+#define CMD_ALL (CMD_SVC | CMD_RULES | CMD_KNOWN)
 
 /* the time limit of one profile when none is given (seconds), and the
  * smallest memory budget taken */
@@ -52,6 +53,7 @@ struct cli_opts {
 	char *cache;
 	char *rules;	  /* the rules index; NULL: the default */
 	char *rich_names; /* --rich-names FILE, or NULL */
+	char *known;	  /* the known-file store; NULL: the default */
 	int no_cache;
 	int no_catalogs; /* the mount's: no catalog index at all */
 	char *drive;

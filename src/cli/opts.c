@@ -306,9 +306,10 @@ static int opts_defaults(unsigned cmd, struct cli_opts *o)
 
 void cli_opts_free(struct cli_opts *o)
 {
-	char **strs[] = { &o->cache, &o->rules,	    &o->drive,	 &o->ext,
-			  &o->view,  &o->volume_id, &o->root,	 &o->name,
-			  &o->url,   &o->license,   &o->include, &o->exclude };
+	char **strs[] = { &o->cache,  &o->rules, &o->known,	&o->drive,
+			  &o->ext,    &o->view,	 &o->volume_id, &o->root,
+			  &o->name,   &o->url,	 &o->license,	&o->include,
+			  &o->exclude };
 
 	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);

@@ -1,7 +1,9 @@
 /*
- * The known-file verdict: its words and its memory.
+ * The known-file verdict: its words, its memory, and the version it
+ * compares.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "profilefs/known.h"
 
@@ -46,4 +48,18 @@ void known_verdict_free(struct known_verdict *v)
 	free(v->name);
 	free(v->version);
 	free(v);
+}
+
+/* the leading digits and dots, no dot at the end */
+void known_dotted_version(const char *s, char *out, size_t len)
+{
+	size_t n = 0;
+
+	while (s && n + 1 < len &&
+	       ((s[n] >= '0' && s[n] <= '9') || (s[n] == '.' && n > 0)))
+		n++;
+	while (n > 0 && s[n - 1] == '.')
+		n--;
+	memcpy(out, s ? s : "", n);
+	out[n] = '\0';
 }

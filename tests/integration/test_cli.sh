@@ -489,11 +489,11 @@ check "--help: nothing on stderr" [ ! -s "$T/err" ]
 help_of() { "$PROFILEFS" $1 --help | grep -oE '^    (-[a-zA-Z], )?--[a-z-]+=?' | sed 's/^.*--//' | sort; }
 # the mount's, as spelled in its --help, in the same form
 all_opts=$(help_of "" | tr '\n' ' ')
-for cmd in "" profile warm summary rules; do
+for cmd in "" profile warm summary rules known; do
 	name="profilefs${cmd:+ $cmd}"
 	opts=$(help_of "$cmd")
 	check "$name --help lists options" [ "$(wc -l <<<"$opts")" -ge 2 ]
-	verb=; [ "$cmd" = rules ] && verb=list
+	verb=; [ "$cmd" = rules ] || [ "$cmd" = known ] && verb=list
 	for o in $opts; do
 		# a valued option as the last word wants its value; a flag is
 		# taken (and something else is missing, or it just runs)
@@ -516,7 +516,7 @@ for cmd in "" profile warm summary rules; do
 	done
 done
 # the options of the others are refused by the mount (FUSE's word)
-for o in $(help_of profile; help_of warm; help_of rules); do
+for o in $(help_of profile; help_of warm; help_of rules; help_of known); do
 	grep -qx -- "$o" <<<"$all_opts" && continue
 	grep -qx -- "${o%=}" <<<"$(help_of "" | sed 's/=$//')" && continue
 	"$PROFILEFS" -f --cache="$CACHE" "--${o%=}=1" "$SRC" "$MNT" 2>"$T/err"

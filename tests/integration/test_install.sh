@@ -85,13 +85,15 @@ check_eq "completion: --no-cach" "$(complete_of profilefs --no-cach)" "--no-cach
 check_eq "completion: --time" "$(complete_of profilefs --time)" "--time-limit="
 check_eq "completion: -o ro,sniff" "$(complete_of profilefs -o ro,sniff)" "ro,sniff-mz"
 check_eq "completion: no file names for --memory's value" "$(complete_of profilefs --memory '')" ""
-check_eq "completion: folders for SOURCE" "$(cd "$T/empty" && mkdir -p srcdir && complete_of profilefs '')" "profile
+check_eq "completion: folders for SOURCE" "$(cd "$T/empty" && mkdir -p srcdir && complete_of profilefs '')" "known
+profile
 rules
 summary
 warm
 srcdir"
 check_eq "completion: subcommand" "$(complete_of profilefs prof)" "profile"
 check_eq "completion: rules verb" "$(complete_of profilefs rules up)" "update"
+check_eq "completion: known verb" "$(complete_of profilefs known loo)" "lookup"
 check_eq "completion: warm's --jobs" "$(complete_of profilefs warm --jo)" "--jobs="
 check_eq "completion: warm takes the mount's options" "$(complete_of profilefs warm --volume)" "--volume-id="
 
@@ -109,9 +111,9 @@ man_cmd_opts() { # CMD: the options of its part of COMMANDS, sorted
 		sed -n '/Also the mount/,/^$/p' "$T/sect" | grep -oE -- '--[a-z-]+' | sed 's/^--//'
 	} | sort
 }
-for cmd in "" profile warm summary rules; do
+for cmd in "" profile warm summary rules known; do
 	name="profilefs${cmd:+ $cmd}"
-	verb=; [ "$cmd" = rules ] && verb=list
+	verb=; [ "$cmd" = rules ] || [ "$cmd" = known ] && verb=list
 	want=$(cmd_help_opts "$cmd")
 	check "$name --help: options" [ "$(wc -l <<<"$want")" -ge 2 ]
 	got=$(complete_of profilefs $cmd $verb -- | grep -- '^--' | sed 's/^--//' | sort)
