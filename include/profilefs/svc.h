@@ -58,6 +58,7 @@ struct svc_stats {
 struct svc;
 struct rules_index;
 struct prof_rich_names;
+struct known;
 
 /* What a service serves from; every pointer stays the caller's. */
 struct svc_setup {
@@ -68,6 +69,8 @@ struct svc_setup {
 	struct rules_index *rules;
 	/* the names of Rich header entries (profile.h); NULL: "unknown" */
 	const struct prof_rich_names *rich_names;
+	/* the known-file store (known.h); NULL: every verdict "no data" */
+	struct known *known;
 	struct prof_limits limits;
 	const struct sig_trust *trust; /* NULL: no Signature section */
 	struct svc_catalogs *catalogs; /* NULL or no folders: none */

@@ -8,6 +8,8 @@
 #include "options.h"
 
 struct tree;
+struct known;
+struct prof_rich_names;
 
 /* `profilefs [options] SOURCE MOUNTPOINT`: the exit status */
 int cli_mount(int argc, char **argv);
@@ -79,12 +81,14 @@ struct wire {
 	const struct cli_opts *o;
 	char *cache_path; /* NULL: no cache */
 	char *rules_path; /* NULL: no rules index */
+	char *known_path; /* NULL: no known-file store */
 	struct svc_names *names;
 	struct sig_trust *trust;
 	struct svc_catalogs *catalogs;
 	struct cache *cache;
 	struct rules_index *rules;
 	struct prof_rich_names *rich_names; /* --rich-names, or NULL */
+	struct known *known;		    /* the known-file store, or NULL */
 	struct svc *pv;
 };
 

@@ -27,7 +27,7 @@ const struct cli_opt cli_opt_table[] = {
 	{ "rules", 0, "PATH", OPT_STR, OFF(rules), NULL, CMD_SVC | CMD_RULES,
 	  "the rules index (Possible Misuse), a database of its own that "
 	  "every mount finds whatever its cache (default: " RULES_DB_DOC ")" },
-	{ "known", 0, "PATH", OPT_STR, OFF(known), NULL, CMD_KNOWN,
+	{ "known", 0, "PATH", OPT_STR, OFF(known), NULL, CMD_SVC | CMD_KNOWN,
 	  "the known-file store (NSRL, winbindex), a database of its own "
 	  "(default: known.db beside the rules index)" },
 	{ "no-cache", 0, NULL, OPT_FLAG, OFF(no_cache), NULL,

@@ -13,6 +13,7 @@
 
 #include "profilefs/cache.h"
 #include "profilefs/catalogs.h"
+#include "profilefs/known.h"
 #include "profilefs/profile.h"
 #include "profilefs/rules.h"
 #include "profilefs/service.h"
@@ -151,6 +152,8 @@ int wire_prepare(struct wire *w, const struct cli_opts *o,
 	if (!rc)
 		rc = cli_rules_path(o->rules, how->mountpoint, &w->rules_path);
 	if (!rc)
+		rc = cli_known_path(o->known, how->mountpoint, &w->known_path);
+	if (!rc)
 		rc = signing(w);
 	if (!rc)
 		rc = rich_names(w);
@@ -226,6 +229,18 @@ int wire_start(struct wire *w, struct tree *tree)
 	/* the rules index: opened by the service once it exists */
 	if (w->rules_path && rules_index_new(w->rules_path, &w->rules))
 		log_warn("no rules index: no Possible Misuse rows");
+	/* the known-file store likewise (a store made after the mount is
+	 * read from then on); one that is not a store of ours is refused */
+	if (w->known_path) {
+		rc = known_open(w->known_path, 0, &w->known);
+		if (rc) {
+			fprintf(stderr, "%s: the known-file store %s: %s\n",
+				cli_cmd_name(w->how.cmd), w->known_path,
+				rc == -EPROTO ? "not a known-file store"
+					      : strerror(-rc));
+			return 2;
+		}
+	}
 	rc = catroot(w, tree);
 	if (rc)
 		return rc;
@@ -234,6 +249,7 @@ int wire_start(struct wire *w, struct tree *tree)
 	setup.cache = w->cache;
 	setup.rules = w->rules;
 	setup.rich_names = w->rich_names;
+	setup.known = w->known;
 	setup.limits.max_size = o->max_size;
 	setup.limits.max_seconds = o->time_limit;
 	setup.trust = w->trust;
@@ -251,6 +267,8 @@ void wire_stop(struct wire *w)
 	svc_close(w->pv);
 	cache_close(w->cache);
 	rules_index_free(w->rules);
+	known_close(w->known);
+	w->known = NULL;
 	w->pv = NULL;
 	w->cache = NULL;
 	w->rules = NULL;
@@ -265,5 +283,6 @@ void wire_close(struct wire *w)
 	prof_rich_names_free(w->rich_names);
 	free(w->cache_path);
 	free(w->rules_path);
+	free(w->known_path);
 	memset(w, 0, sizeof(*w));
 }

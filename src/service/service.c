@@ -116,6 +116,7 @@ int svc_open(const struct svc_setup *setup, struct svc **out)
 	pv->cache = setup->cache;
 	pv->rules = setup->rules;
 	pv->rich_names = setup->rich_names;
+	pv->known = setup->known;
 	pv->limits = setup->limits;
 	pv->trust_metadata = setup->trust_metadata;
 	pthread_mutex_init(&pv->lock, NULL);

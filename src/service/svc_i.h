@@ -35,6 +35,7 @@ struct svc_gens {
 	int64_t rules; /* of the rules index */
 	int64_t sig;   /* of the catalog index */
 	int64_t day;   /* the UTC day a verdict is made on */
+	int64_t known; /* of the known-file store */
 };
 
 struct svc {
@@ -45,6 +46,8 @@ struct svc {
 	struct rules_index *rules;
 	/* the setup's names of Rich header entries, or NULL */
 	const struct prof_rich_names *rich_names;
+	/* the setup's known-file store, or NULL */
+	struct known *known;
 	pthread_mutex_t lock; /* flights, callers and stats */
 	struct flight *flights;
 	unsigned callers; /* waiting for or running computations */
@@ -138,6 +141,7 @@ struct svc_view_i {
 	struct held h, mui;
 	char *mui_path;
 	struct prof_file_facts *file; /* NULL: none (svc_view_put frees) */
+	struct known_verdict *known;  /* NULL: none (svc_view_put frees) */
 	struct svc_gens g;
 	/* a section left out by a failure (logged): the text has no key */
 	int degraded;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "profilefs/known.h"
 #include "profilefs/profile.h"
 #include "profilefs/rules.h"
 #include "profilefs/service.h"
@@ -33,6 +34,7 @@ static void gens_now(struct svc *pv, struct svc_gens *g)
 		g->sig = svc_catalogs_generation(pv->catalogs);
 	/* a verdict checks validity at "now": a day is its shelf life */
 	g->day = pv->trust ? (int64_t)(time(NULL) / 86400) : -1;
+	g->known = known_generation(pv->known);
 }
 
 /*
@@ -91,6 +93,10 @@ static int render_key(struct svc *pv, enum svc_format fmt,
 	}
 	db_printf(&b, "rules %lld sig %lld day %lld", (long long)g->rules,
 		  (long long)g->sig, (long long)g->day);
+	/* the known-file verdict: the store's generation (its name, machine
+	 * and version are the content's and relpath's, named above) */
+	if (pv->known)
+		db_printf(&b, " known %lld", (long long)g->known);
 	if (pv->trust) {
 		db_add(&b, pv->trust_digest, 32);
 		svc_catalogs_describe(pv->catalogs, &b);
@@ -155,6 +161,7 @@ void svc_view_put(struct svc *pv, struct svc_view *pub)
 	svc_release(pv, &v->mui);
 	svc_release(pv, &v->h);
 	prof_file_facts_free(v->file);
+	known_verdict_free(v->known);
 	free(v->mui_path);
 	free(v);
 }
@@ -194,6 +201,28 @@ static void originals_of(const struct svc_view_i *v, const char *out[3])
 	if (ver && ver->strings[PE_VS_INTERNAL_NAME])
 		out[n++] = ver->strings[PE_VS_INTERNAL_NAME];
 	out[n] = NULL;
+}
+
+/* The known-file verdict of a hashed profile (none for one without
+ * hashes: it has no key either); a store that cannot answer leaves the
+ * text without a key (logged) and the section as without a store. */
+static void known_of(struct svc *pv, struct svc_view_i *v)
+{
+	char vbuf[PROF_KNOWN_VERSION_MAX];
+	struct known_query q;
+	int rc;
+
+	if (!pv->known || !v->h.p->hashed)
+		return;
+	prof_known_query(v->h.p, v->pub.v.relpath, &q, vbuf);
+	rc = known_lookup(pv->known, &q, &v->known);
+	if (rc) {
+		log_warn("%s: the known-file store did not answer: %s",
+			 v->pub.v.relpath, strerror(-rc));
+		v->known = NULL;
+		v->degraded = 1;
+	}
+	v->pub.v.known = v->known;
 }
 
 int svc_view_get(struct svc *pv, const char *relpath, int compute_ok,
@@ -260,6 +289,7 @@ int svc_view_get_at(struct svc *pv, const char *relpath, const struct stat *st,
 		svc_verdict_hold(pv->verdicts, v->h.p, v->g.sig, v->g.day);
 	if (!v->pub.v.sig && pv->trust && v->h.p->is_pe && v->h.p->hashed)
 		v->degraded = 1;
+	known_of(pv, v);
 	originals_of(v, originals);
 	v->pub.v.misuse =
 		misuse_hold(pv->misuse, relpath, originals, v->g.rules);

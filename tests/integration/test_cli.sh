@@ -426,6 +426,22 @@ for k in 0 1 2 3; do
 done
 tested+=(rich-names=)
 
+# known=PATH: the known-file store named (a database of its own), each
+# spelling; without it the default (none here): no data
+/usr/bin/python3 "$(dirname "$0")/known_data.py" nsrl "$T/rds.db" \
+	"$(sha256sum "$SRC/hello.dll" | cut -c1-64):hello.dll:1:Hello Suite:1.0:Windows 10:Example Corp" &&
+	"$PROFILEFS" known add -q --known="$T/known-x/k.db" "$T/rds.db" 2>/dev/null || bad "known add --known"
+for k in 0 1 2 3; do
+	spelled $k known "$T/known-x/k.db"
+	mount_fs "${SP[@]}" || continue
+	check "known (${SP[*]}): the verdict" grep -qx '\* Verdict: known (NSRL)' "$MNT/hello.dll.md"
+	umount_fs
+done
+mount_fs || finish
+check "without known: no data" grep -qx '\* Verdict: no data' "$MNT/hello.dll.md"
+umount_fs
+tested+=(known=)
+
 # every option --help lists was tried above, and no other
 check_eq "the options tested are those of --help" "$(help_opts | sort | tr '\n' ' ')" \
 	"$(printf '%s\n' "${tested[@]}" | sort | tr '\n' ' ')"

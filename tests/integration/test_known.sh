@@ -100,6 +100,45 @@ check_eq "noexports.exe: no build, and its NSRL product" "$(detail noexports.exe
 	"0 builds:; 1 NSRL products: Hello Suite 1.0 (Windows 10, Example Corp)"
 check_eq "multires.dll: unknown" "$(lookup multires.dll)" "unknown"
 
+# --- the verdicts in the profiles: the mount, the view, JSON, CSV ------------
+# each file's Known File verdict is what `known lookup` says of it (held
+# to the oracles above); the store's generation is in the render key: new
+# data shows at once, nothing is computed again
+files="hello.dll hello32.dll de-DE/hello32.dll tool.exe noexports.exe exports.dll multires.dll"
+cp -r "$B/." "$SRC/"
+verdict() { sed -n 's/^\* Verdict: //p' "$1"; }
+mount_fs --known="$K" --formats=md:json || finish
+for f in $files; do
+	want=$(lookup "$f")
+	check_eq "mount: $f" "$(verdict "$MNT/$f.md")" "$want"
+	check_eq "view: $f" "$(verdict "$MNT/.profiles/$f.md")" "$want"
+	check_eq "JSON: $f" "$(jq -r .known.verdict "$MNT/$f.json")" "$want"
+done
+check "mount: hello.dll's builds" grep -qx '\* Shipped in: Windows 11 22H2, KB5023778, 2023-03-28' "$MNT/hello.dll.md"
+check "mount: hello32.dll's claim" grep -qx "\* Known builds of that name, machine and version: 2, none with these bytes" "$MNT/hello32.dll.md"
+check "JSON: the schema holds" /usr/bin/python3 -c 'import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+for f in sys.argv[2:]:
+    jsonschema.validate(json.load(open(f)), schema)' "$(dirname "$0")/../../docs/profile.schema.json" \
+	$(for f in $files; do echo "$MNT/$f.json"; done)
+check_eq "summary: one version mismatch, hello32.dll" \
+	"$(sed -n '/^## Version Mismatches$/,/^## /p' "$MNT/.profiles/SUMMARY.md" | grep -c '^\* \[')" 1
+computed=$(stat_of computed)
+"$PROFILEFS" known remove --known="$K" winbindex 2>/dev/null
+check_eq "winbindex removed while mounted: hello32.dll unknown at once" \
+	"$(verdict "$MNT/hello32.dll.md")" "unknown"
+check_eq "... and exports.dll still NSRL's" "$(verdict "$MNT/exports.dll.md")" "known (NSRL)"
+check_eq "... nothing computed again" "$(stat_of computed)" "$computed"
+umount_fs
+"$PROFILEFS" known add -q --known="$K" "$T/wb" 2>/dev/null || bad "winbindex added again"
+"$PROFILEFS" profile -r --no-cache --known="$K" --format=csv --root="$SRC" "$SRC" >"$T/known.csv" 2>/dev/null
+for f in $files; do
+	check_eq "CSV: $f" "$(/usr/bin/python3 -c 'import csv, sys
+for r in csv.DictReader(open(sys.argv[1], newline="")):
+    if r["file_path"] == sys.argv[2]:
+        print(r["known"])' "$T/known.csv" "C:\\${f//\//\\}")" "$(lookup "$f")"
+done
+
 # --- broken data sets: a clear error, the store unchanged -------------------
 dump() { sqlite3 "$K" .dump; }
 gen() { sqlite3 "$K" "SELECT value FROM meta WHERE key = 'generation'"; }
