@@ -52,7 +52,7 @@ one_target() {
 
 # as many targets at once as there are processors: each still runs its
 # full time, single-threaded
-targets=(pe profile rules sig wof zone parts)
+targets=(pe profile rules sig wof zone parts known)
 par=$(nproc 2>/dev/null || echo 1)
 crashes=0
 total=0
