@@ -121,6 +121,11 @@ static int add_one(struct known *k, const char *path, int tty)
 			"profilefs known: %s: interrupted; the store is "
 			"unchanged\n",
 			path);
+	else if (rc == -EBADMSG)
+		fprintf(stderr,
+			"profilefs known: %s: a damaged database (SQLite "
+			"found it malformed); the store is unchanged\n",
+			path);
 	else if (rc)
 		fprintf(stderr,
 			"profilefs known: %s: %s; the store is unchanged\n",
