@@ -72,6 +72,12 @@ int rd_u64(const struct rd *r, size_t off, uint64_t *out);
  */
 int rd_sub(const struct rd *r, size_t off, size_t n, struct rd *out);
 
+/* The value of a hex digit (either case), or -1. */
+int util_hexval(int c);
+/* Exactly 2 * len hex digits (either case), s's n bytes, into out:
+ * 0, or -EINVAL (another length, or a byte that is not a digit). */
+int util_unhex(const char *s, size_t n, uint8_t *out, size_t len);
+
 /* ---- Markdown ------------------------------------------------------- */
 
 enum md_ctx {

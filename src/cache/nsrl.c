@@ -92,32 +92,10 @@ static int prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st, char *why,
 	return -EPROTO;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 64 hex digits, either case, into 32 bytes: 0, or -1 */
 static int unhex32(const unsigned char *s, int n, uint8_t out[32])
 {
-	int i;
-
-	if (!s || n != 64)
-		return -1;
-	for (i = 0; i < 32; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	return n == 64 && !util_unhex((const char *)s, 64, out, 32) ? 0 : -1;
 }
 
 /* "name version" of two columns, either absent; NULL on no memory */

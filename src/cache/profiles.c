@@ -46,25 +46,8 @@ static int ident_known(const struct cache_ident *id)
 
 static int unhex(const unsigned char *s, int n, uint8_t *out, size_t len)
 {
-	size_t i;
-
-	if (!s || n < 0 || (size_t)n != 2 * len)
-		return -EINVAL;
-	for (i = 0; i < 2 * len; i++) {
-		int c = s[i], v;
-
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
-			return -EINVAL;
-		if (i % 2 == 0)
-			out[i / 2] = (uint8_t)(v << 4);
-		else
-			out[i / 2] |= (uint8_t)v;
-	}
-	return 0;
+	return n < 0 ? -EINVAL
+		     : util_unhex((const char *)s, (size_t)n, out, len);
 }
 
 #define COL_HEX(st, i, field)                                                  \

@@ -303,24 +303,7 @@ static const char *string(struct json_object *o)
 
 static int unhex32(const char *s, uint8_t out[32])
 {
-	int i;
-
-	if (strlen(s) != 64)
-		return -1;
-	for (i = 0; i < 64; i++) {
-		int c = s[i], v = c >= '0' && c <= '9'	 ? c - '0'
-				  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-				  : c >= 'A' && c <= 'F' ? c - 'A' + 10
-							 : -1;
-
-		if (v < 0)
-			return -1;
-		if (i % 2)
-			out[i / 2] = (uint8_t)(out[i / 2] << 4 | v);
-		else
-			out[i / 2] = (uint8_t)v;
-	}
-	return 0;
+	return util_unhex(s, strlen(s), out, 32) ? -1 : 0;
 }
 
 /* "2023-03-28T00:00:00" -> "2023-03-28"; "" when it is not a date */

@@ -17,6 +17,7 @@
 
 #include "profilefs/digest.h"
 #include "profilefs/profile.h"
+#include "profilefs/util.h"
 
 struct rich_name {
 	uint32_t id;
@@ -40,17 +41,6 @@ void prof_rich_names_free(struct prof_rich_names *t)
 		free(t->v[i].text);
 	free(t->v);
 	free(t);
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int by_id(const void *a, const void *b)
@@ -77,7 +67,7 @@ static int parse_line(const char *s, size_t n, struct rich_name *e)
 	if (i == n || s[i] == '#')
 		return 0;
 	for (start = i; i < n && i - start < 8; i++) {
-		int h = hexval(s[i]);
+		int h = util_hexval((unsigned char)s[i]);
 
 		if (h < 0)
 			return -EINVAL;

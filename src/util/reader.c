@@ -1,7 +1,7 @@
 /*
  * Bounds-checked little-endian decoding. Values are assembled with shifts,
  * never by casting a struct onto the buffer, so alignment and host byte
- * order never matter.
+ * order never matter. And hex digits read back into bytes.
  */
 #include <errno.h>
 
@@ -51,5 +51,33 @@ int rd_sub(const struct rd *r, size_t off, size_t n, struct rd *out)
 	/* an empty reader may have no buffer: NULL + 0 is undefined too */
 	out->p = off ? r->p + off : r->p;
 	out->len = n;
+	return 0;
+}
+
+int util_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int util_unhex(const char *s, size_t n, uint8_t *out, size_t len)
+{
+	size_t i;
+
+	if (!s || n != 2 * len)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		int hi = util_hexval((unsigned char)s[2 * i]);
+		int lo = util_hexval((unsigned char)s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
 	return 0;
 }

@@ -185,6 +185,23 @@ static void test_reader_sub(void)
 	CHECK(rd_sub(&empty, 1, 0, &s) == -ERANGE && s.p == untouched.p);
 }
 
+/* hex digits back into bytes: either case, the exact length only */
+static void test_unhex(void)
+{
+	uint8_t b[3] = { 0 };
+
+	CHECK(util_unhex("00aBfF", 6, b, 3) == 0 && b[0] == 0 && b[1] == 0xab &&
+	      b[2] == 0xff);
+	CHECK(util_unhex("00aBf", 5, b, 3) == -EINVAL);
+	CHECK(util_unhex("00aBfF0", 7, b, 3) == -EINVAL);
+	CHECK(util_unhex("00aBfg", 6, b, 3) == -EINVAL);
+	CHECK(util_unhex("0 aBfF", 6, b, 3) == -EINVAL);
+	CHECK(util_unhex(NULL, 0, b, 0) == -EINVAL);
+	CHECK(util_hexval('9') == 9 && util_hexval('F') == 15 &&
+	      util_hexval('/') == -1 && util_hexval('g') == -1 &&
+	      util_hexval(0xC3) == -1);
+}
+
 static void test_markdown(void)
 {
 	/* control characters and DEL */
@@ -373,6 +390,7 @@ int main(void)
 	test_dynbuf();
 	test_reader();
 	test_reader_sub();
+	test_unhex();
 	test_markdown();
 	test_paths();
 	test_json_strings();
