@@ -55,11 +55,13 @@ umount_fs
 
 # SIGTERM, SIGINT and SIGHUP while a 1 TB profile is computed (and another
 # reader waits for the same one): exit 0, unmounted, within 5 s
-# (a shell starts background jobs with SIGINT ignored, and the daemon keeps
-# an ignored signal ignored: the wrapper gives it SIGINT's default back)
+# (a shell starts background jobs with SIGINT ignored, nohup starts the
+# run with SIGHUP ignored, and the daemon keeps an ignored signal ignored:
+# the wrapper gives it both defaults back)
 cat >"$T/dfl.py" <<'PY'
 import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])
 PY
 for sig in TERM INT HUP; do
