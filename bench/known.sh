@@ -54,10 +54,22 @@ echo "nsrl database: $(du -m "$t/rds.db" | cut -f1) MB"
 
 # TIME: the largest resident size of the command in KiB
 rss() { /usr/bin/time -f '%M' -o "$t/rss" "$@"; cat "$t/rss"; }
+ms() { local s=$(date +%s%N); "$@" >/dev/null 2>&1; echo $((($(date +%s%N) - s) / 1000000)); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+# the peer: sqlite3 reading the same rows through the same views, and
+# writing them nowhere (what any import must at least do)
+sync
+peer=$(ms sqlite3 "file:$t/rds.db?immutable=1" "SELECT f.sha256, f.file_name,
+	f.file_size, p.name, p.version, o.name, m.name FROM FILE f JOIN PKG p
+	USING (package_id) LEFT JOIN OS o USING (operating_system_id) LEFT JOIN
+	MFG m ON m.manufacturer_id = p.manufacturer_id")
 echo "importing it..."
+s=$(date +%s%N)
 kib=$(rss "$b/profilefs" known add -q --known="$t/known.db" "$t/rds.db" 2>"$t/err")
+ours=$((($(date +%s%N) - s) / 1000000))
 cat "$t/err"
 echo "nsrl import: largest resident size $((kib / 1024)) MiB"
+echo "nsrl import ${ours} ms, sqlite3 reading the same rows ${peer} ms: ratio $(ratio "$ours" "$peer")"
 size=$(stat -c %s "$t/known.db")
 awk -v s="$size" -v r="$rows" 'BEGIN { printf "store: %.1f MB, %.1f MB per million hashes\n", s / 1e6, s / 1e6 / (r / 1e6) }'
 
@@ -77,9 +89,16 @@ for n in range(2000):
     with gzip.open(os.path.join(d, "file%d.dll.json.gz" % n), "wt") as f:
         json.dump(obj, f)
 PY
+# the peer: gunzip and Python's json reading every file, keeping nothing
+peer=$(ms /usr/bin/python3 -c 'import glob, gzip, json, sys
+for f in glob.glob(sys.argv[1] + "/by_filename_compressed/*.json.gz"):
+    json.load(gzip.open(f))' "$t/wb")
+s=$(date +%s%N)
 kib=$(rss "$b/profilefs" known add -q --known="$t/known.db" "$t/wb" 2>"$t/err")
+ours=$((($(date +%s%N) - s) / 1000000))
 cat "$t/err"
 echo "winbindex import: largest resident size $((kib / 1024)) MiB"
+echo "winbindex import ${ours} ms, python3 gzip+json reading it ${peer} ms: ratio $(ratio "$ours" "$peer")"
 
 echo "lookups:"
 hit_nsrl=$(printf 42 | sha256sum | cut -c1-64)
