@@ -240,7 +240,7 @@ static int set_word(unsigned cmd, struct cli_opts *o, const struct cli_opt *m,
 	case OPT_FORMAT:
 		if (set_format(v, field) == 0)
 			return 0;
-		say(cmd, "%s wants md, json or jsonl, not \"%s\"", opt, v);
+		say(cmd, "%s wants md, json, jsonl or csv, not \"%s\"", opt, v);
 		return -1;
 	case OPT_GLOB:
 		return add_glob(cmd, s, v);
@@ -304,16 +304,26 @@ static int opts_defaults(unsigned cmd, struct cli_opts *o)
 	return 0;
 }
 
+/* every string the table's options hold, found by the table itself (a
+ * list of fields written out missed one an option was added with) */
 void cli_opts_free(struct cli_opts *o)
 {
-	char **strs[] = { &o->cache,  &o->rules, &o->known,	&o->drive,
-			  &o->ext,    &o->view,	 &o->volume_id, &o->root,
-			  &o->name,   &o->url,	 &o->license,	&o->include,
-			  &o->exclude };
+	for (size_t i = 0; i < cli_opt_count; i++) {
+		const struct cli_opt *m = &cli_opt_table[i];
+		char **s = (char **)((char *)o + m->off);
 
-	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
-		free(*strs[i]);
-		*strs[i] = NULL;
+		switch (m->kind) {
+		case OPT_STR:
+		case OPT_DRIVE:
+		case OPT_VIEW:
+		case OPT_EXTS:
+		case OPT_GLOB:
+			free(*s);
+			*s = NULL;
+			break;
+		default:
+			break;
+		}
 	}
 	svc_signing_opts_free(&o->sign);
 }

@@ -131,7 +131,8 @@ int prof_rich_names_parse(const char *text, size_t len,
 		return rc;
 	}
 	/* sorted by comp.id; of two lines with one comp.id the first wins */
-	qsort(t->v, t->n, sizeof(*t->v), by_id);
+	if (t->n)
+		qsort(t->v, t->n, sizeof(*t->v), by_id);
 	for (i = k = 0; i < t->n; i++) {
 		if (k && t->v[k - 1].id == t->v[i].id) {
 			free(t->v[i].text);
