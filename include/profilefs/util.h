@@ -177,6 +177,10 @@ int drive_ok(const char *drive);
 /* Final component of a '/'-separated path (pointer into path). */
 const char *path_base(const char *path);
 
+/* dir + "/" + name, or name alone when dir is the root ("" or "."),
+ * malloc'ed; NULL on OOM. */
+char *path_join(const char *dir, const char *name);
+
 /* ---- log ------------------------------------------------------------ */
 
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };

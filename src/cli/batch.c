@@ -180,20 +180,6 @@ static int push(struct batch *b, char *rel)
 	return 0;
 }
 
-char *batch_join(const char *dir, const char *name)
-{
-	size_t a = strlen(dir), n = strlen(name);
-	char *s = malloc(a + n + 2);
-
-	if (!s)
-		return NULL;
-	memcpy(s, dir, a);
-	if (a)
-		s[a++] = '/';
-	memcpy(s + a, name, n + 1);
-	return s;
-}
-
 struct walk {
 	struct batch *b;
 	struct tree *tree;
@@ -204,7 +190,7 @@ struct walk {
 
 static void walk_fail(const struct walk *w, const char *rel, const char *msg)
 {
-	char *path = batch_join(w->root, rel);
+	char *path = path_join(w->root, rel);
 
 	batch_say(path ? path : rel, msg);
 	free(path);
@@ -223,7 +209,7 @@ struct walk_dir {
 static int walk_entry(void *arg, const char *name, const struct stat *st)
 {
 	struct walk_dir *d = arg;
-	char *child = batch_join(d->rel, name);
+	char *child = path_join(d->rel, name);
 
 	if (!child)
 		return -ENOMEM;
@@ -541,7 +527,7 @@ static int emit(struct run *r, size_t i, const char *root, FILE *out,
 	int rc = 0;
 
 	if (s->rc) {
-		char *path = batch_join(root, r->b->rel[i]);
+		char *path = path_join(root, r->b->rel[i]);
 
 		if (progress)
 			fputs("\r\033[K", stderr);

@@ -18,9 +18,6 @@
 /* the service refuses (-EAGAIN) callers past CAP_COMPUTE_CALLERS */
 #define BATCH_MAX_JOBS CAP_COMPUTE_CALLERS
 
-/* dir + "/" + name (name alone when dir is ""), malloc'ed; NULL on OOM */
-char *batch_join(const char *dir, const char *name);
-
 /* --jobs when none is given: one a processor, at most BATCH_MAX_JOBS */
 unsigned batch_default_jobs(void);
 

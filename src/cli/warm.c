@@ -111,7 +111,7 @@ static void clear_line(struct warm *w)
 
 static void fail(struct warm *w, size_t i, int err)
 {
-	char *path = batch_join(w->root, w->list.rel[i]);
+	char *path = path_join(w->root, w->list.rel[i]);
 
 	pthread_mutex_lock(&w->say);
 	clear_line(w);

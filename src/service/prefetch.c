@@ -306,20 +306,11 @@ static int warm_push(struct svc_pool *p, char *path)
 /* the relative path of name in folder dir ("." for the root) */
 static char *child_of(const char *dir, const char *name)
 {
-	size_t dl = strcmp(dir, ".") ? strlen(dir) : 0, nl = strlen(name);
-	char *s;
+	size_t dl = strcmp(dir, ".") ? strlen(dir) : 0;
 
-	if (dl + 1 + nl >= PATH_MAX)
+	if (dl + 1 + strlen(name) >= PATH_MAX)
 		return NULL;
-	s = malloc(dl + nl + 2);
-	if (!s)
-		return NULL;
-	if (dl) {
-		memcpy(s, dir, dl);
-		s[dl++] = '/';
-	}
-	memcpy(s + dl, name, nl + 1);
-	return s;
+	return path_join(dir, name);
 }
 
 /* a folder's walk: where its binaries go and its folders are pushed */

@@ -194,21 +194,6 @@ static int binary(struct sum *s, const char *rel)
 
 /* ---- the walk -------------------------------------------------------- */
 
-/* the path of name in folder dir ("" for the root), malloc'ed */
-static char *child_of(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir), nl = strlen(name);
-	char *c = malloc(dl + nl + 2);
-
-	if (!c)
-		return NULL;
-	memcpy(c, dir, dl);
-	if (dl)
-		c[dl++] = '/';
-	memcpy(c + dl, name, nl + 1);
-	return c;
-}
-
 static int may(int (*fn)(const struct stat *, void *), const struct stat *st,
 	       void *arg)
 {
@@ -228,7 +213,7 @@ static int listed(void *arg, const char *name, const struct stat *st)
 		    ? !may(h->may_enter, st, h->arg)
 		    : S_ISLNK(st->st_mode) || !may(h->may_read, st, h->arg))
 		return 0;
-	rel = child_of(s->dir, name);
+	rel = path_join(s->dir, name);
 	if (!rel) {
 		s->err = -ENOMEM;
 		return 1;

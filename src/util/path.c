@@ -5,6 +5,7 @@
 #include <linux/openat2.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -39,6 +40,20 @@ const char *path_base(const char *path)
 	const char *s = strrchr(path, '/');
 
 	return s ? s + 1 : path;
+}
+
+char *path_join(const char *dir, const char *name)
+{
+	size_t dl = strcmp(dir, ".") ? strlen(dir) : 0, nl = strlen(name);
+	char *s = malloc(dl + nl + 2);
+
+	if (!s)
+		return NULL;
+	memcpy(s, dir, dl);
+	if (dl)
+		s[dl++] = '/';
+	memcpy(s + dl, name, nl + 1);
+	return s;
 }
 
 /*

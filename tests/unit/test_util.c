@@ -330,6 +330,9 @@ static void test_paths(void)
 	CHECK_OWNED(wp("C:", "."), "C:\\");
 	CHECK_STR(path_base("a/b/c.dll"), "c.dll");
 	CHECK_STR(path_base("c.dll"), "c.dll");
+	CHECK_OWNED(path_join("a/b", "c.dll"), "a/b/c.dll");
+	CHECK_OWNED(path_join("", "c.dll"), "c.dll");
+	CHECK_OWNED(path_join(".", "c.dll"), "c.dll");
 	CHECK(path_within("/a/b", "/a"));
 	CHECK(path_within("/a", "/a"));
 	CHECK(path_within("/a/b", "/a/"));
