@@ -208,6 +208,25 @@ int cache_known_wb_put(struct cache_known_imp *m, const uint8_t sha256[32],
 	return 0;
 }
 
+/* The end of an import or a removal whose last statement gave rc: on
+ * success the generation moves on and it is committed, its pages taken
+ * out of the -wal, which is then cut short; else (or if that fails) the
+ * store is as it was. m is gone either way. */
+static int import_end(struct cache_known_imp *m, int rc)
+{
+	sqlite3 *db = m->k->w;
+
+	if (rc || (rc = known_db_bump(db)) ||
+	    (rc = known_db_exec(db, "COMMIT"))) {
+		cache_known_import_rollback(m);
+		return rc;
+	}
+	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+				  NULL);
+	imp_free(m);
+	return 0;
+}
+
 int cache_known_import_commit(struct cache_known_imp *m, const char *path,
 			      uint64_t rows, const char *release)
 {
@@ -218,10 +237,8 @@ int cache_known_import_commit(struct cache_known_imp *m, const char *path,
 	if (sqlite3_prepare_v2(db,
 			       "INSERT OR REPLACE INTO sources"
 			       " VALUES (?1, ?2, ?3, ?4, ?5)",
-			       -1, &st, NULL) != SQLITE_OK) {
-		rc = known_db_fail(db, "sources");
-		goto out_rollback;
-	}
+			       -1, &st, NULL) != SQLITE_OK)
+		return import_end(m, known_db_fail(db, "sources"));
 	sqlite3_bind_text(st, 1, m->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (int64_t)time(NULL));
@@ -230,17 +247,7 @@ int cache_known_import_commit(struct cache_known_imp *m, const char *path,
 		sqlite3_bind_text(st, 5, release, -1, SQLITE_STATIC);
 	rc = step(db, st, NULL);
 	sqlite3_finalize(st);
-	if (rc || (rc = known_db_bump(db)) ||
-	    (rc = known_db_exec(db, "COMMIT")))
-		goto out_rollback;
-	/* the import's pages out of the -wal, which is then cut short */
-	sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
-				  NULL);
-	imp_free(m);
-	return 0;
-out_rollback:
-	cache_known_import_rollback(m);
-	return rc;
+	return import_end(m, rc);
 }
 
 /* ---- the sources --------------------------------------------------- */
@@ -314,23 +321,12 @@ int cache_known_remove(struct cache_known *k, const char *kind)
 	if ((rc = cache_known_import_begin(k, kind, &m)))
 		return rc;
 	if (sqlite3_prepare_v2(k->w, "DELETE FROM sources WHERE kind = ?1", -1,
-			       &st, NULL) != SQLITE_OK) {
-		rc = known_db_fail(k->w, "sources");
-		goto out_rollback;
-	}
+			       &st, NULL) != SQLITE_OK)
+		return import_end(m, known_db_fail(k->w, "sources"));
 	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 	rc = step(k->w, st, NULL);
 	sqlite3_finalize(st);
 	if (!rc && sqlite3_changes(k->w) == 0)
 		rc = -ENOENT;
-	if (rc || (rc = known_db_bump(k->w)) ||
-	    (rc = known_db_exec(k->w, "COMMIT")))
-		goto out_rollback;
-	sqlite3_wal_checkpoint_v2(k->w, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
-				  NULL);
-	imp_free(m);
-	return 0;
-out_rollback:
-	cache_known_import_rollback(m);
-	return rc;
+	return import_end(m, rc);
 }
