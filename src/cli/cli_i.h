@@ -28,6 +28,23 @@ int cli_summary(int argc, char **argv);
 /* `profilefs known ...`: argv[0] is "known"; the exit status */
 int cli_known(int argc, char **argv);
 
+/*
+ * A command of verbs (`profilefs rules VERB`, `profilefs known VERB`):
+ * its texts, its verbs (NULL-terminated), and what it refuses before its
+ * options are parsed (NULL: nothing; nonzero: refused, said).
+ */
+struct cli_verbs {
+	unsigned cmd;
+	const char *usage, *about, *tail;
+	const char *const *verbs;
+	int (*refused)(int argc, char **argv);
+};
+/* argv[1] is the verb, the rest its options and operands (cli_opts_parse
+ * of cmd): 0, -1 (the help printed) or the exit status (the usage said) */
+int cli_verbs_parse(const struct cli_verbs *c, int argc, char **argv,
+		    struct cli_opts *o, char ***rest, int *nrest,
+		    char ***owned);
+
 /* ---- paths (config.c) ------------------------------------------------- */
 
 /* path's realpath when it is a directory, else NULL (said: "profilefs:

@@ -44,18 +44,6 @@ static const char known_tail[] =
 	"FILE failed (each said on standard error), 2 for a usage error, 130\n"
 	"when SIGINT stopped an import.\n";
 
-static void print_help(void)
-{
-	printf("%s%s", known_usage, known_about);
-	cli_opts_print_help(stdout, CMD_KNOWN);
-	printf("%s", known_tail);
-}
-
-static void short_usage(void)
-{
-	fprintf(stderr, "%sprofilefs known --help tells more\n", known_usage);
-}
-
 /* ---- add: progress, and a stop on SIGINT ------------------------------ */
 
 static volatile sig_atomic_t known_stopped;
@@ -342,39 +330,11 @@ static int run(const char *verb, const char *path, int argc, char **argv,
 	return rc;
 }
 
-/* the verb's arguments: 0, -1 (the help printed) or the exit status */
-static int parse(int argc, char **argv, struct cli_opts *o, char ***rest,
-		 int *nrest, char ***owned)
-{
-	static const char *const verbs[] = { "add", "list", "remove",
-					     "lookup" };
-	const char *verb = argc >= 2 ? argv[1] : "";
-	size_t i;
-
-	if (!strcmp(verb, "-h") || !strcmp(verb, "--help")) {
-		print_help();
-		return -1;
-	}
-	if (argc < 2 || verb[0] == '-') {
-		short_usage();
-		return 2;
-	}
-	if (cli_opts_parse(CMD_KNOWN, argc - 1, argv + 1, o, rest, nrest,
-			   owned)) {
-		short_usage();
-		return 2;
-	}
-	if (o->help) {
-		print_help();
-		return -1;
-	}
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (!strcmp(verb, verbs[i]))
-			return 0;
-	fprintf(stderr, "profilefs known: no verb %s\n", verb);
-	short_usage();
-	return 2;
-}
+static const char *const known_verbs[] = { "add", "list", "remove", "lookup",
+					   NULL };
+static const struct cli_verbs known_cmd = { CMD_KNOWN,	 known_usage,
+					    known_about, known_tail,
+					    known_verbs, NULL };
 
 int cli_known(int argc, char **argv)
 {
@@ -382,7 +342,7 @@ int cli_known(int argc, char **argv)
 	char **rest = NULL, **owned = NULL, *path = NULL;
 	int nrest = 0, rc;
 
-	rc = parse(argc, argv, &o, &rest, &nrest, &owned);
+	rc = cli_verbs_parse(&known_cmd, argc, argv, &o, &rest, &nrest, &owned);
 	if (!rc)
 		rc = cli_known_path(o.known, NULL, &path);
 	if (!rc && !path) {

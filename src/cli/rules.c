@@ -42,19 +42,6 @@ static const char rules_tail[] =
 	"rules update NAME with --include (--exclude) replaces the stored\n"
 	"includes (excludes).\n";
 
-static void print_help(void)
-{
-	printf("%s%s", rules_usage, rules_about);
-	cli_opts_print_help(stdout, CMD_RULES);
-	printf("%s", rules_tail);
-}
-
-/* after a mistake: the usage lines, not the whole help */
-static void short_usage(void)
-{
-	fprintf(stderr, "%sprofilefs rules --help tells more\n", rules_usage);
-}
-
 /* Says what went wrong with one DIR or NAME; the status to add up. */
 static int complain(const char *what, int rc)
 {
@@ -166,39 +153,11 @@ static int cache_given(int argc, char **argv)
 	return 0;
 }
 
-/* the verb's arguments: 0, -1 (the help printed) or the exit status */
-static int parse(int argc, char **argv, struct cli_opts *o, char ***rest,
-		 int *nrest, char ***owned)
-{
-	const char *verb = argc >= 2 ? argv[1] : "";
-
-	if (!strcmp(verb, "-h") || !strcmp(verb, "--help")) {
-		print_help();
-		return -1;
-	}
-	if (argc < 2 || verb[0] == '-') {
-		short_usage();
-		return 2;
-	}
-	if (cache_given(argc, argv))
-		return 2;
-	if (cli_opts_parse(CMD_RULES, argc - 1, argv + 1, o, rest, nrest,
-			   owned)) {
-		short_usage();
-		return 2;
-	}
-	if (o->help) {
-		print_help();
-		return -1;
-	}
-	if (strcmp(verb, "add") && strcmp(verb, "list") &&
-	    strcmp(verb, "update") && strcmp(verb, "remove")) {
-		fprintf(stderr, "profilefs rules: no verb %s\n", verb);
-		short_usage();
-		return 2;
-	}
-	return 0;
-}
+static const char *const rules_verbs[] = { "add", "list", "update", "remove",
+					   NULL };
+static const struct cli_verbs rules_cmd = { CMD_RULES,	 rules_usage,
+					    rules_about, rules_tail,
+					    rules_verbs, cache_given };
 
 /* the selection of files goes with add, or update of one NAME: 0 or 2 */
 static int selection_ok(const char *verb, const struct rules_opts *ro,
@@ -285,7 +244,7 @@ int cli_rules(int argc, char **argv)
 	char **rest = NULL, **owned = NULL, *path = NULL;
 	int nrest = 0, rc;
 
-	rc = parse(argc, argv, &o, &rest, &nrest, &owned);
+	rc = cli_verbs_parse(&rules_cmd, argc, argv, &o, &rest, &nrest, &owned);
 	if (rc)
 		goto out;
 	ro.name = o.name;
